@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Incremental HTTP/1.1 request parser: fed the plaintext of one flow and
+ * direction in whatever chunks capture delivers, it hands out each complete
+ * request (request line, headers, query arguments, body up to a cap) as a
+ * struct enf_request. A library: no logging, no exits.
+ */
+#ifndef ENFORCER_HTTP1_H
+#define ENFORCER_HTTP1_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enforcer/request.h"
+
+/**
+ * struct enf_http_limits - caps on what a peer can make the parser keep
+ * @max_line: bytes in the request line or one header line
+ * @max_headers: header fields per request
+ * @max_header_bytes: bytes of the whole header block
+ * @max_args: query arguments per request
+ * @max_body: body bytes kept per request (the rest is counted, not kept)
+ */
+struct enf_http_limits {
+	size_t max_line;
+	size_t max_headers;
+	size_t max_header_bytes;
+	size_t max_args;
+	size_t max_body;
+};
+
+/* Defaults: 8 KiB lines, 100 headers, 64 KiB of headers, 256 args, 64 KiB body. */
+void enf_http_limits_default(struct enf_http_limits *lim);
+
+struct enf_http1;
+
+/* Called for every complete request; @req is valid during the call only.
+ * A non-zero return stops feeding and is returned by enf_http1_feed(). */
+typedef int (*enf_http1_cb)(const struct enf_request *req, void *ctx);
+
+/**
+ * enf_http1_new() - a parser for one flow and direction
+ * @lim: caps, copied; NULL for the defaults
+ * Return: 0 or -ENOMEM.
+ */
+int enf_http1_new(const struct enf_http_limits *lim, struct enf_http1 **out);
+void enf_http1_free(struct enf_http1 *p); /* accepts NULL */
+
+/**
+ * enf_http1_feed() - give the parser the next bytes of the stream
+ *
+ * Complete requests are handed to @cb in stream order, each with the
+ * anomalies it met. Input that is not HTTP/1.x at a request boundary (a
+ * stream seen from the middle, garbage) is skipped up to the next line that
+ * looks like a request line; the skipped byte count is in
+ * enf_http1_skipped().
+ * Return: 0, the non-zero value @cb returned, or a negative errno.
+ */
+int enf_http1_feed(struct enf_http1 *p, const void *data, size_t len,
+		   enf_http1_cb cb, void *ctx);
+
+/* Bytes skipped so far while looking for a request line. */
+uint64_t enf_http1_skipped(const struct enf_http1 *p);
+
+#endif /* ENFORCER_HTTP1_H */

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The rule engine: a SecLang subset parsed into rules, compiled into one
+ * Hyperscan database (PCRE2 for patterns Hyperscan refuses), matched against
+ * struct enf_request. A library: it never logs and never exits; errors come
+ * back in struct enf_rule_error.
+ */
+#ifndef ENFORCER_RULES_H
+#define ENFORCER_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enforcer/request.h"
+
+/* Limits on what a rule source may make the engine allocate. */
+#define ENF_RULES_MAX 10000 /* rules in one set */
+#define ENF_RULE_TEXT_MAX 65536 /* bytes of one rule, continuations joined */
+#define ENF_RULE_MSG_MAX 512 /* bytes of msg:'...' */
+
+/**
+ * struct enf_rule_error - where and why a rule source was refused
+ * @origin: file name, or what the caller passed as origin ("<rule add>")
+ * @line: 1-based line of the offending construct, 0 when not tied to a line
+ * @column: 1-based column, 0 when not tied to a column
+ * @msg: the reason, naming the construct ("unknown variable 'FOO'")
+ */
+struct enf_rule_error {
+	char origin[256];
+	unsigned int line;
+	unsigned int column;
+	char msg[512];
+};
+
+/* What a rule asks for on a match (enf_rule_info.actions bits). */
+#define ENF_ACT_DENY (1u << 0)
+#define ENF_ACT_DROP (1u << 1)
+#define ENF_ACT_BLOCK (1u << 2)
+#define ENF_ACT_PASS (1u << 3)
+#define ENF_ACT_LOG (1u << 4)
+#define ENF_ACT_NOLOG (1u << 5)
+
+/* Severity, as ModSecurity numbers it (0 EMERGENCY .. 7 DEBUG); -1 unset. */
+
+/**
+ * struct enf_rule_info - a parsed rule, as callers see it
+ * @id: the rule's id: action
+ * @msg: msg: action, "" when absent
+ * @severity: 0..7, -1 when absent
+ * @actions: ENF_ACT_* bits
+ * @text: the rule's source text, continuations joined
+ * @origin: where it came from (file name or caller's origin)
+ * @line: its first line in @origin
+ * @engine: "hyperscan" or "pcre2": where its pattern runs
+ */
+struct enf_rule_info {
+	uint32_t id;
+	const char *msg;
+	int severity;
+	uint32_t actions;
+	const char *text;
+	const char *origin;
+	unsigned int line;
+	const char *engine;
+};
+
+struct enf_rules_builder;
+struct enf_ruleset;
+struct enf_rules_scratch;
+
+/**
+ * enf_rules_builder_new() - start collecting rule sources for a new set
+ * Return: 0 or -ENOMEM.
+ */
+int enf_rules_builder_new(struct enf_rules_builder **out);
+
+/**
+ * enf_rules_builder_add_text() - parse rule text and add its rules
+ * @b: builder
+ * @text: SecLang text (one or more directives)
+ * @len: bytes of @text
+ * @origin: name used in errors and in enf_rule_info.origin
+ * @err: filled on failure
+ *
+ * All or nothing: on error no rule from @text is added. A rule whose id is
+ * already in the builder is an error.
+ * Return: number of rules added (>= 0), or a negative errno (-EINVAL for a
+ * syntax error, -EEXIST for a duplicate id, -E2BIG over a limit).
+ */
+int enf_rules_builder_add_text(struct enf_rules_builder *b, const char *text,
+			       size_t len, const char *origin,
+			       struct enf_rule_error *err);
+
+/**
+ * enf_rules_builder_add_file() - parse a .conf file and add its rules
+ * Same contract as enf_rules_builder_add_text(); -errno when unreadable.
+ */
+int enf_rules_builder_add_file(struct enf_rules_builder *b, const char *path,
+			       struct enf_rule_error *err);
+
+/**
+ * enf_rules_builder_add_dir() - add every *.conf in @dir, in name order
+ * All or nothing across the directory. A missing directory is -ENOENT.
+ */
+int enf_rules_builder_add_dir(struct enf_rules_builder *b, const char *dir,
+			      struct enf_rule_error *err);
+
+/**
+ * enf_rules_build() - compile what the builder holds into a rule set
+ * @b: builder; left intact, may be freed after
+ * @out: the new set
+ * @err: on failure names the rule (origin, line) and the pattern's error
+ * Return: 0 or a negative errno.
+ */
+int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
+		    struct enf_rule_error *err);
+
+/* Destructors accept NULL. */
+void enf_rules_builder_free(struct enf_rules_builder *b);
+void enf_ruleset_free(struct enf_ruleset *rs);
+
+size_t enf_ruleset_count(const struct enf_ruleset *rs);
+const struct enf_rule_info *enf_ruleset_rule(const struct enf_ruleset *rs,
+					     size_t i);
+
+/**
+ * enf_rules_scratch_new() - per-thread matching state for @rs
+ * A scratch made for one set may be passed to enf_rules_scratch_update() to
+ * serve another (after a reload).
+ * Return: 0 or a negative errno.
+ */
+int enf_rules_scratch_new(const struct enf_ruleset *rs,
+			  struct enf_rules_scratch **out);
+int enf_rules_scratch_update(struct enf_rules_scratch *s,
+			     const struct enf_ruleset *rs);
+void enf_rules_scratch_free(struct enf_rules_scratch *s);
+
+/**
+ * struct enf_rule_match - one rule that matched a request
+ * @rule: the rule
+ * @var: the variable that matched, as SecLang names it ("ARGS:id",
+ *	"REQUEST_HEADERS:User-Agent"), NUL-terminated
+ * @value: the (transformed) value the pattern matched in, cut to 256 bytes
+ * @value_len: bytes in @value
+ */
+struct enf_rule_match {
+	const struct enf_rule_info *rule;
+	char var[128];
+	char value[256];
+	size_t value_len;
+};
+
+/* Called once per matching rule; return non-zero to stop matching. */
+typedef int (*enf_rules_match_cb)(const struct enf_rule_match *m, void *ctx);
+
+/**
+ * enf_rules_match() - run every rule of @rs against @req
+ * Each rule is reported at most once per request, in rule order.
+ * Return: number of matching rules reported, or a negative errno.
+ */
+int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
+		    const struct enf_request *req, enf_rules_match_cb cb,
+		    void *ctx);
+
+#endif /* ENFORCER_RULES_H */

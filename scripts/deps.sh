@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install every build and test dependency of enforcer from Debian's packages.
+# Idempotent: packages already installed are left alone, and apt is not
+# touched at all when nothing is missing.
+set -euo pipefail
+
+pkgs=(
+	# build
+	cmake make gcc pkg-config clang llvm bpftool
+	libbpf-dev libelf-dev zlib1g-dev
+	libhyperscan-dev libpcre2-dev libsqlite3-dev libseccomp-dev
+	libnghttp2-dev libjansson-dev libcmocka-dev
+	# tests and demo
+	iproute2 procps psmisc sqlite3 openssl curl nginx-light gnutls-bin
+	xdp-tools
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ "$st" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+	echo "deps: all ${#pkgs[@]} packages present"
+	exit 0
+fi
+if [[ $(id -u) -ne 0 ]]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run 'make deps' as root to install them" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# policy-rc.d keeps packaged daemons (nginx) from being started by the install
+# on machines where an init system is running; tests start their own servers.
+prc=/usr/sbin/policy-rc.d
+had_prc=0
+[[ -e $prc ]] && had_prc=1
+if [[ $had_prc -eq 0 ]]; then
+	printf '#!/bin/sh\nexit 101\n' >"$prc"
+	chmod 755 "$prc"
+fi
+rc=0
+apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
+[[ $had_prc -eq 0 ]] && rm -f "$prc"
+exit $rc
