@@ -116,6 +116,12 @@ int enf_rules_builder_add_dir(struct enf_rules_builder *b, const char *dir,
 int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		    struct enf_rule_error *err);
 
+/* Rules the builder holds so far, in the order added (the daemon reads back
+ * the rules one enf_rules_builder_add_text() call added, to store them). */
+size_t enf_rules_builder_count(const struct enf_rules_builder *b);
+const struct enf_rule_info *
+enf_rules_builder_rule(const struct enf_rules_builder *b, size_t i);
+
 /* Destructors accept NULL. */
 void enf_rules_builder_free(struct enf_rules_builder *b);
 void enf_ruleset_free(struct enf_ruleset *rs);
