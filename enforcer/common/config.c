@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "enforcer/build_config.h"
+#include "enforcer/common/config.h"
+#include "enforcer/common/log.h"
+
+void enf_config_defaults(struct enf_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->xdp_mode = ENF_CONF_XDP_AUTO;
+	snprintf(c->rules_dir, sizeof(c->rules_dir), "%s", ENF_RULESDIR);
+	snprintf(c->database, sizeof(c->database), "%s", ENF_DEFAULT_DATABASE);
+	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
+		 ENF_DEFAULT_SOCKET);
+	snprintf(c->control_group, sizeof(c->control_group), "enforcer");
+	snprintf(c->pin_path, sizeof(c->pin_path), "%s", ENF_DEFAULT_PIN_PATH);
+	snprintf(c->log_level, sizeof(c->log_level), "info");
+}
+
+const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m)
+{
+	switch (m) {
+	case ENF_CONF_XDP_AUTO:
+		return "auto";
+	case ENF_CONF_XDP_NATIVE:
+		return "native";
+	case ENF_CONF_XDP_GENERIC:
+		return "generic";
+	}
+	return "?";
+}
+
+/* One key's parser: returns NULL on success or a static reason. */
+typedef const char *(*conf_setter)(struct enf_config *c, char *value);
+
+static const char *set_path(char *dst, size_t size, const char *value)
+{
+	if (value[0] != '/')
+		return "must be an absolute path";
+	if (strlen(value) >= size)
+		return "path too long";
+	strcpy(dst, value);
+	return NULL;
+}
+
+/* Splits @value on spaces and commas, calling @add for each word. */
+static const char *for_each_word(struct enf_config *c, char *value,
+				 const char *(*add)(struct enf_config *,
+						    const char *))
+{
+	char *save = NULL;
+	const char *why;
+	bool any = false;
+
+	for (char *w = strtok_r(value, " \t,", &save); w;
+	     w = strtok_r(NULL, " \t,", &save)) {
+		why = add(c, w);
+		if (why)
+			return why;
+		any = true;
+	}
+	return any ? NULL : "needs a value";
+}
+
+static const char *add_interface(struct enf_config *c, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= IF_NAMESIZE)
+		return "interface name must be 1 to 15 characters";
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] == '/' || isspace((unsigned char)name[i]) ||
+		    !isprint((unsigned char)name[i]))
+			return "interface name has a character an interface "
+			       "name cannot have";
+	}
+	for (size_t i = 0; i < c->n_interfaces; i++) {
+		if (strcmp(c->interfaces[i], name) == 0)
+			return "interface listed twice";
+	}
+	if (c->n_interfaces >= ENF_CONF_MAX_IFACES)
+		return "too many interfaces (at most 16)";
+	strcpy(c->interfaces[c->n_interfaces++], name);
+	return NULL;
+}
+
+static const char *set_interface(struct enf_config *c, char *value)
+{
+	return for_each_word(c, value, add_interface);
+}
+
+static const char *add_tls_lib(struct enf_config *c, const char *path)
+{
+	if (c->n_tls_libs >= ENF_CONF_MAX_TLS_LIBS)
+		return "too many TLS libraries (at most 8)";
+	return set_path(c->tls_libs[c->n_tls_libs++], ENF_CONF_PATH_MAX, path);
+}
+
+static const char *set_tls_library(struct enf_config *c, char *value)
+{
+	return for_each_word(c, value, add_tls_lib);
+}
+
+static const char *set_xdp_mode(struct enf_config *c, char *value)
+{
+	static const enum enf_xdp_mode_conf modes[] = { ENF_CONF_XDP_AUTO,
+							ENF_CONF_XDP_NATIVE,
+							ENF_CONF_XDP_GENERIC };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(value, enf_config_xdp_mode_name(modes[i])) == 0) {
+			c->xdp_mode = modes[i];
+			return NULL;
+		}
+	}
+	return "must be auto, native or generic";
+}
+
+static const char *set_rules_dir(struct enf_config *c, char *value)
+{
+	return set_path(c->rules_dir, sizeof(c->rules_dir), value);
+}
+
+static const char *set_database(struct enf_config *c, char *value)
+{
+	return set_path(c->database, sizeof(c->database), value);
+}
+
+static const char *set_control_socket(struct enf_config *c, char *value)
+{
+	if (strlen(value) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return "socket path too long (at most 107 bytes)";
+	return set_path(c->control_socket, sizeof(c->control_socket), value);
+}
+
+static const char *set_control_group(struct enf_config *c, char *value)
+{
+	size_t len = strlen(value);
+
+	if (len == 0 || len >= sizeof(c->control_group))
+		return "group name must be 1 to 63 characters";
+	for (size_t i = 0; i < len; i++) {
+		if (!isalnum((unsigned char)value[i]) && value[i] != '_' &&
+		    value[i] != '-' && value[i] != '.')
+			return "group name has a character a group name "
+			       "cannot have";
+	}
+	strcpy(c->control_group, value);
+	return NULL;
+}
+
+static const char *set_pin_path(struct enf_config *c, char *value)
+{
+	if (strncmp(value, "/sys/fs/bpf/", 12) != 0 || value[12] == '\0')
+		return "must be a directory under /sys/fs/bpf/";
+	return set_path(c->pin_path, sizeof(c->pin_path), value);
+}
+
+static const char *set_log_level(struct enf_config *c, char *value)
+{
+	enum enf_log_level l;
+
+	if (enf_log_level_parse(value, &l))
+		return "must be error, warn, info or debug";
+	snprintf(c->log_level, sizeof(c->log_level), "%s", value);
+	return NULL;
+}
+
+static const struct {
+	const char *key;
+	conf_setter set;
+	bool repeatable;
+} conf_keys[] = {
+	{ "interface", set_interface, true },
+	{ "xdp_mode", set_xdp_mode, false },
+	{ "rules_dir", set_rules_dir, false },
+	{ "database", set_database, false },
+	{ "control_socket", set_control_socket, false },
+	{ "control_group", set_control_group, false },
+	{ "pin_path", set_pin_path, false },
+	{ "tls_library", set_tls_library, true },
+	{ "log_level", set_log_level, false },
+};
+
+#define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static int conf_error(char *err, const char *name, unsigned int line,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int conf_error(char *err, const char *name, unsigned int line,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(err, ENF_CONF_ERR_LEN, "%s:%u: ", name, line);
+	if (n < 0 || n >= ENF_CONF_ERR_LEN)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(err + n, ENF_CONF_ERR_LEN - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+int enf_config_parse(const char *text, const char *name, struct enf_config *c,
+		     char *err)
+{
+	bool seen[N_CONF_KEYS] = { false };
+	struct enf_config tmp = *c;
+	unsigned int lineno = 0;
+	char *copy, *line, *next;
+	int ret = 0;
+
+	copy = strdup(text);
+	if (!copy) {
+		snprintf(err, ENF_CONF_ERR_LEN, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	/* Repeatable keys given in the file replace the defaults wholesale. */
+	for (line = copy; line; line = next) {
+		char *eq, *key, *value, *hash;
+		const char *why;
+		size_t k;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		/* A comment starts a line or follows whitespace. */
+		for (hash = line; (hash = strchr(hash, '#')); hash++) {
+			if (hash == line || isspace((unsigned char)hash[-1])) {
+				*hash = '\0';
+				break;
+			}
+		}
+		line = trim(line);
+		if (*line == '\0')
+			continue;
+		eq = strchr(line, '=');
+		if (!eq) {
+			ret = conf_error(err, name, lineno,
+					 "expected 'key = value', got '%.64s'",
+					 line);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(line);
+		value = trim(eq + 1);
+		for (k = 0; k < N_CONF_KEYS; k++) {
+			if (strcmp(key, conf_keys[k].key) == 0)
+				break;
+		}
+		if (k == N_CONF_KEYS) {
+			ret = conf_error(err, name, lineno,
+					 "unknown key '%.64s'", key);
+			goto out;
+		}
+		if (seen[k] && !conf_keys[k].repeatable) {
+			ret = conf_error(err, name, lineno, "'%s' given twice",
+					 key);
+			goto out;
+		}
+		if (!seen[k] && conf_keys[k].set == set_interface)
+			tmp.n_interfaces = 0;
+		if (!seen[k] && conf_keys[k].set == set_tls_library)
+			tmp.n_tls_libs = 0;
+		seen[k] = true;
+		if (*value == '\0') {
+			ret = conf_error(err, name, lineno,
+					 "'%s' needs a value", key);
+			goto out;
+		}
+		why = conf_keys[k].set(&tmp, value);
+		if (why) {
+			ret = conf_error(err, name, lineno, "%s: %s", key, why);
+			goto out;
+		}
+	}
+	*c = tmp;
+out:
+	free(copy);
+	return ret;
+}
+
+int enf_config_load(const char *path, struct enf_config *c, char *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	size_t got = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, ENF_CONF_ERR_LEN, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, ENF_CONF_ERR_LEN, "%s: %s", path, strerror(-ret));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > ENF_CONF_MAX_BYTES) {
+		ret = -EINVAL;
+		snprintf(err, ENF_CONF_ERR_LEN,
+			 "%s: not a regular file of at most 1 MiB", path);
+		goto out_close;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		snprintf(err, ENF_CONF_ERR_LEN, "%s: out of memory", path);
+		goto out_close;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			snprintf(err, ENF_CONF_ERR_LEN, "%s: %s", path,
+				 strerror(-ret));
+			goto out_free;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	if (memchr(buf, '\0', got)) {
+		ret = -EINVAL;
+		snprintf(err, ENF_CONF_ERR_LEN, "%s: contains a NUL byte",
+			 path);
+		goto out_free;
+	}
+	ret = enf_config_parse(buf, path, c, err);
+out_free:
+	free(buf);
+out_close:
+	close(fd);
+	return ret;
+}

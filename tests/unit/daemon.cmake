@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Unit tests of the daemon's own modules: config, flow table, control socket.
+enf_unit_test(test_config SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_config.c
+              LIBS enf_common)
+enf_unit_test(test_flow SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_flow.c
+              LIBS enf_flow)
+enf_unit_test(test_control SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_control.c
+              LIBS enf_control enf_common)
