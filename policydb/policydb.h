@@ -16,6 +16,13 @@
 /* Schema version this build writes (PRAGMA user_version). */
 #define PDB_SCHEMA_VERSION 1
 
+/* Bounds of stored text. Rule text past its bound is refused (-E2BIG);
+ * audit strings past theirs are cut, before a UTF-8 sequence, never in one. */
+#define PDB_RULE_TEXT_MAX (64 * 1024)
+#define PDB_AUDIT_MSG_MAX 512
+#define PDB_AUDIT_URI_MAX 4096
+#define PDB_AUDIT_EXCERPT_MAX 1024
+
 struct pdb;
 
 /**
@@ -25,23 +32,37 @@ struct pdb;
  * @err: message buffer of PDB_ERR_LEN bytes
  *
  * Turns on WAL and a busy timeout, applies pending migrations in one
- * transaction, refuses a database newer than this build.
- * Return: 0 or a negative errno.
+ * transaction, refuses a database newer than this build. A missing file is
+ * created with mode 0640 (audit rows carry request data).
+ * A handle is for one thread at a time.
+ * Return: 0; -EPROTO for a database with a newer schema (user_version above
+ * PDB_SCHEMA_VERSION) or one that is not an enforcer database, left
+ * untouched either way; -EBADMSG for a file that is not SQLite; or another
+ * negative errno.
  */
 int pdb_open(const char *path, struct pdb **out, char *err);
 void pdb_close(struct pdb *db); /* accepts NULL */
+
+/*
+ * Batching: writes between pdb_tx_begin() (BEGIN IMMEDIATE) and
+ * pdb_tx_commit() land in one transaction, as the audit writer wants.
+ * Return: 0 or a negative errno.
+ */
+int pdb_tx_begin(struct pdb *db, char *err);
+int pdb_tx_commit(struct pdb *db, char *err);
+int pdb_tx_rollback(struct pdb *db, char *err);
 
 /* --- rules added at run time (enforcerctl rule add) --- */
 
 /**
  * struct pdb_rule - a stored rule
- * @rule_id: the SecLang id: action
- * @text: the SecLang text
+ * @rule_id: the SecLang id: action (not 0)
+ * @text: the SecLang text, at most PDB_RULE_TEXT_MAX bytes
  * @enabled: loaded by the daemon when true
- * @mode: "enforce" or "shadow"
- * @source: who added it ("enforcerctl", "import:FILE")
- * @created: unix time, seconds
- * @updated: unix time, seconds
+ * @mode: "enforce" or "shadow" (NULL: "enforce")
+ * @source: who added it ("enforcerctl", "import:FILE"), at most 256 bytes
+ * @created: unix time, seconds (0 on insert: now)
+ * @updated: unix time, seconds (0 on insert: @created)
  */
 struct pdb_rule {
 	uint32_t rule_id;
@@ -53,7 +74,8 @@ struct pdb_rule {
 	int64_t updated;
 };
 
-/* Return: 0, -EEXIST when @r->rule_id is taken, or a negative errno. */
+/* Return: 0, -EEXIST when @r->rule_id is taken, -EINVAL or -E2BIG for a
+ * rule that breaks the rules above, or a negative errno. */
 int pdb_rule_insert(struct pdb *db, const struct pdb_rule *r, char *err);
 
 /* Calls @cb for every rule (only enabled ones when @enabled_only), by
@@ -70,12 +92,12 @@ int pdb_rule_foreach(struct pdb *db, bool enabled_only, pdb_rule_cb cb,
  * @kind: "src", "flow" or "cidr"
  * @key: the entry in text: "192.0.2.1", "2001:db8::1",
  *	"tcp 192.0.2.1:1234 192.0.2.2:443", "192.0.2.0/24"
- * @rule_id: rule that caused it, 0 for a manual block
- * @reason: free text (the rule's msg, or the operator's)
- * @created: unix time, seconds
+ * @rule_id: rule that caused it, 0 for a manual block (stored as NULL)
+ * @reason: free text (the rule's msg, or the operator's), cut at 512 bytes
+ * @created: unix time, seconds (0 on upsert: now)
  * @expires: unix time, seconds; 0 never
- * @point: where it is enforced: "nic" or "host"
- * @state: "active", "expired" or "removed"
+ * @point: where it is enforced: "nic" or "host" (or NULL)
+ * @state: "active", "expired" or "removed" (NULL on upsert: "active")
  */
 struct pdb_block {
 	const char *kind;
@@ -89,23 +111,29 @@ struct pdb_block {
 };
 
 /* Inserts, or refreshes an entry with the same kind and key (rule, reason,
- * expires, point, state updated; created kept). */
+ * expires, point, state updated; created kept). The key is at most 128
+ * bytes (-E2BIG). */
 int pdb_block_upsert(struct pdb *db, const struct pdb_block *b, char *err);
 
 typedef int (*pdb_block_cb)(const struct pdb_block *b, void *ctx);
-/* Every entry in state "active" (all states when @all), newest first. */
+/* Every entry in state "active" (all states when @all), newest first (by
+ * created); a non-zero return from @cb stops and is returned. Strings are
+ * valid during the call only. */
 int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
 		      char *err);
 
 /* --- audit --- */
 
 /**
- * struct pdb_audit - one audit row; NULL strings are stored as NULL
- * @time_ns: wall-clock time of the event, ns since the epoch
- * @event: "match", "block", ...
- * @rule_id: matching rule, 0 none
+ * struct pdb_audit - one audit row; NULL strings are stored as NULL, and
+ *	strings are cut to bounds (PDB_AUDIT_*_MAX, 64 bytes for the short
+ *	ones, 4096 for @exe, 256 for @host)
+ * @time_ns: wall-clock time of the event, ns since the epoch (0: now); the
+ *	column "time" gets it as ISO-8601 UTC with milliseconds
+ * @event: "match", "block", ... (required)
+ * @rule_id: matching rule, 0 none (stored as NULL)
  * @msg: rule msg
- * @severity: 0..7, -1 none
+ * @severity: 0..7, -1 none (stored as NULL)
  * @action: what was done: "deny:src" ...
  * @pid, @tgid, @uid: the process
  * @exe, @comm: its executable path and comm
@@ -146,6 +174,10 @@ struct pdb_audit {
 /* Return: the new row's id (> 0), or a negative errno. */
 int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err);
 
+/* Retention: deletes rows older than @before_ns.
+ * Return: rows deleted (>= 0), or a negative errno. */
+int64_t pdb_audit_prune(struct pdb *db, int64_t before_ns, char *err);
+
 /* --- read-only queries --- */
 
 /* Most rows a query returns; past it the result says it was cut. */
@@ -155,8 +187,9 @@ int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err);
  * pdb_query_cb - receives a query's result
  * @ncols: columns
  * @names: column names (row == NULL: called once first with names only)
- * @values: a row's values as text, NULL for SQL NULL
- * Return non-zero to stop.
+ * @values: a row's values as text, NULL for SQL NULL, a blob as x'hex'
+ * Return non-zero to stop: a negative value is returned by
+ * pdb_query_readonly() as it is, a positive one only stops.
  */
 typedef int (*pdb_query_cb)(void *ctx, int ncols, const char *const *names,
 			    const char *const *values);
@@ -166,13 +199,20 @@ typedef int (*pdb_query_cb)(void *ctx, int ncols, const char *const *names,
  * @path: database file, opened read-only for this query
  * @sql: a single statement; trailing text other than whitespace, ';' and
  *	comments is refused
- * @max_rows: stop after this many rows (capped at PDB_QUERY_MAX_ROWS)
- * @truncated: set true when rows were left out
+ * @max_rows: stop after this many rows (capped at PDB_QUERY_MAX_ROWS; 0
+ *	means the cap)
+ * @cb: receives the result (may be NULL to count rows)
+ * @ctx: passed to @cb
+ * @truncated: set true when rows were left out (may be NULL)
+ * @err: message buffer of PDB_ERR_LEN bytes
  *
  * An authorizer admits reads only: anything that writes, ATTACH, PRAGMAs
- * other than a read-only few, and extension loading are refused with -EPERM
- * and a message naming what was refused. A statement running too long is
- * interrupted (-ETIMEDOUT).
+ * other than a read-only few (schema introspection such as table_info, and
+ * reading values such as user_version), more than one statement, and
+ * extension loading are refused with -EPERM and a message naming what was
+ * refused ("INSERT is not allowed: ..."). A syntax error is -EINVAL. A
+ * statement running longer than 5 s, callbacks included, is interrupted
+ * (-ETIMEDOUT). Values are at most 1 MiB (-E2BIG), the SQL 64 KiB.
  * Return: rows delivered (>= 0) or a negative errno.
  */
 int pdb_query_readonly(const char *path, const char *sql, size_t max_rows,

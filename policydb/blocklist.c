@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The blocklist: one row per (kind, key), refreshed in place when the same
+ * entry is blocked again.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "pdb_internal.h"
+
+static bool one_of(const char *s, const char *const *set)
+{
+	for (; *set; set++) {
+		if (!strcmp(s, *set))
+			return true;
+	}
+	return false;
+}
+
+static int block_check(const struct pdb_block *b, char *err)
+{
+	static const char *const kinds[] = { "src", "flow", "cidr", NULL };
+	static const char *const points[] = { "nic", "host", NULL };
+	static const char *const states[] = { "active", "expired", "removed",
+					      NULL };
+
+	if (!b->kind || !one_of(b->kind, kinds)) {
+		pdb_seterr(err,
+			   "block: kind '%.32s' is not 'src', 'flow' or 'cidr'",
+			   b->kind ? b->kind : "(none)");
+		return -EINVAL;
+	}
+	if (!b->key || !b->key[0]) {
+		pdb_seterr(err, "block %s: no key", b->kind);
+		return -EINVAL;
+	}
+	if (strnlen(b->key, PDB_BLOCK_KEY_MAX + 1) > PDB_BLOCK_KEY_MAX) {
+		pdb_seterr(err, "block %s: key longer than %d bytes", b->kind,
+			   PDB_BLOCK_KEY_MAX);
+		return -E2BIG;
+	}
+	if (b->point && !one_of(b->point, points)) {
+		pdb_seterr(err,
+			   "block %s %s: point '%.32s' is not 'nic' or 'host'",
+			   b->kind, b->key, b->point);
+		return -EINVAL;
+	}
+	if (b->state && !one_of(b->state, states)) {
+		pdb_seterr(
+			err,
+			"block %s %s: state '%.32s' is not 'active', 'expired' or 'removed'",
+			b->kind, b->key, b->state);
+		return -EINVAL;
+	}
+	if (b->expires < 0 || b->created < 0) {
+		pdb_seterr(err, "block %s %s: negative time", b->kind, b->key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int pdb_block_upsert(struct pdb *db, const struct pdb_block *b, char *err)
+{
+	/* created is deliberately absent from the UPDATE: it records when
+	 * the entry was first blocked. */
+	static const char sql[] =
+		"INSERT INTO blocklist (kind, key, rule_id, reason, created,"
+		" expires, point, state)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		" ON CONFLICT (kind, key) DO UPDATE SET"
+		" rule_id = excluded.rule_id, reason = excluded.reason,"
+		" expires = excluded.expires, point = excluded.point,"
+		" state = excluded.state";
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	pdb_clearerr(err);
+	if (!db || !b) {
+		pdb_seterr(err, "block: no database or entry");
+		return -EINVAL;
+	}
+	ret = block_check(b, err);
+	if (ret)
+		return ret;
+	rc = pdb_stmt_cached(db, &db->block_upsert, sql, &st);
+	if (rc != SQLITE_OK) {
+		pdb_seterr(err, "block %s %s: %s", b->kind, b->key,
+			   sqlite3_errmsg(db->h));
+		return pdb_errno(db->h, rc);
+	}
+	sqlite3_bind_text(st, 1, b->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->key, -1, SQLITE_STATIC);
+	if (b->rule_id)
+		sqlite3_bind_int64(st, 3, b->rule_id);
+	else
+		sqlite3_bind_null(st, 3);
+	pdb_bind_text_max(st, 4, b->reason, PDB_BLOCK_REASON_MAX);
+	sqlite3_bind_int64(st, 5, b->created ? b->created : pdb_now());
+	sqlite3_bind_int64(st, 6, b->expires);
+	pdb_bind_text_max(st, 7, b->point, PDB_AUDIT_SHORT_MAX);
+	sqlite3_bind_text(st, 8, b->state ? b->state : "active", -1,
+			  SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		pdb_seterr(err, "block %s %s: %s", b->kind, b->key,
+			   sqlite3_errmsg(db->h));
+		ret = pdb_errno(db->h, rc);
+	}
+	/* Drop the caller's strings from the cached statement. */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
+int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
+		      char *err)
+{
+	static const char sql[] =
+		"SELECT kind, key, rule_id, reason, created, expires, point,"
+		" state FROM blocklist WHERE ?1 OR state = 'active'"
+		" ORDER BY created DESC, id DESC";
+	struct pdb_block b;
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	pdb_clearerr(err);
+	if (!db || !cb) {
+		pdb_seterr(err, "block list: no database or callback");
+		return -EINVAL;
+	}
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto out_sqlite;
+	sqlite3_bind_int(st, 1, all ? 1 : 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		b.kind = (const char *)sqlite3_column_text(st, 0);
+		b.key = (const char *)sqlite3_column_text(st, 1);
+		b.rule_id = (uint32_t)sqlite3_column_int64(st, 2);
+		b.reason = (const char *)sqlite3_column_text(st, 3);
+		b.created = sqlite3_column_int64(st, 4);
+		b.expires = sqlite3_column_int64(st, 5);
+		b.point = (const char *)sqlite3_column_text(st, 6);
+		b.state = (const char *)sqlite3_column_text(st, 7);
+		ret = cb(&b, ctx);
+		if (ret)
+			goto out_finalize;
+	}
+	if (rc == SQLITE_DONE)
+		goto out_finalize;
+out_sqlite:
+	pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
+	ret = pdb_errno(db->h, rc);
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
+}

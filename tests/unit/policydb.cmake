@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# policydb: real SQLite files in a temporary directory per test.
+if(TARGET enf_policydb)
+  enf_unit_test(test_policydb
+                SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policydb.c
+                LIBS enf_policydb)
+endif()

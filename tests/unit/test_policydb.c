@@ -1,0 +1,998 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * policydb: opening and migrating, rules, blocklist, audit rows, against
+ * real SQLite files in a temporary directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "policydb/pdb_internal.h"
+#include "policydb/policydb.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A check that says what broke when it fails. */
+#define check(cond, ...)                                     \
+	do {                                                 \
+		if (!(cond)) {                               \
+			print_error("check failed: " #cond); \
+			print_error("\n");                   \
+			fail_msg(__VA_ARGS__);               \
+		}                                            \
+	} while (0)
+
+struct fx {
+	char dir[64];
+	char path[128];
+	char err[PDB_ERR_LEN];
+};
+
+static int rm_entry(const char *p, const struct stat *sb, int flag,
+		    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_policydb.XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->path, sizeof(fx->path), "%s/policy.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+/* The first column of the first row of @sql through a connection of the
+ * test's own, as a user with the sqlite3 shell would see it. */
+static int64_t raw_int(const char *path, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -12345;
+	sqlite3 *h = NULL;
+
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return v;
+}
+
+static void raw_text(const char *path, const char *sql, char *buf, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *h = NULL;
+
+	snprintf(buf, len, "(none)");
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, len, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+
+static int raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *h = NULL;
+	int rc;
+
+	rc = sqlite3_open_v2(path, &h,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+	sqlite3_close(h);
+	return rc;
+}
+
+static struct pdb *open_ok(struct fx *fx)
+{
+	struct pdb *db = NULL;
+	int ret;
+
+	ret = pdb_open(fx->path, &db, fx->err);
+	check(ret == 0 && db, "pdb_open %s: %d %s", fx->path, ret, fx->err);
+	check(fx->err[0] == '\0', "pdb_open left a message: %s", fx->err);
+	return db;
+}
+
+/* Column names of @table, comma-separated, through a raw connection. */
+static void columns_of(const char *path, const char *table, char *buf,
+		       size_t len)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT group_concat(name, ',') FROM"
+		 " (SELECT name FROM pragma_table_info('%s') ORDER BY cid)",
+		 table);
+	raw_text(path, sql, buf, len);
+}
+
+static void test_open_creates_and_migrates(void **state)
+{
+	static const struct {
+		const char *table, *columns;
+	} contract[] = {
+		{ "rules", "rule_id,text,enabled,mode,source,created,updated" },
+		{ "blocklist",
+		  "id,kind,key,rule_id,reason,created,expires,point,state" },
+		{ "audit",
+		  "id,time_ns,time,event,rule_id,msg,severity,action,pid,tgid,"
+		  "uid,exe,comm,cgroup_id,proto,saddr,sport,daddr,dport,"
+		  "tls_lib,direction,method,host,uri,excerpt" },
+	};
+	static const struct {
+		const char *table, *columns;
+	} indexes[] = {
+		{ "audit", "time_ns" },
+		{ "audit", "rule_id,time_ns" },
+		{ "audit", "saddr,time_ns" },
+		{ "blocklist", "state,expires" },
+	};
+	struct fx *fx = *state;
+	char buf[512], sql[512];
+	struct stat sb;
+	struct pdb *db;
+	size_t i;
+
+	check(access(fx->path, F_OK) != 0, "database exists before open");
+	db = open_ok(fx);
+	pdb_close(db);
+
+	check(stat(fx->path, &sb) == 0, "database file not created");
+	check((sb.st_mode & 0777) == PDB_FILE_MODE,
+	      "created database has mode %o, not %o", sb.st_mode & 0777,
+	      PDB_FILE_MODE);
+	check(raw_int(fx->path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
+	      "user_version after migration is %lld",
+	      (long long)raw_int(fx->path, "PRAGMA user_version"));
+	check(raw_int(fx->path, "PRAGMA application_id") == PDB_APPLICATION_ID,
+	      "application_id not set");
+	for (i = 0; i < ARRAY_SIZE(contract); i++) {
+		columns_of(fx->path, contract[i].table, buf, sizeof(buf));
+		check(!strcmp(buf, contract[i].columns),
+		      "table %s has columns '%s', contract says '%s'",
+		      contract[i].table, buf, contract[i].columns);
+	}
+	for (i = 0; i < ARRAY_SIZE(indexes); i++) {
+		/* Some index on the table has exactly these columns. */
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM pragma_index_list('%s') AS l"
+			 " WHERE (SELECT group_concat(name, ',') FROM"
+			 " (SELECT name FROM pragma_index_info(l.name)"
+			 " ORDER BY seqno)) = '%s'",
+			 indexes[i].table, indexes[i].columns);
+		check(raw_int(fx->path, sql) == 1, "no index on %s(%s)",
+		      indexes[i].table, indexes[i].columns);
+	}
+}
+
+static void test_reopen_is_idempotent(void **state)
+{
+	struct pdb_rule r = { .rule_id = 7, .text = "SecRule ARGS \"@rx x\"" };
+	struct fx *fx = *state;
+	int64_t objects;
+	struct pdb *db;
+	int ret;
+
+	db = open_ok(fx);
+	ret = pdb_rule_insert(db, &r, fx->err);
+	check(ret == 0, "rule insert: %d %s", ret, fx->err);
+	pdb_close(db);
+	objects = raw_int(fx->path, "SELECT count(*) FROM sqlite_schema");
+
+	db = open_ok(fx);
+	pdb_close(db);
+	db = open_ok(fx);
+	pdb_close(db);
+	check(raw_int(fx->path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
+	      "user_version changed on reopen");
+	check(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema") ==
+		      objects,
+	      "schema objects changed on reopen");
+	check(raw_int(fx->path, "SELECT count(*) FROM rules") == 1,
+	      "rule lost or doubled on reopen");
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct pdb *db = (struct pdb *)0x1;
+	char mode[32];
+	int ret;
+
+	pdb_close(open_ok(fx));
+	check(raw_exec(fx->path, "PRAGMA journal_mode = DELETE;"
+				 " PRAGMA user_version = 99") == SQLITE_OK,
+	      "could not set up a newer database");
+
+	ret = pdb_open(fx->path, &db, fx->err);
+	check(ret == -EPROTO, "newer database: pdb_open returned %d (%s)", ret,
+	      fx->err);
+	check(db == NULL, "refused open still returned a handle");
+	check(strstr(fx->err, "v99") && strstr(fx->err, "newer") &&
+		      strstr(fx->err, fx->path),
+	      "message does not name the versions and file: '%s'", fx->err);
+	check(raw_int(fx->path, "PRAGMA user_version") == 99,
+	      "refused database's user_version changed");
+	raw_text(fx->path, "PRAGMA journal_mode", mode, sizeof(mode));
+	check(!strcmp(mode, "delete"),
+	      "refused database's journal mode changed to %s", mode);
+}
+
+static void test_foreign_database_refused(void **state)
+{
+	struct fx *fx = *state;
+	struct pdb *db = NULL;
+	int ret;
+
+	check(raw_exec(fx->path, "CREATE TABLE notes (x TEXT)") == SQLITE_OK,
+	      "could not create a foreign database");
+	ret = pdb_open(fx->path, &db, fx->err);
+	check(ret == -EPROTO && !db, "foreign database: pdb_open returned %d",
+	      ret);
+	check(strstr(fx->err, "not an enforcer policy database") != NULL,
+	      "message does not say why: '%s'", fx->err);
+	check(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema") == 1,
+	      "tables were added to a foreign database");
+
+	check(raw_exec(fx->path, "PRAGMA application_id = 42") == SQLITE_OK,
+	      "could not set application_id");
+	ret = pdb_open(fx->path, &db, fx->err);
+	check(ret == -EPROTO && !db,
+	      "foreign application_id: pdb_open returned %d", ret);
+}
+
+static void test_not_a_database(void **state)
+{
+	struct fx *fx = *state;
+	char junk[8192];
+	struct pdb *db = NULL;
+	int fd, ret;
+
+	memset(junk, 'J', sizeof(junk));
+	fd = open(fx->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	check(fd >= 0 && write(fd, junk, sizeof(junk)) == sizeof(junk),
+	      "could not write a junk file");
+	close(fd);
+	ret = pdb_open(fx->path, &db, fx->err);
+	check(ret == -EBADMSG && !db, "junk file: pdb_open returned %d (%s)",
+	      ret, fx->err);
+	check(!strncmp(fx->err, "open ", 5) && strstr(fx->err, fx->path),
+	      "message does not start with 'open PATH': '%s'", fx->err);
+}
+
+static void test_open_missing_directory(void **state)
+{
+	struct fx *fx = *state;
+	struct pdb *db = NULL;
+	char path[192];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/no/such/dir.db", fx->dir);
+	ret = pdb_open(path, &db, fx->err);
+	check(ret == -ENOENT && !db, "missing directory: pdb_open returned %d",
+	      ret);
+	check(!strncmp(fx->err, "open ", 5) && strstr(fx->err, path),
+	      "message does not name the file: '%s'", fx->err);
+	ret = pdb_open(NULL, &db, fx->err);
+	check(ret == -EINVAL && fx->err[0], "NULL path: %d", ret);
+}
+
+static void test_wal_and_connection_settings(void **state)
+{
+	struct fx *fx = *state;
+	sqlite3_stmt *st;
+	struct pdb *db;
+	char mode[32];
+
+	db = open_ok(fx);
+	raw_text(fx->path, "PRAGMA journal_mode", mode, sizeof(mode));
+	check(!strcmp(mode, "wal"), "journal mode is %s, not wal", mode);
+	check(sqlite3_prepare_v2(db->h, "PRAGMA busy_timeout", -1, &st, NULL) ==
+			      SQLITE_OK &&
+		      sqlite3_step(st) == SQLITE_ROW,
+	      "cannot read busy_timeout");
+	check(sqlite3_column_int(st, 0) == PDB_BUSY_TIMEOUT_MS,
+	      "busy_timeout is %d", sqlite3_column_int(st, 0));
+	sqlite3_finalize(st);
+	check(sqlite3_prepare_v2(db->h, "PRAGMA foreign_keys", -1, &st, NULL) ==
+			      SQLITE_OK &&
+		      sqlite3_step(st) == SQLITE_ROW,
+	      "cannot read foreign_keys");
+	check(sqlite3_column_int(st, 0) == 1, "foreign_keys is off");
+	sqlite3_finalize(st);
+	pdb_close(db);
+}
+
+/* --- rules --- */
+
+struct rule_seen {
+	int n;
+	uint32_t ids[8];
+	char text[8][64];
+	char mode[8][16];
+	bool enabled[8];
+	int64_t created[8];
+	int stop_after;
+};
+
+static int rule_cb(const struct pdb_rule *r, void *ctx)
+{
+	struct rule_seen *s = ctx;
+
+	if (s->n < 8) {
+		s->ids[s->n] = r->rule_id;
+		snprintf(s->text[s->n], sizeof(s->text[0]), "%s", r->text);
+		snprintf(s->mode[s->n], sizeof(s->mode[0]), "%s", r->mode);
+		s->enabled[s->n] = r->enabled;
+		s->created[s->n] = r->created;
+	}
+	s->n++;
+	return s->stop_after && s->n == s->stop_after ? 42 : 0;
+}
+
+static void test_rules_insert_duplicate_foreach(void **state)
+{
+	struct pdb_rule rules[] = {
+		{ .rule_id = 30,
+		  .text = "rule thirty",
+		  .enabled = true,
+		  .mode = "shadow",
+		  .source = "enforcerctl",
+		  .created = 300 },
+		{ .rule_id = 10, .text = "rule ten", .enabled = true },
+		{ .rule_id = 20, .text = "rule twenty", .enabled = false },
+	};
+	struct pdb_rule dup = { .rule_id = 10, .text = "other", .enabled = 1 };
+	struct rule_seen seen = { 0 };
+	struct fx *fx = *state;
+	struct pdb *db;
+	size_t i;
+	int ret;
+
+	db = open_ok(fx);
+	for (i = 0; i < ARRAY_SIZE(rules); i++) {
+		ret = pdb_rule_insert(db, &rules[i], fx->err);
+		check(ret == 0, "insert rule %u: %d %s", rules[i].rule_id, ret,
+		      fx->err);
+	}
+	ret = pdb_rule_insert(db, &dup, fx->err);
+	check(ret == -EEXIST, "duplicate rule id: returned %d", ret);
+	check(strstr(fx->err, "10") && strstr(fx->err, "exists"),
+	      "duplicate message: '%s'", fx->err);
+
+	ret = pdb_rule_foreach(db, false, rule_cb, &seen, fx->err);
+	check(ret == 0 && seen.n == 3, "foreach all: ret %d, %d rules", ret,
+	      seen.n);
+	check(seen.ids[0] == 10 && seen.ids[1] == 20 && seen.ids[2] == 30,
+	      "rules not by id: %u %u %u", seen.ids[0], seen.ids[1],
+	      seen.ids[2]);
+	check(!strcmp(seen.text[0], "rule ten"),
+	      "duplicate insert changed rule 10's text to '%s'", seen.text[0]);
+	check(!strcmp(seen.mode[0], "enforce") &&
+		      !strcmp(seen.mode[2], "shadow"),
+	      "modes read back as %s / %s", seen.mode[0], seen.mode[2]);
+	check(seen.created[2] == 300, "created read back as %lld",
+	      (long long)seen.created[2]);
+	check(seen.created[0] > 1600000000, "created 0 was not set to now");
+	check(!seen.enabled[1] && seen.enabled[0], "enabled flags wrong");
+
+	memset(&seen, 0, sizeof(seen));
+	ret = pdb_rule_foreach(db, true, rule_cb, &seen, fx->err);
+	check(ret == 0 && seen.n == 2 && seen.ids[0] == 10 && seen.ids[1] == 30,
+	      "foreach enabled only: %d rules", seen.n);
+
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_after = 1;
+	ret = pdb_rule_foreach(db, false, rule_cb, &seen, fx->err);
+	check(ret == 42 && seen.n == 1,
+	      "callback stop: returned %d after %d rules", ret, seen.n);
+	pdb_close(db);
+}
+
+static void test_rules_invalid(void **state)
+{
+	struct fx *fx = *state;
+	struct pdb_rule r;
+	struct pdb *db;
+	char *big;
+	int ret;
+
+	db = open_ok(fx);
+	r = (struct pdb_rule){ .rule_id = 0, .text = "x" };
+	ret = pdb_rule_insert(db, &r, fx->err);
+	check(ret == -EINVAL && fx->err[0], "rule id 0: %d", ret);
+	r = (struct pdb_rule){ .rule_id = 1, .text = "" };
+	ret = pdb_rule_insert(db, &r, fx->err);
+	check(ret == -EINVAL && fx->err[0], "empty text: %d", ret);
+	r = (struct pdb_rule){ .rule_id = 1, .text = "x", .mode = "block" };
+	ret = pdb_rule_insert(db, &r, fx->err);
+	check(ret == -EINVAL && strstr(fx->err, "block"), "bad mode: %d %s",
+	      ret, fx->err);
+
+	big = malloc(PDB_RULE_TEXT_MAX + 2);
+	assert_non_null(big);
+	memset(big, 'a', PDB_RULE_TEXT_MAX + 1);
+	big[PDB_RULE_TEXT_MAX + 1] = '\0';
+	r = (struct pdb_rule){ .rule_id = 1, .text = big };
+	ret = pdb_rule_insert(db, &r, fx->err);
+	check(ret == -E2BIG, "rule text over the bound: %d", ret);
+	big[PDB_RULE_TEXT_MAX] = '\0';
+	ret = pdb_rule_insert(db, &r, fx->err);
+	check(ret == 0, "rule text at the bound: %d %s", ret, fx->err);
+	r = (struct pdb_rule){ .rule_id = 2, .text = "x", .source = big };
+	ret = pdb_rule_insert(db, &r, fx->err);
+	check(ret == -E2BIG, "long source: %d", ret);
+	free(big);
+	check(raw_int(fx->path, "SELECT count(*) FROM rules") == 1,
+	      "refused rules were stored");
+	pdb_close(db);
+}
+
+/* --- blocklist --- */
+
+struct block_seen {
+	int n;
+	char key[8][64];
+	char state[8][16];
+	int64_t created[8];
+	int64_t expires[8];
+	uint32_t rule_id[8];
+};
+
+static int block_cb(const struct pdb_block *b, void *ctx)
+{
+	struct block_seen *s = ctx;
+
+	if (s->n < 8) {
+		snprintf(s->key[s->n], sizeof(s->key[0]), "%s", b->key);
+		snprintf(s->state[s->n], sizeof(s->state[0]), "%s", b->state);
+		s->created[s->n] = b->created;
+		s->expires[s->n] = b->expires;
+		s->rule_id[s->n] = b->rule_id;
+	}
+	s->n++;
+	return 0;
+}
+
+static void test_block_upsert_refreshes(void **state)
+{
+	struct pdb_block b = { .kind = "src",
+			       .key = "192.0.2.1",
+			       .rule_id = 1001,
+			       .reason = "SQL injection",
+			       .created = 1000,
+			       .expires = 2000,
+			       .point = "nic" };
+	struct block_seen seen = { 0 };
+	struct fx *fx = *state;
+	char reason[64];
+	struct pdb *db;
+	int ret;
+
+	db = open_ok(fx);
+	ret = pdb_block_upsert(db, &b, fx->err);
+	check(ret == 0, "first upsert: %d %s", ret, fx->err);
+	b.created = 5000;
+	b.expires = 9000;
+	b.rule_id = 1002;
+	b.reason = "again";
+	b.point = "host";
+	ret = pdb_block_upsert(db, &b, fx->err);
+	check(ret == 0, "second upsert: %d %s", ret, fx->err);
+
+	check(raw_int(fx->path, "SELECT count(*) FROM blocklist") == 1,
+	      "upsert of the same kind and key made %lld rows",
+	      (long long)raw_int(fx->path, "SELECT count(*) FROM blocklist"));
+	ret = pdb_block_foreach(db, true, block_cb, &seen, fx->err);
+	check(ret == 0 && seen.n == 1, "foreach: %d, %d rows", ret, seen.n);
+	check(seen.created[0] == 1000, "created not kept: %lld",
+	      (long long)seen.created[0]);
+	check(seen.expires[0] == 9000, "expires not refreshed: %lld",
+	      (long long)seen.expires[0]);
+	check(seen.rule_id[0] == 1002, "rule_id not refreshed: %u",
+	      seen.rule_id[0]);
+	raw_text(fx->path, "SELECT reason || '/' || point FROM blocklist",
+		 reason, sizeof(reason));
+	check(!strcmp(reason, "again/host"), "reason/point read back as %s",
+	      reason);
+
+	/* Same key, other kind: another entry. */
+	b.kind = "flow";
+	ret = pdb_block_upsert(db, &b, fx->err);
+	check(ret == 0 &&
+		      raw_int(fx->path, "SELECT count(*) FROM blocklist") == 2,
+	      "same key with another kind did not add a row");
+	pdb_close(db);
+}
+
+static void test_block_foreach_order_and_state(void **state)
+{
+	struct pdb_block b[] = {
+		{ .kind = "src", .key = "192.0.2.1", .created = 100 },
+		{ .kind = "cidr", .key = "198.51.100.0/24", .created = 300 },
+		{ .kind = "src", .key = "2001:db8::1", .created = 200 },
+		{ .kind = "flow",
+		  .key = "tcp 192.0.2.9:1234 192.0.2.2:443",
+		  .created = 400,
+		  .state = "removed" },
+	};
+	struct block_seen seen = { 0 };
+	struct fx *fx = *state;
+	struct pdb *db;
+	size_t i;
+	int ret;
+
+	db = open_ok(fx);
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		ret = pdb_block_upsert(db, &b[i], fx->err);
+		check(ret == 0, "upsert %s: %d %s", b[i].key, ret, fx->err);
+	}
+	ret = pdb_block_foreach(db, false, block_cb, &seen, fx->err);
+	check(ret == 0 && seen.n == 3, "active only: %d rows", seen.n);
+	check(!strcmp(seen.key[0], "198.51.100.0/24") &&
+		      !strcmp(seen.key[1], "2001:db8::1") &&
+		      !strcmp(seen.key[2], "192.0.2.1"),
+	      "not newest first: %s, %s, %s", seen.key[0], seen.key[1],
+	      seen.key[2]);
+	check(!strcmp(seen.state[0], "active"), "default state is %s",
+	      seen.state[0]);
+	check(seen.rule_id[0] == 0 &&
+		      raw_int(fx->path, "SELECT count(*) FROM blocklist"
+					" WHERE rule_id IS NULL") == 4,
+	      "manual block's rule_id not stored as NULL");
+
+	memset(&seen, 0, sizeof(seen));
+	ret = pdb_block_foreach(db, true, block_cb, &seen, fx->err);
+	check(ret == 0 && seen.n == 4 && !strcmp(seen.state[0], "removed"),
+	      "all states: %d rows, first %s", seen.n, seen.state[0]);
+	pdb_close(db);
+}
+
+static void test_block_invalid(void **state)
+{
+	struct fx *fx = *state;
+	struct pdb_block b;
+	char key[PDB_BLOCK_KEY_MAX + 2];
+	struct pdb *db;
+	int ret;
+
+	db = open_ok(fx);
+	b = (struct pdb_block){ .kind = "host", .key = "192.0.2.1" };
+	ret = pdb_block_upsert(db, &b, fx->err);
+	check(ret == -EINVAL && strstr(fx->err, "host"), "bad kind: %d %s", ret,
+	      fx->err);
+	b = (struct pdb_block){ .kind = "src", .key = "" };
+	ret = pdb_block_upsert(db, &b, fx->err);
+	check(ret == -EINVAL, "empty key: %d", ret);
+	b = (struct pdb_block){ .kind = "src", .key = "x", .point = "cpu" };
+	ret = pdb_block_upsert(db, &b, fx->err);
+	check(ret == -EINVAL, "bad point: %d", ret);
+	b = (struct pdb_block){ .kind = "src", .key = "x", .state = "gone" };
+	ret = pdb_block_upsert(db, &b, fx->err);
+	check(ret == -EINVAL, "bad state: %d", ret);
+	memset(key, '1', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	b = (struct pdb_block){ .kind = "src", .key = key };
+	ret = pdb_block_upsert(db, &b, fx->err);
+	check(ret == -E2BIG, "long key: %d", ret);
+	check(raw_int(fx->path, "SELECT count(*) FROM blocklist") == 0,
+	      "refused entries were stored");
+	pdb_close(db);
+}
+
+/* --- audit --- */
+
+struct rows {
+	int calls, ncols, nrows;
+	char names[32][16];
+	char *values[4][32]; /* strdup'd, NULL for SQL NULL */
+};
+
+static int rows_cb(void *ctx, int ncols, const char *const *names,
+		   const char *const *values)
+{
+	struct rows *r = ctx;
+	int i;
+
+	r->calls++;
+	r->ncols = ncols;
+	if (!values) {
+		for (i = 0; i < ncols && i < 32; i++)
+			snprintf(r->names[i], sizeof(r->names[0]), "%s",
+				 names[i]);
+		return 0;
+	}
+	if (r->nrows < 4) {
+		for (i = 0; i < ncols && i < 32; i++)
+			r->values[r->nrows][i] = values[i] ? strdup(values[i]) :
+							     NULL;
+	}
+	r->nrows++;
+	return 0;
+}
+
+static void rows_free(struct rows *r)
+{
+	int i, j;
+
+	for (i = 0; i < 4; i++) {
+		for (j = 0; j < 32; j++)
+			free(r->values[i][j]);
+	}
+	memset(r, 0, sizeof(*r));
+}
+
+static const char *value_of(struct rows *r, int row, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->ncols && i < 32; i++) {
+		if (!strcmp(r->names[i], name))
+			return r->values[row][i];
+	}
+	fail_msg("no column %s in the result", name);
+	return NULL;
+}
+
+static void test_audit_insert_read_back(void **state)
+{
+	/* 2023-11-14T22:13:20 UTC is 1700000000 s since the epoch. */
+	struct pdb_audit a = {
+		.time_ns = 1700000000123456789LL,
+		.event = "block",
+		.rule_id = 1001,
+		.msg = "SQL injection",
+		.severity = 2,
+		.action = "deny:src",
+		.pid = 4242,
+		.tgid = 4240,
+		.uid = 33,
+		.exe = "/usr/sbin/nginx",
+		.comm = "nginx",
+		.cgroup_id = 12345678901ULL,
+		.proto = "tcp",
+		.saddr = "192.0.2.1",
+		.sport = 54321,
+		.daddr = "192.0.2.2",
+		.dport = 443,
+		.tls_lib = "openssl",
+		.direction = "inbound",
+		.method = "GET",
+		.host = "example.test",
+		.uri = "/q?id=1 union select",
+		.excerpt = "union select",
+	};
+	static const struct {
+		const char *col, *want;
+	} want[] = {
+		{ "time_ns", "1700000000123456789" },
+		{ "time", "2023-11-14T22:13:20.123Z" },
+		{ "event", "block" },
+		{ "rule_id", "1001" },
+		{ "msg", "SQL injection" },
+		{ "severity", "2" },
+		{ "action", "deny:src" },
+		{ "pid", "4242" },
+		{ "tgid", "4240" },
+		{ "uid", "33" },
+		{ "exe", "/usr/sbin/nginx" },
+		{ "comm", "nginx" },
+		{ "cgroup_id", "12345678901" },
+		{ "proto", "tcp" },
+		{ "saddr", "192.0.2.1" },
+		{ "sport", "54321" },
+		{ "daddr", "192.0.2.2" },
+		{ "dport", "443" },
+		{ "tls_lib", "openssl" },
+		{ "direction", "inbound" },
+		{ "method", "GET" },
+		{ "host", "example.test" },
+		{ "uri", "/q?id=1 union select" },
+		{ "excerpt", "union select" },
+	};
+	struct pdb_audit sparse = { .time_ns = 1000,
+				    .event = "match",
+				    .severity = -1 };
+	struct fx *fx = *state;
+	struct rows r = { 0 };
+	int64_t id, id2;
+	struct pdb *db;
+	char sql[128];
+	const char *v;
+	bool cut;
+	size_t i;
+	int ret;
+
+	db = open_ok(fx);
+	id = pdb_audit_insert(db, &a, fx->err);
+	check(id > 0, "audit insert: %lld %s", (long long)id, fx->err);
+	id2 = pdb_audit_insert(db, &sparse, fx->err);
+	check(id2 > id, "second audit insert: %lld after %lld", (long long)id2,
+	      (long long)id);
+	pdb_close(db);
+
+	snprintf(sql, sizeof(sql), "SELECT * FROM audit WHERE id = %lld",
+		 (long long)id);
+	ret = pdb_query_readonly(fx->path, sql, 10, rows_cb, &r, &cut, fx->err);
+	check(ret == 1 && r.nrows == 1 && !cut, "query: %d rows (%s)", ret,
+	      fx->err);
+	check(r.ncols == 25, "audit has %d columns", r.ncols);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		v = value_of(&r, 0, want[i].col);
+		check(v && !strcmp(v, want[i].want),
+		      "column %s is '%s', not '%s'", want[i].col,
+		      v ? v : "NULL", want[i].want);
+	}
+	rows_free(&r);
+
+	snprintf(sql, sizeof(sql), "SELECT * FROM audit WHERE id = %lld",
+		 (long long)id2);
+	ret = pdb_query_readonly(fx->path, sql, 10, rows_cb, &r, &cut, fx->err);
+	check(ret == 1, "sparse row query: %d %s", ret, fx->err);
+	check(!value_of(&r, 0, "rule_id") && !value_of(&r, 0, "severity") &&
+		      !value_of(&r, 0, "msg") && !value_of(&r, 0, "uri"),
+	      "rule 0, severity -1 and NULL strings not stored as NULL");
+	v = value_of(&r, 0, "time");
+	check(v && !strcmp(v, "1970-01-01T00:00:00.000Z"),
+	      "time of 1000 ns: %s", v ? v : "NULL");
+	rows_free(&r);
+
+	db = open_ok(fx);
+	sparse.event = NULL;
+	check(pdb_audit_insert(db, &sparse, fx->err) == -EINVAL,
+	      "audit row without event accepted");
+	sparse.event = "match";
+	sparse.time_ns = 0;
+	id = pdb_audit_insert(db, &sparse, fx->err);
+	check(id > 0 && raw_int(fx->path, "SELECT time_ns FROM audit"
+					  " ORDER BY id DESC LIMIT 1") >
+				1600000000LL * 1000000000LL,
+	      "time_ns 0 was not set to now");
+	pdb_close(db);
+}
+
+static int64_t stored_bytes(struct fx *fx, const char *col, int64_t id)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT length(CAST(%s AS BLOB)) FROM audit WHERE id = %lld",
+		 col, (long long)id);
+	return raw_int(fx->path, sql);
+}
+
+static void test_audit_string_bounds(void **state)
+{
+	struct fx *fx = *state;
+	struct pdb_audit a = { .event = "match", .severity = -1 };
+	char *big, euro[3 * 300 + 2];
+	struct pdb *db;
+	char sql[160];
+	int64_t id;
+	int i;
+
+	big = malloc(20000);
+	assert_non_null(big);
+	memset(big, 'x', 19999);
+	big[19999] = '\0';
+	/* "a" then 300 three-byte "€": no cut at 512 lands on a boundary
+	 * by chance (1 + 3k = 512 has no solution). */
+	euro[0] = 'a';
+	for (i = 0; i < 300; i++)
+		memcpy(euro + 1 + 3 * i, "\xe2\x82\xac", 3);
+	euro[1 + 3 * 300] = '\0';
+
+	db = open_ok(fx);
+	a.excerpt = big;
+	a.uri = big;
+	a.exe = big;
+	a.comm = big;
+	a.host = big;
+	a.saddr = big;
+	a.event =
+		"match-with-a-very-long-event-name-that-goes-past-sixty-four-bytes";
+	a.msg = euro;
+	id = pdb_audit_insert(db, &a, fx->err);
+	check(id > 0, "insert: %s", fx->err);
+	pdb_close(db);
+
+	check(stored_bytes(fx, "excerpt", id) == PDB_AUDIT_EXCERPT_MAX,
+	      "excerpt stored %lld bytes",
+	      (long long)stored_bytes(fx, "excerpt", id));
+	check(stored_bytes(fx, "uri", id) == PDB_AUDIT_URI_MAX,
+	      "uri stored %lld bytes", (long long)stored_bytes(fx, "uri", id));
+	check(stored_bytes(fx, "exe", id) == PDB_AUDIT_EXE_MAX,
+	      "exe stored %lld bytes", (long long)stored_bytes(fx, "exe", id));
+	check(stored_bytes(fx, "comm", id) == PDB_AUDIT_COMM_MAX,
+	      "comm stored %lld bytes",
+	      (long long)stored_bytes(fx, "comm", id));
+	check(stored_bytes(fx, "host", id) == PDB_AUDIT_HOST_MAX,
+	      "host stored %lld bytes",
+	      (long long)stored_bytes(fx, "host", id));
+	check(stored_bytes(fx, "saddr", id) == PDB_AUDIT_ADDR_MAX,
+	      "saddr stored %lld bytes",
+	      (long long)stored_bytes(fx, "saddr", id));
+	check(stored_bytes(fx, "event", id) == PDB_AUDIT_SHORT_MAX,
+	      "event stored %lld bytes",
+	      (long long)stored_bytes(fx, "event", id));
+	/* 512 cuts the 171st euro sign: keep "a" and 170 whole ones. */
+	check(stored_bytes(fx, "msg", id) == 1 + 3 * 170,
+	      "msg stored %lld bytes, not cut before the split character",
+	      (long long)stored_bytes(fx, "msg", id));
+	snprintf(sql, sizeof(sql),
+		 "SELECT length(msg) FROM audit WHERE id = %lld",
+		 (long long)id);
+	check(raw_int(fx->path, sql) == 171, "msg holds %lld characters",
+	      (long long)raw_int(fx->path, sql));
+	free(big);
+}
+
+static void test_utf8_cut(void **state)
+{
+	static const struct {
+		const char *what, *s;
+		size_t max, keep;
+	} cases[] = {
+		{ "short ASCII kept", "abc", 5, 3 },
+		{ "exact fit kept", "abc", 3, 3 },
+		{ "ASCII cut", "abcdef", 3, 3 },
+		{ "2 of 3 bytes of a euro sign", "a\xe2\x82\xac", 3, 1 },
+		{ "1 of 3 bytes of a euro sign", "a\xe2\x82\xac", 2, 1 },
+		{ "whole euro sign", "a\xe2\x82\xac", 4, 4 },
+		{ "boundary between two", "\xe2\x82\xac\xe2\x82\xac", 3, 3 },
+		{ "inside a 4-byte emoji", "\xf0\x9f\x98\x80x", 3, 0 },
+		{ "after a 4-byte emoji", "\xf0\x9f\x98\x80x", 4, 4 },
+		{ "not UTF-8: lead bytes only", "\xff\xff\xff\xff", 2, 2 },
+		{ "not UTF-8: continuation run", "\x80\x80\x80\x80\x80\x80\x80",
+		  5, 5 },
+		{ "zero bound", "abc", 0, 0 },
+	};
+	size_t i, keep;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		keep = pdb_utf8_cut(cases[i].s, cases[i].max);
+		check(keep == cases[i].keep, "%s: kept %zu, want %zu",
+		      cases[i].what, keep, cases[i].keep);
+	}
+}
+
+static void test_transactions_batch(void **state)
+{
+	struct pdb_audit a = { .event = "match", .severity = -1 };
+	struct fx *fx = *state;
+	struct pdb *db;
+	int i, ret;
+
+	db = open_ok(fx);
+	ret = pdb_tx_begin(db, fx->err);
+	check(ret == 0, "begin: %d %s", ret, fx->err);
+	for (i = 0; i < 50; i++)
+		check(pdb_audit_insert(db, &a, fx->err) > 0, "insert %d", i);
+	check(raw_int(fx->path, "SELECT count(*) FROM audit") == 0,
+	      "uncommitted rows visible to another connection");
+	ret = pdb_tx_rollback(db, fx->err);
+	check(ret == 0, "rollback: %d %s", ret, fx->err);
+	check(raw_int(fx->path, "SELECT count(*) FROM audit") == 0,
+	      "rolled back rows stored");
+
+	ret = pdb_tx_begin(db, fx->err);
+	for (i = 0; i < 50; i++)
+		check(pdb_audit_insert(db, &a, fx->err) > 0, "insert %d", i);
+	ret |= pdb_tx_commit(db, fx->err);
+	check(ret == 0, "begin/commit: %s", fx->err);
+	check(raw_int(fx->path, "SELECT count(*) FROM audit") == 50,
+	      "committed batch has %lld rows",
+	      (long long)raw_int(fx->path, "SELECT count(*) FROM audit"));
+	ret = pdb_tx_commit(db, fx->err);
+	check(ret < 0 && !strncmp(fx->err, "commit", 6),
+	      "commit without a transaction: %d '%s'", ret, fx->err);
+	pdb_close(db);
+}
+
+static void test_audit_prune(void **state)
+{
+	struct pdb_audit a = { .event = "match", .severity = -1 };
+	struct fx *fx = *state;
+	struct pdb *db;
+	int64_t n;
+	int i;
+
+	db = open_ok(fx);
+	for (i = 1; i <= 3; i++) {
+		a.time_ns = i * 1000000000000000000LL;
+		check(pdb_audit_insert(db, &a, fx->err) > 0, "insert %d", i);
+	}
+	n = pdb_audit_prune(db, 2500000000000000000LL, fx->err);
+	check(n == 2, "prune deleted %lld rows (%s)", (long long)n, fx->err);
+	check(raw_int(fx->path, "SELECT min(time_ns) FROM audit") ==
+		      3000000000000000000LL,
+	      "prune kept the wrong rows");
+	pdb_close(db);
+}
+
+static void test_odd_path(void **state)
+{
+	struct fx *fx = *state;
+	struct pdb *db = NULL;
+	char path[192];
+	int ret;
+
+	/* Bytes that would end a URI path or start its parameters. */
+	snprintf(path, sizeof(path), "%s/we?ird #name%%20&mode=ro.db", fx->dir);
+	ret = pdb_open(path, &db, fx->err);
+	check(ret == 0, "open odd path: %d %s", ret, fx->err);
+	pdb_close(db);
+	check(access(path, F_OK) == 0, "database not created at the odd path");
+	check(raw_int(path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
+	      "odd path database not migrated");
+	ret = pdb_query_readonly(path, "SELECT count(*) FROM audit", 1, NULL,
+				 NULL, NULL, fx->err);
+	check(ret == 1, "query odd path: %d %s", ret, fx->err);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_open_creates_and_migrates),
+		T(test_reopen_is_idempotent),
+		T(test_newer_schema_refused),
+		T(test_foreign_database_refused),
+		T(test_not_a_database),
+		T(test_open_missing_directory),
+		T(test_wal_and_connection_settings),
+		T(test_rules_insert_duplicate_foreach),
+		T(test_rules_invalid),
+		T(test_block_upsert_refreshes),
+		T(test_block_foreach_order_and_state),
+		T(test_block_invalid),
+		T(test_audit_insert_read_back),
+		T(test_audit_string_bounds),
+		T(test_utf8_cut),
+		T(test_transactions_batch),
+		T(test_audit_prune),
+		T(test_odd_path),
+	};
+
+	return cmocka_run_group_tests_name("policydb", tests, NULL, NULL);
+}
