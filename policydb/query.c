@@ -8,10 +8,12 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -23,6 +25,7 @@
 #define PROGRESS_STEPS 1000
 
 struct query {
+	const char *sql;
 	/* First thing the authorizer refused, for the message. */
 	char refused[128];
 	struct timespec deadline;
@@ -46,9 +49,8 @@ static const char *const schema_pragmas[] = {
 
 /* Pragmas admitted only to read their value, without an argument. */
 static const char *const getter_pragmas[] = {
-	"user_version",	  "application_id", "schema_version",
-	"data_version",	  "page_count",	    "page_size",
-	"freelist_count", "journal_mode",   "encoding",
+	"user_version", "application_id", "schema_version", "data_version",
+	"page_count",	"page_size",	  "freelist_count", "encoding",
 };
 
 static bool in_list(const char *name, const char *const *list, size_t n)
@@ -126,6 +128,69 @@ static const char *action_name(int action)
 	}
 }
 
+/* Skips whitespace, ';' and comments; SQLite ends an open comment at the
+ * end of the text, and so does this. */
+static const char *skip_noise(const char *s)
+{
+	const char *e;
+
+	for (;;) {
+		if (isspace((unsigned char)*s) || *s == ';') {
+			s++;
+		} else if (s[0] == '-' && s[1] == '-') {
+			s += strcspn(s, "\n");
+		} else if (s[0] == '/' && s[1] == '*') {
+			e = strstr(s + 2, "*/");
+			s = e ? e + 2 : s + strlen(s);
+		} else {
+			return s;
+		}
+	}
+}
+
+/* Appends the next word of *@sql, upper case, to @buf; false when none. */
+static bool next_word(const char **sql, char *buf, size_t len)
+{
+	size_t i = strlen(buf);
+	const char *s = skip_noise(*sql);
+
+	if (!isalpha((unsigned char)*s))
+		return false;
+	if (i && i + 1 < len)
+		buf[i++] = ' ';
+	for (; isalpha((unsigned char)*s); s++) {
+		if (i + 1 < len)
+			buf[i++] = (char)toupper((unsigned char)*s);
+	}
+	buf[i] = '\0';
+	*sql = s;
+	return true;
+}
+
+/* What the statement is, from its leading keywords, for a message:
+ * "VACUUM", "DROP TABLE", "CREATE TEMP VIEW". */
+static void statement_words(const char *sql, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!next_word(&sql, buf, len)) {
+		snprintf(buf, len, "this statement");
+		return;
+	}
+	if (strcmp(buf, "CREATE") && strcmp(buf, "DROP") &&
+	    strcmp(buf, "ALTER"))
+		return;
+	if (next_word(&sql, buf, len) &&
+	    (strstr(buf, " TEMP") || strstr(buf, " VIRTUAL") ||
+	     strstr(buf, " UNIQUE")))
+		next_word(&sql, buf, len);
+}
+
+static bool is_schema_table(const char *name)
+{
+	return name && (!strcmp(name, "sqlite_master") ||
+			!strcmp(name, "sqlite_temp_master"));
+}
+
 static int refuse(struct query *q, const char *what)
 {
 	if (!q->refused[0])
@@ -155,6 +220,28 @@ static int query_authorize(void *arg, int action, const char *a3,
 		snprintf(what, sizeof(what), "function %.64s()",
 			 a4 ? a4 : "(unnamed)");
 		return refuse(q, what);
+	case SQLITE_INSERT:
+	case SQLITE_DELETE:
+		/* DDL writes the schema table first: name the statement, not
+		 * that write. */
+		if (is_schema_table(a3)) {
+			statement_words(q->sql, what, sizeof(what));
+			return refuse(q, what);
+		}
+		return refuse(q, action_name(action));
+	case SQLITE_UPDATE:
+		/*
+		 * Connecting a virtual table (json_each, pragma_table_info)
+		 * asks about an UPDATE of the schema table that never runs.
+		 * IGNORE leaves such columns unchanged should one ever run;
+		 * a user's own UPDATE is refused as not read-only.
+		 */
+		if (is_schema_table(a3))
+			return SQLITE_IGNORE;
+		return refuse(q, "UPDATE");
+	case SQLITE_TRANSACTION:
+		/* a3 is BEGIN, COMMIT or ROLLBACK */
+		return refuse(q, a3 ? a3 : "a transaction");
 	case SQLITE_PRAGMA:
 		/* a3 is the pragma's name, a4 its argument or NULL */
 		if (in_list(a3, schema_pragmas, ARRAY_SIZE(schema_pragmas)))
@@ -183,41 +270,6 @@ static int query_progress(void *arg)
 		return 1;
 	}
 	return 0;
-}
-
-/* Skips whitespace, ';' and comments; SQLite ends an open comment at the
- * end of the text, and so does this. */
-static const char *skip_noise(const char *s)
-{
-	const char *e;
-
-	for (;;) {
-		if (isspace((unsigned char)*s) || *s == ';') {
-			s++;
-		} else if (s[0] == '-' && s[1] == '-') {
-			s += strcspn(s, "\n");
-		} else if (s[0] == '/' && s[1] == '*') {
-			e = strstr(s + 2, "*/");
-			s = e ? e + 2 : s + strlen(s);
-		} else {
-			return s;
-		}
-	}
-}
-
-/* The statement's first word, upper case, for a message. */
-static void first_word(const char *sql, char *buf, size_t len)
-{
-	size_t i = 0;
-
-	sql = skip_noise(sql);
-	while (i + 1 < len && isalpha((unsigned char)sql[i])) {
-		buf[i] = (char)toupper((unsigned char)sql[i]);
-		i++;
-	}
-	buf[i] = '\0';
-	if (!i)
-		snprintf(buf, len, "this statement");
 }
 
 static void limit_handle(sqlite3 *h, unsigned int budget_ms)
@@ -382,6 +434,67 @@ out_free:
 	return ret;
 }
 
+/* Opens @path read-only with @query URI parameters and reads its schema,
+ * which is where a database that cannot be read shows it. */
+static int try_open(const char *path, const char *query, unsigned int budget_ms,
+		    sqlite3 **out)
+{
+	char *uri;
+	int rc;
+
+	uri = pdb_path_uri(path, query);
+	if (!uri)
+		return SQLITE_NOMEM;
+	rc = sqlite3_open_v2(uri, out,
+			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+				     SQLITE_OPEN_URI,
+			     NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_extended_result_codes(*out, 1);
+	limit_handle(*out, budget_ms);
+	return sqlite3_exec(*out,
+			    "PRAGMA query_only = ON;"
+			    " SELECT count(*) FROM sqlite_schema",
+			    NULL, NULL, NULL);
+}
+
+static int open_readonly(const char *path, unsigned int budget_ms,
+			 sqlite3 **out, char *err)
+{
+	char wal[PATH_MAX];
+	struct stat sb;
+	int rc;
+
+	rc = try_open(path, "mode=ro", budget_ms, out);
+	/*
+	 * A WAL database needs its -shm file. When no writer has it open,
+	 * there is none, and a reader without write permission on the
+	 * directory cannot create it. With no -wal file either, everything
+	 * committed is in the database file itself, so it is read as
+	 * immutable. A writer starting meanwhile could make this read see
+	 * an error, never harm the file: this handle cannot write.
+	 */
+	if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN) {
+		if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", path) <
+			    sizeof(wal) &&
+		    stat(wal, &sb) < 0 && errno == ENOENT &&
+		    stat(path, &sb) == 0) {
+			sqlite3_close(*out);
+			*out = NULL;
+			rc = try_open(path, "mode=ro&immutable=1", budget_ms,
+				      out);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		pdb_seterr(err, "open %s (read-only): %s", path,
+			   *out ? sqlite3_errmsg(*out) : sqlite3_errstr(rc));
+		return pdb_errno(*out, rc);
+	}
+	return 0;
+}
+
 int pdb_query_readonly_budget(const char *path, const char *sql,
 			      size_t max_rows, unsigned int budget_ms,
 			      pdb_query_cb cb, void *ctx, bool *truncated,
@@ -390,10 +503,9 @@ int pdb_query_readonly_budget(const char *path, const char *sql,
 	struct query q = { 0 };
 	sqlite3_stmt *st = NULL;
 	const char *tail;
-	char word[24];
+	char word[40];
 	bool cut = false;
 	sqlite3 *h = NULL;
-	char *uri;
 	int rc, ret;
 
 	pdb_clearerr(err);
@@ -413,34 +525,13 @@ int pdb_query_readonly_budget(const char *path, const char *sql,
 		pdb_seterr(err, "query: empty statement");
 		return -EINVAL;
 	}
+	q.sql = sql;
 	if (max_rows == 0 || max_rows > PDB_QUERY_MAX_ROWS)
 		max_rows = PDB_QUERY_MAX_ROWS;
 
-	uri = pdb_path_uri(path, "mode=ro");
-	if (!uri) {
-		pdb_seterr(err, "query: out of memory");
-		return -ENOMEM;
-	}
-	rc = sqlite3_open_v2(uri, &h,
-			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
-				     SQLITE_OPEN_URI,
-			     NULL);
-	free(uri);
-	if (rc != SQLITE_OK) {
-		pdb_seterr(err, "open %s (read-only): %s", path,
-			   h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
-		ret = pdb_errno(h, rc);
+	ret = open_readonly(path, budget_ms, &h, err);
+	if (ret)
 		goto out_close;
-	}
-	sqlite3_extended_result_codes(h, 1);
-	limit_handle(h, budget_ms);
-	rc = sqlite3_exec(h, "PRAGMA query_only = ON", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		pdb_seterr(err, "open %s (read-only): %s", path,
-			   sqlite3_errmsg(h));
-		ret = pdb_errno(h, rc);
-		goto out_close;
-	}
 	/* Stays set while the statement runs: a table-valued pragma
 	 * prepares its own statement then. */
 	sqlite3_set_authorizer(h, query_authorize, &q);
@@ -461,7 +552,7 @@ int pdb_query_readonly_budget(const char *path, const char *sql,
 		goto out_finalize;
 	}
 	if (!sqlite3_stmt_readonly(st)) {
-		first_word(sql, word, sizeof(word));
+		statement_words(sql, word, sizeof(word));
 		pdb_seterr(err,
 			   "%s is not allowed: audit queries are read-only",
 			   word);

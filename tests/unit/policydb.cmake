@@ -4,4 +4,7 @@ if(TARGET enf_policydb)
   enf_unit_test(test_policydb
                 SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policydb.c
                 LIBS enf_policydb)
+  enf_unit_test(test_policydb_query
+                SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policydb_query.c
+                LIBS enf_policydb)
 endif()
