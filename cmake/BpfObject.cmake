@@ -54,6 +54,9 @@ function(enf_bpf_skeleton name)
     COMMENT "Skeleton ${name}.skel.h"
     VERBATIM)
   add_custom_target(${name}_skel_gen DEPENDS ${skel})
+  # vmlinux.h is made by a custom command in the top directory: a file
+  # dependency across directories needs this target-level one too.
+  add_dependencies(${name}_skel_gen vmlinux_h)
   add_library(${name}_skel INTERFACE)
   target_include_directories(${name}_skel INTERFACE ${ENF_BPF_GEN_DIR})
   add_dependencies(${name}_skel ${name}_skel_gen)

@@ -47,13 +47,14 @@ enum enf_xdp_stat {
 	ENF_XDP_PASS_MALFORMED, /* passed: truncated or invalid headers */
 	ENF_XDP_DROP_SRC4, /* dropped: IPv4 source in deny_src4 */
 	ENF_XDP_DROP_SRC6, /* dropped: IPv6 source in deny_src6 */
+	ENF_XDP_DROP_FLOW, /* dropped: TCP/UDP 5-tuple in deny_flow */
 	ENF_XDP_STAT_MAX,
 };
 
 #define ENF_XDP_STAT_NAMES                                            \
 	{                                                             \
 		"pass", "pass_non_ip", "pass_malformed", "drop_src4", \
-			"drop_src6",                                  \
+			"drop_src6", "drop_flow",                     \
 	}
 
 #endif /* ENFORCER_XDP_H */
