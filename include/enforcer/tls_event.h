@@ -10,6 +10,7 @@
 #include "enforcer/types.h"
 
 #define ENF_MAP_TLS_EVENTS "tls_events"
+#define ENF_MAP_TLS_STATS "tls_stats"
 
 /* Plaintext bytes carried per event; longer calls are cut and say so. */
 #define ENF_TLS_MAX_DATA 16384
@@ -30,6 +31,21 @@ enum enf_tls_lib {
 #define ENF_TLS_F_TRUNCATED (1u << 0) /* data_len < len */
 #define ENF_TLS_F_NO_SOCKET (1u << 1) /* no socket found: tuple is zero */
 #define ENF_TLS_F_READ_FAULT (1u << 2) /* the plaintext could not be read */
+
+/*
+ * Indexes of the tls_stats array (one __u64 each): what the capture did and,
+ * above all, what it could not do, so that no loss is silent.
+ */
+enum enf_tls_stat {
+	ENF_TLS_STAT_EVENTS = 0, /* events put on the ring buffer */
+	ENF_TLS_STAT_LOST, /* ring buffer full: event dropped */
+	ENF_TLS_STAT_NO_SOCKET, /* events sent with ENF_TLS_F_NO_SOCKET */
+	ENF_TLS_STAT_READ_FAULT, /* events sent with ENF_TLS_F_READ_FAULT */
+	ENF_TLS_STAT_TRUNCATED, /* events sent with ENF_TLS_F_TRUNCATED */
+	ENF_TLS_STAT_CALLS_FULL, /* in-flight call table full: call missed */
+	ENF_TLS_STAT_FD_CACHED, /* fd taken from the (tgid, SSL *) cache */
+	ENF_TLS_STAT_MAX,
+};
 
 /**
  * struct enf_tls_event - one TLS read or write, in plaintext
