@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <bpf/libbpf.h>
+
+#include "enforcer/capture/capture.h"
+
+#define EV_HDR_SIZE offsetof(struct enf_tls_event, data)
+
+struct enf_capture {
+	struct ring_buffer *rb;
+	enf_capture_fn fn;
+	void *ctx;
+	struct enf_capture_stats stats;
+};
+
+/*
+ * The kernel side writes whole records, but the consumer does not trust a
+ * length it did not check: data_len must fit both the ABI and the record.
+ */
+static int capture_record(void *ctx, void *data, size_t size)
+{
+	struct enf_capture *cap = ctx;
+	const struct enf_tls_event *ev = data;
+
+	if (size < EV_HDR_SIZE || ev->data_len > ENF_TLS_MAX_DATA ||
+	    ev->data_len > size - EV_HDR_SIZE || ev->data_len > ev->len) {
+		cap->stats.malformed++;
+		return 0;
+	}
+	cap->stats.events++;
+	return cap->fn(cap->ctx, ev);
+}
+
+int enf_capture_new(int events_fd, enf_capture_fn fn, void *ctx,
+		    struct enf_capture **out)
+{
+	struct enf_capture *cap;
+	int err;
+
+	if (events_fd < 0 || !fn)
+		return -EINVAL;
+	cap = calloc(1, sizeof(*cap));
+	if (!cap)
+		return -ENOMEM;
+	cap->fn = fn;
+	cap->ctx = ctx;
+	cap->rb = ring_buffer__new(events_fd, capture_record, cap, NULL);
+	if (!cap->rb) {
+		err = -errno;
+		goto out_free;
+	}
+	*out = cap;
+	return 0;
+
+out_free:
+	free(cap);
+	return err;
+}
+
+void enf_capture_free(struct enf_capture *cap)
+{
+	if (!cap)
+		return;
+	ring_buffer__free(cap->rb);
+	free(cap);
+}
+
+int enf_capture_epoll_fd(const struct enf_capture *cap)
+{
+	return ring_buffer__epoll_fd(cap->rb);
+}
+
+int enf_capture_consume(struct enf_capture *cap)
+{
+	return ring_buffer__consume(cap->rb);
+}
+
+int enf_capture_poll(struct enf_capture *cap, int timeout_ms)
+{
+	return ring_buffer__poll(cap->rb, timeout_ms);
+}
+
+void enf_capture_get_stats(const struct enf_capture *cap,
+			   struct enf_capture_stats *out)
+{
+	*out = cap->stats;
+}
