@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The TLS loader and capture on the loopback, without namespaces: errors
+ * that name the missing library or symbol, one attachment per file, and a
+ * real TLS exchange between this process (client) and a child (server on a
+ * dual-stack socket, so its IPv4 flow is an IPv4-mapped IPv6 socket), with
+ * fds tracked by the syscall tracepoints and by the raw-tracepoint fallback.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/ssl.h>
+
+#include "enforcer/capture/capture.h"
+#include "enforcer/common/log.h"
+#include "enforcer/loader/tls.h"
+
+#include "test_tls_common.h"
+
+static char libssl[PATH_MAX];
+
+/* Run enf_tls_open() with stderr captured into @msg. */
+static int open_capturing(const struct enf_tls_opts *opts, struct enf_tls **tls,
+			  char *msg, size_t len)
+{
+	FILE *tmp = tmpfile();
+	int saved, err;
+	size_t n = 0;
+
+	msg[0] = '\0';
+	if (!tmp)
+		return enf_tls_open(opts, tls);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(tmp), STDERR_FILENO);
+	err = enf_tls_open(opts, tls);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	n = fread(msg, 1, len - 1, tmp);
+	msg[n] = '\0';
+	fclose(tmp);
+	fputs(msg, stderr);
+	return err;
+}
+
+static void test_missing_library(void)
+{
+	const char *paths[] = { "/nonexistent/enforcer/libssl.so.3", NULL };
+	struct enf_tls_opts opts = { .lib_paths = paths };
+	struct enf_tls *tls = NULL;
+	char msg[4096];
+	int err;
+
+	err = open_capturing(&opts, &tls, msg, sizeof(msg));
+	CHECK(err == -ENOENT,
+	      "missing library: enf_tls_open returns -ENOENT (%d)", err);
+	CHECK(strstr(msg, paths[0]) != NULL,
+	      "missing library: the error names %s", paths[0]);
+	if (!err)
+		enf_tls_close(tls);
+}
+
+static void test_missing_symbol(void)
+{
+	char libcrypto[PATH_MAX + 32], msg[8192], *slash;
+	const char *paths[] = { libcrypto, NULL };
+	struct enf_tls_opts opts = { .lib_paths = paths };
+	struct enf_tls *tls = NULL;
+	int err;
+
+	/* libcrypto sits next to libssl and has no SSL_read */
+	snprintf(libcrypto, sizeof(libcrypto), "%s", libssl);
+	slash = strrchr(libcrypto, '/');
+	strcpy(slash + 1, "libcrypto.so.3");
+	if (access(libcrypto, R_OK)) {
+		CHECK(false, "missing symbol: %s exists", libcrypto);
+		return;
+	}
+	err = open_capturing(&opts, &tls, msg, sizeof(msg));
+	CHECK(err == -ENOENT,
+	      "missing symbol: enf_tls_open(%s) returns -ENOENT (%d)",
+	      libcrypto, err);
+	CHECK(strstr(msg, "symbol SSL_read not found") != NULL,
+	      "missing symbol: the error names SSL_read");
+	CHECK(strstr(msg, libcrypto) != NULL,
+	      "missing symbol: the error names the library");
+	if (!err)
+		enf_tls_close(tls);
+}
+
+static void test_same_file_once(void)
+{
+	char dir[] = "/tmp/enf-tls-loader.XXXXXX", link[PATH_MAX];
+	const char *paths[] = { libssl, link, libssl, NULL };
+	struct enf_tls_opts opts = { .lib_paths = paths };
+	struct enf_tls *tls = NULL;
+	int err;
+
+	if (!mkdtemp(dir)) {
+		CHECK(false, "same file: mkdtemp");
+		return;
+	}
+	snprintf(link, sizeof(link), "%s/libssl.so.3", dir);
+	if (symlink(libssl, link)) {
+		CHECK(false, "same file: symlink");
+		goto out_rmdir;
+	}
+	err = enf_tls_open(&opts, &tls);
+	CHECK(err == 0, "same file: enf_tls_open with 3 names of one file (%d)",
+	      err);
+	if (!err) {
+		CHECK(enf_tls_lib_count(tls) == 1,
+		      "same file: attached once (%zu)", enf_tls_lib_count(tls));
+		CHECK(!strcmp(enf_tls_lib_path(tls, 0), libssl),
+		      "same file: lib path is the real path");
+		CHECK(enf_tls_lib_path(tls, 1) == NULL,
+		      "same file: no second lib path");
+		enf_tls_close(tls);
+	}
+	unlink(link);
+out_rmdir:
+	rmdir(dir);
+}
+
+#define REPLY_PAD 100
+
+struct exchange {
+	int port; /* server's listening port */
+	int client_fd, client_port;
+	int server_fd; /* the accepted fd, in the child */
+	pid_t server_pid;
+	char request[128];
+	char reply[8 + REPLY_PAD];
+	char got[8 + REPLY_PAD + 64];
+	size_t got_len;
+	int client_reads; /* successful SSL_read calls */
+};
+
+/* The child: accept one TLS connection, read the request, send the reply. */
+static void serve_one(int ls, int report, SSL_CTX *ctx, struct exchange *x)
+{
+	char buf[1024];
+	size_t got = 0;
+	SSL *ssl;
+	int c, n;
+
+	c = accept(ls, NULL, NULL);
+	if (c < 0 || write(report, &c, sizeof(c)) != sizeof(c))
+		_exit(2);
+	ssl = SSL_new(ctx);
+	if (!ssl || SSL_set_fd(ssl, c) != 1 || SSL_accept(ssl) != 1)
+		_exit(3);
+	while (!memmem(buf, got, "\r\n\r\n", 4)) {
+		n = SSL_read(ssl, buf + got, sizeof(buf) - got);
+		if (n <= 0)
+			_exit(4);
+		got += n;
+	}
+	if (SSL_write(ssl, x->reply, strlen(x->reply)) != (int)strlen(x->reply))
+		_exit(5);
+	SSL_shutdown(ssl);
+	_exit(0);
+}
+
+/* This process: connect, send the request, read the reply 4 bytes a call. */
+static int client_run(SSL_CTX *ctx, struct exchange *x)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t slen = sizeof(sa);
+	SSL *ssl = NULL;
+	int n, err = -1;
+
+	x->client_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (x->client_fd < 0)
+		return -1;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons(x->port);
+	if (connect(x->client_fd, (struct sockaddr *)&sa, sizeof(sa)))
+		goto out;
+	if (getsockname(x->client_fd, (struct sockaddr *)&sa, &slen))
+		goto out;
+	x->client_port = ntohs(sa.sin_port);
+	ssl = SSL_new(ctx);
+	if (!ssl || SSL_set_fd(ssl, x->client_fd) != 1 || SSL_connect(ssl) != 1)
+		goto out;
+	if (SSL_write(ssl, x->request, strlen(x->request)) !=
+	    (int)strlen(x->request))
+		goto out;
+	while (x->got_len + 4 <= sizeof(x->got)) {
+		n = SSL_read(ssl, x->got + x->got_len, 4);
+		if (n <= 0)
+			break;
+		x->got_len += n;
+		x->client_reads++;
+	}
+	err = 0;
+out:
+	SSL_free(ssl);
+	close(x->client_fd);
+	return err;
+}
+
+static int listen_dual_stack(int *port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	socklen_t slen = sizeof(sa);
+	int off = 0, fd;
+
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	sa.sin6_addr = in6addr_any;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &slen)) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin6_port);
+	return fd;
+}
+
+static bool is_loopback4(const __u8 *a)
+{
+	static const __u8 lo[16] = { 127, 0, 0, 1 };
+
+	return !memcmp(a, lo, 16);
+}
+
+static void read_comm(char *comm, size_t len)
+{
+	FILE *f = fopen("/proc/self/comm", "re");
+
+	memset(comm, 0, len);
+	if (f) {
+		if (fgets(comm, len, f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static void check_loopback_events(const char *m, struct exchange *x,
+				  struct tls_store *st, struct enf_capture *cap,
+				  __u64 t0)
+{
+	const struct enf_tls_event *cw, *sr, *sw;
+	char comm[ENF_COMM_LEN], tb[160];
+	__u32 self = getpid();
+	size_t reads = 0, at = 0;
+	bool all_reads_ok = true, concat_ok = true;
+
+	sr = tls_wait_event(cap, st, x->server_pid, ENF_TLS_READ, "PING", 3000);
+	cw = tls_wait_event(cap, st, self, ENF_TLS_WRITE, "PING", 3000);
+	sw = tls_wait_event(cap, st, x->server_pid, ENF_TLS_WRITE, "PONG",
+			    3000);
+	tls_drain(cap, 100);
+	CHECK(cw != NULL, "[%s] client WRITE event seen", m);
+	CHECK(sr != NULL, "[%s] server READ event seen", m);
+	CHECK(sw != NULL, "[%s] server WRITE event seen", m);
+	if (!cw || !sr || !sw)
+		return;
+
+	read_comm(comm, sizeof(comm));
+	CHECK(cw->len == strlen(x->request) && cw->data_len == cw->len &&
+		      !memcmp(cw->data, x->request, cw->len),
+	      "[%s] client WRITE carries the request bytes (len %u)", m,
+	      cw->len);
+	CHECK(cw->flags == 0, "[%s] client WRITE flags 0 (%#x)", m, cw->flags);
+	CHECK(cw->fd == x->client_fd, "[%s] client WRITE fd %d == %d", m,
+	      cw->fd, x->client_fd);
+	CHECK(cw->pid == self && cw->tgid == self, "[%s] client WRITE pid/tgid",
+	      m);
+	CHECK(cw->uid == getuid() && cw->gid == getgid(),
+	      "[%s] client WRITE uid/gid", m);
+	CHECK(!strncmp(cw->comm, comm, ENF_COMM_LEN),
+	      "[%s] client WRITE comm '%.16s' == '%s'", m, cw->comm, comm);
+	CHECK(cw->cgroup_id == tls_cgroup_id(self) && cw->cgroup_id != 0,
+	      "[%s] client WRITE cgroup id %llu", m,
+	      (unsigned long long)cw->cgroup_id);
+	CHECK(cw->ts_ns >= t0 && cw->ts_ns <= tls_now_ns(),
+	      "[%s] client WRITE ts within the test", m);
+	CHECK(cw->lib == ENF_TLS_LIB_OPENSSL, "[%s] client WRITE lib openssl",
+	      m);
+	CHECK(cw->tuple.family == ENF_FAMILY_V4 && cw->tuple.proto == 6 &&
+		      is_loopback4(cw->tuple.saddr) &&
+		      is_loopback4(cw->tuple.daddr) &&
+		      cw->tuple.sport == htons(x->port) &&
+		      cw->tuple.dport == htons(x->client_port),
+	      "[%s] client WRITE tuple peer first: %s", m,
+	      tls_tuple_str(&cw->tuple, tb, sizeof(tb)));
+
+	CHECK(sr->data_len >= cw->data_len &&
+		      !memcmp(sr->data, cw->data, cw->data_len),
+	      "[%s] server READ carries the bytes the client wrote", m);
+	CHECK(sr->pid == (__u32)x->server_pid, "[%s] server READ pid", m);
+	CHECK(sr->fd == x->server_fd, "[%s] server READ fd %d == %d", m, sr->fd,
+	      x->server_fd);
+	CHECK(sr->tuple.family == ENF_FAMILY_V4 && sr->tuple.proto == 6 &&
+		      is_loopback4(sr->tuple.saddr) &&
+		      is_loopback4(sr->tuple.daddr) &&
+		      sr->tuple.sport == htons(x->client_port) &&
+		      sr->tuple.dport == htons(x->port),
+	      "[%s] server READ on a v4-mapped v6 socket reported as v4: %s", m,
+	      tls_tuple_str(&sr->tuple, tb, sizeof(tb)));
+	CHECK(sw->len == strlen(x->reply) &&
+		      !memcmp(sw->data, x->reply, sw->data_len),
+	      "[%s] server WRITE carries the reply", m);
+
+	/* every 4-byte read, most served from OpenSSL's buffer, has the flow */
+	for (size_t i = 0; i < st->n; i++) {
+		const struct enf_tls_event *e = st->ev[i];
+
+		if (e->tgid != self || e->direction != ENF_TLS_READ)
+			continue;
+		reads++;
+		if ((e->flags & ENF_TLS_F_NO_SOCKET) || e->fd != x->client_fd ||
+		    memcmp(&e->tuple, &cw->tuple, sizeof(e->tuple)))
+			all_reads_ok = false;
+		if (at + e->data_len > x->got_len ||
+		    memcmp(x->got + at, e->data, e->data_len))
+			concat_ok = false;
+		at += e->data_len;
+	}
+	CHECK(x->got_len == strlen(x->reply) &&
+		      !memcmp(x->got, x->reply, x->got_len),
+	      "[%s] client received the reply", m);
+	CHECK(reads == (size_t)x->client_reads,
+	      "[%s] one READ event per successful SSL_read (%zu == %d)", m,
+	      reads, x->client_reads);
+	CHECK(all_reads_ok,
+	      "[%s] every client READ has the socket's fd and tuple", m);
+	CHECK(concat_ok && at == x->got_len,
+	      "[%s] client READ events concatenate to the reply", m);
+}
+
+static void test_loopback(bool raw_tp)
+{
+	const char *m = raw_tp ? "raw_tp" : "tracepoints";
+	struct enf_tls_opts opts = { .force_raw_tp = raw_tp };
+	__u64 before[ENF_TLS_STAT_MAX], after[ENF_TLS_STAT_MAX];
+	struct enf_capture_stats cs;
+	static struct tls_store st;
+	struct enf_capture *cap = NULL;
+	SSL_CTX *sctx = NULL, *cctx = NULL;
+	struct enf_tls *tls = NULL;
+	struct exchange x = { 0 };
+	int ls = -1, rep[2] = { -1, -1 };
+	int err, status = -1;
+	__u64 t0 = tls_now_ns();
+
+	err = enf_tls_open(&opts, &tls);
+	CHECK(err == 0, "[%s] enf_tls_open (%s)", m, strerror(-err));
+	if (err)
+		return;
+	CHECK(enf_tls_uses_raw_tp(tls) == raw_tp, "[%s] fd tracking mode", m);
+	err = enf_capture_new(enf_tls_events_fd(tls), tls_store_cb, &st, &cap);
+	CHECK(err == 0, "[%s] enf_capture_new", m);
+	CHECK(enf_capture_epoll_fd(cap) >= 0, "[%s] epoll fd", m);
+	if (err)
+		goto out_close;
+	/* events of other TLS users on this machine are not ours */
+	enf_capture_consume(cap);
+	tls_store_clear(&st);
+	if (enf_tls_stats_read(tls, before)) {
+		CHECK(false, "[%s] read tls_stats", m);
+		goto out_close;
+	}
+
+	snprintf(x.request, sizeof(x.request),
+		 "PING /loop?mode=%s HTTP/1.1\r\nHost: lo\r\n\r\n", m);
+	snprintf(x.reply, sizeof(x.reply), "PONG %s ", m);
+	memset(x.reply + strlen(x.reply), 'r', REPLY_PAD - 1 - strlen(x.reply));
+	sctx = tls_server_ctx();
+	cctx = tls_client_ctx();
+	ls = listen_dual_stack(&x.port);
+	if (!sctx || !cctx || ls < 0 || pipe(rep)) {
+		CHECK(false, "[%s] test setup (ssl contexts, listener, pipe)",
+		      m);
+		goto out_close;
+	}
+	x.server_pid = fork();
+	if (x.server_pid == 0)
+		serve_one(ls, rep[1], sctx, &x);
+	tls_store_watch(&st, x.server_pid);
+	tls_store_watch(&st, getpid());
+	close(rep[1]);
+	rep[1] = -1;
+
+	err = client_run(cctx, &x);
+	CHECK(err == 0, "[%s] TLS exchange from the client side", m);
+	if (read(rep[0], &x.server_fd, sizeof(x.server_fd)) !=
+	    sizeof(x.server_fd))
+		x.server_fd = -2;
+	waitpid(x.server_pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "[%s] TLS server child exits 0 (status %#x)", m, status);
+
+	check_loopback_events(m, &x, &st, cap, t0);
+
+	if (enf_tls_stats_read(tls, after)) {
+		CHECK(false, "[%s] read tls_stats", m);
+		goto out_close;
+	}
+	CHECK(after[ENF_TLS_STAT_EVENTS] - before[ENF_TLS_STAT_EVENTS] >= st.n,
+	      "[%s] stats count the events (%llu >= %zu)", m,
+	      (unsigned long long)(after[ENF_TLS_STAT_EVENTS] -
+				   before[ENF_TLS_STAT_EVENTS]),
+	      st.n);
+	CHECK(after[ENF_TLS_STAT_LOST] == 0, "[%s] no event lost", m);
+	CHECK(after[ENF_TLS_STAT_FD_CACHED] > before[ENF_TLS_STAT_FD_CACHED],
+	      "[%s] reads served from OpenSSL's buffer used the fd cache", m);
+	enf_capture_get_stats(cap, &cs);
+	CHECK(cs.malformed == 0, "[%s] no malformed record", m);
+	CHECK(st.overflow == 0, "[%s] event store did not overflow", m);
+
+out_close:
+	if (rep[0] >= 0)
+		close(rep[0]);
+	if (rep[1] >= 0)
+		close(rep[1]);
+	if (ls >= 0)
+		close(ls);
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(cctx);
+	tls_store_clear(&st);
+	enf_capture_free(cap);
+	enf_tls_close(tls);
+}
+
+int main(void)
+{
+	char found[1][PATH_MAX];
+	size_t n;
+
+	if (geteuid() != 0) {
+		printf("SKIP: test_tls_loader loads BPF programs and attaches uprobes, which needs root\n");
+		return TLS_TEST_SKIP;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	enf_log_init(ENF_LOG_WARN, "test_tls_loader");
+	if (enf_tls_find_libs(NULL, found, 1, &n) == -ENOENT) {
+		printf("SKIP: no libssl.so.3 on this machine\n");
+		return TLS_TEST_SKIP;
+	}
+	strcpy(libssl, found[0]);
+
+	test_missing_library();
+	test_missing_symbol();
+	test_same_file_once();
+	test_loopback(false);
+	test_loopback(true);
+	return tls_check_done();
+}
