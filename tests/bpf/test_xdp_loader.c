@@ -3,9 +3,9 @@
  * The XDP loader against the real kernel: pinning and reuse across a
  * "restart", attach modes and fallback, refusal of foreign programs, detach
  * of only what is ours, the deny map API, and real frames through a veth
- * pair. Runs in its own network namespace (so every interface it makes goes
- * away with it) with pins under /sys/fs/bpf/enforcer-test-PID, removed at
- * the end. Needs root: without it the test exits 77 (skipped).
+ * pair. Runs in its own network and mount namespaces (every interface it
+ * makes, and a bpffs mount if it has to make one, go away with it) with
+ * pins under /sys/fs/bpf/enforcer-test-PID, removed at the end. Needs root: without it the test exits 77 (skipped).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -182,6 +182,22 @@ static struct enf_tuple flow4(void)
 	return t;
 }
 
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(text, f) < 0)
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (err)
+		print_error("writing %s: %s\n", path, strerror(-err));
+	return err;
+}
+
 /* ---- fixtures -------------------------------------------------------------- */
 
 static void remove_pins(void)
@@ -201,7 +217,7 @@ static int group_setup(void **state)
 	/* No IPv6 autoconfiguration chatter on the veths: the frame test
 	 * counts exactly what it sends.
 	 */
-	if (run("sysctl -qw net.ipv6.conf.default.disable_ipv6=1") ||
+	if (write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1") ||
 	    run("ip link add " IF_OURS " type veth peer name " IF_PEER) ||
 	    run("ip link add " IF_FOREIGN_DRV
 		" type veth peer name " IF_FOREIGN_SKB) ||
@@ -775,7 +791,11 @@ int main(void)
 			"skipped: XDP attach, bpffs and network namespaces need root\n");
 		return SKIP_CODE;
 	}
-	if (unshare(CLONE_NEWNET)) {
+	/* Own network namespace: the interfaces die with us. Own mount
+	 * namespace: if bpffs has to be mounted, the mount dies with us too.
+	 */
+	if (unshare(CLONE_NEWNET | CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
 		fprintf(stderr, "skipped: no new network namespace: %s\n",
 			strerror(errno));
 		return SKIP_CODE;
