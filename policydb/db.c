@@ -381,13 +381,24 @@ out_rollback:
 static int set_wal(struct pdb *db, char *err)
 {
 	const unsigned char *mode;
+	int rc, ret = 0, waited = 0;
 	sqlite3_stmt *st;
-	int rc, ret = 0;
 
 	rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &st,
 				NULL);
-	if (rc == SQLITE_OK)
+	/*
+	 * Two connections switching a new database to WAL at once can each
+	 * hold the shared lock the other must see go; SQLite then answers
+	 * BUSY at once rather than wait in the busy handler, so wait here.
+	 */
+	while (rc == SQLITE_OK) {
 		rc = sqlite3_step(st);
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= PDB_BUSY_TIMEOUT_MS)
+			break;
+		sqlite3_reset(st);
+		waited += sqlite3_sleep(10);
+		rc = SQLITE_OK;
+	}
 	if (rc != SQLITE_ROW) {
 		pdb_seterr(err, "open %s: journal_mode=WAL: %s", db->path,
 			   sqlite3_errmsg(db->h));
@@ -454,8 +465,13 @@ int pdb_open(const char *path, struct pdb **out, char *err)
 	ret = exec(db, "PRAGMA foreign_keys = ON", "open: foreign_keys", err);
 	if (ret)
 		goto out_close;
-	/* Before anything writes: a refused database stays as it was. */
+	/* Before anything writes: a refused database stays as it was. One
+	 * read transaction, so that the values come from one moment. */
+	ret = exec(db, "BEGIN", "open: begin", err);
+	if (ret)
+		goto out_close;
 	ret = check_version(db, &version, err);
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	if (ret)
 		goto out_close;
 	ret = set_wal(db, err);

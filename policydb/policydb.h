@@ -43,12 +43,17 @@ struct pdb;
 int pdb_open(const char *path, struct pdb **out, char *err);
 void pdb_close(struct pdb *db); /* accepts NULL */
 
-/*
- * Batching: writes between pdb_tx_begin() (BEGIN IMMEDIATE) and
- * pdb_tx_commit() land in one transaction, as the audit writer wants.
- * Return: 0 or a negative errno.
+/**
+ * pdb_tx_begin() - start a write transaction (BEGIN IMMEDIATE)
+ * @db: the handle
+ * @err: message buffer of PDB_ERR_LEN bytes
+ *
+ * Writes up to pdb_tx_commit() land in one transaction: the audit writer's
+ * batches. Waits up to the busy timeout for another writer.
+ * Return: 0 or a negative errno (-EBUSY when the wait ran out).
  */
 int pdb_tx_begin(struct pdb *db, char *err);
+/* Return: 0 or a negative errno (-EINVAL without a transaction). */
 int pdb_tx_commit(struct pdb *db, char *err);
 int pdb_tx_rollback(struct pdb *db, char *err);
 
@@ -174,8 +179,14 @@ struct pdb_audit {
 /* Return: the new row's id (> 0), or a negative errno. */
 int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err);
 
-/* Retention: deletes rows older than @before_ns.
- * Return: rows deleted (>= 0), or a negative errno. */
+/**
+ * pdb_audit_prune() - retention: delete audit rows older than @before_ns
+ * @db: the handle
+ * @before_ns: rows with time_ns below it go
+ * @err: message buffer of PDB_ERR_LEN bytes
+ *
+ * Return: rows deleted (>= 0), or a negative errno.
+ */
 int64_t pdb_audit_prune(struct pdb *db, int64_t before_ns, char *err);
 
 /* --- read-only queries --- */

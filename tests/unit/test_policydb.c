@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -969,6 +970,44 @@ static void test_odd_path(void **state)
 	check(ret == 1, "query odd path: %d %s", ret, fx->err);
 }
 
+static void test_concurrent_first_open(void **state)
+{
+	enum { OPENERS = 4 };
+	struct fx *fx = *state;
+	pid_t pids[OPENERS];
+	int i, status, failed = 0;
+
+	/* Processes that find the same new database at once: one migrates,
+	 * the others wait for its lock and find v1. */
+	for (i = 0; i < OPENERS; i++) {
+		pids[i] = fork();
+		check(pids[i] >= 0, "fork");
+		if (pids[i] == 0) {
+			char err[PDB_ERR_LEN];
+			struct pdb *db;
+			int ret;
+
+			ret = pdb_open(fx->path, &db, err);
+			if (ret)
+				fprintf(stderr, "opener %d: %s\n", i, err);
+			pdb_close(db);
+			_exit(ret ? 1 : 0);
+		}
+	}
+	for (i = 0; i < OPENERS; i++) {
+		if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			failed++;
+	}
+	check(failed == 0, "%d of %d concurrent openers failed", failed,
+	      OPENERS);
+	check(raw_int(fx->path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
+	      "user_version after concurrent opens");
+	check(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema"
+				" WHERE name = 'audit'") == 1,
+	      "audit table not there exactly once");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -981,6 +1020,7 @@ int main(void)
 		T(test_not_a_database),
 		T(test_open_missing_directory),
 		T(test_wal_and_connection_settings),
+		T(test_concurrent_first_open),
 		T(test_rules_insert_duplicate_foreach),
 		T(test_rules_invalid),
 		T(test_block_upsert_refreshes),
