@@ -17,10 +17,12 @@
  * is where deeper parsing belongs. IPv6 extension headers are not walked: a
  * packet with one is judged on its source only.
  *
- * The source decision needs only a complete, valid IP header: a packet from a
- * denied source is dropped even when its L4 header or payload is cut short.
- * Packets that are not dropped and are cut short or inconsistent pass and are
- * counted as malformed; the host stack deals with them.
+ * The source decision needs only a complete IP header (IPv4: version 4, IHL
+ * 5 to 15 and every header word present; IPv6: version 6 and the fixed
+ * header): a packet from a denied source is dropped even when its length
+ * field is nonsense or its L4 header or payload is cut short. Packets that
+ * are not dropped and are cut short or inconsistent pass and are counted as
+ * malformed; the host stack deals with them.
  */
 #include "bpf_common.h"
 
@@ -123,21 +125,20 @@ static __always_inline int ipv4_verdict(void *l3, void *data_end)
 	hlen = (vihl & 0xf) * 4;
 	if (l3 + hlen > data_end)
 		return verdict(XDP_PASS, ENF_XDP_PASS_MALFORMED);
-	tot_len = bpf_ntohs(ip->tot_len);
-	if (tot_len < hlen)
-		return verdict(XDP_PASS, ENF_XDP_PASS_MALFORMED);
 
-	/* The header is complete and sane: the source decides first. Map
+	/* The header is all there: the source decides first, whatever the
+	 * length field says (a GRO'd BIG TCP packet even has it zero). Map
 	 * keys are copied to the stack: the NFP JIT takes no other kind.
 	 */
 	saddr = ip->saddr;
 	if (bpf_map_lookup_elem(&deny_src4, &saddr))
 		return verdict(XDP_DROP, ENF_XDP_DROP_SRC4);
 
-	/* Shorter than it says it is: cut short on the way. Longer is fine
-	 * (Ethernet pads short frames).
+	/* Shorter than its own header, or than it says it is (cut short on
+	 * the way). Longer is fine: Ethernet pads short frames.
 	 */
-	if (l3 + tot_len > data_end)
+	tot_len = bpf_ntohs(ip->tot_len);
+	if (tot_len < hlen || l3 + tot_len > data_end)
 		return verdict(XDP_PASS, ENF_XDP_PASS_MALFORMED);
 	/* Later fragments carry no L4 header to read ports from. */
 	if (ip->frag_off & bpf_htons(IPV4_FRAG_OFFSET))
@@ -146,8 +147,8 @@ static __always_inline int ipv4_verdict(void *l3, void *data_end)
 		return verdict(XDP_PASS, ENF_XDP_PASS);
 
 	__builtin_memset(&key, 0, sizeof(key));
-	*(__u32 *)key.saddr = saddr;
-	*(__u32 *)key.daddr = ip->daddr;
+	__builtin_memcpy(key.saddr, &saddr, sizeof(saddr));
+	__builtin_memcpy(key.daddr, &ip->daddr, sizeof(ip->daddr));
 	key.proto = ip->protocol;
 	key.family = ENF_FAMILY_V4;
 	return l4_verdict(l3 + hlen, l3 + tot_len, data_end, &key);

@@ -9,8 +9,9 @@
  * Decisions the tables pin down (see bpf/xdp_offload.bpf.c):
  * - one VLAN tag (802.1Q or 802.1ad) is parsed; a second tag (QinQ) makes the
  *   frame non-IP, even when the inner source is denied;
- * - a denied source is dropped as soon as the IP header is complete and
- *   valid, however short the rest; otherwise anything cut short or
+ * - a denied source is dropped as soon as the IP header is complete (IPv4:
+ *   version 4, IHL 5..15 and all its words present), whatever its length
+ *   field says and however short the rest; otherwise anything cut short or
  *   inconsistent passes as malformed;
  * - frames shorter than an Ethernet header never reach the program:
  *   BPF_PROG_TEST_RUN refuses them (EINVAL), and so does the kernel's RX path.
@@ -294,6 +295,7 @@ enum tweak {
 	T_V4_VERSION_6, /* ethertype IPv4, version nibble 6 */
 	T_V6_VERSION_4, /* ethertype IPv6, version nibble 4 */
 	T_TOTLEN_LT_HLEN, /* total length smaller than the header */
+	T_TOTLEN_0, /* total length zero (BIG TCP after GRO looks so) */
 	T_TOTLEN_PLUS_1, /* total length one beyond the frame */
 	T_PAD_10, /* 10 bytes of Ethernet padding after the IP packet */
 	T_FRAG_LATER, /* fragment offset 8 (bytes 64..), payload only */
@@ -353,7 +355,11 @@ static const struct pcase cases[] = {
 	{ "ipv4 total length below header", V4, TCP, .tweak = T_TOTLEN_LT_HLEN,
 	  .action = MALFORMED },
 	{ "ipv4 total length below header denied", V4, TCP, .denied = true,
-	  .tweak = T_TOTLEN_LT_HLEN, .action = MALFORMED },
+	  .tweak = T_TOTLEN_LT_HLEN, .action = DROP4 },
+	{ "ipv4 total length zero", V4, TCP, .tweak = T_TOTLEN_0,
+	  .action = MALFORMED },
+	{ "ipv4 total length zero denied", V4, TCP, .denied = true,
+	  .tweak = T_TOTLEN_0, .action = DROP4 },
 	{ "ipv4 total length beyond frame", V4, UDP, .payload = 4,
 	  .tweak = T_TOTLEN_PLUS_1, .action = MALFORMED },
 	{ "ipv4 total length beyond frame denied", V4, UDP, .payload = 4,
@@ -513,6 +519,9 @@ static void build_case(struct pkt *p, const struct pcase *k)
 		break;
 	case T_TOTLEN_LT_HLEN:
 		set16(p, p->l3 + 2, ihl * 4 - 1);
+		break;
+	case T_TOTLEN_0:
+		set16(p, p->l3 + 2, 0);
 		break;
 	case T_TOTLEN_PLUS_1:
 		set16(p, p->l3 + 2, p->len - p->l3 + 1);
