@@ -52,7 +52,10 @@ struct enf_rule_error {
  * @text: the rule's source text, continuations joined
  * @origin: where it came from (file name or caller's origin)
  * @line: its first line in @origin
- * @engine: "hyperscan" or "pcre2": where its pattern runs
+ * @engine: where its operator runs: "hyperscan" (@rx, @pm), "pcre2" (an @rx
+ *	pattern Hyperscan refuses) or "literal" (@contains, @streq,
+ *	@beginsWith, @endsWith). For a builder's rules, the engine the rule
+ *	is expected to land on; enf_rules_build() has the last word.
  */
 struct enf_rule_info {
 	uint32_t id;
@@ -141,6 +144,15 @@ int enf_rules_scratch_new(const struct enf_ruleset *rs,
 int enf_rules_scratch_update(struct enf_rules_scratch *s,
 			     const struct enf_ruleset *rs);
 void enf_rules_scratch_free(struct enf_rules_scratch *s);
+
+/**
+ * enf_rules_scratch_limit_hits() - PCRE2 matches abandoned on a limit
+ * A pcre2_match() that hits its match, depth or heap limit (or runs out of
+ * JIT stack) counts here and counts as no match: the rule does not fire on
+ * that value, negated or not.
+ * Return: the count since @s was made.
+ */
+uint64_t enf_rules_scratch_limit_hits(const struct enf_rules_scratch *s);
 
 /**
  * struct enf_rule_match - one rule that matched a request

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Compiling a builder's rules into a rule set: rules grouped by
+ * transformation pipeline, one Hyperscan block-mode database per pipeline
+ * with every @rx and @pm pattern of its rules, PCRE2 for the @rx patterns
+ * Hyperscan refuses.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/rules_internal.h"
+
+bool enf_rx_hs_ok(const char *pattern, char *msg, size_t msg_len)
+{
+	hs_compile_error_t *cerr = NULL;
+	hs_expr_info_t *info = NULL;
+	bool ok;
+
+	if (hs_expression_info(pattern, ENF_HS_RX_FLAGS, &info, &cerr) !=
+	    HS_SUCCESS) {
+		if (msg)
+			snprintf(msg, msg_len, "%s",
+				 cerr ? cerr->message : "refused");
+		hs_free_compile_error(cerr);
+		return false;
+	}
+	ok = info->min_width > 0;
+	if (!ok && msg)
+		snprintf(msg, msg_len, "pattern can match an empty string");
+	free(info);
+	return ok;
+}
+
+int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
+			 pcre2_code **code, char *msg, size_t msg_len,
+			 size_t *offset)
+{
+	PCRE2_SIZE off = 0;
+	pcre2_code *c;
+	int ec = 0;
+
+	c = pcre2_compile((PCRE2_SPTR)pattern, len, ENF_PCRE2_OPTIONS, &ec,
+			  &off, NULL);
+	if (!c) {
+		if (msg && msg_len) {
+			if (pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg,
+						    msg_len) < 0)
+				snprintf(msg, msg_len, "PCRE2 error %d", ec);
+		}
+		if (offset)
+			*offset = off;
+		return -EINVAL;
+	}
+	/* Without JIT, pcre2_match() interprets the pattern: slower, same
+	 * answers, same limits. */
+	if (jit)
+		pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
+	*code = c;
+	return 0;
+}
+
+void enf_ruleset_free(struct enf_ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n; i++) {
+		pcre2_code_free(rs->rules[i].re);
+		enf_rule_unref(rs->rules[i].r);
+	}
+	free(rs->rules);
+	for (size_t i = 0; i < rs->n_pipes; i++) {
+		struct enf_pipe *p = &rs->pipes[i];
+
+		hs_free_database(p->db);
+		free(p->pat_rule);
+		free(p->neg);
+		free(p->other);
+		free(p->targets);
+	}
+	free(rs->pipes);
+	free(rs);
+}
+
+size_t enf_ruleset_count(const struct enf_ruleset *rs)
+{
+	return rs ? rs->n : 0;
+}
+
+const struct enf_rule_info *enf_ruleset_rule(const struct enf_ruleset *rs,
+					     size_t i)
+{
+	return rs && i < rs->n ? &rs->rules[i].info : NULL;
+}
+
+static uint32_t pipe_for(struct enf_ruleset *rs, const struct enf_rule *r)
+{
+	struct enf_pipe *p;
+
+	for (size_t i = 0; i < rs->n_pipes; i++) {
+		p = &rs->pipes[i];
+		if (p->n_tfn == r->n_tfn && !memcmp(p->tfn, r->tfn, r->n_tfn))
+			return (uint32_t)i;
+	}
+	p = &rs->pipes[rs->n_pipes];
+	memcpy(p->tfn, r->tfn, r->n_tfn);
+	p->n_tfn = r->n_tfn;
+	return (uint32_t)rs->n_pipes++;
+}
+
+/* An @pm phrase as a Hyperscan pattern that matches it literally. */
+static char *escape_phrase(const struct enf_str *ph)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *e = malloc(ph->len * 4 + 1), *o = e;
+
+	if (!e)
+		return NULL;
+	for (size_t i = 0; i < ph->len; i++) {
+		unsigned char c = ph->ptr[i];
+
+		*o++ = '\\';
+		*o++ = 'x';
+		*o++ = hex[c >> 4];
+		*o++ = hex[c & 15];
+	}
+	*o = '\0';
+	return e;
+}
+
+/* Compile state for one pipeline's patterns. */
+struct pats {
+	const char **expr;
+	unsigned int *flags;
+	unsigned int *ids;
+	char **owned; /* escaped phrases, freed after each attempt */
+	size_t n;
+	size_t n_owned;
+};
+
+static void pats_release(struct pats *pt)
+{
+	for (size_t i = 0; i < pt->n_owned; i++)
+		free(pt->owned[i]);
+	pt->n_owned = 0;
+	pt->n = 0;
+}
+
+/* Lay out the patterns of pipeline @pi's rules that go to Hyperscan. */
+static int pats_fill(struct enf_ruleset *rs, uint32_t pi, struct pats *pt)
+{
+	struct enf_pipe *p = &rs->pipes[pi];
+
+	pats_release(pt);
+	for (size_t i = 0; i < rs->n; i++) {
+		struct enf_rs_rule *rr = &rs->rules[i];
+		const struct enf_rule *r = rr->r;
+
+		if (rr->pipe != pi || !rr->in_db)
+			continue;
+		if (r->op == ENF_OP_RX) {
+			pt->expr[pt->n] = r->param;
+			pt->flags[pt->n] = ENF_HS_RX_FLAGS;
+			pt->ids[pt->n] = (unsigned int)pt->n;
+			p->pat_rule[pt->n++] = (uint32_t)i;
+			continue;
+		}
+		for (size_t k = 0; k < r->n_phrases; k++) {
+			char *e = escape_phrase(&r->phrases[k]);
+
+			if (!e)
+				return -ENOMEM;
+			pt->owned[pt->n_owned++] = e;
+			pt->expr[pt->n] = e;
+			pt->flags[pt->n] = ENF_HS_PM_FLAGS;
+			pt->ids[pt->n] = (unsigned int)pt->n;
+			p->pat_rule[pt->n++] = (uint32_t)i;
+		}
+	}
+	p->n_pat = pt->n;
+	return 0;
+}
+
+static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
+			struct enf_rule_error *err)
+{
+	struct enf_pipe *p = &rs->pipes[pi];
+	struct pats pt = { 0 };
+	size_t max = 0;
+	int ret = -ENOMEM;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct enf_rs_rule *rr = &rs->rules[i];
+
+		if (rr->pipe == pi && rr->in_db)
+			max += rr->r->op == ENF_OP_PM ? rr->r->n_phrases : 1;
+	}
+	if (!max)
+		return 0;
+	pt.expr = calloc(max, sizeof(*pt.expr));
+	pt.flags = calloc(max, sizeof(*pt.flags));
+	pt.ids = calloc(max, sizeof(*pt.ids));
+	pt.owned = calloc(max, sizeof(*pt.owned));
+	p->pat_rule = calloc(max, sizeof(*p->pat_rule));
+	if (!pt.expr || !pt.flags || !pt.ids || !pt.owned || !p->pat_rule) {
+		enf_rule_error_set(err, "", 0, 0, "out of memory");
+		goto out_free_pats;
+	}
+
+	/*
+	 * Each @rx pattern was checked on its own (hs_expression_info) when
+	 * parsed and again when the rule was placed; should Hyperscan still
+	 * refuse one in the database, that rule moves to PCRE2 and the
+	 * database is compiled again, at most once per rule.
+	 */
+	for (;;) {
+		hs_compile_error_t *cerr = NULL;
+		struct enf_rs_rule *rr;
+		char msg[256];
+		size_t off = 0;
+
+		ret = pats_fill(rs, pi, &pt);
+		if (ret) {
+			enf_rule_error_set(err, "", 0, 0, "out of memory");
+			goto out_free_pats;
+		}
+		if (!pt.n)
+			break;
+		if (hs_compile_multi(pt.expr, pt.flags, pt.ids,
+				     (unsigned int)pt.n, HS_MODE_BLOCK, NULL,
+				     &p->db, &cerr) == HS_SUCCESS)
+			break;
+		p->db = NULL;
+		if (!cerr || cerr->expression < 0) {
+			enf_rule_error_set(
+				err, "", 0, 0,
+				"cannot compile the Hyperscan database: %s",
+				cerr ? cerr->message : "unknown error");
+			hs_free_compile_error(cerr);
+			ret = -EINVAL;
+			goto out_free_pats;
+		}
+		rr = &rs->rules[p->pat_rule[cerr->expression]];
+		if (rr->r->op != ENF_OP_RX) {
+			enf_rule_error_set(
+				err, rr->info.origin, rr->r->param_line,
+				rr->r->param_col,
+				"rule %u: phrase refused by Hyperscan: %s",
+				rr->info.id, cerr->message);
+			hs_free_compile_error(cerr);
+			ret = -EINVAL;
+			goto out_free_pats;
+		}
+		hs_free_compile_error(cerr);
+		ret = enf_rx_pcre2_compile(rr->r->param, rr->r->param_len, true,
+					   &rr->re, msg, sizeof(msg), &off);
+		if (ret) {
+			enf_rule_error_set(
+				err, rr->info.origin, rr->r->param_line,
+				rr->r->param_col,
+				"rule %u: bad pattern: %s (PCRE2, at offset %zu)",
+				rr->info.id, msg, off);
+			goto out_free_pats;
+		}
+		rr->in_db = false;
+		rr->info.engine = "pcre2";
+	}
+	ret = 0;
+
+out_free_pats:
+	pats_release(&pt);
+	free(pt.expr);
+	free(pt.flags);
+	free(pt.ids);
+	free(pt.owned);
+	return ret;
+}
+
+static bool same_target(const struct enf_target *a, const struct enf_target *b)
+{
+	if (a->cls != b->cls || !a->sel != !b->sel)
+		return false;
+	return !a->sel || (a->sel_len == b->sel_len &&
+			   enf_memcaseeq(a->sel, b->sel, a->sel_len));
+}
+
+/* The lists the matcher walks for pipeline @pi. */
+static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
+{
+	struct enf_pipe *p = &rs->pipes[pi];
+	size_t n_rules = 0, n_targets = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->rules[i].pipe == pi) {
+			n_rules++;
+			n_targets += rs->rules[i].r->n_targets;
+		}
+	}
+	p->neg = calloc(n_rules, sizeof(*p->neg));
+	p->other = calloc(n_rules, sizeof(*p->other));
+	p->targets = calloc(n_targets, sizeof(*p->targets));
+	if (!p->neg || !p->other || !p->targets)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct enf_rs_rule *rr = &rs->rules[i];
+
+		if (rr->pipe != pi)
+			continue;
+		if (!rr->in_db)
+			p->other[p->n_other++] = (uint32_t)i;
+		else if (rr->r->negated)
+			p->neg[p->n_neg++] = (uint32_t)i;
+		for (size_t t = 0; t < rr->r->n_targets; t++) {
+			const struct enf_target *tg = &rr->r->targets[t];
+			bool dup = false;
+
+			for (size_t k = 0; k < p->n_targets && !dup; k++)
+				dup = same_target(p->targets[k], tg);
+			if (!dup)
+				p->targets[p->n_targets++] = tg;
+		}
+	}
+	return 0;
+}
+
+/* Decide where rule @rr runs before any database is compiled. */
+static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
+{
+	const struct enf_rule *r = rr->r;
+	char msg[256];
+	size_t off = 0;
+	int ret;
+
+	switch (r->op) {
+	case ENF_OP_PM:
+		rr->in_db = true;
+		rr->info.engine = "hyperscan";
+		return 0;
+	case ENF_OP_RX:
+		if (enf_rx_hs_ok(r->param, NULL, 0)) {
+			rr->in_db = true;
+			rr->info.engine = "hyperscan";
+			return 0;
+		}
+		ret = enf_rx_pcre2_compile(r->param, r->param_len, true,
+					   &rr->re, msg, sizeof(msg), &off);
+		if (ret) {
+			enf_rule_error_set(
+				err, r->info.origin, r->param_line,
+				r->param_col,
+				"rule %u: bad pattern: %s (PCRE2, at offset %zu)",
+				r->info.id, msg, off);
+			return ret;
+		}
+		rr->info.engine = "pcre2";
+		return 0;
+	default:
+		rr->info.engine = "literal";
+		return 0;
+	}
+}
+
+int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
+		    struct enf_rule_error *err)
+{
+	struct enf_ruleset *rs;
+	size_t n;
+	int ret = -ENOMEM;
+
+	if (!b || !out) {
+		enf_rule_error_set(err, "", 0, 0, "invalid argument");
+		return -EINVAL;
+	}
+	n = enf_builder_n_rules(b);
+	rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		goto out_nomem;
+	rs->rules = calloc(n ? n : 1, sizeof(*rs->rules));
+	rs->pipes = calloc(n ? n : 1, sizeof(*rs->pipes));
+	if (!rs->rules || !rs->pipes)
+		goto out_nomem;
+
+	for (size_t i = 0; i < n; i++) {
+		struct enf_rs_rule *rr = &rs->rules[i];
+
+		rr->r = enf_rule_ref(enf_builder_rule_at(b, i));
+		rr->info = rr->r->info;
+		rs->n++;
+		rr->pipe = pipe_for(rs, rr->r);
+		ret = place_rule(rr, err);
+		if (ret)
+			goto out_free_rs;
+	}
+	for (uint32_t pi = 0; pi < rs->n_pipes; pi++) {
+		ret = pipe_compile(rs, pi, err);
+		if (ret)
+			goto out_free_rs;
+	}
+	for (uint32_t pi = 0; pi < rs->n_pipes; pi++) {
+		ret = pipe_lists(rs, pi);
+		if (ret)
+			goto out_nomem;
+	}
+	*out = rs;
+	return 0;
+
+out_nomem:
+	ret = -ENOMEM;
+	enf_rule_error_set(err, "", 0, 0, "out of memory");
+out_free_rs:
+	enf_ruleset_free(rs);
+	return ret;
+}

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Matching a request against a rule set. For each pipeline, each value some
+ * rule of the pipeline targets is transformed once and scanned once with the
+ * pipeline's Hyperscan database; PCRE2 and literal rules then run on the same
+ * transformed value. A hit counts for a rule only if the rule targets that
+ * value. Matches are collected first and reported in rule order.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/rules_internal.h"
+
+/* A matched rule, waiting to be reported. */
+struct found {
+	uint32_t rule; /* index in the set */
+	uint32_t target; /* index of the rule's target that took the value */
+	size_t item; /* the value, as an item index */
+	size_t len;
+	char value[ENF_RULE_VALUE_MAX];
+};
+
+struct enf_rules_scratch {
+	hs_scratch_t *hs;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	uint64_t limit_hits;
+	size_t n_rules; /* rules the per-rule arrays can hold */
+	uint32_t *seen; /* == req_gen: the rule matched this request */
+	uint32_t *slot; /* its entry in found */
+	uint32_t *hit; /* == val_gen: its pattern hit the current value */
+	uint32_t req_gen;
+	uint32_t val_gen;
+	struct found *found;
+	size_t n_found;
+	size_t cap_found;
+	char *buf; /* the transformed value */
+	size_t buf_cap;
+};
+
+/* A value of the request: scalars first, then the collections. */
+struct item {
+	enum enf_item_class cls;
+	const char *ptr;
+	size_t len;
+	const char *key; /* argument or header name */
+	size_t key_len;
+};
+
+#define N_SCALARS 7
+
+static size_t item_count(const struct enf_request *req)
+{
+	return N_SCALARS + 2 * req->n_args + 2 * req->n_headers;
+}
+
+static void item_str(struct item *it, enum enf_item_class cls,
+		     const struct enf_str *s)
+{
+	it->cls = cls;
+	it->ptr = s->ptr;
+	it->len = s->len;
+}
+
+/* Item @i of @req; false when it is absent (no body). */
+static bool item_get(const struct enf_request *req, size_t i, struct item *it)
+{
+	memset(it, 0, sizeof(*it));
+	switch (i) {
+	case 0:
+		item_str(it, ENF_IC_METHOD, &req->method);
+		return true;
+	case 1:
+		item_str(it, ENF_IC_URI, &req->uri);
+		return true;
+	case 2:
+		item_str(it, ENF_IC_FILENAME, &req->path);
+		return true;
+	case 3:
+		item_str(it, ENF_IC_QUERY, &req->query);
+		return true;
+	case 4:
+		item_str(it, ENF_IC_PROTOCOL, &req->protocol);
+		return true;
+	case 5:
+		item_str(it, ENF_IC_LINE, &req->line);
+		return true;
+	case 6:
+		item_str(it, ENF_IC_BODY, &req->body);
+		return req->body.len || req->body_len;
+	}
+	i -= N_SCALARS;
+	if (i < req->n_args) {
+		item_str(it, ENF_IC_ARG_VALUE, &req->args[i].value);
+		it->key = req->args[i].name.ptr;
+		it->key_len = req->args[i].name.len;
+		return true;
+	}
+	i -= req->n_args;
+	if (i < req->n_args) {
+		item_str(it, ENF_IC_ARG_NAME, &req->args[i].name);
+		it->key = it->ptr;
+		it->key_len = it->len;
+		return true;
+	}
+	i -= req->n_args;
+	if (i < req->n_headers) {
+		item_str(it, ENF_IC_HDR_VALUE, &req->headers[i].value);
+		it->key = req->headers[i].name.ptr;
+		it->key_len = req->headers[i].name.len;
+		return true;
+	}
+	i -= req->n_headers;
+	item_str(it, ENF_IC_HDR_NAME, &req->headers[i].name);
+	it->key = it->ptr;
+	it->key_len = it->len;
+	return true;
+}
+
+static bool target_takes(const struct enf_target *t, const struct item *it)
+{
+	if (t->cls != it->cls)
+		return false;
+	return !t->sel || (t->sel_len == it->key_len &&
+			   enf_memcaseeq(t->sel, it->key, it->key_len));
+}
+
+/* The first of @r's targets that takes @it, or -1. */
+static int rule_target_for(const struct enf_rule *r, const struct item *it)
+{
+	for (size_t i = 0; i < r->n_targets; i++) {
+		if (target_takes(&r->targets[i], it))
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool pipe_wants(const struct enf_pipe *p, const struct item *it)
+{
+	for (size_t i = 0; i < p->n_targets; i++) {
+		if (target_takes(p->targets[i], it))
+			return true;
+	}
+	return false;
+}
+
+/* Bump a generation counter; on wrap, clear what it stamps. */
+static void gen_next(uint32_t *gen, uint32_t *stamps, size_t n)
+{
+	if (++*gen == 0) {
+		memset(stamps, 0, n * sizeof(*stamps));
+		*gen = 1;
+	}
+}
+
+/* State of one scan, for the Hyperscan callback. */
+struct scan {
+	const struct enf_ruleset *rs;
+	struct enf_rules_scratch *s;
+	const struct enf_pipe *pipe;
+	const struct item *it;
+	size_t item_idx;
+	const char *v;
+	size_t vl;
+	int err;
+};
+
+/*
+ * Rule @ri matched the current value: keep it, or keep the better of two
+ * values for it (the rule's earlier target, as ModSecurity walks them).
+ */
+static int note(struct scan *m, uint32_t ri)
+{
+	const struct enf_rule *r = m->rs->rules[ri].r;
+	struct enf_rules_scratch *s = m->s;
+	int ti = rule_target_for(r, m->it);
+	struct found *f;
+
+	if (ti < 0)
+		return 0;
+	if (s->seen[ri] == s->req_gen) {
+		f = &s->found[s->slot[ri]];
+		/* Values come in item order: only an earlier target wins. */
+		if ((uint32_t)ti >= f->target)
+			return 0;
+	} else {
+		if (s->n_found == s->cap_found) {
+			size_t ncap = s->cap_found ? s->cap_found * 2 : 16;
+			struct found *nf;
+
+			if (ncap > s->n_rules)
+				ncap = s->n_rules;
+			nf = realloc(s->found, ncap * sizeof(*nf));
+			if (!nf)
+				return -ENOMEM;
+			s->found = nf;
+			s->cap_found = ncap;
+		}
+		f = &s->found[s->n_found];
+		s->slot[ri] = (uint32_t)s->n_found++;
+		s->seen[ri] = s->req_gen;
+		f->rule = ri;
+	}
+	f->target = (uint32_t)ti;
+	f->item = m->item_idx;
+	f->len = m->vl < ENF_RULE_VALUE_MAX ? m->vl : ENF_RULE_VALUE_MAX;
+	memcpy(f->value, m->v, f->len);
+	return 0;
+}
+
+static int on_hs_match(unsigned int id, unsigned long long from,
+		       unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct scan *m = ctx;
+	uint32_t ri = m->pipe->pat_rule[id];
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (m->rs->rules[ri].r->negated) {
+		m->s->hit[ri] = m->s->val_gen;
+		return 0;
+	}
+	m->err = note(m, ri);
+	return m->err ? 1 : 0;
+}
+
+/* 1: the operator matches the value, 0: it does not, -1: PCRE2 gave up. */
+static int run_other(struct scan *m, const struct enf_rs_rule *rr)
+{
+	const struct enf_rule *r = rr->r;
+	const char *v = m->v;
+	size_t vl = m->vl, pl = r->param_len;
+	int rc;
+
+	switch (r->op) {
+	case ENF_OP_RX:
+		rc = pcre2_match(rr->re, (PCRE2_SPTR)v, vl, 0, 0, m->s->md,
+				 m->s->mctx);
+		if (rc >= 0)
+			return 1;
+		if (rc == PCRE2_ERROR_NOMATCH)
+			return 0;
+		/* Match, depth or heap limit, JIT stack: counted, and the
+		 * rule does not fire on this value either way. */
+		m->s->limit_hits++;
+		return -1;
+	case ENF_OP_CONTAINS:
+		return vl >= pl && memmem(v, vl, r->param, pl);
+	case ENF_OP_STREQ:
+		return vl == pl && !memcmp(v, r->param, pl);
+	case ENF_OP_BEGINSWITH:
+		return vl >= pl && !memcmp(v, r->param, pl);
+	case ENF_OP_ENDSWITH:
+		return vl >= pl && !memcmp(v + vl - pl, r->param, pl);
+	case ENF_OP_PM:
+		break;
+	}
+	return 0;
+}
+
+static int hs_to_errno(hs_error_t e)
+{
+	switch (e) {
+	case HS_NOMEM:
+		return -ENOMEM;
+	case HS_SCRATCH_IN_USE:
+		return -EBUSY;
+	case HS_INVALID:
+	case HS_DB_MODE_ERROR:
+	case HS_BAD_ALIGN:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+/* Run every rule of pipeline @m->pipe against the current value. */
+static int scan_value(struct scan *m)
+{
+	const struct enf_pipe *p = m->pipe;
+	struct enf_rules_scratch *s = m->s;
+	hs_error_t e;
+
+	gen_next(&s->val_gen, s->hit, s->n_rules);
+	if (p->db) {
+		if (m->vl > UINT_MAX)
+			return -E2BIG;
+		m->err = 0;
+		e = hs_scan(p->db, m->v, (unsigned int)m->vl, 0, s->hs,
+			    on_hs_match, m);
+		if (e == HS_SCAN_TERMINATED)
+			return m->err;
+		if (e != HS_SUCCESS)
+			return hs_to_errno(e);
+	}
+	for (size_t k = 0; k < p->n_neg; k++) {
+		uint32_t ri = p->neg[k];
+		int err;
+
+		if (s->hit[ri] == s->val_gen)
+			continue;
+		err = note(m, ri);
+		if (err)
+			return err;
+	}
+	for (size_t k = 0; k < p->n_other; k++) {
+		const struct enf_rs_rule *rr = &m->rs->rules[p->other[k]];
+		int res, err;
+
+		if (s->seen[p->other[k]] == s->req_gen &&
+		    s->found[s->slot[p->other[k]]].target == 0)
+			continue; /* no better target to find */
+		if (rule_target_for(rr->r, m->it) < 0)
+			continue;
+		res = run_other(m, rr);
+		if (res < 0 || res == rr->r->negated)
+			continue;
+		err = note(m, p->other[k]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int cmp_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static void fill_match(const struct enf_ruleset *rs,
+		       const struct enf_request *req, const struct found *f,
+		       struct enf_rule_match *mt)
+{
+	const struct enf_rs_rule *rr = &rs->rules[f->rule];
+	const struct enf_target *t = &rr->r->targets[f->target];
+	const char *name = enf_var_name(t->var);
+	struct item it;
+
+	mt->rule = &rr->info;
+	if (enf_var_is_collection(t->var)) {
+		size_t kl;
+
+		item_get(req, f->item, &it);
+		kl = it.key_len < sizeof(mt->var) ? it.key_len :
+						    sizeof(mt->var);
+		snprintf(mt->var, sizeof(mt->var), "%s:%.*s", name, (int)kl,
+			 it.key ? it.key : "");
+	} else {
+		snprintf(mt->var, sizeof(mt->var), "%s", name);
+	}
+	memcpy(mt->value, f->value, f->len);
+	mt->value_len = f->len;
+}
+
+int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
+		    const struct enf_request *req, enf_rules_match_cb cb,
+		    void *ctx)
+{
+	struct scan m = { .rs = rs, .s = s };
+	size_t n_items;
+	int count = 0, err;
+
+	if (!rs || !s || !req || rs->n > s->n_rules)
+		return -EINVAL;
+	if (!rs->n)
+		return 0;
+	gen_next(&s->req_gen, s->seen, s->n_rules);
+	s->n_found = 0;
+	n_items = item_count(req);
+
+	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
+		m.pipe = &rs->pipes[pi];
+		for (size_t i = 0; i < n_items; i++) {
+			struct item it;
+
+			if (!item_get(req, i, &it) || !pipe_wants(m.pipe, &it))
+				continue;
+			m.it = &it;
+			m.item_idx = i;
+			m.v = it.ptr ? it.ptr : "";
+			m.vl = it.ptr ? it.len : 0;
+			if (m.pipe->n_tfn) {
+				if (m.vl + 1 > s->buf_cap) {
+					char *nb = realloc(s->buf, m.vl + 1);
+
+					if (!nb)
+						return -ENOMEM;
+					s->buf = nb;
+					s->buf_cap = m.vl + 1;
+				}
+				memcpy(s->buf, m.v, m.vl);
+				m.vl = enf_tfn_run(m.pipe->tfn, m.pipe->n_tfn,
+						   s->buf, m.vl);
+				m.v = s->buf;
+			}
+			err = scan_value(&m);
+			if (err)
+				return err;
+		}
+	}
+
+	qsort(s->found, s->n_found, sizeof(*s->found), cmp_found);
+	for (size_t k = 0; k < s->n_found; k++) {
+		struct enf_rule_match mt;
+
+		fill_match(rs, req, &s->found[k], &mt);
+		count++;
+		if (cb && cb(&mt, ctx))
+			break;
+	}
+	return count;
+}
+
+int enf_rules_scratch_update(struct enf_rules_scratch *s,
+			     const struct enf_ruleset *rs)
+{
+	if (!s || !rs)
+		return -EINVAL;
+	for (size_t i = 0; i < rs->n_pipes; i++) {
+		hs_error_t e;
+
+		if (!rs->pipes[i].db)
+			continue;
+		e = hs_alloc_scratch(rs->pipes[i].db, &s->hs);
+		if (e != HS_SUCCESS)
+			return hs_to_errno(e);
+	}
+	if (rs->n > s->n_rules) {
+		uint32_t *seen = calloc(rs->n, sizeof(*seen));
+		uint32_t *slot = calloc(rs->n, sizeof(*slot));
+		uint32_t *hit = calloc(rs->n, sizeof(*hit));
+
+		if (!seen || !slot || !hit) {
+			free(seen);
+			free(slot);
+			free(hit);
+			return -ENOMEM;
+		}
+		free(s->seen);
+		free(s->slot);
+		free(s->hit);
+		s->seen = seen;
+		s->slot = slot;
+		s->hit = hit;
+		s->n_rules = rs->n;
+		s->req_gen = 0;
+		s->val_gen = 0;
+	}
+	return 0;
+}
+
+int enf_rules_scratch_new(const struct enf_ruleset *rs,
+			  struct enf_rules_scratch **out)
+{
+	struct enf_rules_scratch *s;
+	int err = -ENOMEM;
+
+	if (!rs || !out)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->mctx = pcre2_match_context_create(NULL);
+	s->md = pcre2_match_data_create(1, NULL);
+	if (!s->mctx || !s->md)
+		goto out_free_scratch;
+	pcre2_set_match_limit(s->mctx, ENF_PCRE2_MATCH_LIMIT);
+	pcre2_set_depth_limit(s->mctx, ENF_PCRE2_DEPTH_LIMIT);
+	pcre2_set_heap_limit(s->mctx, ENF_PCRE2_HEAP_LIMIT_KIB);
+	err = enf_rules_scratch_update(s, rs);
+	if (err)
+		goto out_free_scratch;
+	*out = s;
+	return 0;
+
+out_free_scratch:
+	enf_rules_scratch_free(s);
+	return err;
+}
+
+void enf_rules_scratch_free(struct enf_rules_scratch *s)
+{
+	if (!s)
+		return;
+	hs_free_scratch(s->hs);
+	pcre2_match_data_free(s->md);
+	pcre2_match_context_free(s->mctx);
+	free(s->seen);
+	free(s->slot);
+	free(s->hit);
+	free(s->found);
+	free(s->buf);
+	free(s);
+}
+
+uint64_t enf_rules_scratch_limit_hits(const struct enf_rules_scratch *s)
+{
+	return s ? s->limit_hits : 0;
+}

@@ -1,0 +1,1402 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The builder and the SecLang subset parser. A source (text, file or
+ * directory) is parsed into pending rules first and only then added to the
+ * builder, so that a source with one bad rule adds nothing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rules/rules_internal.h"
+
+/* How much of a construct an error message quotes. */
+#define QUOTE_MAX 64
+#define NO_POS ((size_t)-1)
+
+static const struct {
+	const char *name;
+	enum enf_item_class cls;
+	bool selector; /* takes ":name" */
+	bool collection; /* reported as "NAME:key" */
+} var_defs[ENF_V__COUNT] = {
+	[ENF_V_REQUEST_METHOD] = { "REQUEST_METHOD", ENF_IC_METHOD },
+	[ENF_V_REQUEST_URI] = { "REQUEST_URI", ENF_IC_URI },
+	[ENF_V_REQUEST_FILENAME] = { "REQUEST_FILENAME", ENF_IC_FILENAME },
+	[ENF_V_QUERY_STRING] = { "QUERY_STRING", ENF_IC_QUERY },
+	[ENF_V_REQUEST_PROTOCOL] = { "REQUEST_PROTOCOL", ENF_IC_PROTOCOL },
+	[ENF_V_REQUEST_LINE] = { "REQUEST_LINE", ENF_IC_LINE },
+	[ENF_V_REQUEST_BODY] = { "REQUEST_BODY", ENF_IC_BODY },
+	[ENF_V_ARGS] = { "ARGS", ENF_IC_ARG_VALUE, true, true },
+	[ENF_V_ARGS_GET] = { "ARGS_GET", ENF_IC_ARG_VALUE, true, true },
+	[ENF_V_ARGS_NAMES] = { "ARGS_NAMES", ENF_IC_ARG_NAME, false, true },
+	[ENF_V_REQUEST_HEADERS] = { "REQUEST_HEADERS", ENF_IC_HDR_VALUE, true,
+				    true },
+	[ENF_V_REQUEST_HEADERS_NAMES] = { "REQUEST_HEADERS_NAMES",
+					  ENF_IC_HDR_NAME, false, true },
+};
+
+static const struct {
+	const char *name;
+	enum enf_op op;
+	const char *engine;
+} op_defs[] = {
+	{ "rx", ENF_OP_RX, "hyperscan" },
+	{ "pm", ENF_OP_PM, "hyperscan" },
+	{ "contains", ENF_OP_CONTAINS, "literal" },
+	{ "streq", ENF_OP_STREQ, "literal" },
+	{ "beginsWith", ENF_OP_BEGINSWITH, "literal" },
+	{ "endsWith", ENF_OP_ENDSWITH, "literal" },
+};
+
+static const char *const severity_names[] = {
+	"EMERGENCY", "ALERT",  "CRITICAL", "ERROR",
+	"WARNING",   "NOTICE", "INFO",	   "DEBUG",
+};
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} flag_actions[] = {
+	{ "deny", ENF_ACT_DENY },   { "drop", ENF_ACT_DROP },
+	{ "block", ENF_ACT_BLOCK }, { "pass", ENF_ACT_PASS },
+	{ "log", ENF_ACT_LOG },	    { "nolog", ENF_ACT_NOLOG },
+};
+
+const char *enf_var_name(enum enf_var v)
+{
+	return v < ENF_V__COUNT ? var_defs[v].name : "?";
+}
+
+enum enf_item_class enf_var_class(enum enf_var v)
+{
+	return var_defs[v].cls;
+}
+
+bool enf_var_is_collection(enum enf_var v)
+{
+	return v < ENF_V__COUNT && var_defs[v].collection;
+}
+
+void enf_rule_error_set(struct enf_rule_error *err, const char *origin,
+			unsigned int line, unsigned int column, const char *fmt,
+			...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	snprintf(err->origin, sizeof(err->origin), "%s", origin ? origin : "");
+	err->line = line;
+	err->column = column;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+static bool str_caseeq(const char *a, size_t alen, const char *b)
+{
+	return strlen(b) == alen && enf_memcaseeq(a, b, alen);
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* ---- a set of rule ids: open addressing, 0 marks a free slot ---- */
+
+struct idset {
+	uint32_t *slot;
+	size_t cap; /* a power of two, or 0 */
+	size_t n;
+};
+
+static size_t idset_home(const struct idset *s, uint32_t id)
+{
+	return (size_t)(id * 2654435761u) & (s->cap - 1);
+}
+
+static bool idset_has(const struct idset *s, uint32_t id)
+{
+	if (!s->cap)
+		return false;
+	for (size_t i = idset_home(s, id);; i = (i + 1) & (s->cap - 1)) {
+		if (s->slot[i] == id)
+			return true;
+		if (!s->slot[i])
+			return false;
+	}
+}
+
+static void idset_put(struct idset *s, uint32_t id)
+{
+	size_t i = idset_home(s, id);
+
+	while (s->slot[i] && s->slot[i] != id)
+		i = (i + 1) & (s->cap - 1);
+	if (!s->slot[i]) {
+		s->slot[i] = id;
+		s->n++;
+	}
+}
+
+/* Make room for @want ids at most half full, so that idset_put() after it
+ * cannot fail. */
+static int idset_reserve(struct idset *s, size_t want)
+{
+	struct idset bigger = { 0 };
+	size_t cap = 64;
+
+	if (want * 2 <= s->cap)
+		return 0;
+	while (cap < want * 2)
+		cap *= 2;
+	bigger.slot = calloc(cap, sizeof(*bigger.slot));
+	if (!bigger.slot)
+		return -ENOMEM;
+	bigger.cap = cap;
+	for (size_t i = 0; i < s->cap; i++) {
+		if (s->slot[i])
+			idset_put(&bigger, s->slot[i]);
+	}
+	free(s->slot);
+	*s = bigger;
+	return 0;
+}
+
+static void idset_free(struct idset *s)
+{
+	free(s->slot);
+	s->slot = NULL;
+	s->cap = s->n = 0;
+}
+
+/* ---- rules ---- */
+
+static void rule_free(struct enf_rule *r)
+{
+	for (size_t i = 0; i < r->n_targets; i++)
+		free(r->targets[i].sel);
+	free(r->targets);
+	free(r->param);
+	free(r->phrases);
+	free(r->pm_buf);
+	for (size_t i = 0; i < r->n_tags; i++)
+		free(r->tags[i]);
+	free(r->tags);
+	free(r->text);
+	free(r->msg);
+	free(r->origin);
+	free(r);
+}
+
+struct enf_rule *enf_rule_ref(struct enf_rule *r)
+{
+	__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+	return r;
+}
+
+void enf_rule_unref(struct enf_rule *r)
+{
+	if (r && __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		rule_free(r);
+}
+
+/* ---- the builder ---- */
+
+struct enf_rules_builder {
+	struct enf_rule **rules;
+	size_t n;
+	size_t cap;
+	struct idset ids;
+};
+
+int enf_rules_builder_new(struct enf_rules_builder **out)
+{
+	struct enf_rules_builder *b;
+
+	if (!out)
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	*out = b;
+	return 0;
+}
+
+void enf_rules_builder_free(struct enf_rules_builder *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		enf_rule_unref(b->rules[i]);
+	free(b->rules);
+	idset_free(&b->ids);
+	free(b);
+}
+
+size_t enf_rules_builder_count(const struct enf_rules_builder *b)
+{
+	return b ? b->n : 0;
+}
+
+const struct enf_rule_info *
+enf_rules_builder_rule(const struct enf_rules_builder *b, size_t i)
+{
+	return b && i < b->n ? &b->rules[i]->info : NULL;
+}
+
+size_t enf_builder_n_rules(const struct enf_rules_builder *b)
+{
+	return b->n;
+}
+
+struct enf_rule *enf_builder_rule_at(const struct enf_rules_builder *b,
+				     size_t i)
+{
+	return b->rules[i];
+}
+
+/* ---- parsing ---- */
+
+/* Where a stretch of the joined logical line came from. */
+struct seg {
+	size_t off; /* offset in the joined line */
+	unsigned int line; /* physical line; the stretch starts in column 1 */
+};
+
+/* A token of a logical line: @val points into the unescaped copy. */
+struct tok {
+	size_t raw; /* offset of its first byte (the quote, if quoted) */
+	const char *val;
+	size_t len;
+	bool quoted;
+};
+
+/* One add_text/add_file/add_dir call. */
+struct pctx {
+	const struct enf_rules_builder *b;
+	struct enf_rule **pend;
+	size_t n_pend;
+	size_t cap_pend;
+	struct idset ids; /* ids of @pend */
+	const char *origin;
+	struct enf_rule_error *err;
+	/* the logical line being parsed */
+	char *buf; /* continuations joined, NUL-terminated */
+	char *unesc; /* tokens unescaped, at the offsets of their raw text */
+	size_t len;
+	size_t cap;
+	struct seg *segs;
+	size_t n_segs;
+	size_t cap_segs;
+	unsigned int first_line;
+};
+
+static void pos_to_lc(const struct pctx *p, size_t pos, unsigned int *line,
+		      unsigned int *col)
+{
+	size_t i;
+
+	if (pos == NO_POS || !p->n_segs) {
+		*line = p->first_line;
+		*col = 0;
+		return;
+	}
+	for (i = p->n_segs - 1; i > 0 && p->segs[i].off > pos; i--)
+		;
+	*line = p->segs[i].line;
+	*col = 1 + (unsigned int)(pos - p->segs[i].off);
+}
+
+static int perr(struct pctx *p, int ret, size_t pos, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int perr(struct pctx *p, int ret, size_t pos, const char *fmt, ...)
+{
+	unsigned int line, col;
+	va_list ap;
+
+	if (!p->err)
+		return ret;
+	pos_to_lc(p, pos, &line, &col);
+	snprintf(p->err->origin, sizeof(p->err->origin), "%s", p->origin);
+	p->err->line = line;
+	p->err->column = col;
+	va_start(ap, fmt);
+	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+static int qlen(size_t len)
+{
+	return len > QUOTE_MAX ? QUOTE_MAX : (int)len;
+}
+
+/* Offset in the joined line of byte @k of token @t's unescaped value. */
+static size_t tok_pos(const struct pctx *p, const struct tok *t, size_t k)
+{
+	size_t i = t->raw;
+
+	if (!t->quoted)
+		return i + k;
+	for (i++; k > 0 && i < p->len; k--) {
+		if (p->buf[i] == '\\' && i + 1 < p->len &&
+		    (p->buf[i + 1] == '"' || p->buf[i + 1] == '\\'))
+			i += 2;
+		else
+			i++;
+	}
+	return i;
+}
+
+static int grow(void **arr, size_t *cap, size_t want, size_t elem)
+{
+	size_t ncap = *cap ? *cap : 8;
+	void *n;
+
+	if (want <= *cap)
+		return 0;
+	while (ncap < want)
+		ncap *= 2;
+	n = realloc(*arr, ncap * elem);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* Append one physical line's text (without its line end or continuation
+ * backslash) to the logical line. */
+static int line_append(struct pctx *p, const char *s, size_t n,
+		       unsigned int line)
+{
+	if (p->len + n > ENF_RULE_TEXT_MAX)
+		return perr(p, -E2BIG, NO_POS,
+			    "rule longer than %d bytes (continuations joined)",
+			    ENF_RULE_TEXT_MAX);
+	if (!n)
+		return 0;
+	if (p->len + n + 1 > p->cap) {
+		size_t ncap = p->cap ? p->cap : 256;
+		char *nb, *nu;
+
+		while (ncap < p->len + n + 1)
+			ncap *= 2;
+		nb = realloc(p->buf, ncap);
+		if (!nb)
+			return -ENOMEM;
+		p->buf = nb;
+		nu = realloc(p->unesc, ncap);
+		if (!nu)
+			return -ENOMEM;
+		p->unesc = nu;
+		p->cap = ncap;
+	}
+	if (grow((void **)&p->segs, &p->cap_segs, p->n_segs + 1,
+		 sizeof(*p->segs)))
+		return -ENOMEM;
+	p->segs[p->n_segs].off = p->len;
+	p->segs[p->n_segs].line = line;
+	p->n_segs++;
+	memcpy(p->buf + p->len, s, n);
+	p->len += n;
+	p->buf[p->len] = '\0';
+	return 0;
+}
+
+/*
+ * The next whitespace-separated token at *@pos: a double-quoted string (\"
+ * and \\ unescaped, any other backslash kept as written) or a bare word.
+ * Return: 1 with @t filled, 0 at the end of the line, or a negative errno.
+ */
+static int next_tok(struct pctx *p, size_t *pos, struct tok *t)
+{
+	size_t i = *pos, o;
+	char *out;
+
+	while (i < p->len && is_blank(p->buf[i]))
+		i++;
+	if (i == p->len) {
+		*pos = i;
+		return 0;
+	}
+	t->raw = i;
+	out = p->unesc + i;
+	o = 0;
+	if (p->buf[i] == '"') {
+		bool closed = false;
+
+		t->quoted = true;
+		for (i++; i < p->len; i++) {
+			char c = p->buf[i];
+
+			if (c == '\\' && i + 1 < p->len &&
+			    (p->buf[i + 1] == '"' || p->buf[i + 1] == '\\')) {
+				out[o++] = p->buf[++i];
+			} else if (c == '"') {
+				closed = true;
+				i++;
+				break;
+			} else {
+				out[o++] = c;
+			}
+		}
+		if (!closed)
+			return perr(p, -EINVAL, t->raw,
+				    "unterminated quoted string");
+		if (i < p->len && !is_blank(p->buf[i]))
+			return perr(
+				p, -EINVAL, i,
+				"expected white space after a closing quote");
+	} else {
+		t->quoted = false;
+		while (i < p->len && !is_blank(p->buf[i]))
+			out[o++] = p->buf[i++];
+	}
+	/* Unescaping only shrinks, so this NUL lands at or before the byte
+	 * that ended the token, never inside the next one. */
+	out[o] = '\0';
+	t->val = out;
+	t->len = o;
+	*pos = i;
+	return 1;
+}
+
+static int add_target(struct pctx *p, struct enf_rule *r, enum enf_var v,
+		      const char *sel, size_t sel_len)
+{
+	struct enf_target *nt;
+
+	(void)p;
+	nt = realloc(r->targets, (r->n_targets + 1) * sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	r->targets = nt;
+	nt += r->n_targets;
+	memset(nt, 0, sizeof(*nt));
+	nt->var = v;
+	nt->cls = var_defs[v].cls;
+	if (sel) {
+		nt->sel = strndup(sel, sel_len);
+		if (!nt->sel)
+			return -ENOMEM;
+		nt->sel_len = sel_len;
+	}
+	r->n_targets++;
+	return 0;
+}
+
+static int parse_var(struct pctx *p, const struct tok *t, size_t s, size_t e,
+		     struct enf_rule *r)
+{
+	const char *v = t->val + s, *colon;
+	size_t n = e - s, name_len;
+	int var = -1;
+
+	if (!n)
+		return perr(p, -EINVAL, tok_pos(p, t, s),
+			    "empty variable name");
+	if (v[0] == '!' || v[0] == '&')
+		return perr(p, -EINVAL, tok_pos(p, t, s),
+			    "%s ('%.*s') is not supported",
+			    v[0] == '!' ? "variable exclusion" :
+					  "counting a variable",
+			    qlen(n), v);
+	colon = memchr(v, ':', n);
+	name_len = colon ? (size_t)(colon - v) : n;
+	for (int i = 0; i < ENF_V__COUNT; i++) {
+		if (str_caseeq(v, name_len, var_defs[i].name)) {
+			var = i;
+			break;
+		}
+	}
+	if (var < 0)
+		return perr(p, -EINVAL, tok_pos(p, t, s),
+			    "unknown variable '%.*s'", qlen(name_len), v);
+	if (!colon)
+		return add_target(p, r, var, NULL, 0);
+
+	s += name_len;
+	if (!var_defs[var].selector)
+		return perr(p, -EINVAL, tok_pos(p, t, s),
+			    "variable '%s' takes no selector",
+			    var_defs[var].name);
+	colon++;
+	s++;
+	n = e - s;
+	if (!n)
+		return perr(p, -EINVAL, tok_pos(p, t, s),
+			    "empty selector after '%s:'", var_defs[var].name);
+	if (colon[0] == '/')
+		return perr(
+			p, -EINVAL, tok_pos(p, t, s),
+			"regular-expression selectors ('%.*s') are not supported",
+			qlen(n), colon);
+	return add_target(p, r, var, colon, n);
+}
+
+static int parse_vars(struct pctx *p, const struct tok *t, struct enf_rule *r)
+{
+	size_t i = 0;
+	int err;
+
+	for (;;) {
+		size_t s = i;
+
+		while (i < t->len && t->val[i] != '|')
+			i++;
+		err = parse_var(p, t, s, i, r);
+		if (err)
+			return err;
+		if (i == t->len)
+			return 0;
+		i++;
+	}
+}
+
+/* A %{VAR} macro: ModSecurity expands these, this engine does not. */
+static const char *find_macro(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 2 < len; i++) {
+		size_t j;
+
+		if (s[i] != '%' || s[i + 1] != '{')
+			continue;
+		for (j = i + 2; j < len; j++) {
+			char c = s[j];
+
+			if (!((c >= 'A' && c <= 'Z') ||
+			      (c >= 'a' && c <= 'z') ||
+			      (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+			      c == ':' || c == '-'))
+				break;
+		}
+		if (j > i + 2 && j < len && s[j] == '}')
+			return s + i;
+	}
+	return NULL;
+}
+
+static int split_phrases(struct enf_rule *r)
+{
+	size_t i = 0, n = 0;
+	char *b;
+
+	b = malloc(r->param_len + 1);
+	if (!b)
+		return -ENOMEM;
+	memcpy(b, r->param, r->param_len + 1);
+	r->pm_buf = b;
+	/* At most one phrase per two bytes, plus one. */
+	r->phrases = calloc(r->param_len / 2 + 1, sizeof(*r->phrases));
+	if (!r->phrases)
+		return -ENOMEM;
+	while (i < r->param_len) {
+		size_t s;
+
+		while (i < r->param_len && is_blank(b[i]))
+			i++;
+		if (i == r->param_len)
+			break;
+		s = i;
+		while (i < r->param_len && !is_blank(b[i]))
+			i++;
+		r->phrases[n].ptr = b + s;
+		r->phrases[n].len = i - s;
+		n++;
+		b[i < r->param_len ? i++ : i] = '\0';
+	}
+	r->n_phrases = n;
+	return 0;
+}
+
+static int parse_op(struct pctx *p, const struct tok *t, struct enf_rule *r)
+{
+	const char *v = t->val;
+	size_t i = 0, ps;
+	char msg[256];
+	int op = -1, err;
+
+	if (i < t->len && v[i] == '!') {
+		r->negated = true;
+		i++;
+	}
+	if (i < t->len && v[i] == '@') {
+		size_t ns = i + 1, ne = ns;
+
+		while (ne < t->len && !is_blank(v[ne]))
+			ne++;
+		for (size_t k = 0; k < sizeof(op_defs) / sizeof(op_defs[0]);
+		     k++) {
+			if (str_caseeq(v + ns, ne - ns, op_defs[k].name)) {
+				op = k;
+				break;
+			}
+		}
+		if (op < 0)
+			return perr(p, -EINVAL, tok_pos(p, t, i),
+				    "unknown operator '@%.*s'", qlen(ne - ns),
+				    v + ns);
+		ps = ne;
+		while (ps < t->len && is_blank(v[ps]))
+			ps++;
+		if (ps == t->len)
+			return perr(p, -EINVAL, tok_pos(p, t, i),
+				    "operator '@%s' needs an argument",
+				    op_defs[op].name);
+	} else {
+		op = 0; /* @rx is implied */
+		ps = i;
+		if (ps == t->len)
+			return perr(p, -EINVAL, tok_pos(p, t, 0),
+				    "empty operator");
+	}
+	r->op = op_defs[op].op;
+	r->info.engine = op_defs[op].engine;
+	r->param_len = t->len - ps;
+	r->param = strndup(v + ps, r->param_len);
+	if (!r->param)
+		return -ENOMEM;
+	pos_to_lc(p, tok_pos(p, t, ps), &r->param_line, &r->param_col);
+
+	switch (r->op) {
+	case ENF_OP_RX: {
+		pcre2_code *code = NULL;
+		size_t off = 0;
+
+		if (enf_rx_hs_ok(r->param, NULL, 0))
+			break;
+		err = enf_rx_pcre2_compile(r->param, r->param_len, false, &code,
+					   msg, sizeof(msg), &off);
+		if (err)
+			return perr(p, err, tok_pos(p, t, ps + off),
+				    "bad pattern: %s (PCRE2, at offset %zu)",
+				    msg, off);
+		pcre2_code_free(code);
+		r->info.engine = "pcre2";
+		break;
+	}
+	case ENF_OP_PM:
+		err = split_phrases(r);
+		if (err)
+			return err;
+		break;
+	default: {
+		const char *m = find_macro(r->param, r->param_len);
+
+		if (m)
+			return perr(p, -EINVAL,
+				    tok_pos(p, t, ps + (size_t)(m - r->param)),
+				    "macro expansion ('%%{') is not supported");
+		break;
+	}
+	}
+	return 0;
+}
+
+static const struct enf_rule *find_id(const struct pctx *p, uint32_t id)
+{
+	for (size_t i = 0; i < p->b->n; i++) {
+		if (p->b->rules[i]->info.id == id)
+			return p->b->rules[i];
+	}
+	for (size_t i = 0; i < p->n_pend; i++) {
+		if (p->pend[i]->info.id == id)
+			return p->pend[i];
+	}
+	return NULL;
+}
+
+/* One action of a rule; positions are offsets into the actions token. */
+struct action {
+	const char *name;
+	size_t name_len;
+	size_t name_pos;
+	bool has_val;
+	const char *val; /* NUL-terminated */
+	size_t val_len;
+	size_t val_pos;
+};
+
+static int action_id(struct pctx *p, const struct tok *t,
+		     const struct action *a, struct enf_rule *r, bool *have_id)
+{
+	unsigned long long id = 0;
+	const struct enf_rule *other;
+
+	if (*have_id)
+		return perr(p, -EINVAL, tok_pos(p, t, a->name_pos),
+			    "action 'id' given twice");
+	for (size_t i = 0; i < a->val_len; i++) {
+		if (a->val[i] < '0' || a->val[i] > '9' || i >= 10) {
+			id = 0;
+			break;
+		}
+		id = id * 10 + (unsigned int)(a->val[i] - '0');
+	}
+	if (!id || id > UINT32_MAX)
+		return perr(p, -EINVAL, tok_pos(p, t, a->val_pos),
+			    "invalid id '%.*s' (1..4294967295)",
+			    qlen(a->val_len), a->val);
+	other = NULL;
+	if (idset_has(&p->b->ids, (uint32_t)id) ||
+	    idset_has(&p->ids, (uint32_t)id))
+		other = find_id(p, (uint32_t)id);
+	if (other)
+		return perr(p, -EEXIST, tok_pos(p, t, a->val_pos),
+			    "duplicate id %llu (already defined at %s:%u)", id,
+			    other->origin, other->info.line);
+	r->info.id = (uint32_t)id;
+	*have_id = true;
+	return 0;
+}
+
+static int action_severity(struct pctx *p, const struct tok *t,
+			   const struct action *a, struct enf_rule *r)
+{
+	if (a->val_len == 1 && a->val[0] >= '0' && a->val[0] <= '7') {
+		r->info.severity = a->val[0] - '0';
+		return 0;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (str_caseeq(a->val, a->val_len, severity_names[i])) {
+			r->info.severity = i;
+			return 0;
+		}
+	}
+	return perr(p, -EINVAL, tok_pos(p, t, a->val_pos),
+		    "unknown severity '%.*s'", qlen(a->val_len), a->val);
+}
+
+static int action_t(struct pctx *p, const struct tok *t, const struct action *a,
+		    struct enf_rule *r)
+{
+	int tfn = enf_tfn_lookup(a->val, a->val_len);
+
+	if (tfn < 0)
+		return perr(p, -EINVAL, tok_pos(p, t, a->val_pos),
+			    "unknown transformation '%.*s'", qlen(a->val_len),
+			    a->val);
+	if (tfn == ENF_T_NONE) {
+		r->n_tfn = 0;
+		return 0;
+	}
+	if (r->n_tfn == ENF_RULE_TFN_MAX)
+		return perr(p, -E2BIG, tok_pos(p, t, a->name_pos),
+			    "more than %d transformations", ENF_RULE_TFN_MAX);
+	r->tfn[r->n_tfn++] = (uint8_t)tfn;
+	return 0;
+}
+
+static int action_apply(struct pctx *p, const struct tok *t,
+			const struct action *a, struct enf_rule *r,
+			bool *have_id)
+{
+	const char *n = a->name;
+	size_t nl = a->name_len;
+	bool needs_val = str_caseeq(n, nl, "id") || str_caseeq(n, nl, "msg") ||
+			 str_caseeq(n, nl, "severity") ||
+			 str_caseeq(n, nl, "phase") || str_caseeq(n, nl, "t") ||
+			 str_caseeq(n, nl, "tag");
+
+	if (!needs_val) {
+		for (size_t i = 0;
+		     i < sizeof(flag_actions) / sizeof(flag_actions[0]); i++) {
+			if (!str_caseeq(n, nl, flag_actions[i].name))
+				continue;
+			if (a->has_val)
+				return perr(p, -EINVAL,
+					    tok_pos(p, t, a->name_pos),
+					    "action '%s' takes no value",
+					    flag_actions[i].name);
+			r->info.actions |= flag_actions[i].bit;
+			return 0;
+		}
+		return perr(p, -EINVAL, tok_pos(p, t, a->name_pos),
+			    "unknown action '%.*s'", qlen(nl), n);
+	}
+	if (!a->has_val)
+		return perr(p, -EINVAL, tok_pos(p, t, a->name_pos),
+			    "action '%.*s' needs a value", qlen(nl), n);
+
+	if (str_caseeq(n, nl, "id"))
+		return action_id(p, t, a, r, have_id);
+	if (str_caseeq(n, nl, "severity"))
+		return action_severity(p, t, a, r);
+	if (str_caseeq(n, nl, "t"))
+		return action_t(p, t, a, r);
+	if (str_caseeq(n, nl, "phase")) {
+		if (str_caseeq(a->val, a->val_len, "1")) {
+			r->phase = 1;
+		} else if (str_caseeq(a->val, a->val_len, "2") ||
+			   str_caseeq(a->val, a->val_len, "request")) {
+			r->phase = 2;
+		} else {
+			return perr(
+				p, -EINVAL, tok_pos(p, t, a->val_pos),
+				"unsupported phase '%.*s' (1, 2 or request)",
+				qlen(a->val_len), a->val);
+		}
+		return 0;
+	}
+	if (str_caseeq(n, nl, "msg")) {
+		char *m;
+
+		if (a->val_len > ENF_RULE_MSG_MAX)
+			return perr(p, -E2BIG, tok_pos(p, t, a->val_pos),
+				    "msg longer than %d bytes",
+				    ENF_RULE_MSG_MAX);
+		m = strndup(a->val, a->val_len);
+		if (!m)
+			return -ENOMEM;
+		free(r->msg);
+		r->msg = m;
+		return 0;
+	}
+	/* tag */
+	{
+		char **tags, *tag;
+
+		tag = strndup(a->val, a->val_len);
+		if (!tag)
+			return -ENOMEM;
+		tags = realloc(r->tags, (r->n_tags + 1) * sizeof(*tags));
+		if (!tags) {
+			free(tag);
+			return -ENOMEM;
+		}
+		r->tags = tags;
+		r->tags[r->n_tags++] = tag;
+		return 0;
+	}
+}
+
+static bool is_name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+static int parse_actions(struct pctx *p, const struct tok *t,
+			 struct enf_rule *r)
+{
+	const char *s = t->val;
+	size_t n = t->len, i = 0;
+	bool have_id = false;
+	char *vbuf;
+	int err = 0;
+
+	vbuf = malloc(n + 1);
+	if (!vbuf)
+		return -ENOMEM;
+	for (;;) {
+		struct action a = { 0 };
+		size_t o = 0;
+
+		while (i < n && is_blank(s[i]))
+			i++;
+		if (i == n)
+			break;
+		a.name = s + i;
+		a.name_pos = i;
+		while (i < n && is_name_char(s[i]))
+			i++;
+		a.name_len = i - a.name_pos;
+		if (!a.name_len) {
+			err = perr(p, -EINVAL, tok_pos(p, t, i),
+				   "expected an action name at '%c'", s[i]);
+			goto out_free_vbuf;
+		}
+		while (i < n && is_blank(s[i]))
+			i++;
+		if (i < n && s[i] == ':') {
+			i++;
+			while (i < n && is_blank(s[i]))
+				i++;
+			a.has_val = true;
+			a.val_pos = i;
+			if (i < n && s[i] == '\'') {
+				bool closed = false;
+
+				a.val_pos++;
+				for (i++; i < n; i++) {
+					if (s[i] == '\\' && i + 1 < n &&
+					    s[i + 1] == '\'') {
+						vbuf[o++] = s[++i];
+					} else if (s[i] == '\'') {
+						closed = true;
+						i++;
+						break;
+					} else {
+						vbuf[o++] = s[i];
+					}
+				}
+				if (!closed) {
+					err = perr(
+						p, -EINVAL,
+						tok_pos(p, t, a.val_pos - 1),
+						"unterminated quoted value of action '%.*s'",
+						qlen(a.name_len), a.name);
+					goto out_free_vbuf;
+				}
+			} else {
+				size_t end;
+
+				while (i < n && s[i] != ',')
+					i++;
+				end = i;
+				while (end > a.val_pos && is_blank(s[end - 1]))
+					end--;
+				o = end - a.val_pos;
+				memcpy(vbuf, s + a.val_pos, o);
+			}
+			vbuf[o] = '\0';
+			a.val = vbuf;
+			a.val_len = o;
+		}
+		while (i < n && is_blank(s[i]))
+			i++;
+		if (i < n && s[i] != ',') {
+			err = perr(p, -EINVAL, tok_pos(p, t, i),
+				   "expected ',' after action '%.*s'",
+				   qlen(a.name_len), a.name);
+			goto out_free_vbuf;
+		}
+		if (i < n)
+			i++;
+		err = action_apply(p, t, &a, r, &have_id);
+		if (err)
+			goto out_free_vbuf;
+	}
+	if (!have_id)
+		err = perr(p, -EINVAL, t->raw, "missing id action");
+out_free_vbuf:
+	free(vbuf);
+	return err;
+}
+
+static int parse_line(struct pctx *p)
+{
+	struct tok t[4];
+	struct enf_rule *r;
+	size_t pos = 0, start, end;
+	int n, err;
+
+	while (pos < p->len && is_blank(p->buf[pos]))
+		pos++;
+	if (pos == p->len || p->buf[pos] == '#')
+		return 0;
+	start = pos;
+
+	err = next_tok(p, &pos, &t[0]);
+	if (err < 0)
+		return err;
+	if (!str_caseeq(t[0].val, t[0].len, "SecRule"))
+		return perr(p, -EINVAL, t[0].raw,
+			    "unsupported directive '%.*s'", qlen(t[0].len),
+			    t[0].val);
+	for (n = 1; n < 4; n++) {
+		err = next_tok(p, &pos, &t[n]);
+		if (err < 0)
+			return err;
+		if (!err)
+			break;
+	}
+	if (n < 4)
+		return perr(p, -EINVAL, p->len, "SecRule without %s",
+			    n == 1 ? "variables" :
+			    n == 2 ? "an operator" :
+				     "actions (an id is required)");
+	{
+		struct tok extra;
+
+		err = next_tok(p, &pos, &extra);
+		if (err < 0)
+			return err;
+		if (err)
+			return perr(p, -EINVAL, extra.raw,
+				    "unexpected '%.*s' after the actions",
+				    qlen(extra.len), extra.val);
+	}
+
+	if (p->b->n + p->n_pend >= ENF_RULES_MAX)
+		return perr(p, -E2BIG, start, "more than %d rules in a set",
+			    ENF_RULES_MAX);
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->refs = 1;
+	r->phase = 2;
+	r->info.severity = -1;
+	err = parse_vars(p, &t[1], r);
+	if (!err)
+		err = parse_op(p, &t[2], r);
+	if (!err)
+		err = parse_actions(p, &t[3], r);
+	if (err)
+		goto out_free_rule;
+
+	end = p->len;
+	while (end > start && is_blank(p->buf[end - 1]))
+		end--;
+	err = -ENOMEM;
+	r->text = strndup(p->buf + start, end - start);
+	r->origin = strdup(p->origin);
+	if (!r->text || !r->origin)
+		goto out_free_rule;
+	r->info.msg = r->msg ? r->msg : "";
+	r->info.text = r->text;
+	r->info.origin = r->origin;
+	r->info.line = p->first_line;
+
+	if (grow((void **)&p->pend, &p->cap_pend, p->n_pend + 1,
+		 sizeof(*p->pend)) ||
+	    idset_reserve(&p->ids, p->n_pend + 1))
+		goto out_free_rule;
+	idset_put(&p->ids, r->info.id);
+	p->pend[p->n_pend++] = r;
+	return 0;
+
+out_free_rule:
+	enf_rule_unref(r);
+	return err;
+}
+
+/* Parse @text into pending rules. @origin must outlive the call. */
+static int parse_text(struct pctx *p, const char *origin, const char *text,
+		      size_t len)
+{
+	unsigned int line = 1;
+	size_t pos = 0;
+	int err;
+
+	p->origin = origin;
+	if (len > ENF_RULES_FILE_MAX) {
+		p->first_line = 0;
+		p->n_segs = 0;
+		return perr(p, -E2BIG, NO_POS,
+			    "rule source larger than %u bytes",
+			    ENF_RULES_FILE_MAX);
+	}
+	while (pos < len) {
+		p->len = 0;
+		p->n_segs = 0;
+		p->first_line = line;
+		for (;;) {
+			const char *nl = memchr(text + pos, '\n', len - pos);
+			size_t end = nl ? (size_t)(nl - text) : len;
+			const char *nul = memchr(text + pos, '\0', end - pos);
+			size_t e = end;
+			bool cont;
+
+			if (nul) {
+				p->n_segs = 0;
+				p->first_line = line;
+				err = perr(p, -EINVAL, NO_POS,
+					   "NUL byte in rule text");
+				if (p->err)
+					p->err->column =
+						1 + (unsigned int)(nul - text -
+								   pos);
+				return err;
+			}
+			if (e > pos && text[e - 1] == '\r')
+				e--;
+			cont = nl && e > pos && text[e - 1] == '\\';
+			if (cont)
+				e--;
+			err = line_append(p, text + pos, e - pos, line);
+			if (err)
+				return err;
+			pos = nl ? end + 1 : len;
+			line++;
+			if (!cont || pos >= len)
+				break;
+		}
+		err = parse_line(p);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void pctx_init(struct pctx *p, const struct enf_rules_builder *b,
+		      struct enf_rule_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	p->b = b;
+	p->err = err;
+	p->origin = "";
+}
+
+static void pctx_fini(struct pctx *p)
+{
+	for (size_t i = 0; i < p->n_pend; i++)
+		enf_rule_unref(p->pend[i]);
+	free(p->pend);
+	idset_free(&p->ids);
+	free(p->buf);
+	free(p->unesc);
+	free(p->segs);
+}
+
+/* Move the pending rules into the builder; nothing is moved on failure. */
+static int commit(struct enf_rules_builder *b, struct pctx *p)
+{
+	int n = (int)p->n_pend;
+
+	if (grow((void **)&b->rules, &b->cap, b->n + p->n_pend,
+		 sizeof(*b->rules)) ||
+	    idset_reserve(&b->ids, b->n + p->n_pend))
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_pend; i++) {
+		idset_put(&b->ids, p->pend[i]->info.id);
+		b->rules[b->n++] = p->pend[i];
+	}
+	p->n_pend = 0;
+	return n;
+}
+
+int enf_rules_builder_add_text(struct enf_rules_builder *b, const char *text,
+			       size_t len, const char *origin,
+			       struct enf_rule_error *err)
+{
+	struct pctx p;
+	int ret;
+
+	if (!b || (!text && len)) {
+		enf_rule_error_set(err, origin, 0, 0, "invalid argument");
+		return -EINVAL;
+	}
+	pctx_init(&p, b, err);
+	ret = parse_text(&p, origin ? origin : "<text>", text, len);
+	if (!ret)
+		ret = commit(b, &p);
+	if (ret == -ENOMEM)
+		enf_rule_error_set(err, origin, 0, 0, "out of memory");
+	pctx_fini(&p);
+	return ret;
+}
+
+static void err_errno(struct enf_rule_error *err, const char *origin,
+		      const char *what, int e)
+{
+	char buf[128];
+
+	enf_rule_error_set(err, origin, 0, 0, "%s: %s", what,
+			   strerror_r(e, buf, sizeof(buf)));
+}
+
+/* Read a whole file of at most ENF_RULES_FILE_MAX bytes. */
+static int read_file(const char *path, char **out, size_t *out_len,
+		     struct enf_rule_error *err)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	struct stat st;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		err_errno(err, path, "cannot open", -ret);
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		err_errno(err, path, "cannot stat", -ret);
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		enf_rule_error_set(err, path, 0, 0, "not a regular file");
+		goto out_close;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 65536;
+			char *nb;
+
+			if (cap > ENF_RULES_FILE_MAX) {
+				ret = -E2BIG;
+				enf_rule_error_set(err, path, 0, 0,
+						   "file larger than %u bytes",
+						   ENF_RULES_FILE_MAX);
+				goto out_free_buf;
+			}
+			nb = realloc(buf, ncap);
+			if (!nb) {
+				ret = -ENOMEM;
+				enf_rule_error_set(err, path, 0, 0,
+						   "out of memory");
+				goto out_free_buf;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			err_errno(err, path, "cannot read", -ret);
+			goto out_free_buf;
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	if (len > ENF_RULES_FILE_MAX) {
+		ret = -E2BIG;
+		enf_rule_error_set(err, path, 0, 0, "file larger than %u bytes",
+				   ENF_RULES_FILE_MAX);
+		goto out_free_buf;
+	}
+	*out = buf;
+	*out_len = len;
+	close(fd);
+	return 0;
+
+out_free_buf:
+	free(buf);
+out_close:
+	close(fd);
+	return ret;
+}
+
+static int parse_file(struct pctx *p, const char *path)
+{
+	size_t len;
+	char *text;
+	int ret;
+
+	ret = read_file(path, &text, &len, p->err);
+	if (ret)
+		return ret;
+	ret = parse_text(p, path, text, len);
+	if (ret == -ENOMEM)
+		enf_rule_error_set(p->err, path, 0, 0, "out of memory");
+	free(text);
+	return ret;
+}
+
+int enf_rules_builder_add_file(struct enf_rules_builder *b, const char *path,
+			       struct enf_rule_error *err)
+{
+	struct pctx p;
+	int ret;
+
+	if (!b || !path) {
+		enf_rule_error_set(err, path, 0, 0, "invalid argument");
+		return -EINVAL;
+	}
+	pctx_init(&p, b, err);
+	ret = parse_file(&p, path);
+	if (!ret) {
+		ret = commit(b, &p);
+		if (ret == -ENOMEM)
+			enf_rule_error_set(err, path, 0, 0, "out of memory");
+	}
+	pctx_fini(&p);
+	return ret;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_conf_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' && n > 5 && !strcmp(name + n - 5, ".conf");
+}
+
+int enf_rules_builder_add_dir(struct enf_rules_builder *b, const char *dir,
+			      struct enf_rule_error *err)
+{
+	char **names = NULL, path[PATH_MAX];
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	struct pctx p;
+	DIR *d;
+	int ret = 0;
+
+	if (!b || !dir) {
+		enf_rule_error_set(err, dir, 0, 0, "invalid argument");
+		return -EINVAL;
+	}
+	d = opendir(dir);
+	if (!d) {
+		ret = -errno;
+		err_errno(err, dir, "cannot open directory", -ret);
+		return ret;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!is_conf_name(de->d_name))
+			continue;
+		if (n == ENF_RULES_DIR_MAX) {
+			ret = -E2BIG;
+			enf_rule_error_set(err, dir, 0, 0,
+					   "more than %d .conf files",
+					   ENF_RULES_DIR_MAX);
+			goto out_free_names;
+		}
+		if (grow((void **)&names, &cap, n + 1, sizeof(*names)))
+			goto out_nomem;
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			goto out_nomem;
+		n++;
+	}
+	if (errno) {
+		ret = -errno;
+		err_errno(err, dir, "cannot read directory", -ret);
+		goto out_free_names;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+
+	pctx_init(&p, b, err);
+	for (size_t i = 0; i < n && !ret; i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+				     names[i]) >= sizeof(path)) {
+			ret = -ENAMETOOLONG;
+			enf_rule_error_set(err, dir, 0, 0, "path too long");
+			break;
+		}
+		ret = parse_file(&p, path);
+	}
+	if (!ret) {
+		ret = commit(b, &p);
+		if (ret == -ENOMEM)
+			enf_rule_error_set(err, dir, 0, 0, "out of memory");
+	}
+	pctx_fini(&p);
+	goto out_free_names;
+
+out_nomem:
+	ret = -ENOMEM;
+	enf_rule_error_set(err, dir, 0, 0, "out of memory");
+out_free_names:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return ret;
+}

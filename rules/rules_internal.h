@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internals of the rule engine shared by the parser (parse.c), the compiler
+ * (build.c), the matcher (match.c) and the transformations (transform.c).
+ * Not installed; tests may include it to reach the transformations.
+ */
+#ifndef ENFORCER_RULES_INTERNAL_H
+#define ENFORCER_RULES_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <hs/hs.h>
+#include <pcre2.h>
+
+#include "rules/rules.h"
+
+/* Limits that rules.h does not name (documented in enforcer.rules(5)). */
+#define ENF_RULE_TFN_MAX 16 /* transformations in one pipeline */
+#define ENF_RULES_FILE_MAX (16u << 20) /* bytes of one .conf file */
+#define ENF_RULES_DIR_MAX 4096 /* .conf files in one directory */
+#define ENF_RULE_VALUE_MAX 256 /* bytes of a matched value reported */
+
+/* PCRE2 limits, per pcre2_match() call. */
+#define ENF_PCRE2_MATCH_LIMIT 100000
+#define ENF_PCRE2_DEPTH_LIMIT 10000
+#define ENF_PCRE2_HEAP_LIMIT_KIB 16384
+
+/* Transformations (t:...). 0 is t:none, which never sits in a pipeline. */
+enum enf_tfn {
+	ENF_T_NONE = 0,
+	ENF_T_LOWERCASE,
+	ENF_T_URLDECODE,
+	ENF_T_URLDECODEUNI,
+	ENF_T_REMOVENULLS,
+	ENF_T_REMOVEWHITESPACE,
+	ENF_T_COMPRESSWHITESPACE,
+	ENF_T_TRIM,
+};
+
+/**
+ * enf_tfn_lookup() - a transformation by name, case-insensitive
+ * Return: an enum enf_tfn, or -1 when @name is not one.
+ */
+int enf_tfn_lookup(const char *name, size_t len);
+
+/* The SecLang spelling of @t ("urlDecodeUni"). */
+const char *enf_tfn_name(enum enf_tfn t);
+
+/**
+ * enf_tfn_apply() - run one transformation over @buf in place
+ * Every transformation here shrinks or keeps the length.
+ * Return: the new length.
+ */
+size_t enf_tfn_apply(enum enf_tfn t, char *buf, size_t len);
+
+/* Run a pipeline, in order, over @buf in place; returns the new length. */
+size_t enf_tfn_run(const uint8_t *tfns, size_t n, char *buf, size_t len);
+
+/*
+ * Where a value comes from in a request. Several variables may read the same
+ * class (ARGS and ARGS_GET both read argument values).
+ */
+enum enf_item_class {
+	ENF_IC_METHOD,
+	ENF_IC_URI,
+	ENF_IC_FILENAME,
+	ENF_IC_QUERY,
+	ENF_IC_PROTOCOL,
+	ENF_IC_LINE,
+	ENF_IC_BODY,
+	ENF_IC_ARG_VALUE,
+	ENF_IC_ARG_NAME,
+	ENF_IC_HDR_VALUE,
+	ENF_IC_HDR_NAME,
+};
+
+/* Variables, in the order of the table in parse.c. */
+enum enf_var {
+	ENF_V_REQUEST_METHOD,
+	ENF_V_REQUEST_URI,
+	ENF_V_REQUEST_FILENAME,
+	ENF_V_QUERY_STRING,
+	ENF_V_REQUEST_PROTOCOL,
+	ENF_V_REQUEST_LINE,
+	ENF_V_REQUEST_BODY,
+	ENF_V_ARGS,
+	ENF_V_ARGS_GET,
+	ENF_V_ARGS_NAMES,
+	ENF_V_REQUEST_HEADERS,
+	ENF_V_REQUEST_HEADERS_NAMES,
+	ENF_V__COUNT,
+};
+
+/* SecLang spelling of @v, its item class, and whether it is a collection
+ * (reported as "NAME:key"). */
+const char *enf_var_name(enum enf_var v);
+enum enf_item_class enf_var_class(enum enf_var v);
+bool enf_var_is_collection(enum enf_var v);
+
+/**
+ * struct enf_target - one variable of a rule
+ * @var: enum enf_var
+ * @cls: enum enf_item_class of @var
+ * @sel: selector after ':' (header or argument name), NULL for all
+ * @sel_len: bytes of @sel
+ */
+struct enf_target {
+	uint8_t var;
+	uint8_t cls;
+	char *sel;
+	size_t sel_len;
+};
+
+enum enf_op {
+	ENF_OP_RX,
+	ENF_OP_PM,
+	ENF_OP_CONTAINS,
+	ENF_OP_STREQ,
+	ENF_OP_BEGINSWITH,
+	ENF_OP_ENDSWITH,
+};
+
+/**
+ * struct enf_rule - a parsed rule; immutable once parsed, shared by the
+ * builder and every rule set built from it (reference counted)
+ * @info: what callers see; its strings point into this rule
+ * @refs: references (builder, rule sets); atomic
+ * @phase: 1 or 2
+ * @targets: variables, in the order written
+ * @op: operator
+ * @negated: the operator was written with '!'
+ * @param: operator argument, NUL-terminated (the pattern for @rx)
+ * @param_len: bytes of @param
+ * @phrases: @pm phrases, pointers into @param's copy @pm_buf
+ * @tfn: transformation pipeline (enum enf_tfn), in order
+ * @tags: tag: values
+ * @param_line: physical line of the operator argument (for build errors)
+ * @param_col: its column
+ */
+struct enf_rule {
+	struct enf_rule_info info;
+	unsigned int refs;
+	int phase;
+	struct enf_target *targets;
+	size_t n_targets;
+	enum enf_op op;
+	bool negated;
+	char *param;
+	size_t param_len;
+	struct enf_str *phrases;
+	size_t n_phrases;
+	char *pm_buf;
+	uint8_t tfn[ENF_RULE_TFN_MAX];
+	size_t n_tfn;
+	char **tags;
+	size_t n_tags;
+	unsigned int param_line;
+	unsigned int param_col;
+	char *text;
+	char *msg;
+	char *origin;
+};
+
+struct enf_rule *enf_rule_ref(struct enf_rule *r);
+void enf_rule_unref(struct enf_rule *r);
+
+/* The parsed rules a builder holds, for enf_rules_build(). */
+size_t enf_builder_n_rules(const struct enf_rules_builder *b);
+struct enf_rule *enf_builder_rule_at(const struct enf_rules_builder *b,
+				     size_t i);
+
+/*
+ * Hyperscan flags for an @rx pattern and for an @pm phrase, and PCRE2
+ * compile options for an @rx pattern Hyperscan refuses.
+ */
+#define ENF_HS_RX_FLAGS (HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH)
+#define ENF_HS_PM_FLAGS \
+	(HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS)
+#define ENF_PCRE2_OPTIONS PCRE2_DOTALL
+
+/**
+ * enf_rx_hs_ok() - whether Hyperscan takes @pattern on its own
+ * @msg: on false, Hyperscan's reason (may be NULL)
+ * @msg_len: bytes of @msg
+ *
+ * A pattern that can match the empty string counts as refused: Hyperscan
+ * wants HS_FLAG_ALLOWEMPTY for it, and PCRE2 gives it its usual meaning.
+ * Return: true when Hyperscan takes it.
+ */
+bool enf_rx_hs_ok(const char *pattern, char *msg, size_t msg_len);
+
+/**
+ * enf_rx_pcre2_compile() - compile @pattern with PCRE2
+ * @jit: also JIT-compile it; a JIT failure leaves the interpreter in charge
+ * @code: the compiled pattern
+ * @msg: on error, PCRE2's message
+ * @offset: on error, the offset PCRE2 names in @pattern
+ * Return: 0 or -EINVAL (a pattern PCRE2 refuses, for whatever reason).
+ */
+int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
+			 pcre2_code **code, char *msg, size_t msg_len,
+			 size_t *offset);
+
+/**
+ * struct enf_pipe - the rules sharing one transformation pipeline
+ * @tfn: the pipeline
+ * @n_tfn: its length (0: values are scanned as they are)
+ * @db: Hyperscan database of the @rx and @pm patterns of these rules, or NULL
+ * @pat_rule: Hyperscan pattern id -> index of its rule in the set
+ * @n_pat: patterns in @db
+ * @neg: negated rules whose pattern is in @db (decided after the scan)
+ * @other: rules run one by one: PCRE2 and literal operators
+ * @targets: the distinct targets of these rules, to skip values none wants
+ */
+struct enf_pipe {
+	uint8_t tfn[ENF_RULE_TFN_MAX];
+	size_t n_tfn;
+	hs_database_t *db;
+	uint32_t *pat_rule;
+	size_t n_pat;
+	uint32_t *neg;
+	size_t n_neg;
+	uint32_t *other;
+	size_t n_other;
+	const struct enf_target **targets;
+	size_t n_targets;
+};
+
+/**
+ * struct enf_rs_rule - a rule as one rule set holds it
+ * @info: the caller's view; strings are the rule's, @engine this set's
+ * @r: the parsed rule (a reference)
+ * @pipe: index of its pipeline
+ * @in_db: its pattern (or phrases) sit in the pipeline's Hyperscan database
+ * @re: its PCRE2 pattern, when the rule runs there
+ */
+struct enf_rs_rule {
+	struct enf_rule_info info;
+	struct enf_rule *r;
+	uint32_t pipe;
+	bool in_db;
+	pcre2_code *re;
+};
+
+struct enf_ruleset {
+	struct enf_rs_rule *rules;
+	size_t n;
+	struct enf_pipe *pipes;
+	size_t n_pipes;
+};
+
+/* ASCII case-insensitive comparison of two byte strings of equal length. */
+bool enf_memcaseeq(const char *a, const char *b, size_t len);
+
+/* Fill @err (which may be NULL) from a format. */
+void enf_rule_error_set(struct enf_rule_error *err, const char *origin,
+			unsigned int line, unsigned int column, const char *fmt,
+			...) __attribute__((format(printf, 5, 6)));
+
+#endif /* ENFORCER_RULES_INTERNAL_H */
