@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The engine: compile and match. Which variable a hit counts for, header and
+ * argument selection, negation, transformations, every operator, PCRE2
+ * fallback and limits, rule order of reports, scratch reuse.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rules/rules.h"
+#include "test_rules_util.h"
+
+static void load(struct tset *t, const char *text)
+{
+	struct enf_rule_error err = { 0 };
+	int ret = tset_load(t, text, &err);
+
+	if (ret)
+		fail_msg("rules refused (%d) at %s:%u:%u: %s\n  text: %s", ret,
+			 err.origin, err.line, err.column, err.msg, text);
+}
+
+/* One request against one rule: fires or not, and with which variable. */
+struct var_case {
+	const char *name;
+	const char *rule; /* variables and operator of rule id 1 */
+	const char *method;
+	const char *uri;
+	const char *hname; /* one header, or NULL */
+	const char *hval;
+	const char *body; /* or NULL */
+	const char *want_var; /* NULL: must not fire */
+	const char *want_value;
+};
+
+static const struct var_case var_cases[] = {
+	{ "REQUEST_METHOD", "REQUEST_METHOD \"@streq PURGE\"", "PURGE", "/",
+	  NULL, NULL, NULL, "REQUEST_METHOD", "PURGE" },
+	{ "REQUEST_URI holds the query", "REQUEST_URI \"@contains zq7\"", "GET",
+	  "/a?x=zq7", NULL, NULL, NULL, "REQUEST_URI", "/a?x=zq7" },
+	{ "REQUEST_FILENAME is the path", "REQUEST_FILENAME \"@contains zq7\"",
+	  "GET", "/zq7/a?x=1", NULL, NULL, NULL, "REQUEST_FILENAME", "/zq7/a" },
+	{ "REQUEST_FILENAME excludes the query",
+	  "REQUEST_FILENAME \"@contains zq7\"", "GET", "/a?x=zq7", NULL, NULL,
+	  NULL, NULL, NULL },
+	{ "QUERY_STRING", "QUERY_STRING \"@contains zq7\"", "GET",
+	  "/a?x=zq7&y=1", NULL, NULL, NULL, "QUERY_STRING", "x=zq7&y=1" },
+	{ "QUERY_STRING excludes the path", "QUERY_STRING \"@contains zq7\"",
+	  "GET", "/zq7?x=1", NULL, NULL, NULL, NULL, NULL },
+	{ "REQUEST_PROTOCOL", "REQUEST_PROTOCOL \"@streq HTTP/1.1\"", "GET",
+	  "/", NULL, NULL, NULL, "REQUEST_PROTOCOL", "HTTP/1.1" },
+	{ "REQUEST_LINE", "REQUEST_LINE \"@beginsWith GET /zq7\"", "GET",
+	  "/zq7?a=1", NULL, NULL, NULL, "REQUEST_LINE",
+	  "GET /zq7?a=1 HTTP/1.1" },
+	{ "REQUEST_BODY", "REQUEST_BODY \"@contains zq7\"", "POST", "/", NULL,
+	  NULL, "a=zq7", "REQUEST_BODY", "a=zq7" },
+	{ "REQUEST_BODY absent", "REQUEST_BODY \"!@contains zq7\"", "GET", "/",
+	  NULL, NULL, NULL, NULL, NULL },
+	{ "ARGS", "ARGS \"@contains zq7\"", "GET", "/a?x=1&id=zq7", NULL, NULL,
+	  NULL, "ARGS:id", "zq7" },
+	{ "ARGS ignores headers", "ARGS \"@contains zq7\"", "GET", "/a?x=1",
+	  "X-Test", "zq7", NULL, NULL, NULL },
+	{ "ARGS ignores the body", "ARGS \"@contains zq7\"", "POST", "/a?x=1",
+	  NULL, NULL, "id=zq7", NULL, NULL },
+	{ "ARGS_GET", "ARGS_GET \"@contains zq7\"", "GET", "/a?id=zq7", NULL,
+	  NULL, NULL, "ARGS_GET:id", "zq7" },
+	{ "ARGS_NAMES", "ARGS_NAMES \"@contains zq7\"", "GET", "/a?zq7=1", NULL,
+	  NULL, NULL, "ARGS_NAMES:zq7", "zq7" },
+	{ "ARGS_NAMES ignores values", "ARGS_NAMES \"@contains zq7\"", "GET",
+	  "/a?x=zq7", NULL, NULL, NULL, NULL, NULL },
+	{ "ARGS:name", "ARGS:id \"@contains zq7\"", "GET",
+	  "/a?other=zq7&id=zq7", NULL, NULL, NULL, "ARGS:id", "zq7" },
+	{ "ARGS:name ignores other args", "ARGS:id \"@contains zq7\"", "GET",
+	  "/a?other=zq7&id=1", NULL, NULL, NULL, NULL, NULL },
+	{ "ARGS:name is case-insensitive", "ARGS:ID \"@contains zq7\"", "GET",
+	  "/a?id=zq7", NULL, NULL, NULL, "ARGS:id", "zq7" },
+	{ "REQUEST_HEADERS", "REQUEST_HEADERS \"@contains zq7\"", "GET", "/",
+	  "X-Test", "a zq7", NULL, "REQUEST_HEADERS:X-Test", "a zq7" },
+	{ "REQUEST_HEADERS ignores args", "REQUEST_HEADERS \"@contains zq7\"",
+	  "GET", "/a?x=zq7", "X-Test", "1", NULL, NULL, NULL },
+	{ "REQUEST_HEADERS:Name, any case",
+	  "REQUEST_HEADERS:x-TEST \"@contains zq7\"", "GET", "/", "X-Test",
+	  "zq7", NULL, "REQUEST_HEADERS:X-Test", "zq7" },
+	{ "REQUEST_HEADERS:Name ignores other headers",
+	  "REQUEST_HEADERS:X-Test \"@contains zq7\"", "GET", "/", "X-Other",
+	  "zq7", NULL, NULL, NULL },
+	{ "REQUEST_HEADERS_NAMES", "REQUEST_HEADERS_NAMES \"@contains zq7\"",
+	  "GET", "/", "X-zq7", "1", NULL, "REQUEST_HEADERS_NAMES:X-zq7",
+	  "X-zq7" },
+	{ "REQUEST_HEADERS_NAMES ignores values",
+	  "REQUEST_HEADERS_NAMES \"@contains zq7\"", "GET", "/", "X-Test",
+	  "zq7", NULL, NULL, NULL },
+};
+
+static void run_var_case(const struct var_case *c)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+	char text[512];
+	int n;
+
+	snprintf(text, sizeof(text), "SecRule %s \"id:1,deny\"", c->rule);
+	load(&t, text);
+	treq_init(&req, c->method, c->uri);
+	if (c->hname)
+		treq_header(&req, c->hname, c->hval);
+	if (c->body)
+		treq_body(&req, c->body);
+	n = tset_match(&t, &req.req, &got);
+	if (!c->want_var) {
+		if (n != 0)
+			fail_msg(
+				"case '%s': fired (%d) on %s '%s', want no match",
+				c->name, n, got.n ? got.m[0].var : "?",
+				got.n ? got.m[0].value : "");
+	} else if (n != 1 || got.n != 1 || strcmp(got.m[0].var, c->want_var) ||
+		   strcmp(got.m[0].value, c->want_value)) {
+		fail_msg(
+			"case '%s': got %d matches, first %s '%s'; want %s '%s'",
+			c->name, n, got.n ? got.m[0].var : "-",
+			got.n ? got.m[0].value : "", c->want_var,
+			c->want_value);
+	}
+	tset_free(&t);
+}
+
+static void test_each_variable_selects_its_values(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(var_cases) / sizeof(var_cases[0]); i++)
+		run_var_case(&var_cases[i]);
+}
+
+static void test_header_hit_does_not_fire_args_rule(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	/* same pipeline, so one database holds both patterns */
+	load(&t, "SecRule ARGS \"@rx att?ack\" \"id:1,deny\"\n"
+		 "SecRule REQUEST_HEADERS \"@rx att?ack\" \"id:2,deny\"\n"
+		 "SecRule ARGS \"@pm attack\" \"id:3,deny\"\n");
+	treq_init(&req, "GET", "/search?q=harmless");
+	treq_header(&req, "User-Agent", "attack");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_int_equal(got.m[0].id, 2);
+	assert_string_equal(got.m[0].var, "REQUEST_HEADERS:User-Agent");
+
+	treq_init(&req, "GET", "/search?q=attack");
+	treq_header(&req, "User-Agent", "harmless");
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_int_equal(got.m[0].id, 1);
+	assert_string_equal(got.m[0].var, "ARGS:q");
+	assert_int_equal(got.m[1].id, 3);
+	tset_free(&t);
+}
+
+static void test_negation(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t,
+	     "SecRule REQUEST_METHOD \"!@rx ^(?:GET|HEAD)$\" \"id:1,deny\"\n"
+	     "SecRule ARGS \"!@rx ^[0-9]+$\" \"id:2,deny\"\n"
+	     "SecRule ARGS:pin \"!@rx ^(\\d)\\1$\" \"id:3,deny\"\n"
+	     "SecRule REQUEST_HEADERS:Host \"!@streq example.com\" \"id:4\"\n"
+	     "SecRule REQUEST_METHOD \"!@pm get head\" \"id:5,deny\"\n");
+	assert_string_equal(enf_ruleset_rule(t.rs, 2)->engine, "pcre2");
+
+	/* nothing to object to: all values satisfy the positive tests */
+	treq_init(&req, "GET", "/a?x=1&y=22&pin=11");
+	treq_header(&req, "Host", "example.com");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+
+	/* each negated rule fires on the one value that fails its test */
+	treq_init(&req, "POST", "/a?x=1&y=abc&pin=12");
+	treq_header(&req, "Host", "evil.example");
+	assert_int_equal(tset_match(&t, &req.req, &got), 5);
+	assert_int_equal(got.m[0].id, 1);
+	assert_string_equal(got.m[0].value, "POST");
+	assert_int_equal(got.m[1].id, 2);
+	assert_string_equal(got.m[1].var, "ARGS:y");
+	assert_string_equal(got.m[1].value, "abc");
+	assert_int_equal(got.m[2].id, 3);
+	assert_string_equal(got.m[2].var, "ARGS:pin");
+	assert_int_equal(got.m[3].id, 4);
+	assert_string_equal(got.m[3].value, "evil.example");
+	assert_int_equal(got.m[4].id, 5);
+
+	/* no value at all: a negated rule has nothing to fire on */
+	treq_init(&req, "GET", "/a");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	tset_free(&t);
+}
+
+/* One rule with a transformation, a query that only it turns into the
+ * operator's argument. */
+struct tfn_case {
+	const char *name;
+	const char *actions; /* t: actions */
+	const char *op;
+	const char *uri;
+	const char *want_value; /* NULL: must not fire */
+};
+
+static const struct tfn_case tfn_cases[] = {
+	{ "lowercase", "t:lowercase", "@streq union", "/?q=UNION", "union" },
+	{ "no transformation, no lowercase", "", "@streq union", "/?q=UNION",
+	  NULL },
+	{ "urlDecode", "t:urlDecode", "@streq A", "/?q=%2541", "A" },
+	{ "urlDecodeUni", "t:urlDecodeUni", "@streq A<", "/?q=%25u0041%25uff1c",
+	  "A<" },
+	{ "removeNulls", "t:removeNulls", "@streq ab", "/?q=a%00b", "ab" },
+	{ "removeWhitespace", "t:removeWhitespace", "@streq ab", "/?q=+a+%09b+",
+	  "ab" },
+	{ "compressWhitespace", "t:compressWhitespace", "@streq a b",
+	  "/?q=a%20%20%09b", "a b" },
+	{ "trim", "t:trim", "@streq a", "/?q=+a+", "a" },
+	{ "t:none clears", "t:lowercase,t:none", "@streq UNION", "/?q=UNION",
+	  "UNION" },
+	{ "pipeline in order", "t:urlDecodeUni,t:lowercase", "@rx ^union$",
+	  "/?q=%2555NION", "union" },
+	{ "a value only a transformation exposes", "t:urlDecodeUni",
+	  "@rx <script", "/?q=%253Cscript%253E", "<script>" },
+};
+
+static void test_each_transformation_applies(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(tfn_cases) / sizeof(tfn_cases[0]); i++) {
+		const struct tfn_case *c = &tfn_cases[i];
+		struct tmatches got;
+		struct treq req;
+		struct tset t;
+		char text[256];
+		int n;
+
+		snprintf(text, sizeof(text),
+			 "SecRule ARGS:q \"%s\" \"id:1,%s%sdeny\"", c->op,
+			 c->actions, *c->actions ? "," : "");
+		load(&t, text);
+		treq_init(&req, "GET", c->uri);
+		n = tset_match(&t, &req.req, &got);
+		if (c->want_value ?
+			    (n != 1 || strcmp(got.m[0].value, c->want_value)) :
+			    n != 0)
+			fail_msg("case '%s': %d matches, value '%s'; want %s",
+				 c->name, n, got.n ? got.m[0].value : "",
+				 c->want_value ? c->want_value : "none");
+		tset_free(&t);
+	}
+}
+
+static void test_pm_is_caseless_any_phrase(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule REQUEST_HEADERS:User-Agent \"@pm sqlmap nikto "
+		 "a.b\" \"id:1,deny\"");
+	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine, "hyperscan");
+	treq_init(&req, "GET", "/");
+	treq_header(&req, "User-Agent", "Mozilla SQLMap/1.0");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	treq_init(&req, "GET", "/");
+	treq_header(&req, "User-Agent", "xNiKtOx");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	/* phrases are literal: '.' is not a wildcard */
+	treq_init(&req, "GET", "/");
+	treq_header(&req, "User-Agent", "axb");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	treq_init(&req, "GET", "/");
+	treq_header(&req, "User-Agent", "Mozilla/5.0 (X11; Linux x86_64)");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	tset_free(&t);
+}
+
+static void test_backreference_runs_on_pcre2(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule ARGS \"@rx (\\w{3,})\\1\" \"id:1,deny\"\n"
+		 "SecRule ARGS \"@rx (?<=x)y\" \"id:2,deny\"\n"
+		 "SecRule ARGS \"@rx ^abc\" \"id:3,deny\"\n");
+	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine, "pcre2");
+	assert_string_equal(enf_ruleset_rule(t.rs, 1)->engine, "pcre2");
+	assert_string_equal(enf_ruleset_rule(t.rs, 2)->engine, "hyperscan");
+	treq_init(&req, "GET", "/?q=abcabc");
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_int_equal(got.m[0].id, 1);
+	assert_int_equal(got.m[1].id, 3);
+	treq_init(&req, "GET", "/?q=abcabd&r=xy");
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_int_equal(got.m[0].id, 2);
+	assert_string_equal(got.m[0].var, "ARGS:r");
+	assert_int_equal(got.m[1].id, 3);
+	tset_free(&t);
+}
+
+static void test_empty_matching_pattern_runs_on_pcre2(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	/* Hyperscan refuses patterns that match the empty string */
+	load(&t, "SecRule ARGS:q \"@rx ^$\" \"id:1,deny\"");
+	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine, "pcre2");
+	treq_init(&req, "GET", "/?q=");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	treq_init(&req, "GET", "/?q=x");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	tset_free(&t);
+}
+
+static void test_each_operator(void **state)
+{
+	static const struct {
+		const char *op;
+		const char *value;
+		bool fires;
+	} cases[] = {
+		{ "@rx ^a.c$", "a\nc", true }, /* DOTALL */
+		{ "@rx ^abc$", "xabc", false },
+		{ "@contains Evil", "an Evil bot", true },
+		{ "@contains evil", "an Evil bot", false },
+		{ "@streq GET", "GET", true },
+		{ "@streq GET", "GETS", false },
+		{ "@streq GET", "get", false },
+		{ "@beginsWith /admin", "/admin/users", true },
+		{ "@beginsWith /admin", "/x/admin", false },
+		{ "@endsWith .php", "/index.php", true },
+		{ "@endsWith .php", "/index.php5", false },
+		{ "@endsWith long-suffix", "short", false },
+		{ "@pm foo bar", "xBARx", true },
+		{ "@pm foo bar", "fo ba", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tmatches got;
+		struct treq req;
+		struct tset t;
+		char text[256];
+		int n;
+
+		snprintf(text, sizeof(text),
+			 "SecRule REQUEST_HEADERS:X-V \"%s\" \"id:1\"",
+			 cases[i].op);
+		load(&t, text);
+		treq_init(&req, "GET", "/");
+		treq_header(&req, "X-V", cases[i].value);
+		n = tset_match(&t, &req.req, &got);
+		if (n != (cases[i].fires ? 1 : 0))
+			fail_msg("'%s' on '%s': %d matches, want %d",
+				 cases[i].op, cases[i].value, n,
+				 cases[i].fires);
+		tset_free(&t);
+	}
+}
+
+static void test_reports_in_rule_order(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	/* three pipelines interleaved; ids out of numeric order */
+	load(&t, "SecRule ARGS \"@contains zq7\" \"id:30,t:lowercase\"\n"
+		 "SecRule REQUEST_HEADERS \"@rx zq7\" \"id:10\"\n"
+		 "SecRule ARGS \"@pm ZQ7\" \"id:20,t:lowercase\"\n"
+		 "SecRule ARGS \"@rx zq7\" \"id:5,t:trim\"\n"
+		 "SecRule ARGS \"@rx nomatch\" \"id:1\"\n");
+	treq_init(&req, "GET", "/?a=zq7");
+	treq_header(&req, "X", "zq7");
+	assert_int_equal(tset_match(&t, &req.req, &got), 4);
+	assert_int_equal(got.m[0].id, 30);
+	assert_int_equal(got.m[1].id, 10);
+	assert_int_equal(got.m[2].id, 20);
+	assert_int_equal(got.m[3].id, 5);
+	tset_free(&t);
+}
+
+static void test_reports_rule_target_order(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule ARGS|REQUEST_URI \"@contains zq7\" \"id:1\"\n"
+		 "SecRule REQUEST_URI|ARGS \"@contains zq7\" \"id:2\"\n"
+		 "SecRule REQUEST_HEADERS|ARGS \"@rx zq7\" \"id:3\"\n");
+	treq_init(&req, "GET", "/p?x=1&q=zq7");
+	assert_int_equal(tset_match(&t, &req.req, &got), 3);
+	assert_string_equal(got.m[0].var, "ARGS:q");
+	assert_string_equal(got.m[1].var, "REQUEST_URI");
+	assert_string_equal(got.m[2].var, "ARGS:q");
+	tset_free(&t);
+}
+
+static void test_each_rule_reported_once(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule ARGS \"@pm zq7 zq8\" \"id:1\"\n");
+	treq_init(&req, "GET", "/?a=zq7&b=zq8zq7&c=zq8");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_string_equal(got.m[0].var, "ARGS:a");
+	tset_free(&t);
+}
+
+static void test_value_is_cut_to_256_bytes(void **state)
+{
+	char uri[1024] = "/?q=";
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	memset(uri + 4, 'a', 300);
+	strcpy(uri + 304, "zq7");
+	load(&t, "SecRule ARGS \"@rx zq7\" \"id:1\"");
+	treq_init(&req, "GET", uri);
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_int_equal(got.m[0].value_len, 256);
+	assert_memory_equal(got.m[0].value, uri + 4, 256);
+	tset_free(&t);
+}
+
+static int stop_after_first(const struct enf_rule_match *m, void *ctx)
+{
+	*(uint32_t *)ctx = m->rule->id;
+	return 1;
+}
+
+static void test_callback_can_stop(void **state)
+{
+	struct treq req;
+	struct tset t;
+	uint32_t seen = 0;
+
+	(void)state;
+	load(&t, "SecRule ARGS \"@rx zq7\" \"id:1\"\n"
+		 "SecRule ARGS \"@rx zq\" \"id:2\"\n");
+	treq_init(&req, "GET", "/?a=zq7");
+	assert_int_equal(enf_rules_match(t.rs, t.s, &req.req, stop_after_first,
+					 &seen),
+			 1);
+	assert_int_equal(seen, 1);
+	/* without a callback, matches are only counted */
+	assert_int_equal(enf_rules_match(t.rs, t.s, &req.req, NULL, NULL), 2);
+	tset_free(&t);
+}
+
+static void test_pcre2_limit_is_counted_as_no_match(void **state)
+{
+	char uri[128] = "/?q=";
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	/* exponential backtracking, and a backreference for PCRE2 */
+	load(&t, "SecRule ARGS \"@rx ^(a|aa)+\\1b\" \"id:1,deny\"\n"
+		 "SecRule ARGS \"!@rx ^(a|aa)+\\1b\" \"id:2,deny\"\n");
+	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine, "pcre2");
+	/* the 'b' PCRE2 requires is there, so it has to backtrack */
+	memset(uri + 4, 'a', 60);
+	strcpy(uri + 64, "cb");
+	treq_init(&req, "GET", uri);
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 0);
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 2);
+	/* a short value is decided within the limits */
+	treq_init(&req, "GET", "/?q=aaaab");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_int_equal(got.m[0].id, 1);
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 2);
+	tset_free(&t);
+}
+
+static void test_scratch_follows_a_reload(void **state)
+{
+	struct enf_rules_builder *b = NULL;
+	struct enf_rule_error err = { 0 };
+	struct enf_ruleset *big = NULL;
+	static const char one[] = "SecRule ARGS \"@rx zq7\" \"id:1\"";
+	static const char more[] =
+		"SecRule ARGS \"@rx zq7\" \"id:2,t:lowercase\"\n"
+		"SecRule ARGS \"@rx (z)\\1\" \"id:3\"\n"
+		"SecRule REQUEST_HEADERS \"@pm zq7\" \"id:4,t:trim\"\n";
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule ARGS \"@rx zq7\" \"id:1\"");
+	assert_int_equal(enf_rules_builder_new(&b), 0);
+	assert_int_equal(enf_rules_builder_add_text(b, one, sizeof(one) - 1,
+						    "<a>", &err),
+			 1);
+	assert_int_equal(enf_rules_builder_add_text(b, more, sizeof(more) - 1,
+						    "<b>", &err),
+			 3);
+	assert_int_equal(enf_rules_build(b, &big, &err), 0);
+	enf_rules_builder_free(b);
+	assert_int_equal(enf_ruleset_count(big), 4);
+
+	treq_init(&req, "GET", "/?q=zzq7");
+	treq_header(&req, "X", " zq7 ");
+	/* a scratch made for a smaller set is refused, then updated */
+	assert_int_equal(enf_rules_match(big, t.s, &req.req, NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(enf_rules_scratch_update(t.s, big), 0);
+	assert_int_equal(enf_rules_match(big, t.s, &req.req, NULL, NULL), 4);
+	/* and still serves the old set */
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	enf_ruleset_free(big);
+	tset_free(&t);
+}
+
+static void test_rule_set_outlives_its_builder(void **state)
+{
+	static const char text[] =
+		"SecRule ARGS \"@rx zq7\" \"id:9,msg:'m',severity:2\"";
+	struct enf_rules_builder *b = NULL;
+	struct enf_rule_error err = { 0 };
+	struct enf_rules_scratch *s = NULL;
+	struct enf_ruleset *rs = NULL;
+	const struct enf_rule_info *info;
+	struct treq req;
+
+	(void)state;
+	assert_int_equal(enf_rules_builder_new(&b), 0);
+	assert_int_equal(enf_rules_builder_add_text(b, text, sizeof(text) - 1,
+						    "<o>", &err),
+			 1);
+	assert_int_equal(enf_rules_build(b, &rs, &err), 0);
+	enf_rules_builder_free(b);
+	info = enf_ruleset_rule(rs, 0);
+	assert_non_null(info);
+	assert_null(enf_ruleset_rule(rs, 1));
+	assert_int_equal(info->id, 9);
+	assert_string_equal(info->msg, "m");
+	assert_int_equal(info->severity, 2);
+	assert_string_equal(info->origin, "<o>");
+	assert_string_equal(info->engine, "hyperscan");
+	assert_int_equal(enf_rules_scratch_new(rs, &s), 0);
+	treq_init(&req, "GET", "/?a=zq7");
+	assert_int_equal(enf_rules_match(rs, s, &req.req, NULL, NULL), 1);
+	enf_rules_scratch_free(s);
+	enf_ruleset_free(rs);
+}
+
+static void test_empty_set_matches_nothing(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "# nothing\n");
+	assert_int_equal(enf_ruleset_count(t.rs), 0);
+	treq_init(&req, "GET", "/?a=1");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	tset_free(&t);
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct enf_rule_error err = { 0 };
+	struct enf_ruleset *rs = NULL;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule ARGS \"@rx zq7\" \"id:1\"");
+	treq_init(&req, "GET", "/");
+	assert_int_equal(enf_rules_match(NULL, t.s, &req.req, NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(enf_rules_match(t.rs, NULL, &req.req, NULL, NULL),
+			 -EINVAL);
+	assert_int_equal(enf_rules_match(t.rs, t.s, NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(enf_rules_build(NULL, &rs, &err), -EINVAL);
+	assert_null(rs);
+	assert_int_equal(enf_rules_builder_add_text(NULL, "x", 1, "o", &err),
+			 -EINVAL);
+	tset_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_each_variable_selects_its_values),
+		cmocka_unit_test(test_header_hit_does_not_fire_args_rule),
+		cmocka_unit_test(test_negation),
+		cmocka_unit_test(test_each_transformation_applies),
+		cmocka_unit_test(test_pm_is_caseless_any_phrase),
+		cmocka_unit_test(test_backreference_runs_on_pcre2),
+		cmocka_unit_test(test_empty_matching_pattern_runs_on_pcre2),
+		cmocka_unit_test(test_each_operator),
+		cmocka_unit_test(test_reports_in_rule_order),
+		cmocka_unit_test(test_reports_rule_target_order),
+		cmocka_unit_test(test_each_rule_reported_once),
+		cmocka_unit_test(test_value_is_cut_to_256_bytes),
+		cmocka_unit_test(test_callback_can_stop),
+		cmocka_unit_test(test_pcre2_limit_is_counted_as_no_match),
+		cmocka_unit_test(test_scratch_follows_a_reload),
+		cmocka_unit_test(test_rule_set_outlives_its_builder),
+		cmocka_unit_test(test_empty_set_matches_nothing),
+		cmocka_unit_test(test_bad_arguments),
+	};
+
+	return cmocka_run_group_tests_name("rules_engine", tests, NULL, NULL);
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Helpers for the rule engine tests (see test_rules_util.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_rules_util.h"
+
+static char *store(struct treq *t, const char *s, size_t n)
+{
+	char *p;
+
+	if (t->used + n + 1 > sizeof(t->store)) {
+		fprintf(stderr, "treq: store full\n");
+		abort();
+	}
+	p = t->store + t->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	t->used += n + 1;
+	return p;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static struct enf_str decode(struct treq *t, const char *s, size_t n)
+{
+	char *d = store(t, s, n);
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			d[o++] = ' ';
+		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+			   hexval(s[i + 2]) >= 0) {
+			d[o++] = (char)(hexval(s[i + 1]) << 4 |
+					hexval(s[i + 2]));
+			i += 2;
+		} else {
+			d[o++] = s[i];
+		}
+	}
+	d[o] = '\0';
+	return (struct enf_str){ d, o };
+}
+
+void treq_init(struct treq *t, const char *method, const char *uri)
+{
+	const char *q = strchr(uri, '?');
+	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+	char line[4096];
+	int n;
+
+	memset(t, 0, sizeof(*t));
+	t->req.method.ptr = store(t, method, strlen(method));
+	t->req.method.len = strlen(method);
+	t->req.uri.ptr = store(t, uri, strlen(uri));
+	t->req.uri.len = strlen(uri);
+	t->req.path.ptr = t->req.uri.ptr;
+	t->req.path.len = plen;
+	if (q) {
+		t->req.query.ptr = t->req.uri.ptr + plen + 1;
+		t->req.query.len = strlen(q + 1);
+	}
+	t->req.protocol.ptr = "HTTP/1.1";
+	t->req.protocol.len = 8;
+	n = snprintf(line, sizeof(line), "%s %s HTTP/1.1", method, uri);
+	t->req.line.ptr = store(t, line, (size_t)n);
+	t->req.line.len = (size_t)n;
+	t->req.headers = t->headers;
+	t->req.args = t->args;
+
+	for (const char *a = q ? q + 1 : NULL; a && *a;) {
+		const char *amp = strchr(a, '&');
+		size_t alen = amp ? (size_t)(amp - a) : strlen(a);
+		const char *eq = memchr(a, '=', alen);
+		struct enf_field *f = &t->args[t->req.n_args++];
+
+		if (t->req.n_args > TREQ_FIELDS)
+			abort();
+		if (eq) {
+			f->name = decode(t, a, (size_t)(eq - a));
+			f->value =
+				decode(t, eq + 1, alen - (size_t)(eq - a) - 1);
+		} else {
+			f->name = decode(t, a, alen);
+			f->value = decode(t, "", 0);
+		}
+		a = amp ? amp + 1 : NULL;
+	}
+}
+
+void treq_header(struct treq *t, const char *name, const char *value)
+{
+	struct enf_field *f = &t->headers[t->req.n_headers++];
+
+	if (t->req.n_headers > TREQ_FIELDS)
+		abort();
+	f->name.ptr = store(t, name, strlen(name));
+	f->name.len = strlen(name);
+	f->value.ptr = store(t, value, strlen(value));
+	f->value.len = strlen(value);
+}
+
+void treq_body(struct treq *t, const char *body)
+{
+	t->req.body.ptr = store(t, body, strlen(body));
+	t->req.body.len = strlen(body);
+	t->req.body_len = strlen(body);
+}
+
+int tset_load(struct tset *t, const char *text, struct enf_rule_error *err)
+{
+	struct enf_rules_builder *b = NULL;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	ret = enf_rules_builder_new(&b);
+	if (ret)
+		return ret;
+	ret = enf_rules_builder_add_text(b, text, strlen(text), "<test>", err);
+	if (ret >= 0)
+		ret = enf_rules_build(b, &t->rs, err);
+	if (!ret)
+		ret = enf_rules_scratch_new(t->rs, &t->s);
+	enf_rules_builder_free(b);
+	if (ret)
+		tset_free(t);
+	return ret;
+}
+
+void tset_free(struct tset *t)
+{
+	enf_rules_scratch_free(t->s);
+	enf_ruleset_free(t->rs);
+	t->s = NULL;
+	t->rs = NULL;
+}
+
+static int collect(const struct enf_rule_match *m, void *ctx)
+{
+	struct tmatches *out = ctx;
+	struct tmatch *tm;
+
+	if (out->n == sizeof(out->m) / sizeof(out->m[0]))
+		return 1;
+	tm = &out->m[out->n++];
+	tm->id = m->rule->id;
+	snprintf(tm->var, sizeof(tm->var), "%s", m->var);
+	memcpy(tm->value, m->value, m->value_len);
+	tm->value[m->value_len] = '\0';
+	tm->value_len = m->value_len;
+	return 0;
+}
+
+int tset_match(struct tset *t, const struct enf_request *req,
+	       struct tmatches *out)
+{
+	memset(out, 0, sizeof(*out));
+	return enf_rules_match(t->rs, t->s, req, collect, out);
+}
+
+const struct tmatch *tmatches_find(const struct tmatches *m, uint32_t id)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->m[i].id == id)
+			return &m->m[i];
+	}
+	return NULL;
+}
+
+const char *tsrc_path(char *buf, size_t len, const char *rel)
+{
+	const char *src = getenv("ENF_SOURCE_DIR");
+
+	if (!src || !*src)
+		return NULL;
+	snprintf(buf, len, "%s/%s", src, rel);
+	return buf;
+}
