@@ -338,6 +338,8 @@ int enf_xdp_open_pinned(const char *pin_dir, bool read_only,
 	int err;
 
 	*out = NULL;
+	if (!pin_dir)
+		return -EINVAL;
 	x = xdp_alloc();
 	if (!x)
 		return -ENOMEM;

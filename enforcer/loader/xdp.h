@@ -67,7 +67,7 @@ int enf_xdp_open(const char *pin_dir, struct enf_xdp **out);
  * build's.
  *
  * Return: 0; -ENOENT if a map is not pinned there, -EINVAL if one does not
- * have the expected layout, or another -errno.
+ * have the expected layout or @pin_dir is NULL, or another -errno.
  */
 int enf_xdp_open_pinned(const char *pin_dir, bool read_only,
 			struct enf_xdp **out);
