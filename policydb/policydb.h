@@ -83,6 +83,20 @@ struct pdb_rule {
  * rule that breaks the rules above, or a negative errno. */
 int pdb_rule_insert(struct pdb *db, const struct pdb_rule *r, char *err);
 
+/**
+ * pdb_rule_insert_many() - insert @n rules, all or none
+ * @db: the handle
+ * @rules: the rules, checked as pdb_rule_insert() checks one
+ * @n: how many
+ * @err: message buffer of PDB_ERR_LEN bytes; names the rule that failed
+ *
+ * Runs in a savepoint, so it may be called inside pdb_tx_begin() too.
+ * Return: 0, or the first failure's negative errno (-EEXIST for a taken
+ * id) with nothing stored.
+ */
+int pdb_rule_insert_many(struct pdb *db, const struct pdb_rule *rules,
+			 size_t n, char *err);
+
 /* Calls @cb for every rule (only enabled ones when @enabled_only), by
  * rule_id; a non-zero return from @cb stops and is returned. Strings are
  * valid during the call only. */

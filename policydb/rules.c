@@ -47,29 +47,20 @@ static int rule_check(const struct pdb_rule *r, char *err)
 	return 0;
 }
 
-int pdb_rule_insert(struct pdb *db, const struct pdb_rule *r, char *err)
+/* Inserts one checked rule through @st, prepared from insert_sql. */
+static int rule_insert_one(struct pdb *db, sqlite3_stmt *st,
+			   const struct pdb_rule *r, char *err)
 {
-	static const char sql[] =
-		"INSERT INTO rules (rule_id, text, enabled, mode, source,"
-		" created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	int64_t created, updated;
-	sqlite3_stmt *st;
 	int rc, ret;
 
-	pdb_clearerr(err);
-	if (!db || !r) {
-		pdb_seterr(err, "rule insert: no database or rule");
-		return -EINVAL;
-	}
 	ret = rule_check(r, err);
 	if (ret)
 		return ret;
 	created = r->created ? r->created : pdb_now();
 	updated = r->updated ? r->updated : created;
-
-	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		goto out_sqlite;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	sqlite3_bind_int64(st, 1, r->rule_id);
 	sqlite3_bind_text(st, 2, r->text, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, r->enabled ? 1 : 0);
@@ -79,17 +70,68 @@ int pdb_rule_insert(struct pdb *db, const struct pdb_rule *r, char *err)
 	sqlite3_bind_int64(st, 6, created);
 	sqlite3_bind_int64(st, 7, updated);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
 		return 0;
-	}
-out_sqlite:
 	ret = pdb_errno(db->h, rc);
 	if (ret == -EEXIST)
 		pdb_seterr(err, "rule %u: id already exists", r->rule_id);
 	else
 		pdb_seterr(err, "rule %u: insert: %s", r->rule_id,
 			   sqlite3_errmsg(db->h));
+	return ret;
+}
+
+static const char insert_sql[] =
+	"INSERT INTO rules (rule_id, text, enabled, mode, source,"
+	" created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+int pdb_rule_insert(struct pdb *db, const struct pdb_rule *r, char *err)
+{
+	return pdb_rule_insert_many(db, r, r ? 1 : 0, err);
+}
+
+int pdb_rule_insert_many(struct pdb *db, const struct pdb_rule *rules, size_t n,
+			 char *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc, ret;
+
+	pdb_clearerr(err);
+	if (!db || !rules || !n) {
+		pdb_seterr(err, "rule insert: no database or rules");
+		return -EINVAL;
+	}
+	rc = sqlite3_prepare_v2(db->h, insert_sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		pdb_seterr(err, "rule insert: %s", sqlite3_errmsg(db->h));
+		return pdb_errno(db->h, rc);
+	}
+	rc = sqlite3_exec(db->h, "SAVEPOINT pdb_rule_insert", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		pdb_seterr(err, "rule insert: %s", sqlite3_errmsg(db->h));
+		ret = pdb_errno(db->h, rc);
+		goto out_finalize;
+	}
+	for (i = 0; i < n; i++) {
+		ret = rule_insert_one(db, st, &rules[i], err);
+		if (ret)
+			goto out_rollback;
+	}
+	sqlite3_reset(st);
+	rc = sqlite3_exec(db->h, "RELEASE pdb_rule_insert", NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		ret = 0;
+		goto out_finalize;
+	}
+	pdb_seterr(err, "rule insert: commit: %s", sqlite3_errmsg(db->h));
+	ret = pdb_errno(db->h, rc);
+out_rollback:
+	sqlite3_reset(st);
+	sqlite3_exec(db->h,
+		     "ROLLBACK TO pdb_rule_insert; RELEASE pdb_rule_insert",
+		     NULL, NULL, NULL);
+out_finalize:
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -428,6 +428,53 @@ static void test_rules_insert_duplicate_foreach(void **state)
 	pdb_close(db);
 }
 
+static void test_rules_insert_many_all_or_none(void **state)
+{
+	struct pdb_rule one = { .rule_id = 10, .text = "ten", .enabled = 1 };
+	struct pdb_rule batch[] = {
+		{ .rule_id = 100, .text = "a", .enabled = true },
+		{ .rule_id = 101, .text = "b", .enabled = true },
+		{ .rule_id = 10, .text = "taken", .enabled = true },
+	};
+	struct fx *fx = *state;
+	struct pdb *db;
+	int ret;
+
+	db = open_ok(fx);
+	check(pdb_rule_insert(db, &one, fx->err) == 0, "insert: %s", fx->err);
+	ret = pdb_rule_insert_many(db, batch, 3, fx->err);
+	check(ret == -EEXIST && strstr(fx->err, "rule 10:"),
+	      "batch with a taken id: %d '%s'", ret, fx->err);
+	check(raw_int(fx->path, "SELECT count(*) FROM rules") == 1,
+	      "failed batch left rules behind");
+
+	batch[2].rule_id = 102;
+	batch[2].mode = "bogus";
+	ret = pdb_rule_insert_many(db, batch, 3, fx->err);
+	check(ret == -EINVAL && strstr(fx->err, "rule 102:"),
+	      "batch with a bad mode: %d '%s'", ret, fx->err);
+	check(raw_int(fx->path, "SELECT count(*) FROM rules") == 1,
+	      "refused batch left rules behind");
+
+	/* Inside a caller's transaction, undone with it. */
+	batch[2].mode = "shadow";
+	check(pdb_tx_begin(db, fx->err) == 0, "begin: %s", fx->err);
+	ret = pdb_rule_insert_many(db, batch, 3, fx->err);
+	check(ret == 0, "batch in a transaction: %d %s", ret, fx->err);
+	check(pdb_tx_rollback(db, fx->err) == 0, "rollback: %s", fx->err);
+	check(raw_int(fx->path, "SELECT count(*) FROM rules") == 1,
+	      "batch survived the caller's rollback");
+
+	ret = pdb_rule_insert_many(db, batch, 3, fx->err);
+	check(ret == 0, "batch: %d %s", ret, fx->err);
+	check(raw_int(fx->path, "SELECT count(*) FROM rules") == 4,
+	      "batch stored %lld rules",
+	      (long long)raw_int(fx->path, "SELECT count(*) FROM rules") - 1);
+	check(pdb_rule_insert_many(db, batch, 0, fx->err) == -EINVAL,
+	      "empty batch accepted");
+	pdb_close(db);
+}
+
 static void test_rules_invalid(void **state)
 {
 	struct fx *fx = *state;
@@ -1022,6 +1069,7 @@ int main(void)
 		T(test_wal_and_connection_settings),
 		T(test_concurrent_first_open),
 		T(test_rules_insert_duplicate_foreach),
+		T(test_rules_insert_many_all_or_none),
 		T(test_rules_invalid),
 		T(test_block_upsert_refreshes),
 		T(test_block_foreach_order_and_state),
