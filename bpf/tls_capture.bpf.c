@@ -6,8 +6,8 @@
  *
  * The socket is found from the call itself, not from OpenSSL's internals:
  * while a thread is inside an SSL call, the read/write family of syscall
- * tracepoints records the fd the library (or the application's own BIO)
- * touches. A call served entirely from OpenSSL's record buffer makes no
+ * tracepoints records the socket fd the library (or the application's own
+ * BIO) touches. A call served entirely from OpenSSL's record buffer makes no
  * syscall, so the last fd seen for each (process, SSL *) is cached.
  *
  * Every uprobe hit is expensive, so each SSL call costs exactly one entry
@@ -35,7 +35,7 @@ struct tls_call {
 	__u64 ssl;
 	__u64 buf;
 	__u64 nbytes; /* size_t * of the _ex forms, 0 for SSL_read/SSL_write */
-	__s32 fd; /* last fd the thread read or wrote during the call, or -1 */
+	__s32 fd; /* last socket the thread read or wrote in the call, or -1 */
 	__u8 direction;
 	__u8 pad[3];
 };
@@ -330,14 +330,27 @@ int BPF_KRETPROBE(tls_ret, long ret)
 	return 0;
 }
 
-/* Record @fd in the thread's call, if the thread is inside an SSL call. */
+static __always_inline bool fd_is_socket(int fd)
+{
+	struct file *file = fd_file(fd);
+
+	return file &&
+	       (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
+}
+
+/*
+ * Record @fd in the thread's call, if the thread is inside an SSL call and
+ * @fd is a socket: a call may also write a log or a key log file.
+ */
 static __always_inline void note_fd(long fd)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct tls_call *call;
 
 	call = bpf_map_lookup_elem(&tls_calls, &id);
-	if (call && fd >= 0 && fd <= 0x7fffffff)
+	if (!call || fd < 0 || fd > 0x7fffffff || call->fd == fd)
+		return;
+	if (fd_is_socket(fd))
 		call->fd = fd;
 }
 

@@ -4,10 +4,13 @@
  * that name the missing library or symbol, one attachment per file, and a
  * real TLS exchange between this process (client) and a child (server on a
  * dual-stack socket, so its IPv4 flow is an IPv4-mapped IPv6 socket), with
- * fds tracked by the syscall tracepoints and by the raw-tracepoint fallback.
+ * fds tracked by the syscall tracepoints and by the raw-tracepoint fallback,
+ * and with a client BIO of the application's own (as curl has) that also
+ * writes to a non-socket fd inside every SSL call.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -145,6 +148,7 @@ struct exchange {
 	char got[8 + REPLY_PAD + 64];
 	size_t got_len;
 	int client_reads; /* successful SSL_read calls */
+	bool custom_bio; /* client uses log_bio, like curl's own BIO */
 };
 
 /* The child: accept one TLS connection, read the request, send the reply. */
@@ -173,12 +177,54 @@ static void serve_one(int ls, int report, SSL_CTX *ctx, struct exchange *x)
 	_exit(0);
 }
 
+/*
+ * A BIO like curl's: the application moves the bytes itself with send()
+ * and recv(), so ssl->rbio is no socket BIO, and after each it writes a
+ * log line to another fd (/dev/null), the last fd the call touches.
+ */
+struct log_bio {
+	int fd, log;
+};
+
+static int log_bio_write(BIO *b, const char *buf, int len)
+{
+	struct log_bio *lb = BIO_get_data(b);
+	ssize_t n = send(lb->fd, buf, len, MSG_NOSIGNAL);
+
+	BIO_clear_retry_flags(b);
+	if (write(lb->log, "sent\n", 5) != 5)
+		return -1;
+	return n < 0 ? -1 : (int)n;
+}
+
+static int log_bio_read(BIO *b, char *buf, int len)
+{
+	struct log_bio *lb = BIO_get_data(b);
+	ssize_t n = recv(lb->fd, buf, len, 0);
+
+	BIO_clear_retry_flags(b);
+	if (write(lb->log, "received\n", 9) != 9)
+		return -1;
+	return n < 0 ? -1 : (int)n;
+}
+
+static long log_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b;
+	(void)num;
+	(void)ptr;
+	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
 /* This process: connect, send the request, read the reply 4 bytes a call. */
 static int client_run(SSL_CTX *ctx, struct exchange *x)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t slen = sizeof(sa);
+	struct log_bio lb = { .fd = -1, .log = -1 };
+	BIO_METHOD *meth = NULL;
 	SSL *ssl = NULL;
+	BIO *bio = NULL;
 	int n, err = -1;
 
 	x->client_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -192,7 +238,27 @@ static int client_run(SSL_CTX *ctx, struct exchange *x)
 		goto out;
 	x->client_port = ntohs(sa.sin_port);
 	ssl = SSL_new(ctx);
-	if (!ssl || SSL_set_fd(ssl, x->client_fd) != 1 || SSL_connect(ssl) != 1)
+	if (!ssl)
+		goto out;
+	if (x->custom_bio) {
+		meth = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+				    "enforcer-test-log");
+		bio = meth ? BIO_new(meth) : NULL;
+		lb.fd = x->client_fd;
+		lb.log = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (!bio || lb.log < 0)
+			goto out;
+		BIO_meth_set_write(meth, log_bio_write);
+		BIO_meth_set_read(meth, log_bio_read);
+		BIO_meth_set_ctrl(meth, log_bio_ctrl);
+		BIO_set_data(bio, &lb);
+		BIO_set_init(bio, 1);
+		SSL_set_bio(ssl, bio, bio); /* takes the one reference */
+		bio = NULL;
+	} else if (SSL_set_fd(ssl, x->client_fd) != 1) {
+		goto out;
+	}
+	if (SSL_connect(ssl) != 1)
 		goto out;
 	if (SSL_write(ssl, x->request, strlen(x->request)) !=
 	    (int)strlen(x->request))
@@ -207,6 +273,10 @@ static int client_run(SSL_CTX *ctx, struct exchange *x)
 	err = 0;
 out:
 	SSL_free(ssl);
+	BIO_free(bio);
+	BIO_meth_free(meth);
+	if (lb.log >= 0)
+		close(lb.log);
 	close(x->client_fd);
 	return err;
 }
@@ -344,9 +414,14 @@ static void check_loopback_events(const char *m, struct exchange *x,
 	      "[%s] client READ events concatenate to the reply", m);
 }
 
-static void test_loopback(bool raw_tp)
+enum loop_mode { LOOP_TRACEPOINTS, LOOP_RAW_TP, LOOP_CUSTOM_BIO };
+
+static void test_loopback(enum loop_mode mode)
 {
-	const char *m = raw_tp ? "raw_tp" : "tracepoints";
+	static const char *const names[] = { "tracepoints", "raw_tp",
+					     "custom_bio" };
+	const char *m = names[mode];
+	bool raw_tp = mode == LOOP_RAW_TP;
 	struct enf_tls_opts opts = { .force_raw_tp = raw_tp };
 	__u64 before[ENF_TLS_STAT_MAX], after[ENF_TLS_STAT_MAX];
 	struct enf_capture_stats cs;
@@ -354,7 +429,7 @@ static void test_loopback(bool raw_tp)
 	struct enf_capture *cap = NULL;
 	SSL_CTX *sctx = NULL, *cctx = NULL;
 	struct enf_tls *tls = NULL;
-	struct exchange x = { 0 };
+	struct exchange x = { .custom_bio = mode == LOOP_CUSTOM_BIO };
 	int ls = -1, rep[2] = { -1, -1 };
 	int err, status = -1;
 	__u64 t0 = tls_now_ns();
@@ -459,7 +534,8 @@ int main(void)
 	test_missing_library();
 	test_missing_symbol();
 	test_same_file_once();
-	test_loopback(false);
-	test_loopback(true);
+	test_loopback(LOOP_TRACEPOINTS);
+	test_loopback(LOOP_RAW_TP);
+	test_loopback(LOOP_CUSTOM_BIO);
 	return tls_check_done();
 }
