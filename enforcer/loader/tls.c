@@ -70,7 +70,8 @@ int enf_tls_find_libs(const char *const *candidates, char (*out)[PATH_MAX],
 		dev_t dev;
 		ino_t ino;
 	} seen[ENF_TLS_MAX_LIBS];
-	size_t found = 0, distinct = 0;
+	size_t found = 0;
+	bool more = false;
 	struct stat st;
 	char *real;
 
@@ -88,9 +89,10 @@ int enf_tls_find_libs(const char *const *candidates, char (*out)[PATH_MAX],
 				break;
 		if (i < found)
 			continue;
-		distinct++;
-		if (found == max || found == ENF_TLS_MAX_LIBS)
+		if (found == max || found == ENF_TLS_MAX_LIBS) {
+			more = true;
 			continue;
+		}
 		real = realpath(*candidates, NULL);
 		if (!real)
 			continue;
@@ -105,9 +107,9 @@ int enf_tls_find_libs(const char *const *candidates, char (*out)[PATH_MAX],
 		found++;
 	}
 	*n = found;
-	if (!distinct)
+	if (!found)
 		return -ENOENT;
-	return distinct > found ? -E2BIG : 0;
+	return more ? -E2BIG : 0;
 }
 
 /*

@@ -15,8 +15,10 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -513,6 +515,163 @@ out_close:
 	enf_tls_close(tls);
 }
 
+#define RING_CALLS 600
+#define RING_MSG "0123456789abcdef0123456789abcdef"
+
+/* The child of test_ring_full: read @total bytes from one client, exit. */
+static void sink_one(int ls, SSL_CTX *ctx, size_t total)
+{
+	char buf[4096];
+	size_t got = 0;
+	SSL *ssl;
+	int c, n;
+
+	c = accept(ls, NULL, NULL);
+	ssl = c < 0 ? NULL : SSL_new(ctx);
+	if (!ssl || SSL_set_fd(ssl, c) != 1 || SSL_accept(ssl) != 1)
+		_exit(3);
+	while (got < total) {
+		n = SSL_read(ssl, buf, sizeof(buf));
+		if (n <= 0)
+			_exit(4);
+		got += n;
+	}
+	_exit(0);
+}
+
+/*
+ * With nobody consuming, 600 writes (and the peer's reads) overflow the
+ * ring buffer, which holds about 250 records: every call is either
+ * delivered or counted as lost.
+ */
+static void test_ring_full(void)
+{
+	__u64 before[ENF_TLS_STAT_MAX], after[ENF_TLS_STAT_MAX], lost, sent;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	SSL_CTX *sctx = NULL, *cctx = NULL;
+	struct enf_capture *cap = NULL;
+	static struct tls_store st;
+	struct enf_tls *tls = NULL;
+	int ls = -1, fd = -1, port, status = -1, writes = 0;
+	size_t msg = strlen(RING_MSG), delivered;
+	SSL *ssl = NULL;
+	pid_t pid;
+
+	if (enf_tls_open(NULL, &tls) ||
+	    enf_capture_new(enf_tls_events_fd(tls), tls_store_cb, &st, &cap)) {
+		CHECK(false, "[ring] open the capture");
+		goto out;
+	}
+	enf_capture_consume(cap);
+	sctx = tls_server_ctx();
+	cctx = tls_client_ctx();
+	ls = listen_dual_stack(&port);
+	if (!sctx || !cctx || ls < 0 || enf_tls_stats_read(tls, before)) {
+		CHECK(false, "[ring] test setup");
+		goto out;
+	}
+	pid = fork();
+	if (pid == 0)
+		sink_one(ls, sctx, RING_CALLS * msg);
+	tls_store_watch(&st, getpid());
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons(port);
+	ssl = SSL_new(cctx);
+	if (fd >= 0 && ssl &&
+	    !connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1) {
+		while (writes < RING_CALLS &&
+		       SSL_write(ssl, RING_MSG, msg) == (int)msg)
+			writes++;
+	}
+	waitpid(pid, &status, 0);
+	CHECK(writes == RING_CALLS && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0,
+	      "[ring] %d writes of %zu bytes went through (%d)", RING_CALLS,
+	      msg, writes);
+	if (enf_tls_stats_read(tls, after)) {
+		CHECK(false, "[ring] read tls_stats");
+		goto out;
+	}
+	lost = after[ENF_TLS_STAT_LOST] - before[ENF_TLS_STAT_LOST];
+	sent = after[ENF_TLS_STAT_EVENTS] - before[ENF_TLS_STAT_EVENTS];
+	tls_drain(cap, 50);
+	delivered = tls_store_count(&st, getpid(), ENF_TLS_WRITE);
+	CHECK(lost > 0, "[ring] a full ring buffer counts lost events (%llu)",
+	      (unsigned long long)lost);
+	CHECK(delivered > 0 && delivered < RING_CALLS,
+	      "[ring] the events that fit are delivered (%zu)", delivered);
+	CHECK(delivered + lost >= RING_CALLS,
+	      "[ring] every write is delivered or counted lost (%zu + %llu)",
+	      delivered, (unsigned long long)lost);
+	CHECK(sent + lost >= 2 * RING_CALLS,
+	      "[ring] events + lost cover both ends' calls (%llu + %llu)",
+	      (unsigned long long)sent, (unsigned long long)lost);
+out:
+	SSL_free(ssl);
+	if (fd >= 0)
+		close(fd);
+	if (ls >= 0)
+		close(ls);
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(cctx);
+	tls_store_clear(&st);
+	enf_capture_free(cap);
+	enf_tls_close(tls);
+}
+
+/*
+ * In a mount namespace of its own, with tracefs unmounted, the loader
+ * mounts it and uses the syscall tracepoints. Exit code: 0 fine, 1 raw_tp
+ * used, 2 tracefs still missing, 64+ setup or open failed.
+ */
+static int tracefs_child(void)
+{
+	struct enf_tls *tls;
+	int code = 0;
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return 64;
+	umount2("/sys/kernel/debug/tracing", MNT_DETACH);
+	umount2("/sys/kernel/debug", MNT_DETACH);
+	umount2("/sys/kernel/tracing", MNT_DETACH);
+	if (access("/sys/kernel/tracing/events", F_OK) == 0)
+		return 65;
+	if (enf_tls_open(NULL, &tls))
+		return 66;
+	if (enf_tls_uses_raw_tp(tls))
+		code |= 1;
+	if (access("/sys/kernel/tracing/events/syscalls/sys_enter_read/id",
+		   R_OK))
+		code |= 2;
+	enf_tls_close(tls);
+	return code;
+}
+
+static void test_tracefs_mount(void)
+{
+	int status = -1;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0)
+		_exit(tracefs_child());
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) >= 64) {
+		CHECK(false,
+		      "[tracefs] unmount tracefs in a mount namespace (status %#x)",
+		      status);
+		return;
+	}
+	CHECK(!(WEXITSTATUS(status) & 2),
+	      "[tracefs] the loader mounts tracefs when it is missing");
+	CHECK(!(WEXITSTATUS(status) & 1),
+	      "[tracefs] and then uses the syscall tracepoints");
+}
+
 int main(void)
 {
 	char found[1][PATH_MAX];
@@ -537,5 +696,7 @@ int main(void)
 	test_loopback(LOOP_TRACEPOINTS);
 	test_loopback(LOOP_RAW_TP);
 	test_loopback(LOOP_CUSTOM_BIO);
+	test_ring_full();
+	test_tracefs_mount();
 	return tls_check_done();
 }
