@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The control commands enforcerd answers. They run on the control thread:
+ * they use the control thread's own database handle, and reach the event
+ * thread's state only under d->lock or through relaxed atomic counters.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "enforcer/build_config.h"
+#include "enforcer/capture/capture.h"
+#include "enforcer/common/log.h"
+#include "enforcer/control/server.h"
+#include "enforcer/daemon/daemon.h"
+#include "enforcer/loader/tls.h"
+#include "enforcer/loader/xdp.h"
+#include "enforcer/verdict/verdict.h"
+#include "policydb/policydb.h"
+#include "rules/rules.h"
+
+/* How long rule.add waits for the event thread to take a new set. */
+#define RULES_TAKE_TIMEOUT_S 10
+
+static uint64_t rd(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static int count_entry(int family, const void *addr,
+		       const struct enf_deny_value *val, void *ctx)
+{
+	(void)addr;
+	(void)val;
+	((size_t *)ctx)[family == AF_INET ? 0 : 1]++;
+	return 0;
+}
+
+static json_t *status_interfaces(struct enf_daemon *d)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < d->cfg.n_interfaces; i++) {
+		json_array_append_new(
+			a, json_pack("{s:s,s:s}", "name", d->cfg.interfaces[i],
+				     "mode", enf_xdp_mode_name(d->if_mode[i])));
+	}
+	return a;
+}
+
+static json_t *status_xdp(struct enf_daemon *d, json_t **entries)
+{
+	static const char *const names[] = ENF_XDP_STAT_NAMES;
+	__u64 stats[ENF_XDP_STAT_MAX] = { 0 };
+	size_t n[2] = { 0, 0 };
+	json_t *o = json_object();
+
+	if (enf_xdp_stats_read(d->xdp, stats))
+		pr_warn("status: reading xdp_stats failed");
+	for (int i = 0; o && i < ENF_XDP_STAT_MAX; i++)
+		json_object_set_new(o, names[i],
+				    json_integer((json_int_t)stats[i]));
+	enf_xdp_deny_foreach(d->xdp, AF_UNSPEC, count_entry, n);
+	*entries = json_pack("{s:I,s:I}", "src4", (json_int_t)n[0], "src6",
+			     (json_int_t)n[1]);
+	return o;
+}
+
+static json_t *status_tls(struct enf_daemon *d)
+{
+	struct enf_capture_stats cs = { 0 };
+	__u64 ts[ENF_TLS_STAT_MAX] = { 0 };
+	json_t *libs = json_array(), *o;
+
+	if (d->tls) {
+		for (size_t i = 0; i < enf_tls_lib_count(d->tls); i++)
+			json_array_append_new(
+				libs,
+				json_pack("{s:s,s:s}", "name", "openssl",
+					  "path", enf_tls_lib_path(d->tls, i)));
+		if (enf_tls_stats_read(d->tls, ts))
+			pr_warn("status: reading tls_stats failed");
+	}
+	if (d->capture)
+		enf_capture_get_stats(d->capture, &cs);
+	o = json_pack("{s:o,s:I,s:I,s:I}", "libraries", libs, "events",
+		      (json_int_t)cs.events, "lost",
+		      (json_int_t)ts[ENF_TLS_STAT_LOST], "no_socket",
+		      (json_int_t)ts[ENF_TLS_STAT_NO_SOCKET]);
+	if (o && d->tls_error[0])
+		json_object_set_new(o, "error", json_string(d->tls_error));
+	return o;
+}
+
+static json_t *cmd_status(void *ctx, const json_t *args,
+			  const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	struct enf_verdict_stats vs;
+	json_t *xdp, *entries = NULL, *rules;
+
+	(void)args;
+	(void)peer;
+	enf_verdict_get_stats(d->verdict, &vs);
+	xdp = status_xdp(d, &entries);
+	pthread_mutex_lock(&d->lock);
+	rules = json_pack("{s:I,s:I,s:I}", "loaded",
+			  (json_int_t)enf_ruleset_count(d->rules), "from_files",
+			  (json_int_t)d->rules_from_files, "from_database",
+			  (json_int_t)d->rules_from_db);
+	pthread_mutex_unlock(&d->lock);
+	return enf_ctl_ok(json_pack(
+		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"
+		"s:I}}",
+		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
+		(json_int_t)(time(NULL) - d->started), "interfaces",
+		status_interfaces(d), "xdp_counters", xdp, "deny_entries",
+		entries, "rules", rules, "tls", status_tls(d), "requests",
+		"events", (json_int_t)rd(&d->stats.events), "parsed",
+		(json_int_t)rd(&d->stats.requests), "outbound",
+		(json_int_t)rd(&d->stats.outbound_requests), "matched",
+		(json_int_t)rd(&d->stats.matches), "verdicts",
+		(json_int_t)vs.verdicts, "denied", (json_int_t)vs.denied,
+		"audited", (json_int_t)vs.audited));
+}
+
+static const char *action_name(uint32_t a)
+{
+	if (a & ENF_ACT_DENY)
+		return "deny";
+	if (a & ENF_ACT_DROP)
+		return "drop";
+	if (a & ENF_ACT_BLOCK)
+		return "block";
+	if (a & ENF_ACT_PASS)
+		return "pass";
+	return "log";
+}
+
+static json_t *rule_json(const struct enf_rule_info *r)
+{
+	return json_pack("{s:I,s:s,s:i,s:s,s:s,s:i,s:s}", "id",
+			 (json_int_t)r->id, "msg", r->msg, "severity",
+			 r->severity, "action", action_name(r->actions),
+			 "origin", r->origin, "line", (int)r->line, "engine",
+			 r->engine);
+}
+
+static json_t *rule_error_reply(const struct enf_rule_error *e, int ret)
+{
+	if (e->line)
+		return enf_ctl_err("rule refused: %s:%u:%u: %s", e->origin,
+				   e->line, e->column, e->msg);
+	if (e->msg[0])
+		return enf_ctl_err("rule refused: %s: %s", e->origin, e->msg);
+	return enf_ctl_err("rule refused: %s", strerror(-ret));
+}
+
+/*
+ * Hands @rs to the event thread and waits until it is active. Return: 0;
+ * -EBUSY when an earlier set was still waiting (@rs still the caller's);
+ * -ETIMEDOUT when the event thread has not taken @rs in time (it will: @rs
+ * is its own now); the activation's -errno (@rs already freed).
+ */
+static int publish_rules(struct enf_daemon *d, struct enf_ruleset *rs,
+			 size_t files, size_t fromdb)
+{
+	struct timespec until;
+	uint64_t one = 1;
+	int ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RULES_TAKE_TIMEOUT_S;
+	pthread_mutex_lock(&d->lock);
+	while (d->pending && ret == 0)
+		ret = pthread_cond_timedwait(&d->taken, &d->lock, &until);
+	if (ret) {
+		pthread_mutex_unlock(&d->lock);
+		return -EBUSY; /* @rs was not handed over */
+	}
+	d->pending = rs;
+	d->pending_from_files = files;
+	d->pending_from_db = fromdb;
+	if (write(d->reload_fd, &one, sizeof(one)) != sizeof(one)) {
+		d->pending = NULL;
+		pthread_mutex_unlock(&d->lock);
+		return -EIO;
+	}
+	while (d->pending == rs && ret == 0)
+		ret = pthread_cond_timedwait(&d->taken, &d->lock, &until);
+	if (!ret)
+		ret = d->pending_error;
+	else
+		ret = -ETIMEDOUT; /* still pending: the event thread owns it */
+	pthread_mutex_unlock(&d->lock);
+	return ret;
+}
+
+static json_t *cmd_rule_add(void *ctx, const json_t *args,
+			    const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	struct enf_rules_builder *b = NULL;
+	struct enf_ruleset *rs = NULL;
+	struct enf_rule_error err;
+	struct pdb_rule *rows = NULL;
+	char dberr[PDB_ERR_LEN], source[96];
+	size_t files, fromdb, first, n, len;
+	const char *text, *src;
+	json_t *added = NULL, *reply;
+	int ret;
+
+	text = json_string_value(json_object_get(args, "text"));
+	if (!text)
+		return enf_ctl_err("rule.add needs \"text\"");
+	len = json_string_length(json_object_get(args, "text"));
+	src = json_string_value(json_object_get(args, "source"));
+	snprintf(source, sizeof(source), "%.48s (uid %u)",
+		 src ? src : "enforcerctl", (unsigned)peer->uid);
+
+	ret = enf_daemon_build_rules(&d->cfg, d->ctl_db, text, len, &b, &rs,
+				     &files, &fromdb, &err);
+	if (ret)
+		return rule_error_reply(&err, ret);
+	first = files + fromdb;
+	n = enf_rules_builder_count(b) - first;
+	if (n == 0) {
+		reply = enf_ctl_err("rule refused: the text holds no rule");
+		goto out;
+	}
+	rows = calloc(n, sizeof(*rows));
+	added = json_array();
+	if (!rows || !added) {
+		reply = enf_ctl_err("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct enf_rule_info *r =
+			enf_rules_builder_rule(b, first + i);
+
+		rows[i] = (struct pdb_rule){ .rule_id = r->id,
+					     .text = r->text,
+					     .enabled = true,
+					     .mode = "enforce",
+					     .source = source };
+		json_array_append_new(added, rule_json(r));
+	}
+	/* Stored first, all or nothing: what the database holds is what a
+	 * restart loads, so it must never hold a rule the daemon refused. */
+	ret = pdb_rule_insert_many(d->ctl_db, rows, n, dberr);
+	if (ret) {
+		reply = enf_ctl_err("rule not stored: %s", dberr);
+		goto out;
+	}
+	ret = publish_rules(d, rs, files, fromdb + n);
+	if (ret == -EBUSY) {
+		reply = enf_ctl_err("rule stored; another rule set was still "
+				    "being activated, so this one loads on the "
+				    "next reload");
+		goto out;
+	}
+	if (ret == -ETIMEDOUT) {
+		rs = NULL; /* the event thread will take it */
+		reply = enf_ctl_err("rule stored; the daemon has not activated "
+				    "it yet");
+		goto out;
+	}
+	if (ret) {
+		reply = enf_ctl_err("rule stored, but activating the new set "
+				    "failed: %s; it loads on the next reload",
+				    strerror(-ret));
+		rs = NULL; /* freed by the event thread */
+		goto out;
+	}
+	pr_info("control: uid %u added %zu rule(s); %zu active",
+		(unsigned)peer->uid, n, enf_ruleset_count(rs));
+	reply = enf_ctl_ok(json_pack("{s:O,s:I}", "added", added, "loaded",
+				     (json_int_t)enf_ruleset_count(rs)));
+	rs = NULL; /* owned by the event thread now */
+out:
+	json_decref(added);
+	free(rows);
+	enf_ruleset_free(rs);
+	enf_rules_builder_free(b);
+	return reply;
+}
+
+static json_t *cmd_rule_list(void *ctx, const json_t *args,
+			     const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	json_t *rules = json_array();
+
+	(void)args;
+	(void)peer;
+	if (!rules)
+		return NULL;
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < enf_ruleset_count(d->rules); i++)
+		json_array_append_new(rules,
+				      rule_json(enf_ruleset_rule(d->rules, i)));
+	pthread_mutex_unlock(&d->lock);
+	return enf_ctl_ok(json_pack("{s:o}", "rules", rules));
+}
+
+struct block_list_ctx {
+	struct enf_daemon *d;
+	json_t *entries;
+};
+
+static int block_entry(const struct pdb_block *b, void *arg)
+{
+	struct block_list_ctx *c = arg;
+	unsigned char addr[16];
+	char created[32];
+	struct tm tm;
+	time_t t = (time_t)b->created;
+	bool enforced = false;
+
+	if (strcmp(b->kind, "src") == 0) {
+		if (inet_pton(AF_INET, b->key, addr) == 1)
+			enforced = enf_xdp_deny_lookup(c->d->xdp, AF_INET, addr,
+						       NULL) == 0;
+		else if (inet_pton(AF_INET6, b->key, addr) == 1)
+			enforced = enf_xdp_deny_lookup(c->d->xdp, AF_INET6,
+						       addr, NULL) == 0;
+	}
+	gmtime_r(&t, &tm);
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_array_append_new(
+		c->entries, json_pack("{s:s,s:s,s:I,s:s?,s:s,s:I,s:s?,s:s,s:b}",
+				      "kind", b->kind, "key", b->key, "rule_id",
+				      (json_int_t)b->rule_id, "reason",
+				      b->reason, "created", created, "expires",
+				      (json_int_t)b->expires, "point", b->point,
+				      "state", b->state, "enforced", enforced));
+	return 0;
+}
+
+static json_t *cmd_block_list(void *ctx, const json_t *args,
+			      const struct enf_ctl_peer *peer)
+{
+	struct block_list_ctx c = { .d = ctx, .entries = json_array() };
+	char err[PDB_ERR_LEN];
+
+	(void)args;
+	(void)peer;
+	if (!c.entries)
+		return NULL;
+	if (pdb_block_foreach(c.d->ctl_db, false, block_entry, &c, err) < 0) {
+		json_decref(c.entries);
+		return enf_ctl_err("blocklist: %s", err);
+	}
+	return enf_ctl_ok(json_pack("{s:o}", "entries", c.entries));
+}
+
+struct query_ctx {
+	json_t *columns;
+	json_t *rows;
+};
+
+static int query_row(void *arg, int ncols, const char *const *names,
+		     const char *const *values)
+{
+	struct query_ctx *q = arg;
+	json_t *row;
+
+	if (!values) {
+		for (int i = 0; i < ncols; i++)
+			json_array_append_new(q->columns,
+					      json_string(names[i] ? names[i] :
+								     ""));
+		return 0;
+	}
+	row = json_array();
+	if (!row)
+		return -ENOMEM;
+	for (int i = 0; i < ncols; i++) {
+		/* Values are text from SQLite; invalid UTF-8 cannot be a JSON
+		 * string, so such bytes are shown as '?'. */
+		json_t *v = values[i] ? json_string(values[i]) : json_null();
+
+		if (!v && values[i]) {
+			char *copy = strdup(values[i]);
+
+			for (char *p = copy; p && *p; p++) {
+				if ((unsigned char)*p >= 0x80)
+					*p = '?';
+			}
+			v = copy ? json_string(copy) : NULL;
+			free(copy);
+		}
+		json_array_append_new(row, v ? v : json_null());
+	}
+	json_array_append_new(q->rows, row);
+	return 0;
+}
+
+static json_t *cmd_audit_query(void *ctx, const json_t *args,
+			       const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	struct query_ctx q = { json_array(), json_array() };
+	const json_t *jmax = json_object_get(args, "max_rows");
+	size_t max_rows = PDB_QUERY_MAX_ROWS;
+	char err[PDB_ERR_LEN];
+	bool truncated = false;
+	const char *sql;
+	int ret;
+
+	sql = json_string_value(json_object_get(args, "sql"));
+	if (!sql || !q.columns || !q.rows) {
+		json_decref(q.columns);
+		json_decref(q.rows);
+		return sql ? NULL : enf_ctl_err("audit.query needs \"sql\"");
+	}
+	if (json_is_integer(jmax) && json_integer_value(jmax) > 0)
+		max_rows = (size_t)json_integer_value(jmax);
+	ret = pdb_query_readonly(d->cfg.database, sql, max_rows, query_row, &q,
+				 &truncated, err);
+	if (ret < 0) {
+		pr_info("control: uid %u: query refused: %s",
+			(unsigned)peer->uid, err);
+		json_decref(q.columns);
+		json_decref(q.rows);
+		return enf_ctl_err("%s", err);
+	}
+	return enf_ctl_ok(json_pack("{s:o,s:o,s:b}", "columns", q.columns,
+				    "rows", q.rows, "truncated", truncated));
+}
+
+static const struct enf_ctl_command commands[] = {
+	{ "status", cmd_status },	    { "rule.add", cmd_rule_add },
+	{ "rule.list", cmd_rule_list },	    { "block.list", cmd_block_list },
+	{ "audit.query", cmd_audit_query },
+};
+
+int enf_commands_start(struct enf_daemon *d)
+{
+	return enf_ctl_server_start(d->cfg.control_socket, d->cfg.control_group,
+				    commands,
+				    sizeof(commands) / sizeof(commands[0]), d,
+				    &d->ctl);
+}

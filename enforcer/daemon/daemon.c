@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "enforcer/capture/capture.h"
+#include "enforcer/capture/proc_cache.h"
+#include "enforcer/common/log.h"
+#include "enforcer/control/server.h"
+#include "enforcer/daemon/daemon.h"
+#include "enforcer/flow/flow.h"
+#include "enforcer/loader/bpffs.h"
+#include "enforcer/loader/tls.h"
+#include "enforcer/loader/xdp.h"
+#include "enforcer/verdict/verdict.h"
+#include "policydb/policydb.h"
+#include "rules/rules.h"
+
+struct db_rules_ctx {
+	struct enf_rules_builder *b;
+	struct enf_rule_error *err;
+	int ret;
+};
+
+static int add_db_rule(const struct pdb_rule *r, void *arg)
+{
+	struct db_rules_ctx *c = arg;
+	char origin[64];
+	int n;
+
+	snprintf(origin, sizeof(origin), "database rule %u", r->rule_id);
+	n = enf_rules_builder_add_text(c->b, r->text, strlen(r->text), origin,
+				       c->err);
+	if (n < 0) {
+		c->ret = n;
+		return 1;
+	}
+	return 0;
+}
+
+int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
+			   const char *extra, size_t extra_len,
+			   struct enf_rules_builder **builder_out,
+			   struct enf_ruleset **out, size_t *from_files,
+			   size_t *from_db, struct enf_rule_error *err)
+{
+	struct db_rules_ctx c = { .err = err };
+	char dberr[PDB_ERR_LEN];
+	size_t files, total;
+	int ret;
+
+	memset(err, 0, sizeof(*err));
+	ret = enf_rules_builder_new(&c.b);
+	if (ret)
+		return ret;
+	ret = enf_rules_builder_add_dir(c.b, cfg->rules_dir, err);
+	if (ret < 0)
+		goto out_free;
+	files = enf_rules_builder_count(c.b);
+	if (db) {
+		ret = pdb_rule_foreach(db, true, add_db_rule, &c, dberr);
+		if (c.ret) {
+			ret = c.ret;
+			goto out_free;
+		}
+		if (ret < 0) {
+			snprintf(err->origin, sizeof(err->origin), "%s",
+				 cfg->database);
+			snprintf(err->msg, sizeof(err->msg), "%s", dberr);
+			goto out_free;
+		}
+	}
+	total = enf_rules_builder_count(c.b);
+	if (extra) {
+		ret = enf_rules_builder_add_text(c.b, extra, extra_len,
+						 "<rule add>", err);
+		if (ret < 0)
+			goto out_free;
+	}
+	ret = enf_rules_build(c.b, out, err);
+	if (ret)
+		goto out_free;
+	if (from_files)
+		*from_files = files;
+	if (from_db)
+		*from_db = total - files;
+	if (builder_out) {
+		*builder_out = c.b;
+		return 0;
+	}
+	ret = 0;
+out_free:
+	enf_rules_builder_free(c.b);
+	return ret;
+}
+
+static void log_rule_error(const char *what, const struct enf_rule_error *e,
+			   int ret)
+{
+	if (e->line)
+		pr_err("%s: %s:%u:%u: %s", what, e->origin, e->line, e->column,
+		       e->msg);
+	else if (e->msg[0])
+		pr_err("%s: %s: %s", what, e->origin, e->msg);
+	else
+		pr_err("%s: %s", what, strerror(-ret));
+}
+
+int enf_daemon_check(const struct enf_config *cfg)
+{
+	struct enf_rule_error err;
+	struct enf_ruleset *rs = NULL;
+	struct pdb *db = NULL;
+	char dberr[PDB_ERR_LEN];
+	struct stat st;
+	size_t files = 0, fromdb = 0;
+	int ret;
+
+	/* Rules stored in an existing database are part of the set too; a
+	 * missing database is created by the daemon later, not here. */
+	if (stat(cfg->database, &st) == 0 &&
+	    pdb_open(cfg->database, &db, dberr))
+		pr_warn("check: %s (rules stored there are not checked)",
+			dberr);
+	ret = enf_daemon_build_rules(cfg, db, NULL, 0, NULL, &rs, &files,
+				     &fromdb, &err);
+	pdb_close(db);
+	if (ret) {
+		log_rule_error("rules", &err, ret);
+		return ret;
+	}
+	pr_info("configuration ok: %zu interface(s), %zu rules (%zu from %s, "
+		"%zu from the database)",
+		cfg->n_interfaces, enf_ruleset_count(rs), files, cfg->rules_dir,
+		fromdb);
+	enf_ruleset_free(rs);
+	return 0;
+}
+
+static int start_xdp(struct enf_daemon *d)
+{
+	static const enum enf_xdp_mode modes[] = {
+		[ENF_CONF_XDP_AUTO] = ENF_XDP_MODE_AUTO,
+		[ENF_CONF_XDP_NATIVE] = ENF_XDP_MODE_NATIVE,
+		[ENF_CONF_XDP_GENERIC] = ENF_XDP_MODE_GENERIC,
+	};
+	int ret;
+
+	ret = enf_bpffs_ensure(d->cfg.pin_path);
+	if (ret) {
+		pr_err("bpffs: %s: %s", d->cfg.pin_path, strerror(-ret));
+		return ret;
+	}
+	ret = enf_xdp_open(d->cfg.pin_path, &d->xdp);
+	if (ret) {
+		pr_err("xdp: loading xdp_offload failed: %s", strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; i < d->cfg.n_interfaces; i++) {
+		const char *ifname = d->cfg.interfaces[i];
+
+		ret = enf_xdp_attach(d->xdp, ifname, modes[d->cfg.xdp_mode],
+				     &d->if_mode[i]);
+		if (ret) {
+			pr_err("xdp: cannot attach to %s: %s", ifname,
+			       strerror(-ret));
+			return ret;
+		}
+		pr_info("xdp: attached to %s in %s mode", ifname,
+			enf_xdp_mode_name(d->if_mode[i]));
+	}
+	return 0;
+}
+
+/* TLS capture is best effort: without it the daemon still enforces. */
+static void start_tls(struct enf_daemon *d)
+{
+	const char *libs[ENF_CONF_MAX_TLS_LIBS + 1] = { NULL };
+	struct enf_tls_opts opts = { .lib_paths = libs };
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ret;
+
+	for (size_t i = 0; i < d->cfg.n_tls_libs; i++)
+		libs[i] = d->cfg.tls_libs[i];
+	ret = enf_tls_open(&opts, &d->tls);
+	if (ret) {
+		snprintf(d->tls_error, sizeof(d->tls_error),
+			 "TLS capture unavailable: %s", strerror(-ret));
+		pr_err("tls: %s; requests will not be seen", d->tls_error);
+		return;
+	}
+	ret = enf_capture_new(enf_tls_events_fd(d->tls), enf_pipeline_on_event,
+			      d, &d->capture);
+	if (!ret) {
+		ev.data.fd = enf_capture_epoll_fd(d->capture);
+		if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			ret = -errno;
+	}
+	if (ret) {
+		snprintf(d->tls_error, sizeof(d->tls_error),
+			 "ring buffer consumer failed: %s", strerror(-ret));
+		pr_err("tls: %s", d->tls_error);
+		enf_capture_free(d->capture);
+		d->capture = NULL;
+		enf_tls_close(d->tls);
+		d->tls = NULL;
+		return;
+	}
+	for (size_t i = 0; i < enf_tls_lib_count(d->tls); i++)
+		pr_info("tls: capturing OpenSSL through %s",
+			enf_tls_lib_path(d->tls, i));
+}
+
+static int start_loop_fds(struct enf_daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &mask, NULL))
+		return -EINVAL;
+	/* Writes to a closed control connection must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	d->reload_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->signal_fd < 0 || d->reload_fd < 0 || d->epoll_fd < 0)
+		return -errno;
+	ev.data.fd = d->signal_fd;
+	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->signal_fd, &ev))
+		return -errno;
+	ev.data.fd = d->reload_fd;
+	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->reload_fd, &ev))
+		return -errno;
+	return 0;
+}
+
+int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
+{
+	struct enf_rule_error rerr;
+	char dberr[PDB_ERR_LEN];
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = *cfg;
+	d->started = time(NULL);
+	d->epoll_fd = d->signal_fd = d->reload_fd = -1;
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->taken, NULL);
+
+	ret = start_loop_fds(d);
+	if (ret) {
+		pr_err("event loop: %s", strerror(-ret));
+		return ret;
+	}
+	ret = pdb_open(cfg->database, &d->db, dberr);
+	if (!ret)
+		ret = pdb_open(cfg->database, &d->ctl_db, dberr);
+	if (ret) {
+		pr_err("policy database: %s", dberr);
+		return ret;
+	}
+	ret = enf_daemon_build_rules(cfg, d->db, NULL, 0, NULL, &d->rules,
+				     &d->rules_from_files, &d->rules_from_db,
+				     &rerr);
+	if (ret) {
+		log_rule_error("rules", &rerr, ret);
+		return ret;
+	}
+	ret = enf_rules_scratch_new(d->rules, &d->scratch);
+	if (ret) {
+		pr_err("rules: scratch: %s", strerror(-ret));
+		return ret;
+	}
+	pr_info("rules: %zu loaded (%zu from %s, %zu from the database)",
+		enf_ruleset_count(d->rules), d->rules_from_files,
+		cfg->rules_dir, d->rules_from_db);
+
+	ret = enf_flow_table_new(ENF_DAEMON_MAX_FLOWS, enf_pipeline_free_flow,
+				 &d->flows);
+	if (ret)
+		return ret;
+	ret = enf_proc_cache_new(ENF_PROC_CACHE_DEFAULT_ENTRIES, NULL,
+				 &d->procs);
+	if (ret)
+		return ret;
+	ret = start_xdp(d);
+	if (ret)
+		return ret;
+	ret = enf_verdict_new(d->xdp, d->db, &d->verdict);
+	if (ret)
+		return ret;
+	start_tls(d);
+	ret = enf_commands_start(d);
+	if (ret) {
+		pr_err("control socket %s: %s", cfg->control_socket,
+		       strerror(-ret));
+		return ret;
+	}
+	pr_info("enforcerd ready: control socket %s", cfg->control_socket);
+	return 0;
+}
+
+/*
+ * Makes @next the active rule set: the scratch is grown to serve it first,
+ * so matching never sees a set its scratch cannot serve. Frees the old set.
+ * Returns 0, or -errno with the old set still active (@next untouched).
+ */
+static int activate_rules(struct enf_daemon *d, struct enf_ruleset *next,
+			  size_t files, size_t fromdb)
+{
+	struct enf_ruleset *old;
+	int ret;
+
+	ret = enf_rules_scratch_update(d->scratch, next);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&d->lock);
+	old = d->rules;
+	d->rules = next;
+	d->rules_from_files = files;
+	d->rules_from_db = fromdb;
+	pthread_mutex_unlock(&d->lock);
+	enf_ruleset_free(old);
+	pr_info("rules: now %zu active (%zu from files, %zu from the "
+		"database)",
+		enf_ruleset_count(next), files, fromdb);
+	return 0;
+}
+
+/* Takes the rule set the control thread built, if one is waiting. */
+static void take_pending_rules(struct enf_daemon *d)
+{
+	struct enf_ruleset *next;
+	size_t files, fromdb;
+	uint64_t n;
+	int ret;
+
+	if (read(d->reload_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		pr_warn("reload: eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&d->lock);
+	next = d->pending;
+	files = d->pending_from_files;
+	fromdb = d->pending_from_db;
+	pthread_mutex_unlock(&d->lock);
+	if (!next)
+		return;
+	ret = activate_rules(d, next, files, fromdb);
+	if (ret) {
+		pr_err("reload: scratch for the new rule set: %s; keeping the "
+		       "old set",
+		       strerror(-ret));
+		enf_ruleset_free(next);
+	}
+	pthread_mutex_lock(&d->lock);
+	d->pending = NULL;
+	d->pending_error = ret;
+	pthread_cond_broadcast(&d->taken);
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* SIGHUP: rebuild from the directory and the database. */
+static void reload_rules(struct enf_daemon *d)
+{
+	struct enf_rule_error err;
+	struct enf_ruleset *rs;
+	size_t files, fromdb;
+	int ret;
+
+	ret = enf_daemon_build_rules(&d->cfg, d->db, NULL, 0, NULL, &rs, &files,
+				     &fromdb, &err);
+	if (ret) {
+		log_rule_error("reload refused, keeping the running rules",
+			       &err, ret);
+		return;
+	}
+	ret = activate_rules(d, rs, files, fromdb);
+	if (ret) {
+		pr_err("reload: %s; keeping the running rules", strerror(-ret));
+		enf_ruleset_free(rs);
+	}
+}
+
+int enf_daemon_run(struct enf_daemon *d)
+{
+	struct epoll_event evs[8];
+	struct signalfd_siginfo si;
+	int n, ret;
+
+	for (;;) {
+		n = epoll_wait(d->epoll_fd, evs, 8, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			pr_err("epoll_wait: %s", strerror(-ret));
+			return ret;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == d->reload_fd) {
+				take_pending_rules(d);
+			} else if (fd == d->signal_fd) {
+				if (read(d->signal_fd, &si, sizeof(si)) !=
+				    sizeof(si))
+					continue;
+				if (si.ssi_signo == SIGHUP) {
+					pr_info("SIGHUP: reloading rules");
+					reload_rules(d);
+					continue;
+				}
+				pr_info("signal %u: shutting down",
+					si.ssi_signo);
+				return 0;
+			} else if (d->capture) {
+				ret = enf_capture_consume(d->capture);
+				if (ret < 0)
+					pr_warn("capture: %s", strerror(-ret));
+			}
+		}
+	}
+}
+
+void enf_daemon_stop(struct enf_daemon *d)
+{
+	enf_ctl_server_stop(d->ctl);
+	d->ctl = NULL;
+	if (d->xdp) {
+		enf_xdp_detach_all(d->xdp);
+		enf_xdp_close(d->xdp);
+	}
+	enf_capture_free(d->capture);
+	enf_tls_close(d->tls);
+	enf_flow_table_free(d->flows);
+	enf_proc_cache_free(d->procs);
+	enf_verdict_free(d->verdict);
+	enf_rules_scratch_free(d->scratch);
+	enf_ruleset_free(d->rules);
+	enf_ruleset_free(d->pending);
+	pdb_close(d->db);
+	pdb_close(d->ctl_db);
+	if (d->epoll_fd >= 0)
+		close(d->epoll_fd);
+	if (d->signal_fd >= 0)
+		close(d->signal_fd);
+	if (d->reload_fd >= 0)
+		close(d->reload_fd);
+	pthread_cond_destroy(&d->taken);
+	pthread_mutex_destroy(&d->lock);
+}

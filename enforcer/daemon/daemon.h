@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * enforcerd's wiring: the context every stage hangs off, the start-up and
+ * shut-down sequence, the event loop and the control commands. Each stage
+ * lives in its own module; this is where they meet.
+ */
+#ifndef ENFORCER_DAEMON_H
+#define ENFORCER_DAEMON_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "enforcer/common/config.h"
+#include "enforcer/loader/xdp.h"
+#include "enforcer/tls_event.h"
+
+struct enf_capture;
+struct enf_ctl_server;
+struct enf_flow_table;
+struct enf_proc_cache;
+struct enf_rules_scratch;
+struct enf_ruleset;
+struct enf_tls;
+struct enf_verdict;
+struct pdb;
+
+/* Flows (per direction) whose HTTP state is kept at once. */
+#define ENF_DAEMON_MAX_FLOWS 4096
+
+/**
+ * struct enf_pipeline_stats - counters of the event path; written by the
+ * event thread, read by the control thread (relaxed atomics)
+ */
+struct enf_pipeline_stats {
+	uint64_t events;
+	uint64_t bytes;
+	uint64_t truncated;
+	uint64_t no_socket;
+	uint64_t requests;
+	uint64_t outbound_requests;
+	uint64_t response_streams;
+	uint64_t matches;
+	uint64_t match_errors;
+};
+
+struct enf_daemon {
+	struct enf_config cfg;
+	time_t started;
+
+	/* Event thread only. */
+	struct pdb *db;
+	struct enf_xdp *xdp;
+	struct enf_tls *tls;
+	struct enf_capture *capture;
+	struct enf_flow_table *flows;
+	struct enf_proc_cache *procs;
+	struct enf_verdict *verdict;
+	struct enf_ruleset *rules;
+	struct enf_rules_scratch *scratch;
+	int epoll_fd;
+	int signal_fd;
+	int reload_fd; /* eventfd: a new rule set is waiting in @pending */
+
+	/* Control thread only. */
+	struct pdb *ctl_db;
+	struct enf_ctl_server *ctl;
+
+	/* Shared, under @lock: the set the control thread built, waiting for
+	 * the event thread to take it (only the event thread clears it, only
+	 * the control thread sets it, and only when it is NULL); the active
+	 * set (@rules: the event thread swaps it, and frees the old one after
+	 * dropping the lock); facts about the active set. */
+	pthread_mutex_t lock;
+	pthread_cond_t taken; /* @pending went back to NULL */
+	struct enf_ruleset *pending;
+	size_t pending_from_files;
+	size_t pending_from_db;
+	int pending_error; /* outcome of the last take: 0 or -errno */
+	size_t rules_from_files;
+	size_t rules_from_db;
+
+	/* Written once at start, read anywhere. */
+	enum enf_xdp_mode if_mode[ENF_CONF_MAX_IFACES];
+	char tls_error[256];
+
+	struct enf_pipeline_stats stats;
+};
+
+/**
+ * enf_daemon_start() - bring every stage up, in order
+ * Loads the policy database and the rule set (a bad rule is fatal), the XDP
+ * program (attached to every configured interface), the TLS capture (its
+ * absence is reported, not fatal) and the control socket.
+ * Return: 0, or a negative errno after logging why.
+ */
+int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg);
+
+/* Runs the event loop until SIGTERM or SIGINT. Return: 0 or -errno. */
+int enf_daemon_run(struct enf_daemon *d);
+
+/* Stops and frees every stage; XDP is detached, pinned maps stay. */
+void enf_daemon_stop(struct enf_daemon *d);
+
+/**
+ * enf_daemon_check() - what --check-config does: build the rule set from
+ * the configured directory and report the outcome
+ * Return: 0 or a negative errno after logging why.
+ */
+int enf_daemon_check(const struct enf_config *cfg);
+
+/* --- between the daemon's own files --- */
+
+/* Builds the rule set from the rules directory and the database's enabled
+ * rules, plus @extra (SecLang text, may be NULL). @added_first receives the
+ * index of the first rule @extra added. Logs nothing; fills @err. */
+struct enf_rule_error;
+struct enf_rules_builder;
+int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
+			   const char *extra, size_t extra_len,
+			   struct enf_rules_builder **builder_out,
+			   struct enf_ruleset **out, size_t *from_files,
+			   size_t *from_db, struct enf_rule_error *err);
+
+/* The TLS event handler (an enf_capture_fn): event -> flow -> HTTP ->
+ * rules -> verdict. */
+int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev);
+/* Frees per-flow state (enf_flow_free_fn). */
+void enf_pipeline_free_flow(void *state);
+
+/* Registers the control commands and starts the control thread. */
+int enf_commands_start(struct enf_daemon *d);
+
+#endif /* ENFORCER_DAEMON_H */

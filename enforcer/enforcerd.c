@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * enforcerd: reads its configuration and wires the stages together; the
+ * stages themselves live in enforcer/daemon/ and the modules it calls.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "enforcer/build_config.h"
+#include "enforcer/common/config.h"
+#include "enforcer/common/log.h"
+#include "enforcer/daemon/daemon.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: enforcerd [OPTIONS]\n"
+		"\n"
+		"The enforcer daemon: XDP deny maps, TLS plaintext capture, "
+		"HTTP rules, verdicts.\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE   configuration file (default %s)\n"
+		"      --check-config  check the configuration and the rule "
+		"set, then exit\n"
+		"  -d, --debug         log at debug level (overrides "
+		"log_level)\n"
+		"  -V, --version       print the version and exit\n"
+		"  -h, --help          this help\n"
+		"\n"
+		"enforcerd runs in the foreground and logs to stderr. It "
+		"needs root (BPF, XDP,\n"
+		"uprobes). SIGTERM or SIGINT stop it and detach XDP (deny "
+		"maps stay pinned);\n"
+		"SIGHUP reloads the rule set. See enforcerd(8).\n",
+		ENF_DEFAULT_CONFIG);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_path = ENF_DEFAULT_CONFIG;
+	char err[ENF_CONF_ERR_LEN];
+	struct enf_daemon d;
+	struct enf_config cfg;
+	enum enf_log_level level;
+	int opt, check = 0, debug = 0, ret;
+
+	while ((opt = getopt_long(argc, argv, "c:dVh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'V':
+			printf("enforcerd %s\n", ENF_VERSION);
+			return EXIT_SUCCESS;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "enforcerd: unexpected argument '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+
+	enf_log_init(ENF_LOG_INFO, "enforcerd");
+	enf_config_defaults(&cfg);
+	ret = enf_config_load(config_path, &cfg, err);
+	if (ret) {
+		pr_err("config: %s", err);
+		return EXIT_FAILURE;
+	}
+	if (enf_log_level_parse(cfg.log_level, &level) == 0)
+		enf_log_set_level(debug ? ENF_LOG_DEBUG : level);
+	if (check)
+		return enf_daemon_check(&cfg) ? EXIT_FAILURE : EXIT_SUCCESS;
+
+	ret = enf_daemon_start(&d, &cfg);
+	if (!ret)
+		ret = enf_daemon_run(&d);
+	enf_daemon_stop(&d);
+	return ret ? EXIT_FAILURE : EXIT_SUCCESS;
+}
