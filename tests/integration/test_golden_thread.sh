@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The golden thread, asserted: nginx with TLS in a server namespace, curl in a
+# client namespace, enforcerd between them. Every step of the demo, checked,
+# plus the refusals: a malformed or duplicate rule, a write through the audit
+# query, a bad configuration, an unprivileged user.
+# Usage: test_golden_thread.sh BUILD_DIR
+set -uo pipefail
+
+ENF_ID=enfit$$
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+enf_need_root
+
+pass=0
+fail=0
+check() { # check NAME CMD...: one named assertion
+	local name=$1
+	shift
+	if "$@"; then
+		echo "ok   - $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL - $name"
+		fail=$((fail + 1))
+	fi
+}
+finish() {
+	echo "$pass passed, $fail failed"
+	if ((fail > 0)); then
+		echo "--- enforcerd log ---"
+		cat "$ENF_TMP/enforcerd.log" 2>/dev/null
+	fi
+	((fail == 0))
+}
+q() { enf_ctl audit query "$1" 2>&1; }
+has_rule() { enf_ctl rule list | grep -q "^$1 "; }
+not_blocked() { ! enf_ctl block list | grep -q " $1 "; }
+xdp_on_if() { ip -n "$ENF_NS_SRV" link show dev "$ENF_IF_SRV" | grep -q xdp; }
+no_xdp_on_if() { ! xdp_on_if; }
+served() { test "$(enf_curl "$1" / 2>&1)" = "welcome to the demo shop"; }
+refused_connection() { ! enf_curl "$1" / --max-time 2 >/dev/null 2>&1; }
+is_nginx() { [[ $(cat /proc/"$1"/comm 2>/dev/null) == nginx ]]; }
+# q1 SQL: the single value a query returns (table: header, value, count line)
+q1() { enf_ctl audit query "$1" | sed -n 2p | sed 's/ *$//'; }
+
+enf_setup "${1:-build}"
+enf_start_nginx
+enf_start_enforcerd
+
+# --- start-up ---
+st=$(enf_ctl --json status)
+check "xdp attached in native or generic mode" \
+	grep -Eq '"mode": "(native|generic)"' <<<"$st"
+check "xdp program visible on the interface" xdp_on_if
+check "bundled rule set loaded" has_rule 100100
+check "tls capture attached to libssl.so.3" grep -q 'libssl.so.3' <<<"$st"
+
+# --- benign, then the attack ---
+check "benign request served" served "$ENF_CLI_ADDR"
+check "benign request leaves no deny entry" not_blocked "$ENF_CLI_ADDR"
+attack="/search?q=1'%20UNION%20SELECT%20password%20FROM%20users--"
+enf_curl "$ENF_CLI_ADDR" "$attack" >/dev/null 2>&1
+check "attack puts the client on the deny list" \
+	enf_wait_for 5 enf_is_blocked "$ENF_CLI_ADDR"
+check "deny entry is in the kernel map" \
+	grep -q '"enforced": true' <<<"$(enf_ctl --json block list)"
+
+# --- the drop ---
+before=$(enf_counter drop_src4)
+check "blocked client's next connection fails" \
+	refused_connection "$ENF_CLI_ADDR"
+after=$(enf_counter drop_src4)
+check "drop_src4 counter rose ($before -> $after)" test "$after" -gt "$before"
+check "second client at another address still served" \
+	served "$ENF_CLI2_ADDR"
+
+# --- the audit row: request, process, flow, action ---
+row="SELECT rule_id, action, saddr, daddr, dport, proto, exe, comm, method, direction, tls_lib FROM audit WHERE rule_id = 100100"
+got=$(enf_ctl --json audit query "$row")
+for want in '"100100"' '"deny:src"' '"192.0.2.2"' '"192.0.2.1"' '"8443"' \
+	'"tcp"' '"/usr/sbin/nginx"' '"nginx"' '"GET"' '"inbound"' '"openssl"'; do
+	check "audit row has $want" grep -qF "$want" <<<"$got"
+done
+apid=$(q1 "SELECT pid FROM audit WHERE rule_id = 100100 LIMIT 1")
+check "audit pid $apid is an nginx process" is_nginx "$apid"
+auid=$(q1 "SELECT uid FROM audit WHERE rule_id = 100100 LIMIT 1")
+puid=$(awk '/^Uid:/ {print $2}' /proc/"$apid"/status 2>/dev/null)
+check "audit uid $auid is the worker's uid $puid" test "$auid" = "$puid"
+asport=$(q1 "SELECT sport FROM audit WHERE rule_id = 100100 LIMIT 1")
+check "audit source port $asport is an ephemeral port" test "$asport" -ge 1024
+auri=$(q1 "SELECT uri FROM audit WHERE rule_id = 100100 LIMIT 1")
+check "audit uri holds the attack" grep -q 'UNION%20SELECT' <<<"$auri"
+
+# --- read-only audit queries ---
+n_before=$(q1 "SELECT count(*) FROM audit")
+for sql in "DELETE FROM audit" "UPDATE audit SET msg = 'x'" \
+	"INSERT INTO audit(time_ns, event) VALUES (1, 'x')" "DROP TABLE audit" \
+	"ATTACH DATABASE '/tmp/x.db' AS x" "PRAGMA user_version = 7" \
+	"SELECT 1; DELETE FROM audit"; do
+	out=$(q "$sql")
+	check "refused: $sql" grep -qi 'not allowed\|refused\|read-only\|only one' <<<"$out"
+done
+check "audit rows unchanged by refused statements" \
+	test "$(q1 "SELECT count(*) FROM audit")" = "$n_before"
+
+# --- rules at run time ---
+n_rules=$(enf_ctl rule list | tail -n +2 | wc -l)
+out=$(enf_ctl rule add 'SecRule REQUEST_URI "@rx ^/secret" "id:900200,msg:'\''x'\'',bogus_action"' 2>&1)
+check "malformed rule refused with position" grep -Eq ':[0-9]+:[0-9]+: .*bogus_action' <<<"$out"
+out=$(enf_ctl rule add 'SecRule NO_SUCH_VAR "@rx x" "id:900201,deny"' 2>&1)
+check "unknown variable refused" grep -q 'NO_SUCH_VAR' <<<"$out"
+out=$(enf_ctl rule add 'SecRule REQUEST_URI "@rx x" "id:100100,deny"' 2>&1)
+check "duplicate rule id refused" grep -qi 'id.*100100\|100100.*id\|duplicate' <<<"$out"
+check "refused rules changed nothing in the daemon" \
+	test "$(enf_ctl rule list | tail -n +2 | wc -l)" = "$n_rules"
+check "refused rules stored nothing" \
+	test "$(q1 "SELECT count(*) FROM rules")" = "0"
+out=$(enf_ctl rule add 'SecRule REQUEST_URI "@rx ^/secret" "id:900200,msg:'\''secret area'\'',deny"' 2>&1)
+check "valid rule added" grep -q 'added rule 900200' <<<"$out"
+check "rule stored in the database" \
+	test "$(q1 "SELECT count(*) FROM rules WHERE rule_id = 900200")" = "1"
+check "rule active without a restart" has_rule 900200
+enf_curl "$ENF_CLI2_ADDR" /secret >/dev/null 2>&1
+check "new rule enforces: second client denied" \
+	enf_wait_for 5 enf_is_blocked "$ENF_CLI2_ADDR"
+
+# --- the control socket admits root and the enforcer group only ---
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$ENFORCERCTL" -s "$ENF_TMP/enforcerd.sock" status 2>&1)
+rc=$?
+check "unprivileged user refused (exit $rc)" test "$rc" -eq 1
+check "refusal is explained" grep -qi 'permission denied' <<<"$out"
+
+# --- bad configuration and bad rule files are refused before start ---
+printf 'interface = lo\nxdp_mode = turbo\n' >"$ENF_TMP/bad.conf"
+out=$("$ENFORCERD" -c "$ENF_TMP/bad.conf" 2>&1)
+rc=$?
+check "bad config: exit non-zero" test "$rc" -ne 0
+check "bad config: file, line and reason" \
+	grep -q "bad.conf:2: xdp_mode: must be auto, native or generic" <<<"$out"
+mkdir -p "$ENF_TMP/badrules"
+printf '# ok\nSecRule ARGS "@rx a" "id:1,deny"\n\nSecRule ARGS "@nosuchop a" "id:2,deny"\n' \
+	>"$ENF_TMP/badrules/x.conf"
+sed "s|^rules_dir = .*|rules_dir = $ENF_TMP/badrules|" "$ENF_TMP/enforcer.conf" \
+	>"$ENF_TMP/badrules.conf"
+out=$("$ENFORCERD" -c "$ENF_TMP/badrules.conf" --check-config 2>&1)
+rc=$?
+check "bad rule file: check-config exits non-zero" test "$rc" -ne 0
+check "bad rule file: file, line and column" grep -q "x.conf:4:[0-9]*:" <<<"$out"
+
+# --- a clean stop detaches XDP and leaves the pinned maps ---
+kill -TERM "$ENF_DAEMON_PID"
+wait "$ENF_DAEMON_PID" 2>/dev/null
+rc=$?
+ENF_DAEMON_PID=
+check "enforcerd stops cleanly on SIGTERM (exit $rc)" test "$rc" -eq 0
+check "xdp detached after stop" no_xdp_on_if
+check "deny maps stay pinned" test -e "$ENF_PIN/deny_src4"
+
+finish
