@@ -29,6 +29,11 @@ struct enf_http_limits {
 	size_t max_body;
 };
 
+/* Bounds enf_http1_new() accepts for max_line and max_header_bytes (the
+ * lower) and for every cap (the upper). */
+#define ENF_HTTP1_MIN_LINE 64
+#define ENF_HTTP1_MAX_CAP (1u << 30)
+
 /* Defaults: 8 KiB lines, 100 headers, 64 KiB of headers, 256 args, 64 KiB body. */
 void enf_http_limits_default(struct enf_http_limits *lim);
 
@@ -41,25 +46,41 @@ typedef int (*enf_http1_cb)(const struct enf_request *req, void *ctx);
 /**
  * enf_http1_new() - a parser for one flow and direction
  * @lim: caps, copied; NULL for the defaults
- * Return: 0 or -ENOMEM.
+ * @out: the parser, NULL on failure
+ *
+ * Buffers grow with what a request needs, never past the caps: the head
+ * (line contents without line endings) to max_header_bytes, the body to
+ * max_body, the header and argument arrays to max_headers and max_args.
+ * Return: 0, -EINVAL when a cap is out of the ENF_HTTP1_* bounds, or -ENOMEM.
  */
 int enf_http1_new(const struct enf_http_limits *lim, struct enf_http1 **out);
 void enf_http1_free(struct enf_http1 *p); /* accepts NULL */
 
 /**
  * enf_http1_feed() - give the parser the next bytes of the stream
+ * @p: the parser
+ * @data: the bytes, in stream order after those fed before
+ * @len: their count
+ * @cb: called for each complete request; may be NULL
+ * @ctx: passed to @cb
  *
  * Complete requests are handed to @cb in stream order, each with the
  * anomalies it met. Input that is not HTTP/1.x at a request boundary (a
  * stream seen from the middle, garbage) is skipped up to the next line that
  * looks like a request line; the skipped byte count is in
  * enf_http1_skipped().
- * Return: 0, the non-zero value @cb returned, or a negative errno.
+ *
+ * When @cb returns non-zero, the bytes of @data after that request are not
+ * looked at; the parser stays usable at the next request boundary.
+ * Return: 0, the non-zero value @cb returned, -EINVAL for a NULL @p (or NULL
+ * @data with a non-zero @len), or -ENOMEM (the request being read is
+ * dropped and the parser starts again at the next line).
  */
 int enf_http1_feed(struct enf_http1 *p, const void *data, size_t len,
 		   enf_http1_cb cb, void *ctx);
 
-/* Bytes skipped so far while looking for a request line. */
+/* Bytes skipped so far while looking for a request line (counted when the
+ * skipped line ends; empty lines between requests are not counted). */
 uint64_t enf_http1_skipped(const struct enf_http1 *p);
 
 #endif /* ENFORCER_HTTP1_H */

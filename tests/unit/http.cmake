@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# enforcer/http: the incremental HTTP/1.1 request parser.
+enf_unit_test(test_http1_parse
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http1_parse.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_http1_util.c
+  LIBS enf_http)
+enf_unit_test(test_http1_anomaly
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http1_anomaly.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_http1_util.c
+  LIBS enf_http)
