@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "enforcer/http/http1.h"
+#include "http_internal.h"
 
 /* Longest tail of a request line remembered past max_line (" HTTP/1.1"). */
 #define H1_TAIL 16
@@ -100,10 +101,7 @@ struct enf_http1 {
 	/* what a handed-out request points into */
 	struct enf_field *out_hdrs;
 	size_t out_hdrs_cap;
-	struct enf_field *args;
-	size_t args_cap;
-	char *argbuf;
-	size_t argbuf_cap;
+	struct enf_http_args args;
 };
 
 struct h1_io {
@@ -127,34 +125,6 @@ void enf_http_limits_default(struct enf_http_limits *lim)
 static size_t min_sz(size_t a, size_t b)
 {
 	return a < b ? a : b;
-}
-
-/*
- * Grows *buf (of *cap elements of @elem bytes) to hold @need, doubling, never
- * past @max. Callers check their caps first; more than @max is a bug here,
- * refused rather than trusted.
- */
-static int h1_grow(void **buf, size_t *cap, size_t need, size_t elem,
-		   size_t max)
-{
-	size_t ncap;
-	void *nbuf;
-
-	if (need <= *cap)
-		return 0;
-	if (need > max)
-		return -E2BIG;
-	ncap = *cap ? *cap : 16;
-	while (ncap < need)
-		ncap = ncap > max / 2 ? max : ncap * 2;
-	if (ncap > max)
-		ncap = max;
-	nbuf = realloc(*buf, ncap * elem);
-	if (!nbuf)
-		return -ENOMEM;
-	*buf = nbuf;
-	*cap = ncap;
-	return 0;
 }
 
 static bool h1_tchar(unsigned char c)
@@ -289,8 +259,7 @@ void enf_http1_free(struct enf_http1 *p)
 	free(p->hdrs);
 	free(p->body);
 	free(p->out_hdrs);
-	free(p->args);
-	free(p->argbuf);
+	enf_http_args_release(&p->args);
 	free(p);
 }
 
@@ -330,8 +299,8 @@ static int h1_line_content(struct enf_http1 *p, const char *s, size_t n,
 		p->head_full = true;
 	if (!k)
 		return 0;
-	err = h1_grow((void **)&p->head, &p->head_cap, p->head_len + k, 1,
-		      p->head_max);
+	err = enf_http_grow((void **)&p->head, &p->head_cap, p->head_len + k, 1,
+			    p->head_max);
 	if (err)
 		return err;
 	memcpy(p->head + p->head_len, s, k);
@@ -380,86 +349,6 @@ static int h1_line_step(struct enf_http1 *p, struct h1_io *io, bool keep)
 	return 1;
 }
 
-/* Decodes %XX and '+' of [s, s + n) into @dst; returns the bytes written. */
-static size_t h1_decode(struct enf_http1 *p, const char *s, size_t n, char *dst)
-{
-	size_t i, w = 0;
-
-	for (i = 0; i < n; i++) {
-		int hi, lo;
-
-		if (s[i] == '+') {
-			dst[w++] = ' ';
-			continue;
-		}
-		if (s[i] != '%') {
-			dst[w++] = s[i];
-			continue;
-		}
-		hi = lo = -1;
-		if (i + 2 < n) {
-			hi = h1_hex(s[i + 1]);
-			lo = h1_hex(s[i + 2]);
-		}
-		if (hi < 0 || lo < 0) {
-			p->anom |= ENF_ANOM_BAD_ESCAPE;
-			dst[w++] = '%';
-			continue;
-		}
-		dst[w++] = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	return w;
-}
-
-/* Splits the query into p->args; returns how many, or -ENOMEM. */
-static int h1_args(struct enf_http1 *p, const char *q, size_t qlen,
-		   size_t *n_args)
-{
-	size_t i = 0, n = 0, w = 0;
-	int err;
-
-	*n_args = 0;
-	if (!qlen)
-		return 0;
-	err = h1_grow((void **)&p->argbuf, &p->argbuf_cap, qlen, 1,
-		      p->head_max);
-	if (err)
-		return err;
-	while (i < qlen) {
-		const char *piece = q + i, *amp, *eq;
-		size_t plen, nlen;
-		struct enf_field *a;
-
-		amp = memchr(piece, '&', qlen - i);
-		plen = amp ? (size_t)(amp - piece) : qlen - i;
-		i += plen + 1;
-		if (!plen)
-			continue;
-		if (n == p->lim.max_args) {
-			p->anom |= ENF_ANOM_ARGS_LIMIT;
-			break;
-		}
-		err = h1_grow((void **)&p->args, &p->args_cap, n + 1,
-			      sizeof(*p->args), p->lim.max_args);
-		if (err)
-			return err;
-		a = &p->args[n++];
-		eq = memchr(piece, '=', plen);
-		nlen = eq ? (size_t)(eq - piece) : plen;
-		a->name.ptr = p->argbuf + w;
-		a->name.len = h1_decode(p, piece, nlen, p->argbuf + w);
-		w += a->name.len;
-		a->value.ptr = p->argbuf + w;
-		a->value.len = eq ? h1_decode(p, eq + 1, plen - nlen - 1,
-					      p->argbuf + w) :
-				    0;
-		w += a->value.len;
-	}
-	*n_args = n;
-	return 0;
-}
-
 static struct enf_str h1_str(const char *base, size_t off, size_t len)
 {
 	struct enf_str s = { .ptr = base ? base + off : "", .len = len };
@@ -475,8 +364,8 @@ static int h1_emit(struct enf_http1 *p, struct h1_io *io)
 	size_t i, path_len;
 	int err, rc = 0;
 
-	err = h1_grow((void **)&p->out_hdrs, &p->out_hdrs_cap, p->n_hdrs,
-		      sizeof(*p->out_hdrs), p->lim.max_headers);
+	err = enf_http_grow((void **)&p->out_hdrs, &p->out_hdrs_cap, p->n_hdrs,
+			    sizeof(*p->out_hdrs), p->lim.max_headers);
 	if (err)
 		goto out_reset;
 	for (i = 0; i < p->n_hdrs; i++) {
@@ -498,10 +387,12 @@ static int h1_emit(struct enf_http1 *p, struct h1_io *io)
 	req.line = h1_str(p->head, 0, p->reqline_len);
 	req.headers = p->out_hdrs;
 	req.n_headers = p->n_hdrs;
-	err = h1_args(p, req.query.ptr, req.query.len, &req.n_args);
+	err = enf_http_args_parse(&p->args, req.query.ptr, req.query.len,
+				  p->lim.max_args, p->head_max, &p->anom);
 	if (err)
 		goto out_reset;
-	req.args = p->args;
+	req.args = p->args.args;
+	req.n_args = p->args.n;
 	req.body = h1_str(p->body, 0, p->body_kept);
 	req.body_len = p->body_len;
 	if (p->body_len > p->body_kept)
@@ -663,8 +554,9 @@ static int h1_st_req_line(struct enf_http1 *p, struct h1_io *io)
 	}
 	if (p->line_kept < p->line_len) {
 		/* the tail must be there for the protocol */
-		ret = h1_grow((void **)&p->head, &p->head_cap,
-			      p->line_kept + H1_PROTO_LEN, 1, p->head_max);
+		ret = enf_http_grow((void **)&p->head, &p->head_cap,
+				    p->line_kept + H1_PROTO_LEN, 1,
+				    p->head_max);
 		if (ret)
 			return ret;
 	}
@@ -838,8 +730,8 @@ static int h1_header_line(struct enf_http1 *p)
 		p->anom |= ENF_ANOM_HEADERS_LIMIT;
 		goto out_drop;
 	}
-	err = h1_grow((void **)&p->hdrs, &p->hdrs_cap, p->n_hdrs + 1,
-		      sizeof(*p->hdrs), p->lim.max_headers);
+	err = enf_http_grow((void **)&p->hdrs, &p->hdrs_cap, p->n_hdrs + 1,
+			    sizeof(*p->hdrs), p->lim.max_headers);
 	if (err)
 		return err;
 	hd = &p->hdrs[p->n_hdrs++];
@@ -912,8 +804,8 @@ static int h1_body(struct enf_http1 *p, const char *s, size_t n)
 		if (p->st == H1_BODY && p->remaining < p->lim.max_body)
 			want = min_sz(p->lim.max_body,
 				      p->body_kept + (size_t)p->remaining);
-		err = h1_grow((void **)&p->body, &p->body_cap, want, 1,
-			      p->lim.max_body);
+		err = enf_http_grow((void **)&p->body, &p->body_cap, want, 1,
+				    p->lim.max_body);
 		if (err)
 			return err;
 		memcpy(p->body + p->body_kept, s, k);

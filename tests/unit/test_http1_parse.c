@@ -456,11 +456,155 @@ static void test_table_as_one_stream(void **state)
 	free(r);
 }
 
+/* Pieces that are not clean requests: garbage, broken framing, cut heads. */
+static const struct {
+	const char *s;
+	size_t len;
+} noise[] = {
+	{ IN("junk line\r\n") },
+	{ IN("\x00\xff\x16\x03 tls\r\n") },
+	{ IN("no line end") },
+	{ IN("\r\n") },
+	{ IN("GET / HTTP/2.0\r\n") },
+	{ IN("POST /cut HTTP/1.1\r\nContent-Length: 5\r\n\r\nab") },
+	{ IN("POST /bad HTTP/1.1\r\nContent-Length: 1x\r\n\r\n") },
+	{ IN("POST /ch HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	     "3\r\nabc\r\nzz\r\n") },
+	{ IN("POST /te HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n") },
+	{ IN("GET /fold HTTP/1.1\r\nA: 1\r\n b\r\nNoColon\r\n\n") },
+	{ IN("GET /a b HTTP/1.1\r\n\r\n") },
+	{ IN("lo\r\n0\r\n\r\n") },
+	{ IN("GET /e?a=%zz&b=%4 HTTP/1.1\r\n\r\n") },
+	{ IN("POST /clte HTTP/1.1\r\nContent-Length: 3\r\n"
+	     "Transfer-Encoding: chunked\r\n\r\n1\r\nq\r\n0\r\n\r\n") },
+	{ IN("GET /long?xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=1 HTTP/1.1\r\n"
+	     "X-Long: yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+	     "yyyyyyyyyyyyyyyyy\r\n\r\n") },
+};
+
+static uint32_t rnd_next(uint64_t *st)
+{
+	/* a fixed LCG: the same streams and chunkings on every run */
+	*st = *st * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*st >> 33);
+}
+
+/*
+ * Streams of table requests and noise, under the default caps and under
+ * small ones (so every cap is hit somewhere), each fed whole and then in
+ * random chunkings: every chunking must give what the whole stream gave.
+ */
+static void test_random_streams_any_chunking(void **state)
+{
+	struct enf_http_limits small = {
+		.max_line = 64,
+		.max_headers = 2,
+		.max_header_bytes = 128,
+		.max_args = 2,
+		.max_body = 4,
+	};
+	const struct enf_http_limits *lims[] = { NULL, &small };
+	uint64_t st = 0x5eed, seen_skipped = 0;
+	size_t s, l, k, seen_reqs = 0;
+	uint32_t seen_anom = 0;
+	char *in = malloc(16384);
+
+	(void)state;
+	assert_non_null(in);
+	for (s = 0; s < 40; s++) {
+		size_t len = 0, pieces = 1 + rnd_next(&st) % 30;
+
+		for (k = 0; k < pieces; k++) {
+			const char *p;
+			size_t n;
+
+			if (rnd_next(&st) % 3) {
+				const struct t_case *c =
+					&cases[rnd_next(&st) %
+					       (sizeof(cases) /
+						sizeof(cases[0]))];
+				p = c->in;
+				n = c->len;
+			} else {
+				size_t i = rnd_next(&st) %
+					   (sizeof(noise) / sizeof(noise[0]));
+				p = noise[i].s;
+				n = noise[i].len;
+			}
+			assert_true(len + n <= 16384);
+			memcpy(in + len, p, n);
+			len += n;
+		}
+		for (l = 0; l < sizeof(lims) / sizeof(lims[0]); l++) {
+			struct t_run *whole = calloc(1, sizeof(*whole));
+			struct t_run *part = calloc(1, sizeof(*part));
+
+			assert_non_null(whole);
+			assert_non_null(part);
+			t_feed(lims[l], in, len, 0, whole);
+			for (k = 0; k < 20; k++) {
+				struct enf_http1 *p = NULL;
+				size_t off = 0, i;
+
+				assert_int_equal(enf_http1_new(lims[l], &p), 0);
+				while (off < len) {
+					size_t n = 1 + rnd_next(&st) % 97;
+
+					if (n > len - off)
+						n = len - off;
+					part->ret = enf_http1_feed(p, in + off,
+								   n, t_collect,
+								   part);
+					off += n;
+				}
+				part->skipped = enf_http1_skipped(p);
+				enf_http1_free(p);
+				T_CHECK(part->n == whole->n,
+					"stream %zu, caps %zu, chunking %zu: "
+					"%zu requests, whole gave %zu",
+					s, l, k, part->n, whole->n);
+				for (i = 0; i < whole->n; i++)
+					T_CHECK(!strcmp(part->dump[i],
+							whole->dump[i]),
+						"stream %zu, caps %zu, chunking "
+						"%zu: request %zu differs:\n"
+						"  whole: %s\n  split: %s",
+						s, l, k, i, whole->dump[i],
+						part->dump[i]);
+				T_CHECK(part->skipped == whole->skipped,
+					"stream %zu, caps %zu, chunking %zu: "
+					"skipped %llu, whole gave %llu",
+					s, l, k,
+					(unsigned long long)part->skipped,
+					(unsigned long long)whole->skipped);
+				t_run_free(part);
+			}
+			for (k = 0; k < whole->n; k++)
+				seen_anom |= whole->req[k].anomalies;
+			seen_reqs += whole->n;
+			seen_skipped += whole->skipped;
+			t_run_free(whole);
+			free(whole);
+			free(part);
+		}
+	}
+	free(in);
+	/* the streams did go through every path: all bits, skips, requests */
+	T_CHECK(seen_anom == (ENF_ANOM_HEAD_TRUNCATED << 1) - 1,
+		"random streams: anomaly bits never met: 0x%x",
+		~seen_anom & ((ENF_ANOM_HEAD_TRUNCATED << 1) - 1));
+	T_CHECK(seen_skipped > 0 && seen_reqs > 400,
+		"random streams: %zu requests, %llu bytes skipped", seen_reqs,
+		(unsigned long long)seen_skipped);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_whole_and_every_split),
 		cmocka_unit_test(test_table_as_one_stream),
+		cmocka_unit_test(test_random_streams_any_chunking),
 	};
 
 	return cmocka_run_group_tests_name("http1_parse", tests, NULL, NULL);

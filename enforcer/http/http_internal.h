@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the parsers of enforcer/http/ share (HTTP/1.1 now, HTTP/2 next):
+ * buffers that grow under a cap, and the query-string arguments of a
+ * request. Internal to the module.
+ */
+#ifndef ENFORCER_HTTP_INTERNAL_H
+#define ENFORCER_HTTP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enforcer/request.h"
+
+/**
+ * enf_http_grow() - make a buffer hold at least @need elements
+ * @buf: the buffer, realloc()ed (NULL to start)
+ * @cap: its capacity in elements, updated
+ * @need: elements wanted
+ * @elem: bytes per element
+ * @max: the cap; capacity doubles up to it, never past
+ * Return: 0, -E2BIG when @need is over @max, or -ENOMEM.
+ */
+int enf_http_grow(void **buf, size_t *cap, size_t need, size_t elem,
+		  size_t max);
+
+/**
+ * struct enf_http_args - query arguments of the request being handed out
+ * @args: @n arguments, names and values pointing into @buf
+ * @n: arguments parsed
+ * @cap: capacity of @args
+ * @buf: decoded names and values
+ * @buf_cap: capacity of @buf
+ */
+struct enf_http_args {
+	struct enf_field *args;
+	size_t n;
+	size_t cap;
+	char *buf;
+	size_t buf_cap;
+};
+
+/**
+ * enf_http_args_parse() - split a query string into arguments
+ * @a: where they go; the previous request's are replaced
+ * @q: the query, without its '?'
+ * @qlen: its length, at most @max_bytes
+ * @max_args: arguments kept; one more sets ENF_ANOM_ARGS_LIMIT
+ * @max_bytes: cap on the decoding buffer
+ * @anom: ENF_ANOM_* bits are or-ed in here
+ *
+ * Pieces are separated by '&'; empty ones are skipped. Each is split at its
+ * first '=' (none: an empty value). Names and values are percent-decoded
+ * with '+' as a space; a '%' not followed by two hex digits is kept as is
+ * and sets ENF_ANOM_BAD_ESCAPE.
+ * Return: 0, -E2BIG when @qlen is over @max_bytes, or -ENOMEM.
+ */
+int enf_http_args_parse(struct enf_http_args *a, const char *q, size_t qlen,
+			size_t max_args, size_t max_bytes, uint32_t *anom);
+
+/* Frees what @a holds (not @a itself); accepts a zeroed @a. */
+void enf_http_args_release(struct enf_http_args *a);
+
+#endif /* ENFORCER_HTTP_INTERNAL_H */
