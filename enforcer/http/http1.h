@@ -4,6 +4,34 @@
  * direction in whatever chunks capture delivers, it hands out each complete
  * request (request line, headers, query arguments, body up to a cap) as a
  * struct enf_request. A library: no logging, no exits.
+ *
+ * What it decides, so that rules and the audit trail can rely on it:
+ * - Lines end in CRLF or LF alone (ENF_ANOM_BARE_LF). Empty lines between
+ *   requests are skipped and not counted as skipped bytes.
+ * - Caps keep what came first: a line over max_line keeps its first
+ *   max_line bytes (a cut request line keeps its protocol); headers past
+ *   max_headers are dropped but still frame the body; all set
+ *   ENF_ANOM_HEADERS_LIMIT. When the kept head reaches max_header_bytes the
+ *   request is handed out at the end of that line with what fitted
+ *   (ENF_ANOM_HEAD_TRUNCATED), and the rest of its head is skipped; its body
+ *   is not framed and is skipped like garbage.
+ * - Header lines: names kept as sent; a line without ':' is dropped, a name
+ *   that is not a token is kept and does not frame (ENF_ANOM_BAD_HEADER);
+ *   obsolete folding is unfolded into the previous value (ENF_ANOM_OBS_FOLD)
+ *   and does not frame either.
+ * - Body framing (RFC 9112 6.3): Transfer-Encoding whose final coding is
+ *   chunked wins over Content-Length (ENF_ANOM_CL_AND_TE); any other
+ *   Transfer-Encoding, a Content-Length that is not decimal, or two that
+ *   differ (a list of equal values is one) mean no body, flagged, and what
+ *   follows is read as the next request, with the stricter matching below.
+ *   Malformed chunked framing ends the request there (ENF_ANOM_BAD_CHUNK).
+ * - Request lines must end in " HTTP/1.x". A token, a space and a target
+ *   starting the line make one; a target with a space or control byte is
+ *   taken, flagged, only at a true request boundary, not after skipped
+ *   bytes or lost framing. A line whose start is not a registered method
+ *   may hold body bytes glued to the next request: a registered method and
+ *   a clean target right before the protocol are taken from inside it, the
+ *   bytes before counted as skipped.
  */
 #ifndef ENFORCER_HTTP1_H
 #define ENFORCER_HTTP1_H
