@@ -62,7 +62,11 @@ struct enf_http_limits {
 #define ENF_HTTP1_MIN_LINE 64
 #define ENF_HTTP1_MAX_CAP (1u << 30)
 
-/* Defaults: 8 KiB lines, 100 headers, 64 KiB of headers, 256 args, 64 KiB body. */
+/**
+ * enf_http_limits_default() - fill @lim with the defaults
+ * @lim: filled: 8 KiB lines, 100 headers, 64 KiB of headers, 256 args,
+ *       64 KiB body
+ */
 void enf_http_limits_default(struct enf_http_limits *lim);
 
 struct enf_http1;
@@ -82,7 +86,11 @@ typedef int (*enf_http1_cb)(const struct enf_request *req, void *ctx);
  * Return: 0, -EINVAL when a cap is out of the ENF_HTTP1_* bounds, or -ENOMEM.
  */
 int enf_http1_new(const struct enf_http_limits *lim, struct enf_http1 **out);
-void enf_http1_free(struct enf_http1 *p); /* accepts NULL */
+/**
+ * enf_http1_free() - free a parser and everything it holds
+ * @p: the parser; NULL is accepted
+ */
+void enf_http1_free(struct enf_http1 *p);
 
 /**
  * enf_http1_feed() - give the parser the next bytes of the stream
@@ -107,8 +115,13 @@ void enf_http1_free(struct enf_http1 *p); /* accepts NULL */
 int enf_http1_feed(struct enf_http1 *p, const void *data, size_t len,
 		   enf_http1_cb cb, void *ctx);
 
-/* Bytes skipped so far while looking for a request line (counted when the
- * skipped line ends; empty lines between requests are not counted). */
+/**
+ * enf_http1_skipped() - bytes skipped so far looking for a request line
+ * @p: the parser
+ *
+ * Counted when the skipped line ends; empty lines between requests are not
+ * counted.
+ */
 uint64_t enf_http1_skipped(const struct enf_http1 *p);
 
 #endif /* ENFORCER_HTTP1_H */
