@@ -405,7 +405,8 @@ int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 		}
 	}
 
-	qsort(s->found, s->n_found, sizeof(*s->found), cmp_found);
+	if (s->n_found > 1)
+		qsort(s->found, s->n_found, sizeof(*s->found), cmp_found);
 	for (size_t k = 0; k < s->n_found; k++) {
 		struct enf_rule_match mt;
 
