@@ -216,8 +216,8 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 	 */
 	for (;;) {
 		hs_compile_error_t *cerr = NULL;
+		char msg[160], hs_msg[160];
 		struct enf_rs_rule *rr;
-		char msg[256];
 		size_t off = 0;
 
 		ret = pats_fill(rs, pi, &pt);
@@ -252,6 +252,7 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 			ret = -EINVAL;
 			goto out_free_pats;
 		}
+		snprintf(hs_msg, sizeof(hs_msg), "%s", cerr->message);
 		hs_free_compile_error(cerr);
 		ret = enf_rx_pcre2_compile(rr->r->param, rr->r->param_len, true,
 					   &rr->re, msg, sizeof(msg), &off);
@@ -259,8 +260,8 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 			enf_rule_error_set(
 				err, rr->info.origin, rr->r->param_line,
 				rr->r->param_col,
-				"rule %u: bad pattern: %s (PCRE2, at offset %zu)",
-				rr->info.id, msg, off);
+				"rule %u: bad pattern: %s (PCRE2, at offset %zu; Hyperscan: %s)",
+				rr->info.id, msg, off, hs_msg);
 			goto out_free_pats;
 		}
 		rr->in_db = false;
@@ -328,7 +329,7 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 {
 	const struct enf_rule *r = rr->r;
-	char msg[256];
+	char msg[160], hs_msg[160];
 	size_t off = 0;
 	int ret;
 
@@ -338,7 +339,7 @@ static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 		rr->info.engine = "hyperscan";
 		return 0;
 	case ENF_OP_RX:
-		if (enf_rx_hs_ok(r->param, NULL, 0)) {
+		if (enf_rx_hs_ok(r->param, hs_msg, sizeof(hs_msg))) {
 			rr->in_db = true;
 			rr->info.engine = "hyperscan";
 			return 0;
@@ -349,8 +350,8 @@ static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 			enf_rule_error_set(
 				err, r->info.origin, r->param_line,
 				r->param_col,
-				"rule %u: bad pattern: %s (PCRE2, at offset %zu)",
-				r->info.id, msg, off);
+				"rule %u: bad pattern: %s (PCRE2, at offset %zu; Hyperscan: %s)",
+				r->info.id, msg, off, hs_msg);
 			return ret;
 		}
 		rr->info.engine = "pcre2";

@@ -625,7 +625,7 @@ static int parse_op(struct pctx *p, const struct tok *t, struct enf_rule *r)
 {
 	const char *v = t->val;
 	size_t i = 0, ps;
-	char msg[256];
+	char msg[160], hs_msg[160];
 	int op = -1, err;
 
 	if (i < t->len && v[i] == '!') {
@@ -675,14 +675,15 @@ static int parse_op(struct pctx *p, const struct tok *t, struct enf_rule *r)
 		pcre2_code *code = NULL;
 		size_t off = 0;
 
-		if (enf_rx_hs_ok(r->param, NULL, 0))
+		if (enf_rx_hs_ok(r->param, hs_msg, sizeof(hs_msg)))
 			break;
 		err = enf_rx_pcre2_compile(r->param, r->param_len, false, &code,
 					   msg, sizeof(msg), &off);
 		if (err)
-			return perr(p, err, tok_pos(p, t, ps + off),
-				    "bad pattern: %s (PCRE2, at offset %zu)",
-				    msg, off);
+			return perr(
+				p, err, tok_pos(p, t, ps + off),
+				"bad pattern: %s (PCRE2, at offset %zu; Hyperscan: %s)",
+				msg, off, hs_msg);
 		pcre2_code_free(code);
 		r->info.engine = "pcre2";
 		break;

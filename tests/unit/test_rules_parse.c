@@ -405,7 +405,8 @@ static const struct err_case err_cases[] = {
 	  "macro expansion" },
 	{ "pattern neither engine compiles",
 	  "SecRule ARGS \"@rx (abc\" \"id:1\"", -EINVAL, 1, 23,
-	  "missing closing parenthesis" },
+	  "bad pattern: missing closing parenthesis (PCRE2, at offset 4; "
+	  "Hyperscan: Missing close parenthesis" },
 	{ "bad pattern after an escaped quote",
 	  "SecRule ARGS \"@rx \\\"(abc\" \"id:1\"", -EINVAL, 1, 25,
 	  "missing closing parenthesis" },
