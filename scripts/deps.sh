@@ -12,8 +12,8 @@ pkgs=(
 	libhyperscan-dev libpcre2-dev libsqlite3-dev libseccomp-dev
 	libnghttp2-dev libjansson-dev libcmocka-dev
 	# tests and demo
-	iproute2 procps psmisc sqlite3 openssl curl nginx-light gnutls-bin
-	xdp-tools
+	iproute2 procps psmisc util-linux sqlite3 openssl libssl-dev curl
+	nginx-light gnutls-bin xdp-tools
 )
 
 missing=()

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The 5-tuple: one 40-byte layout for IPv4 and IPv6, used as the deny_flow
  * key in XDP and as the flow identity of captured TLS data.

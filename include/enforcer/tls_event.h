@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The record bpf/tls_capture.bpf.c puts on the tls_events ring buffer for
  * every successful TLS read or write, and the names of its maps.

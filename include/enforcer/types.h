@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Fixed-width types for headers shared by BPF programs and userspace. BPF
  * objects get them from the generated vmlinux.h, userspace from the UAPI.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The XDP deny maps: names, sizes, key and value layouts, and the counters in
  * xdp_stats. Both bpf/xdp_offload.bpf.c and the loader read this.

@@ -2,32 +2,13 @@
 # TLS capture: a unit test of the consumer side (process cache, library
 # discovery), and BPF tests that attach the real uprobes to libssl (root;
 # they exit 77, reported as skipped, otherwise).
-pkg_check_modules(ENF_TLS_OPENSSL IMPORTED_TARGET openssl)
+# The test clients and servers are built against OpenSSL (libssl-dev).
+pkg_check_modules(ENF_TLS_OPENSSL REQUIRED IMPORTED_TARGET openssl)
 
-if(EXISTS ${CMAKE_SOURCE_DIR}/enforcer/loader/xdp.c
-   AND EXISTS ${CMAKE_SOURCE_DIR}/bpf/xdp_offload.bpf.c)
-  set(enf_tls_test_libs enf_capture enf_loader enf_common)
-else()
-  # TEMPORARY while enforcer/loader/xdp.c is being written: enf_loader does
-  # not link yet, so build the TLS slice on its own.
-  add_library(enf_tls_slice STATIC
-              ${CMAKE_SOURCE_DIR}/enforcer/loader/tls.c
-              ${CMAKE_SOURCE_DIR}/enforcer/capture/capture.c
-              ${CMAKE_SOURCE_DIR}/enforcer/capture/proc_cache.c)
-  target_include_directories(enf_tls_slice PUBLIC ${ENF_INCLUDE_DIR}
-                             ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/include)
-  target_link_libraries(enf_tls_slice PUBLIC enf_common PkgConfig::LIBBPF
-                        tls_capture_skel)
-  set(enf_tls_test_libs enf_tls_slice)
-endif()
+set(enf_tls_test_libs enf_capture enf_loader enf_common)
 
 enf_unit_test(test_tls_unit SOURCES bpf/test_tls_unit.c
               LIBS ${enf_tls_test_libs})
-
-if(NOT ENF_TLS_OPENSSL_FOUND)
-  message(STATUS "libssl-dev not found: TLS capture BPF tests not built")
-  return()
-endif()
 
 add_library(enf_tls_test_common STATIC bpf/test_tls_common.c)
 target_include_directories(enf_tls_test_common PUBLIC ${ENF_INCLUDE_DIR}
