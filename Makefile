@@ -4,7 +4,6 @@
 #   make deps       install build and test dependencies (Debian 12, root)
 #   make test       deps, build, then every test through ctest
 #   make demo       deps, build, then the golden thread in network namespaces
-#   make bench      benchmarks (never part of make test)
 #   make install    install into DESTDIR/PREFIX
 #   make format     clang-format the tree
 
@@ -19,7 +18,7 @@ else
 CMAKE_FLAGS += -DSANITIZE=OFF
 endif
 
-.PHONY: all build deps test demo bench install format clean
+.PHONY: all build deps test demo install format clean
 
 all: build
 
@@ -37,10 +36,6 @@ test: deps
 demo: deps
 	$(MAKE) build
 	./scripts/demo.sh $(BUILD)
-
-bench: deps
-	$(MAKE) build
-	./bench/run.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD)

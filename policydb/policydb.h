@@ -94,8 +94,8 @@ int pdb_rule_insert(struct pdb *db, const struct pdb_rule *r, char *err);
  * Return: 0, or the first failure's negative errno (-EEXIST for a taken
  * id) with nothing stored.
  */
-int pdb_rule_insert_many(struct pdb *db, const struct pdb_rule *rules,
-			 size_t n, char *err);
+int pdb_rule_insert_many(struct pdb *db, const struct pdb_rule *rules, size_t n,
+			 char *err);
 
 /* Calls @cb for every rule (only enabled ones when @enabled_only), by
  * rule_id; a non-zero return from @cb stops and is returned. Strings are

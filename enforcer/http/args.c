@@ -29,17 +29,6 @@ int enf_http_grow(void **buf, size_t *cap, size_t need, size_t elem, size_t max)
 	return 0;
 }
 
-static int args_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes [s, s + n) into @dst; returns the bytes written (at most n). */
 static size_t args_decode(const char *s, size_t n, char *dst, uint32_t *anom)
 {
@@ -57,8 +46,8 @@ static size_t args_decode(const char *s, size_t n, char *dst, uint32_t *anom)
 			continue;
 		}
 		if (i + 2 < n) {
-			hi = args_hex(s[i + 1]);
-			lo = args_hex(s[i + 2]);
+			hi = enf_http_hexval(s[i + 1]);
+			lo = enf_http_hexval(s[i + 2]);
 		}
 		if (hi < 0 || lo < 0) {
 			*anom |= ENF_ANOM_BAD_ESCAPE;

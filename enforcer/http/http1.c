@@ -145,17 +145,6 @@ static bool h1_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-static int h1_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool h1_eq_ci(const char *s, size_t n, const char *lit)
 {
 	size_t i;
@@ -860,7 +849,7 @@ static int h1_st_chunk_size(struct enf_http1 *p, struct h1_io *io)
 {
 	while (io->pos < io->len) {
 		unsigned char c = io->d[io->pos];
-		int v = h1_hex(c);
+		int v = enf_http_hexval(c);
 
 		if (p->cr_pending && c != '\n')
 			return h1_bad_chunk(p, io);

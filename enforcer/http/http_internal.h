@@ -12,6 +12,18 @@
 
 #include "enforcer/request.h"
 
+/* The value of a hex digit, -1 for any other byte. */
+static inline int enf_http_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /**
  * enf_http_grow() - make a buffer hold at least @need elements
  * @buf: the buffer, realloc()ed (NULL to start)

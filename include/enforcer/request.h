@@ -30,7 +30,8 @@ struct enf_field {
 #define ENF_ANOM_BAD_HEADER (1u << 3)
 #define ENF_ANOM_BODY_TRUNCATED (1u << 4) /* body longer than kept */
 #define ENF_ANOM_BARE_LF (1u << 5) /* a line of the request ended in LF alone */
-#define ENF_ANOM_BAD_ESCAPE (1u << 6) /* invalid %-escape in the query, kept as is */
+#define ENF_ANOM_BAD_ESCAPE \
+	(1u << 6) /* invalid %-escape in the query, kept as is */
 /* Content-Length not decimal, or two that differ: taken as no body */
 #define ENF_ANOM_BAD_CONTENT_LENGTH (1u << 7)
 /* Content-Length and Transfer-Encoding both present: chunked wins */
@@ -40,7 +41,8 @@ struct enf_field {
 #define ENF_ANOM_BAD_TRANSFER_ENCODING (1u << 9)
 /* malformed chunked framing: the request ends where it broke */
 #define ENF_ANOM_BAD_CHUNK (1u << 10)
-#define ENF_ANOM_OBS_FOLD (1u << 11) /* obsolete header line folding, unfolded */
+#define ENF_ANOM_OBS_FOLD \
+	(1u << 11) /* obsolete header line folding, unfolded */
 /* head over max_header_bytes: handed out early; its rest and body unseen */
 #define ENF_ANOM_HEAD_TRUNCATED (1u << 12)
 
