@@ -246,8 +246,14 @@ static __always_inline int call_tuple(const struct tls_call *call, __u32 tgid,
 	return fd;
 }
 
+/*
+ * @ret is int, as the SSL functions declare it: libssl returns -1 with
+ * "mov $0xffffffff, %eax", which leaves the upper half of rax zero, so read
+ * as a long a failure (WANT_READ on every idle non-blocking socket) would
+ * look like a 4 GiB success.
+ */
 SEC("uretprobe")
-int BPF_KRETPROBE(tls_ret, long ret)
+int BPF_KRETPROBE(tls_ret, int ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 uid_gid, len;
@@ -330,17 +336,31 @@ int BPF_KRETPROBE(tls_ret, long ret)
 	return 0;
 }
 
-static __always_inline bool fd_is_socket(int fd)
+/* True when @fd is an IPv4 or IPv6 socket (not AF_UNIX: /dev/log). */
+static __always_inline bool fd_is_inet_socket(int fd)
 {
 	struct file *file = fd_file(fd);
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
 
-	return file &&
-	       (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) == S_IFSOCK;
+	if (!file ||
+	    (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return false;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return false;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return false;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return family == AF_INET || family == AF_INET6;
 }
 
 /*
  * Record @fd in the thread's call, if the thread is inside an SSL call and
- * @fd is a socket: a call may also write a log or a key log file.
+ * @fd is an IP socket: a call may also write a log, a key log file or to
+ * syslog's Unix socket.
  */
 static __always_inline void note_fd(long fd)
 {
@@ -350,7 +370,7 @@ static __always_inline void note_fd(long fd)
 	call = bpf_map_lookup_elem(&tls_calls, &id);
 	if (!call || fd < 0 || fd > 0x7fffffff || call->fd == fd)
 		return;
-	if (fd_is_socket(fd))
+	if (fd_is_inet_socket(fd))
 		call->fd = fd;
 }
 

@@ -151,6 +151,7 @@ struct exchange {
 	size_t got_len;
 	int client_reads; /* successful SSL_read calls */
 	bool custom_bio; /* client uses log_bio, like curl's own BIO */
+	bool want_read; /* a non-blocking SSL_read failed with WANT_READ */
 };
 
 /* The child: accept one TLS connection, read the request, send the reply. */
@@ -262,6 +263,20 @@ static int client_run(SSL_CTX *ctx, struct exchange *x)
 	}
 	if (SSL_connect(ssl) != 1)
 		goto out;
+	if (!x->custom_bio) {
+		/* What an event-loop server does all the time: a non-blocking
+		 * SSL_read with nothing to read fails with WANT_READ (-1). It
+		 * must produce no event. */
+		int fl = fcntl(x->client_fd, F_GETFL);
+
+		if (fl < 0 || fcntl(x->client_fd, F_SETFL, fl | O_NONBLOCK))
+			goto out;
+		n = SSL_read(ssl, x->got, sizeof(x->got));
+		x->want_read = n < 0 &&
+			       SSL_get_error(ssl, n) == SSL_ERROR_WANT_READ;
+		if (fcntl(x->client_fd, F_SETFL, fl))
+			goto out;
+	}
 	if (SSL_write(ssl, x->request, strlen(x->request)) !=
 	    (int)strlen(x->request))
 		goto out;
@@ -410,6 +425,23 @@ static void check_loopback_events(const char *m, struct exchange *x,
 	CHECK(reads == (size_t)x->client_reads,
 	      "[%s] one READ event per successful SSL_read (%zu == %d)", m,
 	      reads, x->client_reads);
+	if (!x->custom_bio)
+		CHECK(x->want_read,
+		      "[%s] the non-blocking SSL_read failed "
+		      "with WANT_READ",
+		      m);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct enf_tls_event *e = st->ev[i];
+
+		if (e->len > INT_MAX || (e->len != e->data_len &&
+					 !(e->flags & ENF_TLS_F_TRUNCATED))) {
+			CHECK(false,
+			      "[%s] event %zu: len %u, data_len %u: a "
+			      "failed call reported as data",
+			      m, i, e->len, e->data_len);
+			break;
+		}
+	}
 	CHECK(all_reads_ok,
 	      "[%s] every client READ has the socket's fd and tuple", m);
 	CHECK(concat_ok && at == x->got_len,
