@@ -4,7 +4,7 @@
 #   make deps       install build and test dependencies (Debian 12, root)
 #   make test       deps, build, then every test through ctest
 #   make demo       deps, build, then the golden thread in network namespaces
-#   make install    install into DESTDIR/PREFIX
+#   make install    install (PREFIX=/usr/local by default; DESTDIR honoured)
 #   make format     clang-format the tree
 
 BUILD ?= build
@@ -38,7 +38,7 @@ demo: deps
 	./scripts/demo.sh $(BUILD)
 
 install: build
-	cmake --install $(BUILD)
+	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
