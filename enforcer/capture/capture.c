@@ -17,6 +17,15 @@ struct enf_capture {
 };
 
 /*
+ * The ring-buffer thread counts, the control thread reads: relaxed atomics
+ * keep each counter whole without ordering anything else.
+ */
+static void stat_inc(__u64 *c)
+{
+	__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+}
+
+/*
  * The kernel side writes whole records, but the consumer does not trust a
  * length it did not check: data_len must fit both the ABI and the record.
  */
@@ -27,10 +36,10 @@ static int capture_record(void *ctx, void *data, size_t size)
 
 	if (size < EV_HDR_SIZE || ev->data_len > ENF_TLS_MAX_DATA ||
 	    ev->data_len > size - EV_HDR_SIZE || ev->data_len > ev->len) {
-		cap->stats.malformed++;
+		stat_inc(&cap->stats.malformed);
 		return 0;
 	}
-	cap->stats.events++;
+	stat_inc(&cap->stats.events);
 	return cap->fn(cap->ctx, ev);
 }
 
@@ -86,5 +95,7 @@ int enf_capture_poll(struct enf_capture *cap, int timeout_ms)
 void enf_capture_get_stats(const struct enf_capture *cap,
 			   struct enf_capture_stats *out)
 {
-	*out = cap->stats;
+	out->events = __atomic_load_n(&cap->stats.events, __ATOMIC_RELAXED);
+	out->malformed =
+		__atomic_load_n(&cap->stats.malformed, __ATOMIC_RELAXED);
 }

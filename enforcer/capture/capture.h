@@ -86,6 +86,9 @@ int enf_capture_poll(struct enf_capture *cap, int timeout_ms);
  * enf_capture_get_stats() - read the consumer's counters
  * @cap: the consumer
  * @out: filled with the counters
+ *
+ * Safe to call from another thread than the one consuming; each counter is
+ * read whole, the two are not a snapshot of one instant.
  */
 void enf_capture_get_stats(const struct enf_capture *cap,
 			   struct enf_capture_stats *out);
