@@ -2,20 +2,33 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #include "enforcer/capture/proc_cache.h"
-#include "enforcer/tls_event.h"
 
 #define PC_NONE (-1)
+
+/*
+ * Which file a process runs: the device and inode that /proc/PID/exe leads
+ * to. A running executable holds its inode, so no other file can take that
+ * number while the process runs it; a different pair means an execve().
+ */
+struct pc_exe_id {
+	dev_t dev;
+	ino_t ino;
+};
 
 struct pc_entry {
 	__u32 tgid;
 	__u64 start;
-	char comm[ENF_COMM_LEN];
+	struct pc_exe_id id;
 	char *exe;
 	int hnext; /* next in the hash chain */
 	int prev, next; /* recency list, most recent at head */
@@ -31,12 +44,6 @@ struct enf_proc_cache {
 	size_t count; /* entries in use */
 	char root[PATH_MAX / 2];
 	struct enf_proc_cache_stats stats;
-};
-
-/* What /proc/PID/stat says about the process. */
-struct pc_ident {
-	__u64 start;
-	char comm[ENF_COMM_LEN];
 };
 
 static size_t pc_bucket(const struct enf_proc_cache *pc, __u32 tgid)
@@ -175,17 +182,17 @@ static void pc_release(struct enf_proc_cache *pc, int i)
 }
 
 /*
- * Read comm (field 2) and start time (field 22) from /proc/PID/stat. The
- * comm may hold spaces and parentheses, so it ends at the last ')'.
+ * Read the start time (field 22) from /proc/PID/stat, which tells a reused
+ * pid from the process it replaced. The comm (field 2) before it may hold
+ * spaces and parentheses, so the fields are counted from the last ')'.
  */
-static int pc_read_ident(const struct enf_proc_cache *pc, __u32 tgid,
-			 struct pc_ident *id)
+static int pc_read_start(const struct enf_proc_cache *pc, __u32 tgid,
+			 __u64 *start)
 {
 	char path[PATH_MAX], buf[1024];
 	char *open_paren, *close_paren, *p, *end;
 	int fd, err, field;
 	ssize_t n;
-	size_t clen;
 
 	snprintf(path, sizeof(path), "%s/%u/stat", pc->root, tgid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -202,11 +209,6 @@ static int pc_read_ident(const struct enf_proc_cache *pc, __u32 tgid,
 	close_paren = strrchr(buf, ')');
 	if (!open_paren || !close_paren || close_paren < open_paren)
 		return -EINVAL;
-	clen = close_paren - open_paren - 1;
-	if (clen >= sizeof(id->comm))
-		clen = sizeof(id->comm) - 1;
-	memcpy(id->comm, open_paren + 1, clen);
-	memset(id->comm + clen, 0, sizeof(id->comm) - clen);
 
 	/* fields 3.. follow ") "; skip 3..21 */
 	p = close_paren + 1;
@@ -219,9 +221,36 @@ static int pc_read_ident(const struct enf_proc_cache *pc, __u32 tgid,
 			return -EINVAL;
 	}
 	errno = 0;
-	id->start = strtoull(p, &end, 10);
+	*start = strtoull(p, &end, 10);
 	if (errno || end == p)
 		return -EINVAL;
+	return 0;
+}
+
+/* /proc/PID/exe is missing: the process is gone, or is a kernel thread. */
+static int pc_no_exe(const struct enf_proc_cache *pc, __u32 tgid)
+{
+	__u64 start;
+
+	return pc_read_start(pc, tgid, &start) == -ESRCH ? -ESRCH : -ENOENT;
+}
+
+/*
+ * Identify the file the process runs. stat() follows the link to the
+ * inode itself, so an executable deleted or replaced on disk since the
+ * process started is still identified by what it runs.
+ */
+static int pc_stat_exe(const struct enf_proc_cache *pc, __u32 tgid,
+		       struct pc_exe_id *id)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%u/exe", pc->root, tgid);
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? pc_no_exe(pc, tgid) : -errno;
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
 	return 0;
 }
 
@@ -232,15 +261,8 @@ static int pc_read_exe(const struct enf_proc_cache *pc, __u32 tgid, char **exe)
 
 	snprintf(path, sizeof(path), "%s/%u/exe", pc->root, tgid);
 	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0) {
-		struct pc_ident id;
-
-		if (errno != ENOENT)
-			return -errno;
-		/* no exe link: the process is gone, or is a kernel thread */
-		return pc_read_ident(pc, tgid, &id) == -ESRCH ? -ESRCH :
-								-ENOENT;
-	}
+	if (n < 0)
+		return errno == ENOENT ? pc_no_exe(pc, tgid) : -errno;
 	target[n] = '\0';
 	*exe = strdup(target);
 	return *exe ? 0 : -ENOMEM;
@@ -256,16 +278,32 @@ static int pc_copy(const char *exe, char *buf, size_t len)
 	return 0;
 }
 
+static bool pc_same_exe(const struct pc_exe_id *a, const struct pc_exe_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+/*
+ * A lookup costs a read of /proc/PID/stat and a stat() of /proc/PID/exe;
+ * a miss adds a readlink() and a second read of the start time. The exe is
+ * identified before its link is read: an execve() in between leaves the
+ * old identity next to the new path, and the next lookup sees the
+ * identity differ and reads the link again, where the other order would
+ * keep the old path for good.
+ */
 int enf_proc_cache_exe(struct enf_proc_cache *pc, __u32 tgid, char *buf,
 		       size_t len)
 {
-	struct pc_ident id, again;
+	__u64 start, again;
+	struct pc_exe_id id;
 	struct pc_entry *e;
 	char *exe = NULL;
 	int i, err;
 
-	err = pc_read_ident(pc, tgid, &id);
 	i = pc_find(pc, tgid);
+	err = pc_read_start(pc, tgid, &start);
+	if (!err)
+		err = pc_stat_exe(pc, tgid, &id);
 	if (err) {
 		if (i != PC_NONE && err == -ESRCH)
 			pc_release(pc, i);
@@ -273,7 +311,7 @@ int enf_proc_cache_exe(struct enf_proc_cache *pc, __u32 tgid, char *buf,
 	}
 	if (i != PC_NONE) {
 		e = &pc->e[i];
-		if (e->start == id.start && !strcmp(e->comm, id.comm)) {
+		if (e->start == start && pc_same_exe(&e->id, &id)) {
 			pc->stats.hits++;
 			pc_list_unlink(pc, i);
 			pc_list_push(pc, i);
@@ -287,11 +325,11 @@ int enf_proc_cache_exe(struct enf_proc_cache *pc, __u32 tgid, char *buf,
 	err = pc_read_exe(pc, tgid, &exe);
 	if (err)
 		return err;
-	/* the pid may have been reused between the two reads */
-	err = pc_read_ident(pc, tgid, &again);
+	/* the pid may have been reused since the first read */
+	err = pc_read_start(pc, tgid, &again);
 	if (err)
 		goto out_free_exe;
-	if (again.start != id.start || strcmp(again.comm, id.comm)) {
+	if (again != start) {
 		err = -EAGAIN;
 		goto out_free_exe;
 	}
@@ -302,8 +340,8 @@ int enf_proc_cache_exe(struct enf_proc_cache *pc, __u32 tgid, char *buf,
 	i = pc_slot(pc);
 	e = &pc->e[i];
 	e->tgid = tgid;
-	e->start = id.start;
-	memcpy(e->comm, id.comm, sizeof(e->comm));
+	e->start = start;
+	e->id = id;
 	e->exe = exe;
 	e->hnext = pc->buckets[pc_bucket(pc, tgid)];
 	pc->buckets[pc_bucket(pc, tgid)] = i;

@@ -3,11 +3,14 @@
  * A small cache of process facts the BPF side cannot give cheaply: the
  * executable of a tgid, read once from /proc/PID/exe.
  *
- * An entry is trusted only while its process is the same one: each lookup
- * reads /proc/PID/stat and compares the start time (field 22), so a reused
- * pid is noticed, and the comm (field 2), so an execve() in the same process
- * usually is. The cache holds at most max_entries processes and evicts the
- * least recently used one. Not thread-safe: one cache per thread.
+ * An entry is trusted only while its process runs the same file: each
+ * lookup reads the start time from /proc/PID/stat (field 22), so a reused
+ * pid is noticed, and stat()s /proc/PID/exe, whose device and inode change
+ * with every execve() of another file, even one with the same name or
+ * comm. A changed entry is read again. An execve() of a hard link to the
+ * same inode keeps the path first seen. The cache holds at most
+ * max_entries processes and evicts the least recently used one. Not
+ * thread-safe: one cache per thread.
  */
 #ifndef ENFORCER_PROC_CACHE_H
 #define ENFORCER_PROC_CACHE_H
@@ -23,8 +26,8 @@
 /**
  * struct enf_proc_cache_stats - cache counters
  * @hits: lookups answered from the cache
- * @misses: lookups that read /proc (first sight or a changed process)
- * @stale: entries dropped because start time or comm changed
+ * @misses: lookups that read the exe link (first sight or a changed process)
+ * @stale: entries dropped because the start time or the executable changed
  * @evictions: entries dropped to make room
  */
 struct enf_proc_cache_stats {
@@ -63,9 +66,10 @@ void enf_proc_cache_free(struct enf_proc_cache *pc);
  * @len: size of @buf
  *
  * Return: 0; -ESRCH when the process does not exist (any more), -ENOENT
- * when it has no executable (a kernel thread), -EAGAIN when it changed
- * while being read, -ENAMETOOLONG when @buf is too small, or another
- * negative errno from reading /proc.
+ * when it has no executable (a kernel thread, or a process exiting: a
+ * cached answer that cannot be checked is not given), -EAGAIN when the
+ * pid was reused while being read, -ENAMETOOLONG when @buf is too small,
+ * or another negative errno from reading /proc.
  */
 int enf_proc_cache_exe(struct enf_proc_cache *pc, __u32 tgid, char *buf,
 		       size_t len);
