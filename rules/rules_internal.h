@@ -176,12 +176,16 @@ struct enf_rule *enf_builder_rule_at(const struct enf_rules_builder *b,
 
 /*
  * Hyperscan flags for an @rx pattern and for an @pm phrase, and PCRE2
- * compile options for an @rx pattern Hyperscan refuses.
+ * compile options for an @rx pattern Hyperscan refuses. ModSecurity v3
+ * compiles @rx with DOTALL and MULTILINE: '.' matches a newline, '^' and '$'
+ * match at every line start and end as well as at the ends of the value.
+ * Both engines get the same two, so a rule means the same wherever it runs.
  */
-#define ENF_HS_RX_FLAGS (HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH)
+#define ENF_HS_RX_FLAGS \
+	(HS_FLAG_DOTALL | HS_FLAG_MULTILINE | HS_FLAG_SINGLEMATCH)
 #define ENF_HS_PM_FLAGS \
 	(HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS)
-#define ENF_PCRE2_OPTIONS PCRE2_DOTALL
+#define ENF_PCRE2_OPTIONS (PCRE2_DOTALL | PCRE2_MULTILINE)
 
 /**
  * enf_rx_hs_ok() - whether Hyperscan takes @pattern on its own

@@ -2,7 +2,8 @@
 /*
  * The engine: compile and match. Which variable a hit counts for, header and
  * argument selection, negation, transformations, every operator, PCRE2
- * fallback and limits, rule order of reports, scratch reuse.
+ * fallback and limits, line anchors on both engines, rule order of reports,
+ * scratch reuse.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -333,6 +334,73 @@ static void test_empty_matching_pattern_runs_on_pcre2(void **state)
 	tset_free(&t);
 }
 
+/*
+ * ^ and $ as ModSecurity v3 compiles @rx (DOTALL | MULTILINE): at every line
+ * start and end of a value, on Hyperscan and on PCRE2 alike; \A and \z still
+ * only at the ends of the value.
+ */
+static void test_anchors_match_at_line_ends(void **state)
+{
+	static const struct {
+		uint32_t id;
+		const char *engine;
+		bool fires;
+	} want[] = {
+		{ 1, "hyperscan", true }, /* ^cmd= */
+		{ 2, "pcre2", true }, /* ^cmd=(?=x) */
+		{ 3, "hyperscan", true }, /* whoami$ */
+		{ 4, "pcre2", true }, /* (?<=who)ami$ */
+		{ 5, "pcre2", true }, /* ^cmd=(\w)\1 */
+		{ 6, "hyperscan", false }, /* ^xx */
+		{ 7, "pcre2", false }, /* ^xx(?=\s) */
+		{ 8, "hyperscan", false }, /* \Acmd= */
+		{ 9, "hyperscan", false }, /* whoami\z */
+		{ 10, "hyperscan", true }, /* 1.cmd: dot takes the newline */
+		{ 11, "pcre2", false }, /* cmd=$(?<!y) */
+	};
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule REQUEST_BODY \"@rx ^cmd=\" \"id:1\"\n"
+		 "SecRule REQUEST_BODY \"@rx ^cmd=(?=x)\" \"id:2\"\n"
+		 "SecRule REQUEST_BODY \"@rx whoami$\" \"id:3\"\n"
+		 "SecRule REQUEST_BODY \"@rx (?<=who)ami$\" \"id:4\"\n"
+		 "SecRule REQUEST_BODY \"@rx ^cmd=(\\w)\\1\" \"id:5\"\n"
+		 "SecRule REQUEST_BODY \"@rx ^xx\" \"id:6\"\n"
+		 "SecRule REQUEST_BODY \"@rx ^xx(?=\\s)\" \"id:7\"\n"
+		 "SecRule REQUEST_BODY \"@rx \\Acmd=\" \"id:8\"\n"
+		 "SecRule REQUEST_BODY \"@rx whoami\\z\" \"id:9\"\n"
+		 "SecRule REQUEST_BODY \"@rx 1.cmd\" \"id:10\"\n"
+		 "SecRule REQUEST_BODY \"@rx cmd=$(?<!y)\" \"id:11\"\n");
+	treq_init(&req, "POST", "/");
+	treq_body(&req, "a=1\ncmd=xx whoami\nb=2");
+	assert_int_equal(tset_match(&t, &req.req, &got), 6);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct enf_rule_info *r = enf_ruleset_rule(t.rs, i);
+		const struct tmatch *m = tmatches_find(&got, want[i].id);
+
+		assert_int_equal(r->id, want[i].id);
+		if (strcmp(r->engine, want[i].engine))
+			fail_msg("rule %u runs on %s, want %s", r->id,
+				 r->engine, want[i].engine);
+		if (!m != !want[i].fires)
+			fail_msg("rule %u (%s): %s on a line of the body",
+				 r->id, r->text, m ? "fired" : "did not fire");
+		if (m)
+			assert_string_equal(m->var, "REQUEST_BODY");
+	}
+	/* at the start of the value, \A and ^ agree; in a CRLF line end, $
+	 * sits before the LF only, as PCRE2's default newline has it */
+	treq_init(&req, "POST", "/");
+	treq_body(&req, "cmd=1 whoami\r\nb=2");
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_non_null(tmatches_find(&got, 1));
+	assert_non_null(tmatches_find(&got, 8));
+	tset_free(&t);
+}
+
 static void test_each_operator(void **state)
 {
 	static const struct {
@@ -629,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_each_rule_reported_once),
 		cmocka_unit_test(test_value_is_cut_to_256_bytes),
 		cmocka_unit_test(test_callback_can_stop),
+		cmocka_unit_test(test_anchors_match_at_line_ends),
 		cmocka_unit_test(test_pcre2_limit_is_counted_as_no_match),
 		cmocka_unit_test(test_scratch_follows_a_reload),
 		cmocka_unit_test(test_rule_set_outlives_its_builder),
