@@ -421,28 +421,50 @@ int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 int enf_rules_scratch_update(struct enf_rules_scratch *s,
 			     const struct enf_ruleset *rs)
 {
+	uint32_t *seen = NULL, *slot = NULL, *hit = NULL;
+	hs_scratch_t *hs = NULL;
+	int err = -ENOMEM;
+
 	if (!s || !rs)
 		return -EINVAL;
+	if (rs->n > s->n_rules) {
+		seen = calloc(rs->n, sizeof(*seen));
+		slot = calloc(rs->n, sizeof(*slot));
+		hit = calloc(rs->n, sizeof(*hit));
+		if (!seen || !slot || !hit)
+			goto out_free_new;
+	}
+	/*
+	 * hs_alloc_scratch() frees the scratch it is handed when it fails,
+	 * even when no growth was needed, and the old set is still being
+	 * matched with this scratch during a reload. So a clone is grown, and
+	 * swapped in only once it serves every database of @rs.
+	 */
 	for (size_t i = 0; i < rs->n_pipes; i++) {
 		hs_error_t e;
 
 		if (!rs->pipes[i].db)
 			continue;
-		e = hs_alloc_scratch(rs->pipes[i].db, &s->hs);
-		if (e != HS_SUCCESS)
-			return hs_to_errno(e);
-	}
-	if (rs->n > s->n_rules) {
-		uint32_t *seen = calloc(rs->n, sizeof(*seen));
-		uint32_t *slot = calloc(rs->n, sizeof(*slot));
-		uint32_t *hit = calloc(rs->n, sizeof(*hit));
-
-		if (!seen || !slot || !hit) {
-			free(seen);
-			free(slot);
-			free(hit);
-			return -ENOMEM;
+		if (!hs && s->hs) {
+			e = hs_clone_scratch(s->hs, &hs);
+			if (e != HS_SUCCESS) {
+				hs = NULL;
+				err = hs_to_errno(e);
+				goto out_free_new;
+			}
 		}
+		e = hs_alloc_scratch(rs->pipes[i].db, &hs);
+		if (e != HS_SUCCESS) {
+			err = hs_to_errno(e);
+			goto out_free_new;
+		}
+	}
+
+	if (hs) {
+		hs_free_scratch(s->hs);
+		s->hs = hs;
+	}
+	if (seen) {
 		free(s->seen);
 		free(s->slot);
 		free(s->hit);
@@ -454,6 +476,13 @@ int enf_rules_scratch_update(struct enf_rules_scratch *s,
 		s->val_gen = 0;
 	}
 	return 0;
+
+out_free_new:
+	hs_free_scratch(hs);
+	free(seen);
+	free(slot);
+	free(hit);
+	return err;
 }
 
 int enf_rules_scratch_new(const struct enf_ruleset *rs,

@@ -141,6 +141,17 @@ const struct enf_rule_info *enf_ruleset_rule(const struct enf_ruleset *rs,
  */
 int enf_rules_scratch_new(const struct enf_ruleset *rs,
 			  struct enf_rules_scratch **out);
+
+/**
+ * enf_rules_scratch_update() - make @s serve @rs too
+ * @s: a scratch; it keeps serving every set it served before
+ * @rs: the new set
+ *
+ * All or nothing: on failure (-ENOMEM, or another error from Hyperscan) @s
+ * is unchanged and still serves the sets it served, so a reload that runs
+ * out of memory leaves the active set working.
+ * Return: 0 or a negative errno.
+ */
 int enf_rules_scratch_update(struct enf_rules_scratch *s,
 			     const struct enf_ruleset *rs);
 void enf_rules_scratch_free(struct enf_rules_scratch *s);

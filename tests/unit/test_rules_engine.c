@@ -3,7 +3,7 @@
  * The engine: compile and match. Which variable a hit counts for, header and
  * argument selection, negation, transformations, every operator, PCRE2
  * fallback and limits, line anchors on both engines, rule order of reports,
- * scratch reuse.
+ * scratch reuse and its failure.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <hs/hs.h>
 
 #include "rules/rules.h"
 #include "test_rules_util.h"
@@ -572,6 +573,84 @@ static void test_pcre2_limit_is_counted_as_no_match(void **state)
 	tset_free(&t);
 }
 
+/* A scratch allocator that fails its n-th call (counting from 1). */
+static unsigned int alloc_calls, alloc_fail_at;
+
+static void *failing_alloc(size_t size)
+{
+	if (++alloc_calls == alloc_fail_at)
+		return NULL;
+	return malloc(size);
+}
+
+/*
+ * hs_alloc_scratch() frees the scratch it is given when an allocation
+ * fails: enf_rules_scratch_update() must leave the scratch serving the
+ * active set, whichever of its allocations fails.
+ */
+static void test_scratch_update_failure_keeps_the_active_set(void **state)
+{
+	static const char more[] =
+		"SecRule ARGS \"@rx zq7\" \"id:1\"\n"
+		"SecRule ARGS \"@rx [a-c]{3,40}x{2,9}q\" \"id:2,t:lowercase\"\n"
+		"SecRule ARGS \"@rx (z)\\1\" \"id:3\"\n"
+		"SecRule REQUEST_HEADERS \"@pm zq7 alpha beta\" \"id:4,t:trim\"\n"
+		"SecRule ARGS|REQUEST_HEADERS \"@rx ^(?:q|w|e)+[0-9]{5}$\" "
+		"\"id:5,t:trim\"\n";
+	struct enf_rules_builder *b = NULL;
+	struct enf_rule_error err = { 0 };
+	struct enf_ruleset *big = NULL;
+	unsigned int failures = 0;
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+	int ret = -1;
+
+	(void)state;
+	assert_int_equal(enf_rules_builder_new(&b), 0);
+	assert_int_equal(enf_rules_builder_add_text(b, more, sizeof(more) - 1,
+						    "<b>", &err),
+			 5);
+	assert_int_equal(enf_rules_build(b, &big, &err), 0);
+	enf_rules_builder_free(b);
+
+	treq_init(&req, "GET", "/?q=zzq7&r=abcxxq");
+	treq_header(&req, "X", " zq7 ");
+
+	for (alloc_fail_at = 1; ret && alloc_fail_at < 64; alloc_fail_at++) {
+		load(&t, "SecRule ARGS \"@rx zq7\" \"id:1\"");
+		alloc_calls = 0;
+		assert_int_equal(hs_set_scratch_allocator(failing_alloc, free),
+				 HS_SUCCESS);
+		ret = enf_rules_scratch_update(t.s, big);
+		assert_int_equal(hs_set_scratch_allocator(NULL, NULL),
+				 HS_SUCCESS);
+		if (ret) {
+			failures++;
+			if (ret != -ENOMEM)
+				fail_msg(
+					"allocation %u failed: got %d, want -ENOMEM",
+					alloc_fail_at, ret);
+			/* the active set still matches with this scratch */
+			if (tset_match(&t, &req.req, &got) != 1)
+				fail_msg(
+					"allocation %u failed: the old set no longer matches",
+					alloc_fail_at);
+			/* and the same scratch takes the new set later */
+			assert_int_equal(enf_rules_scratch_update(t.s, big), 0);
+		}
+		assert_int_equal(
+			enf_rules_match(big, t.s, &req.req, NULL, NULL), 4);
+		assert_int_equal(tset_match(&t, &req.req, &got), 1);
+		tset_free(&t);
+	}
+	assert_int_equal(ret, 0);
+	/* the clone and the growth of it can each fail */
+	if (failures < 2)
+		fail_msg("only %u failing allocations seen", failures);
+	enf_ruleset_free(big);
+}
+
 static void test_scratch_follows_a_reload(void **state)
 {
 	struct enf_rules_builder *b = NULL;
@@ -700,6 +779,8 @@ int main(void)
 		cmocka_unit_test(test_anchors_match_at_line_ends),
 		cmocka_unit_test(test_pcre2_limit_is_counted_as_no_match),
 		cmocka_unit_test(test_scratch_follows_a_reload),
+		cmocka_unit_test(
+			test_scratch_update_failure_keeps_the_active_set),
 		cmocka_unit_test(test_rule_set_outlives_its_builder),
 		cmocka_unit_test(test_empty_set_matches_nothing),
 		cmocka_unit_test(test_bad_arguments),
