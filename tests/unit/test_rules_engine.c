@@ -573,6 +573,58 @@ static void test_pcre2_limit_is_counted_as_no_match(void **state)
 	tset_free(&t);
 }
 
+/*
+ * Where the match limit sits: an ordinary pattern repeating a group over a
+ * thousand words still matches; a value that needs some 16000 steps (20000
+ * interpreted) of backtracking, which the limit of 100000 let through, is
+ * now abandoned and counted, once per value.
+ */
+static void test_pcre2_match_limit_bounds(void **state)
+{
+	static char uri[8192];
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+	size_t o;
+
+	(void)state;
+	/* a pattern that matches the empty string runs on PCRE2 */
+	load(&t, "SecRule ARGS:w \"@rx ^(?:[a-z]+\\s?)*$\" \"id:1\"\n"
+		 "SecRule ARGS:x|ARGS:y|ARGS:z \"@rx ^(?:a+)+(?=a{12}b)\" "
+		 "\"id:2\"\n"
+		 "SecRule ARGS:v \"@rx ^(?:a+)+(?=a{8}b)\" \"id:3\"\n");
+	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine, "pcre2");
+	assert_string_equal(enf_ruleset_rule(t.rs, 1)->engine, "pcre2");
+
+	o = (size_t)snprintf(uri, sizeof(uri), "/?w=");
+	for (int i = 0; i < 1000; i++)
+		o += (size_t)snprintf(uri + o, sizeof(uri) - o, "word+");
+	o += (size_t)snprintf(uri + o, sizeof(uri) - o, "&v=");
+	memset(uri + o, 'a', 30);
+	o += 30;
+	o += (size_t)snprintf(uri + o, sizeof(uri) - o, "b");
+	for (int k = 0; k < 3; k++) {
+		o += (size_t)snprintf(uri + o, sizeof(uri) - o,
+				      "&%c=", 'x' + k);
+		memset(uri + o, 'a', 30);
+		o += 30;
+		o += (size_t)snprintf(uri + o, sizeof(uri) - o, "b");
+	}
+	assert_true(o < sizeof(uri) - 1);
+	treq_init(&req, "GET", uri);
+	assert_int_equal(req.req.n_args, 5);
+
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	if (!tmatches_find(&got, 1))
+		fail_msg("a group repeated over 1000 words hit the limit");
+	if (!tmatches_find(&got, 3))
+		fail_msg("1300 steps of backtracking hit the limit");
+	if (tmatches_find(&got, 2))
+		fail_msg("16000 steps of backtracking are within the limit");
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 3);
+	tset_free(&t);
+}
+
 /* A scratch allocator that fails its n-th call (counting from 1). */
 static unsigned int alloc_calls, alloc_fail_at;
 
@@ -778,6 +830,7 @@ int main(void)
 		cmocka_unit_test(test_callback_can_stop),
 		cmocka_unit_test(test_anchors_match_at_line_ends),
 		cmocka_unit_test(test_pcre2_limit_is_counted_as_no_match),
+		cmocka_unit_test(test_pcre2_match_limit_bounds),
 		cmocka_unit_test(test_scratch_follows_a_reload),
 		cmocka_unit_test(
 			test_scratch_update_failure_keeps_the_active_set),
