@@ -8,16 +8,35 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "enforcer/control/proto.h"
 
-static int write_all(int fd, const void *buf, size_t len)
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends all of @buf before @deadline (CLOCK_MONOTONIC ms) or fails. */
+static int write_all(int fd, const void *buf, size_t len, int64_t deadline)
 {
 	const char *p = buf;
+	int64_t left;
 	ssize_t n;
+	int ret;
 
 	while (len) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		ret = enf_ctl_set_timeouts(
+			fd, (int)(left < INT32_MAX ? left : INT32_MAX));
+		if (ret)
+			return ret;
 		n = send(fd, p, len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -29,14 +48,27 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Returns bytes read (short only at EOF) or a negative errno. */
-static ssize_t read_full(int fd, void *buf, size_t len)
+/*
+ * Returns bytes read (short only at EOF) or a negative errno; -ETIMEDOUT
+ * when @deadline (CLOCK_MONOTONIC ms) passes first, however the peer
+ * trickles its bytes.
+ */
+static ssize_t read_full(int fd, void *buf, size_t len, int64_t deadline)
 {
 	char *p = buf;
 	size_t got = 0;
+	int64_t left;
 	ssize_t n;
+	int ret;
 
 	while (got < len) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		ret = enf_ctl_set_timeouts(
+			fd, (int)(left < INT32_MAX ? left : INT32_MAX));
+		if (ret)
+			return ret;
 		n = recv(fd, p + got, len - got, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -51,6 +83,12 @@ static ssize_t read_full(int fd, void *buf, size_t len)
 
 int enf_ctl_write_msg(int fd, const json_t *msg)
 {
+	return enf_ctl_write_msg_timeout(fd, msg, ENF_CTL_IO_TIMEOUT_MS);
+}
+
+int enf_ctl_write_msg_timeout(int fd, const json_t *msg, int timeout_ms)
+{
+	int64_t deadline;
 	uint32_t be;
 	size_t len;
 	char *text;
@@ -65,16 +103,19 @@ int enf_ctl_write_msg(int fd, const json_t *msg)
 		goto out;
 	}
 	be = htonl((uint32_t)len);
-	ret = write_all(fd, &be, sizeof(be));
+	deadline = now_ms() + timeout_ms;
+	ret = write_all(fd, &be, sizeof(be), deadline);
 	if (!ret)
-		ret = write_all(fd, text, len);
+		ret = write_all(fd, text, len, deadline);
 out:
 	free(text);
 	return ret;
 }
 
-int enf_ctl_read_msg(int fd, size_t max, json_t **out, char *err, size_t errlen)
+int enf_ctl_read_msg(int fd, size_t max, int timeout_ms, json_t **out,
+		     char *err, size_t errlen)
 {
+	int64_t deadline = now_ms() + timeout_ms;
 	json_error_t jerr;
 	uint32_t be;
 	ssize_t n;
@@ -83,7 +124,7 @@ int enf_ctl_read_msg(int fd, size_t max, json_t **out, char *err, size_t errlen)
 	json_t *msg;
 
 	*out = NULL;
-	n = read_full(fd, &be, sizeof(be));
+	n = read_full(fd, &be, sizeof(be), deadline);
 	if (n < 0) {
 		snprintf(err, errlen, "read: %s", strerror((int)-n));
 		return (int)n;
@@ -107,10 +148,16 @@ int enf_ctl_read_msg(int fd, size_t max, json_t **out, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	n = read_full(fd, buf, len);
+	n = read_full(fd, buf, len, deadline);
 	if (n < 0 || (size_t)n != len) {
 		free(buf);
-		snprintf(err, errlen, "connection closed inside a message");
+		if (n == -ETIMEDOUT)
+			snprintf(err, errlen,
+				 "message not complete within %d ms",
+				 timeout_ms);
+		else
+			snprintf(err, errlen,
+				 "connection closed inside a message");
 		return n < 0 ? (int)n : -EBADMSG;
 	}
 	buf[len] = '\0';
@@ -171,11 +218,6 @@ int enf_ctl_call(const char *path, const char *cmd, json_t *args,
 				 "");
 		goto out_close;
 	}
-	ret = enf_ctl_set_timeouts(fd, ENF_CTL_REPLY_TIMEOUT_MS);
-	if (ret) {
-		snprintf(err, errlen, "setsockopt: %s", strerror(-ret));
-		goto out_close;
-	}
 	req = json_pack("{s:s}", "cmd", cmd);
 	if (req && args && json_object_set_new(req, "args", args)) {
 		json_decref(req);
@@ -189,12 +231,15 @@ int enf_ctl_call(const char *path, const char *cmd, json_t *args,
 	}
 	ret = enf_ctl_write_msg(fd, req);
 	json_decref(req);
-	if (ret) {
+	/* A daemon that refuses the caller answers and closes before reading
+	 * the request: the send then fails, but the answer is waiting. */
+	if (ret && ret != -EPIPE && ret != -ECONNRESET) {
 		snprintf(err, errlen, "sending to enforcerd: %s",
 			 strerror(-ret));
 		goto out_close;
 	}
-	ret = enf_ctl_read_msg(fd, ENF_CTL_MAX_REPLY, reply, err, errlen);
+	ret = enf_ctl_read_msg(fd, ENF_CTL_MAX_REPLY, ENF_CTL_REPLY_TIMEOUT_MS,
+			       reply, err, errlen);
 out_close:
 	json_decref(args);
 	close(fd);

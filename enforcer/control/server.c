@@ -32,6 +32,9 @@ struct enf_ctl_server {
 	const struct enf_ctl_command *cmds;
 	size_t n_cmds;
 	void *ctx;
+	int wake_fd;
+	void (*on_wake)(void *ctx);
+	int io_timeout_ms;
 };
 
 json_t *enf_ctl_ok(json_t *result)
@@ -104,8 +107,6 @@ static void serve_conn(struct enf_ctl_server *s, int fd)
 	json_t *req, *reply;
 	int ret;
 
-	if (enf_ctl_set_timeouts(fd, ENF_CTL_IO_TIMEOUT_MS))
-		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
 		pr_warn("control: SO_PEERCRED: %s", strerror(errno));
 		return;
@@ -119,21 +120,25 @@ static void serve_conn(struct enf_ctl_server *s, int fd)
 				    "nor a member of group '%s'",
 				    (unsigned)cred.uid, s->group);
 		if (reply)
-			enf_ctl_write_msg(fd, reply);
+			enf_ctl_write_msg_timeout(fd, reply, s->io_timeout_ms);
 		json_decref(reply);
 		return;
 	}
-	for (;;) {
-		ret = enf_ctl_read_msg(fd, ENF_CTL_MAX_REQUEST, &req, err,
+	for (int served = 0; served < ENF_CTL_MAX_REQUESTS_PER_CONN; served++) {
+		ret = enf_ctl_read_msg(fd, ENF_CTL_MAX_REQUEST,
+				       s->io_timeout_ms, &req, err,
 				       sizeof(err));
 		if (ret == -ENODATA)
 			return;
+		if (ret == -ETIMEDOUT && served > 0)
+			return; /* an idle client between requests */
 		if (ret) {
 			pr_warn("control: pid %d: bad request: %s",
 				(int)cred.pid, err);
 			reply = enf_ctl_err("bad request: %s", err);
 			if (reply)
-				enf_ctl_write_msg(fd, reply);
+				enf_ctl_write_msg_timeout(fd, reply,
+							  s->io_timeout_ms);
 			json_decref(reply);
 			/* The stream cannot be resynchronised after this. */
 			return;
@@ -142,7 +147,9 @@ static void serve_conn(struct enf_ctl_server *s, int fd)
 		json_decref(req);
 		if (!reply)
 			return;
-		ret = enf_ctl_write_msg(fd, reply);
+		/* Sent under a deadline too: a peer that does not read
+		 * cannot hold the control thread. */
+		ret = enf_ctl_write_msg_timeout(fd, reply, s->io_timeout_ms);
 		json_decref(reply);
 		if (ret)
 			return;
@@ -152,14 +159,16 @@ static void serve_conn(struct enf_ctl_server *s, int fd)
 static void *ctl_thread(void *arg)
 {
 	struct enf_ctl_server *s = arg;
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = s->listen_fd, .events = POLLIN },
 		{ .fd = s->stop_fd, .events = POLLIN },
+		{ .fd = s->wake_fd, .events = POLLIN },
 	};
+	nfds_t n = s->wake_fd >= 0 ? 3 : 2;
 	int fd;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("control: poll: %s", strerror(errno));
@@ -167,6 +176,8 @@ static void *ctl_thread(void *arg)
 		}
 		if (pfd[1].revents)
 			break;
+		if (n == 3 && pfd[2].revents)
+			s->on_wake(s->ctx);
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -225,24 +236,31 @@ static int make_parent_dir(const char *path)
 	return 0;
 }
 
-int enf_ctl_server_start(const char *path, const char *group,
-			 const struct enf_ctl_command *cmds, size_t n_cmds,
-			 void *ctx, struct enf_ctl_server **out)
+int enf_ctl_server_start(const struct enf_ctl_server_opts *opts,
+			 struct enf_ctl_server **out)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = opts->path, *group = opts->group;
 	struct enf_ctl_server *s;
 	struct group *gr;
 	int ret;
 
-	if (strlen(path) >= sizeof(sun.sun_path))
+	if (strlen(path) >= sizeof(sun.sun_path) ||
+	    strlen(group) >= sizeof(s->group))
 		return -ENAMETOOLONG;
+	if (opts->wake_fd >= 0 && !opts->on_wake)
+		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->listen_fd = s->stop_fd = -1;
-	s->cmds = cmds;
-	s->n_cmds = n_cmds;
-	s->ctx = ctx;
+	s->cmds = opts->cmds;
+	s->n_cmds = opts->n_cmds;
+	s->ctx = opts->ctx;
+	s->wake_fd = opts->wake_fd;
+	s->on_wake = opts->on_wake;
+	s->io_timeout_ms = opts->io_timeout_ms > 0 ? opts->io_timeout_ms :
+						     ENF_CTL_IO_TIMEOUT_MS;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	snprintf(s->group, sizeof(s->group), "%s", group);
 	gr = getgrnam(group);

@@ -45,19 +45,41 @@ json_t *enf_ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct enf_ctl_server;
 
 /**
- * enf_ctl_server_start() - listen on @path and serve on a new thread
+ * struct enf_ctl_server_opts - what the control thread serves
  * @path: socket path; its directory is created (0755) when missing. A stale
  *	socket is replaced; a live one (another daemon answers) is an error.
  * @group: the group admitted besides root; if it does not exist only root is
  *	admitted (and a warning is logged)
  * @cmds: command table, kept by reference
  * @n_cmds: its entries
- * @ctx: passed to every handler
+ * @ctx: passed to every handler and to @on_wake
+ * @wake_fd: an fd (an eventfd) the control thread also waits on, -1 for none
+ * @on_wake: called on the control thread when @wake_fd is readable; it
+ *	must drain @wake_fd. Work that must not run on the caller's thread
+ *	(building a rule set on SIGHUP) is handed over this way.
+ * @io_timeout_ms: time a peer has to send a whole request and to take a
+ *	whole reply; 0 for ENF_CTL_IO_TIMEOUT_MS
+ */
+struct enf_ctl_server_opts {
+	const char *path;
+	const char *group;
+	const struct enf_ctl_command *cmds;
+	size_t n_cmds;
+	void *ctx;
+	int wake_fd;
+	void (*on_wake)(void *ctx);
+	int io_timeout_ms;
+};
+
+/**
+ * enf_ctl_server_start() - listen and serve on a new thread
+ * Connections are served one at a time; each request must arrive, and each
+ * reply be taken, within the I/O timeout, and a connection is closed
+ * after ENF_CTL_MAX_REQUESTS_PER_CONN requests, so no peer holds the thread.
  * Return: 0 or a negative errno.
  */
-int enf_ctl_server_start(const char *path, const char *group,
-			 const struct enf_ctl_command *cmds, size_t n_cmds,
-			 void *ctx, struct enf_ctl_server **out);
+int enf_ctl_server_start(const struct enf_ctl_server_opts *opts,
+			 struct enf_ctl_server **out);
 
 /* Stops the thread, closes and unlinks the socket. Accepts NULL. */
 void enf_ctl_server_stop(struct enf_ctl_server *s);
