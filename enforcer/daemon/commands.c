@@ -71,10 +71,9 @@ static json_t *status_xdp(struct enf_daemon *d, json_t **entries)
 	return o;
 }
 
-static json_t *status_tls(struct enf_daemon *d)
+static json_t *status_tls(struct enf_daemon *d, __u64 ts[ENF_TLS_STAT_MAX],
+			  struct enf_capture_stats *cs)
 {
-	struct enf_capture_stats cs = { 0 };
-	__u64 ts[ENF_TLS_STAT_MAX] = { 0 };
 	json_t *libs = json_array(), *o;
 
 	if (d->tls) {
@@ -87,27 +86,52 @@ static json_t *status_tls(struct enf_daemon *d)
 			pr_warn("status: reading tls_stats failed");
 	}
 	if (d->capture)
-		enf_capture_get_stats(d->capture, &cs);
-	o = json_pack("{s:o,s:I,s:I,s:I}", "libraries", libs, "events",
-		      (json_int_t)cs.events, "lost",
-		      (json_int_t)ts[ENF_TLS_STAT_LOST], "no_socket",
-		      (json_int_t)ts[ENF_TLS_STAT_NO_SOCKET]);
+		enf_capture_get_stats(d->capture, cs);
+	o = json_pack("{s:o,s:I}", "libraries", libs, "events",
+		      (json_int_t)cs->events);
 	if (o && d->tls_error[0])
 		json_object_set_new(o, "error", json_string(d->tls_error));
 	return o;
+}
+
+/* Everything that was seen but not inspected, or lost: never silent. */
+static json_t *status_loss(struct enf_daemon *d,
+			   const __u64 ts[ENF_TLS_STAT_MAX],
+			   const struct enf_capture_stats *cs,
+			   const struct enf_verdict_stats *vs)
+{
+	return json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"ring_full", (json_int_t)ts[ENF_TLS_STAT_LOST], "calls_missed",
+		(json_int_t)ts[ENF_TLS_STAT_CALLS_FULL], "no_socket",
+		(json_int_t)ts[ENF_TLS_STAT_NO_SOCKET], "read_fault",
+		(json_int_t)ts[ENF_TLS_STAT_READ_FAULT], "truncated",
+		(json_int_t)ts[ENF_TLS_STAT_TRUNCATED], "malformed_events",
+		(json_int_t)cs->malformed, "gaps",
+		(json_int_t)rd(&d->stats.gaps), "http2_streams",
+		(json_int_t)rd(&d->stats.http2_streams), "flow_evictions",
+		(json_int_t)rd(&d->stats.flow_evictions), "pcre2_limit_hits",
+		(json_int_t)rd(&d->stats.pcre2_limit_hits), "match_errors",
+		(json_int_t)rd(&d->stats.match_errors), "unenforceable",
+		(json_int_t)vs->unenforceable, "map_errors",
+		(json_int_t)vs->map_errors, "db_errors",
+		(json_int_t)vs->db_errors);
 }
 
 static json_t *cmd_status(void *ctx, const json_t *args,
 			  const struct enf_ctl_peer *peer)
 {
 	struct enf_daemon *d = ctx;
+	struct enf_capture_stats cs = { 0 };
+	__u64 ts[ENF_TLS_STAT_MAX] = { 0 };
 	struct enf_verdict_stats vs;
-	json_t *xdp, *entries = NULL, *rules;
+	json_t *xdp, *entries = NULL, *rules, *tls;
 
 	(void)args;
 	(void)peer;
 	enf_verdict_get_stats(d->verdict, &vs);
 	xdp = status_xdp(d, &entries);
+	tls = status_tls(d, ts, &cs);
 	pthread_mutex_lock(&d->lock);
 	rules = json_pack("{s:I,s:I,s:I}", "loaded",
 			  (json_int_t)enf_ruleset_count(d->rules), "from_files",
@@ -116,17 +140,19 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
 		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I}}",
+		"s:I,s:I},s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "interfaces",
 		status_interfaces(d), "xdp_counters", xdp, "deny_entries",
-		entries, "rules", rules, "tls", status_tls(d), "requests",
-		"events", (json_int_t)rd(&d->stats.events), "parsed",
+		entries, "rules", rules, "tls", tls, "requests", "events",
+		(json_int_t)rd(&d->stats.events), "parsed",
 		(json_int_t)rd(&d->stats.requests), "outbound",
-		(json_int_t)rd(&d->stats.outbound_requests), "matched",
+		(json_int_t)rd(&d->stats.outbound_requests), "response_streams",
+		(json_int_t)rd(&d->stats.response_streams), "matched",
 		(json_int_t)rd(&d->stats.matches), "verdicts",
 		(json_int_t)vs.verdicts, "denied", (json_int_t)vs.denied,
-		"audited", (json_int_t)vs.audited));
+		"audited", (json_int_t)vs.audited, "loss",
+		status_loss(d, ts, &cs, &vs)));
 }
 
 static const char *action_name(uint32_t a)
@@ -210,7 +236,7 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 	struct enf_rule_error err;
 	struct pdb_rule *rows = NULL;
 	char dberr[PDB_ERR_LEN], source[96];
-	size_t files, fromdb, first, n, len;
+	size_t files, fromdb, first, n, len, loaded;
 	const char *text, *src;
 	json_t *added = NULL, *reply;
 	int ret;
@@ -257,6 +283,9 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 		reply = enf_ctl_err("rule not stored: %s", dberr);
 		goto out;
 	}
+	/* Read before handing @rs over: once published, the event thread may
+	 * free it (a reload) at any moment. */
+	loaded = enf_ruleset_count(rs);
 	ret = publish_rules(d, rs, files, fromdb + n);
 	if (ret == -EBUSY) {
 		reply = enf_ctl_err("rule stored; another rule set was still "
@@ -277,17 +306,76 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 		rs = NULL; /* freed by the event thread */
 		goto out;
 	}
-	pr_info("control: uid %u added %zu rule(s); %zu active",
-		(unsigned)peer->uid, n, enf_ruleset_count(rs));
-	reply = enf_ctl_ok(json_pack("{s:O,s:I}", "added", added, "loaded",
-				     (json_int_t)enf_ruleset_count(rs)));
 	rs = NULL; /* owned by the event thread now */
+	pr_info("control: uid %u added %zu rule(s); %zu active",
+		(unsigned)peer->uid, n, loaded);
+	reply = enf_ctl_ok(json_pack("{s:O,s:I}", "added", added, "loaded",
+				     (json_int_t)loaded));
 out:
 	json_decref(added);
 	free(rows);
 	enf_ruleset_free(rs);
 	enf_rules_builder_free(b);
 	return reply;
+}
+
+/*
+ * Rebuilds the rule set from the rules directory and the database and makes
+ * it active. Returns 0, or -errno with @reply describing the refusal.
+ */
+static int reload_rules(struct enf_daemon *d, size_t *loaded, json_t **reply)
+{
+	struct enf_rule_error err;
+	struct enf_ruleset *rs;
+	size_t files, fromdb;
+	int ret;
+
+	ret = enf_daemon_build_rules(&d->cfg, d->ctl_db, NULL, 0, NULL, &rs,
+				     &files, &fromdb, &err);
+	if (ret) {
+		*reply = rule_error_reply(&err, ret);
+		return ret;
+	}
+	*loaded = enf_ruleset_count(rs);
+	ret = publish_rules(d, rs, files, fromdb);
+	if (ret == -EBUSY)
+		enf_ruleset_free(rs);
+	if (ret)
+		*reply = enf_ctl_err("reload: activating the new set failed: "
+				     "%s",
+				     strerror(-ret));
+	return ret;
+}
+
+/* SIGHUP, forwarded by the event thread through d->hup_fd. */
+static void on_hup(void *ctx)
+{
+	struct enf_daemon *d = ctx;
+	json_t *reply = NULL;
+	size_t loaded;
+	uint64_t n;
+
+	if (read(d->hup_fd, &n, sizeof(n)) < 0)
+		return;
+	if (reload_rules(d, &loaded, &reply))
+		pr_err("SIGHUP: reload refused, the running rules stay: %s",
+		       json_string_value(json_object_get(reply, "error")));
+	json_decref(reply);
+}
+
+static json_t *cmd_reload(void *ctx, const json_t *args,
+			  const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	json_t *reply = NULL;
+	size_t loaded;
+
+	(void)args;
+	if (reload_rules(d, &loaded, &reply))
+		return reply;
+	pr_info("control: uid %u reloaded the rules; %zu active",
+		(unsigned)peer->uid, loaded);
+	return enf_ctl_ok(json_pack("{s:I}", "loaded", (json_int_t)loaded));
 }
 
 static json_t *cmd_rule_list(void *ctx, const json_t *args,
@@ -435,15 +523,25 @@ static json_t *cmd_audit_query(void *ctx, const json_t *args,
 }
 
 static const struct enf_ctl_command commands[] = {
-	{ "status", cmd_status },	    { "rule.add", cmd_rule_add },
-	{ "rule.list", cmd_rule_list },	    { "block.list", cmd_block_list },
+	{ "status", cmd_status },
+	{ "rule.add", cmd_rule_add },
+	{ "rule.list", cmd_rule_list },
+	{ "block.list", cmd_block_list },
 	{ "audit.query", cmd_audit_query },
+	{ "reload", cmd_reload },
 };
 
 int enf_commands_start(struct enf_daemon *d)
 {
-	return enf_ctl_server_start(d->cfg.control_socket, d->cfg.control_group,
-				    commands,
-				    sizeof(commands) / sizeof(commands[0]), d,
-				    &d->ctl);
+	const struct enf_ctl_server_opts opts = {
+		.path = d->cfg.control_socket,
+		.group = d->cfg.control_group,
+		.cmds = commands,
+		.n_cmds = sizeof(commands) / sizeof(commands[0]),
+		.ctx = d,
+		.wake_fd = d->hup_fd,
+		.on_wake = on_hup,
+	};
+
+	return enf_ctl_server_start(&opts, &d->ctl);
 }

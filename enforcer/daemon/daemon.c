@@ -234,8 +234,10 @@ static int start_loop_fds(struct enf_daemon *d)
 	signal(SIGPIPE, SIG_IGN);
 	d->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	d->reload_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->hup_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->signal_fd < 0 || d->reload_fd < 0 || d->epoll_fd < 0)
+	if (d->signal_fd < 0 || d->reload_fd < 0 || d->hup_fd < 0 ||
+	    d->epoll_fd < 0)
 		return -errno;
 	ev.data.fd = d->signal_fd;
 	if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->signal_fd, &ev))
@@ -255,7 +257,7 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->cfg = *cfg;
 	d->started = time(NULL);
-	d->epoll_fd = d->signal_fd = d->reload_fd = -1;
+	d->epoll_fd = d->signal_fd = d->reload_fd = d->hup_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->taken, NULL);
 
@@ -370,28 +372,6 @@ static void take_pending_rules(struct enf_daemon *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
-/* SIGHUP: rebuild from the directory and the database. */
-static void reload_rules(struct enf_daemon *d)
-{
-	struct enf_rule_error err;
-	struct enf_ruleset *rs;
-	size_t files, fromdb;
-	int ret;
-
-	ret = enf_daemon_build_rules(&d->cfg, d->db, NULL, 0, NULL, &rs, &files,
-				     &fromdb, &err);
-	if (ret) {
-		log_rule_error("reload refused, keeping the running rules",
-			       &err, ret);
-		return;
-	}
-	ret = activate_rules(d, rs, files, fromdb);
-	if (ret) {
-		pr_err("reload: %s; keeping the running rules", strerror(-ret));
-		enf_ruleset_free(rs);
-	}
-}
-
 int enf_daemon_run(struct enf_daemon *d)
 {
 	struct epoll_event evs[8];
@@ -417,8 +397,15 @@ int enf_daemon_run(struct enf_daemon *d)
 				    sizeof(si))
 					continue;
 				if (si.ssi_signo == SIGHUP) {
+					/* Compiling takes long: the control
+					 * thread does it, capture goes on. */
+					uint64_t one = 1;
+
 					pr_info("SIGHUP: reloading rules");
-					reload_rules(d);
+					if (write(d->hup_fd, &one,
+						  sizeof(one)) != sizeof(one))
+						pr_warn("SIGHUP: %s",
+							strerror(errno));
 					continue;
 				}
 				pr_info("signal %u: shutting down",
@@ -457,6 +444,8 @@ void enf_daemon_stop(struct enf_daemon *d)
 		close(d->signal_fd);
 	if (d->reload_fd >= 0)
 		close(d->reload_fd);
+	if (d->hup_fd >= 0)
+		close(d->hup_fd);
 	pthread_cond_destroy(&d->taken);
 	pthread_mutex_destroy(&d->lock);
 }

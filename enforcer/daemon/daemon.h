@@ -32,6 +32,19 @@ struct pdb;
 /**
  * struct enf_pipeline_stats - counters of the event path; written by the
  * event thread, read by the control thread (relaxed atomics)
+ * @events: TLS events handled
+ * @bytes: plaintext bytes the calls moved
+ * @truncated: events cut at ENF_TLS_MAX_DATA
+ * @no_socket: events whose socket was not found
+ * @requests: inbound requests parsed and matched
+ * @outbound_requests: requests processes sent (parsed, not matched yet)
+ * @response_streams: streams carrying HTTP/1 responses (not parsed yet)
+ * @matches: rules that matched
+ * @match_errors: requests the engine failed on
+ * @http2_streams: HTTP/2 streams seen, not inspected
+ * @gaps: events with missing bytes, after which a stream's parser restarts
+ * @flow_evictions: flows pushed out of the full flow table
+ * @pcre2_limit_hits: PCRE2 matches stopped by a limit (no match assumed)
  */
 struct enf_pipeline_stats {
 	uint64_t events;
@@ -43,6 +56,10 @@ struct enf_pipeline_stats {
 	uint64_t response_streams;
 	uint64_t matches;
 	uint64_t match_errors;
+	uint64_t http2_streams;
+	uint64_t gaps;
+	uint64_t flow_evictions;
+	uint64_t pcre2_limit_hits;
 };
 
 struct enf_daemon {
@@ -62,6 +79,7 @@ struct enf_daemon {
 	int epoll_fd;
 	int signal_fd;
 	int reload_fd; /* eventfd: a new rule set is waiting in @pending */
+	int hup_fd; /* eventfd: SIGHUP came, the control thread rebuilds */
 
 	/* Control thread only. */
 	struct pdb *ctl_db;

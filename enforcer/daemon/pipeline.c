@@ -6,6 +6,7 @@
  * event thread only.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,11 @@
 enum stream_kind {
 	STREAM_REQUESTS = 0, /* HTTP/1 requests: parsed and matched */
 	STREAM_RESPONSES, /* HTTP/1 responses: not looked at yet */
+	STREAM_HTTP2, /* HTTP/2: not inspected yet, counted */
 };
+
+/* How an HTTP/2 client's stream begins (RFC 9113, 3.4). */
+#define H2_PREFACE "PRI * HTTP/2.0\r\n"
 
 struct stream {
 	struct enf_http1 *http;
@@ -35,7 +40,7 @@ struct event_ctx {
 	const struct enf_tls_event *ev;
 	bool have_origin; /* filled when the event's first request completes */
 	struct enf_req_origin origin;
-	char exe[256];
+	char exe[PATH_MAX];
 	char comm[ENF_COMM_LEN + 1];
 };
 
@@ -69,11 +74,30 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 	o->cgroup_id = ev->cgroup_id;
 	o->comm = ec->comm;
 	o->exe = ec->exe;
-	o->tls_lib = "openssl";
+	o->tls_lib = ev->lib == ENF_TLS_LIB_OPENSSL ? "openssl" : "unknown";
 	o->direction = ev->direction == ENF_TLS_READ ? ENF_REQ_INBOUND :
 						       ENF_REQ_OUTBOUND;
 	o->tuple = ev->tuple;
 	o->ts_ns = ev->ts_ns;
+}
+
+/*
+ * Bytes of the stream are missing (an event cut at ENF_TLS_MAX_DATA, or one
+ * whose plaintext could not be read): the parser's framing cannot be
+ * trusted past this point, so it starts over and resynchronises at the next
+ * request line.
+ */
+static int stream_reset(struct stream *s)
+{
+	struct enf_http1 *fresh;
+	int ret;
+
+	ret = enf_http1_new(NULL, &fresh);
+	if (ret)
+		return ret;
+	enf_http1_free(s->http);
+	s->http = fresh;
+	return 0;
 }
 
 static int on_match(const struct enf_rule_match *m, void *arg)
@@ -110,6 +134,9 @@ static int on_request(const struct enf_request *parsed, void *arg)
 		 ec->origin.comm, (int)req.method.len, req.method.ptr,
 		 (int)(req.uri.len > 200 ? 200 : req.uri.len), req.uri.ptr);
 	ret = enf_rules_match(d->rules, d->scratch, &req, on_match, match_arg);
+	__atomic_store_n(&d->stats.pcre2_limit_hits,
+			 enf_rules_scratch_limit_hits(d->scratch),
+			 __ATOMIC_RELAXED);
 	if (ret < 0) {
 		stat_inc(&d->stats.match_errors);
 		pr_warn("rules: matching failed: %s", strerror(-ret));
@@ -138,6 +165,8 @@ static struct stream *stream_get(struct enf_daemon *d,
 		enf_pipeline_free_flow(s);
 		return NULL;
 	}
+	__atomic_store_n(&d->stats.flow_evictions, enf_flow_evictions(d->flows),
+			 __ATOMIC_RELAXED);
 	return s;
 }
 
@@ -153,24 +182,38 @@ int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev)
 		stat_inc(&d->stats.truncated);
 	if (ev->flags & ENF_TLS_F_NO_SOCKET)
 		stat_inc(&d->stats.no_socket);
-	if (ev->data_len == 0)
-		return 0;
-
 	s = stream_get(d, ev);
 	if (!s) {
 		pr_warn("flow: out of memory, event of pid %u dropped",
 			ev->tgid);
 		return 0;
 	}
-	if (!s->started) {
+	if (!s->started && ev->data_len > 0) {
 		s->started = true;
 		if (ev->data_len >= 5 && memcmp(ev->data, "HTTP/", 5) == 0) {
 			s->kind = STREAM_RESPONSES;
 			stat_inc(&d->stats.response_streams);
+		} else if (ev->data_len >= strlen(H2_PREFACE) &&
+			   memcmp(ev->data, H2_PREFACE, strlen(H2_PREFACE)) ==
+				   0) {
+			s->kind = STREAM_HTTP2;
+			if (__atomic_fetch_add(&d->stats.http2_streams, 1,
+					       __ATOMIC_RELAXED) == 0)
+				pr_warn("pid %u (%.16s) speaks HTTP/2, which is "
+					"not inspected yet: such streams are "
+					"counted in status as http2_streams",
+					ev->tgid, ev->comm);
 		}
 	}
 	if (s->kind != STREAM_REQUESTS)
 		return 0;
-	enf_http1_feed(s->http, ev->data, ev->data_len, on_request, &ec);
+	if (ev->data_len)
+		enf_http1_feed(s->http, ev->data, ev->data_len, on_request,
+			       &ec);
+	if (ev->flags & (ENF_TLS_F_TRUNCATED | ENF_TLS_F_READ_FAULT)) {
+		stat_inc(&d->stats.gaps);
+		if (stream_reset(s))
+			pr_warn("flow: out of memory resetting a stream");
+	}
 	return 0;
 }
