@@ -122,11 +122,51 @@ static void print_json(const json_t *v)
 	free(s);
 }
 
+/*
+ * A copy of @s safe to print on a terminal: control bytes (which a peer can
+ * put in a URI or a header that lands in the audit log) become \xNN, so
+ * they cannot move the cursor, retitle the window or clear the screen.
+ * malloc'd; NULL when out of memory.
+ */
+static char *term_safe(const char *s)
+{
+	size_t n = 0;
+	char *out, *p;
+
+	for (const char *c = s; *c; c++)
+		n += ((unsigned char)*c < 0x20 || *c == 0x7f) ? 4 : 1;
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	for (p = out; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			p += sprintf(p, "\\x%02x", (unsigned char)*s);
+		else
+			*p++ = *s;
+	}
+	*p = '\0';
+	return out;
+}
+
+/*
+ * @key of @o as a string safe for the terminal; "" when absent. Valid until
+ * eight more calls have been made (a ring of buffers: printf arguments).
+ */
 static const char *jstr(const json_t *o, const char *key)
 {
+	static char *ring[8];
+	static unsigned int next;
 	const char *s = json_string_value(json_object_get(o, key));
+	char *safe;
 
-	return s ? s : "";
+	if (!s)
+		return "";
+	safe = term_safe(s);
+	if (!safe)
+		return "?";
+	free(ring[next % 8]);
+	ring[next++ % 8] = safe;
+	return safe;
 }
 
 static long long jint(const json_t *o, const char *key)
@@ -371,42 +411,48 @@ static void print_table(const json_t *res)
 {
 	const json_t *cols = json_object_get(res, "columns");
 	const json_t *rows = json_object_get(res, "rows");
-	size_t ncols = json_array_size(cols), i, j;
-	size_t *width;
-	const json_t *row;
+	size_t ncols = json_array_size(cols), nrows = json_array_size(rows);
+	size_t *width, i, j;
+	char **cell;
 
+	/* Row -1 is the header; every cell made terminal-safe once. */
 	width = calloc(ncols ? ncols : 1, sizeof(*width));
-	if (!width)
-		return;
-	for (j = 0; j < ncols; j++)
-		width[j] = strlen(json_string_value(json_array_get(cols, j)));
-	json_array_foreach(rows, i, row) {
+	cell = calloc((nrows + 1) * (ncols ? ncols : 1), sizeof(*cell));
+	if (!width || !cell)
+		goto out;
+	for (i = 0; i <= nrows; i++) {
 		for (j = 0; j < ncols; j++) {
-			const char *v =
-				json_string_value(json_array_get(row, j));
-			size_t l = v ? strlen(v) : 4;
+			const json_t *v =
+				i == 0 ?
+					json_array_get(cols, j) :
+					json_array_get(
+						json_array_get(rows, i - 1), j);
+			const char *str = json_string_value(v);
 
-			if (l > width[j])
-				width[j] = l > 60 ? 60 : l;
+			cell[i * ncols + j] = term_safe(str ? str : "NULL");
+			if (!cell[i * ncols + j])
+				goto out;
+			if (strlen(cell[i * ncols + j]) > width[j])
+				width[j] = strlen(cell[i * ncols + j]);
+			if (width[j] > 60)
+				width[j] = 60;
 		}
 	}
-	for (j = 0; j < ncols; j++)
-		printf("%-*s%s", (int)width[j],
-		       json_string_value(json_array_get(cols, j)),
-		       j + 1 < ncols ? "  " : "\n");
-	json_array_foreach(rows, i, row) {
-		for (j = 0; j < ncols; j++) {
-			const char *v =
-				json_string_value(json_array_get(row, j));
-
+	for (i = 0; i <= nrows; i++) {
+		for (j = 0; j < ncols; j++)
 			printf("%-*.*s%s", (int)width[j], (int)width[j],
-			       v ? v : "NULL", j + 1 < ncols ? "  " : "\n");
-		}
+			       cell[i * ncols + j],
+			       j + 1 < ncols ? "  " : "\n");
 	}
-	printf("(%zu row%s%s)\n", json_array_size(rows),
-	       json_array_size(rows) == 1 ? "" : "s",
+	printf("(%zu row%s%s)\n", nrows, nrows == 1 ? "" : "s",
 	       json_is_true(json_object_get(res, "truncated")) ? ", truncated" :
 								 "");
+out:
+	if (cell) {
+		for (i = 0; i < (nrows + 1) * ncols; i++)
+			free(cell[i]);
+	}
+	free(cell);
 	free(width);
 }
 
@@ -471,6 +517,26 @@ static int do_audit(int argc, char **argv)
 	return run_verbs(audit_cmds, N(audit_cmds), "audit", argc, argv);
 }
 
+static int do_reload(int argc, char **argv)
+{
+	json_t *res;
+
+	(void)argv;
+	if (argc > 1) {
+		p_err("'reload' takes no arguments");
+		return EXIT_USAGE;
+	}
+	res = call("reload", NULL);
+	if (!res)
+		return EXIT_FAILURE;
+	if (opts.json)
+		print_json(res);
+	else
+		printf("rules reloaded: %lld active\n", jint(res, "loaded"));
+	json_decref(res);
+	return EXIT_SUCCESS;
+}
+
 static int do_version(int argc, char **argv)
 {
 	(void)argc;
@@ -485,9 +551,13 @@ static int do_version(int argc, char **argv)
 static int do_help(int argc, char **argv);
 
 static const struct cmd objects[] = {
-	{ "status", do_status, NULL },	 { "rule", do_rule, NULL },
-	{ "block", do_block, NULL },	 { "audit", do_audit, NULL },
-	{ "version", do_version, NULL }, { "help", do_help, NULL },
+	{ "status", do_status, NULL },
+	{ "rule", do_rule, NULL },
+	{ "block", do_block, NULL },
+	{ "audit", do_audit, NULL },
+	{ "reload", do_reload, NULL },
+	{ "version", do_version, NULL },
+	{ "help", do_help, NULL },
 };
 
 static void usage(FILE *out)
@@ -505,6 +575,9 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < N(audit_cmds); i++)
 		fprintf(out, "  %s\n", audit_cmds[i].usage);
 	fprintf(out,
+		"  reload                    rebuild the rule set from the "
+		"rules directory\n"
+		"                            and the database (as SIGHUP)\n"
 		"  version                   print the version\n"
 		"\n"
 		"Options:\n"
