@@ -21,19 +21,29 @@ static const char *const level_names[] = {
 static void log_vprint(enum enf_log_level level, const char *fmt, va_list ap)
 {
 	struct timespec ts;
+	char line[2048];
 	struct tm tm;
-	char stamp[32];
 	size_t n;
+	int m;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
-	n = strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-	snprintf(stamp + n, sizeof(stamp) - n, ".%03ld", ts.tv_nsec / 1000000);
-	fprintf(stderr, "%s %s[%s]: ", stamp, log_prog, level_names[level]);
-	vfprintf(stderr, fmt, ap);
-	n = strlen(fmt);
-	if (n == 0 || fmt[n - 1] != '\n')
-		fputc('\n', stderr);
+	n = strftime(line, sizeof(line), "%H:%M:%S", &tm);
+	m = snprintf(line + n, sizeof(line) - n,
+		     ".%03ld %s[%s]: ", ts.tv_nsec / 1000000, log_prog,
+		     level_names[level]);
+	if (m > 0 && (size_t)m < sizeof(line) - n) {
+		n += (size_t)m;
+		m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+		n = m < 0 ? n : n + (size_t)m;
+	}
+	/* One write per line, so the threads' lines never interleave; a line
+	 * longer than the buffer is cut. */
+	if (n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	if (n == 0 || line[n - 1] != '\n')
+		line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
 }
 
 void enf_log(enum enf_log_level level, const char *fmt, ...)

@@ -22,10 +22,7 @@
 /* Interfaces one handle attaches to, at most. */
 #define ENF_XDP_MAX_IFACES 64
 
-/*
- * How the program is attached. The order of the first three matches
- * enum enf_xdp_mode_conf (enforcer/common/config.h).
- */
+/* How the program is attached (the daemon maps its config's modes here). */
 enum enf_xdp_mode {
 	ENF_XDP_MODE_AUTO = 0, /* native, falling back to generic */
 	ENF_XDP_MODE_NATIVE, /* in the driver: XDP_FLAGS_DRV_MODE */

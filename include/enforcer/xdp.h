@@ -40,7 +40,7 @@ struct enf_deny_value {
 	__u32 flags;
 };
 
-/* Indices into xdp_stats (an array of __u64). Keep ENF_XDP_STAT_NAMES in step. */
+/* Indices into xdp_stats (an array of __u64); names in ENF_XDP_STAT_NAMES. */
 enum enf_xdp_stat {
 	ENF_XDP_PASS = 0, /* passed: parsed and not denied */
 	ENF_XDP_PASS_NON_IP, /* passed: not IPv4/IPv6 (ARP, LLDP, ...) */
@@ -51,10 +51,14 @@ enum enf_xdp_stat {
 	ENF_XDP_STAT_MAX,
 };
 
-#define ENF_XDP_STAT_NAMES                                            \
-	{                                                             \
-		"pass", "pass_non_ip", "pass_malformed", "drop_src4", \
-			"drop_src6", "drop_flow",                     \
+/* The counters' names as status shows them, indexed by enum enf_xdp_stat. */
+#define ENF_XDP_STAT_NAMES                                                      \
+	{                                                                       \
+		[ENF_XDP_PASS] = "pass", [ENF_XDP_PASS_NON_IP] = "pass_non_ip", \
+		[ENF_XDP_PASS_MALFORMED] = "pass_malformed",                    \
+		[ENF_XDP_DROP_SRC4] = "drop_src4",                              \
+		[ENF_XDP_DROP_SRC6] = "drop_src6",                              \
+		[ENF_XDP_DROP_FLOW] = "drop_flow",                              \
 	}
 
 #endif /* ENFORCER_XDP_H */
