@@ -83,8 +83,10 @@ grep -q "deny:src.*$ENF_CLI_ADDR.*nginx.*UNION" <<<"$out" &&
 	ok "the audit row ties the request to nginx's pid, the flow and the action" ||
 	bad "no audit row for the attack"
 echo "\$ enforcerctl audit query \"DELETE FROM audit\"" | show
-enf_ctl audit query "DELETE FROM audit" 2>&1 | show
-ok "audit queries are read-only"
+out=$(enf_ctl audit query "DELETE FROM audit" 2>&1)
+echo "$out" | show
+grep -q "not allowed" <<<"$out" && ok "audit queries are read-only" ||
+	bad "a DELETE through the audit query was not refused"
 
 say "A rule added at run time is live at once, no restart"
 rule="SecRule REQUEST_HEADERS:User-Agent \"@contains evil-bot\" \"id:900100,msg:'Demo: evil bot',severity:WARNING,deny\""

@@ -99,7 +99,7 @@ events { worker_connections 64; }
 http {
 	access_log $ENF_TMP/nginx-access.log;
 	server {
-		listen $ENF_SRV_ADDR:$ENF_PORT ssl;
+		listen $ENF_SRV_ADDR:$ENF_PORT ssl http2;
 		ssl_certificate $ENF_TMP/cert.pem;
 		ssl_certificate_key $ENF_TMP/key.pem;
 		root $ENF_TMP/www;
@@ -156,12 +156,13 @@ enf_ctl() {
 	"$ENFORCERCTL" -s "$ENF_TMP/enforcerd.sock" "$@"
 }
 
-# enf_curl FROM_ADDR PATH [curl args...]: one HTTPS request from the client
-# namespace, bound to FROM_ADDR; prints the body; fails on any error.
+# enf_curl FROM_ADDR PATH [curl args...]: one HTTPS request over HTTP/1.1
+# (nginx also offers HTTP/2) from the client namespace, bound to FROM_ADDR;
+# prints the body; fails on any error.
 enf_curl() {
 	local from=$1 path=$2
 	shift 2
-	ip netns exec "$ENF_NS_CLI" curl -sS -k --max-time 3 \
+	ip netns exec "$ENF_NS_CLI" curl -sS -k --max-time 3 --http1.1 \
 		--interface "$from" "$@" "https://$ENF_SRV_ADDR:$ENF_PORT$path"
 }
 
