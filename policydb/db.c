@@ -477,6 +477,15 @@ int pdb_open(const char *path, struct pdb **out, char *err)
 	ret = set_wal(db, err);
 	if (ret)
 		goto out_close;
+	/*
+	 * In WAL mode, NORMAL syncs at checkpoints only, not at every commit:
+	 * the file is never corrupted, but a power failure may lose the last
+	 * transactions. Audit rows come one small transaction after another,
+	 * and an fsync each would bound the audit rate by the disk's.
+	 */
+	ret = exec(db, "PRAGMA synchronous = NORMAL", "open: synchronous", err);
+	if (ret)
+		goto out_close;
 	if (version < PDB_SCHEMA_VERSION) {
 		ret = migrate(db, err);
 		if (ret)

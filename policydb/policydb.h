@@ -34,6 +34,11 @@ struct pdb;
  * Turns on WAL and a busy timeout, applies pending migrations in one
  * transaction, refuses a database newer than this build. A missing file is
  * created with mode 0640 (audit rows carry request data).
+ * The handle runs with synchronous=NORMAL: in WAL mode a commit is not
+ * synced to disk, a checkpoint is. A crash of the process loses nothing
+ * committed and nothing can corrupt the file, but a power failure or an OS
+ * crash may lose the last committed transactions (audit rows, a rule or
+ * block added just before). In exchange each audit insert is not an fsync.
  * A handle is for one thread at a time.
  * Return: 0; -EPROTO for a database with a newer schema (user_version above
  * PDB_SCHEMA_VERSION) or one that is not an enforcer database, left

@@ -339,6 +339,14 @@ static void test_wal_and_connection_settings(void **state)
 	      "cannot read foreign_keys");
 	check(sqlite3_column_int(st, 0) == 1, "foreign_keys is off");
 	sqlite3_finalize(st);
+	/* WAL with synchronous=NORMAL: no fsync per commit */
+	check(sqlite3_prepare_v2(db->h, "PRAGMA synchronous", -1, &st, NULL) ==
+			      SQLITE_OK &&
+		      sqlite3_step(st) == SQLITE_ROW,
+	      "cannot read synchronous");
+	check(sqlite3_column_int(st, 0) == 1, "synchronous is %d, not NORMAL",
+	      sqlite3_column_int(st, 0));
+	sqlite3_finalize(st);
 	pdb_close(db);
 }
 
