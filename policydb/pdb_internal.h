@@ -27,6 +27,8 @@
 #define PDB_QUERY_SQL_MAX (64 * 1024)
 /* Longest string or blob a read-only query may produce. */
 #define PDB_QUERY_VALUE_MAX (1024 * 1024)
+/* Most columns in a read-only query's result (SQLITE_LIMIT_COLUMN). */
+#define PDB_QUERY_COLUMNS_MAX 100
 
 /* Bounds of stored strings not given in policydb.h. */
 #define PDB_RULE_SOURCE_MAX 256

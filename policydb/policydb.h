@@ -212,6 +212,10 @@ int64_t pdb_audit_prune(struct pdb *db, int64_t before_ns, char *err);
 
 /* Most rows a query returns; past it the result says it was cut. */
 #define PDB_QUERY_MAX_ROWS 10000
+/* Most bytes of values a query hands to its callback, summed over every
+ * value of every row (a blob counted as its x'..' text); past it the result
+ * says it was cut. */
+#define PDB_QUERY_MAX_BYTES (16 * 1024 * 1024)
 
 /**
  * pdb_query_cb - receives a query's result
@@ -233,7 +237,10 @@ typedef int (*pdb_query_cb)(void *ctx, int ncols, const char *const *names,
  *	means the cap)
  * @cb: receives the result (may be NULL to count rows)
  * @ctx: passed to @cb
- * @truncated: set true when rows were left out (may be NULL)
+ * @truncated: set true when rows were left out (may be NULL): past
+ *	@max_rows, or at the row whose values would take the bytes handed to
+ *	@cb past PDB_QUERY_MAX_BYTES (that row and all after it are left out;
+ *	the rows before it are returned as a success)
  * @err: message buffer of PDB_ERR_LEN bytes
  *
  * An authorizer admits reads only: anything that writes, ATTACH, PRAGMAs
@@ -242,7 +249,9 @@ typedef int (*pdb_query_cb)(void *ctx, int ncols, const char *const *names,
  * extension loading are refused with -EPERM and a message naming what was
  * refused ("INSERT is not allowed: ..."). A syntax error is -EINVAL. A
  * statement running longer than 5 s, callbacks included, is interrupted
- * (-ETIMEDOUT). Values are at most 1 MiB (-E2BIG), the SQL 64 KiB.
+ * (-ETIMEDOUT; the clock is read in SQLite's progress handler and after
+ * each row's callback). Values are at most 1 MiB (-E2BIG), results at most
+ * 100 columns (-EINVAL), the SQL 64 KiB.
  * Return: rows delivered (>= 0) or a negative errno.
  */
 int pdb_query_readonly(const char *path, const char *sql, size_t max_rows,

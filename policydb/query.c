@@ -2,9 +2,9 @@
 /*
  * Read-only queries: `enforcerctl audit query SQL` runs what a user typed,
  * so the statement gets a connection that cannot write, an authorizer that
- * admits reads only, a time budget, a row cap and bounded values. Each of
- * these would stop a write alone; together they also keep a mistake in one
- * from mattering.
+ * admits reads only, a time budget, a row cap, a cap on the bytes handed
+ * out, and bounded values and columns. Each of these would stop a write
+ * alone; together they also keep a mistake in one from mattering.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -257,19 +257,22 @@ static int query_authorize(void *arg, int action, const char *a3,
 	}
 }
 
-static int query_progress(void *arg)
+/* Whether the time budget is spent; remembers it for the message. */
+static bool deadline_passed(struct query *q)
 {
-	struct query *q = arg;
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec > q->deadline.tv_sec ||
 	    (now.tv_sec == q->deadline.tv_sec &&
-	     now.tv_nsec >= q->deadline.tv_nsec)) {
+	     now.tv_nsec >= q->deadline.tv_nsec))
 		q->timed_out = true;
-		return 1;
-	}
-	return 0;
+	return q->timed_out;
+}
+
+static int query_progress(void *arg)
+{
+	return deadline_passed(arg) ? 1 : 0;
 }
 
 static void limit_handle(sqlite3 *h, unsigned int budget_ms)
@@ -280,6 +283,9 @@ static void limit_handle(sqlite3 *h, unsigned int budget_ms)
 	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
 	sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_FTS3_TOKENIZER, 0, NULL);
 	sqlite3_limit(h, SQLITE_LIMIT_LENGTH, PDB_QUERY_VALUE_MAX);
+	/* A result row is held whole in memory: at most this many values of
+	 * PDB_QUERY_VALUE_MAX each. */
+	sqlite3_limit(h, SQLITE_LIMIT_COLUMN, PDB_QUERY_COLUMNS_MAX);
 	sqlite3_limit(h, SQLITE_LIMIT_SQL_LENGTH, PDB_QUERY_SQL_MAX);
 	sqlite3_limit(h, SQLITE_LIMIT_EXPR_DEPTH, 200);
 	sqlite3_limit(h, SQLITE_LIMIT_COMPOUND_SELECT, 50);
@@ -288,6 +294,31 @@ static void limit_handle(sqlite3 *h, unsigned int budget_ms)
 	sqlite3_limit(h, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 1000);
 	sqlite3_limit(h, SQLITE_LIMIT_WORKER_THREADS, 0);
 	sqlite3_busy_timeout(h, (int)budget_ms);
+}
+
+/*
+ * Bytes the current row's values take as the callback gets them: text as it
+ * is, a blob at its printed size x'..'. Asking for the size does not expand
+ * a zeroblob(); nothing is converted or copied before the row is admitted.
+ */
+static size_t row_bytes(sqlite3_stmt *st, int ncols)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < ncols; i++) {
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_NULL:
+			break;
+		case SQLITE_BLOB:
+			n += 2 * (size_t)sqlite3_column_bytes(st, i) + 3;
+			break;
+		default:
+			n += (size_t)sqlite3_column_bytes(st, i);
+			break;
+		}
+	}
+	return n;
 }
 
 /* Values as text: a blob becomes x'..' hex so that it prints. */
@@ -348,7 +379,7 @@ static int run(sqlite3 *h, sqlite3_stmt *st, struct query *q,
 {
 	int ncols = sqlite3_column_count(st), rc, i, ret;
 	const char **names, **values;
-	size_t rows = 0;
+	size_t rows = 0, bytes = 0, n;
 	char **hex;
 
 	names = calloc((size_t)ncols + 1, sizeof(*names));
@@ -385,6 +416,14 @@ static int run(sqlite3 *h, sqlite3_stmt *st, struct query *q,
 			*truncated = true;
 			break;
 		}
+		/* Rows are cut whole: one that would pass the cap is not
+		 * handed out, nor is anything after it. */
+		n = row_bytes(st, ncols);
+		if (n > PDB_QUERY_MAX_BYTES - bytes) {
+			*truncated = true;
+			break;
+		}
+		bytes += n;
 		ret = row_values(st, ncols, values, hex);
 		if (ret)
 			goto out_nomem;
@@ -393,6 +432,13 @@ static int run(sqlite3 *h, sqlite3_stmt *st, struct query *q,
 		rows++;
 		if (ret)
 			goto out_stopped;
+		/* The progress handler only runs inside sqlite3_step(), and
+		 * a row of a few large values takes few steps there: the
+		 * conversion and the callback are timed here. */
+		if (deadline_passed(q)) {
+			rc = SQLITE_INTERRUPT;
+			break;
+		}
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		if (q->timed_out) {
