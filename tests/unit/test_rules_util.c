@@ -6,7 +6,8 @@
 
 #include "test_rules_util.h"
 
-static char *store(struct treq *t, const char *s, size_t n)
+/* @n bytes and a NUL of the store, zeroed. */
+static char *reserve(struct treq *t, size_t n)
 {
 	char *p;
 
@@ -15,9 +16,16 @@ static char *store(struct treq *t, const char *s, size_t n)
 		abort();
 	}
 	p = t->store + t->used;
-	memcpy(p, s, n);
-	p[n] = '\0';
+	memset(p, 0, n + 1);
 	t->used += n + 1;
+	return p;
+}
+
+static char *store(struct treq *t, const char *s, size_t n)
+{
+	char *p = reserve(t, n);
+
+	memcpy(p, s, n);
 	return p;
 }
 
@@ -57,8 +65,8 @@ void treq_init(struct treq *t, const char *method, const char *uri)
 {
 	const char *q = strchr(uri, '?');
 	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
-	char line[4096];
-	int n;
+	char *line;
+	size_t n;
 
 	memset(t, 0, sizeof(*t));
 	t->req.method.ptr = store(t, method, strlen(method));
@@ -73,9 +81,12 @@ void treq_init(struct treq *t, const char *method, const char *uri)
 	}
 	t->req.protocol.ptr = "HTTP/1.1";
 	t->req.protocol.len = 8;
-	n = snprintf(line, sizeof(line), "%s %s HTTP/1.1", method, uri);
-	t->req.line.ptr = store(t, line, (size_t)n);
-	t->req.line.len = (size_t)n;
+	/* the request line, built in place: the URI may be long */
+	n = strlen(method) + 1 + strlen(uri) + 9;
+	line = reserve(t, n);
+	snprintf(line, n + 1, "%s %s HTTP/1.1", method, uri);
+	t->req.line.ptr = line;
+	t->req.line.len = n;
 	t->req.headers = t->headers;
 	t->req.args = t->args;
 
