@@ -158,27 +158,38 @@ static __always_inline bool v4_mapped(const __u32 *a)
 	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
 }
 
+/* The IPv4 or IPv6 socket open as @fd, or NULL (not AF_UNIX: /dev/log). */
+static __always_inline struct sock *fd_inet_sock(int fd)
+{
+	struct file *file = fd_file(fd);
+	struct socket *sock;
+	struct sock *sk;
+	__u16 family;
+
+	if (!file ||
+	    (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return NULL;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return NULL;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return family == AF_INET || family == AF_INET6 ? sk : NULL;
+}
+
 /*
  * Fill @t from the IPv4/IPv6 socket open as @fd, peer as source. Returns
  * false, with @t untouched, when @fd is not such a socket.
  */
 static __always_inline bool fd_tuple(int fd, struct enf_tuple *t)
 {
-	struct file *file = fd_file(fd);
+	struct sock *sk = fd_inet_sock(fd);
 	struct sock_common *skc;
-	struct socket *sock;
 	__u32 peer[4], local[4];
 	__u16 family, proto;
-	struct sock *sk;
 
-	if (!file)
-		return false;
-	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return false;
-	sock = BPF_CORE_READ(file, private_data);
-	if (!sock)
-		return false;
-	sk = BPF_CORE_READ(sock, sk);
 	if (!sk)
 		return false;
 	skc = &sk->__sk_common;
@@ -336,27 +347,6 @@ int BPF_KRETPROBE(tls_ret, int ret)
 	return 0;
 }
 
-/* True when @fd is an IPv4 or IPv6 socket (not AF_UNIX: /dev/log). */
-static __always_inline bool fd_is_inet_socket(int fd)
-{
-	struct file *file = fd_file(fd);
-	struct socket *sock;
-	struct sock *sk;
-	__u16 family;
-
-	if (!file ||
-	    (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return false;
-	sock = BPF_CORE_READ(file, private_data);
-	if (!sock)
-		return false;
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk)
-		return false;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	return family == AF_INET || family == AF_INET6;
-}
-
 /*
  * Record @fd in the thread's call, if the thread is inside an SSL call and
  * @fd is an IP socket: a call may also write a log, a key log file or to
@@ -370,7 +360,7 @@ static __always_inline void note_fd(long fd)
 	call = bpf_map_lookup_elem(&tls_calls, &id);
 	if (!call || fd < 0 || fd > 0x7fffffff || call->fd == fd)
 		return;
-	if (fd_is_inet_socket(fd))
+	if (fd_inet_sock(fd))
 		call->fd = fd;
 }
 

@@ -551,12 +551,9 @@ static int do_version(int argc, char **argv)
 static int do_help(int argc, char **argv);
 
 static const struct cmd objects[] = {
-	{ "status", do_status, NULL },
-	{ "rule", do_rule, NULL },
-	{ "block", do_block, NULL },
-	{ "audit", do_audit, NULL },
-	{ "reload", do_reload, NULL },
-	{ "version", do_version, NULL },
+	{ "status", do_status, NULL }, { "rule", do_rule, NULL },
+	{ "block", do_block, NULL },   { "audit", do_audit, NULL },
+	{ "reload", do_reload, NULL }, { "version", do_version, NULL },
 	{ "help", do_help, NULL },
 };
 

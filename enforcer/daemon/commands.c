@@ -523,12 +523,9 @@ static json_t *cmd_audit_query(void *ctx, const json_t *args,
 }
 
 static const struct enf_ctl_command commands[] = {
-	{ "status", cmd_status },
-	{ "rule.add", cmd_rule_add },
-	{ "rule.list", cmd_rule_list },
-	{ "block.list", cmd_block_list },
-	{ "audit.query", cmd_audit_query },
-	{ "reload", cmd_reload },
+	{ "status", cmd_status },	    { "rule.add", cmd_rule_add },
+	{ "rule.list", cmd_rule_list },	    { "block.list", cmd_block_list },
+	{ "audit.query", cmd_audit_query }, { "reload", cmd_reload },
 };
 
 int enf_commands_start(struct enf_daemon *d)
