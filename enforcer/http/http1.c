@@ -10,7 +10,11 @@
  *
  * Lines are read by line_step(), which hides where a chunk boundary falls:
  * a CR at the end of a chunk is held back until the next byte says whether
- * it ends the line (CRLF) or belongs to it.
+ * it ends the line (CRLF) or belongs to it. Two small scanners look at every
+ * content byte as it streams in, kept or not, so that no cap can hide what
+ * frames a request: one finds the protocol at the end of a request line,
+ * the other reads Content-Length and Transfer-Encoding values (and their
+ * folds) into the framing state.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,14 +24,50 @@
 #include "enforcer/http/http1.h"
 #include "http_internal.h"
 
-/* Longest tail of a request line remembered past max_line (" HTTP/1.1"). */
-#define H1_TAIL 16
 #define H1_PROTO_LEN 8 /* "HTTP/1.1" */
+/* Bytes of the protocol remembered for a request line cut by max_line. */
+#define H1_PROTO_MAX 32
+
+/* Where the request-line scanner is in SP "HTTP/" 1*DIGIT "." 1*DIGIT *OWS
+ * at the end of the line read so far. */
+enum h1_rl_state {
+	RL_NONE,
+	RL_H,
+	RL_HT,
+	RL_HTT,
+	RL_HTTP,
+	RL_SLASH,
+	RL_MAJOR,
+	RL_DOT,
+	RL_MINOR, /* a complete version */
+	RL_OWS, /* a complete version and OWS after it */
+};
+
+/* Where the framing scanner is in the current head line. */
+enum h1_hs_phase {
+	HS_START, /* no content byte yet */
+	HS_NAME,
+	HS_VALUE, /* the value (or a fold) of a framing header */
+	HS_OTHER, /* nothing more to look at on this line */
+};
+
+enum h1_fh {
+	FH_NONE,
+	FH_CL, /* Content-Length */
+	FH_TE, /* Transfer-Encoding */
+};
+
+/* Where the framing scanner is in one element of a comma list. */
+enum h1_el {
+	EL_EMPTY, /* nothing but OWS yet */
+	EL_TOKEN,
+	EL_AFTER, /* OWS after the token */
+};
 
 enum h1_state {
 	H1_REQ_LINE, /* at a request boundary: a line that may be a request */
 	H1_HEADER, /* a header line, or the empty line that ends the head */
-	H1_SKIP_HEAD, /* head over max_header_bytes: skip to its end */
+	H1_SKIP_HEAD, /* head over max_header_bytes: read its rest for framing */
 	H1_BODY, /* Content-Length body */
 	H1_CHUNK_SIZE, /* chunk-size [BWS] */
 	H1_CHUNK_EXT, /* ";ext..." up to the end of the chunk-size line */
@@ -59,9 +99,33 @@ struct enf_http1 {
 	uint64_t line_raw; /* every byte seen, line ending included */
 	bool cr_pending; /* a CR was the last byte seen */
 	bool line_crlf; /* the line that just ended had CR before LF */
+	bool line_cut; /* a content byte did not fit in the line or head cap */
 	bool head_full; /* a byte did not fit in max_header_bytes */
-	unsigned char tail[H1_TAIL]; /* last content bytes of the line */
-	size_t tail_len;
+
+	/* request-line scanner: the protocol at the end of the line */
+	enum h1_rl_state rl_st;
+	bool rl_prev_sp; /* the last byte was SP */
+	size_t rl_sp; /* line offset of the SP before "HTTP/" */
+	size_t rl_end; /* line offset just past the version */
+	unsigned int rl_major; /* its value, 2 standing for anything over 1 */
+	size_t rl_proto_len; /* bytes of the protocol, "HTTP/" included */
+	char rl_proto[H1_PROTO_MAX]; /* its first bytes */
+
+	/* framing scanner: Content-Length and Transfer-Encoding as they come */
+	enum h1_hs_phase hs_phase;
+	enum h1_fh hs_open; /* the framing header a fold would continue */
+	size_t hs_nlen; /* name bytes so far */
+	bool hs_cl; /* ... a prefix of "content-length" */
+	bool hs_te; /* ... a prefix of "transfer-encoding" */
+	bool hs_fold; /* the line is a fold (starts with OWS) */
+	bool hs_ows; /* an OWS run of a framing value not stored yet */
+	bool hs_folded; /* the open framing header was folded */
+	bool hs_long; /* one of its lines went over the line cap */
+	enum h1_el el_st;
+	bool el_bad; /* Content-Length element not a number */
+	uint64_t el_val;
+	size_t el_len; /* Transfer-Encoding element: bytes matched */
+	bool el_chunked; /* ... still "chunked" */
 
 	/* the request being read */
 	char *head;
@@ -76,6 +140,7 @@ struct enf_http1 {
 	size_t uri_off;
 	size_t uri_len;
 	size_t proto_off;
+	size_t proto_len;
 	size_t reqline_len;
 	uint32_t anom;
 
@@ -145,23 +210,9 @@ static bool h1_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-static bool h1_eq_ci(const char *s, size_t n, const char *lit)
+static unsigned char h1_lower(unsigned char c)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char a = s[i], b = lit[i];
-
-		if (!b)
-			return false;
-		if (a >= 'A' && a <= 'Z')
-			a += 'a' - 'A';
-		if (b >= 'A' && b <= 'Z')
-			b += 'a' - 'A';
-		if (a != b)
-			return false;
-	}
-	return !lit[n];
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
 static void h1_trim(const char **s, size_t *n)
@@ -182,7 +233,13 @@ static void h1_line_reset(struct enf_http1 *p)
 	p->line_raw = 0;
 	p->cr_pending = false;
 	p->line_crlf = false;
-	p->tail_len = 0;
+	p->line_cut = false;
+	p->rl_st = RL_NONE;
+	p->rl_prev_sp = false;
+	p->rl_proto_len = 0;
+	p->hs_phase = HS_START;
+	p->hs_fold = false;
+	p->hs_ows = false;
 }
 
 /* Back to a request boundary; buffers are kept for the next request. */
@@ -197,6 +254,7 @@ static void h1_request_reset(struct enf_http1 *p)
 	p->uri_off = 0;
 	p->uri_len = 0;
 	p->proto_off = 0;
+	p->proto_len = 0;
 	p->reqline_len = 0;
 	p->anom = 0;
 	p->cl_seen = false;
@@ -206,6 +264,9 @@ static void h1_request_reset(struct enf_http1 *p)
 	p->te_seen = false;
 	p->te_last_chunked = false;
 	p->te_chunked = 0;
+	p->hs_open = FH_NONE;
+	p->hs_folded = false;
+	p->hs_long = false;
 	p->remaining = 0;
 	p->body_kept = 0;
 	p->body_len = 0;
@@ -234,7 +295,7 @@ int enf_http1_new(const struct enf_http_limits *lim, struct enf_http1 **out)
 		enf_http_limits_default(&p->lim);
 	p->line_cap = min_sz(p->lim.max_line, p->lim.max_header_bytes);
 	/* room for the protocol copied behind a cut request line */
-	p->head_max = p->lim.max_header_bytes + H1_PROTO_LEN;
+	p->head_max = p->lim.max_header_bytes + H1_PROTO_MAX;
 	h1_request_reset(p);
 	*out = p;
 	return 0;
@@ -257,35 +318,23 @@ uint64_t enf_http1_skipped(const struct enf_http1 *p)
 	return p->skipped;
 }
 
-/* Content bytes of the current line; stored in head when @keep. */
-static int h1_line_content(struct enf_http1 *p, const char *s, size_t n,
-			   bool keep)
+/* Content bytes of the current line into head, within the line cap and
+ * max_header_bytes; what does not fit is dropped and marks the line cut. */
+static int h1_store(struct enf_http1 *p, const char *s, size_t n)
 {
 	size_t room_line, room_head, k;
 	int err;
-
-	p->line_len += n;
-	if (!keep || !n)
-		return 0;
-
-	if (n >= H1_TAIL) {
-		memcpy(p->tail, s + n - H1_TAIL, H1_TAIL);
-		p->tail_len = H1_TAIL;
-	} else {
-		size_t old = min_sz(p->tail_len, H1_TAIL - n);
-
-		memmove(p->tail, p->tail + p->tail_len - old, old);
-		memcpy(p->tail + old, s, n);
-		p->tail_len = old + n;
-	}
 
 	room_line = p->line_cap - p->line_kept;
 	room_head = p->head_len < p->lim.max_header_bytes ?
 			    p->lim.max_header_bytes - p->head_len :
 			    0;
 	k = min_sz(n, min_sz(room_line, room_head));
-	if (k < n && room_head < room_line)
-		p->head_full = true;
+	if (k < n) {
+		p->line_cut = true;
+		if (room_head < room_line)
+			p->head_full = true;
+	}
 	if (!k)
 		return 0;
 	err = enf_http_grow((void **)&p->head, &p->head_cap, p->head_len + k, 1,
@@ -296,6 +345,296 @@ static int h1_line_content(struct enf_http1 *p, const char *s, size_t n,
 	p->head_len += k;
 	p->line_kept += k;
 	return 0;
+}
+
+/*
+ * One byte of a line that may be a request line, at offset @off in it: keeps
+ * track of whether the line read so far ends in SP "HTTP/" 1*DIGIT "."
+ * 1*DIGIT *(SP / HTAB), where that protocol starts and ends, its major
+ * version and its first bytes. A cap on the line cannot hide it.
+ */
+static void h1_rl_byte(struct enf_http1 *p, unsigned char c, size_t off)
+{
+	enum h1_rl_state st = p->rl_st, next = RL_NONE;
+	bool prev_sp = p->rl_prev_sp;
+
+	p->rl_prev_sp = c == ' ';
+	if (h1_ows(c)) {
+		p->rl_st = st == RL_MINOR || st == RL_OWS ? RL_OWS : RL_NONE;
+		return;
+	}
+	if (c == 'H' && prev_sp) {
+		/* no state goes on with 'H': a new candidate, the only one */
+		p->rl_st = RL_H;
+		p->rl_sp = off - 1;
+		p->rl_major = 0;
+		p->rl_proto_len = 0;
+		goto out_keep;
+	}
+	switch (st) {
+	case RL_H:
+	case RL_HT:
+		if (c == 'T')
+			next = st + 1;
+		break;
+	case RL_HTT:
+		if (c == 'P')
+			next = RL_HTTP;
+		break;
+	case RL_HTTP:
+		if (c == '/')
+			next = RL_SLASH;
+		break;
+	case RL_SLASH:
+	case RL_MAJOR:
+		if (c >= '0' && c <= '9') {
+			next = RL_MAJOR;
+			p->rl_major = p->rl_major * 10 + (c - '0');
+			if (p->rl_major > 1)
+				p->rl_major = 2;
+		} else if (c == '.' && st == RL_MAJOR) {
+			next = RL_DOT;
+		}
+		break;
+	case RL_DOT:
+	case RL_MINOR:
+		if (c >= '0' && c <= '9')
+			next = RL_MINOR;
+		break;
+	default:
+		break;
+	}
+	p->rl_st = next;
+	if (next == RL_NONE)
+		return;
+out_keep:
+	if (p->rl_proto_len < H1_PROTO_MAX)
+		p->rl_proto[p->rl_proto_len] = c;
+	p->rl_proto_len++;
+	p->rl_end = off + 1;
+}
+
+static void h1_el_start(struct enf_http1 *p)
+{
+	p->el_st = EL_EMPTY;
+	p->el_bad = false;
+	p->el_val = 0;
+	p->el_len = 0;
+	p->el_chunked = true;
+}
+
+/* An element of the open framing header's value ended (comma or end). */
+static void h1_el_end(struct enf_http1 *p)
+{
+	if (p->hs_open == FH_CL) {
+		/* a list of equal values is one value (RFC 9110 8.6) */
+		if (p->el_st == EL_EMPTY || p->el_bad) {
+			p->cl_bad = true;
+		} else {
+			if (p->cl_have && p->el_val != p->cl)
+				p->cl_bad = true;
+			p->cl = p->el_val;
+			p->cl_have = true;
+		}
+	} else if (p->el_st != EL_EMPTY) {
+		/* empty list elements are allowed and ignored */
+		bool chunked = p->el_chunked && p->el_len == 7;
+
+		if (chunked && p->te_chunked < 2)
+			p->te_chunked++;
+		p->te_last_chunked = chunked;
+	}
+	h1_el_start(p);
+}
+
+/* One byte of the open framing header's value; a fold counts as OWS. */
+static void h1_el_byte(struct enf_http1 *p, unsigned char c)
+{
+	if (h1_ows(c)) {
+		if (p->el_st == EL_TOKEN)
+			p->el_st = EL_AFTER;
+		return;
+	}
+	if (c == ',') {
+		h1_el_end(p);
+		return;
+	}
+	if (p->hs_open == FH_CL) {
+		unsigned int d = c - '0';
+
+		if (d > 9 || p->el_st == EL_AFTER ||
+		    p->el_val > (UINT64_MAX - d) / 10)
+			p->el_bad = true;
+		else
+			p->el_val = p->el_val * 10 + d;
+	} else if (p->el_st == EL_AFTER || p->el_len >= 7 ||
+		   h1_lower(c) != (unsigned char)"chunked"[p->el_len]) {
+		/* OWS inside the coding, or a byte off "chunked" */
+		p->el_chunked = false;
+	} else {
+		p->el_len++;
+	}
+	p->el_st = EL_TOKEN;
+}
+
+/* The open framing header is complete: the line after it is no fold. */
+static void h1_framing_end(struct enf_http1 *p)
+{
+	if (p->hs_open == FH_NONE)
+		return;
+	h1_el_end(p);
+	/*
+	 * Peers disagree on a folded framing header or one on an overlong
+	 * line: some refuse the request, the others unfold it, trim the OWS and
+	 * read the whole value, as done here. Flagged, framed by that value.
+	 */
+	if (p->hs_folded || p->hs_long)
+		p->anom |= p->hs_open == FH_CL ? ENF_ANOM_BAD_CONTENT_LENGTH :
+						 ENF_ANOM_BAD_TRANSFER_ENCODING;
+	if (p->hs_folded)
+		p->anom |= ENF_ANOM_OBS_FOLD;
+	if (p->hs_long)
+		p->anom |= ENF_ANOM_HEADERS_LIMIT;
+	p->hs_open = FH_NONE;
+}
+
+/* The first content byte of a head line: a fold, or a new field. */
+static void h1_hs_line_start(struct enf_http1 *p, unsigned char c)
+{
+	if (h1_ows(c)) {
+		p->hs_fold = true;
+		if (p->hs_open == FH_NONE) {
+			p->hs_phase = HS_OTHER;
+			return;
+		}
+		p->hs_folded = true;
+		p->hs_phase = HS_VALUE;
+		return;
+	}
+	h1_framing_end(p);
+	p->hs_phase = HS_NAME;
+	p->hs_nlen = 0;
+	p->hs_cl = true;
+	p->hs_te = true;
+}
+
+static void h1_hs_name_byte(struct enf_http1 *p, unsigned char c)
+{
+	static const char cl[] = "content-length", te[] = "transfer-encoding";
+	enum h1_fh fh = FH_NONE;
+
+	if (c != ':') {
+		/* both names are tokens: a byte that matches is a tchar */
+		c = h1_lower(c);
+		p->hs_cl = p->hs_cl && p->hs_nlen < sizeof(cl) - 1 &&
+			   c == (unsigned char)cl[p->hs_nlen];
+		p->hs_te = p->hs_te && p->hs_nlen < sizeof(te) - 1 &&
+			   c == (unsigned char)te[p->hs_nlen];
+		p->hs_nlen++;
+		if (!p->hs_cl && !p->hs_te)
+			p->hs_phase = HS_OTHER;
+		return;
+	}
+	if (p->hs_cl && p->hs_nlen == sizeof(cl) - 1)
+		fh = FH_CL;
+	else if (p->hs_te && p->hs_nlen == sizeof(te) - 1)
+		fh = FH_TE;
+	if (fh == FH_NONE) {
+		p->hs_phase = HS_OTHER;
+		return;
+	}
+	p->hs_phase = HS_VALUE;
+	p->hs_open = fh;
+	p->hs_folded = false;
+	p->hs_long = false;
+	h1_el_start(p);
+	if (fh == FH_CL)
+		p->cl_seen = true;
+	else
+		p->te_seen = true;
+}
+
+/*
+ * Content bytes of a head line, kept when @keep, through the framing scanner.
+ * A framing header's value is stored with every OWS run that has more after
+ * it as one SP, and without its trailing run, so padding can push neither
+ * its content past the line cap nor its report away from what frames.
+ */
+static int h1_hdr_content(struct enf_http1 *p, const char *s, size_t n,
+			  bool keep)
+{
+	size_t i = 0, run = 0; /* bytes [run, i) are stored as they are */
+	int err;
+
+	while (i < n && p->hs_phase != HS_OTHER) {
+		unsigned char c = s[i];
+
+		if (p->hs_phase == HS_START) {
+			h1_hs_line_start(p, c);
+			continue;
+		}
+		if (p->hs_phase == HS_NAME) {
+			h1_hs_name_byte(p, c);
+			i++;
+			continue;
+		}
+		h1_el_byte(p, c);
+		if (h1_ows(c)) {
+			if (keep && i > run) {
+				err = h1_store(p, s + run, i - run);
+				if (err)
+					return err;
+			}
+			p->hs_ows = true;
+			run = ++i;
+			continue;
+		}
+		if (p->hs_ows) {
+			/* run == i: the OWS before this byte was not stored */
+			p->hs_ows = false;
+			if (keep) {
+				err = h1_store(p, " ", 1);
+				if (err)
+					return err;
+			}
+		}
+		i++;
+	}
+	if (!keep || run == n)
+		return 0;
+	return h1_store(p, s + run, n - run);
+}
+
+/* Content bytes of the current line: scanned, and stored when @keep. */
+static int h1_line_content(struct enf_http1 *p, const char *s, size_t n,
+			   bool keep)
+{
+	size_t off = p->line_len, i;
+
+	p->line_len += n;
+	switch (p->st) {
+	case H1_REQ_LINE:
+		for (i = 0; i < n; i++) {
+			if (p->rl_st == RL_NONE && !p->rl_prev_sp) {
+				/* nothing can start before the next SP */
+				const char *sp = memchr(s + i, ' ', n - i);
+
+				if (!sp)
+					break;
+				i = sp - s;
+			}
+			h1_rl_byte(p, s[i], off + i);
+		}
+		break;
+	case H1_HEADER:
+	case H1_SKIP_HEAD:
+		return h1_hdr_content(p, s, n, keep);
+	default:
+		break;
+	}
+	if (!keep || !n)
+		return 0;
+	return h1_store(p, s, n);
 }
 
 /*
@@ -372,7 +711,7 @@ static int h1_emit(struct enf_http1 *p, struct h1_io *io)
 	req.query = qm ? h1_str(req.uri.ptr, path_len + 1,
 				req.uri.len - path_len - 1) :
 			 h1_str(req.uri.ptr, req.uri.len, 0);
-	req.protocol = h1_str(p->head, p->proto_off, H1_PROTO_LEN);
+	req.protocol = h1_str(p->head, p->proto_off, p->proto_len);
 	req.line = h1_str(p->head, 0, p->reqline_len);
 	req.headers = p->out_hdrs;
 	req.n_headers = p->n_hdrs;
@@ -426,12 +765,6 @@ static size_t h1_method_suffix(const char *s, size_t n)
 	return best;
 }
 
-static bool h1_proto_ok(const unsigned char *s)
-{
-	return s[0] == ' ' && !memcmp(s + 1, "HTTP/1.", 7) && s[8] >= '0' &&
-	       s[8] <= '9';
-}
-
 static bool h1_target_clean(const char *s, size_t n)
 {
 	size_t i;
@@ -464,69 +797,121 @@ static size_t h1_embedded(const struct enf_http1 *p, size_t t_end, size_t *m)
 	return sp - ms;
 }
 
+enum h1_line_kind {
+	H1_LINE_NONE, /* not a request line */
+	H1_LINE_HTTP1, /* HTTP/1.x: headers follow */
+	H1_LINE_HTTP09, /* HTTP/0.9: the whole request */
+};
+
+/*
+ * HTTP/0.9, "GET" SP target and nothing after it but OWS: nginx serves it.
+ * Taken at a true request boundary only, from a line kept whole, with a
+ * clean target; the protocol is empty, as sent.
+ */
+static bool h1_http09(struct enf_http1 *p)
+{
+	const char *h = p->head;
+	size_t K = p->line_kept, u = 4, e = K;
+
+	if (p->resyncing || p->line_cut || K < 5 || memcmp(h, "GET ", 4))
+		return false;
+	while (u < e && h[u] == ' ')
+		u++;
+	while (e > u && h1_ows(h[e - 1]))
+		e--;
+	if (u == e || !h1_target_clean(h + u, e - u))
+		return false;
+	p->method_len = 3;
+	p->uri_off = u;
+	p->uri_len = e - u;
+	p->proto_off = 0;
+	p->proto_len = 0;
+	p->reqline_len = K;
+	p->anom |= ENF_ANOM_BAD_REQUEST_LINE;
+	if (!p->line_crlf)
+		p->anom |= ENF_ANOM_BARE_LF;
+	return true;
+}
+
 /*
  * A line at a request boundary ended: is it a request line? It must end in
- * " HTTP/1.x". Normally the request line starts the line: a token, a space,
- * a target. When the token is not a registered method, or the stream has
- * lost its place and the target is not clean, the line may hold body bytes
- * glued to the next request (a join mid-body, bad framing), so a registered
- * method followed by a clean target right before the protocol is looked for
- * inside it first. A target with a space or control byte is accepted at a
- * true boundary only, flagged.
- * Return: true when accepted (head then holds it from offset 0).
+ * SP "HTTP/" 1*DIGIT "." 1*DIGIT with a major version of 1, then optional
+ * OWS; anything but " HTTP/1.x" right at the end is flagged. Normally the
+ * request line starts the line: a token, a space, a target (more spaces on
+ * either side of the target are flagged, not part of it). When the token is
+ * not a registered method, or the stream has lost its place and the target
+ * is not clean, the line may hold body bytes glued to the next request (a
+ * join mid-body, bad framing), so a registered method followed by a clean
+ * target right before the protocol is looked for inside it first. A target
+ * with a space or control byte is accepted at a true boundary only, flagged.
+ * Without a protocol, the line may be an HTTP/0.9 request.
+ * Return: what the line is (head then holds it from offset 0).
  */
-static bool h1_request_line(struct enf_http1 *p)
+static enum h1_line_kind h1_request_line(struct enf_http1 *p)
 {
-	size_t L = p->line_len, K = p->line_kept, m = 0, t_end, start = 0;
+	size_t K = p->line_kept, m = 0, u = 0, t_end, start = 0;
 	const char *h = p->head;
-	bool over = L > K, from_start = false, clean = false, known = false;
+	bool over = p->line_cut, from_start = false, clean = false;
+	bool known = false, odd;
 
-	if (L < 1 + 1 + 1 + 9 || p->tail_len < 9 ||
-	    !h1_proto_ok(p->tail + p->tail_len - 9))
-		return false;
-	t_end = L - 9; /* the target ends here */
+	if ((p->rl_st != RL_MINOR && p->rl_st != RL_OWS) || p->rl_major != 1)
+		return h1_http09(p) ? H1_LINE_HTTP09 : H1_LINE_NONE;
+	odd = p->rl_proto_len != H1_PROTO_LEN || p->rl_end != p->line_len;
+	/* the target ends at the first of the spaces before the protocol */
+	t_end = p->rl_sp;
+	while (t_end > 0 && t_end <= K && h[t_end - 1] == ' ')
+		t_end--;
+	odd = odd || t_end != p->rl_sp;
 
 	while (m < K && h1_tchar(h[m]))
 		m++;
-	if (m && m < K && h[m] == ' ' && m + 1 < t_end) {
-		from_start = true;
-		clean = h1_target_clean(h + m + 1, min_sz(t_end, K) - m - 1);
-		known = h1_known_method(h, m);
+	if (m && m < K && h[m] == ' ') {
+		u = m + 1;
+		while (u < K && u < t_end && h[u] == ' ')
+			u++;
+		if (u < t_end) {
+			from_start = true;
+			odd = odd || u != m + 1;
+			clean = h1_target_clean(h + u, min_sz(t_end, K) - u);
+			known = h1_known_method(h, m);
+		}
 	}
 	if (!over && (!from_start || !known || (!clean && p->resyncing)))
 		start = h1_embedded(p, t_end, &m);
 	if (start) {
 		clean = true;
 		p->skipped += start;
-		L -= start;
 		K -= start;
 		t_end -= start;
+		u = m + 1;
 		memmove(p->head, p->head + start, K);
 		p->head_len = K;
 	} else if (!from_start || (!clean && p->resyncing)) {
-		return false;
+		return H1_LINE_NONE;
 	}
 
 	p->method_len = m;
-	p->uri_off = m + 1;
-	p->uri_len = min_sz(t_end, K) - m - 1;
+	p->uri_off = u;
+	p->uri_len = min_sz(t_end, K) - u;
 	p->reqline_len = K;
-	if (over) {
-		/* keep the protocol, seen only in the tail, behind the line */
-		p->anom |= ENF_ANOM_HEADERS_LIMIT;
-		memcpy(p->head + K, p->tail + p->tail_len - H1_PROTO_LEN,
-		       H1_PROTO_LEN);
-		p->proto_off = K;
-		p->head_len = K + H1_PROTO_LEN;
+	if (p->rl_end - start <= K) {
+		p->proto_off = p->rl_sp + 1 - start;
+		p->proto_len = p->rl_proto_len;
 	} else {
-		p->proto_off = L - H1_PROTO_LEN;
+		/* cut: the protocol's first bytes, behind the line */
+		p->proto_len = min_sz(p->rl_proto_len, H1_PROTO_MAX);
+		memcpy(p->head + K, p->rl_proto, p->proto_len);
+		p->proto_off = K;
+		p->head_len = K + p->proto_len;
 	}
-	if (!clean)
+	if (over)
+		p->anom |= ENF_ANOM_HEADERS_LIMIT;
+	if (!clean || odd)
 		p->anom |= ENF_ANOM_BAD_REQUEST_LINE;
 	if (!p->line_crlf)
 		p->anom |= ENF_ANOM_BARE_LF;
 	p->resyncing = false;
-	return true;
+	return H1_LINE_HTTP1;
 }
 
 static int h1_st_req_line(struct enf_http1 *p, struct h1_io *io)
@@ -541,82 +926,27 @@ static int h1_st_req_line(struct enf_http1 *p, struct h1_io *io)
 		h1_request_reset(p);
 		return 0;
 	}
-	if (p->line_kept < p->line_len) {
-		/* the tail must be there for the protocol */
+	if (p->line_cut) {
+		/* room behind the cut line for the protocol */
 		ret = enf_http_grow((void **)&p->head, &p->head_cap,
-				    p->line_kept + H1_PROTO_LEN, 1,
+				    p->line_kept + H1_PROTO_MAX, 1,
 				    p->head_max);
 		if (ret)
 			return ret;
 	}
-	if (!h1_request_line(p)) {
+	switch (h1_request_line(p)) {
+	case H1_LINE_HTTP1:
+		p->st = H1_HEADER;
+		h1_line_reset(p);
+		return 0;
+	case H1_LINE_HTTP09:
+		/* no headers, no body: complete */
+		return h1_emit(p, io);
+	default:
 		p->skipped += p->line_raw;
 		p->resyncing = true;
 		h1_request_reset(p);
 		return 0;
-	}
-	p->st = H1_HEADER;
-	h1_line_reset(p);
-	return 0;
-}
-
-static void h1_content_length(struct enf_http1 *p, const char *v, size_t n)
-{
-	size_t i = 0;
-
-	p->cl_seen = true;
-	/* a list of equal values is one value (RFC 9110 8.6) */
-	for (;;) {
-		const char *comma = memchr(v + i, ',', n - i);
-		size_t elen = comma ? (size_t)(comma - v) - i : n - i;
-		const char *e = v + i;
-		uint64_t val = 0;
-		size_t j;
-
-		h1_trim(&e, &elen);
-		if (!elen)
-			p->cl_bad = true;
-		for (j = 0; j < elen; j++) {
-			unsigned int d = (unsigned char)e[j] - '0';
-
-			if (d > 9 || val > (UINT64_MAX - d) / 10) {
-				p->cl_bad = true;
-				break;
-			}
-			val = val * 10 + d;
-		}
-		if (elen && j == elen) {
-			if (p->cl_have && val != p->cl)
-				p->cl_bad = true;
-			p->cl = val;
-			p->cl_have = true;
-		}
-		if (!comma)
-			break;
-		i = (size_t)(comma - v) + 1;
-	}
-}
-
-static void h1_transfer_encoding(struct enf_http1 *p, const char *v, size_t n)
-{
-	size_t i = 0;
-
-	p->te_seen = true;
-	while (i <= n) {
-		const char *comma = memchr(v + i, ',', n - i);
-		const char *e = v + i;
-		size_t elen = comma ? (size_t)(comma - e) : n - i;
-
-		i += elen + 1;
-		h1_trim(&e, &elen);
-		if (!elen)
-			continue;
-		if (h1_eq_ci(e, elen, "chunked")) {
-			p->te_chunked++;
-			p->te_last_chunked = true;
-		} else {
-			p->te_last_chunked = false;
-		}
 	}
 }
 
@@ -653,7 +983,11 @@ static int h1_head_done(struct enf_http1 *p, struct h1_io *io)
 	return h1_emit(p, io);
 }
 
-/* A folded continuation line: appended to the previous header's value. */
+/*
+ * A folded continuation line: appended to the previous header's value. Its
+ * stored content starts with OWS (a framing value's run is stored as one SP),
+ * so the separator written at the old end of the value never lands on it.
+ */
 static void h1_unfold(struct enf_http1 *p)
 {
 	struct h1_hdr *hd = &p->hdrs[p->n_hdrs - 1];
@@ -670,29 +1004,32 @@ static void h1_unfold(struct enf_http1 *p)
 	p->head_len = dst + clen;
 }
 
+/* A head line ended: kept as a header, unfolded, or dropped. Framing was
+ * read from it by the scanner as it streamed in. */
 static int h1_header_line(struct enf_http1 *p)
 {
 	const char *line = p->head + p->line_start, *colon, *val;
 	size_t K = p->line_kept, nlen, vlen, i;
-	bool over = p->line_len > K, name_ok;
+	bool over = p->line_cut, name_ok;
 	struct h1_hdr *hd;
 	int err;
 
 	if (!p->line_crlf)
 		p->anom |= ENF_ANOM_BARE_LF;
-	if (h1_ows(line[0])) {
+	if (over)
+		p->anom |= ENF_ANOM_HEADERS_LIMIT;
+	if (p->hs_fold) {
 		p->anom |= ENF_ANOM_OBS_FOLD;
 		if (p->prev_hdr_kept && !over) {
 			h1_unfold(p);
 			return 0;
 		}
-		if (over)
-			p->anom |= ENF_ANOM_HEADERS_LIMIT;
 		goto out_drop;
 	}
 	colon = memchr(line, ':', K);
 	if (!colon) {
-		p->anom |= over ? ENF_ANOM_HEADERS_LIMIT : ENF_ANOM_BAD_HEADER;
+		if (!over)
+			p->anom |= ENF_ANOM_BAD_HEADER;
 		goto out_drop;
 	}
 	nlen = colon - line;
@@ -701,19 +1038,9 @@ static int h1_header_line(struct enf_http1 *p)
 		name_ok = h1_tchar(line[i]);
 	if (!name_ok)
 		p->anom |= ENF_ANOM_BAD_HEADER;
-	if (over)
-		p->anom |= ENF_ANOM_HEADERS_LIMIT;
 	val = colon + 1;
 	vlen = K - nlen - 1;
 	h1_trim(&val, &vlen);
-
-	/* framing follows every well-formed header, kept or not */
-	if (name_ok && !over) {
-		if (h1_eq_ci(line, nlen, "content-length"))
-			h1_content_length(p, val, vlen);
-		else if (h1_eq_ci(line, nlen, "transfer-encoding"))
-			h1_transfer_encoding(p, val, vlen);
-	}
 
 	if (p->n_hdrs == p->lim.max_headers) {
 		p->anom |= ENF_ANOM_HEADERS_LIMIT;
@@ -746,25 +1073,32 @@ static int h1_st_header(struct enf_http1 *p, struct h1_io *io)
 	ret = h1_line_step(p, io, true);
 	if (ret <= 0)
 		return ret;
-	if (p->head_full) {
-		/* hand out what fitted, then skip the rest of the head */
-		p->anom |= ENF_ANOM_HEADERS_LIMIT | ENF_ANOM_HEAD_TRUNCATED;
-		p->head_len = p->line_start;
-		ret = h1_emit(p, io);
-		p->st = H1_SKIP_HEAD;
-		p->resyncing = true;
-		return ret;
-	}
 	if (!p->line_len) {
 		if (!p->line_crlf)
 			p->anom |= ENF_ANOM_BARE_LF;
+		h1_framing_end(p);
 		return h1_head_done(p, io);
+	}
+	if (p->hs_open != FH_NONE && p->line_len > p->line_cap)
+		p->hs_long = true;
+	if (p->head_full) {
+		/* keep what fitted; read the rest of the head for framing */
+		p->anom |= ENF_ANOM_HEADERS_LIMIT | ENF_ANOM_HEAD_TRUNCATED;
+		if (!p->line_crlf)
+			p->anom |= ENF_ANOM_BARE_LF;
+		p->head_len = p->line_start;
+		p->prev_hdr_kept = false;
+		p->st = H1_SKIP_HEAD;
+		h1_line_reset(p);
+		return 0;
 	}
 	ret = h1_header_line(p);
 	h1_line_reset(p);
 	return ret;
 }
 
+/* The rest of a head over max_header_bytes: not kept, but its framing
+ * headers frame the body as they would have in a head that fitted. */
 static int h1_st_skip_head(struct enf_http1 *p, struct h1_io *io)
 {
 	int ret;
@@ -772,8 +1106,16 @@ static int h1_st_skip_head(struct enf_http1 *p, struct h1_io *io)
 	ret = h1_line_step(p, io, false);
 	if (ret <= 0)
 		return ret;
-	if (!p->line_len)
-		p->st = H1_REQ_LINE;
+	if (!p->line_crlf)
+		p->anom |= ENF_ANOM_BARE_LF;
+	if (!p->line_len) {
+		h1_framing_end(p);
+		return h1_head_done(p, io);
+	}
+	if (p->hs_fold)
+		p->anom |= ENF_ANOM_OBS_FOLD;
+	if (p->hs_open != FH_NONE && p->line_len > p->line_cap)
+		p->hs_long = true;
 	h1_line_reset(p);
 	return 0;
 }

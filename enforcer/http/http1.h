@@ -9,29 +9,52 @@
  * - Lines end in CRLF or LF alone (ENF_ANOM_BARE_LF). Empty lines between
  *   requests are skipped and not counted as skipped bytes.
  * - Caps keep what came first: a line over max_line keeps its first
- *   max_line bytes (a cut request line keeps its protocol); headers past
- *   max_headers are dropped but still frame the body; all set
- *   ENF_ANOM_HEADERS_LIMIT. When the kept head reaches max_header_bytes the
- *   request is handed out at the end of that line with what fitted
- *   (ENF_ANOM_HEAD_TRUNCATED), and the rest of its head is skipped; its body
- *   is not framed and is skipped like garbage.
+ *   max_line bytes (a cut request line keeps its protocol, up to 32 bytes of
+ *   it); headers past max_headers are dropped but still frame the body; all
+ *   set ENF_ANOM_HEADERS_LIMIT. When the kept head reaches max_header_bytes
+ *   the rest of the head is not kept (ENF_ANOM_HEAD_TRUNCATED) but is still
+ *   read for framing, and the request is handed out with what fitted and
+ *   its body, as any other.
  * - Header lines: names kept as sent; a line without ':' is dropped, a name
  *   that is not a token is kept and does not frame (ENF_ANOM_BAD_HEADER);
- *   obsolete folding is unfolded into the previous value (ENF_ANOM_OBS_FOLD)
- *   and does not frame either.
+ *   obsolete folding is unfolded into the previous value (ENF_ANOM_OBS_FOLD).
+ * - Framing headers (Content-Length, Transfer-Encoding) are read byte by
+ *   byte as they arrive, kept or not, so no cap hides them: the decision
+ *   uses the whole value, unfolded, OWS trimmed (RFC 9112 5.2), which is
+ *   what a peer that takes such a request does; peers that do not take it
+ *   refuse it. Their values are reported with each inner OWS run as one
+ *   space and without leading or trailing OWS, so padding cannot push the
+ *   reported value past the cap either: the value reported is the value
+ *   framed by, unless the value itself is longer than max_line (then the
+ *   report is its start, flagged). A framing header that was folded or sat
+ *   on a line longer than max_line is one peers disagree on:
+ *   ENF_ANOM_BAD_CONTENT_LENGTH or ENF_ANOM_BAD_TRANSFER_ENCODING (and
+ *   ENF_ANOM_OBS_FOLD or ENF_ANOM_HEADERS_LIMIT) is set, and the body is
+ *   still framed by the value. So `Content-Length:` CRLF SP `47` frames 47
+ *   bytes and reports "47"; `Content-Length: 4` CRLF SP `7` reports "4 7",
+ *   which is not a number: no body.
  * - Body framing (RFC 9112 6.3): Transfer-Encoding whose final coding is
  *   chunked wins over Content-Length (ENF_ANOM_CL_AND_TE); any other
  *   Transfer-Encoding, a Content-Length that is not decimal, or two that
  *   differ (a list of equal values is one) mean no body, flagged, and what
  *   follows is read as the next request, with the stricter matching below.
  *   Malformed chunked framing ends the request there (ENF_ANOM_BAD_CHUNK).
- * - Request lines must end in " HTTP/1.x". A token, a space and a target
- *   starting the line make one; a target with a space or control byte is
- *   taken, flagged, only at a true request boundary, not after skipped
- *   bytes or lost framing. A line whose start is not a registered method
- *   may hold body bytes glued to the next request: a registered method and
- *   a clean target right before the protocol are taken from inside it, the
- *   bytes before counted as skipped.
+ * - Request lines end in SP "HTTP/" 1*DIGIT "." 1*DIGIT with a major version
+ *   of 1 (leading zeros allowed), then optional SP/HTAB: what nginx serves.
+ *   Anything but " HTTP/1.x" right at the end of the line, or more than one
+ *   space on either side of the target, sets ENF_ANOM_BAD_REQUEST_LINE; the
+ *   protocol is reported as sent ("HTTP/01.10"), the target without the
+ *   extra spaces. A token, a space and a target starting the line make one;
+ *   a target with a space or control byte is taken, flagged, only at a true
+ *   request boundary, not after skipped bytes or lost framing. A line whose
+ *   start is not a registered method may hold body bytes glued to the next
+ *   request: a registered method and a clean target right before the
+ *   protocol are taken from inside it, the bytes before counted as skipped.
+ * - HTTP/0.9 ("GET" SP target, no protocol; nginx serves it) is handed out
+ *   at a true request boundary only, from a line within max_line and with a
+ *   clean target: no headers, no body, an empty protocol,
+ *   ENF_ANOM_BAD_REQUEST_LINE. Other methods, or such a line after skipped
+ *   bytes or lost framing, are skipped like garbage.
  */
 #ifndef ENFORCER_HTTP1_H
 #define ENFORCER_HTTP1_H

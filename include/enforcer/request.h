@@ -26,6 +26,8 @@ struct enf_field {
 /* Protocol anomalies the parser met on the way (ENF_ANOM_*, a bit mask). */
 #define ENF_ANOM_HEADERS_LIMIT (1u << 0) /* header count or size cap hit */
 #define ENF_ANOM_ARGS_LIMIT (1u << 1) /* argument count cap hit */
+/* request line: a target with a space or control byte, extra spaces around
+ * it, a protocol other than " HTTP/1.x" at the very end, or HTTP/0.9 */
 #define ENF_ANOM_BAD_REQUEST_LINE (1u << 2)
 #define ENF_ANOM_BAD_HEADER (1u << 3)
 #define ENF_ANOM_BODY_TRUNCATED (1u << 4) /* body longer than kept */
@@ -33,11 +35,13 @@ struct enf_field {
 #define ENF_ANOM_BAD_ESCAPE \
 	(1u << 6) /* invalid %-escape in the query, kept as is */
 /* Content-Length not decimal, or two that differ: taken as no body */
+/* also: folded, or on a line over max_line: framed by its whole value */
 #define ENF_ANOM_BAD_CONTENT_LENGTH (1u << 7)
 /* Content-Length and Transfer-Encoding both present: chunked wins */
 #define ENF_ANOM_CL_AND_TE (1u << 8)
 /* Transfer-Encoding whose final coding is not chunked (taken as no body),
  * or chunked applied twice */
+/* also: folded, or on a line over max_line: framed by its whole value */
 #define ENF_ANOM_BAD_TRANSFER_ENCODING (1u << 9)
 /* malformed chunked framing: the request ends where it broke */
 #define ENF_ANOM_BAD_CHUNK (1u << 10)
