@@ -348,6 +348,161 @@ static const struct t_case cases[] = {
 			.body = "",
 		} },
 	},
+	/* request lines nginx serves that are not " HTTP/1.x" at the end */
+	{
+		.name = "OWS after the version",
+		IN("GET /ws HTTP/1.1  \r\n"
+		   "Host: h\r\n"
+		   "\r\n"
+		   "GET /tab HTTP/1.0\t \t\r\n"
+		   "\r\n"),
+		.n = 2,
+		.want = {
+			{
+				.method = "GET",
+				.uri = "/ws",
+				.path = "/ws",
+				.query = "",
+				.protocol = "HTTP/1.1",
+				.line = "GET /ws HTTP/1.1  ",
+				.headers = { { "Host", "h" } },
+				.n_headers = 1,
+				.body = "",
+				.anomalies = ENF_ANOM_BAD_REQUEST_LINE,
+			},
+			{
+				.method = "GET",
+				.uri = "/tab",
+				.path = "/tab",
+				.query = "",
+				.protocol = "HTTP/1.0",
+				.line = "GET /tab HTTP/1.0\t \t",
+				.body = "",
+				.anomalies = ENF_ANOM_BAD_REQUEST_LINE,
+			},
+		},
+	},
+	{
+		.name = "more minor digits",
+		IN("GET /ten?a=1 HTTP/1.10\r\n"
+		   "\r\n"
+		   "GET /zero HTTP/1.01\r\n"
+		   "Host: h\r\n"
+		   "\r\n"),
+		.n = 2,
+		.want = {
+			{
+				.method = "GET",
+				.uri = "/ten?a=1",
+				.path = "/ten",
+				.query = "a=1",
+				.protocol = "HTTP/1.10",
+				.line = "GET /ten?a=1 HTTP/1.10",
+				.args = { { "a", "1" } },
+				.n_args = 1,
+				.body = "",
+				.anomalies = ENF_ANOM_BAD_REQUEST_LINE,
+			},
+			{
+				.method = "GET",
+				.uri = "/zero",
+				.path = "/zero",
+				.query = "",
+				.protocol = "HTTP/1.01",
+				.line = "GET /zero HTTP/1.01",
+				.headers = { { "Host", "h" } },
+				.n_headers = 1,
+				.body = "",
+				.anomalies = ENF_ANOM_BAD_REQUEST_LINE,
+			},
+		},
+	},
+	{
+		.name = "leading zeros in the major, with a body",
+		IN("POST /form HTTP/01.1\r\n"
+		   "Content-Length: 3\r\n"
+		   "\r\n"
+		   "a=b"
+		   "GET /z HTTP/0001.1 \r\n"
+		   "\r\n"),
+		.n = 2,
+		.want = {
+			{
+				.method = "POST",
+				.uri = "/form",
+				.path = "/form",
+				.query = "",
+				.protocol = "HTTP/01.1",
+				.line = "POST /form HTTP/01.1",
+				.headers = { { "Content-Length", "3" } },
+				.n_headers = 1,
+				.body = "a=b",
+				.body_kept = 3,
+				.body_len = 3,
+				.anomalies = ENF_ANOM_BAD_REQUEST_LINE,
+			},
+			{
+				.method = "GET",
+				.uri = "/z",
+				.path = "/z",
+				.query = "",
+				.protocol = "HTTP/0001.1",
+				.line = "GET /z HTTP/0001.1 ",
+				.body = "",
+				.anomalies = ENF_ANOM_BAD_REQUEST_LINE,
+			},
+		},
+	},
+	{
+		.name = "runs of spaces around the target",
+		IN("GET   /sp?q=1   HTTP/1.1\r\n"
+		   "\r\n"),
+		.n = 1,
+		.want = { {
+			.method = "GET",
+			.uri = "/sp?q=1",
+			.path = "/sp",
+			.query = "q=1",
+			.protocol = "HTTP/1.1",
+			.line = "GET   /sp?q=1   HTTP/1.1",
+			.args = { { "q", "1" } },
+			.n_args = 1,
+			.body = "",
+			.anomalies = ENF_ANOM_BAD_REQUEST_LINE,
+		} },
+	},
+	{
+		/* nginx serves it: no headers, no body, no protocol */
+		.name = "HTTP/0.9 at a request boundary",
+		IN("GET /nine?a=1\r\n"
+		   "GET  /old \n"),
+		.n = 2,
+		.want = {
+			{
+				.method = "GET",
+				.uri = "/nine?a=1",
+				.path = "/nine",
+				.query = "a=1",
+				.protocol = "",
+				.line = "GET /nine?a=1",
+				.args = { { "a", "1" } },
+				.n_args = 1,
+				.body = "",
+				.anomalies = ENF_ANOM_BAD_REQUEST_LINE,
+			},
+			{
+				.method = "GET",
+				.uri = "/old",
+				.path = "/old",
+				.query = "",
+				.protocol = "",
+				.line = "GET  /old ",
+				.body = "",
+				.anomalies = ENF_ANOM_BAD_REQUEST_LINE |
+					     ENF_ANOM_BARE_LF,
+			},
+		},
+	},
 };
 
 static void check_fields(const char *name, const char *what,
@@ -477,6 +632,14 @@ static const struct {
 	{ IN("GET /e?a=%zz&b=%4 HTTP/1.1\r\n\r\n") },
 	{ IN("POST /clte HTTP/1.1\r\nContent-Length: 3\r\n"
 	     "Transfer-Encoding: chunked\r\n\r\n1\r\nq\r\n0\r\n\r\n") },
+	{ IN("POST /f HTTP/1.1\r\nContent-Length:\r\n 3\r\n\r\nabc") },
+	{ IN("POST /t HTTP/1.1\r\nTransfer-Encoding:\r\n\tchunked\r\n\r\n"
+	     "1\r\nz\r\n0\r\n\r\n") },
+	{ IN("POST /pad HTTP/1.1\r\nContent-Length: 2                      "
+	     "                                                  \r\n\r\nok") },
+	{ IN("POST /fold47 HTTP/1.1\r\nContent-Length: 4\r\n 7\r\n\r\n") },
+	{ IN("GET /nine\r\n") },
+	{ IN("GET  /v  HTTP/01.10 \t\r\n\r\n") },
 	{ IN("GET /long?xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=1 HTTP/1.1\r\n"
 	     "X-Long: yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
