@@ -214,6 +214,13 @@ static const struct anom_case anom_cases[] = {
 	  { 8192, 100, 65536, 2, 65536 } },
 	{ "bad request line: space in target", IN("GET /a b HTTP/1.1\r\n\r\n"),
 	  ENF_ANOM_BAD_REQUEST_LINE, 0, 1, DEFAULTS },
+	{ "bad request line: OWS after the version",
+	  IN("GET / HTTP/1.1 \r\n\r\n"), ENF_ANOM_BAD_REQUEST_LINE, 0, 1,
+	  DEFAULTS },
+	{ "bad request line: two minor digits", IN("GET / HTTP/1.10\r\n\r\n"),
+	  ENF_ANOM_BAD_REQUEST_LINE, 0, 1, DEFAULTS },
+	{ "bad request line: HTTP/0.9", IN("GET /\r\n"),
+	  ENF_ANOM_BAD_REQUEST_LINE, 0, 1, DEFAULTS },
 	{ "bad request line: control byte in target",
 	  IN("GET /a\tb HTTP/1.1\r\n\r\n"), ENF_ANOM_BAD_REQUEST_LINE, 0, 1,
 	  DEFAULTS },
@@ -247,6 +254,17 @@ static const struct anom_case anom_cases[] = {
 	  IN("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n"
 	     "\r\n"),
 	  ENF_ANOM_BAD_CONTENT_LENGTH, 0, 1, DEFAULTS },
+	{ "bad Content-Length: folded",
+	  IN("POST / HTTP/1.1\r\nContent-Length:\r\n 1\r\n\r\nx"),
+	  ENF_ANOM_BAD_CONTENT_LENGTH, 0, 1, DEFAULTS },
+	{ "bad Content-Length: line over max_line",
+	  IN("POST / HTTP/1.1\r\nContent-Length: 1"
+	     "                                                            "
+	     "\r\n\r\nx"),
+	  ENF_ANOM_BAD_CONTENT_LENGTH,
+	  0,
+	  1,
+	  { 64, 100, 65536, 256, 65536 } },
 	{ "Content-Length and Transfer-Encoding",
 	  IN("POST / HTTP/1.1\r\nContent-Length: 9\r\n"
 	     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
@@ -254,12 +272,27 @@ static const struct anom_case anom_cases[] = {
 	{ "bad Transfer-Encoding: final coding not chunked",
 	  IN("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
 	  ENF_ANOM_BAD_TRANSFER_ENCODING, 0, 1, DEFAULTS },
+	{ "bad Transfer-Encoding: folded",
+	  IN("POST / HTTP/1.1\r\nTransfer-Encoding:\r\n\tchunked\r\n\r\n"
+	     "0\r\n\r\n"),
+	  ENF_ANOM_BAD_TRANSFER_ENCODING, 0, 1, DEFAULTS },
+	{ "bad Transfer-Encoding: line over max_line",
+	  IN("POST / HTTP/1.1\r\nTransfer-Encoding:"
+	     "                                                            "
+	     "chunked\r\n\r\n0\r\n\r\n"),
+	  ENF_ANOM_BAD_TRANSFER_ENCODING,
+	  0,
+	  1,
+	  { 64, 100, 65536, 256, 65536 } },
 	{ "bad chunk: size not hex",
 	  IN("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
 	  ENF_ANOM_BAD_CHUNK, 0, 1, DEFAULTS },
 	{ "obsolete line folding",
 	  IN("GET / HTTP/1.1\r\nX-A: one\r\n two\r\n\r\n"), ENF_ANOM_OBS_FOLD,
 	  0, 1, DEFAULTS },
+	{ "obsolete folding of Content-Length",
+	  IN("POST / HTTP/1.1\r\nContent-Length: \r\n\t2\r\n\r\nab"),
+	  ENF_ANOM_OBS_FOLD, 0, 1, DEFAULTS },
 	{ "head over max_header_bytes",
 	  IN("GET / HTTP/1.1\r\n"
 	     "X-1: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
@@ -667,6 +700,406 @@ static void test_obs_fold(void **state)
 	run_del(r);
 }
 
+/*
+ * The reviewer's smuggling payloads (/tmp/rv/smug.bin, smug2.bin): a
+ * Content-Length of 47 that a first-line-only or cut reading misses. A peer
+ * that takes the request (Go unfolds and trims) reads 47 body bytes that hold
+ * a decoy request whose own Content-Length would swallow the next request;
+ * that next request must be handed out as one.
+ */
+static const char smug_body[] = "xGET /innocent HTTP/1.1\r\n"
+				"Content-Length: 61\r\n"
+				"\r\n";
+static const char smug_hidden[] = "GET /admin?id=1 HTTP/1.1\r\n"
+				  "Host: x\r\n"
+				  "User-Agent: sqlmap/1.7\r\n"
+				  "\r\n";
+static const char smug_fold[] = "POST /a HTTP/1.1\r\n"
+				"Host: x\r\n"
+				"Content-Length:\r\n"
+				" 47\r\n"
+				"\r\n"
+				"xGET /innocent HTTP/1.1\r\n"
+				"Content-Length: 61\r\n"
+				"\r\n"
+				"GET /admin?id=1 HTTP/1.1\r\n"
+				"Host: x\r\n"
+				"User-Agent: sqlmap/1.7\r\n"
+				"\r\n";
+
+/* smug2.bin: "Content-Length: 47" and 8200 spaces, the rest as smug.bin */
+static char *smug_padded(size_t *len)
+{
+	static const char pre[] = "POST /a HTTP/1.1\r\nHost: x\r\n"
+				  "Content-Length: 47";
+	size_t n = 0, cap = sizeof(pre) + 8200 + 256;
+	char *s = malloc(cap);
+
+	assert_non_null(s);
+	memcpy(s, pre, sizeof(pre) - 1);
+	n = sizeof(pre) - 1;
+	memset(s + n, ' ', 8200);
+	n += 8200;
+	n += snprintf(s + n, cap - n, "\r\n\r\n%s%s", smug_body, smug_hidden);
+	assert_true(n < cap);
+	*len = n;
+	return s;
+}
+
+static void check_smuggled(const char *name, const struct t_run *r,
+			   const char *hname, const char *value, uint32_t anom)
+{
+	check_n(name, r, 2);
+	t_check_str(name, "uri", r->req[0].uri, "/a");
+	if (value)
+		t_check_str(name, "framing header as reported",
+			    t_header(&r->req[0], hname, 0), value);
+	check_body(name, &r->req[0], smug_body, 47);
+	check_anom(name, &r->req[0], anom);
+	t_check_str(name, "hidden request: uri", r->req[1].uri, "/admin?id=1");
+	t_check_str(name, "hidden request: User-Agent",
+		    t_header(&r->req[1], "User-Agent", 0), "sqlmap/1.7");
+	check_anom(name, &r->req[1], 0);
+	check_skipped(name, r, 0);
+}
+
+static void test_smuggling_reviewer_payloads(void **state)
+{
+	struct t_run *r = run_new();
+	size_t len;
+	char *in;
+
+	(void)state;
+	t_feed_all_splits("smug.bin: folded Content-Length", NULL, smug_fold,
+			  sizeof(smug_fold) - 1, r);
+	check_smuggled("smug.bin: folded Content-Length", r, "Content-Length",
+		       "47", ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_OBS_FOLD);
+	run_del(r);
+
+	r = run_new();
+	in = smug_padded(&len);
+	t_feed_all_splits("smug2.bin: Content-Length padded past max_line",
+			  NULL, in, len, r);
+	check_smuggled("smug2.bin: Content-Length padded past max_line", r,
+		       "Content-Length", "47",
+		       ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_HEADERS_LIMIT);
+	free(in);
+	run_del(r);
+}
+
+#define SP10 "          "
+#define SP100 SP10 SP10 SP10 SP10 SP10 SP10 SP10 SP10 SP10 SP10
+#define ZERO10 "0000000000"
+#define GZIP5 "gzip, gzip, gzip, gzip, gzip, "
+
+/*
+ * Framing headers folded, padded or too long for a 64-byte max_line, each
+ * followed by the smuggling body: the body is framed by the whole unfolded,
+ * OWS-trimmed value (what a peer that takes the request does), the header
+ * is reported with that value, and the hidden request comes out.
+ */
+static void test_smuggling_framing_variants(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *framing; /* the framing header lines */
+		bool chunked;
+		const char *hname;
+		const char *value; /* as reported; NULL: not kept whole */
+		uint32_t anom;
+		size_t max_headers; /* 0: 100 */
+	} cases[] = {
+		{ "Content-Length padded before the value",
+		  "Content-Length:" SP100 "47\r\n", false, "Content-Length",
+		  "47", ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_HEADERS_LIMIT,
+		  0 },
+		{ "Content-Length padded with tabs on both sides",
+		  "Content-Length:\t" SP100 "\t47\t" SP100 "\r\n", false,
+		  "Content-Length", "47",
+		  ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_HEADERS_LIMIT, 0 },
+		{ "Content-Length list padded",
+		  "Content-Length: 47" SP100 "," SP100 "47\r\n", false,
+		  "Content-Length", "47 , 47",
+		  ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_HEADERS_LIMIT, 0 },
+		{ "Content-Length with 100 leading zeros",
+		  "Content-Length: " ZERO10 ZERO10 ZERO10 ZERO10 ZERO10 ZERO10
+			  ZERO10 ZERO10 ZERO10 ZERO10 "47\r\n",
+		  false, "Content-Length", NULL,
+		  ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_HEADERS_LIMIT, 0 },
+		{ "Content-Length folded with padding",
+		  "Content-Length:\r\n" SP100 "47\r\n", false, "Content-Length",
+		  "47",
+		  ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_OBS_FOLD |
+			  ENF_ANOM_HEADERS_LIMIT,
+		  0 },
+		{ "Content-Length folded over three lines",
+		  "Content-Length: \r\n \r\n\t47 \r\n", false, "Content-Length",
+		  "47", ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_OBS_FOLD, 0 },
+		{ "Content-Length folded past max_headers",
+		  "A: 1\r\nB: 2\r\nContent-Length:\r\n 47\r\n", false,
+		  "Content-Length", NULL,
+		  ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_OBS_FOLD |
+			  ENF_ANOM_HEADERS_LIMIT,
+		  2 },
+		{ "Transfer-Encoding folded",
+		  "Transfer-Encoding:\r\n chunked\r\n", true,
+		  "Transfer-Encoding", "chunked",
+		  ENF_ANOM_BAD_TRANSFER_ENCODING | ENF_ANOM_OBS_FOLD, 0 },
+		{ "Transfer-Encoding list folded",
+		  "Transfer-Encoding: gzip,\r\n\tchunked\r\n", true,
+		  "Transfer-Encoding", "gzip, chunked",
+		  ENF_ANOM_BAD_TRANSFER_ENCODING | ENF_ANOM_OBS_FOLD, 0 },
+		{ "Transfer-Encoding padded",
+		  "Transfer-Encoding:" SP100 "chunked" SP100 "\r\n", true,
+		  "Transfer-Encoding", "chunked",
+		  ENF_ANOM_BAD_TRANSFER_ENCODING | ENF_ANOM_HEADERS_LIMIT, 0 },
+		{ "Transfer-Encoding list longer than max_line",
+		  "Transfer-Encoding: " GZIP5 GZIP5 GZIP5 "chunked\r\n", true,
+		  "Transfer-Encoding", NULL,
+		  ENF_ANOM_BAD_TRANSFER_ENCODING | ENF_ANOM_HEADERS_LIMIT, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct enf_http_limits lim = limits(
+			64, cases[i].max_headers ? cases[i].max_headers : 100,
+			65536, 256, 65536);
+		struct t_run *r = run_new();
+		char *in = malloc(4096);
+		size_t n;
+
+		assert_non_null(in);
+		if (cases[i].chunked)
+			n = snprintf(in, 4096,
+				     "POST /a HTTP/1.1\r\nHost: x\r\n%s\r\n"
+				     "2f\r\n%s\r\n0\r\n\r\n%s",
+				     cases[i].framing, smug_body, smug_hidden);
+		else
+			n = snprintf(
+				in, 4096,
+				"POST /a HTTP/1.1\r\nHost: x\r\n%s\r\n%s%s",
+				cases[i].framing, smug_body, smug_hidden);
+		assert_true(n < 4096);
+		t_feed_all_splits(cases[i].name, &lim, in, n, r);
+		check_smuggled(cases[i].name, r, cases[i].hname, cases[i].value,
+			       cases[i].anom);
+		free(in);
+		run_del(r);
+	}
+}
+
+/* A fold or padding that makes a framing value invalid: no body, and what
+ * follows is read with the stricter matching of lost framing. */
+static void test_framing_folded_invalid(void **state)
+{
+	struct enf_http_limits small = limits(64, 100, 65536, 256, 65536);
+	struct t_run *r = run_new();
+
+	(void)state;
+	t_feed_all_splits("folded Content-Length '4 7'", NULL,
+			  IN("POST /a HTTP/1.1\r\nContent-Length: 4\r\n 7\r\n"
+			     "\r\nabc\r\nGET /a b HTTP/1.1\r\n\r\n"
+			     "GET /n HTTP/1.1\r\n\r\n"),
+			  r);
+	check_n("folded Content-Length '4 7'", r, 2);
+	t_check_str("folded Content-Length '4 7'", "value as reported",
+		    t_header(&r->req[0], "Content-Length", 0), "4 7");
+	check_body("folded Content-Length '4 7'", &r->req[0], "", 0);
+	check_anom("folded Content-Length '4 7'", &r->req[0],
+		   ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_OBS_FOLD);
+	/* "abc", then a target with a space: not taken after lost framing */
+	t_check_str("folded Content-Length '4 7': next", "uri", r->req[1].uri,
+		    "/n");
+	check_skipped("folded Content-Length '4 7'", r, 5 + 19);
+	run_del(r);
+
+	r = run_new();
+	t_feed_all_splits("padded Content-Length '47 x'", &small,
+			  IN("POST /a HTTP/1.1\r\nContent-Length: 47" SP100
+			     "x\r\n\r\nGET /n HTTP/1.1\r\n\r\n"),
+			  r);
+	check_n("padded Content-Length '47 x'", r, 2);
+	t_check_str("padded Content-Length '47 x'", "value as reported",
+		    t_header(&r->req[0], "Content-Length", 0), "47 x");
+	check_body("padded Content-Length '47 x'", &r->req[0], "", 0);
+	check_anom("padded Content-Length '47 x'", &r->req[0],
+		   ENF_ANOM_BAD_CONTENT_LENGTH | ENF_ANOM_HEADERS_LIMIT);
+	t_check_str("padded Content-Length '47 x': next", "uri", r->req[1].uri,
+		    "/n");
+	run_del(r);
+
+	/* a fold of another header does not touch the framing before it */
+	r = run_new();
+	t_feed_all_splits("fold after Content-Length", NULL,
+			  IN("POST /a HTTP/1.1\r\nContent-Length: 3\r\n"
+			     "X-A: 1\r\n 2\r\n\r\nabc"),
+			  r);
+	check_n("fold after Content-Length", r, 1);
+	check_body("fold after Content-Length", &r->req[0], "abc", 3);
+	t_check_str("fold after Content-Length", "unfolded",
+		    t_header(&r->req[0], "X-A", 0), "1 2");
+	check_anom("fold after Content-Length", &r->req[0], ENF_ANOM_OBS_FOLD);
+	run_del(r);
+}
+
+static void test_version_forms(void **state)
+{
+	static const struct {
+		const char *proto; /* as sent after "GET /v " */
+		const char *want; /* as reported; NULL: not a request line */
+	} forms[] = {
+		{ "HTTP/1.1", "HTTP/1.1" },
+		{ "HTTP/1.0 ", "HTTP/1.0" },
+		{ "HTTP/1.1\t \t", "HTTP/1.1" },
+		{ "HTTP/1.10", "HTTP/1.10" },
+		{ "HTTP/1.001", "HTTP/1.001" },
+		{ "HTTP/01.1", "HTTP/01.1" },
+		{ "HTTP/0001.0  ", "HTTP/0001.0" },
+		{ "HTTP/2.0", NULL },
+		{ "HTTP/10.1", NULL },
+		{ "HTTP/0.9", NULL },
+		{ "HTTP/1.", NULL },
+		{ "HTTP/.1", NULL },
+		{ "HTTP/1", NULL },
+		{ "http/1.1", NULL },
+		{ "HTTP/1.1x", NULL },
+		{ "HTTP/1.1 x", NULL },
+		{ "HTTP/ 1.1", NULL },
+		{ "xHTTP/1.1", NULL },
+		{ "HTTP/1.1\r", NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(forms); i++) {
+		struct t_run *r = run_new();
+		char in[256], name[64];
+		size_t n, line;
+
+		line = snprintf(in, sizeof(in), "GET /v %s\r\n",
+				forms[i].proto);
+		n = line + snprintf(in + line, sizeof(in) - line,
+				    "Host: h\r\n\r\nGET /n HTTP/1.1\r\n\r\n");
+		snprintf(name, sizeof(name), "version '%s'", forms[i].proto);
+		t_feed_all_splits(name, NULL, in, n, r);
+		if (forms[i].want) {
+			check_n(name, r, 2);
+			t_check_str(name, "uri", r->req[0].uri, "/v");
+			t_check_str(name, "protocol", r->req[0].protocol,
+				    forms[i].want);
+			check_anom(name, &r->req[0],
+				   strcmp(forms[i].proto, "HTTP/1.1") ?
+					   ENF_ANOM_BAD_REQUEST_LINE :
+					   0);
+			check_skipped(name, r, 0);
+		} else {
+			/* the line and its header are skipped */
+			check_n(name, r, 1);
+			t_check_str(name, "next uri", r->req[0].uri, "/n");
+			check_skipped(name, r, line + 9);
+		}
+		run_del(r);
+	}
+}
+
+static void test_version_on_a_cut_line(void **state)
+{
+	struct enf_http_limits lim = limits(64, 100, 65536, 256, 65536);
+	struct t_run *r = run_new();
+	char in[512], proto[64];
+	size_t n;
+
+	(void)state;
+	n = snprintf(in, sizeof(in),
+		     "GET /%0100d HTTP/01.10 \t \r\nHost: h\r\n\r\n", 5);
+	t_feed_all_splits("odd version, cut line", &lim, in, n, r);
+	check_n("odd version, cut line", r, 1);
+	t_check_str("odd version, cut line", "protocol", r->req[0].protocol,
+		    "HTTP/01.10");
+	t_check_mem("odd version, cut line", "line", r->req[0].line, in, 64);
+	check_anom("odd version, cut line", &r->req[0],
+		   ENF_ANOM_HEADERS_LIMIT | ENF_ANOM_BAD_REQUEST_LINE);
+	run_del(r);
+
+	/* a 48-byte protocol: whole on a line kept whole, its first 32 bytes
+	 * behind a cut one */
+	snprintf(proto, sizeof(proto), "HTTP/%040d1.1", 0);
+	r = run_new();
+	n = snprintf(in, sizeof(in), "GET /s %s\r\n\r\n", proto);
+	t_feed_all_splits("long version", NULL, in, n, r);
+	check_n("long version", r, 1);
+	t_check_str("long version", "protocol", r->req[0].protocol, proto);
+	check_anom("long version", &r->req[0], ENF_ANOM_BAD_REQUEST_LINE);
+	run_del(r);
+
+	r = run_new();
+	n = snprintf(in, sizeof(in), "GET /%060d %s\r\n\r\n", 7, proto);
+	t_feed_all_splits("long version, cut line", &lim, in, n, r);
+	check_n("long version, cut line", r, 1);
+	t_check_mem("long version, cut line", "protocol", r->req[0].protocol,
+		    proto, 32);
+	check_anom("long version, cut line", &r->req[0],
+		   ENF_ANOM_HEADERS_LIMIT | ENF_ANOM_BAD_REQUEST_LINE);
+	run_del(r);
+}
+
+static void test_http09(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *in;
+		size_t len;
+		size_t n; /* requests handed out */
+		uint64_t skipped;
+	} cases[] = {
+		{ "after a request", IN("GET /a HTTP/1.1\r\n\r\nGET /b\r\n"), 2,
+		  0 },
+		{ "headers after it are garbage",
+		  IN("GET /x\r\nHost: h\r\n\r\n"), 1, 9 },
+		{ "after garbage", IN("junk\r\nGET /x\r\n"), 0, 6 + 8 },
+		{ "after lost framing",
+		  IN("POST / HTTP/1.1\r\nContent-Length: x\r\n\r\nGET /x\r\n"),
+		  1, 8 },
+		{ "not GET", IN("HEAD /x\r\n"), 0, 9 },
+		{ "space in the target", IN("GET /a b\r\n"), 0, 10 },
+		{ "no target", IN("GET \r\nGET\r\n"), 0, 6 + 5 },
+		{ "lower-case method", IN("get /x\r\n"), 0, 8 },
+	};
+	struct enf_http_limits lim = limits(64, 100, 65536, 256, 65536);
+	struct t_run *r;
+	char in[256];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		r = run_new();
+		t_feed_all_splits(cases[i].name, NULL, cases[i].in,
+				  cases[i].len, r);
+		check_n(cases[i].name, r, cases[i].n);
+		check_skipped(cases[i].name, r, cases[i].skipped);
+		if (cases[i].n && r->req[cases[i].n - 1].protocol.len == 0)
+			check_anom(cases[i].name, &r->req[cases[i].n - 1],
+				   ENF_ANOM_BAD_REQUEST_LINE);
+		run_del(r);
+	}
+	r = run_new();
+	t_feed_all_splits("HTTP/0.9 after a request", NULL,
+			  IN("GET /a HTTP/1.1\r\n\r\nGET /b\r\n"), r);
+	t_check_str("HTTP/0.9 after a request", "uri", r->req[1].uri, "/b");
+	t_check_str("HTTP/0.9 after a request", "protocol", r->req[1].protocol,
+		    "");
+	run_del(r);
+
+	/* a line over max_line is not taken: its end is unseen */
+	r = run_new();
+	n = snprintf(in, sizeof(in), "GET /%0100d\r\n", 9);
+	t_feed_all_splits("HTTP/0.9 over max_line", &lim, in, n, r);
+	check_n("HTTP/0.9 over max_line", r, 0);
+	check_skipped("HTTP/0.9 over max_line", r, n);
+	run_del(r);
+}
+
 static void test_head_over_cap(void **state)
 {
 	struct enf_http_limits lim = limits(64, 100, 256, 256, 65536);
@@ -692,12 +1125,55 @@ static void test_head_over_cap(void **state)
 	t_check_str("head over cap", "uri", r->req[0].uri, "/big");
 	check_anom("head over cap", &r->req[0],
 		   ENF_ANOM_HEADERS_LIMIT | ENF_ANOM_HEAD_TRUNCATED);
-	check_body("head over cap: body not seen", &r->req[0], "", 0);
-	/* its body is not framed: skipped up to the next request line */
+	/* the Content-Length past the cap is not kept but frames the body */
+	T_CHECK(!t_header(&r->req[0], "Content-Length", 0).ptr,
+		"head over cap: a header past the cap was kept");
+	check_body("head over cap: framed by a header past the cap", &r->req[0],
+		   "hello", 5);
 	t_check_str("head over cap: next request", "uri", r->req[1].uri,
 		    "/next");
 	check_anom("head over cap: next request", &r->req[1], 0);
-	check_skipped("head over cap", r, 5);
+	check_skipped("head over cap", r, 0);
+	run_del(r);
+
+	/* a padded head hides no request behind a body it cannot frame */
+	r = run_new();
+	n = 0;
+	n += snprintf(in + n, sizeof(in) - n,
+		      "POST /a HTTP/1.1\r\nContent-Length: 47\r\n");
+	for (i = 0; i < 10; i++)
+		n += snprintf(in + n, sizeof(in) - n, "X-Pad%02zu: %031zu\r\n",
+			      i, i);
+	n += snprintf(in + n, sizeof(in) - n, "\r\n%s%s", smug_body,
+		      smug_hidden);
+	t_feed_all_splits("head over cap: smuggling", &lim, in, n, r);
+	check_n("head over cap: smuggling", r, 2);
+	check_body("head over cap: smuggling", &r->req[0], smug_body, 47);
+	check_anom("head over cap: smuggling", &r->req[0],
+		   ENF_ANOM_HEADERS_LIMIT | ENF_ANOM_HEAD_TRUNCATED);
+	t_check_str("head over cap: hidden request", "uri", r->req[1].uri,
+		    "/admin?id=1");
+	check_skipped("head over cap: smuggling", r, 0);
+	run_del(r);
+
+	/* chunked, with the Transfer-Encoding folded past the cap */
+	r = run_new();
+	n = 0;
+	n += snprintf(in + n, sizeof(in) - n, "POST /c HTTP/1.1\r\n");
+	for (i = 0; i < 10; i++)
+		n += snprintf(in + n, sizeof(in) - n, "X-Pad%02zu: %031zu\r\n",
+			      i, i);
+	n += snprintf(in + n, sizeof(in) - n,
+		      "Transfer-Encoding: gzip,\r\n chunked\r\n\r\n"
+		      "3\r\nabc\r\n0\r\n\r\nGET /n HTTP/1.1\r\n\r\n");
+	t_feed_all_splits("head over cap: chunked", &lim, in, n, r);
+	check_n("head over cap: chunked", r, 2);
+	check_body("head over cap: chunked", &r->req[0], "abc", 3);
+	check_anom("head over cap: chunked", &r->req[0],
+		   ENF_ANOM_HEADERS_LIMIT | ENF_ANOM_HEAD_TRUNCATED |
+			   ENF_ANOM_BAD_TRANSFER_ENCODING | ENF_ANOM_OBS_FOLD);
+	t_check_str("head over cap: chunked, next", "uri", r->req[1].uri, "/n");
+	check_skipped("head over cap: chunked", r, 0);
 	run_del(r);
 }
 
@@ -903,6 +1379,12 @@ int main(void)
 		cmocka_unit_test(test_transfer_encoding_forms),
 		cmocka_unit_test(test_bad_chunks),
 		cmocka_unit_test(test_obs_fold),
+		cmocka_unit_test(test_smuggling_reviewer_payloads),
+		cmocka_unit_test(test_smuggling_framing_variants),
+		cmocka_unit_test(test_framing_folded_invalid),
+		cmocka_unit_test(test_version_forms),
+		cmocka_unit_test(test_version_on_a_cut_line),
+		cmocka_unit_test(test_http09),
 		cmocka_unit_test(test_head_over_cap),
 		cmocka_unit_test(test_resync_after_garbage),
 		cmocka_unit_test(test_resync_after_long_garbage),
