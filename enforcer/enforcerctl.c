@@ -209,10 +209,18 @@ static void print_status(const json_t *st)
 	json_array_foreach(json_object_get(v, "libraries"), i, item) {
 		printf(" %s %s;", jstr(item, "name"), jstr(item, "path"));
 	}
-	printf(" events=%lld lost=%lld\n", jint(v, "events"), jint(v, "lost"));
+	printf(" events=%lld%s%s\n", jint(v, "events"),
+	       *jstr(v, "error") ? "; " : "", jstr(v, "error"));
 	v = json_object_get(st, "requests");
-	printf("requests: parsed=%lld matched=%lld verdicts=%lld\n",
-	       jint(v, "parsed"), jint(v, "matched"), jint(v, "verdicts"));
+	printf("requests: parsed=%lld outbound=%lld matched=%lld "
+	       "verdicts=%lld denied=%lld audited=%lld\n",
+	       jint(v, "parsed"), jint(v, "outbound"), jint(v, "matched"),
+	       jint(v, "verdicts"), jint(v, "denied"), jint(v, "audited"));
+	printf("not inspected or lost:");
+	json_object_foreach((json_t *)json_object_get(st, "loss"), key, v) {
+		printf(" %s=%lld", key, (long long)json_integer_value(v));
+	}
+	printf("\n");
 }
 
 static int do_status(int argc, char **argv)
