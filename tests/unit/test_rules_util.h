@@ -58,7 +58,8 @@ int tset_match(struct tset *t, const struct enf_request *req,
 
 const struct tmatch *tmatches_find(const struct tmatches *m, uint32_t id);
 
-/* Path of @rel under $ENF_SOURCE_DIR in @buf; NULL when that is unset. */
+/* Path of @rel under $ENF_SOURCE_DIR (by default the source tree the test
+ * was built from) in @buf. */
 const char *tsrc_path(char *buf, size_t len, const char *rel);
 
 #endif /* ENFORCER_TEST_RULES_UTIL_H */
