@@ -37,13 +37,15 @@ function(enf_bpf_skeleton name)
   set(obj ${ENF_BPF_GEN_DIR}/${name}.bpf.o)
   set(skel ${ENF_BPF_GEN_DIR}/${name}.skel.h)
   file(GLOB enf_abi_headers ${ENF_INCLUDE_DIR}/enforcer/*.h)
+  # Headers shared by the programs (bpf_common.h, xdp_parse.h, ...).
+  file(GLOB enf_bpf_headers ${CMAKE_CURRENT_SOURCE_DIR}/*.h)
   add_custom_command(
     OUTPUT ${obj}
     COMMAND ${CLANG_EXE} -g -O2 -target bpf -D__TARGET_ARCH_${ENF_BPF_ARCH}
             -Wall -Werror -I${ENF_BPF_GEN_DIR} -I${ENF_INCLUDE_DIR}
             -I/usr/include/${ENF_MULTIARCH} -c ${src} -o ${obj}
     DEPENDS ${src} ${ENF_BPF_GEN_DIR}/vmlinux.h ${enf_abi_headers}
-            ${CMAKE_CURRENT_SOURCE_DIR}/bpf_common.h
+            ${enf_bpf_headers}
     COMMENT "BPF ${name}.bpf.c"
     VERBATIM)
   add_custom_command(

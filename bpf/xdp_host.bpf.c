@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xdp_host: the part of the data plane that runs in the driver or the
+ * stack. The walk is xdp_parse.h's, the same as xdp_offload's; the checks
+ * differ, set by check_primary before load:
+ *
+ * - check_primary (an interface without hardware offload: this program is
+ *   all there is): the host deny_src4/deny_src6/deny_flow, as xdp_offload
+ *   checks them, and the CIDR tries.
+ * - !check_primary (xdp_offload runs in the NIC and checked the primary
+ *   maps already): the CIDR tries, and deny_spill, which holds what the
+ *   NIC refused.
+ *
+ * Order once the source is known: deny_src4/6 (DROP_SRC4/6), then
+ * deny_cidr4/6 (DROP_CIDR4/6), then a SRC entry in deny_spill (DROP_SPILL);
+ * the first match decides and its counter moves. Once the 5-tuple is known:
+ * deny_flow (DROP_FLOW), then a FLOW entry in deny_spill (DROP_SPILL).
+ * Counters are per CPU in host_stats, one slot per enum enf_xdp_stat, and
+ * exactly one moves per packet; the loader loads this program once per
+ * interface, so they are per interface too.
+ */
+#include "bpf_common.h"
+#include "xdp_deny_maps.h"
+#include "xdp_parse.h"
+
+/* Set through rodata before load; see above. */
+const volatile bool check_primary = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ENF_DENY_CIDR4_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct enf_cidr4_key);
+	__type(value, struct enf_deny_value);
+} deny_cidr4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ENF_DENY_CIDR6_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct enf_cidr6_key);
+	__type(value, struct enf_deny_value);
+} deny_cidr6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENF_DENY_SPILL_MAX);
+	__type(key, struct enf_spill_key);
+	__type(value, struct enf_deny_value);
+} deny_spill SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ENF_XDP_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} host_stats SEC(".maps");
+
+static __always_inline int enf_verdict(int action, __u32 stat)
+{
+	__u64 *cnt = bpf_map_lookup_elem(&host_stats, &stat);
+
+	if (cnt)
+		*cnt += 1;
+	return action;
+}
+
+static __always_inline int spill_src(struct enf_tuple *t)
+{
+	struct enf_spill_key k;
+
+	__builtin_memset(&k, 0, sizeof(k));
+	k.t.family = t->family;
+	__builtin_memcpy(k.t.saddr, t->saddr, sizeof(k.t.saddr));
+	k.kind = ENF_SPILL_SRC;
+	if (bpf_map_lookup_elem(&deny_spill, &k))
+		return enf_verdict(XDP_DROP, ENF_XDP_DROP_SPILL);
+	return ENF_CONTINUE;
+}
+
+static __always_inline int enf_check_src4(struct enf_tuple *t)
+{
+	struct enf_cidr4_key ck = { .prefixlen = 32 };
+
+	if (check_primary && bpf_map_lookup_elem(&deny_src4, t->saddr))
+		return enf_verdict(XDP_DROP, ENF_XDP_DROP_SRC4);
+	__builtin_memcpy(ck.addr, t->saddr, sizeof(ck.addr));
+	if (bpf_map_lookup_elem(&deny_cidr4, &ck))
+		return enf_verdict(XDP_DROP, ENF_XDP_DROP_CIDR4);
+	if (!check_primary)
+		return spill_src(t);
+	return ENF_CONTINUE;
+}
+
+static __always_inline int enf_check_src6(struct enf_tuple *t)
+{
+	struct enf_cidr6_key ck = { .prefixlen = 128 };
+
+	if (check_primary && bpf_map_lookup_elem(&deny_src6, t->saddr))
+		return enf_verdict(XDP_DROP, ENF_XDP_DROP_SRC6);
+	__builtin_memcpy(ck.addr, t->saddr, sizeof(ck.addr));
+	if (bpf_map_lookup_elem(&deny_cidr6, &ck))
+		return enf_verdict(XDP_DROP, ENF_XDP_DROP_CIDR6);
+	if (!check_primary)
+		return spill_src(t);
+	return ENF_CONTINUE;
+}
+
+static __always_inline int enf_check_flow(struct enf_tuple *t)
+{
+	struct enf_spill_key k;
+
+	if (check_primary) {
+		if (bpf_map_lookup_elem(&deny_flow, t))
+			return enf_verdict(XDP_DROP, ENF_XDP_DROP_FLOW);
+		return ENF_CONTINUE;
+	}
+	__builtin_memset(&k, 0, sizeof(k));
+	k.t = *t;
+	k.kind = ENF_SPILL_FLOW;
+	if (bpf_map_lookup_elem(&deny_spill, &k))
+		return enf_verdict(XDP_DROP, ENF_XDP_DROP_SPILL);
+	return ENF_CONTINUE;
+}
+
+SEC("xdp")
+int xdp_host(struct xdp_md *ctx)
+{
+	return enf_xdp_parse(ctx);
+}
+
+char LICENSE[] SEC("license") = "GPL";
