@@ -1,10 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# XDP data plane: xdp_offload packet tables (BPF_PROG_TEST_RUN) and its loader
-# in a network namespace. Root only: without it the tests exit 77 (skipped).
-foreach(t test_xdp_parse test_xdp_loader)
-  add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/${t}.c)
-  target_link_libraries(${t} PRIVATE enf_loader enf_common PkgConfig::CMOCKA)
+# XDP data plane: packet tables and a differential test of both programs
+# (BPF_PROG_TEST_RUN), and the loader on veth pairs in network namespaces.
+# Root only: without it the tests exit 77 (skipped).
+add_library(enf_xdp_test_common STATIC bpf/test_xdp_common.c)
+target_include_directories(enf_xdp_test_common PUBLIC ${ENF_INCLUDE_DIR}
+                           ${CMAKE_CURRENT_SOURCE_DIR}/bpf)
+target_link_libraries(enf_xdp_test_common PUBLIC PkgConfig::LIBBPF
+                      xdp_offload_skel)
+
+foreach(t test_xdp_parse)
+  add_executable(${t} bpf/${t}.c)
+  target_link_libraries(${t} PRIVATE enf_xdp_test_common enf_loader
+                        enf_common PkgConfig::CMOCKA)
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS bpf SKIP_RETURN_CODE 77
-                       TIMEOUT 120)
+                       TIMEOUT 300)
 endforeach()

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "test_xdp_common.h"
+#include "xdp_host.skel.h"
+#include "xdp_offload.skel.h"
+
+const char *const xv_name[XV_COUNT] = {
+	[XV_HOST] = "xdp_host",
+	[XV_HOST_NIC] = "xdp_host(nic)",
+	[XV_OFFLOAD] = "xdp_offload",
+};
+
+const char *const xdp_stat_names[ENF_XDP_STAT_MAX] = ENF_XDP_STAT_NAMES;
+
+void pkt_put(struct pkt *p, const void *d, size_t n)
+{
+	if (p->len + n > PKT_MAX)
+		abort();
+	memcpy(p->b + p->len, d, n);
+	p->len += n;
+}
+
+static void put16(struct pkt *p, __u16 v)
+{
+	__be16 be = htons(v);
+
+	pkt_put(p, &be, sizeof(be));
+}
+
+void pkt_set16(struct pkt *p, size_t off, __u16 v)
+{
+	__be16 be = htons(v);
+
+	memcpy(p->b + off, &be, sizeof(be));
+}
+
+void pkt_eth(struct pkt *p, int n_tags, const __u16 *tpids, __u16 type)
+{
+	static const __u8 macs[12] = { 0x02, 0, 0, 0, 0, 0x01,
+				       0x02, 0, 0, 0, 0, 0x02 };
+
+	pkt_put(p, macs, sizeof(macs));
+	for (int i = 0; i < n_tags; i++) {
+		put16(p, tpids[i]);
+		put16(p, 100 + i); /* VID */
+	}
+	put16(p, type);
+}
+
+void pkt_ipv4(struct pkt *p, const __u8 src[4], const __u8 dst[4], __u8 proto,
+	      int ihl)
+{
+	__u8 h[60] = { 0 };
+
+	h[0] = 0x40 | ihl;
+	h[8] = 64;
+	h[9] = proto;
+	memcpy(h + 12, src, 4);
+	memcpy(h + 16, dst, 4);
+	for (int i = 20; i < ihl * 4; i++)
+		h[i] = 1; /* IPOPT_NOOP */
+	p->l3 = p->len;
+	pkt_put(p, h, ihl * 4);
+	p->l4 = p->len;
+	p->family = AF_INET;
+	p->proto = proto;
+}
+
+void pkt_ipv6(struct pkt *p, const __u8 src[16], const __u8 dst[16],
+	      __u8 nexthdr)
+{
+	__u8 h[40] = { 0 };
+
+	h[0] = 0x60;
+	h[6] = nexthdr;
+	h[7] = 64;
+	memcpy(h + 8, src, 16);
+	memcpy(h + 24, dst, 16);
+	p->l3 = p->len;
+	pkt_put(p, h, sizeof(h));
+	p->l4 = p->len;
+	p->nh_off = p->l3 + 6;
+	p->family = AF_INET6;
+	p->proto = nexthdr;
+}
+
+void pkt_ext(struct pkt *p, __u8 type, __u8 next, size_t len, __u16 frag_off,
+	     bool more)
+{
+	__u8 h[256 * 8] = { 0 };
+
+	if (len > sizeof(h))
+		abort();
+	p->b[p->nh_off] = type;
+	h[0] = next;
+	if (type == NH_FRAGMENT) {
+		__u16 fo = frag_off << 3 | (more ? 1 : 0);
+
+		len = 8;
+		h[2] = fo >> 8;
+		h[3] = fo & 0xff;
+	} else if (type == NH_AH) {
+		h[1] = len / 4 - 2;
+	} else {
+		h[1] = len / 8 - 1;
+		if (len > 2) {
+			h[2] = 1; /* PadN over the rest */
+			h[3] = len - 4;
+		}
+	}
+	p->nh_off = p->len;
+	pkt_put(p, h, len);
+	p->l4 = p->len;
+	p->proto = next;
+}
+
+void pkt_tcp(struct pkt *p, __u16 sport, __u16 dport)
+{
+	__u8 h[20] = { 0 };
+
+	h[12] = 5 << 4;
+	h[13] = 0x02; /* SYN */
+	h[14] = 0xff;
+	pkt_put(p, h, sizeof(h));
+	pkt_set16(p, p->l4, sport);
+	pkt_set16(p, p->l4 + 2, dport);
+}
+
+void pkt_udp(struct pkt *p, __u16 sport, __u16 dport)
+{
+	__u8 h[8] = { 0 };
+
+	pkt_put(p, h, sizeof(h));
+	pkt_set16(p, p->l4, sport);
+	pkt_set16(p, p->l4 + 2, dport);
+}
+
+void pkt_payload(struct pkt *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		__u8 c = 'a' + i % 26;
+
+		pkt_put(p, &c, 1);
+	}
+}
+
+void pkt_finish(struct pkt *p)
+{
+	if (p->family == AF_INET)
+		pkt_set16(p, p->l3 + 2, p->len - p->l3);
+	else if (p->family == AF_INET6)
+		pkt_set16(p, p->l3 + 4, p->len - p->l3 - 40);
+	if (p->proto == 17 && p->len >= p->l4 + 8)
+		pkt_set16(p, p->l4 + 4, p->len - p->l4);
+}
+
+int xh_open(struct xdp_harness *h)
+{
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	for (int i = 0; i < 2; i++) {
+		struct xdp_host *s = xdp_host__open();
+
+		if (!s) {
+			err = -errno;
+			goto out_close;
+		}
+		h->host[i] = s;
+		s->rodata->check_primary = i == 0;
+		if (i == 1) {
+			struct xdp_host *a = h->host[0];
+			struct bpf_map *from[] = {
+				a->maps.deny_src4,  a->maps.deny_src6,
+				a->maps.deny_flow,  a->maps.deny_cidr4,
+				a->maps.deny_cidr6, a->maps.deny_spill,
+			};
+			struct bpf_map *to[] = {
+				s->maps.deny_src4,  s->maps.deny_src6,
+				s->maps.deny_flow,  s->maps.deny_cidr4,
+				s->maps.deny_cidr6, s->maps.deny_spill,
+			};
+
+			for (size_t m = 0; m < sizeof(to) / sizeof(to[0]);
+			     m++) {
+				err = bpf_map__reuse_fd(to[m],
+							bpf_map__fd(from[m]));
+				if (err)
+					goto out_close;
+			}
+		}
+		err = xdp_host__load(s);
+		if (err)
+			goto out_close;
+	}
+	h->off = xdp_offload__open_and_load();
+	if (!h->off) {
+		err = -errno;
+		goto out_close;
+	}
+	return 0;
+
+out_close:
+	xh_close(h);
+	return err;
+}
+
+void xh_close(struct xdp_harness *h)
+{
+	xdp_host__destroy(h->host[0]);
+	xdp_host__destroy(h->host[1]);
+	xdp_offload__destroy(h->off);
+	memset(h, 0, sizeof(*h));
+}
+
+static const struct enf_deny_value deny_val = { .rule_id = 7 };
+
+int xh_deny_src(struct xdp_harness *h, int family, const __u8 *addr)
+{
+	struct bpf_map *hm, *om;
+	int err;
+
+	hm = family == AF_INET ? h->host[0]->maps.deny_src4 :
+				 h->host[0]->maps.deny_src6;
+	om = family == AF_INET ? h->off->maps.deny_src4 :
+				 h->off->maps.deny_src6;
+	err = bpf_map_update_elem(bpf_map__fd(hm), addr, &deny_val, BPF_ANY);
+	if (err)
+		return err;
+	return bpf_map_update_elem(bpf_map__fd(om), addr, &deny_val, BPF_ANY);
+}
+
+int xh_deny_cidr(struct xdp_harness *h, int family, const __u8 *addr,
+		 __u32 prefixlen)
+{
+	struct enf_cidr6_key k6 = { .prefixlen = prefixlen };
+	struct enf_cidr4_key k4 = { .prefixlen = prefixlen };
+
+	if (family == AF_INET) {
+		memcpy(k4.addr, addr, 4);
+		return bpf_map_update_elem(
+			bpf_map__fd(h->host[0]->maps.deny_cidr4), &k4,
+			&deny_val, BPF_ANY);
+	}
+	memcpy(k6.addr, addr, 16);
+	return bpf_map_update_elem(bpf_map__fd(h->host[0]->maps.deny_cidr6),
+				   &k6, &deny_val, BPF_ANY);
+}
+
+int xh_deny_flow(struct xdp_harness *h, const struct enf_tuple *t)
+{
+	int err;
+
+	err = bpf_map_update_elem(bpf_map__fd(h->host[0]->maps.deny_flow), t,
+				  &deny_val, BPF_ANY);
+	if (err)
+		return err;
+	return bpf_map_update_elem(bpf_map__fd(h->off->maps.deny_flow), t,
+				   &deny_val, BPF_ANY);
+}
+
+int xh_deny_spill(struct xdp_harness *h, const struct enf_spill_key *k)
+{
+	return bpf_map_update_elem(bpf_map__fd(h->host[0]->maps.deny_spill), k,
+				   &deny_val, BPF_ANY);
+}
+
+static int read_counters(struct xdp_harness *h, enum xdp_variant v,
+			 __u64 out[ENF_XDP_STAT_MAX])
+{
+	static __u64 *percpu;
+	static int ncpu;
+	int err;
+
+	memset(out, 0, sizeof(__u64) * ENF_XDP_STAT_MAX);
+	if (v == XV_OFFLOAD) {
+		struct enf_xdp_nic_stats st;
+		__u32 key = 0;
+
+		err = bpf_map_lookup_elem(bpf_map__fd(h->off->maps.xdp_stats),
+					  &key, &st);
+		if (!err)
+			memcpy(out, st.count, sizeof(st.count));
+		return err;
+	}
+	if (!percpu) {
+		ncpu = libbpf_num_possible_cpus();
+		if (ncpu <= 0)
+			return -EINVAL;
+		/* Lives for the process: one buffer for every read. */
+		percpu = calloc(ncpu, sizeof(*percpu));
+		if (!percpu)
+			return -ENOMEM;
+	}
+	for (__u32 k = 0; k < ENF_XDP_STAT_MAX; k++) {
+		err = bpf_map_lookup_elem(
+			bpf_map__fd(h->host[v]->maps.host_stats), &k, percpu);
+		if (err)
+			return err;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += percpu[c];
+	}
+	return 0;
+}
+
+int xh_run(struct xdp_harness *h, enum xdp_variant v, const void *data,
+	   size_t len, __u32 *retval, int *moved)
+{
+	__u64 before[ENF_XDP_STAT_MAX], after[ENF_XDP_STAT_MAX];
+	__u8 out[PKT_MAX + 256];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len,
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	int fd, err, rerr;
+
+	fd = v == XV_OFFLOAD ? bpf_program__fd(h->off->progs.xdp_offload) :
+			       bpf_program__fd(h->host[v]->progs.xdp_host);
+	err = read_counters(h, v, before);
+	if (err)
+		return err;
+	rerr = bpf_prog_test_run_opts(fd, &o);
+	err = read_counters(h, v, after);
+	if (err)
+		return err;
+	*retval = o.retval;
+	*moved = XH_MOVED_NONE;
+	for (int i = 0; i < ENF_XDP_STAT_MAX; i++) {
+		__u64 d = after[i] - before[i];
+
+		if (!d)
+			continue;
+		if (d != 1 || *moved != XH_MOVED_NONE)
+			*moved = XH_MOVED_OTHER;
+		else
+			*moved = i;
+	}
+	return rerr;
+}
+
+const char *xdp_action_name(__u32 a)
+{
+	switch (a) {
+	case XDP_ABORTED:
+		return "XDP_ABORTED";
+	case XDP_DROP:
+		return "XDP_DROP";
+	case XDP_PASS:
+		return "XDP_PASS";
+	case XDP_TX:
+		return "XDP_TX";
+	case XDP_REDIRECT:
+		return "XDP_REDIRECT";
+	}
+	return "?";
+}
