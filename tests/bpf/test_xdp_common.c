@@ -298,17 +298,31 @@ static int read_counters(struct xdp_harness *h, enum xdp_variant v,
 		if (ncpu <= 0)
 			return -EINVAL;
 		/* Lives for the process: one buffer for every read. */
-		percpu = calloc(ncpu, sizeof(*percpu));
+		percpu = calloc((size_t)ncpu * ENF_XDP_STAT_MAX,
+				sizeof(*percpu));
 		if (!percpu)
 			return -ENOMEM;
 	}
-	for (__u32 k = 0; k < ENF_XDP_STAT_MAX; k++) {
-		err = bpf_map_lookup_elem(
-			bpf_map__fd(h->host[v]->maps.host_stats), &k, percpu);
+	{
+		/* One batch read of every slot on every CPU. */
+		__u32 keys[ENF_XDP_STAT_MAX], count = ENF_XDP_STAT_MAX, batch;
+		LIBBPF_OPTS(bpf_map_batch_opts, bo);
+
+		err = bpf_map_lookup_batch(
+			bpf_map__fd(h->host[v]->maps.host_stats), NULL, &batch,
+			keys, percpu, &count, &bo);
+		if (err == -ENOENT && count == ENF_XDP_STAT_MAX)
+			err = 0;
 		if (err)
 			return err;
-		for (int c = 0; c < ncpu; c++)
-			out[k] += percpu[c];
+		if (count != ENF_XDP_STAT_MAX)
+			return -EIO;
+		for (__u32 i = 0; i < count; i++) {
+			if (keys[i] >= ENF_XDP_STAT_MAX)
+				return -EIO;
+			for (int c = 0; c < ncpu; c++)
+				out[keys[i]] += percpu[i * ncpu + c];
+		}
 	}
 	return 0;
 }

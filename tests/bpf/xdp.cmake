@@ -8,7 +8,7 @@ target_include_directories(enf_xdp_test_common PUBLIC ${ENF_INCLUDE_DIR}
 target_link_libraries(enf_xdp_test_common PUBLIC PkgConfig::LIBBPF
                       xdp_offload_skel)
 
-foreach(t test_xdp_parse)
+foreach(t test_xdp_parse test_xdp_diff)
   add_executable(${t} bpf/${t}.c)
   target_link_libraries(${t} PRIVATE enf_xdp_test_common enf_loader
                         enf_common PkgConfig::CMOCKA)
