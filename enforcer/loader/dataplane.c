@@ -492,8 +492,15 @@ static int nic_maps_create(struct enf_dp *dp, struct dp_iface *ifc)
 			if (fd >= 0)
 				break;
 			err = -errno;
-			if (m == NM_STATS || n <= 1 ||
-			    !(nic_refused(err) || err == -EINVAL)) {
+			if (m == NM_STATS) {
+				/* The first map bound to the device: this is
+				 * where a driver without offload says no.
+				 */
+				pr_info("%s: hw: the device takes no offloaded map (%s): its driver offers no BPF offload",
+					ifc->name, strerror(-err));
+				return err;
+			}
+			if (n <= 1 || !(nic_refused(err) || err == -EINVAL)) {
 				pr_info("%s: hw: creating %s on the device (%u entries): %s",
 					ifc->name, s->name, n, strerror(-err));
 				return err;

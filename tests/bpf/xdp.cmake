@@ -8,11 +8,11 @@ target_include_directories(enf_xdp_test_common PUBLIC ${ENF_INCLUDE_DIR}
 target_link_libraries(enf_xdp_test_common PUBLIC PkgConfig::LIBBPF
                       xdp_offload_skel)
 
-foreach(t test_xdp_parse test_xdp_diff)
+foreach(t test_xdp_parse test_xdp_diff test_xdp_loader)
   add_executable(${t} bpf/${t}.c)
-  target_link_libraries(${t} PRIVATE enf_xdp_test_common enf_loader
-                        enf_common PkgConfig::CMOCKA)
+  target_link_libraries(${t} PRIVATE enf_xdp_test_common PkgConfig::CMOCKA)
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES LABELS bpf SKIP_RETURN_CODE 77
                        TIMEOUT 300)
 endforeach()
+target_link_libraries(test_xdp_loader PRIVATE enf_loader enf_common)
