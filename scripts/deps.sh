@@ -14,6 +14,9 @@ pkgs=(
 	# tests and demo
 	iproute2 procps psmisc util-linux sqlite3 openssl libssl-dev curl
 	nginx-light gnutls-bin xdp-tools
+	# the netdevsim guest test (tests/offload): kernel build, initramfs, qemu
+	linux-source-6.1 flex bison bc xz-utils cpio busybox-static
+	qemu-system-x86
 )
 
 missing=()
