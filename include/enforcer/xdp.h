@@ -1,7 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The XDP deny maps: names, sizes, key and value layouts, and the counters in
- * xdp_stats. Both bpf/xdp_offload.bpf.c and the loader read this.
+ * The XDP data plane's maps: names, sizes, key and value layouts, and the
+ * counters. bpf/xdp_offload.bpf.c (the part that can run in the NIC),
+ * bpf/xdp_host.bpf.c (the part that runs in the driver or the stack) and the
+ * loader all read this.
+ *
+ * Two programs, one classification:
+ * - xdp_offload: deny_src4, deny_src6, deny_flow; counters in xdp_stats.
+ *   Written to the NFP subset; with hardware offload its maps are bound to
+ *   the NIC (one set per offloaded interface) and hold what the NIC can.
+ * - xdp_host: deny_cidr4, deny_cidr6 (LPM tries) and deny_spill (what a NIC
+ *   refused); and, on an interface without hardware offload, the primary
+ *   maps deny_src4, deny_src6, deny_flow too (host copies, shared by every
+ *   such interface), so one attach does everything. Counters in host_stats.
  */
 #ifndef ENFORCER_XDP_H
 #define ENFORCER_XDP_H
@@ -13,15 +24,22 @@
 #define ENF_MAP_DENY_SRC6 "deny_src6"
 #define ENF_MAP_DENY_FLOW "deny_flow"
 #define ENF_MAP_XDP_STATS "xdp_stats"
+#define ENF_MAP_DENY_CIDR4 "deny_cidr4"
+#define ENF_MAP_DENY_CIDR6 "deny_cidr6"
+#define ENF_MAP_DENY_SPILL "deny_spill"
+#define ENF_MAP_HOST_STATS "host_stats"
 
 /*
- * Entry counts. Offloaded maps live in NIC memory; these are what the host
- * asks for and what the host copies hold. The NIC may hold fewer (the loader
- * spills the rest to the host).
+ * Entry counts of the host maps (the loader may be configured larger; the
+ * benchmarks use a million). An offloaded map asks for the same and is
+ * halved until the device accepts it: NICs hold far fewer (netdevsim: 2).
  */
 #define ENF_DENY_SRC4_MAX 65536
 #define ENF_DENY_SRC6_MAX 65536
 #define ENF_DENY_FLOW_MAX 65536
+#define ENF_DENY_CIDR4_MAX 16384
+#define ENF_DENY_CIDR6_MAX 16384
+#define ENF_DENY_SPILL_MAX 65536
 
 /* Key of deny_src6: the IPv6 source address. deny_src4 is keyed by __u32. */
 struct enf_in6_key {
@@ -31,7 +49,7 @@ struct enf_in6_key {
 /**
  * struct enf_deny_value - value of every deny map
  * @rule_id: the rule whose verdict put the entry there; 0 for manual blocks
- * @flags: ENF_DENY_F_*, reserved for later use, zero today
+ * @flags: zero today
  *
  * Kept at 8 bytes so key + value stays within the NFP's 64-byte element.
  */
@@ -40,25 +58,81 @@ struct enf_deny_value {
 	__u32 flags;
 };
 
-/* Indices into xdp_stats (an array of __u64); names in ENF_XDP_STAT_NAMES. */
+/* Keys of the LPM tries: the prefix length, then the address bytes. */
+struct enf_cidr4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct enf_cidr6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* What a deny_spill entry denies. */
+enum enf_spill_kind {
+	ENF_SPILL_SRC = 1, /* a source address: only t.family and t.saddr */
+	ENF_SPILL_FLOW = 2, /* a 5-tuple, as in deny_flow */
+};
+
+/**
+ * struct enf_spill_key - key of deny_spill, host only
+ * @t: the tuple; for ENF_SPILL_SRC everything but family and saddr is zero
+ * @kind: enum enf_spill_kind
+ * @pad: zero
+ */
+struct enf_spill_key {
+	struct enf_tuple t;
+	__u8 kind;
+	__u8 pad[3];
+};
+
+/*
+ * Verdict reasons, one counter each. The first ENF_XDP_STAT_NIC_MAX are the
+ * ones xdp_offload can reach and counts in xdp_stats; xdp_host counts all of
+ * them in host_stats. Exactly one counter moves per packet and program.
+ */
 enum enf_xdp_stat {
 	ENF_XDP_PASS = 0, /* passed: parsed and not denied */
-	ENF_XDP_PASS_NON_IP, /* passed: not IPv4/IPv6 (ARP, LLDP, ...) */
+	ENF_XDP_PASS_NON_IP, /* passed: not IPv4/IPv6 (ARP, LLDP, QinQ) */
 	ENF_XDP_PASS_MALFORMED, /* passed: truncated or invalid headers */
-	ENF_XDP_DROP_SRC4, /* dropped: IPv4 source in deny_src4 */
-	ENF_XDP_DROP_SRC6, /* dropped: IPv6 source in deny_src6 */
-	ENF_XDP_DROP_FLOW, /* dropped: TCP/UDP 5-tuple in deny_flow */
+	ENF_XDP_PASS_EXT_LIMIT, /* passed: more IPv6 extension headers than
+				 * walked; the source was still checked */
+	ENF_XDP_DROP_SRC4, /* dropped: IPv4 source denied */
+	ENF_XDP_DROP_SRC6, /* dropped: IPv6 source denied */
+	ENF_XDP_DROP_FLOW, /* dropped: TCP/UDP 5-tuple denied */
+	ENF_XDP_DROP_CIDR4, /* dropped: IPv4 source in a denied prefix */
+	ENF_XDP_DROP_CIDR6, /* dropped: IPv6 source in a denied prefix */
+	ENF_XDP_DROP_SPILL, /* dropped: entry a NIC could not hold */
 	ENF_XDP_STAT_MAX,
 };
+
+#define ENF_XDP_STAT_NIC_MAX (ENF_XDP_DROP_FLOW + 1)
+
+/*
+ * Value of xdp_stats, an ARRAY of one entry: every NIC counter in one
+ * element, since NICs hold few entries per map (netdevsim: 2). 4-byte key
+ * rounded to 8 plus 56 bytes of value: the NFP's 64-byte element exactly.
+ */
+struct enf_xdp_nic_stats {
+	__u64 count[ENF_XDP_STAT_NIC_MAX];
+};
+
+/* How many IPv6 extension headers the programs walk before giving up. */
+#define ENF_IPV6_EXT_MAX 4
 
 /* The counters' names as status shows them, indexed by enum enf_xdp_stat. */
 #define ENF_XDP_STAT_NAMES                                                      \
 	{                                                                       \
 		[ENF_XDP_PASS] = "pass", [ENF_XDP_PASS_NON_IP] = "pass_non_ip", \
 		[ENF_XDP_PASS_MALFORMED] = "pass_malformed",                    \
+		[ENF_XDP_PASS_EXT_LIMIT] = "pass_ext_limit",                    \
 		[ENF_XDP_DROP_SRC4] = "drop_src4",                              \
 		[ENF_XDP_DROP_SRC6] = "drop_src6",                              \
 		[ENF_XDP_DROP_FLOW] = "drop_flow",                              \
+		[ENF_XDP_DROP_CIDR4] = "drop_cidr4",                            \
+		[ENF_XDP_DROP_CIDR6] = "drop_cidr6",                            \
+		[ENF_XDP_DROP_SPILL] = "drop_spill",                            \
 	}
 
 #endif /* ENFORCER_XDP_H */
