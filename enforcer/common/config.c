@@ -19,6 +19,7 @@ void enf_config_defaults(struct enf_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->xdp_mode = ENF_CONF_XDP_AUTO;
+	c->deny_entries = ENF_CONF_DENY_ENTRIES_DEFAULT;
 	snprintf(c->rules_dir, sizeof(c->rules_dir), "%s", ENF_RULESDIR);
 	snprintf(c->database, sizeof(c->database), "%s", ENF_DEFAULT_DATABASE);
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
@@ -31,8 +32,12 @@ void enf_config_defaults(struct enf_config *c)
 const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m)
 {
 	switch (m) {
+	case ENF_CONF_XDP_DEFAULT:
+		return "default";
 	case ENF_CONF_XDP_AUTO:
 		return "auto";
+	case ENF_CONF_XDP_HW:
+		return "hw";
 	case ENF_CONF_XDP_NATIVE:
 		return "native";
 	case ENF_CONF_XDP_GENERIC:
@@ -73,9 +78,43 @@ static const char *for_each_word(struct enf_config *c, char *value,
 	return any ? NULL : "needs a value";
 }
 
-static const char *add_interface(struct enf_config *c, const char *name)
+int enf_config_xdp_mode_parse(const char *s, enum enf_xdp_mode_conf *out)
 {
-	size_t len = strlen(name);
+	static const enum enf_xdp_mode_conf modes[] = { ENF_CONF_XDP_AUTO,
+							ENF_CONF_XDP_HW,
+							ENF_CONF_XDP_NATIVE,
+							ENF_CONF_XDP_GENERIC };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(s, enf_config_xdp_mode_name(modes[i])) == 0) {
+			*out = modes[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+enum enf_xdp_mode_conf enf_config_if_mode(const struct enf_config *c, size_t i)
+{
+	return c->interfaces[i].mode == ENF_CONF_XDP_DEFAULT ?
+		       c->xdp_mode :
+		       c->interfaces[i].mode;
+}
+
+/* "NAME" or "NAME:MODE". */
+static const char *add_interface(struct enf_config *c, const char *word)
+{
+	enum enf_xdp_mode_conf mode = ENF_CONF_XDP_DEFAULT;
+	const char *colon = strchr(word, ':');
+	size_t len = colon ? (size_t)(colon - word) : strlen(word);
+	char name[64];
+
+	if (colon && enf_config_xdp_mode_parse(colon + 1, &mode))
+		return "the mode after ':' must be auto, hw, native or generic";
+	if (len >= sizeof(name))
+		return "interface name must be 1 to 15 characters";
+	memcpy(name, word, len);
+	name[len] = '\0';
 
 	if (len == 0 || len >= IF_NAMESIZE)
 		return "interface name must be 1 to 15 characters";
@@ -86,12 +125,13 @@ static const char *add_interface(struct enf_config *c, const char *name)
 			       "name cannot have";
 	}
 	for (size_t i = 0; i < c->n_interfaces; i++) {
-		if (strcmp(c->interfaces[i], name) == 0)
+		if (strcmp(c->interfaces[i].name, name) == 0)
 			return "interface listed twice";
 	}
 	if (c->n_interfaces >= ENF_CONF_MAX_IFACES)
 		return "too many interfaces (at most 16)";
-	strcpy(c->interfaces[c->n_interfaces++], name);
+	strcpy(c->interfaces[c->n_interfaces].name, name);
+	c->interfaces[c->n_interfaces++].mode = mode;
 	return NULL;
 }
 
@@ -114,17 +154,23 @@ static const char *set_tls_library(struct enf_config *c, char *value)
 
 static const char *set_xdp_mode(struct enf_config *c, char *value)
 {
-	static const enum enf_xdp_mode_conf modes[] = { ENF_CONF_XDP_AUTO,
-							ENF_CONF_XDP_NATIVE,
-							ENF_CONF_XDP_GENERIC };
+	if (enf_config_xdp_mode_parse(value, &c->xdp_mode))
+		return "must be auto, hw, native or generic";
+	return NULL;
+}
 
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (strcmp(value, enf_config_xdp_mode_name(modes[i])) == 0) {
-			c->xdp_mode = modes[i];
-			return NULL;
-		}
-	}
-	return "must be auto, native or generic";
+static const char *set_deny_entries(struct enf_config *c, char *value)
+{
+	unsigned long n;
+	char *end;
+
+	errno = 0;
+	n = strtoul(value, &end, 10);
+	if (!isdigit((unsigned char)value[0]) || errno || *end || n < 1024 ||
+	    n > ENF_CONF_DENY_ENTRIES_MAX)
+		return "must be a number from 1024 to 16777216";
+	c->deny_entries = (unsigned int)n;
+	return NULL;
 }
 
 static const char *set_rules_dir(struct enf_config *c, char *value)
@@ -184,6 +230,7 @@ static const struct {
 } conf_keys[] = {
 	{ "interface", set_interface, true },
 	{ "xdp_mode", set_xdp_mode, false },
+	{ "deny_map_entries", set_deny_entries, false },
 	{ "rules_dir", set_rules_dir, false },
 	{ "database", set_database, false },
 	{ "control_socket", set_control_socket, false },

@@ -17,16 +17,34 @@
 #define ENF_CONF_MAX_BYTES (1 << 20) /* a config file larger is refused */
 
 enum enf_xdp_mode_conf {
+	ENF_CONF_XDP_DEFAULT = -1, /* an interface's mode: the global one */
 	ENF_CONF_XDP_AUTO = 0,
+	ENF_CONF_XDP_HW,
 	ENF_CONF_XDP_NATIVE,
 	ENF_CONF_XDP_GENERIC,
 };
 
+/* Host deny map entries: default and the most a config may ask for. */
+#define ENF_CONF_DENY_ENTRIES_DEFAULT 65536
+#define ENF_CONF_DENY_ENTRIES_MAX (1u << 24)
+
+/**
+ * struct enf_conf_iface - an interface to enforce on
+ * @name: its name
+ * @mode: how XDP is attached there; ENF_CONF_XDP_DEFAULT for xdp_mode
+ */
+struct enf_conf_iface {
+	char name[IF_NAMESIZE];
+	enum enf_xdp_mode_conf mode;
+};
+
 /**
  * struct enf_config - everything enforcerd reads from its config file
- * @interfaces: network interfaces XDP is attached to
+ * @interfaces: network interfaces XDP is attached to, each with its mode
  * @n_interfaces: entries in @interfaces
- * @xdp_mode: how XDP is attached (auto: native, falling back to generic)
+ * @xdp_mode: how XDP is attached where an interface does not say (auto:
+ *	hardware offload where the NIC offers it, else native, else generic)
+ * @deny_entries: entries of each host deny map
  * @rules_dir: directory of *.conf rule files loaded at start
  * @database: SQLite policy database
  * @control_socket: the control socket's path
@@ -37,9 +55,10 @@ enum enf_xdp_mode_conf {
  * @log_level: error, warn, info or debug
  */
 struct enf_config {
-	char interfaces[ENF_CONF_MAX_IFACES][IF_NAMESIZE];
+	struct enf_conf_iface interfaces[ENF_CONF_MAX_IFACES];
 	size_t n_interfaces;
 	enum enf_xdp_mode_conf xdp_mode;
+	unsigned int deny_entries;
 	char rules_dir[ENF_CONF_PATH_MAX];
 	char database[ENF_CONF_PATH_MAX];
 	char control_socket[ENF_CONF_PATH_MAX];
@@ -68,5 +87,9 @@ int enf_config_parse(const char *text, const char *name, struct enf_config *c,
 int enf_config_load(const char *path, struct enf_config *c, char *err);
 
 const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m);
+/* The mode named @s ("auto", "hw", "native", "generic"); -EINVAL else. */
+int enf_config_xdp_mode_parse(const char *s, enum enf_xdp_mode_conf *out);
+/* @i's mode in effect: its own, or the global one. */
+enum enf_xdp_mode_conf enf_config_if_mode(const struct enf_config *c, size_t i);
 
 #endif /* ENFORCER_CONFIG_H */

@@ -31,9 +31,10 @@ static void test_full_file(void **state)
 {
 	const char *text = "# enforcer.conf\n"
 			   "\n"
-			   "interface = eth0, eth1\n"
-			   "interface = veth9   # trailing comment\n"
+			   "interface = eth0, eth1:hw\n"
+			   "interface = veth9:native   # trailing comment\n"
 			   "xdp_mode = generic\n"
+			   "deny_map_entries = 1048576\n"
 			   "rules_dir = /etc/enforcer/rules.d\n"
 			   "database = /tmp/x/policy.db\n"
 			   "control_socket = /tmp/x/s.sock\n"
@@ -48,10 +49,17 @@ static void test_full_file(void **state)
 	enf_config_defaults(&c);
 	assert_int_equal(enf_config_parse(text, "t.conf", &c, err), 0);
 	assert_int_equal(c.n_interfaces, 3);
-	assert_string_equal(c.interfaces[0], "eth0");
-	assert_string_equal(c.interfaces[1], "eth1");
-	assert_string_equal(c.interfaces[2], "veth9");
+	assert_string_equal(c.interfaces[0].name, "eth0");
+	assert_string_equal(c.interfaces[1].name, "eth1");
+	assert_string_equal(c.interfaces[2].name, "veth9");
+	assert_int_equal(c.interfaces[0].mode, ENF_CONF_XDP_DEFAULT);
+	assert_int_equal(c.interfaces[1].mode, ENF_CONF_XDP_HW);
+	assert_int_equal(c.interfaces[2].mode, ENF_CONF_XDP_NATIVE);
 	assert_int_equal(c.xdp_mode, ENF_CONF_XDP_GENERIC);
+	/* an interface without a mode of its own takes the global one */
+	assert_int_equal(enf_config_if_mode(&c, 0), ENF_CONF_XDP_GENERIC);
+	assert_int_equal(enf_config_if_mode(&c, 1), ENF_CONF_XDP_HW);
+	assert_int_equal(c.deny_entries, 1048576);
 	assert_string_equal(c.rules_dir, "/etc/enforcer/rules.d");
 	assert_string_equal(c.database, "/tmp/x/policy.db");
 	assert_string_equal(c.control_socket, "/tmp/x/s.sock");
@@ -73,7 +81,15 @@ static void test_errors(void **state)
 		{ "interface = eth0\nbogus = 1\n",
 		  "t.conf:2: unknown key 'bogus'" },
 		{ "\n\nxdp_mode = turbo\n",
-		  "t.conf:3: xdp_mode: must be auto" },
+		  "t.conf:3: xdp_mode: must be auto, hw, native or generic" },
+		{ "interface = eth0:turbo\n",
+		  "t.conf:1: interface: the mode after ':' must be" },
+		{ "interface = :hw\n",
+		  "t.conf:1: interface: interface name must be 1 to 15" },
+		{ "deny_map_entries = 5\n",
+		  "t.conf:1: deny_map_entries: must be a number from 1024" },
+		{ "deny_map_entries = 99999999999\n",
+		  "t.conf:1: deny_map_entries: must be" },
 		{ "interface eth0\n", "t.conf:1: expected 'key = value'" },
 		{ "database = relative.db\n",
 		  "t.conf:1: database: must be an absolute path" },
@@ -125,7 +141,7 @@ static void test_load_file(void **state)
 	fclose(f);
 	enf_config_defaults(&c);
 	assert_int_equal(enf_config_load(path, &c, err), 0);
-	assert_string_equal(c.interfaces[0], "lo");
+	assert_string_equal(c.interfaces[0].name, "lo");
 	unlink(path);
 	assert_int_equal(enf_config_load(path, &c, err), -ENOENT);
 	assert_non_null(strstr(err, path));
