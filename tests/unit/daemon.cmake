@@ -6,3 +6,5 @@ enf_unit_test(test_flow SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_flow.c
               LIBS enf_flow)
 enf_unit_test(test_control SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_control.c
               LIBS enf_control enf_common)
+enf_unit_test(test_deny SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_deny.c
+              ${CMAKE_SOURCE_DIR}/enforcer/verdict/deny.c LIBS)
