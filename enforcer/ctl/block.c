@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* enforcerctl block: add, remove and list deny entries. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "enforcer/ctl/ctl.h"
+
+#define BLOCK_USAGE                                                      \
+	"usage: enforcerctl block add|del [--reason TEXT] KIND KEY\n"    \
+	"  KIND KEY: src ADDR | cidr ADDR/LEN | flow tcp|udp PEER:PORT " \
+	"LOCAL:PORT\n"                                                   \
+	"  (IPv6 endpoints as [ADDR]:PORT; the peer is the flow's source)"
+
+/*
+ * Sends @cmd ("block.add" or "block.del") for "KIND KEY..." in argv; the
+ * key's words are joined by single spaces (a flow has three).
+ */
+static int block_change(const char *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *reason = NULL;
+	char key[256] = "";
+	json_t *args, *res;
+	size_t len = 0;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {
+		if (c != 'r') {
+			p_err(BLOCK_USAGE);
+			return EXIT_USAGE;
+		}
+		reason = optarg;
+	}
+	if (argc - optind < 2) {
+		p_err(BLOCK_USAGE);
+		return EXIT_USAGE;
+	}
+	for (int i = optind + 1; i < argc; i++) {
+		int n = snprintf(key + len, sizeof(key) - len, "%s%s",
+				 len ? " " : "", argv[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(key) - len) {
+			p_err("the key is too long");
+			return EXIT_USAGE;
+		}
+		len += (size_t)n;
+	}
+	args = json_pack("{s:s,s:s}", "kind", argv[optind], "key", key);
+	if (args && reason)
+		json_object_set_new(args, "reason", json_string(reason));
+	res = call(cmd, args);
+	if (!res)
+		return EXIT_FAILURE;
+	if (ctl_opts.json)
+		print_json(res);
+	else if (strcmp(cmd, "block.add") == 0)
+		printf("denied %s %s: host maps%s; NIC maps of %lld "
+		       "interface(s); spilled to the host for %lld\n",
+		       jstr(res, "kind"), jstr(res, "key"),
+		       json_is_true(json_object_get(res, "host")) ? "" :
+								    " (no)",
+		       jint(res, "nic"), jint(res, "spilled"));
+	else
+		printf("removed %s %s\n", jstr(res, "kind"), jstr(res, "key"));
+	json_decref(res);
+	return EXIT_SUCCESS;
+}
+
+static int do_block_add(int argc, char **argv)
+{
+	return block_change("block.add", argc, argv);
+}
+
+static int do_block_del(int argc, char **argv)
+{
+	return block_change("block.del", argc, argv);
+}
+
+static int do_block_list(int argc, char **argv)
+{
+	json_t *res, *b;
+	size_t i;
+
+	(void)argv;
+	if (argc > 1) {
+		p_err("'block list' takes no arguments");
+		return EXIT_USAGE;
+	}
+	res = call("block.list", NULL);
+	if (!res)
+		return EXIT_FAILURE;
+	if (ctl_opts.json) {
+		print_json(res);
+	} else {
+		printf("%-5s %-40s %-8s %-5s %-8s %-20s %s\n", "KIND", "KEY",
+		       "RULE", "POINT", "ENFORCED", "CREATED", "REASON");
+		json_array_foreach(json_object_get(res, "entries"), i, b) {
+			printf("%-5s %-40s %-8lld %-5s %-8s %-20s %s\n",
+			       jstr(b, "kind"), jstr(b, "key"),
+			       jint(b, "rule_id"), jstr(b, "point"),
+			       json_is_true(json_object_get(b, "enforced")) ?
+				       "yes" :
+				       "NO",
+			       jstr(b, "created"), jstr(b, "reason"));
+		}
+		if (json_is_true(json_object_get(res, "truncated")))
+			printf("(list cut; enforcerctl audit query over the "
+			       "blocklist table shows all)\n");
+	}
+	json_decref(res);
+	return EXIT_SUCCESS;
+}
+
+const struct cmd ctl_block_cmds[] = {
+	{ "add", do_block_add,
+	  "block add KIND KEY        deny: src ADDR | cidr ADDR/LEN |\n"
+	  "                            flow tcp|udp PEER:PORT LOCAL:PORT" },
+	{ "del", do_block_del,
+	  "block del KIND KEY        remove a deny entry" },
+	{ "list", do_block_list,
+	  "block list                active deny entries, and whether the "
+	  "kernel holds them" },
+};
+
+const size_t ctl_block_ncmds =
+	sizeof(ctl_block_cmds) / sizeof(ctl_block_cmds[0]);
+
+int do_block(int argc, char **argv)
+{
+	return run_verbs(ctl_block_cmds, ctl_block_ncmds, "block", argc, argv);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What enforcerctl's per-object files share. */
+#ifndef ENFORCER_CTL_H
+#define ENFORCER_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* Exit codes: 0 success, 1 failure (EXIT_FAILURE), 2 usage. */
+#define EXIT_USAGE 2
+
+/* Parsed global options: the only mutable state shared between files. */
+struct ctl_opts {
+	const char *socket;
+	bool json;
+};
+extern struct ctl_opts ctl_opts;
+
+/* A command: its name, its handler (argv[0] is the command's own name) and
+ * a line of help. */
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+};
+
+/* Prints "Error: ..." on stderr, or {"error": ...} on stdout under --json. */
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The command @name names, by unambiguous prefix; NULL after p_err(). */
+const struct cmd *cmd_select(const struct cmd *cmds, size_t n, const char *name,
+			     const char *what);
+
+/* Dispatches argv[1] among @cmds (argv[0] is the object). */
+int run_verbs(const struct cmd *cmds, size_t n, const char *obj, int argc,
+	      char **argv);
+
+/* Sends @cmd to the daemon (steals @args) and returns the reply's result,
+ * or NULL after p_err(). */
+json_t *call(const char *cmd, json_t *args);
+
+void print_json(const json_t *v);
+
+/* @s with control bytes as \xNN, malloc'd; NULL when out of memory. */
+char *term_safe(const char *s);
+/* @key of @o, terminal-safe, "" when absent; valid for eight more calls. */
+const char *jstr(const json_t *o, const char *key);
+long long jint(const json_t *o, const char *key);
+
+/* The objects. */
+int do_status(int argc, char **argv);
+int do_reload(int argc, char **argv);
+int do_rule(int argc, char **argv);
+int do_block(int argc, char **argv);
+int do_audit(int argc, char **argv);
+
+extern const struct cmd ctl_rule_cmds[];
+extern const size_t ctl_rule_ncmds;
+extern const struct cmd ctl_block_cmds[];
+extern const size_t ctl_block_ncmds;
+extern const struct cmd ctl_audit_cmds[];
+extern const size_t ctl_audit_ncmds;
+
+#endif /* ENFORCER_CTL_H */

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* enforcerctl rule: add and list. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "enforcer/ctl/ctl.h"
+#include "enforcer/control/proto.h"
+
+/* --- rule --- */
+
+/* Reads all of @f, up to @max bytes; NULL on error or when larger. */
+static char *read_stream(FILE *f, size_t max, size_t *len)
+{
+	size_t cap = 4096, n = 0, got;
+	char *buf = malloc(cap + 1), *nbuf;
+
+	while (buf) {
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n < cap) {
+			if (ferror(f))
+				break;
+			buf[n] = '\0';
+			*len = n;
+			return buf;
+		}
+		if (cap >= max)
+			break;
+		cap = cap * 2 > max ? max : cap * 2;
+		nbuf = realloc(buf, cap + 1);
+		if (!nbuf)
+			break;
+		buf = nbuf;
+	}
+	free(buf);
+	return NULL;
+}
+
+static int do_rule_add(int argc, char **argv)
+{
+	const char *file = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	json_t *res, *r;
+	FILE *f;
+	size_t i;
+	int c;
+
+	/* argv[0] is the verb; glibc restarts getopt when optind is 0. */
+	optind = 0;
+	while ((c = getopt(argc, argv, "+f:")) != -1) {
+		if (c != 'f')
+			return EXIT_USAGE;
+		file = optarg;
+	}
+	argc -= optind;
+	argv += optind;
+	if ((file && argc > 0) || (!file && argc != 1)) {
+		p_err("usage: enforcerctl rule add 'SecRule ...' | -f FILE | -");
+		return EXIT_USAGE;
+	}
+	if (!file && strcmp(argv[0], "-") == 0)
+		file = "-";
+	if (file) {
+		f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
+		if (!f) {
+			p_err("%s: %s", file, strerror(errno));
+			return EXIT_FAILURE;
+		}
+		text = read_stream(f, ENF_CTL_MAX_REQUEST / 2, &len);
+		if (f != stdin)
+			fclose(f);
+		if (!text) {
+			p_err("%s: unreadable or larger than %u bytes", file,
+			      ENF_CTL_MAX_REQUEST / 2);
+			return EXIT_FAILURE;
+		}
+	} else {
+		text = strdup(argv[0]);
+		if (!text)
+			return EXIT_FAILURE;
+		len = strlen(text);
+	}
+	res = call("rule.add",
+		   json_pack("{s:s%,s:s}", "text", text, len, "source",
+			     file ? file : "enforcerctl"));
+	free(text);
+	if (!res)
+		return EXIT_FAILURE;
+	if (ctl_opts.json) {
+		print_json(res);
+	} else {
+		json_array_foreach(json_object_get(res, "added"), i, r) {
+			printf("added rule %lld: %s\n", jint(r, "id"),
+			       jstr(r, "msg"));
+		}
+		printf("rule set now has %lld rules, active in enforcerd\n",
+		       jint(res, "loaded"));
+	}
+	json_decref(res);
+	return EXIT_SUCCESS;
+}
+
+static int do_rule_list(int argc, char **argv)
+{
+	json_t *res, *r;
+	size_t i;
+
+	(void)argv;
+	if (argc > 1) {
+		p_err("'rule list' takes no arguments");
+		return EXIT_USAGE;
+	}
+	res = call("rule.list", NULL);
+	if (!res)
+		return EXIT_FAILURE;
+	if (ctl_opts.json) {
+		print_json(res);
+	} else {
+		printf("%-10s %-9s %-10s %-28s %s\n", "ID", "ENGINE", "ACTION",
+		       "ORIGIN", "MSG");
+		json_array_foreach(json_object_get(res, "rules"), i, r) {
+			printf("%-10lld %-9s %-10s %-28.28s %s\n",
+			       jint(r, "id"), jstr(r, "engine"),
+			       jstr(r, "action"), jstr(r, "origin"),
+			       jstr(r, "msg"));
+		}
+	}
+	json_decref(res);
+	return EXIT_SUCCESS;
+}
+
+const struct cmd ctl_rule_cmds[] = {
+	{ "add", do_rule_add,
+	  "rule add 'SecRule ...' | -f FILE | -   validate, store and load "
+	  "rules" },
+	{ "list", do_rule_list,
+	  "rule list                 rules loaded in "
+	  "the daemon" },
+};
+
+const size_t ctl_rule_ncmds = sizeof(ctl_rule_cmds) / sizeof(ctl_rule_cmds[0]);
+
+int do_rule(int argc, char **argv)
+{
+	return run_verbs(ctl_rule_cmds, ctl_rule_ncmds, "rule", argc, argv);
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* enforcerctl status and reload. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "enforcer/ctl/ctl.h"
+
+/* " name=value" for every counter of @o that is not zero; "(none)" else. */
+static void print_counters(const json_t *o)
+{
+	const char *key;
+	json_t *v;
+	bool any = false;
+
+	json_object_foreach((json_t *)o, key, v) {
+		if (json_integer_value(v) == 0)
+			continue;
+		printf(" %s=%lld", key, (long long)json_integer_value(v));
+		any = true;
+	}
+	if (!any)
+		printf(" (none yet)");
+	printf("\n");
+}
+
+static void print_interface(const json_t *it)
+{
+	const json_t *nic = json_object_get(it, "nic");
+	const json_t *cap = json_object_get(nic, "capacity");
+	const json_t *ent = json_object_get(nic, "entries");
+
+	printf("  %s (ifindex %lld, driver %s): %s\n", jstr(it, "name"),
+	       jint(it, "ifindex"),
+	       *jstr(it, "driver") ? jstr(it, "driver") : "?",
+	       json_is_true(json_object_get(it, "offloaded")) ?
+		       "hw: xdp_offload in the NIC, xdp_host in the driver" :
+	       strcmp(jstr(it, "mode"), "native") == 0 ?
+		       "native: xdp_host in the driver" :
+		       "generic: xdp_host in the stack");
+	if (nic) {
+		printf("    NIC maps (entries/capacity): src4 %lld/%lld, "
+		       "src6 %lld/%lld, flow %lld/%lld; spilled to the host: "
+		       "%lld\n",
+		       jint(ent, "src4"), jint(cap, "src4"), jint(ent, "src6"),
+		       jint(cap, "src6"), jint(ent, "flow"), jint(cap, "flow"),
+		       jint(it, "spilled"));
+		printf("    NIC counters:");
+		print_counters(json_object_get(nic, "counters"));
+	}
+	printf("    host counters:");
+	print_counters(json_object_get(it, "counters"));
+}
+
+static void print_status(const json_t *st)
+{
+	const json_t *v, *item;
+	const char *key;
+	size_t i;
+
+	printf("enforcerd %s, up %llds, pid %lld\n", jstr(st, "version"),
+	       jint(st, "uptime_s"), jint(st, "pid"));
+	printf("interfaces:\n");
+	json_array_foreach(json_object_get(st, "interfaces"), i, item)
+		print_interface(item);
+	if (i == 0)
+		printf("  (none configured)\n");
+	printf("xdp counters, all interfaces:");
+	json_object_foreach((json_t *)json_object_get(st, "xdp_counters"), key,
+			    v) {
+		printf(" %s=%lld", key, (long long)json_integer_value(v));
+	}
+	v = json_object_get(st, "deny_entries");
+	printf("\nhost deny entries: src4=%lld src6=%lld flow=%lld cidr4=%lld "
+	       "cidr6=%lld spill=%lld\n",
+	       jint(v, "src4"), jint(v, "src6"), jint(v, "flow"),
+	       jint(v, "cidr4"), jint(v, "cidr6"), jint(v, "spill"));
+	v = json_object_get(st, "rules");
+	printf("rules: %lld loaded (%lld from files, %lld from the database)\n",
+	       jint(v, "loaded"), jint(v, "from_files"),
+	       jint(v, "from_database"));
+	v = json_object_get(st, "tls");
+	printf("tls capture:");
+	json_array_foreach(json_object_get(v, "libraries"), i, item) {
+		printf(" %s %s;", jstr(item, "name"), jstr(item, "path"));
+	}
+	printf(" events=%lld%s%s\n", jint(v, "events"),
+	       *jstr(v, "error") ? "; " : "", jstr(v, "error"));
+	v = json_object_get(st, "requests");
+	printf("requests: parsed=%lld outbound=%lld matched=%lld "
+	       "verdicts=%lld denied=%lld audited=%lld\n",
+	       jint(v, "parsed"), jint(v, "outbound"), jint(v, "matched"),
+	       jint(v, "verdicts"), jint(v, "denied"), jint(v, "audited"));
+	printf("not inspected or lost:");
+	json_object_foreach((json_t *)json_object_get(st, "loss"), key, v) {
+		printf(" %s=%lld", key, (long long)json_integer_value(v));
+	}
+	printf("\n");
+}
+
+int do_status(int argc, char **argv)
+{
+	json_t *res;
+
+	(void)argv;
+	if (argc > 1) {
+		p_err("'status' takes no arguments");
+		return EXIT_USAGE;
+	}
+	res = call("status", NULL);
+	if (!res)
+		return EXIT_FAILURE;
+	if (ctl_opts.json)
+		print_json(res);
+	else
+		print_status(res);
+	json_decref(res);
+	return EXIT_SUCCESS;
+}
+
+int do_reload(int argc, char **argv)
+{
+	json_t *res;
+
+	(void)argv;
+	if (argc > 1) {
+		p_err("'reload' takes no arguments");
+		return EXIT_USAGE;
+	}
+	res = call("reload", NULL);
+	if (!res)
+		return EXIT_FAILURE;
+	if (ctl_opts.json)
+		print_json(res);
+	else
+		printf("rules reloaded: %lld active\n", jint(res, "loaded"));
+	json_decref(res);
+	return EXIT_SUCCESS;
+}
