@@ -29,14 +29,23 @@ static void usage(FILE *out)
 		"set, then exit\n"
 		"  -d, --debug         log at debug level (overrides "
 		"log_level)\n"
+		"      --xdp-mode MODE auto, hw, native or generic for "
+		"interfaces without\n"
+		"                      a mode of their own (overrides "
+		"xdp_mode)\n"
+		"      --detach        at stop, detach the XDP programs and "
+		"remove the pinned\n"
+		"                      maps (by default enforcement goes on "
+		"without the daemon)\n"
 		"  -V, --version       print the version and exit\n"
 		"  -h, --help          this help\n"
 		"\n"
 		"enforcerd runs in the foreground and logs to stderr. It "
 		"needs root (BPF, XDP,\n"
-		"uprobes). SIGTERM or SIGINT stop it and detach XDP (deny "
-		"maps stay pinned);\n"
-		"SIGHUP reloads the rule set. See enforcerd(8).\n",
+		"uprobes). SIGTERM or SIGINT stop it: XDP stays attached and "
+		"the deny maps\n"
+		"pinned unless --detach was given. SIGHUP reloads the rule "
+		"set. See enforcerd(8).\n",
 		ENF_DEFAULT_CONFIG);
 }
 
@@ -46,6 +55,8 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "xdp-mode", required_argument, NULL, 'X' },
+		{ "detach", no_argument, NULL, 'D' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -55,7 +66,8 @@ int main(int argc, char **argv)
 	struct enf_daemon d;
 	struct enf_config cfg;
 	enum enf_log_level level;
-	int opt, check = 0, debug = 0, ret;
+	const char *xdp_mode = NULL;
+	int opt, check = 0, debug = 0, detach = 0, ret;
 
 	while ((opt = getopt_long(argc, argv, "c:dVh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -67,6 +79,12 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			debug = 1;
+			break;
+		case 'X':
+			xdp_mode = optarg;
+			break;
+		case 'D':
+			detach = 1;
 			break;
 		case 'V':
 			printf("enforcerd %s\n", ENF_VERSION);
@@ -92,12 +110,18 @@ int main(int argc, char **argv)
 		pr_err("config: %s", err);
 		return EXIT_FAILURE;
 	}
+	if (xdp_mode && enf_config_xdp_mode_parse(xdp_mode, &cfg.xdp_mode)) {
+		pr_err("--xdp-mode: '%s' is not auto, hw, native or generic",
+		       xdp_mode);
+		return 2;
+	}
 	if (enf_log_level_parse(cfg.log_level, &level) == 0)
 		enf_log_set_level(debug ? ENF_LOG_DEBUG : level);
 	if (check)
 		return enf_daemon_check(&cfg) ? EXIT_FAILURE : EXIT_SUCCESS;
 
 	ret = enf_daemon_start(&d, &cfg);
+	d.detach_on_exit = detach;
 	if (!ret)
 		ret = enf_daemon_run(&d);
 	enf_daemon_stop(&d);

@@ -19,56 +19,94 @@
 #include "enforcer/control/server.h"
 #include "enforcer/daemon/daemon.h"
 #include "enforcer/loader/tls.h"
-#include "enforcer/loader/xdp.h"
+#include "enforcer/loader/dataplane.h"
+#include "enforcer/verdict/deny.h"
 #include "enforcer/verdict/verdict.h"
 #include "policydb/policydb.h"
 #include "rules/rules.h"
 
 /* How long rule.add waits for the event thread to take a new set. */
 #define RULES_TAKE_TIMEOUT_S 10
+/* Most entries one block.list reply carries. */
+#define BLOCK_LIST_MAX 10000
 
 static uint64_t rd(const uint64_t *c)
 {
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-static int count_entry(int family, const void *addr,
-		       const struct enf_deny_value *val, void *ctx)
+static json_t *counters_json(const __u64 *c, size_t n)
 {
-	(void)addr;
-	(void)val;
-	((size_t *)ctx)[family == AF_INET ? 0 : 1]++;
-	return 0;
+	static const char *const names[] = ENF_XDP_STAT_NAMES;
+	json_t *o = json_object();
+
+	for (size_t k = 0; o && k < n; k++)
+		json_object_set_new(o, names[k],
+				    json_integer((json_int_t)c[k]));
+	return o;
 }
 
-static json_t *status_interfaces(struct enf_daemon *d)
+/*
+ * Per interface, as the data plane reads it from the kernel; @total gets
+ * every interface's counters summed (NIC and host).
+ */
+static json_t *status_interfaces(struct enf_daemon *d,
+				 __u64 total[ENF_XDP_STAT_MAX])
 {
-	json_t *a = json_array();
+	json_t *a = json_array(), *o;
+	struct enf_dp_if_info info;
 
-	for (size_t i = 0; a && i < d->cfg.n_interfaces; i++) {
-		json_array_append_new(
-			a, json_pack("{s:s,s:s}", "name", d->cfg.interfaces[i],
-				     "mode", enf_xdp_mode_name(d->if_mode[i])));
+	for (size_t i = 0; a && i < enf_dp_if_count(d->dp); i++) {
+		if (enf_dp_if_info(d->dp, i, &info)) {
+			pr_warn("status: reading interface %zu failed", i);
+			continue;
+		}
+		for (int k = 0; k < ENF_XDP_STAT_MAX; k++)
+			total[k] += info.host_stats[k] +
+				    (k < ENF_XDP_STAT_NIC_MAX ?
+					     info.nic_stats[k] :
+					     0);
+		o = json_pack("{s:s,s:i,s:s,s:s,s:b,s:I,s:o}", "name",
+			      info.name, "ifindex", info.ifindex, "driver",
+			      info.driver, "mode", enf_xdp_mode_name(info.mode),
+			      "offloaded", info.offloaded, "spilled",
+			      (json_int_t)info.spilled, "counters",
+			      counters_json(info.host_stats, ENF_XDP_STAT_MAX));
+		if (o && info.offloaded)
+			json_object_set_new(
+				o, "nic",
+				json_pack(
+					"{s:{s:I,s:I,s:I},s:{s:I,s:I,s:I},"
+					"s:o}",
+					"capacity", "src4",
+					(json_int_t)info.nic_capacity[0],
+					"src6",
+					(json_int_t)info.nic_capacity[1],
+					"flow",
+					(json_int_t)info.nic_capacity[2],
+					"entries", "src4",
+					(json_int_t)info.nic_entries[0], "src6",
+					(json_int_t)info.nic_entries[1], "flow",
+					(json_int_t)info.nic_entries[2],
+					"counters",
+					counters_json(info.nic_stats,
+						      ENF_XDP_STAT_NIC_MAX)));
+		json_array_append_new(a, o);
 	}
 	return a;
 }
 
-static json_t *status_xdp(struct enf_daemon *d, json_t **entries)
+static json_t *status_entries(struct enf_daemon *d)
 {
-	static const char *const names[] = ENF_XDP_STAT_NAMES;
-	__u64 stats[ENF_XDP_STAT_MAX] = { 0 };
-	size_t n[2] = { 0, 0 };
-	json_t *o = json_object();
+	struct enf_dp_host_counts n = { 0 };
 
-	if (enf_xdp_stats_read(d->xdp, stats))
-		pr_warn("status: reading xdp_stats failed");
-	for (int i = 0; o && i < ENF_XDP_STAT_MAX; i++)
-		json_object_set_new(o, names[i],
-				    json_integer((json_int_t)stats[i]));
-	enf_xdp_deny_foreach(d->xdp, AF_UNSPEC, count_entry, n);
-	*entries = json_pack("{s:I,s:I}", "src4", (json_int_t)n[0], "src6",
-			     (json_int_t)n[1]);
-	return o;
+	if (enf_dp_host_counts(d->dp, &n))
+		pr_warn("status: counting the host deny entries failed");
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "src4",
+			 (json_int_t)n.src4, "src6", (json_int_t)n.src6, "flow",
+			 (json_int_t)n.flow, "cidr4", (json_int_t)n.cidr4,
+			 "cidr6", (json_int_t)n.cidr6, "spill",
+			 (json_int_t)n.spill);
 }
 
 static json_t *status_tls(struct enf_daemon *d, __u64 ts[ENF_TLS_STAT_MAX],
@@ -125,12 +163,15 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 	struct enf_capture_stats cs = { 0 };
 	__u64 ts[ENF_TLS_STAT_MAX] = { 0 };
 	struct enf_verdict_stats vs;
-	json_t *xdp, *entries = NULL, *rules, *tls;
+	__u64 total[ENF_XDP_STAT_MAX] = { 0 };
+	json_t *xdp, *entries, *rules, *tls, *ifaces;
 
 	(void)args;
 	(void)peer;
 	enf_verdict_get_stats(d->verdict, &vs);
-	xdp = status_xdp(d, &entries);
+	ifaces = status_interfaces(d, total);
+	xdp = counters_json(total, ENF_XDP_STAT_MAX);
+	entries = status_entries(d);
 	tls = status_tls(d, ts, &cs);
 	pthread_mutex_lock(&d->lock);
 	rules = json_pack("{s:I,s:I,s:I}", "loaded",
@@ -142,9 +183,9 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"
 		"s:I,s:I},s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
-		(json_int_t)(time(NULL) - d->started), "interfaces",
-		status_interfaces(d), "xdp_counters", xdp, "deny_entries",
-		entries, "rules", rules, "tls", tls, "requests", "events",
+		(json_int_t)(time(NULL) - d->started), "xdp_counters", xdp,
+		"interfaces", ifaces, "deny_entries", entries, "rules", rules,
+		"tls", tls, "requests", "events",
 		(json_int_t)rd(&d->stats.events), "parsed",
 		(json_int_t)rd(&d->stats.requests), "outbound",
 		(json_int_t)rd(&d->stats.outbound_requests), "response_streams",
@@ -396,28 +437,38 @@ static json_t *cmd_rule_list(void *ctx, const json_t *args,
 	return enf_ctl_ok(json_pack("{s:o}", "rules", rules));
 }
 
+/* The deny entry a blocklist row names, parsed back from its key. */
+static int block_row_deny(const struct pdb_block *b, struct enf_deny *d)
+{
+	char err[128];
+
+	return enf_deny_parse(enf_deny_kind_parse(b->kind), b->key, d, err,
+			      sizeof(err));
+}
+
 struct block_list_ctx {
 	struct enf_daemon *d;
 	json_t *entries;
+	size_t left; /* entries the reply may still take */
+	bool truncated;
 };
 
 static int block_entry(const struct pdb_block *b, void *arg)
 {
 	struct block_list_ctx *c = arg;
-	unsigned char addr[16];
+	struct enf_deny d;
 	char created[32];
 	struct tm tm;
 	time_t t = (time_t)b->created;
-	bool enforced = false;
+	bool enforced;
 
-	if (strcmp(b->kind, "src") == 0) {
-		if (inet_pton(AF_INET, b->key, addr) == 1)
-			enforced = enf_xdp_deny_lookup(c->d->xdp, AF_INET, addr,
-						       NULL) == 0;
-		else if (inet_pton(AF_INET6, b->key, addr) == 1)
-			enforced = enf_xdp_deny_lookup(c->d->xdp, AF_INET6,
-						       addr, NULL) == 0;
+	if (c->left == 0) {
+		c->truncated = true;
+		return 1;
 	}
+	c->left--;
+	enforced = block_row_deny(b, &d) == 0 &&
+		   enf_dp_deny_lookup(c->d->dp, &d, NULL) == 0;
 	gmtime_r(&t, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_array_append_new(
@@ -433,7 +484,9 @@ static int block_entry(const struct pdb_block *b, void *arg)
 static json_t *cmd_block_list(void *ctx, const json_t *args,
 			      const struct enf_ctl_peer *peer)
 {
-	struct block_list_ctx c = { .d = ctx, .entries = json_array() };
+	struct block_list_ctx c = { .d = ctx,
+				    .entries = json_array(),
+				    .left = BLOCK_LIST_MAX };
 	char err[PDB_ERR_LEN];
 
 	(void)args;
@@ -444,7 +497,134 @@ static json_t *cmd_block_list(void *ctx, const json_t *args,
 		json_decref(c.entries);
 		return enf_ctl_err("blocklist: %s", err);
 	}
-	return enf_ctl_ok(json_pack("{s:o}", "entries", c.entries));
+	return enf_ctl_ok(json_pack("{s:o,s:b}", "entries", c.entries,
+				    "truncated", c.truncated));
+}
+
+/* Parses args {"kind", "key"} into @d; NULL, or the error reply. */
+static json_t *block_args(const json_t *args, struct enf_deny *d, char *key,
+			  size_t keylen)
+{
+	const char *kind = json_string_value(json_object_get(args, "kind"));
+	const char *text = json_string_value(json_object_get(args, "key"));
+	char err[256];
+	int k;
+
+	if (!kind || !text)
+		return enf_ctl_err("needs \"kind\" (src, cidr, flow) and "
+				   "\"key\"");
+	k = enf_deny_kind_parse(kind);
+	if (!k)
+		return enf_ctl_err("kind must be src, cidr or flow, not "
+				   "'%.32s'",
+				   kind);
+	if (enf_deny_parse(k, text, d, err, sizeof(err)))
+		return enf_ctl_err("%s", err);
+	if (enf_deny_format(d, key, keylen))
+		return enf_ctl_err("cannot write the entry back as text");
+	return NULL;
+}
+
+/* An audit row for what an operator did to the blocklist. */
+static void audit_block(struct enf_daemon *d, const struct enf_ctl_peer *peer,
+			const char *action, const char *kind, const char *key)
+{
+	char dberr[PDB_ERR_LEN], msg[256];
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(msg, sizeof(msg), "%s %s by uid %u", kind, key,
+		 (unsigned)peer->uid);
+	struct pdb_audit a = {
+		.time_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec,
+		.event = "block",
+		.msg = msg,
+		.severity = -1,
+		.action = action,
+		.pid = (uint32_t)peer->pid,
+		.tgid = (uint32_t)peer->pid,
+		.uid = (uint32_t)peer->uid,
+		.excerpt = key,
+	};
+	if (pdb_audit_insert(d->ctl_db, &a, dberr) < 0)
+		pr_warn("audit: %s", dberr);
+}
+
+static json_t *cmd_block_add(void *ctx, const json_t *args,
+			     const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN], reason[256];
+	const char *why = json_string_value(json_object_get(args, "reason"));
+	struct enf_deny_result res;
+	struct enf_deny deny;
+	json_t *bad;
+	int ret;
+
+	bad = block_args(args, &deny, key, sizeof(key));
+	if (bad)
+		return bad;
+	ret = enf_dp_deny_add(d->dp, &deny, 0, &res);
+	if (ret)
+		return enf_ctl_err("deny %s %s: %s",
+				   enf_deny_kind_name(deny.kind), key,
+				   ret == -E2BIG ? "the host map is full" :
+						   strerror(-ret));
+	snprintf(reason, sizeof(reason), "%.200s", why ? why : "manual block");
+	struct pdb_block b = {
+		.kind = enf_deny_kind_name(deny.kind),
+		.key = key,
+		.reason = reason,
+		.created = time(NULL),
+		.point = res.n_nic ? "nic" : "host",
+		.state = "active",
+	};
+	if (pdb_block_upsert(d->ctl_db, &b, dberr))
+		return enf_ctl_err("denied in the kernel, but not recorded: %s",
+				   dberr);
+	audit_block(d, peer, "block:add", b.kind, key);
+	pr_info("control: uid %u denied %s %s (nic %u, spilled %u)",
+		(unsigned)peer->uid, b.kind, key, res.n_nic, res.n_spill);
+	return enf_ctl_ok(json_pack(
+		"{s:s,s:s,s:b,s:i,s:i}", "kind", b.kind, "key", key, "host",
+		res.host, "nic", (int)res.n_nic, "spilled", (int)res.n_spill));
+}
+
+static json_t *cmd_block_del(void *ctx, const json_t *args,
+			     const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN];
+	struct enf_deny deny;
+	json_t *bad;
+	int ret;
+
+	bad = block_args(args, &deny, key, sizeof(key));
+	if (bad)
+		return bad;
+	ret = enf_dp_deny_del(d->dp, &deny);
+	if (ret && ret != -ENOENT)
+		return enf_ctl_err("remove %s %s: %s",
+				   enf_deny_kind_name(deny.kind), key,
+				   strerror(-ret));
+	struct pdb_block b = {
+		.kind = enf_deny_kind_name(deny.kind),
+		.key = key,
+		.reason = "removed",
+		.created = time(NULL),
+		.state = "removed",
+	};
+	if (pdb_block_upsert(d->ctl_db, &b, dberr))
+		return enf_ctl_err("removed from the kernel, but not recorded: "
+				   "%s",
+				   dberr);
+	if (ret == -ENOENT)
+		return enf_ctl_err("%s %s is not denied",
+				   enf_deny_kind_name(deny.kind), key);
+	audit_block(d, peer, "block:del", b.kind, key);
+	pr_info("control: uid %u removed %s %s", (unsigned)peer->uid, b.kind,
+		key);
+	return enf_ctl_ok(json_pack("{s:s,s:s}", "kind", b.kind, "key", key));
 }
 
 struct query_ctx {
@@ -523,9 +703,16 @@ static json_t *cmd_audit_query(void *ctx, const json_t *args,
 }
 
 static const struct enf_ctl_command commands[] = {
-	{ "status", cmd_status },	    { "rule.add", cmd_rule_add },
-	{ "rule.list", cmd_rule_list },	    { "block.list", cmd_block_list },
-	{ "audit.query", cmd_audit_query }, { "reload", cmd_reload },
+	/* clang-format off */
+	{ "status", cmd_status },
+	{ "reload", cmd_reload },
+	{ "rule.add", cmd_rule_add },
+	{ "rule.list", cmd_rule_list },
+	{ "block.add", cmd_block_add },
+	{ "block.del", cmd_block_del },
+	{ "block.list", cmd_block_list },
+	{ "audit.query", cmd_audit_query },
+	/* clang-format on */
 };
 
 int enf_commands_start(struct enf_daemon *d)

@@ -17,9 +17,8 @@
 #include "enforcer/control/server.h"
 #include "enforcer/daemon/daemon.h"
 #include "enforcer/flow/flow.h"
-#include "enforcer/loader/bpffs.h"
 #include "enforcer/loader/tls.h"
-#include "enforcer/loader/xdp.h"
+#include "enforcer/loader/dataplane.h"
 #include "enforcer/verdict/verdict.h"
 #include "policydb/policydb.h"
 #include "rules/rules.h"
@@ -145,37 +144,42 @@ int enf_daemon_check(const struct enf_config *cfg)
 	return 0;
 }
 
-static int start_xdp(struct enf_daemon *d)
+static int start_dataplane(struct enf_daemon *d)
 {
 	static const enum enf_xdp_mode modes[] = {
 		[ENF_CONF_XDP_AUTO] = ENF_XDP_MODE_AUTO,
+		[ENF_CONF_XDP_HW] = ENF_XDP_MODE_HW,
 		[ENF_CONF_XDP_NATIVE] = ENF_XDP_MODE_NATIVE,
 		[ENF_CONF_XDP_GENERIC] = ENF_XDP_MODE_GENERIC,
 	};
+	const struct enf_dp_opts opts = {
+		.pin_dir = d->cfg.pin_path,
+		.host_entries = d->cfg.deny_entries,
+	};
 	int ret;
 
-	ret = enf_bpffs_ensure(d->cfg.pin_path);
+	ret = enf_dp_open(&opts, &d->dp);
 	if (ret) {
-		pr_err("bpffs: %s: %s", d->cfg.pin_path, strerror(-ret));
-		return ret;
-	}
-	ret = enf_xdp_open(d->cfg.pin_path, &d->xdp);
-	if (ret) {
-		pr_err("xdp: loading xdp_offload failed: %s", strerror(-ret));
+		pr_err("xdp: setting up the data plane under %s failed: %s",
+		       d->cfg.pin_path, strerror(-ret));
 		return ret;
 	}
 	for (size_t i = 0; i < d->cfg.n_interfaces; i++) {
-		const char *ifname = d->cfg.interfaces[i];
+		const char *ifname = d->cfg.interfaces[i].name;
+		enum enf_xdp_mode want = modes[enf_config_if_mode(&d->cfg, i)];
 
-		ret = enf_xdp_attach(d->xdp, ifname, modes[d->cfg.xdp_mode],
-				     &d->if_mode[i]);
+		ret = enf_dp_attach(d->dp, ifname, want, &d->if_mode[i]);
 		if (ret) {
-			pr_err("xdp: cannot attach to %s: %s", ifname,
-			       strerror(-ret));
+			pr_err("xdp: cannot attach to %s in %s mode: %s",
+			       ifname, enf_xdp_mode_name(want), strerror(-ret));
 			return ret;
 		}
-		pr_info("xdp: attached to %s in %s mode", ifname,
-			enf_xdp_mode_name(d->if_mode[i]));
+		pr_info("xdp: %s: %s", ifname,
+			d->if_mode[i] == ENF_XDP_MODE_HW ?
+				"xdp_offload in the NIC, xdp_host in the driver" :
+			d->if_mode[i] == ENF_XDP_MODE_NATIVE ?
+				"xdp_host in the driver (native mode)" :
+				"xdp_host in the stack (generic mode)");
 	}
 	return 0;
 }
@@ -297,10 +301,10 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 				 &d->procs);
 	if (ret)
 		return ret;
-	ret = start_xdp(d);
+	ret = start_dataplane(d);
 	if (ret)
 		return ret;
-	ret = enf_verdict_new(d->xdp, d->db, &d->verdict);
+	ret = enf_verdict_new(d->dp, d->db, &d->verdict);
 	if (ret)
 		return ret;
 	start_tls(d);
@@ -424,10 +428,16 @@ void enf_daemon_stop(struct enf_daemon *d)
 {
 	enf_ctl_server_stop(d->ctl);
 	d->ctl = NULL;
-	if (d->xdp) {
-		enf_xdp_detach_all(d->xdp);
-		enf_xdp_close(d->xdp);
+	if (d->dp && d->detach_on_exit) {
+		enf_dp_detach_all(d->dp);
+		enf_dp_unpin_all(d->dp);
+		pr_info("xdp: detached, pins removed: nothing of ours is left");
+	} else if (d->dp) {
+		pr_info("xdp: programs stay attached and maps pinned under %s: "
+			"enforcement goes on; --detach removes them",
+			d->cfg.pin_path);
 	}
+	enf_dp_close(d->dp);
 	enf_capture_free(d->capture);
 	enf_tls_close(d->tls);
 	enf_flow_table_free(d->flows);

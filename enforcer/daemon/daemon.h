@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "enforcer/common/config.h"
-#include "enforcer/loader/xdp.h"
+#include "enforcer/loader/dataplane.h"
 #include "enforcer/tls_event.h"
 
 struct enf_capture;
@@ -68,7 +68,7 @@ struct enf_daemon {
 
 	/* Event thread only. */
 	struct pdb *db;
-	struct enf_xdp *xdp;
+	struct enf_dp *dp;
 	struct enf_tls *tls;
 	struct enf_capture *capture;
 	struct enf_flow_table *flows;
@@ -101,6 +101,7 @@ struct enf_daemon {
 
 	/* Written once at start, read anywhere. */
 	enum enf_xdp_mode if_mode[ENF_CONF_MAX_IFACES];
+	bool detach_on_exit; /* --detach: remove programs and pins at stop */
 	char tls_error[256];
 
 	struct enf_pipeline_stats stats;

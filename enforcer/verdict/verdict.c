@@ -10,7 +10,8 @@
 #include <time.h>
 
 #include "enforcer/common/log.h"
-#include "enforcer/loader/xdp.h"
+#include "enforcer/loader/dataplane.h"
+#include "enforcer/verdict/deny.h"
 #include "enforcer/verdict/verdict.h"
 #include "policydb/policydb.h"
 
@@ -18,7 +19,7 @@
 #define VERDICT_EXCERPT_MAX 300
 
 struct enf_verdict {
-	struct enf_xdp *xdp;
+	struct enf_dp *dp;
 	struct pdb *db;
 	struct enf_verdict_stats stats;
 };
@@ -28,14 +29,13 @@ static void stat_inc(uint64_t *c)
 	__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
 }
 
-int enf_verdict_new(struct enf_xdp *xdp, struct pdb *db,
-		    struct enf_verdict **out)
+int enf_verdict_new(struct enf_dp *dp, struct pdb *db, struct enf_verdict **out)
 {
 	struct enf_verdict *v = calloc(1, sizeof(*v));
 
 	if (!v)
 		return -ENOMEM;
-	v->xdp = xdp;
+	v->dp = dp;
 	v->db = db;
 	*out = v;
 	return 0;
@@ -109,21 +109,25 @@ static const struct enf_str *find_header(const struct enf_request *req,
 	return NULL;
 }
 
-/* Denies the flow's source address. Returns 0 or -errno; sets *point. */
+/*
+ * Denies the flow's source address: in the NIC where one enforces, else in
+ * the host maps. Returns 0 or -errno; sets *point to where.
+ */
 static int deny_source(struct enf_verdict *v, const struct enf_tuple *t,
 		       uint32_t rule_id, const char **point)
 {
-	int family = t->family == ENF_FAMILY_V4 ? AF_INET : AF_INET6;
+	struct enf_deny_result res;
+	struct enf_deny d;
 	int err;
 
 	*point = NULL;
-	if (!v->xdp)
+	if (!v->dp)
 		return -ENODEV;
-	err = enf_xdp_deny_add(v->xdp, family, t->saddr, rule_id);
+	enf_deny_from_peer(t, &d);
+	err = enf_dp_deny_add(v->dp, &d, rule_id, &res);
 	if (err)
 		return err;
-	/* Until hardware offload lands, the deny maps live in the host. */
-	*point = "host";
+	*point = res.n_nic > 0 ? "nic" : "host";
 	return 0;
 }
 

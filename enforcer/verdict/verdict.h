@@ -12,7 +12,7 @@
 #include "enforcer/request.h"
 #include "rules/rules.h"
 
-struct enf_xdp;
+struct enf_dp;
 struct pdb;
 
 /**
@@ -37,12 +37,12 @@ struct enf_verdict;
 
 /**
  * enf_verdict_new() - the verdict stage
- * @xdp: where deny entries go; not owned
+ * @dp: where deny entries go; not owned
  * @db: where blocklist and audit rows go; not owned, used only from the
  *	thread that calls enf_verdict_apply()
  * Return: 0 or -ENOMEM.
  */
-int enf_verdict_new(struct enf_xdp *xdp, struct pdb *db,
+int enf_verdict_new(struct enf_dp *dp, struct pdb *db,
 		    struct enf_verdict **out);
 void enf_verdict_free(struct enf_verdict *v); /* accepts NULL */
 
