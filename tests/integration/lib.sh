@@ -15,6 +15,7 @@ ENF_IF_CLI=${ENF_ID}c
 ENF_SRV_ADDR=192.0.2.1
 ENF_CLI_ADDR=192.0.2.2
 ENF_CLI2_ADDR=192.0.2.3
+ENF_CLI3_ADDR=192.0.2.5
 ENF_PORT=8443
 ENF_PIN=/sys/fs/bpf/${ENF_ID}
 ENF_TMP=
@@ -49,10 +50,9 @@ enf_cleanup() {
 	fi
 	ip netns del "$ENF_NS_SRV" 2>/dev/null
 	ip netns del "$ENF_NS_CLI" 2>/dev/null
-	if [[ -d $ENF_PIN ]]; then
-		rm -f "$ENF_PIN"/* 2>/dev/null
-		rmdir "$ENF_PIN" 2>/dev/null
-	fi
+	# enforcerd leaves its programs attached and maps pinned at stop (the
+	# namespaces' deletion above drops the programs); remove the pins.
+	[[ -d $ENF_PIN ]] && rm -rf "$ENF_PIN"
 	[[ -n $ENF_TMP && -d $ENF_TMP ]] && rm -rf "$ENF_TMP"
 	return $rc
 }
@@ -78,6 +78,7 @@ enf_setup() {
 	ip -n "$ENF_NS_SRV" addr add "$ENF_SRV_ADDR/24" dev "$ENF_IF_SRV"
 	ip -n "$ENF_NS_CLI" addr add "$ENF_CLI_ADDR/24" dev "$ENF_IF_CLI"
 	ip -n "$ENF_NS_CLI" addr add "$ENF_CLI2_ADDR/24" dev "$ENF_IF_CLI"
+	ip -n "$ENF_NS_CLI" addr add "$ENF_CLI3_ADDR/24" dev "$ENF_IF_CLI"
 	for ns in "$ENF_NS_SRV" "$ENF_NS_CLI"; do
 		ip -n "$ns" link set lo up
 	done
@@ -136,9 +137,10 @@ enf_start_nginx() {
 
 # enforcerd runs in the server's network namespace (nsenter --net keeps the
 # host's /sys, so bpffs pins stay visible to the host) and logs to a file.
+# Extra arguments go to enforcerd (--detach).
 enf_start_enforcerd() {
 	nsenter --net=/run/netns/"$ENF_NS_SRV" "$ENFORCERD" \
-		-c "$ENF_TMP/enforcer.conf" >"$ENF_TMP/enforcerd.log" 2>&1 &
+		-c "$ENF_TMP/enforcer.conf" "$@" >>"$ENF_TMP/enforcerd.log" 2>&1 &
 	ENF_DAEMON_PID=$!
 	for _ in $(seq 100); do
 		if ! kill -0 "$ENF_DAEMON_PID" 2>/dev/null; then

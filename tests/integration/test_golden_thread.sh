@@ -39,7 +39,7 @@ not_blocked() { ! enf_ctl block list | grep -q " $1 "; }
 xdp_on_if() { ip -n "$ENF_NS_SRV" link show dev "$ENF_IF_SRV" | grep -q xdp; }
 no_xdp_on_if() { ! xdp_on_if; }
 served() { test "$(enf_curl "$1" / 2>&1)" = "welcome to the demo shop"; }
-refused_connection() { ! enf_curl "$1" / --max-time 2 >/dev/null 2>&1; }
+refused_connection() { ! enf_curl "$1" / --max-time 2 "${@:2}" >/dev/null 2>&1; }
 is_nginx() { [[ $(cat /proc/"$1"/comm 2>/dev/null) == nginx ]]; }
 # q1 SQL: the single value a query returns (table: header, value, count line)
 q1() { enf_ctl audit query "$1" | sed -n 2p | sed 's/ *$//'; }
@@ -159,7 +159,7 @@ out=$("$ENFORCERD" -c "$ENF_TMP/bad.conf" 2>&1)
 rc=$?
 check "bad config: exit non-zero" test "$rc" -ne 0
 check "bad config: file, line and reason" \
-	grep -q "bad.conf:2: xdp_mode: must be auto, native or generic" <<<"$out"
+	grep -q "bad.conf:2: xdp_mode: must be auto, hw, native or generic" <<<"$out"
 mkdir -p "$ENF_TMP/badrules"
 printf '# ok\nSecRule ARGS "@rx a" "id:1,deny"\n\nSecRule ARGS "@nosuchop a" "id:2,deny"\n' \
 	>"$ENF_TMP/badrules/x.conf"
@@ -170,13 +170,55 @@ rc=$?
 check "bad rule file: check-config exits non-zero" test "$rc" -ne 0
 check "bad rule file: file, line and column" grep -q "x.conf:4:[0-9]*:" <<<"$out"
 
-# --- a clean stop detaches XDP and leaves the pinned maps ---
-kill -TERM "$ENF_DAEMON_PID"
-wait "$ENF_DAEMON_PID" 2>/dev/null
-rc=$?
-ENF_DAEMON_PID=
-check "enforcerd stops cleanly on SIGTERM (exit $rc)" test "$rc" -eq 0
-check "xdp detached after stop" no_xdp_on_if
+# --- blocks by hand: a prefix and a 5-tuple, enforced and removed ---
+check "third client served" served "$ENF_CLI3_ADDR"
+out=$(enf_ctl block add cidr 192.0.2.4/30 2>&1)
+check "block add cidr accepted" grep -q "denied cidr 192.0.2.4/30" <<<"$out"
+check "a denied prefix drops its hosts" refused_connection "$ENF_CLI3_ADDR"
+check "drop_cidr4 counted" counter_above drop_cidr4 0
+out=$(enf_ctl block del cidr 192.0.2.4/30 2>&1)
+check "block del cidr accepted" grep -q "removed cidr 192.0.2.4/30" <<<"$out"
+check "after block del the prefix is served again" served "$ENF_CLI3_ADDR"
+flow="tcp $ENF_CLI3_ADDR:40404 $ENF_SRV_ADDR:$ENF_PORT"
+out=$(enf_ctl block add flow $flow 2>&1)
+check "block add flow accepted" grep -q "denied flow $flow" <<<"$out"
+check "the denied 5-tuple is dropped" \
+	refused_connection "$ENF_CLI3_ADDR" --local-port 40404
+check "the same host from another port is served" \
+	test "$(enf_curl "$ENF_CLI3_ADDR" / --local-port 40405 2>&1)" = "welcome to the demo shop"
+check "block list shows the flow, enforced" \
+	grep -q "^flow  *$flow .* yes " <<<"$(enf_ctl block list)"
+out=$(enf_ctl block add cidr 192.0.2.1/24 2>&1)
+check "a prefix with host bits is refused" grep -q "host bits set" <<<"$out"
+out=$(enf_ctl block add src 999.1.1.1 2>&1)
+check "a bad address is refused" grep -q "not an IP address" <<<"$out"
+out=$(enf_ctl block del src 198.51.100.7 2>&1)
+check "removing what is not denied says so" grep -q "is not denied" <<<"$out"
+check "operator blocks are audited" \
+	test "$(q1 "SELECT count(*) FROM audit WHERE event = 'block'")" -ge 3
+
+# --- stop: enforcement outlives the daemon unless --detach ---
+stop_daemon() {
+	kill -TERM "$ENF_DAEMON_PID"
+	wait "$ENF_DAEMON_PID" 2>/dev/null
+	local rc=$?
+	ENF_DAEMON_PID=
+	return $rc
+}
+stop_daemon
+check "enforcerd stops cleanly on SIGTERM" test $? -eq 0
+check "xdp stays attached after a plain stop" xdp_on_if
 check "deny maps stay pinned" test -e "$ENF_PIN/deny_src4"
+check "a denied client is still dropped with the daemon stopped" \
+	refused_connection "$ENF_CLI_ADDR"
+enf_start_enforcerd --detach
+check "restarted over its own programs" xdp_on_if
+check "the restarted daemon finds the entry in the reused maps" \
+	grep -q "^src  *$ENF_CLI_ADDR .* yes " <<<"$(enf_ctl block list)"
+stop_daemon
+check "enforcerd --detach stops cleanly" test $? -eq 0
+check "after --detach no program is attached" no_xdp_on_if
+check "after --detach no pin is left" test ! -e "$ENF_PIN"
+check "after --detach the blocked client is served" served "$ENF_CLI_ADDR"
 
 finish
