@@ -12,6 +12,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdint.h>
@@ -159,6 +160,9 @@ struct dp_iface {
 };
 
 struct enf_dp {
+	/* Verdicts (event thread) and operators (control thread) write deny
+	 * entries at once; this orders them and guards @ifaces' counters. */
+	pthread_mutex_t lock;
 	char pin_dir[PATH_MAX]; /* "" when nothing is pinned */
 	int host_fd[HM_COUNT];
 	__u32 host_id[HM_COUNT];
@@ -357,6 +361,7 @@ int enf_dp_open(const struct enf_dp_opts *opts, struct enf_dp **out)
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
+	pthread_mutex_init(&dp->lock, NULL);
 	for (int m = 0; m < HM_COUNT; m++)
 		dp->host_fd[m] = -1;
 	for (size_t i = 0; i < ENF_DP_MAX_IFACES; i++)
@@ -391,6 +396,7 @@ void enf_dp_close(struct enf_dp *dp)
 	for (int m = 0; m < HM_COUNT; m++)
 		if (dp->host_fd[m] >= 0)
 			close(dp->host_fd[m]);
+	pthread_mutex_destroy(&dp->lock);
 	free(dp);
 }
 
@@ -1226,8 +1232,8 @@ static int spill_key_of(enum hmap m, const void *key, struct enf_spill_key *sk)
 	}
 }
 
-int enf_dp_deny_add(struct enf_dp *dp, const struct enf_deny *d, __u32 rule_id,
-		    struct enf_deny_result *res)
+static int dp_deny_add_locked(struct enf_dp *dp, const struct enf_deny *d,
+			      __u32 rule_id, struct enf_deny_result *res)
 {
 	struct enf_deny_value val = { .rule_id = rule_id };
 	struct enf_deny_result r = {};
@@ -1279,7 +1285,7 @@ int enf_dp_deny_add(struct enf_dp *dp, const struct enf_deny *d, __u32 rule_id,
 	return err;
 }
 
-int enf_dp_deny_del(struct enf_dp *dp, const struct enf_deny *d)
+static int dp_deny_del_locked(struct enf_dp *dp, const struct enf_deny *d)
 {
 	struct enf_spill_key sk;
 	union deny_key k;
@@ -1594,7 +1600,8 @@ static int host_stats_read(int fd, __u64 out[ENF_XDP_STAT_MAX])
 	return err;
 }
 
-int enf_dp_if_info(struct enf_dp *dp, size_t i, struct enf_dp_if_info *out)
+static int dp_if_info_locked(struct enf_dp *dp, size_t i,
+			     struct enf_dp_if_info *out)
 {
 	struct dp_iface *ifc;
 	int err;
@@ -1632,4 +1639,35 @@ int enf_dp_if_info(struct enf_dp *dp, size_t i, struct enf_dp_if_info *out)
 		memcpy(out->nic_stats, st.count, sizeof(out->nic_stats));
 	}
 	return 0;
+}
+
+int enf_dp_deny_add(struct enf_dp *dp, const struct enf_deny *d, __u32 rule_id,
+		    struct enf_deny_result *res)
+{
+	int ret;
+
+	pthread_mutex_lock(&dp->lock);
+	ret = dp_deny_add_locked(dp, d, rule_id, res);
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
+}
+
+int enf_dp_deny_del(struct enf_dp *dp, const struct enf_deny *d)
+{
+	int ret;
+
+	pthread_mutex_lock(&dp->lock);
+	ret = dp_deny_del_locked(dp, d);
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
+}
+
+int enf_dp_if_info(struct enf_dp *dp, size_t i, struct enf_dp_if_info *out)
+{
+	int ret;
+
+	pthread_mutex_lock(&dp->lock);
+	ret = dp_if_info_locked(dp, i, out);
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
 }

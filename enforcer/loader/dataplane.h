@@ -18,6 +18,10 @@
  * entry goes to deny_spill instead for that device, and the spill is
  * counted. CIDR entries live in the host tries only.
  *
+ * Threads: deny entries may be added and removed, and interfaces read, from
+ * several threads at once; attach, detach and close from one, while no
+ * other call runs.
+ *
  * Pins, under the pin directory (default /sys/fs/bpf/enforcer):
  *   deny_src4 deny_src6 deny_flow deny_cidr4 deny_cidr6 deny_spill
  *   <ifname>/xdp_host <ifname>/host_stats
