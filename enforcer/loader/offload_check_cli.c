@@ -197,11 +197,11 @@ static void print_human_report(const struct enf_offload_report *rep)
 	if (rep->dropped)
 		printf("  ... and %zu more\n", rep->dropped);
 	printf("programs %u, maps %u, instructions %u (limit %u), stack %u "
-	       "bytes as the NFP lays it out, %u used (limit %u), element "
-	       "size %u\n",
+	       "bytes as the NFP lays it out (limit %u; the program's own "
+	       "frame touches %u), element size %u\n",
 	       rep->stats.programs, rep->stats.maps, rep->stats.insns,
-	       rep->limits.max_insns, rep->stats.stack, rep->stats.stack_used,
-	       rep->limits.stack_limit, rep->limits.element_size);
+	       rep->limits.max_insns, rep->stats.stack, rep->limits.stack_limit,
+	       rep->stats.stack_used, rep->limits.element_size);
 }
 
 /**
