@@ -265,10 +265,14 @@ if [ $has_hw -eq 0 ]; then
 		pending "$c" "$HW_WAIT"
 	done
 else
-	if [ "$smode" = hw ] && [ "$offloaded" = true ]; then
+	sdriver=$(j ".interfaces[name=$IF].driver")
+	if [ "$smode" = hw ] && [ "$offloaded" = true ] &&
+		[ "$sdriver" = netdevsim ]; then
 		ok auto_hw_status
 	else
-		fail auto_hw_status "status: mode '$smode', offloaded '$offloaded'"
+		fail auto_hw_status "status for $IF: mode '$smode' (want hw)," \
+			"offloaded '$offloaded' (want true), driver '$sdriver'" \
+			"(want netdevsim)"
 	fi
 
 	if [ "$hw_name" = xdp_offload ] && [ "$hw_dev" = "$IF" ] &&
@@ -362,14 +366,19 @@ else
 
 	if status_json; then
 		cat /tmp/status.json
-		spilled=$(j ".interfaces[name=$IF].spilled")
-		nic4=$(j ".interfaces[name=$IF].nic_entries.src4")
-		[ -z "$nic4" ] && nic4=$(j ".interfaces[name=$IF].nic_entries[0]")
-		if [ "$spilled" = 1 ] && [ "$nic4" = 2 ]; then
+		# Per interface: the spill and the NIC map's fill; for the
+		# host: all three in its deny_src4 copy, one in deny_spill.
+		got="spilled=$(j ".interfaces[name=$IF].spilled")"
+		got="$got nic.entries.src4=$(j ".interfaces[name=$IF].nic.entries.src4")"
+		got="$got nic.capacity.src4=$(j ".interfaces[name=$IF].nic.capacity.src4")"
+		got="$got deny_entries.src4=$(j .deny_entries.src4)"
+		got="$got deny_entries.spill=$(j .deny_entries.spill)"
+		want="spilled=1 nic.entries.src4=2 nic.capacity.src4=2"
+		want="$want deny_entries.src4=3 deny_entries.spill=1"
+		if [ "$got" = "$want" ]; then
 			ok status_json_spill
 		else
-			fail status_json_spill "status for $IF: spilled '$spilled'" \
-				"(want 1), NIC src4 entries '$nic4' (want 2)"
+			fail status_json_spill "status for $IF: $got; want $want"
 		fi
 	else
 		fail status_json_spill "enforcerctl --json status: $(cat /tmp/status.err)"
@@ -377,12 +386,14 @@ else
 
 	t enforcerctl status >/tmp/status.txt 2>&1
 	cat /tmp/status.txt
-	if grep -q "$IF.*hw" /tmp/status.txt &&
-		grep -Eiq 'spill[a-z]*[ =:]+1([^0-9]|$)' /tmp/status.txt; then
+	# The interface's line names its driver and the hw mode; a line
+	# reports one entry spilled.
+	if grep -q "$IF.*netdevsim.*hw" /tmp/status.txt &&
+		grep -Eiq 'spill[^0-9]*[ =:]1([^0-9]|$)' /tmp/status.txt; then
 		ok status_text
 	else
-		fail status_text "enforcerctl status shows no '$IF ... hw' line or" \
-			"no spill count of 1"
+		fail status_text "enforcerctl status has no line naming $IF," \
+			"netdevsim and hw, or no spill count of 1"
 	fi
 
 	t enforcerctl block del src $A1 >/tmp/block.out 2>&1

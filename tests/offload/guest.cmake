@@ -9,6 +9,9 @@ add_executable(enf-offload-probe ${CMAKE_CURRENT_LIST_DIR}/offload_probe.c)
 target_include_directories(enf-offload-probe PRIVATE ${ENF_INCLUDE_DIR})
 target_link_libraries(enf-offload-probe PRIVATE PkgConfig::LIBBPF
                       PkgConfig::JANSSON)
+# make-initramfs.sh picks it up from here.
+set_target_properties(enf-offload-probe PROPERTIES
+                      RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/offload)
 
 add_test(NAME offload_netdevsim
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/run-guest.sh

@@ -18,7 +18,8 @@
 # enforcerd's configuration is written by /init, which knows the netdevsim
 # interface's name only at run time.
 #
-# Exit: 0; 1 on failure; 77 when a tool or binary is missing, with the reason.
+# Exit: 0; 1 on failure (a project binary not built included); 77 when a
+# host tool is missing, with the reason.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -57,9 +58,13 @@ declare -A bins=(
 	[/usr/bin/enf-offload-probe]=$build/tests/offload/enf-offload-probe
 	[/usr/libexec/enforcer-test/ip]=$iproute_ip
 )
+# The project's own binaries are built by `make`; their absence is a
+# failure, not a missing prerequisite.
 for dst in "${!bins[@]}"; do
-	[[ -x ${bins[$dst]} ]] ||
-		skip "${bins[$dst]} not built (cmake --build $build)"
+	if ! [[ -x ${bins[$dst]} ]]; then
+		log "${bins[$dst]} not built (cmake --build $build)"
+		exit 1
+	fi
 done
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/enf-initramfs.XXXXXX")

@@ -178,7 +178,12 @@ static long count_keys(int fd, __u32 key_size)
 static void print_map(__u32 id, const struct bpf_map_info *info, int fd)
 {
 	char ifname[IF_NAMESIZE] = "";
-	long n = count_keys(fd, info->key_size);
+	long n = -1;
+
+	/* An array has every key; counting them says nothing. */
+	if (info->type != BPF_MAP_TYPE_ARRAY &&
+	    info->type != BPF_MAP_TYPE_PERCPU_ARRAY)
+		n = count_keys(fd, info->key_size);
 
 	if (info->ifindex)
 		if_indextoname(info->ifindex, ifname);
