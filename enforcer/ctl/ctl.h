@@ -56,6 +56,9 @@ int do_reload(int argc, char **argv);
 int do_rule(int argc, char **argv);
 int do_block(int argc, char **argv);
 int do_audit(int argc, char **argv);
+int do_offload(int argc, char **argv);
+/* offload check, also called by its test: argv[0] is the verb. */
+int ctl_offload_check(int argc, char **argv);
 
 extern const struct cmd ctl_rule_cmds[];
 extern const size_t ctl_rule_ncmds;

@@ -32,10 +32,10 @@ static int do_version(int argc, char **argv)
 static int do_help(int argc, char **argv);
 
 static const struct cmd objects[] = {
-	{ "status", do_status, NULL }, { "rule", do_rule, NULL },
-	{ "block", do_block, NULL },   { "audit", do_audit, NULL },
-	{ "reload", do_reload, NULL }, { "version", do_version, NULL },
-	{ "help", do_help, NULL },
+	{ "status", do_status, NULL },	 { "rule", do_rule, NULL },
+	{ "block", do_block, NULL },	 { "audit", do_audit, NULL },
+	{ "reload", do_reload, NULL },	 { "offload", do_offload, NULL },
+	{ "version", do_version, NULL }, { "help", do_help, NULL },
 };
 
 static void usage(FILE *out)
@@ -53,6 +53,9 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < ctl_audit_ncmds; i++)
 		fprintf(out, "  %s\n", ctl_audit_cmds[i].usage);
 	fprintf(out,
+		"  offload check [--object FILE]  does the XDP object fit the NFP "
+		"offload\n"
+		"                            subset? (local: needs no daemon)\n"
 		"  reload                    rebuild the rule set from the "
 		"rules directory\n"
 		"                            and the database (as SIGHUP)\n"

@@ -3,7 +3,8 @@
 # objects and never loads them: no guest, no privilege, so a unit test.
 # bad_offload.bpf.c is compiled here as cmake/BpfObject.cmake compiles bpf/,
 # for cpu v3 (a fetching atomic needs it) and without a skeleton. The test
-# builds the checker's sources itself rather than all of enf_loader.
+# builds the checker's sources and enforcerctl's offload command itself
+# rather than all of enf_loader.
 set(enf_bad_offload_dir ${CMAKE_CURRENT_BINARY_DIR}/offload)
 set(enf_bad_offload_obj ${enf_bad_offload_dir}/bad_offload.bpf.o)
 add_custom_command(
@@ -21,8 +22,9 @@ add_custom_target(bad_offload_obj DEPENDS ${enf_bad_offload_obj})
 enf_unit_test(test_offload_check
               SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_offload_check.c
                       ${CMAKE_SOURCE_DIR}/enforcer/loader/offload_check.c
-                      ${CMAKE_SOURCE_DIR}/enforcer/loader/offload_check_cli.c
-              LIBS PkgConfig::LIBBPF PkgConfig::JANSSON)
+                      ${CMAKE_SOURCE_DIR}/enforcer/ctl/offload.c
+                      ${CMAKE_SOURCE_DIR}/enforcer/ctl/common.c
+              LIBS enf_control PkgConfig::LIBBPF PkgConfig::JANSSON)
 # xdp_offload.skel.h only: not the skeleton target, which brings xdp_host.
 target_include_directories(test_offload_check PRIVATE ${ENF_BPF_GEN_DIR})
 add_dependencies(test_offload_check bad_offload_obj xdp_offload_skel_gen)

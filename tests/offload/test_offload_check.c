@@ -27,7 +27,10 @@
 #include "enforcer/loader/offload_check.h"
 #include "enforcer/xdp.h"
 
-int ctl_offload_check(int argc, char **argv, bool json);
+#include "enforcer/ctl/ctl.h"
+
+/* enforcerctl's parsed options, which its main() defines. */
+struct ctl_opts ctl_opts;
 
 #ifndef BPF_MEMSX
 #define BPF_MEMSX 0x80
@@ -960,7 +963,8 @@ static struct cli_out run_cli(bool json, int argc, ...)
 	saved = dup(STDOUT_FILENO);
 	assert_true(saved >= 0);
 	assert_true(dup2(fileno(tmp), STDOUT_FILENO) >= 0);
-	out.status = ctl_offload_check(argc, argv, json);
+	ctl_opts.json = json;
+	out.status = ctl_offload_check(argc, argv);
 	fflush(stdout);
 	assert_true(dup2(saved, STDOUT_FILENO) >= 0);
 	close(saved);

@@ -1,15 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * `enforcerctl offload check`: the offload-fit checker on the command line.
- * Runs locally (no daemon): reads the object, prints the report.
- *
- * To wire it: declare
- *	int ctl_offload_check(int argc, char **argv, bool json);
- * and call it for the verb "check" of the object "offload" with argv[0] the
- * verb, as every enforcerctl handler gets it, and json from --json. Its
- * return value is the exit status: 0 fits, 1 does not fit, 2 usage error or
- * an object that cannot be read. enforcerctl must link enf_loader (and
- * jansson, which it has already).
+ * enforcerctl offload: `offload check` runs the offload-fit checker
+ * (enforcer/loader/offload_check.h) locally, without the daemon: it reads
+ * the object and prints the report. Exit 0 fits, 1 does not fit, 2 usage
+ * error or an object that cannot be read.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,44 +15,19 @@
 
 #include <jansson.h>
 
+#include "enforcer/ctl/ctl.h"
 #include "enforcer/loader/offload_check.h"
-
-int ctl_offload_check(int argc, char **argv, bool json);
 
 #define OFFCHECK_USAGE                                                        \
 	"usage: enforcerctl offload check [--object FILE] [--element-size N]" \
 	" [--stack-limit N] [--max-insns N]"
-
-static void oc_err(bool json, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* "Error: ..." on stderr, or {"error": ...} on stdout under --json. */
-static void oc_err(bool json, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (json) {
-		json_t *o = json_pack("{s:s}", "error", msg);
-		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-
-		printf("%s\n", s ? s : "{\"error\":\"out of memory\"}");
-		free(s);
-		json_decref(o);
-	} else {
-		fprintf(stderr, "Error: %s\n", msg);
-	}
-}
 
 /*
  * @s with control bytes, backslashes and non-ASCII bytes as \xNN, in @buf:
  * names come from a file anyone may have written, and JSON strings must be
  * valid UTF-8.
  */
-static const char *safe(const char *s, char *buf, size_t size)
+static const char *ascii_safe(const char *s, char *buf, size_t size)
 {
 	size_t o = 0;
 
@@ -74,7 +43,7 @@ static const char *safe(const char *s, char *buf, size_t size)
 	return buf;
 }
 
-/* Buffer for safe(): every byte may take four. */
+/* Buffer for ascii_safe(): every byte may take four. */
 #define SAFE_MAX (4 * ENF_OFFLOAD_MSG_MAX + 8)
 
 /* Parses a whole decimal number in [@min, @max]. */
@@ -119,7 +88,8 @@ static json_t *str_or_null(const char *s)
 {
 	char buf[SAFE_MAX];
 
-	return s && *s ? json_string(safe(s, buf, sizeof(buf))) : json_null();
+	return s && *s ? json_string(ascii_safe(s, buf, sizeof(buf))) :
+			 json_null();
 }
 
 static int print_json_report(const struct enf_offload_report *rep)
@@ -173,7 +143,7 @@ static void print_human_report(const struct enf_offload_report *rep)
 {
 	char buf[SAFE_MAX];
 
-	fputs(safe(rep->object, buf, sizeof(buf)), stdout);
+	fputs(ascii_safe(rep->object, buf, sizeof(buf)), stdout);
 	if (rep->fits)
 		printf(": fits the NFP offload subset\n");
 	else
@@ -186,13 +156,13 @@ static void print_human_report(const struct enf_offload_report *rep)
 
 		printf("  %-12s ", enf_offload_kind_name(v->kind));
 		if (v->program[0]) {
-			fputs(safe(v->program, buf, sizeof(buf)), stdout);
+			fputs(ascii_safe(v->program, buf, sizeof(buf)), stdout);
 			if (v->insn >= 0)
 				printf(" insn %ld", v->insn);
 		} else if (v->map[0]) {
-			printf("map %s", safe(v->map, buf, sizeof(buf)));
+			printf("map %s", ascii_safe(v->map, buf, sizeof(buf)));
 		}
-		printf(": %s\n", safe(v->message, buf, sizeof(buf)));
+		printf(": %s\n", ascii_safe(v->message, buf, sizeof(buf)));
 	}
 	if (rep->dropped)
 		printf("  ... and %zu more\n", rep->dropped);
@@ -208,7 +178,7 @@ static void print_human_report(const struct enf_offload_report *rep)
  * ctl_offload_check() - enforcerctl offload check
  * @argc: number of arguments in @argv
  * @argv: "check" (or however the verb was abbreviated), then the options
- * @json: print JSON rather than text
+ * Prints JSON under --json (ctl_opts.json).
  *
  * Checks --object FILE, or the xdp_offload object built into this binary,
  * against the NFP offload subset and prints the report on standard output.
@@ -216,8 +186,10 @@ static void print_human_report(const struct enf_offload_report *rep)
  * Return: the exit status: 0 fits, 1 does not fit, 2 usage error or an
  * object that cannot be read.
  */
-int ctl_offload_check(int argc, char **argv, bool json)
+int ctl_offload_check(int argc, char **argv)
 {
+	bool json = ctl_opts.json;
+
 	struct enf_offload_limits lim;
 	struct enf_offload_report rep;
 	const char *object = NULL;
@@ -240,8 +212,8 @@ int ctl_offload_check(int argc, char **argv, bool json)
 		if (!missing && (v = opt_value(argc, argv, &i, "--element-size",
 					       &missing))) {
 			if (!parse_uint(v, 1, 1u << 20, &lim.element_size)) {
-				oc_err(json, "--element-size wants bytes, 1 to "
-					     "1048576");
+				p_err("--element-size wants bytes, 1 to "
+				      "1048576");
 				return 2;
 			}
 			continue;
@@ -250,10 +222,9 @@ int ctl_offload_check(int argc, char **argv, bool json)
 					       &missing))) {
 			if (!parse_uint(v, 0, ENF_OFFLOAD_STACK_MAX,
 					&lim.stack_limit)) {
-				oc_err(json,
-				       "--stack-limit wants bytes, 0 to %u (the "
-				       "most a firmware can announce)",
-				       ENF_OFFLOAD_STACK_MAX);
+				p_err("--stack-limit wants bytes, 0 to %u (the "
+				      "most a firmware can announce)",
+				      ENF_OFFLOAD_STACK_MAX);
 				return 2;
 			}
 			continue;
@@ -261,18 +232,16 @@ int ctl_offload_check(int argc, char **argv, bool json)
 		if (!missing &&
 		    (v = opt_value(argc, argv, &i, "--max-insns", &missing))) {
 			if (!parse_uint(v, 1, 1000000, &lim.max_insns)) {
-				oc_err(json,
-				       "--max-insns wants a count, 1 to 1000000");
+				p_err("--max-insns wants a count, 1 to 1000000");
 				return 2;
 			}
 			continue;
 		}
 		if (missing)
-			oc_err(json, "%s needs a value; %s", argv[i],
-			       OFFCHECK_USAGE);
+			p_err("%s needs a value; %s", argv[i], OFFCHECK_USAGE);
 		else
-			oc_err(json, "unknown argument '%s'; %s", argv[i],
-			       OFFCHECK_USAGE);
+			p_err("unknown argument '%s'; %s", argv[i],
+			      OFFCHECK_USAGE);
 		return 2;
 	}
 
@@ -282,13 +251,13 @@ int ctl_offload_check(int argc, char **argv, bool json)
 	else
 		ret = enf_offload_check_builtin(&lim, &rep, err, sizeof(err));
 	if (ret) {
-		oc_err(json, "%s", err);
+		p_err("%s", err);
 		enf_offload_report_free(&rep);
 		return 2;
 	}
 	if (json) {
 		if (print_json_report(&rep)) {
-			oc_err(json, "out of memory");
+			p_err("out of memory");
 			enf_offload_report_free(&rep);
 			return 2;
 		}
@@ -299,4 +268,19 @@ int ctl_offload_check(int argc, char **argv, bool json)
 	enf_offload_report_free(&rep);
 	fflush(stdout);
 	return ret;
+}
+
+static const struct cmd offload_cmds[] = {
+	{ "check", ctl_offload_check,
+	  "offload check [--object FILE] [--element-size N] [--stack-limit N]"
+	  " [--max-insns N]\n"
+	  "                          does the XDP object fit the NFP offload "
+	  "subset?" },
+};
+
+int do_offload(int argc, char **argv)
+{
+	return run_verbs(offload_cmds,
+			 sizeof(offload_cmds) / sizeof(offload_cmds[0]),
+			 "offload", argc, argv);
 }
