@@ -443,7 +443,7 @@ else
 fi
 
 # --- 4. start with --detach, stop: nothing of ours is left -----------------
-DETACH_CHECKS="detach_no_programs detach_no_maps detach_no_pins"
+DETACH_CHECKS="detach_exit detach_no_programs detach_no_maps detach_no_pins"
 if [ $has_detach -eq 0 ]; then
 	for c in $DETACH_CHECKS; do
 		pending "$c" "'enforcerd --detach' (not in enforcerd --help)"
@@ -455,7 +455,12 @@ elif ! start_daemon --detach; then
 else
 	stop_daemon
 	rc=$?
-	[ $rc -eq 0 ] || note "enforcerd --detach exited with $rc"
+	if [ $rc -eq 0 ]; then
+		ok detach_exit
+	else
+		fail detach_exit "enforcerd --detach exited with $rc after" \
+			"SIGTERM (124: hung)"
+	fi
 	# Programs and maps go away when their last reference does; give the
 	# kernel a moment, then look. Nothing else in this guest loads BPF, so
 	# whatever is left is ours.

@@ -42,6 +42,7 @@ EXPECTED=(
 	block_del_spill
 	sigterm_exit
 	stop_keeps_pins
+	detach_exit
 	detach_no_programs
 	detach_no_maps
 	detach_no_pins
