@@ -202,7 +202,8 @@ map_count() {
 
 # --- 1. enforcerd in auto mode on the netdevsim device --------------------
 if ! start_daemon; then
-	fail enforcerd_started "no answer on the control socket (log below)"
+	fail enforcerd_started "no answer on the control socket; last error:" \
+		"$(grep '\[error\]' "$DLOG" | tail -n 1) (whole log below)"
 	finish
 fi
 ok enforcerd_started

@@ -133,6 +133,8 @@ log "guest ran ${elapsed}s (qemu exit $qrc)"
 # The serial console ends lines with CR LF.
 sed -i 's/\r$//' "$serial"
 
+done_line=0
+grep -q '^ENF-GUEST-DONE$' "$serial" && done_line=1
 declare -A status=() why=()
 passed=0 failed=0 pending=0
 problems=()
@@ -163,7 +165,12 @@ for name in "${EXPECTED[@]}"; do
 		pending=$((pending + 1))
 		;;
 	*)
-		echo "FAIL    $name: not reported by the guest"
+		if [[ $done_line -eq 1 ]]; then
+			echo "FAIL    $name: not run (the guest stopped early," \
+				"after the failure above)"
+		else
+			echo "FAIL    $name: not reported by the guest"
+		fi
 		failed=$((failed + 1))
 		;;
 	esac
@@ -172,7 +179,7 @@ done
 for name in "${!status[@]}"; do
 	problems+=("unexpected check $name (${status[$name]}): add it to EXPECTED")
 done
-grep -q '^ENF-GUEST-DONE$' "$serial" ||
+[[ $done_line -eq 1 ]] ||
 	problems+=("the guest never printed ENF-GUEST-DONE$([[ $qrc -eq 124 ]] &&
 		echo " (killed after ${timeout_s}s)")")
 if grep -Eq 'Oops:|BUG:|Kernel panic|general protection fault|WARNING: CPU' \
