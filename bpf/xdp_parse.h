@@ -101,6 +101,21 @@ static __always_inline int enf_parse_l4(void *l4, void *ip_end, void *data_end,
 	return enf_pass();
 }
 
+/*
+ * A 16-bit length field, in host order and bounded for the verifier: the
+ * 6.1 verifier (Debian 12's kernel) forgets a register's bounds across a
+ * byte swap and then refuses to add it to a packet pointer ("math between
+ * pkt pointer and register with unbounded min value"). The mask is in asm
+ * so that the compiler cannot drop it as redundant.
+ */
+static __always_inline __u64 enf_len16(__be16 v)
+{
+	__u64 n = bpf_ntohs(v);
+
+	asm volatile("%0 &= 0xffff" : "+r"(n));
+	return n;
+}
+
 static __always_inline int enf_parse_ipv4(void *l3, void *data_end,
 					  struct enf_tuple *t)
 {
@@ -128,7 +143,7 @@ static __always_inline int enf_parse_ipv4(void *l3, void *data_end,
 	if (ret != ENF_CONTINUE)
 		return ret;
 
-	tot_len = bpf_ntohs(ip->tot_len);
+	tot_len = enf_len16(ip->tot_len);
 	if (tot_len < hlen || l3 + tot_len > data_end)
 		return enf_malformed();
 	/* Later fragments carry no L4 header: judged on the source only. */
@@ -167,7 +182,7 @@ static __always_inline int enf_parse_ipv6(void *l3, void *data_end,
 		return ret;
 
 	cur = ip6 + 1;
-	ip_end = cur + bpf_ntohs(ip6->payload_len);
+	ip_end = cur + enf_len16(ip6->payload_len);
 	if (ip_end > data_end)
 		return enf_malformed();
 	nh = ip6->nexthdr;
