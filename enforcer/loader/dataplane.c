@@ -1101,6 +1101,8 @@ union deny_key {
 	struct enf_cidr4_key c4;
 	struct enf_cidr6_key c6;
 	struct enf_tuple flow;
+	/* map_count() walks deny_spill with this too: the largest key. */
+	struct enf_spill_key spill;
 };
 
 static bool zero_bytes(const __u8 *p, size_t n)
