@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,32 +19,52 @@ static const char *const level_names[] = {
 	[ENF_LOG_DEBUG] = "debug",
 };
 
+/* Longest message kept whole (libbpf's verifier logs run long); past it the
+ * message is cut. */
+#define LOG_MSG_MAX (1u << 20)
+
 static void log_vprint(enum enf_log_level level, const char *fmt, va_list ap)
 {
+	char line[2048], *buf = line;
+	size_t size = sizeof(line), n, head;
 	struct timespec ts;
-	char line[2048];
 	struct tm tm;
-	size_t n;
+	va_list again;
 	int m;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
-	n = strftime(line, sizeof(line), "%H:%M:%S", &tm);
-	m = snprintf(line + n, sizeof(line) - n,
+	head = strftime(line, sizeof(line), "%H:%M:%S", &tm);
+	m = snprintf(line + head, sizeof(line) - head,
 		     ".%03ld %s[%s]: ", ts.tv_nsec / 1000000, log_prog,
 		     level_names[level]);
-	if (m > 0 && (size_t)m < sizeof(line) - n) {
-		n += (size_t)m;
-		m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-		n = m < 0 ? n : n + (size_t)m;
+	head += m > 0 ? (size_t)m : 0;
+	va_copy(again, ap);
+	m = vsnprintf(line + head, sizeof(line) - head, fmt, ap);
+	/* Too long for the stack: format once more on the heap, up to a cap,
+	 * so that a verifier log keeps its last line, the reason. */
+	if (m >= 0 && (size_t)m + 2 > sizeof(line) - head) {
+		size = head + (m < (int)LOG_MSG_MAX ? (size_t)m : LOG_MSG_MAX) +
+		       2;
+		buf = malloc(size);
+		if (buf) {
+			memcpy(buf, line, head);
+			vsnprintf(buf + head, size - head - 1, fmt, again);
+		} else {
+			buf = line;
+			size = sizeof(line);
+		}
 	}
-	/* One write per line, so the threads' lines never interleave; a line
-	 * longer than the buffer is cut. */
-	if (n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	if (n == 0 || line[n - 1] != '\n')
-		line[n++] = '\n';
-	fwrite(line, 1, n, stderr);
+	va_end(again);
+	n = m < 0 ? head : head + (size_t)m;
+	if (n > size - 2)
+		n = size - 2;
+	if (n == 0 || buf[n - 1] != '\n')
+		buf[n++] = '\n';
+	/* One write per message, so the threads' lines never interleave. */
+	fwrite(buf, 1, n, stderr);
+	if (buf != line)
+		free(buf);
 }
 
 void enf_log(enum enf_log_level level, const char *fmt, ...)
