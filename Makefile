@@ -4,6 +4,7 @@
 #   make deps       install build and test dependencies (Debian 12, root)
 #   make test       deps, build, then every test through ctest
 #   make demo       deps, build, then the golden thread in network namespaces
+#   make bench      deps, build, then every benchmark in bench/ (root; bench/README.md)
 #   make install    install (PREFIX=/usr/local by default; DESTDIR honoured)
 #   make format     clang-format the tree
 
@@ -18,7 +19,7 @@ else
 CMAKE_FLAGS += -DSANITIZE=OFF
 endif
 
-.PHONY: all build deps test demo install format clean
+.PHONY: all build deps test demo bench install format clean
 
 all: build
 
@@ -36,6 +37,10 @@ test: deps
 demo: deps
 	$(MAKE) build
 	./scripts/demo.sh $(BUILD)
+
+bench: deps
+	$(MAKE) build
+	./bench/run.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
