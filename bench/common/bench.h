@@ -2,7 +2,7 @@
 /*
  * What the benchmarks in bench/ share: the statistics of a series of
  * samples, a clock, option parsing, and the summary line every benchmark
- * prints once (/work/shared/BENCHMARKS.md):
+ * prints once (bench/README.md):
  *
  *   bench <name>: <metric>=<value> baseline=<name> ratio=<x> (median of N, min..max)
  *
