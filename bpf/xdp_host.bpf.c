@@ -15,6 +15,14 @@
  * deny_cidr4/6 (DROP_CIDR4/6), then a SRC entry in deny_spill (DROP_SPILL);
  * the first match decides and its counter moves. Once the 5-tuple is known:
  * deny_flow (DROP_FLOW), then a FLOW entry in deny_spill (DROP_SPILL).
+ *
+ * With check_primary, deny_flow is looked up only when the source's entry
+ * in deny_src4/6 carries ENF_DENY_F_FLOWS (enforcer/xdp.h): the loader
+ * marks the source of every flow it denies, with a marker entry
+ * (ENF_DENY_F_MARK, which does not drop) when the source itself is not
+ * denied. A packet from a source in no map thus costs two lookups, not
+ * three; what is dropped is the same.
+ *
  * Counters are per CPU in host_stats, one slot per enum enf_xdp_stat, and
  * exactly one moves per packet; the loader loads this program once per
  * interface, so they are per interface too.
@@ -78,12 +86,42 @@ static __always_inline int spill_src(struct enf_tuple *t)
 	return ENF_CONTINUE;
 }
 
+/*
+ * Whether the source's entry carries ENF_DENY_F_FLOWS travels from the
+ * source check to the flow check in the tuple's first pad byte: the
+ * template hands both the same tuple, and nothing else reads it before
+ * enf_check_flow() zeroes the byte again to use the tuple as a key.
+ */
+#define T_HAS_FLOWS(t) ((t)->pad[0])
+
+/* A hit in deny_src4/6: drops unless the entry is a marker. */
+static __always_inline int primary_src(struct enf_tuple *t, void *map,
+				       __u32 stat)
+{
+	struct enf_deny_value *v = bpf_map_lookup_elem(map, t->saddr);
+	__u32 flags;
+
+	if (!v)
+		return ENF_CONTINUE;
+	/* Once: the loader may rewrite the value meanwhile. */
+	flags = *(volatile __u32 *)&v->flags;
+	if (!(flags & ENF_DENY_F_MARK))
+		return enf_verdict(XDP_DROP, stat);
+	if (flags & ENF_DENY_F_FLOWS)
+		T_HAS_FLOWS(t) = 1;
+	return ENF_CONTINUE;
+}
+
 static __always_inline int enf_check_src4(struct enf_tuple *t)
 {
 	struct enf_cidr4_key ck = { .prefixlen = 32 };
+	int ret;
 
-	if (check_primary && bpf_map_lookup_elem(&deny_src4, t->saddr))
-		return enf_verdict(XDP_DROP, ENF_XDP_DROP_SRC4);
+	if (check_primary) {
+		ret = primary_src(t, &deny_src4, ENF_XDP_DROP_SRC4);
+		if (ret != ENF_CONTINUE)
+			return ret;
+	}
 	__builtin_memcpy(ck.addr, t->saddr, sizeof(ck.addr));
 	if (bpf_map_lookup_elem(&deny_cidr4, &ck))
 		return enf_verdict(XDP_DROP, ENF_XDP_DROP_CIDR4);
@@ -95,9 +133,13 @@ static __always_inline int enf_check_src4(struct enf_tuple *t)
 static __always_inline int enf_check_src6(struct enf_tuple *t)
 {
 	struct enf_cidr6_key ck = { .prefixlen = 128 };
+	int ret;
 
-	if (check_primary && bpf_map_lookup_elem(&deny_src6, t->saddr))
-		return enf_verdict(XDP_DROP, ENF_XDP_DROP_SRC6);
+	if (check_primary) {
+		ret = primary_src(t, &deny_src6, ENF_XDP_DROP_SRC6);
+		if (ret != ENF_CONTINUE)
+			return ret;
+	}
 	__builtin_memcpy(ck.addr, t->saddr, sizeof(ck.addr));
 	if (bpf_map_lookup_elem(&deny_cidr6, &ck))
 		return enf_verdict(XDP_DROP, ENF_XDP_DROP_CIDR6);
@@ -111,6 +153,10 @@ static __always_inline int enf_check_flow(struct enf_tuple *t)
 	struct enf_spill_key k;
 
 	if (check_primary) {
+		/* No flow from this source is denied: no lookup. */
+		if (!T_HAS_FLOWS(t))
+			return ENF_CONTINUE;
+		T_HAS_FLOWS(t) = 0;
 		if (bpf_map_lookup_elem(&deny_flow, t))
 			return enf_verdict(XDP_DROP, ENF_XDP_DROP_FLOW);
 		return ENF_CONTINUE;

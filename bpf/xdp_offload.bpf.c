@@ -52,6 +52,12 @@ static __always_inline int enf_check_src6(struct enf_tuple *t)
 	return ENF_CONTINUE;
 }
 
+/*
+ * Every TCP/UDP packet is looked up here, unlike in xdp_host, which looks
+ * only marked sources up (ENF_DENY_F_FLOWS, enforcer/xdp.h): a NIC holds
+ * few entries per map, and markers in its deny_src4/6 would take them from
+ * real denies, so the NIC maps carry no marks.
+ */
 static __always_inline int enf_check_flow(struct enf_tuple *t)
 {
 	if (bpf_map_lookup_elem(&deny_flow, t))

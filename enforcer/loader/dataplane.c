@@ -9,12 +9,22 @@
  * under <pin>/<ifname>/ (an earlier run), or (xdp_host) it uses one of this
  * handle's host maps (the pinned ones, reused). Anything else is foreign:
  * never replaced, never removed.
+ *
+ * Flow marks (enforcer/xdp.h, ENF_DENY_F_FLOWS): xdp_host looks deny_flow
+ * up only for a source whose host deny_src4/6 entry carries F_FLOWS, so
+ * every host deny_flow entry has its source marked, by a marker entry
+ * (F_MARK | F_FLOWS) when the source is not denied itself. The handle
+ * counts the flows of each source (flow_srcs, rebuilt from the pinned
+ * deny_flow at open) to know when the last one goes. The count is the
+ * truth the marks follow: a source entry carries F_FLOWS exactly when its
+ * count is not zero. NIC maps and deny_spill never carry flags.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <limits.h>
 #include <net/if.h>
+#include <search.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,9 +169,21 @@ struct dp_iface {
 	__u64 spilled;
 };
 
+/*
+ * A source with entries in the host deny_flow, and how many (a node of
+ * enf_dp.flow_srcs, a tsearch() tree: balanced, so no choice of addresses
+ * by a peer makes it slow).
+ */
+struct flow_src {
+	__u8 family; /* ENF_FAMILY_V4 or ENF_FAMILY_V6 */
+	__u8 addr[16]; /* IPv4 in the first 4 bytes, the rest zero */
+	__u32 flows;
+};
+
 struct enf_dp {
 	/* Verdicts (event thread) and operators (control thread) write deny
-	 * entries at once; this orders them and guards @ifaces' counters. */
+	 * entries at once; this orders them and guards @ifaces' counters
+	 * and @flow_srcs. */
 	pthread_mutex_t lock;
 	char pin_dir[PATH_MAX]; /* "" when nothing is pinned */
 	int host_fd[HM_COUNT];
@@ -169,6 +191,10 @@ struct enf_dp {
 	__u32 host_max[HM_COUNT];
 	size_t n_ifaces;
 	struct dp_iface ifaces[ENF_DP_MAX_IFACES];
+	/* Sources of the host deny_flow entries (struct flow_src); at most
+	 * host_max[HM_FLOW] of them, as each has a flow there. */
+	void *flow_srcs;
+	__u32 n_flow_srcs;
 };
 
 /* What is attached in one slot, as enf_dp_attach() found it. */
@@ -345,6 +371,8 @@ static void iface_free(struct dp_iface *ifc)
 	iface_init(ifc);
 }
 
+static int flow_marks_rebuild(struct enf_dp *dp);
+
 int enf_dp_open(const struct enf_dp_opts *opts, struct enf_dp **out)
 {
 	struct enf_dp *dp;
@@ -379,6 +407,9 @@ int enf_dp_open(const struct enf_dp_opts *opts, struct enf_dp **out)
 		if (err)
 			goto out_close;
 	}
+	err = flow_marks_rebuild(dp);
+	if (err)
+		goto out_close;
 	*out = dp;
 	return 0;
 
@@ -396,6 +427,7 @@ void enf_dp_close(struct enf_dp *dp)
 	for (int m = 0; m < HM_COUNT; m++)
 		if (dp->host_fd[m] >= 0)
 			close(dp->host_fd[m]);
+	tdestroy(dp->flow_srcs, free);
 	pthread_mutex_destroy(&dp->lock);
 	free(dp);
 }
@@ -1234,6 +1266,236 @@ static int spill_key_of(enum hmap m, const void *key, struct enf_spill_key *sk)
 	}
 }
 
+/* ---- flow marks --------------------------------------------------------- */
+
+static int flow_src_cmp(const void *a, const void *b)
+{
+	const struct flow_src *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+static void flow_src_of_tuple(const struct enf_tuple *t, struct flow_src *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = t->family;
+	memcpy(k->addr, t->saddr, t->family == ENF_FAMILY_V4 ? 4 : 16);
+}
+
+/* @key: a key of host map @m, HM_SRC4 or HM_SRC6. */
+static void flow_src_of_key(enum hmap m, const void *key, struct flow_src *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = m == HM_SRC4 ? ENF_FAMILY_V4 : ENF_FAMILY_V6;
+	memcpy(k->addr, key, m == HM_SRC4 ? 4 : 16);
+}
+
+/* The host source map of @k; its key is k->addr (4 or 16 bytes used). */
+static int flow_src_map_fd(const struct enf_dp *dp, const struct flow_src *k)
+{
+	return dp->host_fd[k->family == ENF_FAMILY_V4 ? HM_SRC4 : HM_SRC6];
+}
+
+static __u32 flow_src_count(struct enf_dp *dp, const struct flow_src *k)
+{
+	struct flow_src **n = tfind(k, &dp->flow_srcs, flow_src_cmp);
+
+	return n ? (*n)->flows : 0;
+}
+
+/* One more flow from @k. Return: 0, -ENOMEM, -E2BIG past the bound. */
+static int flow_src_inc(struct enf_dp *dp, const struct flow_src *k)
+{
+	struct flow_src **n = tfind(k, &dp->flow_srcs, flow_src_cmp);
+	struct flow_src *fresh;
+
+	if (n) {
+		(*n)->flows++;
+		return 0;
+	}
+	if (dp->n_flow_srcs >= dp->host_max[HM_FLOW])
+		return -E2BIG;
+	fresh = malloc(sizeof(*fresh));
+	if (!fresh)
+		return -ENOMEM;
+	*fresh = *k;
+	fresh->flows = 1;
+	if (!tsearch(fresh, &dp->flow_srcs, flow_src_cmp)) {
+		free(fresh);
+		return -ENOMEM;
+	}
+	dp->n_flow_srcs++;
+	return 0;
+}
+
+/* One flow less from @k. Return: the flows from @k left. */
+static __u32 flow_src_dec(struct enf_dp *dp, const struct flow_src *k)
+{
+	struct flow_src **n = tfind(k, &dp->flow_srcs, flow_src_cmp);
+	struct flow_src *gone;
+
+	if (!n)
+		return 0;
+	if (--(*n)->flows)
+		return (*n)->flows;
+	gone = *n;
+	tdelete(k, &dp->flow_srcs, flow_src_cmp);
+	free(gone);
+	dp->n_flow_srcs--;
+	return 0;
+}
+
+/*
+ * Sets F_FLOWS on @k's host source entry: OR-ed into a deny entry, or a
+ * new marker. Return: 0; -E2BIG when the map is full; -errno.
+ */
+static int src_mark_set(struct enf_dp *dp, const struct flow_src *k)
+{
+	int fd = flow_src_map_fd(dp, k);
+	struct enf_deny_value v;
+	int err;
+
+	err = bpf_map_lookup_elem(fd, k->addr, &v);
+	if (!err) {
+		if (v.flags & ENF_DENY_F_FLOWS)
+			return 0;
+		v.flags |= ENF_DENY_F_FLOWS;
+		return bpf_map_update_elem(fd, k->addr, &v, BPF_EXIST);
+	}
+	if (err != -ENOENT)
+		return err;
+	v = (struct enf_deny_value){ .flags = ENF_DENY_F_MARK |
+					      ENF_DENY_F_FLOWS };
+	return bpf_map_update_elem(fd, k->addr, &v, BPF_NOEXIST);
+}
+
+/* Clears F_FLOWS from @k's host source entry: a marker goes. */
+static int src_mark_clear(struct enf_dp *dp, const struct flow_src *k)
+{
+	int fd = flow_src_map_fd(dp, k);
+	struct enf_deny_value v;
+	int err;
+
+	err = bpf_map_lookup_elem(fd, k->addr, &v);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	if (v.flags & ENF_DENY_F_MARK) {
+		err = bpf_map_delete_elem(fd, k->addr);
+		return err == -ENOENT ? 0 : err;
+	}
+	if (!(v.flags & ENF_DENY_F_FLOWS))
+		return 0;
+	v.flags &= ~ENF_DENY_F_FLOWS;
+	return bpf_map_update_elem(fd, k->addr, &v, BPF_EXIST);
+}
+
+static void src_mark_drop(struct enf_dp *dp, const struct flow_src *k)
+{
+	int err = src_mark_clear(dp, k);
+
+	if (err)
+		pr_warn("clearing the flow mark of a %s entry: %s (its packets keep looking deny_flow up, in vain)",
+			k->family == ENF_FAMILY_V4 ? ENF_MAP_DENY_SRC4 :
+						     ENF_MAP_DENY_SRC6,
+			strerror(-err));
+}
+
+/*
+ * Adds or refreshes flow @t in the host deny_flow, its source marked
+ * first, so no packet finds the flow there without looking it up. A new
+ * flow from a source the full source map does not hold is refused
+ * (-E2BIG); on any error nothing changed.
+ */
+static int host_flow_add(struct enf_dp *dp, const struct enf_tuple *t,
+			 const struct enf_deny_value *val)
+{
+	int fd = dp->host_fd[HM_FLOW];
+	struct enf_deny_value old;
+	struct flow_src k;
+	int err;
+
+	flow_src_of_tuple(t, &k);
+	err = bpf_map_lookup_elem(fd, t, &old);
+	if (!err) {
+		/* Counted already; marked unless open found the map full. */
+		err = src_mark_set(dp, &k);
+		return err ?: bpf_map_update_elem(fd, t, val, BPF_EXIST);
+	}
+	if (err != -ENOENT)
+		return err;
+	err = flow_src_inc(dp, &k);
+	if (err)
+		return err;
+	err = src_mark_set(dp, &k);
+	if (!err)
+		err = bpf_map_update_elem(fd, t, val, BPF_NOEXIST);
+	if (err && !flow_src_dec(dp, &k))
+		src_mark_drop(dp, &k);
+	return err;
+}
+
+/* Removes flow @t from the host deny_flow; its source's last flow gone,
+ * the mark goes too. Return: 0, -ENOENT, -errno. */
+static int host_flow_del(struct enf_dp *dp, const struct enf_tuple *t)
+{
+	struct flow_src k;
+	int err;
+
+	err = bpf_map_delete_elem(dp->host_fd[HM_FLOW], t);
+	if (err)
+		return err;
+	flow_src_of_tuple(t, &k);
+	if (!flow_src_dec(dp, &k))
+		src_mark_drop(dp, &k);
+	return 0;
+}
+
+/* Denies a source in host map @m, keeping F_FLOWS while it has flows (a
+ * marker there becomes the deny entry). */
+static int host_src_add(struct enf_dp *dp, enum hmap m, const void *key,
+			const struct enf_deny_value *val)
+{
+	struct enf_deny_value v = { .rule_id = val->rule_id };
+	struct flow_src k;
+
+	flow_src_of_key(m, key, &k);
+	if (flow_src_count(dp, &k))
+		v.flags = ENF_DENY_F_FLOWS;
+	return bpf_map_update_elem(dp->host_fd[m], key, &v, BPF_ANY);
+}
+
+/*
+ * Lifts a source's deny in host map @m; while it has flows the entry
+ * turns back into their marker. Return: 0, -ENOENT when the source was
+ * not denied there (a marker is not a deny), -errno.
+ */
+static int host_src_del(struct enf_dp *dp, enum hmap m, const void *key)
+{
+	struct enf_deny_value v;
+	struct flow_src k;
+	int err;
+
+	err = bpf_map_lookup_elem(dp->host_fd[m], key, &v);
+	if (err)
+		return err;
+	if (v.flags & ENF_DENY_F_MARK)
+		return -ENOENT;
+	flow_src_of_key(m, key, &k);
+	if (flow_src_count(dp, &k)) {
+		v = (struct enf_deny_value){ .flags = ENF_DENY_F_MARK |
+						      ENF_DENY_F_FLOWS };
+		return bpf_map_update_elem(dp->host_fd[m], key, &v, BPF_EXIST);
+	}
+	return bpf_map_delete_elem(dp->host_fd[m], key);
+}
+
+static bool is_marker(enum hmap m, const struct enf_deny_value *v)
+{
+	return (m == HM_SRC4 || m == HM_SRC6) && (v->flags & ENF_DENY_F_MARK);
+}
+
 static int dp_deny_add_locked(struct enf_dp *dp, const struct enf_deny *d,
 			      __u32 rule_id, struct enf_deny_result *res)
 {
@@ -1250,7 +1512,13 @@ static int dp_deny_add_locked(struct enf_dp *dp, const struct enf_deny *d,
 	err = deny_key(d, &m, &k, &sk);
 	if (err)
 		return err;
-	err = bpf_map_update_elem(dp->host_fd[m], &k, &val, BPF_ANY);
+	/* @val, flags 0, is what NIC maps and deny_spill get. */
+	if (m == HM_SRC4 || m == HM_SRC6)
+		err = host_src_add(dp, m, &k, &val);
+	else if (m == HM_FLOW)
+		err = host_flow_add(dp, &k.flow, &val);
+	else
+		err = bpf_map_update_elem(dp->host_fd[m], &k, &val, BPF_ANY);
 	if (err)
 		return err;
 	r.host = true;
@@ -1298,7 +1566,12 @@ static int dp_deny_del_locked(struct enf_dp *dp, const struct enf_deny *d)
 	err = deny_key(d, &m, &k, &sk);
 	if (err)
 		return err;
-	e = bpf_map_delete_elem(dp->host_fd[m], &k);
+	if (m == HM_SRC4 || m == HM_SRC6)
+		e = host_src_del(dp, m, &k);
+	else if (m == HM_FLOW)
+		e = host_flow_del(dp, &k.flow);
+	else
+		e = bpf_map_delete_elem(dp->host_fd[m], &k);
 	if (!e)
 		found = true;
 	else if (e != -ENOENT)
@@ -1364,11 +1637,19 @@ int enf_dp_deny_lookup(struct enf_dp *dp, const struct enf_deny *d,
 	if (err)
 		return err;
 	if (m != HM_CIDR4 && m != HM_CIDR6)
-		return bpf_map_lookup_elem(dp->host_fd[m], &k, v ? v : &tmp);
-	/* A trie answers a lookup with the longest covering prefix; what is
-	 * asked is whether this very prefix is there.
-	 */
-	return cidr_lookup_exact(dp, m, &k, v ? v : &tmp);
+		err = bpf_map_lookup_elem(dp->host_fd[m], &k, &tmp);
+	else
+		/* A trie answers a lookup with the longest covering prefix;
+		 * what is asked is whether this very prefix is there.
+		 */
+		err = cidr_lookup_exact(dp, m, &k, &tmp);
+	if (err)
+		return err;
+	if (is_marker(m, &tmp))
+		return -ENOENT;
+	if (v)
+		*v = (struct enf_deny_value){ .rule_id = tmp.rule_id };
+	return 0;
 }
 
 /*
@@ -1415,10 +1696,13 @@ struct deny_walk {
 static int deny_walk_fn(const void *key, const struct enf_deny_value *v,
 			void *arg)
 {
+	struct enf_deny_value out = { .rule_id = v->rule_id };
 	const union deny_key *k = key;
 	struct deny_walk *w = arg;
 	struct enf_deny d = {};
 
+	if (is_marker(w->m, v))
+		return 0;
 	switch (w->m) {
 	case HM_SRC4:
 		d.kind = ENF_DENY_SRC;
@@ -1450,7 +1734,7 @@ static int deny_walk_fn(const void *key, const struct enf_deny_value *v,
 	default:
 		return -EINVAL;
 	}
-	return w->cb(&d, v, w->ctx);
+	return w->cb(&d, &out, w->ctx);
 }
 
 int enf_dp_deny_foreach(struct enf_dp *dp, enf_dp_deny_cb cb, void *ctx)
@@ -1481,16 +1765,21 @@ struct copy_walk {
 static int copy_walk_fn(const void *key, const struct enf_deny_value *v,
 			void *arg)
 {
+	const struct enf_deny_value out = { .rule_id = v->rule_id };
 	struct copy_walk *w = arg;
 	struct enf_spill_key sk;
 	int err;
 
-	err = nic_write(w->ifc, w->m, key, v);
+	/* Marks are the host program's: the NIC looks every flow up. */
+	if (is_marker(w->m, v))
+		return 0;
+	err = nic_write(w->ifc, w->m, key, &out);
 	if (err <= 0)
 		return err;
 	w->spilled++;
 	spill_key_of(w->m, key, &sk);
-	return bpf_map_update_elem(w->dp->host_fd[HM_SPILL], &sk, v, BPF_ANY);
+	return bpf_map_update_elem(w->dp->host_fd[HM_SPILL], &sk, &out,
+				   BPF_ANY);
 }
 
 /* A new offloaded interface gets what the host already denies. */
@@ -1506,6 +1795,168 @@ static int nic_copy_map(struct enf_dp *dp, struct dp_iface *ifc, enum hmap m)
 	else if (w.spilled)
 		pr_info("%s: %u %s entries did not fit in the NIC; spilled to the host",
 			ifc->name, w.spilled, host_spec[m].name);
+	return err;
+}
+
+/* ---- batch reads, and the flow marks at open ---------------------------- */
+
+/* Entries read per batch by map_scan(). */
+#define SCAN_BATCH 1024
+
+typedef int (*scan_fn)(const void *key, const struct enf_deny_value *v,
+		       void *arg);
+
+/*
+ * Reads every entry of hash map @fd (keys of @key_size bytes) in batches,
+ * a few syscalls for a million entries, calling @fn per entry; @fn may
+ * update or delete the entry it is given (its bucket is behind the scan).
+ * Return: 0, the first non-zero @fn returned, -errno.
+ */
+static int map_scan(int fd, __u32 key_size, scan_fn fn, void *arg)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct enf_deny_value *vals;
+	__u64 in = 0, out = 0;
+	bool first = true, last = false;
+	__u8 *keys;
+	int err = 0;
+
+	keys = calloc(SCAN_BATCH, key_size);
+	vals = calloc(SCAN_BATCH, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	while (!last) {
+		__u32 count = SCAN_BATCH;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys,
+					   vals, &count, &opts);
+		if (err == -ENOENT) /* the last batch, maybe empty */
+			last = true;
+		else if (err)
+			goto out_free;
+		err = 0;
+		first = false;
+		in = out;
+		for (__u32 i = 0; i < count && !err; i++)
+			err = fn(keys + (size_t)i * key_size, &vals[i], arg);
+		if (err)
+			goto out_free;
+	}
+
+out_free:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* One more flow from the source of deny_flow entry @key. */
+static int rebuild_count_fn(const void *key, const struct enf_deny_value *v,
+			    void *arg)
+{
+	const struct enf_tuple *t = key;
+	struct flow_src k;
+
+	(void)v;
+	/* No packet makes another key: nothing to look up, nothing to mark. */
+	if (t->family != ENF_FAMILY_V4 && t->family != ENF_FAMILY_V6)
+		return 0;
+	flow_src_of_tuple(t, &k);
+	return flow_src_inc(arg, &k);
+}
+
+struct stale_walk {
+	struct enf_dp *dp;
+	enum hmap m;
+	__u32 cleared;
+};
+
+/* A mark on a source without flows (left by a crash between a flow's
+ * removal and its mark's) goes. */
+static int rebuild_stale_fn(const void *key, const struct enf_deny_value *v,
+			    void *arg)
+{
+	struct stale_walk *w = arg;
+	struct flow_src k;
+	int err;
+
+	if (!(v->flags & (ENF_DENY_F_MARK | ENF_DENY_F_FLOWS)))
+		return 0;
+	flow_src_of_key(w->m, key, &k);
+	if (flow_src_count(w->dp, &k))
+		return 0;
+	err = src_mark_clear(w->dp, &k);
+	if (!err)
+		w->cleared++;
+	return err;
+}
+
+struct mark_walk {
+	struct enf_dp *dp;
+	__u32 unmarked; /* flows whose source found no room */
+	int err;
+};
+
+static void rebuild_mark_fn(const void *node, VISIT which, void *arg)
+{
+	const struct flow_src *k = *(const struct flow_src *const *)node;
+	struct mark_walk *w = arg;
+	int err;
+
+	/* Every node once; after an error, nothing more. */
+	if ((which != postorder && which != leaf) || w->err)
+		return;
+	err = src_mark_set(w->dp, k);
+	if (err == -E2BIG)
+		w->unmarked += k->flows;
+	else if (err)
+		w->err = err;
+}
+
+/*
+ * Counts the flows per source in the host deny_flow (pinned entries
+ * survive a restart) and brings the marks in line with the counts: marks
+ * of sources without flows go, sources with flows get theirs (which also
+ * upgrades maps pinned by a run that knew no marks). A source map too full
+ * for a mark leaves that source's flows unenforced by xdp_host: said, not
+ * fatal.
+ */
+static int flow_marks_rebuild(struct enf_dp *dp)
+{
+	struct mark_walk mw = { .dp = dp };
+	__u32 cleared = 0;
+	int err;
+
+	err = map_scan(dp->host_fd[HM_FLOW], sizeof(struct enf_tuple),
+		       rebuild_count_fn, dp);
+	if (err)
+		goto out_err;
+	for (enum hmap m = HM_SRC4; m <= HM_SRC6; m++) {
+		struct stale_walk sw = { .dp = dp, .m = m };
+
+		err = map_scan(dp->host_fd[m], host_spec[m].key_size,
+			       rebuild_stale_fn, &sw);
+		if (err)
+			goto out_err;
+		cleared += sw.cleared;
+	}
+	twalk_r(dp->flow_srcs, rebuild_mark_fn, &mw);
+	err = mw.err;
+	if (err)
+		goto out_err;
+	if (cleared)
+		pr_info("cleared %u flow marks of sources without denied flows",
+			cleared);
+	if (mw.unmarked)
+		pr_warn("%u denied flows are not enforced by xdp_host: the host source maps are full, with no room to mark their sources",
+			mw.unmarked);
+	pr_debug("%u sources have denied flows", dp->n_flow_srcs);
+	return 0;
+
+out_err:
+	pr_warn("rebuilding the flow marks from %s: %s", ENF_MAP_DENY_FLOW,
+		strerror(-err));
 	return err;
 }
 
@@ -1533,6 +1984,15 @@ static int map_count(int fd, __u32 max, __u32 *out)
 	}
 }
 
+static int count_denied_fn(const void *key, const struct enf_deny_value *v,
+			   void *arg)
+{
+	(void)key;
+	if (!(v->flags & ENF_DENY_F_MARK))
+		++*(__u32 *)arg;
+	return 0;
+}
+
 int enf_dp_host_counts(struct enf_dp *dp, struct enf_dp_host_counts *out)
 {
 	__u32 *dst[HM_COUNT] = {
@@ -1543,8 +2003,15 @@ int enf_dp_host_counts(struct enf_dp *dp, struct enf_dp_host_counts *out)
 
 	memset(out, 0, sizeof(*out));
 	for (int m = 0; m < HM_COUNT; m++) {
-		int err = map_count(dp->host_fd[m], dp->host_max[m], dst[m]);
+		int err;
 
+		/* Values too, to leave markers out: by batches. */
+		if (m == HM_SRC4 || m == HM_SRC6)
+			err = map_scan(dp->host_fd[m], host_spec[m].key_size,
+				       count_denied_fn, dst[m]);
+		else
+			err = map_count(dp->host_fd[m], dp->host_max[m],
+					dst[m]);
 		if (err)
 			return err;
 	}

@@ -18,6 +18,17 @@
  * entry goes to deny_spill instead for that device, and the spill is
  * counted. CIDR entries live in the host tries only.
  *
+ * Flow marks: xdp_host looks deny_flow up only for a packet whose source's
+ * host deny_src4/6 entry carries ENF_DENY_F_FLOWS (enforcer/xdp.h). So a
+ * flow added marks its source first, with a marker entry (ENF_DENY_F_MARK:
+ * not denied) when the source is not denied itself, and the source's last
+ * flow removed takes the mark with it; a source deny added over a marker
+ * replaces it, one lifted while flows remain leaves the marker. The handle
+ * counts flows per source, rebuilt at open from the pinned deny_flow, which
+ * also marks the flows of maps pinned by a run that knew no marks. Markers
+ * are never listed, counted, found by a lookup or copied to a NIC; NIC maps
+ * and deny_spill carry no flags (xdp_offload looks every flow up).
+ *
  * Threads: deny entries may be added and removed, and interfaces read, from
  * several threads at once; attach, detach and close from one, while no
  * other call runs.
@@ -142,21 +153,27 @@ struct enf_deny_result {
 /**
  * enf_dp_deny_add() - deny @d everywhere it can be enforced
  * Adds or refreshes (rule id) the entry: host map, then every NIC map,
- * spilling per device. Return: 0; -EINVAL for a malformed entry; -E2BIG when
- * the host map is full; -errno. @res may be NULL.
+ * spilling per device. A new flow needs room for its source's mark in the
+ * host deny_src4/6 unless the source is there already (denied or marked).
+ * Return: 0; -EINVAL for a malformed entry; -E2BIG when the host map (for a
+ * flow: deny_flow, or the source map for its mark) is full, and then
+ * nothing changed; -errno. @res may be NULL.
  */
 int enf_dp_deny_add(struct enf_dp *dp, const struct enf_deny *d, __u32 rule_id,
 		    struct enf_deny_result *res);
 
-/* Removes @d from the host map, every NIC map and deny_spill.
+/* Removes @d from the host map, every NIC map and deny_spill (a source
+ * with denied flows keeps its marker in the host map).
  * Return: 0, -ENOENT when it was nowhere, -EINVAL, -errno. */
 int enf_dp_deny_del(struct enf_dp *dp, const struct enf_deny *d);
 
-/* 0 when @d is in the host maps (and *@v filled), -ENOENT, -errno. */
+/* 0 when @d is in the host maps (and *@v filled: rule_id, flags 0),
+ * -ENOENT (a source only marked for its flows too), -errno. */
 int enf_dp_deny_lookup(struct enf_dp *dp, const struct enf_deny *d,
 		       struct enf_deny_value *v);
 
-/* Walks the host maps: sources, prefixes, flows. Non-zero from @cb stops. */
+/* Walks the host maps: sources (not markers), prefixes, flows; values with
+ * flags 0. Non-zero from @cb stops. */
 typedef int (*enf_dp_deny_cb)(const struct enf_deny *d,
 			      const struct enf_deny_value *v, void *ctx);
 int enf_dp_deny_foreach(struct enf_dp *dp, enf_dp_deny_cb cb, void *ctx);
@@ -192,7 +209,7 @@ size_t enf_dp_if_count(const struct enf_dp *dp);
 int enf_dp_if_info(struct enf_dp *dp, size_t i, struct enf_dp_if_info *out);
 
 /**
- * struct enf_dp_host_counts - entries in the host maps
+ * struct enf_dp_host_counts - entries in the host maps, markers left out
  */
 struct enf_dp_host_counts {
 	__u32 src4, src6, flow, cidr4, cidr6, spill;

@@ -12,7 +12,9 @@
  * - xdp_host: deny_cidr4, deny_cidr6 (LPM tries) and deny_spill (what a NIC
  *   refused); and, on an interface without hardware offload, the primary
  *   maps deny_src4, deny_src6, deny_flow too (host copies, shared by every
- *   such interface), so one attach does everything. Counters in host_stats.
+ *   such interface), so one attach does everything; there deny_flow is
+ *   looked up only for sources marked ENF_DENY_F_FLOWS (below). Counters in
+ *   host_stats.
  */
 #ifndef ENFORCER_XDP_H
 #define ENFORCER_XDP_H
@@ -49,7 +51,9 @@ struct enf_in6_key {
 /**
  * struct enf_deny_value - value of every deny map
  * @rule_id: the rule whose verdict put the entry there; 0 for manual blocks
- * @flags: zero today
+ *	and for markers
+ * @flags: ENF_DENY_F_*; set only in the host deny_src4/deny_src6, zero in
+ *	every other map (NIC maps, deny_spill, deny_flow, the tries)
  *
  * Kept at 8 bytes so key + value stays within the NFP's 64-byte element.
  */
@@ -57,6 +61,27 @@ struct enf_deny_value {
 	__u32 rule_id;
 	__u32 flags;
 };
+
+/*
+ * Flags of a host deny_src4/deny_src6 entry. xdp_host (check_primary) looks
+ * deny_flow up only for a packet whose source entry carries F_FLOWS, so a
+ * packet from a source with no flow entry makes two lookups (source, CIDR)
+ * instead of three. The loader, the only writer, keeps F_FLOWS on the
+ * source of every deny_flow entry, set before the flow is written and
+ * cleared after its source's last flow is gone: a packet is dropped for its
+ * 5-tuple exactly when that tuple is in deny_flow.
+ *
+ * ENF_DENY_F_MARK: the source itself is not denied; the entry exists only
+ * to carry F_FLOWS (a marker). Markers take entries of the host source maps
+ * (a full map refuses a flow from a source it does not hold yet) and are
+ * never listed, counted or copied to a NIC.
+ *
+ * The NIC maps carry no flags and xdp_offload looks deny_flow up for every
+ * TCP/UDP packet: a NIC holds few entries (netdevsim: 2 per map), which
+ * markers would take from real denies.
+ */
+#define ENF_DENY_F_FLOWS 0x1u /* this source has entries in deny_flow */
+#define ENF_DENY_F_MARK 0x2u /* not denied: only carries F_FLOWS */
 
 /* Keys of the LPM tries: the prefix length, then the address bytes. */
 struct enf_cidr4_key {

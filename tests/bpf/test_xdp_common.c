@@ -225,19 +225,39 @@ void xh_close(struct xdp_harness *h)
 
 static const struct enf_deny_value deny_val = { .rule_id = 7 };
 
+int xh_host_src_fd(struct xdp_harness *h, int family)
+{
+	return bpf_map__fd(family == AF_INET ? h->host[0]->maps.deny_src4 :
+					       h->host[0]->maps.deny_src6);
+}
+
 int xh_deny_src(struct xdp_harness *h, int family, const __u8 *addr)
 {
-	struct bpf_map *hm, *om;
+	struct enf_deny_value v = deny_val, old;
+	struct bpf_map *om;
+	int hfd = xh_host_src_fd(h, family);
 	int err;
 
-	hm = family == AF_INET ? h->host[0]->maps.deny_src4 :
-				 h->host[0]->maps.deny_src6;
-	om = family == AF_INET ? h->off->maps.deny_src4 :
-				 h->off->maps.deny_src6;
-	err = bpf_map_update_elem(bpf_map__fd(hm), addr, &deny_val, BPF_ANY);
+	/* Over a marker (or a deny with flows), the flows stay marked. */
+	if (!bpf_map_lookup_elem(hfd, addr, &old))
+		v.flags = old.flags & ENF_DENY_F_FLOWS;
+	err = bpf_map_update_elem(hfd, addr, &v, BPF_ANY);
 	if (err)
 		return err;
+	om = family == AF_INET ? h->off->maps.deny_src4 :
+				 h->off->maps.deny_src6;
 	return bpf_map_update_elem(bpf_map__fd(om), addr, &deny_val, BPF_ANY);
+}
+
+int xh_mark_src(struct xdp_harness *h, int family, const __u8 *addr)
+{
+	struct enf_deny_value v = { .flags = ENF_DENY_F_MARK |
+					     ENF_DENY_F_FLOWS };
+	int fd = xh_host_src_fd(h, family);
+
+	if (!bpf_map_lookup_elem(fd, addr, &v))
+		v.flags |= ENF_DENY_F_FLOWS;
+	return bpf_map_update_elem(fd, addr, &v, BPF_ANY);
 }
 
 int xh_deny_cidr(struct xdp_harness *h, int family, const __u8 *addr,
@@ -258,6 +278,16 @@ int xh_deny_cidr(struct xdp_harness *h, int family, const __u8 *addr,
 }
 
 int xh_deny_flow(struct xdp_harness *h, const struct enf_tuple *t)
+{
+	int family = t->family == ENF_FAMILY_V4 ? AF_INET : AF_INET6;
+	int err;
+
+	/* The source first, as the loader orders it. */
+	err = xh_mark_src(h, family, t->saddr);
+	return err ?: xh_deny_flow_unmarked(h, t);
+}
+
+int xh_deny_flow_unmarked(struct xdp_harness *h, const struct enf_tuple *t)
 {
 	int err;
 

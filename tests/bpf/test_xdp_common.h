@@ -86,14 +86,27 @@ struct xdp_harness {
 int xh_open(struct xdp_harness *h);
 void xh_close(struct xdp_harness *h);
 
-/* Deny entries, written where the real loader would put them: sources and
- * flows in both programs' primary maps, prefixes in the tries, spill keys in
- * deny_spill. */
+/*
+ * Deny entries, written where and as the real loader writes them: sources
+ * and flows in both programs' primary maps, prefixes in the tries, spill
+ * keys in deny_spill. Like the loader, a flow first marks its source in
+ * the host source map (xh_mark_src()), and a source denied there keeps the
+ * mark; xdp_offload's maps carry no flags.
+ */
 int xh_deny_src(struct xdp_harness *h, int family, const __u8 *addr);
 int xh_deny_cidr(struct xdp_harness *h, int family, const __u8 *addr,
 		 __u32 prefixlen);
 int xh_deny_flow(struct xdp_harness *h, const struct enf_tuple *t);
 int xh_deny_spill(struct xdp_harness *h, const struct enf_spill_key *k);
+
+/* ENF_DENY_F_FLOWS on the host entry of source @addr: OR-ed into a deny
+ * entry, or a marker (ENF_DENY_F_MARK too) when there is none. */
+int xh_mark_src(struct xdp_harness *h, int family, const __u8 *addr);
+/* The flow in both deny_flow maps, its source NOT marked: what the loader
+ * never writes, for a test that xdp_host only looks marked sources up. */
+int xh_deny_flow_unmarked(struct xdp_harness *h, const struct enf_tuple *t);
+/* The host source map of @family (the fd), for tests that read marks. */
+int xh_host_src_fd(struct xdp_harness *h, int family);
 
 /* Which counters moved in one run. */
 #define XH_MOVED_NONE (-1)

@@ -7,7 +7,10 @@
  * refused and left alone; detach removes only ours; enf_dp_unpin_all leaves
  * nothing; deny add/del/lookup/foreach; and real UDP from a peer network
  * namespace in native and in generic mode: traffic from a denied source, a
- * denied prefix and a denied 5-tuple is dropped, the rest arrives.
+ * denied prefix and a denied 5-tuple is dropped, the rest arrives. The flow
+ * marks (dataplane.h): read back from the pinned source maps and proved on
+ * frames through the attached xdp_host, across source denies added and
+ * lifted, full maps, a restart and maps pinned without marks.
  *
  * Runs in its own network and mount namespaces (interfaces and a bpffs
  * mount die with it), pins under /sys/fs/bpf/enforcer-test-PID. HW mode is
@@ -59,6 +62,7 @@
 
 static char pin_dir[PATH_MAX];
 static char pin_dir_b[PATH_MAX];
+static char pin_dir_c[PATH_MAX]; /* the flow mark tests */
 static pid_t peer_pid = -1;
 static int peer_pipe = -1;
 
@@ -269,7 +273,7 @@ static int walk_cb(const struct enf_deny *d, const struct enf_deny_value *v,
 {
 	struct walk *w = ctx;
 
-	if (v->rule_id != 9)
+	if (v->rule_id != 9 || v->flags)
 		w->bad = true;
 	if (d->kind == ENF_DENY_SRC)
 		(*(d->family == AF_INET ? &w->src4 : &w->src6))++;
@@ -490,6 +494,399 @@ static void test_foreign_refused(void **state)
 	enf_dp_close(dp);
 	close(foreign);
 	close(impostor);
+}
+
+/* ---- flow marks ---------------------------------------------------------- */
+
+/* The raw host entry of source @addr in the maps pinned under @dir. */
+static int raw_src(const char *dir, int family, const char *addr,
+		   struct enf_deny_value *v)
+{
+	char path[PATH_MAX + NAME_MAX];
+	__u8 key[16];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 family == AF_INET ? ENF_MAP_DENY_SRC4 : ENF_MAP_DENY_SRC6);
+	assert_int_equal(inet_pton(family, addr, key), 1);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	err = bpf_map_lookup_elem(fd, key, v);
+	close(fd);
+	return err;
+}
+
+static void raw_put(const char *dir, const char *map, const void *key,
+		    __u32 rule_id, __u32 flags)
+{
+	const struct enf_deny_value v = { .rule_id = rule_id, .flags = flags };
+	char path[PATH_MAX + NAME_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, map);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_update_elem(fd, key, &v, BPF_ANY), 0);
+	close(fd);
+}
+
+#define MARKER (ENF_DENY_F_MARK | ENF_DENY_F_FLOWS)
+
+/* Fails, naming @what, unless the raw entry of @addr is {rule, flags}. */
+static void expect_raw(const char *what, int family, const char *addr,
+		       __u32 rule_id, __u32 flags)
+{
+	struct enf_deny_value v;
+	int err = raw_src(pin_dir_c, family, addr, &v);
+
+	if (err)
+		fail_msg("%s: no host entry for %s (%s)", what, addr,
+			 strerror(-err));
+	if (v.rule_id != rule_id || v.flags != flags)
+		fail_msg(
+			"%s: host entry of %s is rule %u flags %#x, want rule %u flags %#x",
+			what, addr, v.rule_id, v.flags, rule_id, flags);
+}
+
+static void expect_no_raw(const char *what, int family, const char *addr)
+{
+	struct enf_deny_value v;
+	int err = raw_src(pin_dir_c, family, addr, &v);
+
+	if (err != -ENOENT)
+		fail_msg(
+			"%s: host entry of %s is there (rule %u flags %#x), want none",
+			what, addr, v.rule_id, v.flags);
+}
+
+/*
+ * Runs one UDP frame @src:@sport -> @dst:@dport through the xdp_host that
+ * @dp attached to IF_SPARE (interface 0 of @dp) and returns the counter it
+ * moved; the verdict must match it.
+ */
+static int frame_stat(struct enf_dp *dp, int family, const char *src,
+		      __u16 sport, const char *dst, __u16 dport)
+{
+	struct enf_dp_if_info before, after;
+	__u8 s[16], d[16];
+	struct pkt p = { 0 };
+	int fd, moved = -1;
+
+	assert_int_equal(inet_pton(family, src, s), 1);
+	assert_int_equal(inet_pton(family, dst, d), 1);
+	pkt_eth(&p, 0, NULL, family == AF_INET ? ETYPE_IP : ETYPE_IPV6);
+	if (family == AF_INET)
+		pkt_ipv4(&p, s, d, IPPROTO_UDP, 5);
+	else
+		pkt_ipv6(&p, s, d, IPPROTO_UDP);
+	pkt_udp(&p, sport, dport);
+	pkt_payload(&p, 8);
+	pkt_finish(&p);
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p.b,
+			    .data_size_in = p.len, .repeat = 1);
+
+		assert_int_equal(enf_dp_if_info(dp, 0, &before), 0);
+		fd = bpf_prog_get_fd_by_id(xdp_ids(IF_SPARE).drv);
+		assert_true(fd >= 0);
+		assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
+		close(fd);
+		assert_int_equal(enf_dp_if_info(dp, 0, &after), 0);
+		for (int i = 0; i < ENF_XDP_STAT_MAX; i++) {
+			__u64 n = after.host_stats[i] - before.host_stats[i];
+
+			if (!n)
+				continue;
+			assert_true(n == 1 && moved == -1);
+			moved = i;
+		}
+		assert_true(moved >= 0);
+		assert_int_equal(o.retval, moved >= ENF_XDP_DROP_SRC4 ?
+						   XDP_DROP :
+						   XDP_PASS);
+	}
+	return moved;
+}
+
+static void expect_stat(const char *what, struct enf_dp *dp, int family,
+			const char *src, __u16 sport, int want)
+{
+	int got = frame_stat(dp, family, src, sport,
+			     family == AF_INET ? OUR4 : OUR6, 53);
+
+	if (got != want)
+		fail_msg("%s: a frame from %s port %u moved %s, want %s", what,
+			 src, sport, xdp_stat_names[got], xdp_stat_names[want]);
+}
+
+static void expect_counts(const char *what, struct enf_dp *dp, __u32 src4,
+			  __u32 src6, __u32 flow)
+{
+	struct enf_dp_host_counts c;
+	struct walk w = { 0 };
+
+	assert_int_equal(enf_dp_host_counts(dp, &c), 0);
+	assert_int_equal(enf_dp_deny_foreach(dp, walk_cb, &w), 0);
+	if (c.src4 != src4 || c.src6 != src6 || c.flow != flow)
+		fail_msg("%s: counts src4 %u src6 %u flow %u, want %u %u %u",
+			 what, c.src4, c.src6, c.flow, src4, src6, flow);
+	if ((__u32)w.src4 != src4 || (__u32)w.src6 != src6 ||
+	    (__u32)(w.flow4 + w.flow6) != flow || w.bad)
+		fail_msg(
+			"%s: foreach saw src4 %d src6 %d flows %d%s, want %u %u %u",
+			what, w.src4, w.src6, w.flow4 + w.flow6,
+			w.bad ? " and a bad value" : "", src4, src6, flow);
+}
+
+#define S4 "198.51.100.50"
+#define S6 "2001:db8:50::50"
+
+/*
+ * A flow marks its source; the mark outlives all but the last flow; a
+ * source deny over the mark keeps it, and lifted leaves the marker; the
+ * lookup, the walk and the counts never show a marker; every step proved
+ * on frames through the attached program.
+ */
+static void test_flow_marks(void **state)
+{
+	struct enf_dp_opts o = { .pin_dir = pin_dir_c };
+	struct enf_deny f1 =
+		flow_deny(AF_INET, S4, 40000, OUR4, 53, IPPROTO_UDP);
+	struct enf_deny f2 =
+		flow_deny(AF_INET, S4, 40001, OUR4, 53, IPPROTO_UDP);
+	struct enf_deny f6 =
+		flow_deny(AF_INET6, S6, 40000, OUR6, 53, IPPROTO_UDP);
+	struct enf_deny s4 = src_deny(AF_INET, S4);
+	struct enf_deny s6 = src_deny(AF_INET6, S6);
+	struct enf_deny_value v;
+	struct enf_dp *dp;
+
+	(void)state;
+	assert_int_equal(enf_dp_open(&o, &dp), 0);
+	assert_int_equal(enf_dp_attach(dp, IF_SPARE, ENF_XDP_MODE_NATIVE, NULL),
+			 0);
+	expect_stat("no flow yet", dp, AF_INET, S4, 40000, ENF_XDP_PASS);
+
+	/* Two flows from one source, one removed: still marked. */
+	add(dp, f1);
+	expect_raw("first flow", AF_INET, S4, 0, MARKER);
+	assert_int_equal(enf_dp_deny_lookup(dp, &s4, &v), -ENOENT);
+	expect_stat("first flow", dp, AF_INET, S4, 40000, ENF_XDP_DROP_FLOW);
+	expect_stat("first flow, other port", dp, AF_INET, S4, 40002,
+		    ENF_XDP_PASS);
+	add(dp, f2);
+	add(dp, f1); /* a refresh counts no second flow */
+	assert_int_equal(enf_dp_deny_del(dp, &f1), 0);
+	expect_raw("one of two flows removed", AF_INET, S4, 0, MARKER);
+	expect_stat("one of two flows removed", dp, AF_INET, S4, 40000,
+		    ENF_XDP_PASS);
+	expect_stat("the other flow stays", dp, AF_INET, S4, 40001,
+		    ENF_XDP_DROP_FLOW);
+	expect_counts("one flow, a marker", dp, 0, 0, 1);
+	assert_int_equal(enf_dp_deny_del(dp, &s4), -ENOENT);
+	expect_raw("a marker is no deny to delete", AF_INET, S4, 0, MARKER);
+
+	/* The last one: the marker goes. */
+	assert_int_equal(enf_dp_deny_del(dp, &f2), 0);
+	expect_no_raw("last flow removed", AF_INET, S4);
+	assert_int_equal(enf_dp_deny_lookup(dp, &s4, NULL), -ENOENT);
+	expect_stat("last flow removed", dp, AF_INET, S4, 40001, ENF_XDP_PASS);
+	expect_counts("nothing left", dp, 0, 0, 0);
+
+	/* A source denied, then lifted, while a flow exists. */
+	add(dp, f1);
+	add(dp, s4);
+	expect_raw("deny over a marker", AF_INET, S4, 9, ENF_DENY_F_FLOWS);
+	assert_int_equal(enf_dp_deny_lookup(dp, &s4, &v), 0);
+	assert_int_equal(v.rule_id, 9);
+	assert_int_equal(v.flags, 0);
+	expect_stat("deny over a marker", dp, AF_INET, S4, 40002,
+		    ENF_XDP_DROP_SRC4);
+	expect_counts("a denied source with a flow", dp, 1, 0, 1);
+	assert_int_equal(enf_dp_deny_del(dp, &s4), 0);
+	expect_raw("deny lifted, flow left", AF_INET, S4, 0, MARKER);
+	assert_int_equal(enf_dp_deny_lookup(dp, &s4, NULL), -ENOENT);
+	expect_stat("deny lifted: the flow", dp, AF_INET, S4, 40000,
+		    ENF_XDP_DROP_FLOW);
+	expect_stat("deny lifted: the source", dp, AF_INET, S4, 40002,
+		    ENF_XDP_PASS);
+	expect_counts("deny lifted", dp, 0, 0, 1);
+	assert_int_equal(enf_dp_deny_del(dp, &s4), -ENOENT);
+	assert_int_equal(enf_dp_deny_del(dp, &f1), 0);
+	expect_no_raw("all gone", AF_INET, S4);
+
+	/* A flow from a denied source: the mark is OR-ed in, and out. */
+	add(dp, s4);
+	expect_raw("deny alone", AF_INET, S4, 9, 0);
+	add(dp, f1);
+	expect_raw("flow of a denied source", AF_INET, S4, 9, ENF_DENY_F_FLOWS);
+	expect_stat("flow of a denied source", dp, AF_INET, S4, 40000,
+		    ENF_XDP_DROP_SRC4);
+	assert_int_equal(enf_dp_deny_del(dp, &f1), 0);
+	expect_raw("its flow removed", AF_INET, S4, 9, 0);
+	assert_int_equal(enf_dp_deny_del(dp, &s4), 0);
+	expect_no_raw("deny removed", AF_INET, S4);
+
+	/* IPv6 the same way. */
+	add(dp, f6);
+	expect_raw("v6 flow", AF_INET6, S6, 0, MARKER);
+	assert_int_equal(enf_dp_deny_lookup(dp, &s6, NULL), -ENOENT);
+	expect_stat("v6 flow", dp, AF_INET6, S6, 40000, ENF_XDP_DROP_FLOW);
+	expect_stat("v6 flow, other port", dp, AF_INET6, S6, 40001,
+		    ENF_XDP_PASS);
+	expect_counts("v6 flow", dp, 0, 0, 1);
+	add(dp, s6);
+	expect_raw("v6 deny over a marker", AF_INET6, S6, 9, ENF_DENY_F_FLOWS);
+	assert_int_equal(enf_dp_deny_del(dp, &s6), 0);
+	expect_raw("v6 deny lifted", AF_INET6, S6, 0, MARKER);
+	assert_int_equal(enf_dp_deny_del(dp, &f6), 0);
+	expect_no_raw("v6 flow removed", AF_INET6, S6);
+	expect_counts("v6 all gone", dp, 0, 0, 0);
+
+	assert_int_equal(enf_dp_detach_all(dp), 0);
+	assert_int_equal(enf_dp_unpin_all(dp), 0);
+	enf_dp_close(dp);
+}
+
+/* Markers take room: a full source map refuses a flow from a source it
+ * does not hold, a full flow map refuses the flow; either way nothing is
+ * left half done. */
+static void test_flow_marks_full(void **state)
+{
+	struct enf_dp_opts o = { .pin_dir = pin_dir_c, .host_entries = 4 };
+	static const char *const a[] = { "192.0.2.11", "192.0.2.12",
+					 "192.0.2.13", "192.0.2.14" };
+	struct enf_deny d, f;
+	struct enf_dp *dp;
+
+	(void)state;
+	assert_int_equal(enf_dp_open(&o, &dp), 0);
+	for (int i = 0; i < 4; i++)
+		add(dp, src_deny(AF_INET, a[i]));
+
+	/* The source map full of denies. */
+	f = flow_deny(AF_INET, S4, 40000, OUR4, 53, IPPROTO_UDP);
+	assert_int_equal(enf_dp_deny_add(dp, &f, 9, NULL), -E2BIG);
+	expect_no_raw("flow refused: no marker", AF_INET, S4);
+	assert_int_equal(enf_dp_deny_lookup(dp, &f, NULL), -ENOENT);
+	expect_counts("flow refused", dp, 4, 0, 0);
+	/* A denied source needs no new entry. */
+	f = flow_deny(AF_INET, a[0], 40000, OUR4, 53, IPPROTO_UDP);
+	add(dp, f);
+	expect_raw("flow of a denied source", AF_INET, a[0], 9,
+		   ENF_DENY_F_FLOWS);
+	/* Its deny lifted, its marker still takes an entry. */
+	d = src_deny(AF_INET, a[0]);
+	assert_int_equal(enf_dp_deny_del(dp, &d), 0);
+	expect_counts("3 denies and a marker", dp, 3, 0, 1);
+	d = src_deny(AF_INET, S4);
+	assert_int_equal(enf_dp_deny_add(dp, &d, 9, NULL), -E2BIG);
+	assert_int_equal(enf_dp_deny_del(dp, &f), 0);
+	expect_no_raw("marker gone with the flow", AF_INET, a[0]);
+	add(dp, d);
+	for (int i = 1; i < 4; i++) {
+		d = src_deny(AF_INET, a[i]);
+		assert_int_equal(enf_dp_deny_del(dp, &d), 0);
+	}
+	d = src_deny(AF_INET, S4);
+	assert_int_equal(enf_dp_deny_del(dp, &d), 0);
+	expect_counts("empty", dp, 0, 0, 0);
+
+	/* The flow map full: the new source's marker is taken back. */
+	for (__u16 i = 0; i < 4; i++)
+		add(dp,
+		    flow_deny(AF_INET, S4, 40000 + i, OUR4, 53, IPPROTO_UDP));
+	f = flow_deny(AF_INET, a[1], 40000, OUR4, 53, IPPROTO_UDP);
+	assert_int_equal(enf_dp_deny_add(dp, &f, 9, NULL), -E2BIG);
+	expect_no_raw("flow map full: no marker", AF_INET, a[1]);
+	f = flow_deny(AF_INET, S4, 40009, OUR4, 53, IPPROTO_UDP);
+	assert_int_equal(enf_dp_deny_add(dp, &f, 9, NULL), -E2BIG);
+	expect_counts("flow map full", dp, 0, 0, 4);
+	/* The refused fifth flow counted nothing: four removals clear it. */
+	for (__u16 i = 0; i < 4; i++) {
+		expect_raw("flows left", AF_INET, S4, 0, MARKER);
+		f = flow_deny(AF_INET, S4, 40000 + i, OUR4, 53, IPPROTO_UDP);
+		assert_int_equal(enf_dp_deny_del(dp, &f), 0);
+	}
+	expect_no_raw("every flow removed", AF_INET, S4);
+	assert_int_equal(enf_dp_unpin_all(dp), 0);
+	enf_dp_close(dp);
+}
+
+/*
+ * The flows per source come back from the pinned deny_flow after a
+ * restart; maps pinned without marks (an older run) get them, and marks
+ * of sources without flows go.
+ */
+static void test_flow_marks_restart(void **state)
+{
+	struct enf_dp_opts o = { .pin_dir = pin_dir_c };
+	struct enf_deny f1 =
+		flow_deny(AF_INET, S4, 40000, OUR4, 53, IPPROTO_UDP);
+	struct enf_deny f2 =
+		flow_deny(AF_INET, S4, 40001, OUR4, 53, IPPROTO_UDP);
+	struct enf_deny fd =
+		flow_deny(AF_INET, "192.0.2.21", 40000, OUR4, 53, IPPROTO_UDP);
+	struct enf_deny d = src_deny(AF_INET, "192.0.2.21");
+	struct enf_deny fu = flow_deny(AF_INET6, "2001:db8::21", 40000, OUR6,
+				       53, IPPROTO_UDP);
+	struct enf_deny fd2 =
+		flow_deny(AF_INET, "192.0.2.22", 40000, OUR4, 53, IPPROTO_UDP);
+	struct enf_deny d2 = src_deny(AF_INET, "192.0.2.22");
+	struct enf_deny z = src_deny(AF_INET, "192.0.2.23");
+	struct enf_deny y = src_deny(AF_INET, "192.0.2.24");
+	struct enf_dp *dp;
+
+	(void)state;
+	assert_int_equal(enf_dp_open(&o, &dp), 0);
+	add(dp, f1);
+	add(dp, f2);
+	add(dp, d);
+	add(dp, fd);
+	enf_dp_close(dp);
+
+	assert_int_equal(enf_dp_open(&o, &dp), 0);
+	expect_raw("after a restart", AF_INET, S4, 0, MARKER);
+	assert_int_equal(enf_dp_deny_del(dp, &f1), 0);
+	expect_raw("one of two flows removed after a restart", AF_INET, S4, 0,
+		   MARKER);
+	assert_int_equal(enf_dp_deny_del(dp, &f2), 0);
+	expect_no_raw("both removed after a restart", AF_INET, S4);
+	assert_int_equal(enf_dp_deny_del(dp, &fd), 0);
+	expect_raw("a denied source's flow removed after a restart", AF_INET,
+		   "192.0.2.21", 9, 0);
+	assert_int_equal(enf_dp_deny_del(dp, &d), 0);
+	expect_counts("all removed after a restart", dp, 0, 0, 0);
+	enf_dp_close(dp);
+
+	/* What a run without marks left: flows, a deny without F_FLOWS;
+	 * and marks no flow needs. */
+	raw_put(pin_dir_c, ENF_MAP_DENY_FLOW, &fu.flow, 9, 0);
+	raw_put(pin_dir_c, ENF_MAP_DENY_FLOW, &fd2.flow, 9, 0);
+	raw_put(pin_dir_c, ENF_MAP_DENY_SRC4, d2.addr, 9, 0);
+	raw_put(pin_dir_c, ENF_MAP_DENY_SRC4, z.addr, 0, MARKER);
+	raw_put(pin_dir_c, ENF_MAP_DENY_SRC4, y.addr, 9, ENF_DENY_F_FLOWS);
+	assert_int_equal(enf_dp_open(&o, &dp), 0);
+	expect_raw("upgrade: a flow's source marked", AF_INET6, "2001:db8::21",
+		   0, MARKER);
+	expect_raw("upgrade: a denied flow source marked", AF_INET,
+		   "192.0.2.22", 9, ENF_DENY_F_FLOWS);
+	expect_no_raw("upgrade: a stale marker gone", AF_INET, "192.0.2.23");
+	expect_raw("upgrade: a stale mark cleared", AF_INET, "192.0.2.24", 9,
+		   0);
+	expect_counts("upgrade", dp, 2, 0, 2);
+	assert_int_equal(enf_dp_attach(dp, IF_SPARE, ENF_XDP_MODE_NATIVE, NULL),
+			 0);
+	expect_stat("upgrade: the flow enforced", dp, AF_INET6, "2001:db8::21",
+		    40000, ENF_XDP_DROP_FLOW);
+	assert_int_equal(enf_dp_deny_del(dp, &fu), 0);
+	expect_no_raw("upgrade: marker gone with the flow", AF_INET6,
+		      "2001:db8::21");
+	assert_int_equal(enf_dp_deny_del(dp, &fd2), 0);
+	expect_raw("upgrade: the deny stays", AF_INET, "192.0.2.22", 9, 0);
+	assert_int_equal(enf_dp_detach_all(dp), 0);
+	assert_int_equal(enf_dp_unpin_all(dp), 0);
+	enf_dp_close(dp);
 }
 
 /* ---- real traffic -------------------------------------------------------- */
@@ -834,6 +1231,9 @@ static void remove_pins(void)
 	enf_bpffs_remove_dir(path);
 	enf_bpffs_remove_dir(pin_dir);
 	enf_bpffs_remove_dir(pin_dir_b);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir_c, IF_SPARE);
+	enf_bpffs_remove_dir(path);
+	enf_bpffs_remove_dir(pin_dir_c);
 }
 
 int main(void)
@@ -845,6 +1245,9 @@ int main(void)
 		cmocka_unit_test(test_pins_reused),
 		cmocka_unit_test(test_incompatible_pin_replaced),
 		cmocka_unit_test(test_foreign_refused),
+		cmocka_unit_test(test_flow_marks),
+		cmocka_unit_test(test_flow_marks_full),
+		cmocka_unit_test(test_flow_marks_restart),
 		cmocka_unit_test(test_traffic_native),
 		cmocka_unit_test(test_traffic_generic),
 		cmocka_unit_test(test_unpin_all),
@@ -867,6 +1270,8 @@ int main(void)
 		 (int)getpid());
 	snprintf(pin_dir_b, sizeof(pin_dir_b),
 		 ENF_BPFFS_ROOT "/enforcer-test-%d-b", (int)getpid());
+	snprintf(pin_dir_c, sizeof(pin_dir_c),
+		 ENF_BPFFS_ROOT "/enforcer-test-%d-c", (int)getpid());
 	enf_log_init(ENF_LOG_INFO, "test_xdp_loader");
 	if (start_peer() || setup_net()) {
 		fprintf(stderr,

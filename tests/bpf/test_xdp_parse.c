@@ -10,8 +10,11 @@
  * exactly one counter, by one, in the expected slot.
  *
  * A form names its shape, which says what the walk reaches (xdp_parse.h):
- * the verdict per variant follows from it by expect() below. Needs root;
- * without it the test exits 77 (skipped).
+ * the verdict per variant follows from it by expect() below. Flows are
+ * written as the loader writes them, their sources marked (ENF_DENY_F_FLOWS;
+ * a marker for an allowed source). test_flow_gate proves the mark is what
+ * opens xdp_host's flow lookup. Needs root; without it the test exits 77
+ * (skipped).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +29,8 @@
 
 #include <cmocka.h>
 #include <linux/bpf.h>
+
+#include <bpf/bpf.h>
 
 #include "test_xdp_common.h"
 
@@ -518,6 +523,93 @@ static void test_truncated(void **state)
 	report(&t, "truncated");
 }
 
+/* One UDP frame @src:@sport -> DST:DPORT through @v: its counter. */
+static void gate_check(struct tally *t, const char *what, int family,
+		       const __u8 *src, __u16 sport, enum xdp_variant v,
+		       int want_stat)
+{
+	struct pkt p = { 0 };
+	char name[160];
+
+	pkt_eth(&p, 0, NULL, family == AF_INET ? ETYPE_IP : ETYPE_IPV6);
+	if (family == AF_INET)
+		pkt_ipv4(&p, src, dst4, IPPROTO_UDP_, 5);
+	else
+		pkt_ipv6(&p, src, dst6, IPPROTO_UDP_);
+	pkt_udp(&p, sport, DPORT);
+	pkt_payload(&p, 16);
+	pkt_finish(&p);
+	snprintf(name, sizeof(name), "ipv%d flow gate: %s",
+		 family == AF_INET ? 4 : 6, what);
+	check_one(t, name, v, p.b, p.len,
+		  want_stat >= ENF_XDP_DROP_SRC4 ? XDP_DROP : XDP_PASS,
+		  want_stat);
+}
+
+/*
+ * xdp_host (check_primary) looks deny_flow up only for a source marked
+ * ENF_DENY_F_FLOWS: a flow whose source carries no mark is not matched
+ * (xdp_offload, which looks every flow up, drops it), a marker without
+ * F_FLOWS opens nothing, and with the mark the flow is dropped while the
+ * marked source's other traffic passes. A source in no map reaches the
+ * flow stage and passes.
+ */
+static void test_flow_gate(void **state)
+{
+	static const char *const g4_text = "192.0.2.77";
+	static const char *const g6_text = "2001:db8::77";
+	struct tally t = { 0 };
+
+	(void)state;
+	for (int fam = 0; fam < 2; fam++) {
+		int family = fam ? AF_INET6 : AF_INET;
+		size_t alen = fam ? 16 : 4;
+		const struct enf_deny_value mark_only = {
+			.flags = ENF_DENY_F_MARK
+		};
+		struct enf_tuple tu = { 0 };
+		__u8 g[16] = { 0 };
+		int sfd = xh_host_src_fd(&H, family);
+
+		assert_int_equal(inet_pton(family, fam ? g6_text : g4_text, g),
+				 1);
+		memcpy(tu.saddr, g, alen);
+		memcpy(tu.daddr, fam ? dst6 : dst4, alen);
+		tu.sport = htons(FLOW_SPORT);
+		tu.dport = htons(DPORT);
+		tu.proto = IPPROTO_UDP_;
+		tu.family = fam ? ENF_FAMILY_V6 : ENF_FAMILY_V4;
+
+		assert_int_equal(xh_deny_flow_unmarked(&H, &tu), 0);
+		gate_check(&t, "unmarked source, its flow", family, g,
+			   FLOW_SPORT, XV_HOST, ENF_XDP_PASS);
+		gate_check(&t, "unmarked source, its flow", family, g,
+			   FLOW_SPORT, XV_OFFLOAD, ENF_XDP_DROP_FLOW);
+		gate_check(&t, "unmarked source, its flow", family, g,
+			   FLOW_SPORT, XV_HOST_NIC, ENF_XDP_PASS);
+
+		assert_int_equal(
+			bpf_map_update_elem(sfd, g, &mark_only, BPF_ANY), 0);
+		gate_check(&t, "marker without F_FLOWS, the flow", family, g,
+			   FLOW_SPORT, XV_HOST, ENF_XDP_PASS);
+		assert_int_equal(bpf_map_delete_elem(sfd, g), 0);
+
+		assert_int_equal(xh_mark_src(&H, family, g), 0);
+		gate_check(&t, "marked source, its flow", family, g, FLOW_SPORT,
+			   XV_HOST, ENF_XDP_DROP_FLOW);
+		gate_check(&t, "marked source, another port", family, g, SPORT,
+			   XV_HOST, ENF_XDP_PASS);
+		gate_check(&t, "marked source, its flow", family, g, FLOW_SPORT,
+			   XV_HOST_NIC, ENF_XDP_PASS);
+
+		/* Unmarked again: unmatched again. */
+		assert_int_equal(bpf_map_delete_elem(sfd, g), 0);
+		gate_check(&t, "mark removed, the flow", family, g, FLOW_SPORT,
+			   XV_HOST, ENF_XDP_PASS);
+	}
+	report(&t, "flow gate");
+}
+
 static void add_flows(int family, enum src_class s)
 {
 	const __u8 *src, *dst;
@@ -562,6 +654,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_flow_gate),
 	};
 	struct enf_spill_key sk4 = { 0 }, sk6 = { 0 };
 	__u8 c4[4], c6[16];
