@@ -9,6 +9,9 @@
  *   the test-run loop costs around any program;
  * - xdp_host: enforcer's host program with check_primary (an interface
  *   without NIC offload): deny_src4, deny_cidr4, deny_flow, host_stats;
+ *   filled as the loader fills them, each flow's source marked in deny_src4
+ *   (ENF_DENY_F_FLOWS, a marker entry: enforcer/xdp.h), so deny_flow is
+ *   looked up only for packets from those sources;
  * - xdpfilt_dny_ip: the peer the issue names, xdp-filter's IPv4/IPv6
  *   variant for `xdp-filter load --policy deny`, which passes what its
  *   filter_ipv4 map holds and drops the rest; the map holds the same
@@ -16,15 +19,21 @@
  *   flags them (it looks the destination up first, then the source);
  * - informational: xdpfilt_alw_ip (the same code for xdp-filter's default
  *   --policy allow, which drops what the map holds, as enforcer does; the
- *   two share one map), xdp_offload (the NIC part, run on the host), and
- *   any --variant object (an xdp_host built with a proposed change, say).
+ *   two share one map), xdp_offload (the NIC part, run on the host, with
+ *   its own deny_src4 holding the same sources and, as a NIC's, no marks;
+ *   deny_flow shared), and any --variant object (an xdp_host built with a
+ *   proposed change, say).
  *
  * Frames (64 bytes, Ethernet + IPv4 + UDP):
  * - hit: from a source in the deny maps;
- * - miss: from a source in none, to a 5-tuple in none: xdp_host walks
- *   source, CIDR and 5-tuple and passes it (the path every legitimate
+ * - miss: from a source in none, to a 5-tuple in none: xdp_host looks the
+ *   source and the CIDR tries up and passes it (the path every legitimate
  *   packet takes);
- * - malformed: the IPv4 header cut short (34 bytes of frame).
+ * - malformed: the IPv4 header cut short (34 bytes of frame);
+ * - marked: from the source of a denied flow, not that flow: xdp_host
+ *   looks up source (a marker), CIDR and 5-tuple and passes it (the path of
+ *   a source's other traffic once one of its flows is denied; with
+ *   --flows 0, a plain miss).
  *
  * Each sample runs one frame through one program @repeat times in one
  * BPF_PROG_TEST_RUN call and takes the thread's CPU time over the call,
@@ -32,7 +41,7 @@
  * is printed too). Samples go round the programs in an order that rotates
  * every round, so no program always runs first. Before timing, each
  * program's verdict on each frame is checked, and enforcer's counters must
- * show the path taken (drop_src4, pass, pass_malformed).
+ * show the path taken (drop_src4, pass, pass_malformed, pass).
  *
  * Needs root; exits 77 (skipped) without it or without xdp-tools.
  */
@@ -89,6 +98,7 @@ enum frame_id {
 	FR_HIT = 0,
 	FR_MISS,
 	FR_MALFORMED,
+	FR_MARKED,
 	FR_COUNT,
 };
 
@@ -96,17 +106,18 @@ static const char *const frame_name[FR_COUNT] = {
 	[FR_HIT] = "hit",
 	[FR_MISS] = "miss",
 	[FR_MALFORMED] = "malformed",
+	[FR_MARKED] = "marked",
 };
 
 /* The verdict each program must give each frame. */
 static const __u32 want_action[PR_COUNT][FR_COUNT] = {
-	[PR_FLOOR] = { XDP_PASS, XDP_PASS, XDP_PASS },
-	[PR_HOST] = { XDP_DROP, XDP_PASS, XDP_PASS },
+	[PR_FLOOR] = { XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS },
+	[PR_HOST] = { XDP_DROP, XDP_PASS, XDP_PASS, XDP_PASS },
 	/* Policy deny: a map hit passes, everything else drops; a header
 	 * it cannot parse aborts. */
-	[PR_XDPFILT] = { XDP_PASS, XDP_DROP, XDP_ABORTED },
-	[PR_XDPFILT_ALW] = { XDP_DROP, XDP_PASS, XDP_ABORTED },
-	[PR_OFFLOAD] = { XDP_DROP, XDP_PASS, XDP_PASS },
+	[PR_XDPFILT] = { XDP_PASS, XDP_DROP, XDP_ABORTED, XDP_DROP },
+	[PR_XDPFILT_ALW] = { XDP_DROP, XDP_PASS, XDP_ABORTED, XDP_PASS },
+	[PR_OFFLOAD] = { XDP_DROP, XDP_PASS, XDP_PASS, XDP_PASS },
 };
 
 /* The counter enforcer's programs must move for each frame. */
@@ -114,6 +125,7 @@ static const int want_stat[FR_COUNT] = {
 	[FR_HIT] = ENF_XDP_DROP_SRC4,
 	[FR_MISS] = ENF_XDP_PASS,
 	[FR_MALFORMED] = ENF_XDP_PASS_MALFORMED,
+	[FR_MARKED] = ENF_XDP_PASS,
 };
 
 struct opts {
@@ -234,13 +246,35 @@ out_free:
 	return err;
 }
 
+/* The i-th denied flow's source, in 198.18.0.0/15. */
+static __u32 flow_src(unsigned long i)
+{
+	return htonl(0xc6120000u | (__u32)(i & 0x1ffff));
+}
+
+/*
+ * ENF_DENY_F_FLOWS on source @addr in @fd, as the loader sets it before it
+ * writes a flow: OR-ed into a deny entry, or a marker entry.
+ */
+static int mark_src(int fd, __u32 addr)
+{
+	struct enf_deny_value v = { .flags = ENF_DENY_F_MARK |
+					     ENF_DENY_F_FLOWS };
+
+	if (!bpf_map_lookup_elem(fd, &addr, &v))
+		v.flags |= ENF_DENY_F_FLOWS;
+	return bpf_map_update_elem(fd, &addr, &v, BPF_ANY);
+}
+
 /* A few hundred /24 prefixes in 172.16.0.0/12, and as many UDP 5-tuples
- * from 198.18.0.0/15; none covers a frame of the benchmark. */
+ * from 198.18.0.0/15, their sources marked; none covers a frame of the
+ * benchmark. */
 static int fill_cidrs_flows(struct ctx *c)
 {
 	const struct enf_deny_value v = { .rule_id = 1 };
 	int cfd = bpf_map__fd(c->host->maps.deny_cidr4);
 	int ffd = bpf_map__fd(c->host->maps.deny_flow);
+	int sfd = bpf_map__fd(c->host->maps.deny_src4);
 	int err;
 
 	for (unsigned long i = 0; i < c->o.cidrs; i++) {
@@ -255,14 +289,15 @@ static int fill_cidrs_flows(struct ctx *c)
 	for (unsigned long i = 0; i < c->o.flows; i++) {
 		struct enf_tuple t = { .proto = IPPROTO_UDP,
 				       .family = ENF_FAMILY_V4 };
-		__u32 s = htonl(0xc6120000u | (__u32)(i & 0x1ffff));
+		__u32 s = flow_src(i);
 		__u32 d = htonl(0xc0000201u); /* 192.0.2.1 */
 
 		memcpy(t.saddr, &s, 4);
 		memcpy(t.daddr, &d, 4);
 		t.sport = htons(1024 + i % 60000);
 		t.dport = htons(53);
-		err = bpf_map_update_elem(ffd, &t, &v, BPF_ANY);
+		err = mark_src(sfd, s);
+		err = err ?: bpf_map_update_elem(ffd, &t, &v, BPF_ANY);
 		if (err)
 			goto out_err;
 	}
@@ -293,9 +328,11 @@ static int load_enforcer(struct ctx *c)
 	}
 	c->host = h;
 	h->rodata->check_primary = true;
-	/* As the loader sizes them with host_entries = --entries (never
-	 * below the defaults, so the flows always fit). */
-	n = c->o.entries > ENF_DENY_FLOW_MAX ? c->o.entries : ENF_DENY_FLOW_MAX;
+	/* As the loader sizes them with host_entries = --entries + --flows
+	 * (room for the flows' marks; never below the defaults). */
+	n = c->o.entries + c->o.flows;
+	if (n < ENF_DENY_FLOW_MAX)
+		n = ENF_DENY_FLOW_MAX;
 	err = bpf_map__set_max_entries(h->maps.deny_src4, n);
 	err = err ?: bpf_map__set_max_entries(h->maps.deny_src6, n);
 	err = err ?: bpf_map__set_max_entries(h->maps.deny_flow, n);
@@ -315,8 +352,8 @@ static int load_enforcer(struct ctx *c)
 		return err;
 	}
 	c->off = o;
-	err = bpf_map__reuse_fd(o->maps.deny_src4,
-				bpf_map__fd(h->maps.deny_src4));
+	/* Its own deny_src4, as a NIC's: the same sources, no marks. */
+	err = bpf_map__set_max_entries(o->maps.deny_src4, n);
 	err = err   ?:
 		      bpf_map__reuse_fd(o->maps.deny_src6,
 					bpf_map__fd(h->maps.deny_src6));
@@ -332,6 +369,9 @@ static int load_enforcer(struct ctx *c)
 
 	err = fill_sources(bpf_map__fd(h->maps.deny_src4), c->o.entries, &v,
 			   sizeof(v));
+	err = err   ?:
+		      fill_sources(bpf_map__fd(o->maps.deny_src4), c->o.entries,
+				   &v, sizeof(v));
 	err = err ?: fill_cidrs_flows(c);
 	if (err)
 		return err;
@@ -680,7 +720,7 @@ static void report(struct ctx *c)
 	double ratio[BENCH_MAX_SAMPLES], above[2][BENCH_MAX_SAMPLES];
 	double miss_host = 0;
 
-	printf("xdp_cost: %lu source entries (xdp_host's deny_src4, xdp-filter's %s), %lu CIDRs and %lu flows (xdp_host);\n"
+	printf("xdp_cost: %lu source entries (xdp_host's deny_src4, xdp-filter's %s), %lu CIDRs and %lu flows, their sources marked (xdp_host);\n"
 	       "  %lu samples of %lu runs each, interleaved; ns per packet from the thread's CPU time\n",
 	       c->o.entries, XDPFILT_MAP_IPV4, c->o.cidrs, c->o.flows, n,
 	       c->o.repeat);
@@ -859,9 +899,13 @@ int main(int argc, char **argv)
 	build_udp4(c->frame[FR_MALFORMED], htonl(0xcb007107u),
 		   htonl(0xc0000201u), 40000, 53);
 	c->frame[FR_MALFORMED][14] = 0x46; /* a 24-byte header, cut at 20 */
+	/* From the first flow's source (marked), not to that flow. */
+	build_udp4(c->frame[FR_MARKED], flow_src(0), htonl(0xc0000201u), 40000,
+		   53);
 	c->frame_len[FR_HIT] = FRAME_LEN;
 	c->frame_len[FR_MISS] = FRAME_LEN;
 	c->frame_len[FR_MALFORMED] = MALFORMED_LEN;
+	c->frame_len[FR_MARKED] = FRAME_LEN;
 
 	err = load_all(c);
 	if (err)

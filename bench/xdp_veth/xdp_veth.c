@@ -25,7 +25,8 @@
  * - xdp_host (the loader's attach, native) on frames from 198.51.100.1:
  *   dropped by deny_src4, the first check;
  * - informational: xdp_host on frames of the denied 5-tuple: dropped by
- *   deny_flow, after the source, CIDR and 5-tuple lookups.
+ *   deny_flow, after the source (a marker: the source has denied flows),
+ *   CIDR and 5-tuple lookups.
  * Drops are counted by the programs themselves (host_stats drop_src4 and
  * drop_flow; the baseline's drop_count), over wall-clock time. Rounds go
  * round the contenders in a rotating order. The count per run is set from
@@ -312,8 +313,9 @@ static int fill_denies(struct ctx *c)
 
 static int load_all(struct ctx *c)
 {
+	/* The sources, 198.51.100.1, and a mark for each flow's source. */
 	struct enf_dp_opts o = { .pin_dir = NULL,
-				 .host_entries = c->o.entries + 1 };
+				 .host_entries = c->o.entries + 1 + 301 };
 	int err;
 
 	c->drop = bench_xdp_drop__open_and_load();
