@@ -60,20 +60,15 @@
 #include <bpf/libbpf.h>
 
 #include "bench.h"
+#include "bench_xdp.h"
 #include "bench_xdp_pass.skel.h"
 #include "enforcer/common/log.h"
 #include "enforcer/xdp.h"
 #include "xdp_host.skel.h"
 #include "xdp_offload.skel.h"
 
-#define XDPFILT_DIR "/usr/lib/x86_64-linux-gnu/bpf"
-#define XDPFILT_MAP_IPV4 "filter_ipv4"
-/* xdp-filter's "src" flag in a filter map's value (its MAP_FLAG_SRC). */
-#define XDPFILT_FLAG_SRC 1ULL
-
 #define FRAME_LEN 64
 #define MALFORMED_LEN 34 /* Ethernet + 20 bytes of a 24-byte header */
-#define BATCH 8192 /* map entries written per batch */
 
 enum prog_id {
 	PR_FLOOR = 0,
@@ -144,7 +139,7 @@ struct ctx {
 	struct bench_xdp_pass *floor;
 	struct xdp_host *host;
 	struct xdp_offload *off;
-	struct bpf_object *filt[2]; /* dny, alw */
+	struct bench_xdpfilt filt[2]; /* dny, alw */
 	struct bpf_object *var[MAX_VARIANTS];
 	int n_progs;
 	int fd[PR_MAX];
@@ -155,96 +150,7 @@ struct ctx {
 	double kns[FR_COUNT][PR_MAX][BENCH_MAX_SAMPLES];
 };
 
-/* ---- frames ------------------------------------------------------------- */
-
-static void put16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static __u16 ip_csum(const __u8 *h, size_t len)
-{
-	__u32 sum = 0;
-
-	for (size_t i = 0; i < len; i += 2)
-		sum += (__u32)h[i] << 8 | h[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum & 0xffff;
-}
-
-/* Ethernet + IPv4 + UDP in FRAME_LEN bytes; addresses in network order. */
-static void build_udp4(__u8 *f, __u32 src, __u32 dst, __u16 sport, __u16 dport)
-{
-	static const __u8 dmac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-	static const __u8 smac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-	__u8 *ip = f + 14, *udp = ip + 20;
-
-	memset(f, 0, FRAME_LEN);
-	memcpy(f, dmac, 6);
-	memcpy(f + 6, smac, 6);
-	put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, FRAME_LEN - 14);
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	memcpy(ip + 12, &src, 4);
-	memcpy(ip + 16, &dst, 4);
-	put16(ip + 10, ip_csum(ip, 20));
-	put16(udp, sport);
-	put16(udp + 2, dport);
-	put16(udp + 4, FRAME_LEN - 14 - 20);
-}
-
 /* ---- deny entries --------------------------------------------------------- */
-
-/*
- * The i-th denied source: a permutation of 10.0.0.0/8 (odd multiplier mod
- * 2^24), so a million entries are distinct and spread over the hash.
- */
-static __u32 deny_src(unsigned long i)
-{
-	return htonl(0x0a000000u | ((__u32)(i * 2654435761u) & 0xffffffu));
-}
-
-/* Writes entries [0, n) of deny_src() into @fd, values from @val (of
- * @val_size bytes, the same for every key). */
-static int fill_sources(int fd, unsigned long n, const void *val,
-			size_t val_size)
-{
-	LIBBPF_OPTS(bpf_map_batch_opts, bo);
-	__u32 *keys;
-	char *vals;
-	int err = 0;
-
-	keys = calloc(BATCH, sizeof(*keys));
-	vals = calloc(BATCH, val_size);
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto out_free;
-	}
-	for (size_t j = 0; j < BATCH; j++)
-		memcpy(vals + j * val_size, val, val_size);
-	for (unsigned long i = 0; i < n;) {
-		__u32 count = n - i < BATCH ? n - i : BATCH;
-
-		for (__u32 j = 0; j < count; j++)
-			keys[j] = deny_src(i + j);
-		err = bpf_map_update_batch(fd, keys, vals, &count, &bo);
-		if (err) {
-			fprintf(stderr, "Error: writing %lu deny entries: %s\n",
-				n, strerror(-err));
-			goto out_free;
-		}
-		i += count;
-	}
-
-out_free:
-	free(keys);
-	free(vals);
-	return err;
-}
 
 /* The i-th denied flow's source, in 198.18.0.0/15. */
 static __u32 flow_src(unsigned long i)
@@ -367,74 +273,17 @@ static int load_enforcer(struct ctx *c)
 		return err;
 	}
 
-	err = fill_sources(bpf_map__fd(h->maps.deny_src4), c->o.entries, &v,
-			   sizeof(v));
+	err = bench_fill_src4(bpf_map__fd(h->maps.deny_src4), c->o.entries, &v,
+			      sizeof(v));
 	err = err   ?:
-		      fill_sources(bpf_map__fd(o->maps.deny_src4), c->o.entries,
-				   &v, sizeof(v));
+		      bench_fill_src4(bpf_map__fd(o->maps.deny_src4),
+				      c->o.entries, &v, sizeof(v));
 	err = err ?: fill_cidrs_flows(c);
 	if (err)
 		return err;
 	c->fd[PR_HOST] = bpf_program__fd(h->progs.xdp_host);
 	c->fd[PR_OFFLOAD] = bpf_program__fd(o->progs.xdp_offload);
 	return 0;
-}
-
-/*
- * Opens one of xdp-filter's objects with its IPv4 map sized to --entries
- * and nothing pinned (xdp-filter pins by name under /sys/fs/bpf; a
- * benchmark leaves nothing behind). @share: a filter_ipv4 fd to reuse, or
- * -1.
- */
-static int load_xdpfilt(struct ctx *c, int i, const char *file, int share)
-{
-	char path[512];
-	struct bpf_object *obj;
-	struct bpf_program *prog;
-	struct bpf_map *map;
-	int err;
-
-	snprintf(path, sizeof(path), "%s/%s", c->o.xdpfilt_dir, file);
-	if (access(path, R_OK)) {
-		fprintf(stderr, "skipped: %s missing (Debian's xdp-tools)\n",
-			path);
-		return -ENOENT;
-	}
-	obj = bpf_object__open_file(path, NULL);
-	if (!obj) {
-		err = -errno;
-		fprintf(stderr, "Error: opening %s: %s\n", path,
-			strerror(-err));
-		return err;
-	}
-	c->filt[i] = obj;
-	bpf_object__for_each_map(map, obj) {
-		err = bpf_map__set_pin_path(map, NULL);
-		if (err)
-			goto out_err;
-	}
-	map = bpf_object__find_map_by_name(obj, XDPFILT_MAP_IPV4);
-	if (!map) {
-		err = -ENOENT;
-		goto out_err;
-	}
-	err = bpf_map__set_max_entries(map, c->o.entries);
-	if (!err && share >= 0)
-		err = bpf_map__reuse_fd(map, share);
-	err = err ?: bpf_object__load(obj);
-	if (err)
-		goto out_err;
-	prog = bpf_object__next_program(obj, NULL);
-	if (!prog) {
-		err = -ENOENT;
-		goto out_err;
-	}
-	c->fd[i == 0 ? PR_XDPFILT : PR_XDPFILT_ALW] = bpf_program__fd(prog);
-	return bpf_map__fd(map);
-
-out_err:
-	fprintf(stderr, "Error: loading %s: %s\n", path, strerror(-err));
-	return err;
 }
 
 /*
@@ -491,8 +340,7 @@ out_err:
 
 static int load_all(struct ctx *c)
 {
-	__u64 *vals;
-	int ncpu, mfd, err;
+	int err;
 
 	c->floor = bench_xdp_pass__open_and_load();
 	if (!c->floor) {
@@ -507,25 +355,23 @@ static int load_all(struct ctx *c)
 	if (err)
 		return err;
 
-	mfd = load_xdpfilt(c, 0, "xdpfilt_dny_ip.o", -1);
-	if (mfd < 0)
-		return mfd;
-	err = load_xdpfilt(c, 1, "xdpfilt_alw_ip.o", mfd);
-	if (err < 0)
-		return err;
-	/* A per-CPU map: xdp-filter sets the flags on every CPU. */
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (int i = 0; i < ncpu; i++)
-		vals[i] = XDPFILT_FLAG_SRC;
-	err = fill_sources(mfd, c->o.entries, vals, ncpu * sizeof(*vals));
-	free(vals);
+	/* One filter_ipv4 for both, sized to --entries, the sources
+	 * flagged "src" on every CPU. */
+	err = bench_xdpfilt_load(&c->filt[0], c->o.xdpfilt_dir,
+				 "xdpfilt_dny_ip.o", c->o.entries, -1);
 	if (err)
 		return err;
+	err = bench_xdpfilt_load(&c->filt[1], c->o.xdpfilt_dir,
+				 "xdpfilt_alw_ip.o", c->o.entries,
+				 c->filt[0].ipv4_fd);
+	if (err)
+		return err;
+	err = bench_xdpfilt_fill_src4(c->filt[0].ipv4_fd, c->o.entries,
+				      BENCH_XDPFILT_FLAG_SRC);
+	if (err)
+		return err;
+	c->fd[PR_XDPFILT] = c->filt[0].prog_fd;
+	c->fd[PR_XDPFILT_ALW] = c->filt[1].prog_fd;
 	c->n_progs = PR_COUNT;
 	for (int i = 0; i < c->o.n_variants; i++) {
 		err = load_variant(c, i);
@@ -541,8 +387,8 @@ static void unload_all(struct ctx *c)
 	bench_xdp_pass__destroy(c->floor);
 	xdp_offload__destroy(c->off);
 	xdp_host__destroy(c->host);
-	bpf_object__close(c->filt[0]);
-	bpf_object__close(c->filt[1]);
+	bench_xdpfilt_close(&c->filt[0]);
+	bench_xdpfilt_close(&c->filt[1]);
 	for (int i = 0; i < MAX_VARIANTS; i++)
 		bpf_object__close(c->var[i]);
 }
@@ -722,7 +568,7 @@ static void report(struct ctx *c)
 
 	printf("xdp_cost: %lu source entries (xdp_host's deny_src4, xdp-filter's %s), %lu CIDRs and %lu flows, their sources marked (xdp_host);\n"
 	       "  %lu samples of %lu runs each, interleaved; ns per packet from the thread's CPU time\n",
-	       c->o.entries, XDPFILT_MAP_IPV4, c->o.cidrs, c->o.flows, n,
+	       c->o.entries, BENCH_XDPFILT_MAP_IPV4, c->o.cidrs, c->o.flows, n,
 	       c->o.repeat);
 	printf("%-10s %-15s %10s %18s %12s %9s\n", "frame", "program", "ns/pkt",
 	       "min..max", "above floor", "kernel");
@@ -794,7 +640,8 @@ static void usage(FILE *f)
 		"  --entries N      denied sources (1000000)\n"
 		"  --cidrs N        denied prefixes in xdp_host (300)\n"
 		"  --flows N        denied 5-tuples in xdp_host (300)\n"
-		"  --xdpfilt-dir D  where xdpfilt_*.o are (" XDPFILT_DIR ")\n"
+		"  --xdpfilt-dir D  where xdpfilt_*.o are (" BENCH_XDPFILT_DIR
+		")\n"
 		"  --variant FILE.o also time this XDP object (e.g. a changed\n"
 		"                   xdp_host); maps named as xdp_host's share\n"
 		"                   its entries (up to %d)\n",
@@ -821,7 +668,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			    .entries = 1000000,
 			    .cidrs = 300,
 			    .flows = 300,
-			    .xdpfilt_dir = XDPFILT_DIR };
+			    .xdpfilt_dir = BENCH_XDPFILT_DIR };
 	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -891,17 +738,18 @@ int main(int argc, char **argv)
 	}
 	enf_log_init(ENF_LOG_WARN, "xdp_cost");
 
-	c->hit_src = deny_src(c->o.entries / 2);
-	build_udp4(c->frame[FR_HIT], c->hit_src, htonl(0xc0000201u), 40000, 53);
+	c->hit_src = bench_deny_src4(c->o.entries / 2);
+	bench_udp4_frame(c->frame[FR_HIT], FRAME_LEN, c->hit_src,
+			 htonl(0xc0000201u), 40000, 53);
 	/* 203.0.113.7: in no deny map, no prefix, no flow. */
-	build_udp4(c->frame[FR_MISS], htonl(0xcb007107u), htonl(0xc0000201u),
-		   40000, 53);
-	build_udp4(c->frame[FR_MALFORMED], htonl(0xcb007107u),
-		   htonl(0xc0000201u), 40000, 53);
+	bench_udp4_frame(c->frame[FR_MISS], FRAME_LEN, htonl(0xcb007107u),
+			 htonl(0xc0000201u), 40000, 53);
+	bench_udp4_frame(c->frame[FR_MALFORMED], FRAME_LEN, htonl(0xcb007107u),
+			 htonl(0xc0000201u), 40000, 53);
 	c->frame[FR_MALFORMED][14] = 0x46; /* a 24-byte header, cut at 20 */
 	/* From the first flow's source (marked), not to that flow. */
-	build_udp4(c->frame[FR_MARKED], flow_src(0), htonl(0xc0000201u), 40000,
-		   53);
+	bench_udp4_frame(c->frame[FR_MARKED], FRAME_LEN, flow_src(0),
+			 htonl(0xc0000201u), 40000, 53);
 	c->frame_len[FR_HIT] = FRAME_LEN;
 	c->frame_len[FR_MISS] = FRAME_LEN;
 	c->frame_len[FR_MALFORMED] = MALFORMED_LEN;
