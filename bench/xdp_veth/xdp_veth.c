@@ -24,15 +24,22 @@
  * - xdp_drop_all (bench_xdp_drop.bpf.c): counts and drops everything;
  * - xdp_host (the loader's attach, native) on frames from 198.51.100.1:
  *   dropped by deny_src4, the first check;
+ * - the peer, xdpfilt_alw_ip: xdp-tools' xdp-filter (Debian's object) for
+ *   its default policy, which drops the sources its filter_ipv4 holds, on
+ *   the same frames; attached alone, as xdp_host is (not behind libxdp's
+ *   dispatcher); its filter_ipv4 sized as deny_src4 and holding as many
+ *   entries: the same denied sources flagged "src", and the flows' sources,
+ *   which are marks in deny_src4, present with no flag (they match nothing);
  * - informational: xdp_host on frames of the denied 5-tuple: dropped by
  *   deny_flow, after the source (a marker: the source has denied flows),
  *   CIDR and 5-tuple lookups.
  * Drops are counted by the programs themselves (host_stats drop_src4 and
- * drop_flow; the baseline's drop_count), over wall-clock time. Rounds go
- * round the contenders in a rotating order. The count per run is set from
- * a calibration run of the baseline so that a run lasts about --seconds.
+ * drop_flow; xdp-filter's xdp_stats_map under XDP_DROP; the baseline's
+ * drop_count). Rounds go round the contenders in a rotating order. The
+ * count per run is set from a calibration run of the baseline so that a
+ * run lasts about --seconds-ms.
  *
- * Needs root; exits 77 (skipped) without it.
+ * Needs root; exits 77 (skipped) without it or without xdp-tools.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,6 +61,7 @@
 #include <bpf/libbpf.h>
 
 #include "bench.h"
+#include "bench_xdp.h"
 #include "bench_xdp_drop.skel.h"
 #include "bench_xdp_tx.skel.h"
 #include "enforcer/common/log.h"
@@ -68,10 +76,13 @@
 #define FLOW_DPORT 9
 #define FRAME_LEN 64
 #define CALIBRATE_PACKETS 200000
+#define N_FLOWS 301 /* the last one is FLOW_SRC's */
+#define XDPFILT_OBJ "xdpfilt_alw_ip.o"
 
 enum contender {
 	CT_DROP = 0,
 	CT_HOST_SRC,
+	CT_XDPFILT,
 	CT_HOST_FLOW,
 	CT_COUNT,
 };
@@ -79,6 +90,7 @@ enum contender {
 static const char *const ct_name[CT_COUNT] = {
 	[CT_DROP] = "xdp_drop_all",
 	[CT_HOST_SRC] = "xdp_host/src",
+	[CT_XDPFILT] = "xdpfilt_alw_ip",
 	[CT_HOST_FLOW] = "xdp_host/flow",
 };
 
@@ -91,6 +103,7 @@ enum frame_id {
 static const int ct_frame[CT_COUNT] = {
 	[CT_DROP] = FR_SRC,
 	[CT_HOST_SRC] = FR_SRC,
+	[CT_XDPFILT] = FR_SRC,
 	[CT_HOST_FLOW] = FR_FLOW,
 };
 
@@ -99,6 +112,7 @@ struct opts {
 	unsigned long seconds_ms;
 	unsigned long max_packets;
 	unsigned long entries;
+	const char *xdpfilt_dir;
 };
 
 struct ctx {
@@ -108,6 +122,9 @@ struct ctx {
 	struct enf_dp *dp;
 	struct bench_xdp_drop *drop;
 	struct bench_xdp_tx *tx;
+	struct bench_xdpfilt filt;
+	bool no_peer; /* xdp-tools is not installed: skip */
+	__u32 src4_entries[2]; /* deny_src4's, filter_ipv4's */
 	__u8 frame[FR_COUNT][FRAME_LEN];
 	unsigned long packets;
 	double pps[CT_COUNT][BENCH_MAX_SAMPLES]; /* per CPU second */
@@ -205,46 +222,21 @@ static int veth_setup(struct ctx *c)
 	return 0;
 }
 
-/* ---- frames --------------------------------------------------------------- */
+/* ---- frames and entries --------------------------------------------------- */
 
-static void put16(__u8 *p, __u16 v)
+static __u32 addr4(const char *s)
 {
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a.s_addr;
 }
 
-static __u16 ip_csum(const __u8 *h, size_t len)
+/* The i-th denied flow's source: 198.18.0.0/15, the last one FLOW_SRC. */
+static __u32 flow_src(unsigned long i)
 {
-	__u32 sum = 0;
-
-	for (size_t i = 0; i < len; i += 2)
-		sum += (__u32)h[i] << 8 | h[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum & 0xffff;
-}
-
-static void build_udp4(__u8 *f, const char *src, const char *dst, __u16 sport,
-		       __u16 dport)
-{
-	static const __u8 dmac[6] = { 0x02, 0, 0, 0, 0, 0x02 };
-	static const __u8 smac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
-	__u8 *ip = f + 14, *udp = ip + 20;
-
-	memset(f, 0, FRAME_LEN);
-	memcpy(f, dmac, 6);
-	memcpy(f + 6, smac, 6);
-	put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, FRAME_LEN - 14);
-	ip[8] = 64;
-	ip[9] = IPPROTO_UDP;
-	inet_pton(AF_INET, src, ip + 12);
-	inet_pton(AF_INET, dst, ip + 16);
-	put16(ip + 10, ip_csum(ip, 20));
-	put16(udp, sport);
-	put16(udp + 2, dport);
-	put16(udp + 4, FRAME_LEN - 14 - 20);
+	return i + 1 < N_FLOWS ? htonl(0xc6120000u | (__u32)i) :
+				 addr4(FLOW_SRC);
 }
 
 /* ---- programs ------------------------------------------------------------- */
@@ -266,8 +258,7 @@ static int fill_denies(struct ctx *c)
 	int err;
 
 	for (unsigned long i = 0; i < c->o.entries; i++) {
-		__u32 a = htonl(0x0a000000u |
-				((__u32)(i * 2654435761u) & 0xffffffu));
+		__u32 a = bench_deny_src4(i);
 
 		d = (struct enf_deny){ .kind = ENF_DENY_SRC,
 				       .family = AF_INET };
@@ -288,19 +279,16 @@ static int fill_denies(struct ctx *c)
 		if (err)
 			return err;
 	}
-	for (unsigned long i = 0; i <= 300; i++) {
-		const char *src = i < 300 ? NULL : FLOW_SRC;
-		__u32 s = htonl(0xc6120000u | (__u32)i);
+	for (unsigned long i = 0; i < N_FLOWS; i++) {
+		bool last = i + 1 == N_FLOWS;
+		__u32 s = flow_src(i), dst = addr4(RX_ADDR);
 
 		d = (struct enf_deny){ .kind = ENF_DENY_FLOW };
 		d.flow.family = ENF_FAMILY_V4;
 		d.flow.proto = IPPROTO_UDP;
-		if (src)
-			inet_pton(AF_INET, src, d.flow.saddr);
-		else
-			memcpy(d.flow.saddr, &s, 4);
-		inet_pton(AF_INET, RX_ADDR, d.flow.daddr);
-		d.flow.sport = htons(src ? FLOW_SPORT : 1024 + i);
+		memcpy(d.flow.saddr, &s, 4);
+		memcpy(d.flow.daddr, &dst, 4);
+		d.flow.sport = htons(last ? FLOW_SPORT : 1024 + i);
 		d.flow.dport = htons(FLOW_DPORT);
 		err = add_deny(c, &d);
 		if (err)
@@ -311,11 +299,34 @@ static int fill_denies(struct ctx *c)
 	return add_deny(c, &d);
 }
 
+/*
+ * xdp-filter's filter_ipv4 holding what deny_src4 holds: the denied
+ * sources flagged "src" on every CPU, as `xdp-filter ip ADDR -m src`
+ * writes them, and each flow's source, a mark in deny_src4 ("not denied,
+ * has flows"), with no flag: a lookup finds it and it matches nothing.
+ */
+static int fill_xdpfilt(struct ctx *c)
+{
+	int fd = c->filt.ipv4_fd;
+	int err;
+
+	err = bench_xdpfilt_fill_src4(fd, c->o.entries, BENCH_XDPFILT_FLAG_SRC);
+	if (err)
+		return err;
+	err = bench_xdpfilt_set4(fd, addr4(TX_ADDR), BENCH_XDPFILT_FLAG_SRC);
+	for (unsigned long i = 0; !err && i < N_FLOWS; i++)
+		err = bench_xdpfilt_set4(fd, flow_src(i), 0);
+	if (err)
+		fprintf(stderr, "Error: writing xdp-filter's entries: %s\n",
+			strerror(-err));
+	return err;
+}
+
 static int load_all(struct ctx *c)
 {
 	/* The sources, 198.51.100.1, and a mark for each flow's source. */
 	struct enf_dp_opts o = { .pin_dir = NULL,
-				 .host_entries = c->o.entries + 1 + 301 };
+				 .host_entries = c->o.entries + 1 + N_FLOWS };
 	int err;
 
 	c->drop = bench_xdp_drop__open_and_load();
@@ -345,7 +356,13 @@ static int load_all(struct ctx *c)
 			strerror(-err));
 		return err;
 	}
-	return fill_denies(c);
+	err = fill_denies(c);
+	if (err)
+		return err;
+	err = bench_xdpfilt_load(&c->filt, c->o.xdpfilt_dir, XDPFILT_OBJ,
+				 o.host_entries, -1);
+	c->no_peer = err == -ENOENT;
+	return err ?: fill_xdpfilt(c);
 }
 
 static int attach(struct ctx *c, int ct)
@@ -353,14 +370,17 @@ static int attach(struct ctx *c, int ct)
 	enum enf_xdp_mode got;
 	int err;
 
-	if (ct == CT_DROP) {
-		err = bpf_xdp_attach(
-			c->rx_ifindex,
-			bpf_program__fd(c->drop->progs.bench_xdp_drop),
-			XDP_FLAGS_DRV_MODE, NULL);
+	if (ct == CT_DROP || ct == CT_XDPFILT) {
+		int fd = c->filt.prog_fd;
+
+		if (ct == CT_DROP)
+			fd = bpf_program__fd(c->drop->progs.bench_xdp_drop);
+
+		err = bpf_xdp_attach(c->rx_ifindex, fd, XDP_FLAGS_DRV_MODE,
+				     NULL);
 		if (err)
-			fprintf(stderr, "Error: attaching xdp_drop_all: %s\n",
-				strerror(-err));
+			fprintf(stderr, "Error: attaching %s natively: %s\n",
+				ct_name[ct], strerror(-err));
 		return err;
 	}
 	err = enf_dp_attach(c->dp, RX_IF, ENF_XDP_MODE_NATIVE, &got);
@@ -376,7 +396,7 @@ static int detach(struct ctx *c, int ct)
 {
 	int err;
 
-	if (ct == CT_DROP)
+	if (ct == CT_DROP || ct == CT_XDPFILT)
 		err = bpf_xdp_detach(c->rx_ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	else
 		err = enf_dp_detach(c->dp, RX_IF);
@@ -408,6 +428,8 @@ static int drops(struct ctx *c, int ct, unsigned long long *out)
 			*out += v[i];
 		return 0;
 	}
+	if (ct == CT_XDPFILT)
+		return bench_xdpfilt_count(&c->filt, XDP_DROP, out);
 	for (size_t i = 0; i < enf_dp_if_count(c->dp); i++) {
 		err = enf_dp_if_info(c->dp, i, &info);
 		if (err)
@@ -419,6 +441,92 @@ static int drops(struct ctx *c, int ct, unsigned long long *out)
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* Entries in the map @fd, by walking its keys. */
+static int map_entries(int fd, __u32 *out)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char key[2][64];
+	void *prev = NULL;
+	int err, cur = 0;
+
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (err)
+		return err;
+	if (info.key_size > sizeof(key[0]))
+		return -E2BIG;
+	*out = 0;
+	while (!(err = bpf_map_get_next_key(fd, prev, key[cur]))) {
+		/* A hash never holds more than max_entries; a walk that
+		 * restarts (a key deleted meanwhile) must end too. */
+		if (++*out > info.max_entries)
+			return -EAGAIN;
+		prev = key[cur];
+		cur ^= 1;
+	}
+	return err == -ENOENT ? 0 : err;
+}
+
+/*
+ * The entries in enforcer's deny_src4 (found through the program attached
+ * to vrx: the loader does not hand its maps out) and in xdp-filter's
+ * filter_ipv4, which must be as many: the two contenders look up in hash
+ * tables of the same fill.
+ */
+static int count_src4(struct ctx *c)
+{
+	struct bpf_prog_info pinfo = {};
+	__u32 len = sizeof(pinfo), ids[16], prog_id = 0;
+	int err, fd = -1;
+
+	err = attach(c, CT_HOST_SRC);
+	if (err)
+		return err;
+	err = bpf_xdp_query_id(c->rx_ifindex, XDP_FLAGS_DRV_MODE, &prog_id);
+	if (!err) {
+		fd = bpf_prog_get_fd_by_id(prog_id);
+		err = fd < 0 ? -errno : 0;
+	}
+	pinfo.nr_map_ids = 16;
+	pinfo.map_ids = (__u64)(unsigned long)ids;
+	err = err ?: bpf_obj_get_info_by_fd(fd, &pinfo, &len);
+	if (fd >= 0)
+		close(fd);
+	err = detach(c, CT_HOST_SRC) ?: err;
+	if (err)
+		goto out_err;
+	err = -ESRCH; /* no deny_src4 */
+	for (__u32 i = 0; i < pinfo.nr_map_ids && i < 16; i++) {
+		struct bpf_map_info minfo = {};
+		__u32 mlen = sizeof(minfo);
+		int mfd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (mfd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(mfd, &minfo, &mlen) &&
+		    !strcmp(minfo.name, "deny_src4"))
+			err = map_entries(mfd, &c->src4_entries[0]);
+		close(mfd);
+		if (err != -ESRCH)
+			break;
+	}
+	err = err ?: map_entries(c->filt.ipv4_fd, &c->src4_entries[1]);
+	if (err)
+		goto out_err;
+	if (c->src4_entries[0] != c->src4_entries[1]) {
+		fprintf(stderr,
+			"Error: deny_src4 holds %u entries, filter_ipv4 %u\n",
+			c->src4_entries[0], c->src4_entries[1]);
+		return -EPROTO;
+	}
+	return 0;
+
+out_err:
+	fprintf(stderr, "Error: counting the source maps' entries: %s\n",
+		strerror(-err));
+	return err;
 }
 
 /*
@@ -478,6 +586,36 @@ static int one_run(struct ctx *c, int ct, unsigned long n, double pps[2])
 	return 0;
 }
 
+/*
+ * The peer's verdict on the frame it is timed on, through a plain test run
+ * (not live): XDP_DROP, counted under XDP_DROP. Which of xdp-filter's two
+ * policies drops a listed source is easy to get backwards.
+ */
+static int check_peer(struct ctx *c)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = c->frame[FR_SRC],
+		    .data_size_in = FRAME_LEN, .repeat = 1);
+	__u64 d0 = 0, d1 = 0;
+	int err;
+
+	err = bench_xdpfilt_count(&c->filt, XDP_DROP, &d0);
+	err = err ?: bpf_prog_test_run_opts(c->filt.prog_fd, &t);
+	err = err ?: bench_xdpfilt_count(&c->filt, XDP_DROP, &d1);
+	if (err) {
+		fprintf(stderr, "Error: test run of %s: %s\n", XDPFILT_OBJ,
+			strerror(-err));
+		return err;
+	}
+	if (t.retval != XDP_DROP || d1 - d0 != 1) {
+		fprintf(stderr,
+			"Error: %s gave verdict %u (counted %llu drops) on the frame from %s, not a drop\n",
+			XDPFILT_OBJ, t.retval, (unsigned long long)(d1 - d0),
+			TX_ADDR);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 static int measure(struct ctx *c)
 {
 	double pps[2];
@@ -518,40 +656,59 @@ static int measure(struct ctx *c)
 
 /* ---- report ------------------------------------------------------------- */
 
+/* Statistics of the per-sample ratios @a / @b. */
+static void ratio_stat(const double *a, const double *b, size_t n,
+		       struct bench_stat *out)
+{
+	double ratio[BENCH_MAX_SAMPLES];
+
+	bench_ratios(a, b, n, ratio);
+	bench_stat_of(ratio, n, out);
+}
+
 static void report(struct ctx *c)
 {
 	size_t n = c->o.samples;
-	struct bench_stat st[CT_COUNT], wst, r, wr, summary = { 0 };
-	double ratio[BENCH_MAX_SAMPLES];
+	struct bench_stat st[CT_COUNT], wst, r[CT_COUNT], wr, peer, wpeer;
 
 	printf("xdp_veth: veth %s -> %s across two network namespaces, native XDP on %s;\n"
-	       "  %lu denied sources, 300 prefixes, 301 flows (the loader, no pins);\n"
+	       "  %lu denied sources, 300 prefixes, %d flows (the loader, no pins);\n"
+	       "  deny_src4 and %s's filter_ipv4 hold %u entries each (the denied sources,\n"
+	       "  and the flows' sources: marks in deny_src4, no flag in filter_ipv4);\n"
 	       "  %lu rounds of %lu packets per contender, interleaved; drops counted by the programs;\n"
 	       "  pps per second of the sending thread's CPU time (sender, veth and XDP program all\n"
 	       "  run on it), and per wall-clock second\n",
-	       TX_IF, RX_IF, RX_IF, c->o.entries + 1, n, c->packets);
+	       TX_IF, RX_IF, RX_IF, c->o.entries + 1, N_FLOWS, XDPFILT_OBJ,
+	       c->src4_entries[0], n, c->packets);
 	printf("%-14s %10s %20s %7s %20s %10s %7s %s\n", "program", "pps/cpu",
 	       "min..max", "ns/pkt", "ratio (min..max)", "pps/wall", "ratio",
 	       "counted/sent");
 	for (int ct = 0; ct < CT_COUNT; ct++) {
 		bench_stat_of(c->pps[ct], n, &st[ct]);
-		bench_ratios(c->pps[ct], c->pps[CT_DROP], n, ratio);
-		bench_stat_of(ratio, n, &r);
+		ratio_stat(c->pps[ct], c->pps[CT_DROP], n, &r[ct]);
 		bench_stat_of(c->wall_pps[ct], n, &wst);
-		bench_ratios(c->wall_pps[ct], c->wall_pps[CT_DROP], n, ratio);
-		bench_stat_of(ratio, n, &wr);
+		ratio_stat(c->wall_pps[ct], c->wall_pps[CT_DROP], n, &wr);
 		printf("%-14s %10.0f %9.0f..%-9.0f %7.1f %6.3f %5.3f..%-5.3f %10.0f %7.3f %llu/%llu\n",
 		       ct_name[ct], st[ct].med, st[ct].min, st[ct].max,
-		       1e9 / st[ct].med, r.med, r.min, r.max, wst.med, wr.med,
-		       c->counted[ct], c->sent[ct]);
-		if (ct == CT_HOST_SRC)
-			summary = r;
+		       1e9 / st[ct].med, r[ct].med, r[ct].min, r[ct].max,
+		       wst.med, wr.med, c->counted[ct], c->sent[ct]);
 	}
-	printf("over drop-everything, per packet: xdp_host/src %.1f ns, xdp_host/flow %.1f ns\n",
+	printf("over drop-everything, per packet: xdp_host/src %.1f ns, xdpfilt_alw_ip %.1f ns, xdp_host/flow %.1f ns\n",
 	       1e9 / st[CT_HOST_SRC].med - 1e9 / st[CT_DROP].med,
+	       1e9 / st[CT_XDPFILT].med - 1e9 / st[CT_DROP].med,
 	       1e9 / st[CT_HOST_FLOW].med - 1e9 / st[CT_DROP].med);
+	printf("ratio to drop-everything: xdp_host/src %.3f (%.3f..%.3f), xdpfilt_alw_ip %.3f (%.3f..%.3f)\n",
+	       r[CT_HOST_SRC].med, r[CT_HOST_SRC].min, r[CT_HOST_SRC].max,
+	       r[CT_XDPFILT].med, r[CT_XDPFILT].min, r[CT_XDPFILT].max);
+	ratio_stat(c->pps[CT_HOST_SRC], c->pps[CT_XDPFILT], n, &peer);
+	ratio_stat(c->wall_pps[CT_HOST_SRC], c->wall_pps[CT_XDPFILT], n,
+		   &wpeer);
+	printf("ratio xdp_host/src / xdpfilt_alw_ip (per sample): %.3f (%.3f..%.3f), wall %.3f (%.3f..%.3f)\n",
+	       peer.med, peer.min, peer.max, wpeer.med, wpeer.min, wpeer.max);
 	bench_summary("xdp_veth", "pps", st[CT_HOST_SRC].med, "xdp_drop_all",
-		      &summary);
+		      &r[CT_HOST_SRC]);
+	bench_summary("xdp_veth_peer", "pps", st[CT_HOST_SRC].med,
+		      "xdpfilt_alw_ip", &peer);
 }
 
 /* ---- main ---------------------------------------------------------------- */
@@ -560,11 +717,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: xdp_veth [--samples N] [--seconds-ms MS] [--packets N]\n"
-		"                [--entries N]\n"
+		"                [--entries N] [--xdpfilt-dir DIR]\n"
 		"  --samples N      rounds, each runs every contender (21)\n"
 		"  --seconds-ms MS  about how long one run lasts (300)\n"
 		"  --packets N      at most this many packets per run (50000000)\n"
-		"  --entries N      denied sources in the host map (1000000)\n");
+		"  --entries N      denied sources in the host map (1000000)\n"
+		"  --xdpfilt-dir D  where xdpfilt_*.o are (" BENCH_XDPFILT_DIR
+		")\n");
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -574,6 +733,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "seconds-ms", required_argument, NULL, 't' },
 		{ "packets", required_argument, NULL, 'p' },
 		{ "entries", required_argument, NULL, 'e' },
+		{ "xdpfilt-dir", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -582,7 +742,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .samples = 21,
 			    .seconds_ms = 300,
 			    .max_packets = 50000000,
-			    .entries = 1000000 };
+			    .entries = 1000000,
+			    .xdpfilt_dir = BENCH_XDPFILT_DIR };
 	while ((ch = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -601,6 +762,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'e':
 			err = bench_parse_ulong("--entries", optarg, 1,
 						16000000, &o->entries);
+			break;
+		case 'd':
+			o->xdpfilt_dir = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -622,6 +786,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	struct ctx *c;
+	bool skip;
 	int err;
 
 	c = calloc(1, sizeof(*c));
@@ -638,12 +803,15 @@ int main(int argc, char **argv)
 		return BENCH_SKIP;
 	}
 	enf_log_init(ENF_LOG_WARN, "xdp_veth");
-	build_udp4(c->frame[FR_SRC], TX_ADDR, RX_ADDR, 40000, FLOW_DPORT);
-	build_udp4(c->frame[FR_FLOW], FLOW_SRC, RX_ADDR, FLOW_SPORT,
-		   FLOW_DPORT);
+	bench_udp4_frame(c->frame[FR_SRC], FRAME_LEN, addr4(TX_ADDR),
+			 addr4(RX_ADDR), 40000, FLOW_DPORT);
+	bench_udp4_frame(c->frame[FR_FLOW], FRAME_LEN, addr4(FLOW_SRC),
+			 addr4(RX_ADDR), FLOW_SPORT, FLOW_DPORT);
 
 	err = veth_setup(c);
 	err = err ?: load_all(c);
+	err = err ?: count_src4(c);
+	err = err ?: check_peer(c);
 	err = err ?: measure(c);
 	if (!err)
 		report(c);
@@ -653,10 +821,14 @@ int main(int argc, char **argv)
 	enf_dp_close(c->dp);
 	bench_xdp_tx__destroy(c->tx);
 	bench_xdp_drop__destroy(c->drop);
+	bench_xdpfilt_close(&c->filt);
 	if (c->tx_ns >= 0)
 		close(c->tx_ns);
 	if (c->rx_ns >= 0)
 		close(c->rx_ns);
+	skip = c->no_peer;
 	free(c);
+	if (skip)
+		return BENCH_SKIP;
 	return err ? 1 : 0;
 }
