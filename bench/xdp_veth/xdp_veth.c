@@ -32,7 +32,11 @@
  *   which are marks in deny_src4, present with no flag (they match nothing);
  * - informational: xdp_host on frames of the denied 5-tuple: dropped by
  *   deny_flow, after the source (a marker: the source has denied flows),
- *   CIDR and 5-tuple lookups.
+ *   CIDR and 5-tuple lookups;
+ * - informational, with --lookup-floor: xdp_lookup_src
+ *   (bench_xdp_lookup.bpf.c), the least a source check does: one lookup
+ *   in enforcer's own deny_src4, count, drop; on the frames xdp_host/src
+ *   gets. What it adds to drop-everything is the price of the lookup.
  * Drops are counted by the programs themselves (host_stats drop_src4 and
  * drop_flow; xdp-filter's xdp_stats_map under XDP_DROP; the baseline's
  * drop_count). Rounds go round the contenders in a rotating order. The
@@ -63,6 +67,7 @@
 #include "bench.h"
 #include "bench_xdp.h"
 #include "bench_xdp_drop.skel.h"
+#include "bench_xdp_lookup.skel.h"
 #include "bench_xdp_tx.skel.h"
 #include "enforcer/common/log.h"
 #include "enforcer/loader/dataplane.h"
@@ -84,14 +89,14 @@ enum contender {
 	CT_HOST_SRC,
 	CT_XDPFILT,
 	CT_HOST_FLOW,
+	CT_LOOKUP, /* --lookup-floor only; the last */
 	CT_COUNT,
 };
 
 static const char *const ct_name[CT_COUNT] = {
-	[CT_DROP] = "xdp_drop_all",
-	[CT_HOST_SRC] = "xdp_host/src",
-	[CT_XDPFILT] = "xdpfilt_alw_ip",
-	[CT_HOST_FLOW] = "xdp_host/flow",
+	[CT_DROP] = "xdp_drop_all",	 [CT_HOST_SRC] = "xdp_host/src",
+	[CT_XDPFILT] = "xdpfilt_alw_ip", [CT_HOST_FLOW] = "xdp_host/flow",
+	[CT_LOOKUP] = "xdp_lookup_src",
 };
 
 enum frame_id {
@@ -101,10 +106,8 @@ enum frame_id {
 };
 
 static const int ct_frame[CT_COUNT] = {
-	[CT_DROP] = FR_SRC,
-	[CT_HOST_SRC] = FR_SRC,
-	[CT_XDPFILT] = FR_SRC,
-	[CT_HOST_FLOW] = FR_FLOW,
+	[CT_DROP] = FR_SRC,	  [CT_HOST_SRC] = FR_SRC, [CT_XDPFILT] = FR_SRC,
+	[CT_HOST_FLOW] = FR_FLOW, [CT_LOOKUP] = FR_SRC,
 };
 
 struct opts {
@@ -113,6 +116,7 @@ struct opts {
 	unsigned long max_packets;
 	unsigned long entries;
 	const char *xdpfilt_dir;
+	bool lookup_floor;
 };
 
 struct ctx {
@@ -123,6 +127,9 @@ struct ctx {
 	struct bench_xdp_drop *drop;
 	struct bench_xdp_tx *tx;
 	struct bench_xdpfilt filt;
+	struct bench_xdp_lookup *lookup;
+	int src4_fd; /* enforcer's deny_src4 */
+	int n_ct; /* contenders this run */
 	bool no_peer; /* xdp-tools is not installed: skip */
 	__u32 src4_entries[2]; /* deny_src4's, filter_ipv4's */
 	__u8 frame[FR_COUNT][FRAME_LEN];
@@ -370,11 +377,13 @@ static int attach(struct ctx *c, int ct)
 	enum enf_xdp_mode got;
 	int err;
 
-	if (ct == CT_DROP || ct == CT_XDPFILT) {
+	if (ct != CT_HOST_SRC && ct != CT_HOST_FLOW) {
 		int fd = c->filt.prog_fd;
 
 		if (ct == CT_DROP)
 			fd = bpf_program__fd(c->drop->progs.bench_xdp_drop);
+		else if (ct == CT_LOOKUP)
+			fd = bpf_program__fd(c->lookup->progs.bench_xdp_lookup);
 
 		err = bpf_xdp_attach(c->rx_ifindex, fd, XDP_FLAGS_DRV_MODE,
 				     NULL);
@@ -396,7 +405,7 @@ static int detach(struct ctx *c, int ct)
 {
 	int err;
 
-	if (ct == CT_DROP || ct == CT_XDPFILT)
+	if (ct != CT_HOST_SRC && ct != CT_HOST_FLOW)
 		err = bpf_xdp_detach(c->rx_ifindex, XDP_FLAGS_DRV_MODE, NULL);
 	else
 		err = enf_dp_detach(c->dp, RX_IF);
@@ -412,15 +421,17 @@ static int drops(struct ctx *c, int ct, unsigned long long *out)
 	struct enf_dp_if_info info;
 	int err;
 
-	if (ct == CT_DROP) {
+	if (ct == CT_DROP || ct == CT_LOOKUP) {
 		int ncpu = libbpf_num_possible_cpus();
 		__u64 v[256];
 		__u32 key = 0;
 
 		if (ncpu <= 0 || ncpu > 256)
 			return -EINVAL;
-		err = bpf_map_lookup_elem(bpf_map__fd(c->drop->maps.drop_count),
-					  &key, v);
+		err = bpf_map_lookup_elem(
+			bpf_map__fd(ct == CT_DROP ? c->drop->maps.drop_count :
+						    c->lookup->maps.drop_count),
+			&key, v);
 		if (err)
 			return err;
 		*out = 0;
@@ -471,9 +482,9 @@ static int map_entries(int fd, __u32 *out)
 
 /*
  * The entries in enforcer's deny_src4 (found through the program attached
- * to vrx: the loader does not hand its maps out) and in xdp-filter's
- * filter_ipv4, which must be as many: the two contenders look up in hash
- * tables of the same fill.
+ * to vrx: the loader does not hand its maps out; its fd kept in src4_fd)
+ * and in xdp-filter's filter_ipv4, which must be as many: the two
+ * contenders look up in hash tables of the same fill.
  */
 static int count_src4(struct ctx *c)
 {
@@ -506,11 +517,12 @@ static int count_src4(struct ctx *c)
 		if (mfd < 0)
 			continue;
 		if (!bpf_obj_get_info_by_fd(mfd, &minfo, &mlen) &&
-		    !strcmp(minfo.name, "deny_src4"))
+		    !strcmp(minfo.name, "deny_src4")) {
+			c->src4_fd = mfd;
 			err = map_entries(mfd, &c->src4_entries[0]);
-		close(mfd);
-		if (err != -ESRCH)
 			break;
+		}
+		close(mfd);
 	}
 	err = err ?: map_entries(c->filt.ipv4_fd, &c->src4_entries[1]);
 	if (err)
@@ -526,6 +538,27 @@ static int count_src4(struct ctx *c)
 out_err:
 	fprintf(stderr, "Error: counting the source maps' entries: %s\n",
 		strerror(-err));
+	return err;
+}
+
+/* --lookup-floor: bench_xdp_lookup, on enforcer's own deny_src4. */
+static int load_lookup(struct ctx *c)
+{
+	int err;
+
+	c->lookup = bench_xdp_lookup__open();
+	if (!c->lookup) {
+		err = -errno;
+		goto out_err;
+	}
+	err = bpf_map__reuse_fd(c->lookup->maps.src4, c->src4_fd);
+	err = err ?: bench_xdp_lookup__load(c->lookup);
+	if (err)
+		goto out_err;
+	return 0;
+
+out_err:
+	fprintf(stderr, "Error: loading xdp_lookup_src: %s\n", strerror(-err));
 	return err;
 }
 
@@ -623,7 +656,7 @@ static int measure(struct ctx *c)
 
 	/* One round untimed (first attach, page pools), then the baseline
 	 * once more to size the runs, then the rounds. */
-	for (int ct = 0; ct < CT_COUNT; ct++) {
+	for (int ct = 0; ct < c->n_ct; ct++) {
 		err = one_run(c, ct, CALIBRATE_PACKETS, pps);
 		if (err)
 			return err;
@@ -639,8 +672,8 @@ static int measure(struct ctx *c)
 	memset(c->sent, 0, sizeof(c->sent));
 	memset(c->counted, 0, sizeof(c->counted));
 	for (unsigned long s = 0; s < c->o.samples; s++) {
-		for (int j = 0; j < CT_COUNT; j++) {
-			int ct = (j + s) % CT_COUNT;
+		for (int j = 0; j < c->n_ct; j++) {
+			int ct = (j + s) % c->n_ct;
 
 			double r[2];
 
@@ -683,7 +716,7 @@ static void report(struct ctx *c)
 	printf("%-14s %10s %20s %7s %20s %10s %7s %s\n", "program", "pps/cpu",
 	       "min..max", "ns/pkt", "ratio (min..max)", "pps/wall", "ratio",
 	       "counted/sent");
-	for (int ct = 0; ct < CT_COUNT; ct++) {
+	for (int ct = 0; ct < c->n_ct; ct++) {
 		bench_stat_of(c->pps[ct], n, &st[ct]);
 		ratio_stat(c->pps[ct], c->pps[CT_DROP], n, &r[ct]);
 		bench_stat_of(c->wall_pps[ct], n, &wst);
@@ -697,6 +730,10 @@ static void report(struct ctx *c)
 	       1e9 / st[CT_HOST_SRC].med - 1e9 / st[CT_DROP].med,
 	       1e9 / st[CT_XDPFILT].med - 1e9 / st[CT_DROP].med,
 	       1e9 / st[CT_HOST_FLOW].med - 1e9 / st[CT_DROP].med);
+	if (c->n_ct > CT_LOOKUP)
+		printf("over xdp_lookup_src, per packet: xdp_host/src %.1f ns, xdpfilt_alw_ip %.1f ns\n",
+		       1e9 / st[CT_HOST_SRC].med - 1e9 / st[CT_LOOKUP].med,
+		       1e9 / st[CT_XDPFILT].med - 1e9 / st[CT_LOOKUP].med);
 	printf("ratio to drop-everything: xdp_host/src %.3f (%.3f..%.3f), xdpfilt_alw_ip %.3f (%.3f..%.3f)\n",
 	       r[CT_HOST_SRC].med, r[CT_HOST_SRC].min, r[CT_HOST_SRC].max,
 	       r[CT_XDPFILT].med, r[CT_XDPFILT].min, r[CT_XDPFILT].max);
@@ -717,13 +754,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: xdp_veth [--samples N] [--seconds-ms MS] [--packets N]\n"
-		"                [--entries N] [--xdpfilt-dir DIR]\n"
+		"                [--entries N] [--xdpfilt-dir DIR] [--lookup-floor]\n"
 		"  --samples N      rounds, each runs every contender (21)\n"
 		"  --seconds-ms MS  about how long one run lasts (300)\n"
 		"  --packets N      at most this many packets per run (50000000)\n"
 		"  --entries N      denied sources in the host map (1000000)\n"
 		"  --xdpfilt-dir D  where xdpfilt_*.o are (" BENCH_XDPFILT_DIR
-		")\n");
+		")\n"
+		"  --lookup-floor   also time xdp_lookup_src: one deny_src4 lookup,\n"
+		"                   count, drop (informational)\n");
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -734,6 +773,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "packets", required_argument, NULL, 'p' },
 		{ "entries", required_argument, NULL, 'e' },
 		{ "xdpfilt-dir", required_argument, NULL, 'd' },
+		{ "lookup-floor", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -766,6 +806,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'd':
 			o->xdpfilt_dir = optarg;
 			break;
+		case 'l':
+			o->lookup_floor = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -792,7 +835,7 @@ int main(int argc, char **argv)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return 1;
-	c->tx_ns = c->rx_ns = -1;
+	c->tx_ns = c->rx_ns = c->src4_fd = -1;
 	if (parse_opts(argc, argv, &c->o)) {
 		free(c);
 		return 2;
@@ -812,6 +855,9 @@ int main(int argc, char **argv)
 	err = err ?: load_all(c);
 	err = err ?: count_src4(c);
 	err = err ?: check_peer(c);
+	c->n_ct = c->o.lookup_floor ? CT_COUNT : CT_LOOKUP;
+	if (!err && c->o.lookup_floor)
+		err = load_lookup(c);
 	err = err ?: measure(c);
 	if (!err)
 		report(c);
@@ -822,6 +868,9 @@ int main(int argc, char **argv)
 	bench_xdp_tx__destroy(c->tx);
 	bench_xdp_drop__destroy(c->drop);
 	bench_xdpfilt_close(&c->filt);
+	bench_xdp_lookup__destroy(c->lookup);
+	if (c->src4_fd >= 0)
+		close(c->src4_fd);
 	if (c->tx_ns >= 0)
 		close(c->tx_ns);
 	if (c->rx_ns >= 0)
