@@ -699,6 +699,29 @@ static void ratio_stat(const double *a, const double *b, size_t n,
 	bench_stat_of(ratio, n, out);
 }
 
+/*
+ * What each contender adds per packet to @base's time: the median over
+ * rounds of the difference of the two runs' ns per packet (per CPU second).
+ */
+static void print_over(struct ctx *c, int base, const char *what)
+{
+	double d[BENCH_MAX_SAMPLES];
+	struct bench_stat st;
+	size_t n = c->o.samples;
+
+	printf("over %s, ns per packet (median of the rounds' differences, min..max):\n",
+	       what);
+	for (int ct = 0; ct < c->n_ct; ct++) {
+		if (ct == CT_DROP || ct == base)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			d[i] = 1e9 / c->pps[ct][i] - 1e9 / c->pps[base][i];
+		bench_stat_of(d, n, &st);
+		printf("  %-14s %6.1f (%.1f..%.1f)\n", ct_name[ct], st.med,
+		       st.min, st.max);
+	}
+}
+
 static void report(struct ctx *c)
 {
 	size_t n = c->o.samples;
@@ -726,14 +749,13 @@ static void report(struct ctx *c)
 		       1e9 / st[ct].med, r[ct].med, r[ct].min, r[ct].max,
 		       wst.med, wr.med, c->counted[ct], c->sent[ct]);
 	}
-	printf("over drop-everything, per packet: xdp_host/src %.1f ns, xdpfilt_alw_ip %.1f ns, xdp_host/flow %.1f ns\n",
-	       1e9 / st[CT_HOST_SRC].med - 1e9 / st[CT_DROP].med,
-	       1e9 / st[CT_XDPFILT].med - 1e9 / st[CT_DROP].med,
-	       1e9 / st[CT_HOST_FLOW].med - 1e9 / st[CT_DROP].med);
-	if (c->n_ct > CT_LOOKUP)
-		printf("over xdp_lookup_src, per packet: xdp_host/src %.1f ns, xdpfilt_alw_ip %.1f ns\n",
-		       1e9 / st[CT_HOST_SRC].med - 1e9 / st[CT_LOOKUP].med,
-		       1e9 / st[CT_XDPFILT].med - 1e9 / st[CT_LOOKUP].med);
+	print_over(c, CT_DROP, "drop-everything");
+	if (c->n_ct > CT_LOOKUP) {
+		print_over(c, CT_LOOKUP, "xdp_lookup_src");
+		ratio_stat(c->pps[CT_HOST_SRC], c->pps[CT_LOOKUP], n, &peer);
+		printf("ratio xdp_host/src / xdp_lookup_src (per sample): %.3f (%.3f..%.3f)\n",
+		       peer.med, peer.min, peer.max);
+	}
 	printf("ratio to drop-everything: xdp_host/src %.3f (%.3f..%.3f), xdpfilt_alw_ip %.3f (%.3f..%.3f)\n",
 	       r[CT_HOST_SRC].med, r[CT_HOST_SRC].min, r[CT_HOST_SRC].max,
 	       r[CT_XDPFILT].med, r[CT_XDPFILT].min, r[CT_XDPFILT].max);
