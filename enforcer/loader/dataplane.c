@@ -18,6 +18,18 @@
  * deny_flow at open) to know when the last one goes. The count is the
  * truth the marks follow: a source entry carries F_FLOWS exactly when its
  * count is not zero. NIC maps and deny_spill never carry flags.
+ *
+ * deny_fast4 (enforcer/xdp.h; placement in fast4.h): every write to the
+ * host deny_src4 goes through src_write()/src_remove(), which keep the
+ * table in step: an entry added or changed goes into deny_src4 first,
+ * then its slot; one deleted leaves its slot first, then deny_src4. An
+ * entry the table cannot place stays in deny_src4 alone and is counted in
+ * dp_config, which xdp_host reads to know whether a miss in the table
+ * needs a deny_src4 lookup. The table is derived state, never reused: each
+ * open builds a new one from deny_src4 (after telling an earlier run's
+ * programs, through their dp_config, to use deny_src4 alone until they are
+ * replaced), and every xdp_host this handle loads uses it; attach replaces
+ * an earlier run's program atomically.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -44,6 +57,7 @@
 #include "enforcer/common/log.h"
 #include "enforcer/loader/bpffs.h"
 #include "enforcer/loader/dataplane.h"
+#include "enforcer/loader/fast4.h"
 #include "xdp_host.skel.h"
 #include "xdp_offload.skel.h"
 
@@ -195,6 +209,12 @@ struct enf_dp {
 	 * host_max[HM_FLOW] of them, as each has a flow there. */
 	void *flow_srcs;
 	__u32 n_flow_srcs;
+	/* deny_fast4, mapped (fast4.slots NULL until built at open), and
+	 * dp_config; both new at each open. */
+	struct enf_fast4 fast4;
+	int fast4_fd;
+	int config_fd;
+	__u32 config_overflow; /* src4_overflow as last written */
 };
 
 /* What is attached in one slot, as enf_dp_attach() found it. */
@@ -372,6 +392,8 @@ static void iface_free(struct dp_iface *ifc)
 }
 
 static int flow_marks_rebuild(struct enf_dp *dp);
+static int fast4_retire_pinned(struct enf_dp *dp);
+static int fast4_open(struct enf_dp *dp);
 
 int enf_dp_open(const struct enf_dp_opts *opts, struct enf_dp **out)
 {
@@ -392,6 +414,8 @@ int enf_dp_open(const struct enf_dp_opts *opts, struct enf_dp **out)
 	pthread_mutex_init(&dp->lock, NULL);
 	for (int m = 0; m < HM_COUNT; m++)
 		dp->host_fd[m] = -1;
+	dp->fast4_fd = -1;
+	dp->config_fd = -1;
 	for (size_t i = 0; i < ENF_DP_MAX_IFACES; i++)
 		iface_init(&dp->ifaces[i]);
 	if (opts && opts->pin_dir)
@@ -407,7 +431,16 @@ int enf_dp_open(const struct enf_dp_opts *opts, struct enf_dp **out)
 		if (err)
 			goto out_close;
 	}
+	/* An earlier run's xdp_host reads deny_src4 alone from here until
+	 * attach replaces it: its table is no longer kept in step. */
+	err = fast4_retire_pinned(dp);
+	if (err)
+		goto out_close;
 	err = flow_marks_rebuild(dp);
+	if (err)
+		goto out_close;
+	/* From the final deny_src4, marks included. */
+	err = fast4_open(dp);
 	if (err)
 		goto out_close;
 	*out = dp;
@@ -427,6 +460,12 @@ void enf_dp_close(struct enf_dp *dp)
 	for (int m = 0; m < HM_COUNT; m++)
 		if (dp->host_fd[m] >= 0)
 			close(dp->host_fd[m]);
+	if (dp->fast4.slots)
+		munmap(dp->fast4.slots, enf_fast4_bytes(dp->fast4.bits));
+	if (dp->fast4_fd >= 0)
+		close(dp->fast4_fd);
+	if (dp->config_fd >= 0)
+		close(dp->config_fd);
 	tdestroy(dp->flow_srcs, free);
 	pthread_mutex_destroy(&dp->lock);
 	free(dp);
@@ -471,6 +510,7 @@ static int host_prog_load(struct enf_dp *dp, const char *ifname,
 		return err;
 	}
 	skel->rodata->check_primary = check_primary;
+	skel->rodata->fast4_bits = dp->fast4.bits;
 	maps[HM_SRC4] = skel->maps.deny_src4;
 	maps[HM_SRC6] = skel->maps.deny_src6;
 	maps[HM_FLOW] = skel->maps.deny_flow;
@@ -482,6 +522,10 @@ static int host_prog_load(struct enf_dp *dp, const char *ifname,
 		if (err)
 			goto out_destroy;
 	}
+	err = bpf_map__reuse_fd(skel->maps.deny_fast4, dp->fast4_fd);
+	err = err ?: bpf_map__reuse_fd(skel->maps.dp_config, dp->config_fd);
+	if (err)
+		goto out_destroy;
 	err = host_stats_reuse(dp, ifname, skel->maps.host_stats);
 	if (err)
 		goto out_destroy;
@@ -1347,12 +1391,102 @@ static __u32 flow_src_dec(struct enf_dp *dp, const struct flow_src *k)
 	return 0;
 }
 
+/* ---- deny_fast4 ---------------------------------------------------------- */
+
+/* Writes dp_config: the table live, its overflow count. */
+static int config_write(struct enf_dp *dp)
+{
+	const struct enf_dp_config c = {
+		.fast4_live = 1,
+		.src4_overflow = dp->fast4.overflow,
+	};
+	__u32 zero = 0;
+	int err;
+
+	err = bpf_map_update_elem(dp->config_fd, &zero, &c, BPF_ANY);
+	if (err) {
+		pr_warn("writing %s: %s", ENF_MAP_DP_CONFIG, strerror(-err));
+		return err;
+	}
+	dp->config_overflow = c.src4_overflow;
+	return 0;
+}
+
+/*
+ * deny_src4 entry @key was written with @flags (@existed: it was there
+ * before): its slot follows. Publishes a changed overflow count; when a
+ * new entry overflowed and that cannot be published, the entry would go
+ * unenforced, so it is taken out of deny_src4 again.
+ */
+static int fast4_put(struct enf_dp *dp, const void *key, __u32 flags,
+		     bool existed)
+{
+	__u32 addr, before = dp->fast4.overflow;
+	int ret, err;
+
+	if (!dp->fast4.slots) /* not built yet: built from deny_src4 */
+		return 0;
+	memcpy(&addr, key, sizeof(addr));
+	ret = enf_fast4_put(&dp->fast4, addr, flags & ENF_FAST4_FLAGS, existed);
+	if (ret < 0)
+		return ret;
+	if (dp->fast4.overflow == dp->config_overflow)
+		return 0;
+	err = config_write(dp);
+	if (!err || dp->fast4.overflow < before)
+		return 0; /* a lower count not published: a lookup too many */
+	if (!existed && !bpf_map_delete_elem(dp->host_fd[HM_SRC4], key))
+		dp->fast4.overflow = before;
+	return err;
+}
+
+/*
+ * Writes @v as @key's entry in host source map @m with @bpf_flags
+ * (BPF_ANY...), then, in deny_src4, its deny_fast4 slot. @existed: the
+ * entry was there before. Return: 0, -errno.
+ */
+static int src_write(struct enf_dp *dp, enum hmap m, const void *key,
+		     const struct enf_deny_value *v, __u64 bpf_flags,
+		     bool existed)
+{
+	int err = bpf_map_update_elem(dp->host_fd[m], key, v, bpf_flags);
+
+	if (err || m != HM_SRC4)
+		return err;
+	return fast4_put(dp, key, v->flags, existed);
+}
+
+/*
+ * Deletes @key's entry (@v, there now) from host source map @m; in
+ * deny_src4 its deny_fast4 slot goes first. Return: 0, -errno.
+ */
+static int src_remove(struct enf_dp *dp, enum hmap m, const void *key,
+		      const struct enf_deny_value *v)
+{
+	__u32 addr;
+	int err;
+
+	if (m != HM_SRC4 || !dp->fast4.slots)
+		return bpf_map_delete_elem(dp->host_fd[m], key);
+	memcpy(&addr, key, sizeof(addr));
+	enf_fast4_del(&dp->fast4, addr, true);
+	err = bpf_map_delete_elem(dp->host_fd[m], key);
+	if (err) /* still in deny_src4: back in the table (or counted) */
+		enf_fast4_put(&dp->fast4, addr, v->flags & ENF_FAST4_FLAGS,
+			      false);
+	/* A count left higher than the truth costs lookups, no more. */
+	if (dp->fast4.overflow != dp->config_overflow)
+		config_write(dp);
+	return err;
+}
+
 /*
  * Sets F_FLOWS on @k's host source entry: OR-ed into a deny entry, or a
  * new marker. Return: 0; -E2BIG when the map is full; -errno.
  */
 static int src_mark_set(struct enf_dp *dp, const struct flow_src *k)
 {
+	enum hmap m = k->family == ENF_FAMILY_V4 ? HM_SRC4 : HM_SRC6;
 	int fd = flow_src_map_fd(dp, k);
 	struct enf_deny_value v;
 	int err;
@@ -1362,18 +1496,19 @@ static int src_mark_set(struct enf_dp *dp, const struct flow_src *k)
 		if (v.flags & ENF_DENY_F_FLOWS)
 			return 0;
 		v.flags |= ENF_DENY_F_FLOWS;
-		return bpf_map_update_elem(fd, k->addr, &v, BPF_EXIST);
+		return src_write(dp, m, k->addr, &v, BPF_EXIST, true);
 	}
 	if (err != -ENOENT)
 		return err;
 	v = (struct enf_deny_value){ .flags = ENF_DENY_F_MARK |
 					      ENF_DENY_F_FLOWS };
-	return bpf_map_update_elem(fd, k->addr, &v, BPF_NOEXIST);
+	return src_write(dp, m, k->addr, &v, BPF_NOEXIST, false);
 }
 
 /* Clears F_FLOWS from @k's host source entry: a marker goes. */
 static int src_mark_clear(struct enf_dp *dp, const struct flow_src *k)
 {
+	enum hmap m = k->family == ENF_FAMILY_V4 ? HM_SRC4 : HM_SRC6;
 	int fd = flow_src_map_fd(dp, k);
 	struct enf_deny_value v;
 	int err;
@@ -1382,13 +1517,13 @@ static int src_mark_clear(struct enf_dp *dp, const struct flow_src *k)
 	if (err)
 		return err == -ENOENT ? 0 : err;
 	if (v.flags & ENF_DENY_F_MARK) {
-		err = bpf_map_delete_elem(fd, k->addr);
+		err = src_remove(dp, m, k->addr, &v);
 		return err == -ENOENT ? 0 : err;
 	}
 	if (!(v.flags & ENF_DENY_F_FLOWS))
 		return 0;
 	v.flags &= ~ENF_DENY_F_FLOWS;
-	return bpf_map_update_elem(fd, k->addr, &v, BPF_EXIST);
+	return src_write(dp, m, k->addr, &v, BPF_EXIST, true);
 }
 
 static void src_mark_drop(struct enf_dp *dp, const struct flow_src *k)
@@ -1459,11 +1594,19 @@ static int host_src_add(struct enf_dp *dp, enum hmap m, const void *key,
 {
 	struct enf_deny_value v = { .rule_id = val->rule_id };
 	struct flow_src k;
+	int err;
 
 	flow_src_of_key(m, key, &k);
 	if (flow_src_count(dp, &k))
 		v.flags = ENF_DENY_F_FLOWS;
-	return bpf_map_update_elem(dp->host_fd[m], key, &v, BPF_ANY);
+	if (m != HM_SRC4)
+		return bpf_map_update_elem(dp->host_fd[m], key, &v, BPF_ANY);
+	/* New or not, the table's bookkeeping needs to know: one call
+	 * for a new entry, two for a refresh. */
+	err = src_write(dp, m, key, &v, BPF_NOEXIST, false);
+	if (err != -EEXIST)
+		return err;
+	return src_write(dp, m, key, &v, BPF_EXIST, true);
 }
 
 /*
@@ -1486,9 +1629,9 @@ static int host_src_del(struct enf_dp *dp, enum hmap m, const void *key)
 	if (flow_src_count(dp, &k)) {
 		v = (struct enf_deny_value){ .flags = ENF_DENY_F_MARK |
 						      ENF_DENY_F_FLOWS };
-		return bpf_map_update_elem(dp->host_fd[m], key, &v, BPF_EXIST);
+		return src_write(dp, m, key, &v, BPF_EXIST, true);
 	}
-	return bpf_map_delete_elem(dp->host_fd[m], key);
+	return src_remove(dp, m, key, &v);
 }
 
 static bool is_marker(enum hmap m, const struct enf_deny_value *v)
@@ -1960,6 +2103,135 @@ out_err:
 	return err;
 }
 
+/* ---- deny_fast4 at open -------------------------------------------------- */
+
+/*
+ * The table's size for this handle's deny_src4, a new deny_fast4 and
+ * dp_config, the table filled from deny_src4 (batch reads into the
+ * mapping) and both pinned in place of an earlier run's.
+ */
+static int fast4_fill_fn(const void *key, const struct enf_deny_value *v,
+			 void *arg)
+{
+	struct enf_dp *dp = arg;
+	__u32 addr;
+
+	memcpy(&addr, key, sizeof(addr));
+	return enf_fast4_put(&dp->fast4, addr, v->flags & ENF_FAST4_FLAGS,
+			     false) < 0 ?
+		       -EINVAL :
+		       0;
+}
+
+static int fast4_open(struct enf_dp *dp)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	__u32 bits = enf_fast4_bits(dp->host_max[HM_SRC4]);
+	size_t len = enf_fast4_bytes(bits);
+	void *mem;
+	int err;
+
+	dp->fast4_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, ENF_MAP_DENY_FAST4,
+				      sizeof(__u32), sizeof(__u64), 1u << bits,
+				      &opts);
+	if (dp->fast4_fd < 0) {
+		err = -errno;
+		pr_warn("creating %s (%u slots): %s", ENF_MAP_DENY_FAST4,
+			1u << bits, strerror(-err));
+		return err;
+	}
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dp->fast4_fd,
+		   0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		pr_warn("mapping %s: %s", ENF_MAP_DENY_FAST4, strerror(-err));
+		return err;
+	}
+	err = enf_fast4_init(&dp->fast4, mem, bits);
+	if (err) {
+		munmap(mem, len);
+		return err;
+	}
+	dp->config_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, ENF_MAP_DP_CONFIG,
+				       sizeof(__u32),
+				       sizeof(struct enf_dp_config), 1, NULL);
+	if (dp->config_fd < 0) {
+		err = -errno;
+		pr_warn("creating %s: %s", ENF_MAP_DP_CONFIG, strerror(-err));
+		return err;
+	}
+	err = map_scan(dp->host_fd[HM_SRC4], sizeof(__u32), fast4_fill_fn, dp);
+	if (err) {
+		pr_warn("filling %s from %s: %s", ENF_MAP_DENY_FAST4,
+			ENF_MAP_DENY_SRC4, strerror(-err));
+		return err;
+	}
+	err = config_write(dp);
+	if (err)
+		return err;
+	if (dp->pin_dir[0]) {
+		err = pin_one(dp->pin_dir, ENF_MAP_DENY_FAST4, dp->fast4_fd);
+		if (!err)
+			err = pin_one(dp->pin_dir, ENF_MAP_DP_CONFIG,
+				      dp->config_fd);
+		if (err) {
+			pr_warn("pinning %s and %s under %s: %s",
+				ENF_MAP_DENY_FAST4, ENF_MAP_DP_CONFIG,
+				dp->pin_dir, strerror(-err));
+			return err;
+		}
+	}
+	if (dp->fast4.overflow)
+		pr_info("%s: %u of %u sources placed, %u left to %s (looked up after a miss in the table)",
+			ENF_MAP_DENY_FAST4, dp->fast4.used,
+			dp->fast4.used + dp->fast4.overflow, dp->fast4.overflow,
+			ENF_MAP_DENY_SRC4);
+	pr_debug("%s: %u slots, %u sources, %u overflow", ENF_MAP_DENY_FAST4,
+		 1u << bits, dp->fast4.used, dp->fast4.overflow);
+	return 0;
+}
+
+/*
+ * An earlier run's dp_config, pinned: its table goes out of step from now
+ * on, so its xdp_host is told to read deny_src4 alone (fast4_live 0) until
+ * attach replaces it, and a program left on an interface no longer
+ * configured stays right too. Nothing pinned: nothing to do.
+ */
+static int fast4_retire_pinned(struct enf_dp *dp)
+{
+	struct enf_dp_config c;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (!dp->pin_dir[0])
+		return 0;
+	err = path_join(path, sizeof(path), dp->pin_dir, ENF_MAP_DP_CONFIG,
+			NULL);
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (err || info.type != BPF_MAP_TYPE_ARRAY ||
+	    info.value_size != sizeof(c) || info.max_entries != 1)
+		goto out_close; /* not ours to write */
+	err = bpf_map_lookup_elem(fd, &zero, &c);
+	if (!err && c.fast4_live) {
+		c.fast4_live = 0;
+		err = bpf_map_update_elem(fd, &zero, &c, BPF_EXIST);
+	}
+	if (err)
+		pr_warn("retiring the earlier run's %s: %s", path,
+			strerror(-err));
+
+out_close:
+	close(fd);
+	return err;
+}
+
 /* ---- state -------------------------------------------------------------- */
 
 /* Keys in map @fd, of any value size (key walk only). */
@@ -2139,4 +2411,18 @@ int enf_dp_if_info(struct enf_dp *dp, size_t i, struct enf_dp_if_info *out)
 	ret = dp_if_info_locked(dp, i, out);
 	pthread_mutex_unlock(&dp->lock);
 	return ret;
+}
+
+int enf_dp_fast4_info(struct enf_dp *dp, struct enf_dp_fast4_info *out)
+{
+	pthread_mutex_lock(&dp->lock);
+	*out = (struct enf_dp_fast4_info){
+		.slots = dp->fast4.mask + 1,
+		.used = dp->fast4.used,
+		.tombs = dp->fast4.tombs,
+		.overflow = dp->fast4.overflow,
+		.moves = dp->fast4.moves,
+	};
+	pthread_mutex_unlock(&dp->lock);
+	return 0;
 }

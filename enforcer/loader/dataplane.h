@@ -33,11 +33,20 @@
  * several threads at once; attach, detach and close from one, while no
  * other call runs.
  *
+ * IPv4 sources: xdp_host looks them up in deny_fast4 first, a table in an
+ * ARRAY the verifier looks up inline (enforcer/xdp.h), which this handle
+ * builds from the host deny_src4 at open (a new map, never an earlier
+ * run's: until attach replaces an earlier run's xdp_host, that one reads
+ * deny_src4 alone) and keeps in step with every deny_src4 write; entries
+ * it cannot place stay in deny_src4 alone, counted in dp_config.
+ *
  * Pins, under the pin directory (default /sys/fs/bpf/enforcer):
  *   deny_src4 deny_src6 deny_flow deny_cidr4 deny_cidr6 deny_spill
+ *   deny_fast4 dp_config (replaced at each open)
  *   <ifname>/xdp_host <ifname>/host_stats
  *   <ifname>/xdp_offload <ifname>/deny_src4 ... <ifname>/xdp_stats (hw)
- * Maps already pinned are reused, so entries survive a restart.
+ * Maps already pinned are reused, so entries survive a restart. One
+ * handle per pin directory at a time.
  */
 #ifndef ENFORCER_LOADER_DATAPLANE_H
 #define ENFORCER_LOADER_DATAPLANE_H
@@ -215,5 +224,22 @@ struct enf_dp_host_counts {
 	__u32 src4, src6, flow, cidr4, cidr6, spill;
 };
 int enf_dp_host_counts(struct enf_dp *dp, struct enf_dp_host_counts *out);
+
+/**
+ * struct enf_dp_fast4_info - deny_fast4, the inline IPv4 source table
+ * @slots: its size (enforcer/xdp.h: four per deny_src4 entry, capped)
+ * @used: host deny_src4 entries in it (markers included)
+ * @tombs: slots of deleted entries, reused by later ones
+ * @overflow: deny_src4 entries it could not place: while not 0, a packet
+ *	whose source misses the table costs a deny_src4 lookup too
+ * @moves: entries moved to make room since open
+ */
+struct enf_dp_fast4_info {
+	__u32 slots, used, tombs, overflow;
+	__u64 moves;
+};
+
+/* Reads the table's counts (from this handle; no syscall). Return: 0. */
+int enf_dp_fast4_info(struct enf_dp *dp, struct enf_dp_fast4_info *out);
 
 #endif /* ENFORCER_LOADER_DATAPLANE_H */
