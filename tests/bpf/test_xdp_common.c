@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/bpf.h>
@@ -166,6 +167,12 @@ void pkt_finish(struct pkt *p)
 
 int xh_open(struct xdp_harness *h)
 {
+	return xh_open_bits(h, enf_fast4_bits(ENF_DENY_SRC4_MAX));
+}
+
+int xh_open_bits(struct xdp_harness *h, __u32 bits)
+{
+	void *mem;
 	int err;
 
 	memset(h, 0, sizeof(*h));
@@ -178,17 +185,23 @@ int xh_open(struct xdp_harness *h)
 		}
 		h->host[i] = s;
 		s->rodata->check_primary = i == 0;
+		s->rodata->fast4_bits = bits;
+		err = bpf_map__set_max_entries(s->maps.deny_fast4, 1u << bits);
+		if (err)
+			goto out_close;
 		if (i == 1) {
 			struct xdp_host *a = h->host[0];
 			struct bpf_map *from[] = {
 				a->maps.deny_src4,  a->maps.deny_src6,
 				a->maps.deny_flow,  a->maps.deny_cidr4,
 				a->maps.deny_cidr6, a->maps.deny_spill,
+				a->maps.deny_fast4, a->maps.dp_config,
 			};
 			struct bpf_map *to[] = {
 				s->maps.deny_src4,  s->maps.deny_src6,
 				s->maps.deny_flow,  s->maps.deny_cidr4,
 				s->maps.deny_cidr6, s->maps.deny_spill,
+				s->maps.deny_fast4, s->maps.dp_config,
 			};
 
 			for (size_t m = 0; m < sizeof(to) / sizeof(to[0]);
@@ -208,6 +221,21 @@ int xh_open(struct xdp_harness *h)
 		err = -errno;
 		goto out_close;
 	}
+	/* The table, mapped as the loader maps it, and live. */
+	mem = mmap(NULL, enf_fast4_bytes(bits), PROT_READ | PROT_WRITE,
+		   MAP_SHARED, bpf_map__fd(h->host[0]->maps.deny_fast4), 0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		goto out_close;
+	}
+	err = enf_fast4_init(&h->fast4, mem, bits);
+	if (err) {
+		munmap(mem, enf_fast4_bytes(bits));
+		goto out_close;
+	}
+	err = xh_config(h, 1, 0);
+	if (err)
+		goto out_close;
 	return 0;
 
 out_close:
@@ -217,6 +245,8 @@ out_close:
 
 void xh_close(struct xdp_harness *h)
 {
+	if (h->fast4.slots)
+		munmap(h->fast4.slots, enf_fast4_bytes(h->fast4.bits));
 	xdp_host__destroy(h->host[0]);
 	xdp_host__destroy(h->host[1]);
 	xdp_offload__destroy(h->off);
@@ -231,6 +261,67 @@ int xh_host_src_fd(struct xdp_harness *h, int family)
 					       h->host[0]->maps.deny_src6);
 }
 
+int xh_config(struct xdp_harness *h, __u32 fast4_live, __u32 src4_overflow)
+{
+	const struct enf_dp_config c = { .fast4_live = fast4_live,
+					 .src4_overflow = src4_overflow };
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(bpf_map__fd(h->host[0]->maps.dp_config),
+				   &zero, &c, BPF_ANY);
+}
+
+int xh_config_read(struct xdp_harness *h, struct enf_dp_config *c)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(bpf_map__fd(h->host[0]->maps.dp_config),
+				   &zero, c);
+}
+
+int xh_src_put(struct xdp_harness *h, int family, const __u8 *addr,
+	       const struct enf_deny_value *v)
+{
+	int fd = xh_host_src_fd(h, family);
+	struct enf_deny_value old;
+	__u32 a, before = h->fast4.overflow;
+	bool existed;
+	int err;
+
+	existed = !bpf_map_lookup_elem(fd, addr, &old);
+	err = bpf_map_update_elem(fd, addr, v, BPF_ANY);
+	if (err || family != AF_INET)
+		return err;
+	memcpy(&a, addr, sizeof(a));
+	err = enf_fast4_put(&h->fast4, a, v->flags, existed);
+	if (err < 0)
+		return err;
+	return h->fast4.overflow == before ? 0 :
+					     xh_config(h, 1, h->fast4.overflow);
+}
+
+int xh_src_del(struct xdp_harness *h, int family, const __u8 *addr)
+{
+	int fd = xh_host_src_fd(h, family);
+	__u32 a, before = h->fast4.overflow;
+	struct enf_deny_value old;
+	int err;
+
+	err = bpf_map_lookup_elem(fd, addr, &old);
+	if (err)
+		return err;
+	if (family == AF_INET) {
+		memcpy(&a, addr, sizeof(a));
+		enf_fast4_del(&h->fast4, a, true);
+		if (h->fast4.overflow != before) {
+			err = xh_config(h, 1, h->fast4.overflow);
+			if (err)
+				return err;
+		}
+	}
+	return bpf_map_delete_elem(fd, addr);
+}
+
 int xh_deny_src(struct xdp_harness *h, int family, const __u8 *addr)
 {
 	struct enf_deny_value v = deny_val, old;
@@ -241,7 +332,7 @@ int xh_deny_src(struct xdp_harness *h, int family, const __u8 *addr)
 	/* Over a marker (or a deny with flows), the flows stay marked. */
 	if (!bpf_map_lookup_elem(hfd, addr, &old))
 		v.flags = old.flags & ENF_DENY_F_FLOWS;
-	err = bpf_map_update_elem(hfd, addr, &v, BPF_ANY);
+	err = xh_src_put(h, family, addr, &v);
 	if (err)
 		return err;
 	om = family == AF_INET ? h->off->maps.deny_src4 :
@@ -257,7 +348,26 @@ int xh_mark_src(struct xdp_harness *h, int family, const __u8 *addr)
 
 	if (!bpf_map_lookup_elem(fd, addr, &v))
 		v.flags |= ENF_DENY_F_FLOWS;
-	return bpf_map_update_elem(fd, addr, &v, BPF_ANY);
+	return xh_src_put(h, family, addr, &v);
+}
+
+int xh_undeny_src(struct xdp_harness *h, int family, const __u8 *addr)
+{
+	struct bpf_map *om = family == AF_INET ? h->off->maps.deny_src4 :
+						 h->off->maps.deny_src6;
+	int err = xh_src_del(h, family, addr);
+
+	return err ?: bpf_map_delete_elem(bpf_map__fd(om), addr);
+}
+
+int xh_undeny_flow(struct xdp_harness *h, const struct enf_tuple *t)
+{
+	int err;
+
+	err = bpf_map_delete_elem(bpf_map__fd(h->host[0]->maps.deny_flow), t);
+	if (err)
+		return err;
+	return bpf_map_delete_elem(bpf_map__fd(h->off->maps.deny_flow), t);
 }
 
 int xh_deny_cidr(struct xdp_harness *h, int family, const __u8 *addr,

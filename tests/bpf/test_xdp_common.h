@@ -14,6 +14,7 @@
 
 #include <linux/types.h>
 
+#include "enforcer/loader/fast4.h"
 #include "enforcer/xdp.h"
 
 #define SKIP_CODE 77
@@ -77,13 +78,24 @@ enum xdp_variant {
 extern const char *const xv_name[XV_COUNT];
 extern const char *const xdp_stat_names[ENF_XDP_STAT_MAX];
 
+/**
+ * struct xdp_harness - the three variants, loaded
+ * @host: XV_HOST, XV_HOST_NIC: one set of host maps, shared
+ * @off: xdp_offload, with its own deny maps
+ * @fast4: deny_fast4 (mapped) as the loader keeps it: the harness fills it
+ *	with enforcer/loader/fast4.h, the loader's placement
+ */
 struct xdp_harness {
-	struct xdp_host *host[2]; /* XV_HOST, XV_HOST_NIC: shared deny maps */
-	struct xdp_offload *off; /* its own deny maps */
+	struct xdp_host *host[2];
+	struct xdp_offload *off;
+	struct enf_fast4 fast4;
 };
 
-/* Loads the three variants. Return: 0 or -errno. */
+/* Loads the three variants, deny_fast4 sized for the default deny_src4
+ * and live (dp_config). Return: 0 or -errno. */
 int xh_open(struct xdp_harness *h);
+/* The same with a deny_fast4 of 2^@bits slots (a small one overflows). */
+int xh_open_bits(struct xdp_harness *h, __u32 bits);
 void xh_close(struct xdp_harness *h);
 
 /*
@@ -102,6 +114,22 @@ int xh_deny_spill(struct xdp_harness *h, const struct enf_spill_key *k);
 /* ENF_DENY_F_FLOWS on the host entry of source @addr: OR-ed into a deny
  * entry, or a marker (ENF_DENY_F_MARK too) when there is none. */
 int xh_mark_src(struct xdp_harness *h, int family, const __u8 *addr);
+/*
+ * The host entry of source @addr, written or deleted as the loader does
+ * it: in deny_src4 (or deny_src6), and for IPv4 in deny_fast4, written
+ * after the deny_src4 entry, deleted before it, with dp_config's overflow
+ * count kept. Delete: -ENOENT when there was none.
+ */
+int xh_src_put(struct xdp_harness *h, int family, const __u8 *addr,
+	       const struct enf_deny_value *v);
+int xh_src_del(struct xdp_harness *h, int family, const __u8 *addr);
+/* Take out what xh_deny_src() and xh_deny_flow() wrote, from both
+ * programs' maps (a flow's mark stays: xh_src_del() removes it). */
+int xh_undeny_src(struct xdp_harness *h, int family, const __u8 *addr);
+int xh_undeny_flow(struct xdp_harness *h, const struct enf_tuple *t);
+/* dp_config as written, raw (tests of what the program does with it). */
+int xh_config(struct xdp_harness *h, __u32 fast4_live, __u32 src4_overflow);
+int xh_config_read(struct xdp_harness *h, struct enf_dp_config *c);
 /* The flow in both deny_flow maps, its source NOT marked: what the loader
  * never writes, for a test that xdp_host only looks marked sources up. */
 int xh_deny_flow_unmarked(struct xdp_harness *h, const struct enf_tuple *t);

@@ -9,7 +9,11 @@
  * byte offsets and plain arrays (no kernel structs, no maps), with the same
  * deny entries. Every run must agree on the verdict and on the one counter
  * that moved. The seed is printed; ENF_XDP_DIFF_SEED sets another and
- * ENF_XDP_DIFF_COUNT another number of frames. Needs root (exit 77).
+ * ENF_XDP_DIFF_COUNT another number of frames. Run twice: with deny_fast4
+ * as the loader sizes it (IPv4 sources found in the table, inline), and
+ * with a table of one window, where most IPv4 sources overflow and are
+ * found through deny_src4 (dp_config's count): the same verdicts either
+ * way. Needs root (exit 77).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -607,7 +611,8 @@ static void hexdump(const __u8 *b, size_t n)
 	}
 }
 
-static void test_diff(void **state)
+/* The whole run, against H as loaded. */
+static void run_diff(void)
 {
 	__u64 seen[XV_COUNT][ENF_XDP_STAT_MAX] = { { 0 } };
 	const char *env_seed = getenv("ENF_XDP_DIFF_SEED");
@@ -617,11 +622,12 @@ static void test_diff(void **state)
 	unsigned long disagreements = 0;
 	struct pkt p;
 
-	(void)state;
 	print_message("seed %#llx (ENF_XDP_DIFF_SEED), %ld frames\n",
 		      (unsigned long long)seed, count);
 	rng_state = seed ? seed : 1;
 	assert_int_equal(load_entries(), 0);
+	print_message("deny_fast4: %u slots, %u sources in it, %u overflowed\n",
+		      H.fast4.mask + 1, H.fast4.used, H.fast4.overflow);
 
 	for (long i = 0; i < count; i++) {
 		gen(&p);
@@ -680,10 +686,32 @@ static void test_diff(void **state)
 	}
 }
 
+/* deny_fast4 as the loader sizes it: every source placed. */
+static void test_diff(void **state)
+{
+	(void)state;
+	assert_int_equal(H.fast4.bits, enf_fast4_bits(ENF_DENY_SRC4_MAX));
+	run_diff();
+	assert_int_equal(H.fast4.overflow, 0);
+	assert_true(H.fast4.used > 0);
+}
+
+/* A table of one window: the rest overflows, through deny_src4. */
+static void test_diff_overflow(void **state)
+{
+	(void)state;
+	xh_close(&H);
+	assert_int_equal(xh_open_bits(&H, ENF_FAST4_MIN_BITS), 0);
+	run_diff();
+	assert_true(H.fast4.overflow > 0);
+	assert_int_equal(H.fast4.used, 1u << ENF_FAST4_MIN_BITS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_diff_overflow),
 	};
 	int err, rc;
 

@@ -10,7 +10,12 @@
  * denied prefix and a denied 5-tuple is dropped, the rest arrives. The flow
  * marks (dataplane.h): read back from the pinned source maps and proved on
  * frames through the attached xdp_host, across source denies added and
- * lifted, full maps, a restart and maps pinned without marks.
+ * lifted, full maps, a restart and maps pinned without marks. deny_fast4
+ * (the inline IPv4 table): an entry written to deny_src4 behind the
+ * loader's back is not matched while nothing overflowed, a full window
+ * overflows into deny_src4 and is still enforced, a refresh moves it back,
+ * and a restart builds a new table from deny_src4 while the earlier run's
+ * program reads deny_src4 alone until replaced.
  *
  * Runs in its own network and mount namespaces (interfaces and a bpffs
  * mount die with it), pins under /sys/fs/bpf/enforcer-test-PID. HW mode is
@@ -516,6 +521,18 @@ static int raw_src(const char *dir, int family, const char *addr,
 	return err;
 }
 
+static void raw_del(const char *dir, const char *map, const void *key)
+{
+	char path[PATH_MAX + NAME_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, map);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_delete_elem(fd, key), 0);
+	close(fd);
+}
+
 static void raw_put(const char *dir, const char *map, const void *key,
 		    __u32 rule_id, __u32 flags)
 {
@@ -889,6 +906,225 @@ static void test_flow_marks_restart(void **state)
 	enf_dp_close(dp);
 }
 
+/* ---- deny_fast4 ---------------------------------------------------------- */
+
+/* The verdict of the program in IF_SPARE's native slot on one UDP frame
+ * from @src (no counters: the handle may not have attached it). */
+static __u32 spare_verdict(int family, const __u8 *src, __u16 sport)
+{
+	__u8 d[16];
+	struct pkt p = { 0 };
+	int fd;
+
+	assert_int_equal(inet_pton(family, family == AF_INET ? OUR4 : OUR6, d),
+			 1);
+	pkt_eth(&p, 0, NULL, family == AF_INET ? ETYPE_IP : ETYPE_IPV6);
+	if (family == AF_INET)
+		pkt_ipv4(&p, src, d, IPPROTO_UDP, 5);
+	else
+		pkt_ipv6(&p, src, d, IPPROTO_UDP);
+	pkt_udp(&p, sport, 53);
+	pkt_payload(&p, 8);
+	pkt_finish(&p);
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p.b,
+			    .data_size_in = p.len, .repeat = 1);
+
+		fd = bpf_prog_get_fd_by_id(xdp_ids(IF_SPARE).drv);
+		assert_true(fd >= 0);
+		assert_int_equal(bpf_prog_test_run_opts(fd, &o), 0);
+		close(fd);
+		return o.retval;
+	}
+}
+
+static void expect_src4(const char *what, struct enf_dp *dp, const __u8 *a,
+			int want)
+{
+	char text[INET_ADDRSTRLEN];
+
+	assert_non_null(inet_ntop(AF_INET, a, text, sizeof(text)));
+	expect_stat(what, dp, AF_INET, text, 41000, want);
+}
+
+static struct enf_deny src4_of(const __u8 *a)
+{
+	struct enf_deny d = { .kind = ENF_DENY_SRC, .family = AF_INET };
+
+	memcpy(d.addr, a, 4);
+	return d;
+}
+
+/* dp_config as pinned (@fd: a reference kept, or -1 for the pin). */
+static struct enf_dp_config config_of(int fd)
+{
+	struct enf_dp_config c = { 0 };
+	char path[PATH_MAX + NAME_MAX];
+	__u32 zero = 0;
+	int f = fd;
+
+	if (f < 0) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir_c,
+			 ENF_MAP_DP_CONFIG);
+		f = bpf_obj_get(path);
+		assert_true(f >= 0);
+	}
+	assert_int_equal(bpf_map_lookup_elem(f, &zero, &c), 0);
+	if (fd < 0)
+		close(f);
+	return c;
+}
+
+static __u32 map_id_of(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	return info.id;
+}
+
+static void expect_fast4(const char *what, struct enf_dp *dp, __u32 used,
+			 __u32 overflow)
+{
+	struct enf_dp_fast4_info fi;
+	struct enf_dp_config c = config_of(-1);
+
+	assert_int_equal(enf_dp_fast4_info(dp, &fi), 0);
+	if (fi.used != used || fi.overflow != overflow)
+		fail_msg("%s: deny_fast4 holds %u, %u overflowed; want %u, %u",
+			 what, fi.used, fi.overflow, used, overflow);
+	if (c.fast4_live != 1 || c.src4_overflow != overflow)
+		fail_msg("%s: dp_config says live %u overflow %u; want 1, %u",
+			 what, c.fast4_live, c.src4_overflow, overflow);
+}
+
+/*
+ * deny_fast4 through the loader, on frames through the attached xdp_host:
+ * the inline path is what runs (an entry in deny_src4 alone is not
+ * matched until an overflow is counted); a window's ninth source
+ * overflows, is counted and enforced; refreshed once room is made it
+ * moves into the table; a restart makes a new table from deny_src4, the
+ * count recomputed, the earlier run's dp_config retired (its program
+ * reads deny_src4 alone until attach replaces it).
+ */
+static void test_fast4(void **state)
+{
+	struct enf_dp_opts o = { .pin_dir = pin_dir_c, .host_entries = 16 };
+	const int n = ENF_FAST4_PROBES;
+	char path[PATH_MAX + NAME_MAX];
+	struct enf_dp_fast4_info fi;
+	__u8 a[ENF_FAST4_PROBES + 2][4], b[4];
+	struct enf_deny d;
+	struct enf_dp *dp;
+	int old_cfg, old_tab;
+	__u32 bits, old_id;
+
+	(void)state;
+	assert_int_equal(enf_dp_open(&o, &dp), 0);
+	assert_true(exists(pin_dir_c, ENF_MAP_DENY_FAST4, NULL));
+	assert_true(exists(pin_dir_c, ENF_MAP_DP_CONFIG, NULL));
+	assert_int_equal(enf_dp_fast4_info(dp, &fi), 0);
+	/* Four slots per deny_src4 entry. */
+	assert_int_equal(fi.slots, 16 * ENF_FAST4_SLOTS_PER_ENTRY);
+	for (bits = 0; (1u << bits) < fi.slots; bits++)
+		;
+	for (int i = 0; i < n + 2; i++) {
+		__u32 x = enf_fast4_addr_at(bits, 5, i);
+
+		memcpy(a[i], &x, 4);
+	}
+	/* Another source, far from that window. */
+	{
+		__u32 x = enf_fast4_addr_at(bits, 40, 0);
+
+		memcpy(b, &x, 4);
+	}
+	assert_int_equal(enf_dp_attach(dp, IF_SPARE, ENF_XDP_MODE_NATIVE, NULL),
+			 0);
+	expect_fast4("empty", dp, 0, 0);
+
+	/* Written to deny_src4 alone: the program never looks there. */
+	raw_put(pin_dir_c, ENF_MAP_DENY_SRC4, b, 9, 0);
+	expect_src4("deny_src4 alone, nothing overflowed", dp, b, ENF_XDP_PASS);
+
+	/* A window's worth of one home and one more: it overflows. */
+	for (int i = 0; i <= n; i++)
+		add(dp, src4_of(a[i]));
+	expect_fast4("a window and one more", dp, n, 1);
+	for (int i = 0; i <= n; i++)
+		expect_src4(i < n ? "in the window" : "overflowed", dp, a[i],
+			    ENF_XDP_DROP_SRC4);
+	expect_src4("same home, not denied", dp, a[n + 1], ENF_XDP_PASS);
+	expect_src4("deny_src4 alone, an overflow counted", dp, b,
+		    ENF_XDP_DROP_SRC4);
+
+	/* Room made; refreshed, the overflowed source moves in. */
+	d = src4_of(a[3]);
+	assert_int_equal(enf_dp_deny_del(dp, &d), 0);
+	expect_fast4("one of the window lifted", dp, n - 1, 1);
+	expect_src4("lifted", dp, a[3], ENF_XDP_PASS);
+	add(dp, src4_of(a[n]));
+	expect_fast4("the overflowed one refreshed", dp, n, 0);
+	expect_src4("moved into the table", dp, a[n], ENF_XDP_DROP_SRC4);
+	expect_src4("deny_src4 alone, no overflow again", dp, b, ENF_XDP_PASS);
+	add(dp, src4_of(a[3]));
+	expect_fast4("the lifted one back", dp, n, 1);
+	expect_src4("back, overflowed", dp, a[3], ENF_XDP_DROP_SRC4);
+
+	/* A restart: programs and pins stay, the table is built anew. One
+	 * more of that home first, so one still overflows after it. */
+	add(dp, src4_of(a[n + 1]));
+	snprintf(path, sizeof(path), "%s/%s", pin_dir_c, ENF_MAP_DP_CONFIG);
+	old_cfg = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/%s", pin_dir_c, ENF_MAP_DENY_FAST4);
+	old_tab = bpf_obj_get(path);
+	assert_true(old_cfg >= 0 && old_tab >= 0);
+	old_id = map_id_of(old_tab);
+	enf_dp_close(dp);
+	/* deny_src4 changed with no table kept in step (as an open may
+	 * change it: a stale mark cleared). */
+	raw_del(pin_dir_c, ENF_MAP_DENY_SRC4, a[0]);
+	assert_int_equal(enf_dp_open(&o, &dp), 0);
+	assert_int_equal(config_of(old_cfg).fast4_live, 0);
+	{
+		int fd = bpf_obj_get(path);
+
+		assert_true(fd >= 0);
+		assert_true(map_id_of(fd) != old_id);
+		close(fd);
+	}
+	/* b is in the new table; nine of one home still leave one out. */
+	expect_fast4("after a restart", dp, n + 1, 1);
+	/* The earlier run's program, until replaced, reads deny_src4
+	 * alone: its table would still drop a[0]. */
+	assert_int_equal(spare_verdict(AF_INET, a[0], 41000), XDP_PASS);
+	assert_int_equal(spare_verdict(AF_INET, a[1], 41000), XDP_DROP);
+	assert_int_equal(spare_verdict(AF_INET, b, 41000), XDP_DROP);
+	assert_int_equal(enf_dp_attach(dp, IF_SPARE, ENF_XDP_MODE_NATIVE, NULL),
+			 0);
+	for (int i = 1; i <= n + 1; i++)
+		expect_src4("after a restart", dp, a[i], ENF_XDP_DROP_SRC4);
+	expect_src4("after a restart, gone from deny_src4", dp, a[0],
+		    ENF_XDP_PASS);
+	expect_src4("written behind the loader, then a restart", dp, b,
+		    ENF_XDP_DROP_SRC4);
+
+	for (int i = 1; i <= n + 1; i++) {
+		d = src4_of(a[i]);
+		assert_int_equal(enf_dp_deny_del(dp, &d), 0);
+	}
+	d = src4_of(b);
+	assert_int_equal(enf_dp_deny_del(dp, &d), 0);
+	expect_fast4("all lifted", dp, 0, 0);
+	expect_src4("all lifted", dp, b, ENF_XDP_PASS);
+	close(old_cfg);
+	close(old_tab);
+	assert_int_equal(enf_dp_detach_all(dp), 0);
+	assert_int_equal(enf_dp_unpin_all(dp), 0);
+	enf_dp_close(dp);
+}
+
 /* ---- real traffic -------------------------------------------------------- */
 
 struct flowcase {
@@ -1248,6 +1484,7 @@ int main(void)
 		cmocka_unit_test(test_flow_marks),
 		cmocka_unit_test(test_flow_marks_full),
 		cmocka_unit_test(test_flow_marks_restart),
+		cmocka_unit_test(test_fast4),
 		cmocka_unit_test(test_traffic_native),
 		cmocka_unit_test(test_traffic_generic),
 		cmocka_unit_test(test_unpin_all),

@@ -13,8 +13,12 @@
  * the verdict per variant follows from it by expect() below. Flows are
  * written as the loader writes them, their sources marked (ENF_DENY_F_FLOWS;
  * a marker for an allowed source). test_flow_gate proves the mark is what
- * opens xdp_host's flow lookup. Needs root; without it the test exits 77
- * (skipped).
+ * opens xdp_host's flow lookup. IPv4 sources are written as the loader
+ * writes them into deny_fast4 too (the harness uses its placement);
+ * test_fast4_inline proves xdp_host finds them there, inline, and reads
+ * deny_src4 only as dp_config says, and test_fast4_overflow that a source
+ * the table cannot place is found through deny_src4, its marks included.
+ * Needs root; without it the test exits 77 (skipped).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -524,9 +528,9 @@ static void test_truncated(void **state)
 }
 
 /* One UDP frame @src:@sport -> DST:DPORT through @v: its counter. */
-static void gate_check(struct tally *t, const char *what, int family,
-		       const __u8 *src, __u16 sport, enum xdp_variant v,
-		       int want_stat)
+static void udp_check(struct tally *t, const char *test, const char *what,
+		      int family, const __u8 *src, __u16 sport,
+		      enum xdp_variant v, int want_stat)
 {
 	struct pkt p = { 0 };
 	char name[160];
@@ -539,11 +543,18 @@ static void gate_check(struct tally *t, const char *what, int family,
 	pkt_udp(&p, sport, DPORT);
 	pkt_payload(&p, 16);
 	pkt_finish(&p);
-	snprintf(name, sizeof(name), "ipv%d flow gate: %s",
-		 family == AF_INET ? 4 : 6, what);
+	snprintf(name, sizeof(name), "ipv%d %s: %s", family == AF_INET ? 4 : 6,
+		 test, what);
 	check_one(t, name, v, p.b, p.len,
 		  want_stat >= ENF_XDP_DROP_SRC4 ? XDP_DROP : XDP_PASS,
 		  want_stat);
+}
+
+static void gate_check(struct tally *t, const char *what, int family,
+		       const __u8 *src, __u16 sport, enum xdp_variant v,
+		       int want_stat)
+{
+	udp_check(t, "flow gate", what, family, src, sport, v, want_stat);
 }
 
 /*
@@ -569,7 +580,6 @@ static void test_flow_gate(void **state)
 		};
 		struct enf_tuple tu = { 0 };
 		__u8 g[16] = { 0 };
-		int sfd = xh_host_src_fd(&H, family);
 
 		assert_int_equal(inet_pton(family, fam ? g6_text : g4_text, g),
 				 1);
@@ -588,11 +598,10 @@ static void test_flow_gate(void **state)
 		gate_check(&t, "unmarked source, its flow", family, g,
 			   FLOW_SPORT, XV_HOST_NIC, ENF_XDP_PASS);
 
-		assert_int_equal(
-			bpf_map_update_elem(sfd, g, &mark_only, BPF_ANY), 0);
+		assert_int_equal(xh_src_put(&H, family, g, &mark_only), 0);
 		gate_check(&t, "marker without F_FLOWS, the flow", family, g,
 			   FLOW_SPORT, XV_HOST, ENF_XDP_PASS);
-		assert_int_equal(bpf_map_delete_elem(sfd, g), 0);
+		assert_int_equal(xh_src_del(&H, family, g), 0);
 
 		assert_int_equal(xh_mark_src(&H, family, g), 0);
 		gate_check(&t, "marked source, its flow", family, g, FLOW_SPORT,
@@ -603,11 +612,169 @@ static void test_flow_gate(void **state)
 			   XV_HOST_NIC, ENF_XDP_PASS);
 
 		/* Unmarked again: unmatched again. */
-		assert_int_equal(bpf_map_delete_elem(sfd, g), 0);
+		assert_int_equal(xh_src_del(&H, family, g), 0);
 		gate_check(&t, "mark removed, the flow", family, g, FLOW_SPORT,
 			   XV_HOST, ENF_XDP_PASS);
 	}
 	report(&t, "flow gate");
+}
+
+/* One IPv4 UDP frame from @src (4 bytes) through @v: its counter. */
+static void src4_check(struct tally *t, const char *what, const __u8 *src,
+		       __u16 sport, enum xdp_variant v, int want_stat)
+{
+	udp_check(t, "fast4", what, AF_INET, src, sport, v, want_stat);
+}
+
+/*
+ * xdp_host takes IPv4 sources from deny_fast4, inline: with the table live
+ * and nothing overflowed, an entry put in deny_src4 alone (as the loader
+ * never does) is not matched, and one whose deny_src4 entry is gone while
+ * its slot stays still is. deny_src4 is read after a miss once dp_config
+ * counts an overflow, and alone when it says the table is not live.
+ */
+static void test_fast4_inline(void **state)
+{
+	static const char *const p_text = "192.0.2.99";
+	const struct enf_deny_value v = { .rule_id = 7 };
+	int sfd = xh_host_src_fd(&H, AF_INET);
+	struct enf_dp_config c;
+	struct tally t = { 0 };
+	__u8 p[4];
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET, p_text, p), 1);
+	assert_int_equal(xh_config_read(&H, &c), 0);
+	assert_int_equal(c.fast4_live, 1);
+	assert_int_equal(c.src4_overflow, 0);
+	assert_true(enf_fast4_find(&H.fast4, *(__u32 *)src4[S_DENIED], NULL) >=
+		    0);
+
+	/* In deny_src4 only: the program does not see it. */
+	assert_int_equal(bpf_map_update_elem(sfd, p, &v, BPF_NOEXIST), 0);
+	src4_check(&t, "deny_src4 alone, table live", p, SPORT, XV_HOST,
+		   ENF_XDP_PASS);
+	/* An overflow counted: after the table's miss, deny_src4. */
+	assert_int_equal(xh_config(&H, 1, 1), 0);
+	src4_check(&t, "deny_src4 alone, overflow counted", p, SPORT, XV_HOST,
+		   ENF_XDP_DROP_SRC4);
+	src4_check(&t, "a table hit, overflow counted", src4[S_DENIED], SPORT,
+		   XV_HOST, ENF_XDP_DROP_SRC4);
+	src4_check(&t, "in no map, overflow counted", src4[S_ALLOWED], SPORT,
+		   XV_HOST, ENF_XDP_PASS);
+	/* Not live: deny_src4 alone, as before the table. */
+	assert_int_equal(xh_config(&H, 0, 0), 0);
+	src4_check(&t, "deny_src4 alone, table not live", p, SPORT, XV_HOST,
+		   ENF_XDP_DROP_SRC4);
+	assert_int_equal(xh_config(&H, 1, 0), 0);
+	src4_check(&t, "deny_src4 alone, live again", p, SPORT, XV_HOST,
+		   ENF_XDP_PASS);
+	assert_int_equal(bpf_map_delete_elem(sfd, p), 0);
+
+	/* The slot alone (its deny_src4 entry taken away behind the
+	 * harness's back) still drops: the table is what answers. */
+	assert_int_equal(bpf_map_delete_elem(sfd, src4[S_DENIED]), 0);
+	src4_check(&t, "the slot alone", src4[S_DENIED], SPORT, XV_HOST,
+		   ENF_XDP_DROP_SRC4);
+	assert_int_equal(xh_config(&H, 0, 0), 0);
+	src4_check(&t, "the slot alone, table not live", src4[S_DENIED], SPORT,
+		   XV_HOST, ENF_XDP_PASS);
+	assert_int_equal(xh_config(&H, 1, 0), 0);
+	assert_int_equal(bpf_map_update_elem(sfd, src4[S_DENIED], &v, BPF_ANY),
+			 0);
+	report(&t, "fast4 inline");
+}
+
+/* Whether @a lies in the test's denied IPv4 prefix, CIDR4/15. */
+static bool in_cidr4(const __u8 *a)
+{
+	__u8 net[4];
+
+	inet_pton(AF_INET, CIDR4, net);
+	return a[0] == net[0] && (a[1] & 0xfe) == net[1];
+}
+
+/*
+ * A window filled with denied sources of one home: the next one with
+ * that home overflows (deny_src4 only, counted in dp_config) and is still
+ * dropped; a source of that home in no map still passes; a source whose
+ * marker overflowed has its flow dropped and its other traffic passed;
+ * the count goes back to 0 as they go.
+ */
+static void test_fast4_overflow(void **state)
+{
+	const __u32 bits = H.fast4.bits;
+	const int n = ENF_FAST4_PROBES;
+	__u8 a[ENF_FAST4_PROBES + 2][4];
+	struct enf_tuple tu = { 0 };
+	struct enf_dp_config c;
+	struct tally t = { 0 };
+	__u32 home = 1000;
+	char what[96];
+
+	(void)state;
+	/* A home whose window and what follows are EMPTY. */
+	for (;; home += 2 * n) {
+		bool empty = true;
+
+		for (int i = 0; i < 2 * n; i++)
+			empty &= !H.fast4.slots[(home + i) & H.fast4.mask];
+		if (empty)
+			break;
+	}
+	for (int i = 0; i < n + 2; i++) {
+		__u32 x = enf_fast4_addr_at(bits, home, i);
+
+		memcpy(a[i], &x, 4);
+		assert_false(in_cidr4(a[i]));
+	}
+	for (int i = 0; i <= n; i++)
+		assert_int_equal(xh_deny_src(&H, AF_INET, a[i]), 0);
+	assert_int_equal(H.fast4.overflow, 1);
+	assert_int_equal(enf_fast4_find(&H.fast4, *(__u32 *)a[n], NULL),
+			 -ENOENT);
+	assert_int_equal(xh_config_read(&H, &c), 0);
+	assert_int_equal(c.src4_overflow, 1);
+	for (int i = 0; i <= n; i++) {
+		snprintf(what, sizeof(what), "same home, %s %d",
+			 i < n ? "in the table" : "overflowed", i);
+		src4_check(&t, what, a[i], SPORT, XV_HOST, ENF_XDP_DROP_SRC4);
+		src4_check(&t, what, a[i], SPORT, XV_OFFLOAD,
+			   ENF_XDP_DROP_SRC4);
+	}
+	src4_check(&t, "same home, in no map", a[n + 1], SPORT, XV_HOST,
+		   ENF_XDP_PASS);
+
+	/* A flow from a source of that home: its marker overflows too, and
+	 * the mark still gates the flow. */
+	memcpy(tu.saddr, a[n + 1], 4);
+	memcpy(tu.daddr, dst4, 4);
+	tu.sport = htons(FLOW_SPORT);
+	tu.dport = htons(DPORT);
+	tu.proto = IPPROTO_UDP_;
+	tu.family = ENF_FAMILY_V4;
+	assert_int_equal(xh_deny_flow(&H, &tu), 0);
+	assert_int_equal(H.fast4.overflow, 2);
+	src4_check(&t, "overflowed marker, its flow", a[n + 1], FLOW_SPORT,
+		   XV_HOST, ENF_XDP_DROP_FLOW);
+	src4_check(&t, "overflowed marker, another port", a[n + 1], SPORT,
+		   XV_HOST, ENF_XDP_PASS);
+	assert_int_equal(xh_undeny_flow(&H, &tu), 0);
+	assert_int_equal(xh_src_del(&H, AF_INET, a[n + 1]), 0);
+	assert_int_equal(H.fast4.overflow, 1);
+
+	/* The overflowed source lifted: the count is 0 again, and the
+	 * program no longer reads deny_src4 after a miss. */
+	assert_int_equal(xh_undeny_src(&H, AF_INET, a[n]), 0);
+	assert_int_equal(xh_config_read(&H, &c), 0);
+	assert_int_equal(c.src4_overflow, 0);
+	src4_check(&t, "overflowed source lifted", a[n], SPORT, XV_HOST,
+		   ENF_XDP_PASS);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(xh_undeny_src(&H, AF_INET, a[i]), 0);
+	src4_check(&t, "window emptied", a[0], SPORT, XV_HOST, ENF_XDP_PASS);
+	assert_int_equal(H.fast4.overflow, 0);
+	report(&t, "fast4 overflow");
 }
 
 static void add_flows(int family, enum src_class s)
@@ -655,6 +822,8 @@ int main(void)
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_flow_gate),
+		cmocka_unit_test(test_fast4_inline),
+		cmocka_unit_test(test_fast4_overflow),
 	};
 	struct enf_spill_key sk4 = { 0 }, sk6 = { 0 };
 	__u8 c4[4], c6[16];
