@@ -11,7 +11,9 @@
  *   without NIC offload): deny_src4, deny_cidr4, deny_flow, host_stats;
  *   filled as the loader fills them, each flow's source marked in deny_src4
  *   (ENF_DENY_F_FLOWS, a marker entry: enforcer/xdp.h), so deny_flow is
- *   looked up only for packets from those sources;
+ *   looked up only for packets from those sources, and deny_fast4, the
+ *   inline IPv4 source table, sized and filled as the loader does it
+ *   (enforcer/loader/fast4.h), live in dp_config;
  * - xdpfilt_dny_ip: the peer the issue names, xdp-filter's IPv4/IPv6
  *   variant for `xdp-filter load --policy deny`, which passes what its
  *   filter_ipv4 map holds and drops the rest; the map holds the same
@@ -52,6 +54,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/bpf.h>
@@ -63,6 +66,7 @@
 #include "bench_xdp.h"
 #include "bench_xdp_pass.skel.h"
 #include "enforcer/common/log.h"
+#include "enforcer/loader/fast4.h"
 #include "enforcer/xdp.h"
 #include "xdp_host.skel.h"
 #include "xdp_offload.skel.h"
@@ -140,6 +144,7 @@ struct ctx {
 	struct xdp_host *host;
 	struct xdp_offload *off;
 	struct bench_xdpfilt filt[2]; /* dny, alw */
+	struct enf_fast4 fast4; /* xdp_host's deny_fast4, mapped */
 	struct bpf_object *var[MAX_VARIANTS];
 	int n_progs;
 	int fd[PR_MAX];
@@ -160,16 +165,26 @@ static __u32 flow_src(unsigned long i)
 
 /*
  * ENF_DENY_F_FLOWS on source @addr in @fd, as the loader sets it before it
- * writes a flow: OR-ed into a deny entry, or a marker entry.
+ * writes a flow: OR-ed into a deny entry, or a marker entry; then its
+ * deny_fast4 slot.
  */
-static int mark_src(int fd, __u32 addr)
+static int mark_src(struct ctx *c, int fd, __u32 addr)
 {
 	struct enf_deny_value v = { .flags = ENF_DENY_F_MARK |
 					     ENF_DENY_F_FLOWS };
+	bool existed = false;
+	int err;
 
-	if (!bpf_map_lookup_elem(fd, &addr, &v))
+	if (!bpf_map_lookup_elem(fd, &addr, &v)) {
 		v.flags |= ENF_DENY_F_FLOWS;
-	return bpf_map_update_elem(fd, &addr, &v, BPF_ANY);
+		existed = true;
+	}
+	err = bpf_map_update_elem(fd, &addr, &v, BPF_ANY);
+	if (err)
+		return err;
+	if (enf_fast4_put(&c->fast4, addr, v.flags, existed) < 0)
+		return -EINVAL;
+	return 0;
 }
 
 /* A few hundred /24 prefixes in 172.16.0.0/12, and as many UDP 5-tuples
@@ -202,7 +217,7 @@ static int fill_cidrs_flows(struct ctx *c)
 		memcpy(t.daddr, &d, 4);
 		t.sport = htons(1024 + i % 60000);
 		t.dport = htons(53);
-		err = mark_src(sfd, s);
+		err = mark_src(c, sfd, s);
 		err = err ?: bpf_map_update_elem(ffd, &t, &v, BPF_ANY);
 		if (err)
 			goto out_err;
@@ -216,6 +231,45 @@ out_err:
 }
 
 /* ---- loading ------------------------------------------------------------- */
+
+/* xdp_host's deny_fast4, mapped as the loader maps it. */
+static int fast4_map(struct ctx *c)
+{
+	__u32 bits = c->host->rodata->fast4_bits;
+	void *mem;
+	int err;
+
+	mem = mmap(NULL, enf_fast4_bytes(bits), PROT_READ | PROT_WRITE,
+		   MAP_SHARED, bpf_map__fd(c->host->maps.deny_fast4), 0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		fprintf(stderr, "Error: mapping deny_fast4: %s\n",
+			strerror(-err));
+		return err;
+	}
+	err = enf_fast4_init(&c->fast4, mem, bits);
+	if (err)
+		munmap(mem, enf_fast4_bytes(bits));
+	return err;
+}
+
+/* dp_config: the table live, its overflow count (0 at these sizes). */
+static int fast4_live(struct ctx *c)
+{
+	const struct enf_dp_config cfg = {
+		.fast4_live = 1,
+		.src4_overflow = c->fast4.overflow,
+	};
+	__u32 zero = 0;
+	int err;
+
+	err = bpf_map_update_elem(bpf_map__fd(c->host->maps.dp_config), &zero,
+				  &cfg, BPF_ANY);
+	if (err)
+		fprintf(stderr, "Error: writing dp_config: %s\n",
+			strerror(-err));
+	return err;
+}
 
 static int load_enforcer(struct ctx *c)
 {
@@ -239,7 +293,10 @@ static int load_enforcer(struct ctx *c)
 	n = c->o.entries + c->o.flows;
 	if (n < ENF_DENY_FLOW_MAX)
 		n = ENF_DENY_FLOW_MAX;
-	err = bpf_map__set_max_entries(h->maps.deny_src4, n);
+	h->rodata->fast4_bits = enf_fast4_bits(n);
+	err = bpf_map__set_max_entries(h->maps.deny_fast4,
+				       1u << h->rodata->fast4_bits);
+	err = err ?: bpf_map__set_max_entries(h->maps.deny_src4, n);
 	err = err ?: bpf_map__set_max_entries(h->maps.deny_src6, n);
 	err = err ?: bpf_map__set_max_entries(h->maps.deny_flow, n);
 	err = err ?: bpf_map__set_max_entries(h->maps.deny_spill, n);
@@ -273,12 +330,20 @@ static int load_enforcer(struct ctx *c)
 		return err;
 	}
 
+	err = fast4_map(c);
+	if (err)
+		return err;
 	err = bench_fill_src4(bpf_map__fd(h->maps.deny_src4), c->o.entries, &v,
 			      sizeof(v));
 	err = err   ?:
 		      bench_fill_src4(bpf_map__fd(o->maps.deny_src4),
 				      c->o.entries, &v, sizeof(v));
+	/* The sources' slots, as the loader places them. */
+	for (unsigned long i = 0; !err && i < c->o.entries; i++)
+		if (enf_fast4_put(&c->fast4, bench_deny_src4(i), 0, false) < 0)
+			err = -EINVAL;
 	err = err ?: fill_cidrs_flows(c);
+	err = err ?: fast4_live(c);
 	if (err)
 		return err;
 	c->fd[PR_HOST] = bpf_program__fd(h->progs.xdp_host);
@@ -311,10 +376,14 @@ static int load_variant(struct ctx *c, int i)
 		struct bpf_map *h = bpf_object__find_map_by_name(
 			c->host->obj, bpf_map__name(map));
 
+		/* Not the table: a variant's fast4_bits is its own, and
+		 * with its own empty dp_config it reads deny_src4 alone. */
 		if (!h || bpf_map__type(h) != bpf_map__type(map) ||
 		    bpf_map__key_size(h) != bpf_map__key_size(map) ||
 		    bpf_map__value_size(h) != bpf_map__value_size(map) ||
-		    !strcmp(bpf_map__name(map), ENF_MAP_HOST_STATS))
+		    !strcmp(bpf_map__name(map), ENF_MAP_HOST_STATS) ||
+		    !strcmp(bpf_map__name(map), ENF_MAP_DENY_FAST4) ||
+		    !strcmp(bpf_map__name(map), ENF_MAP_DP_CONFIG))
 			continue;
 		err = bpf_map__reuse_fd(map, bpf_map__fd(h));
 		if (err)
@@ -384,6 +453,8 @@ static int load_all(struct ctx *c)
 
 static void unload_all(struct ctx *c)
 {
+	if (c->fast4.slots)
+		munmap(c->fast4.slots, enf_fast4_bytes(c->fast4.bits));
 	bench_xdp_pass__destroy(c->floor);
 	xdp_offload__destroy(c->off);
 	xdp_host__destroy(c->host);
@@ -570,6 +641,9 @@ static void report(struct ctx *c)
 	       "  %lu samples of %lu runs each, interleaved; ns per packet from the thread's CPU time\n",
 	       c->o.entries, BENCH_XDPFILT_MAP_IPV4, c->o.cidrs, c->o.flows, n,
 	       c->o.repeat);
+	printf("xdp_host's deny_fast4: %u slots, %u sources in it, %u overflowed to deny_src4, %llu moved to make room\n",
+	       c->fast4.mask + 1, c->fast4.used, c->fast4.overflow,
+	       (unsigned long long)c->fast4.moves);
 	printf("%-10s %-15s %10s %18s %12s %9s\n", "frame", "program", "ns/pkt",
 	       "min..max", "above floor", "kernel");
 	for (int f = 0; f < FR_COUNT; f++) {
