@@ -79,6 +79,11 @@ static void print_status(const json_t *st)
 	       "cidr6=%lld spill=%lld\n",
 	       jint(v, "src4"), jint(v, "src6"), jint(v, "flow"),
 	       jint(v, "cidr4"), jint(v, "cidr6"), jint(v, "spill"));
+	v = json_object_get(v, "fast4");
+	printf("host src4 fast table: %lld/%lld slots used, %lld deleted, "
+	       "%lld overflowed to deny_src4, %lld moved\n",
+	       jint(v, "used"), jint(v, "slots"), jint(v, "tombs"),
+	       jint(v, "overflow"), jint(v, "moves"));
 	v = json_object_get(st, "rules");
 	printf("rules: %lld loaded (%lld from files, %lld from the database)\n",
 	       jint(v, "loaded"), jint(v, "from_files"),

@@ -75,6 +75,9 @@ check "attack puts the client on the deny list" \
 	enf_wait_for 5 enf_is_blocked "$ENF_CLI_ADDR"
 check "deny entry is in the kernel map" \
 	grep -q '"enforced": true' <<<"$(enf_ctl --json block list)"
+check "status shows the source in the inline IPv4 table, none overflowed" \
+	grep -Eq '^host src4 fast table: [1-9][0-9]*/[0-9]+ slots used, [0-9]+ deleted, 0 overflowed' \
+	<<<"$(enf_ctl status)"
 
 # --- the drop ---
 before=$(enf_counter drop_src4)
