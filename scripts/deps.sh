@@ -14,6 +14,10 @@ pkgs=(
 	# tests and demo
 	iproute2 procps psmisc util-linux sqlite3 openssl libssl-dev curl
 	nginx-light gnutls-bin xdp-tools
+	# TLS peers of the capture tests (issue 4): wolfSSL, NSS's tools, Python
+	libwolfssl-dev libnss3-tools python3
+	# benchmarks (make bench): the HTTPS load and the capture peer tool
+	wrk bpftrace
 	# the netdevsim guest test (tests/offload): kernel build, initramfs, qemu
 	linux-source-6.1 flex bison bc xz-utils cpio busybox-static
 	qemu-system-x86
