@@ -52,9 +52,10 @@ int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err)
 		"INSERT INTO audit (time_ns, time, event, rule_id, msg,"
 		" severity, action, pid, tgid, uid, exe, comm, cgroup_id,"
 		" proto, saddr, sport, daddr, dport, tls_lib, direction,"
-		" method, host, uri, excerpt) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-		" ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-		" ?19, ?20, ?21, ?22, ?23, ?24)";
+		" method, host, uri, excerpt, cgroup, container, sock_cookie)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
+		" ?25, ?26, ?27)";
 	char when[32];
 	sqlite3_stmt *st;
 	int64_t t, ret;
@@ -106,6 +107,10 @@ int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err)
 	pdb_bind_text_max(st, 22, a->host, PDB_AUDIT_HOST_MAX);
 	pdb_bind_text_max(st, 23, a->uri, PDB_AUDIT_URI_MAX);
 	pdb_bind_text_max(st, 24, a->excerpt, PDB_AUDIT_EXCERPT_MAX);
+	pdb_bind_text_max(st, 25, a->cgroup, PDB_AUDIT_CGROUP_MAX);
+	pdb_bind_text_max(st, 26, a->container, PDB_AUDIT_CONTAINER_MAX);
+	/* cookies count up from 1 per boot: never near INT64_MAX */
+	bind_id(st, 27, (int64_t)a->sock_cookie, a->sock_cookie != 0);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		ret = sqlite3_last_insert_rowid(db->h);
@@ -117,6 +122,55 @@ int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return ret;
+}
+
+int64_t pdb_audit_capture_loss(struct pdb *db, int64_t time_ns,
+			       const uint64_t *lost, size_t ncpus,
+			       unsigned int interval_s, char *err)
+{
+	/* room kept at the end for ", ..." and " in N s" */
+	static const size_t tail = 32;
+	struct pdb_audit a = {
+		.time_ns = time_ns,
+		.event = "capture-loss",
+		.severity = 4,
+	};
+	char msg[PDB_AUDIT_MSG_MAX + 1];
+	uint64_t total = 0;
+	size_t i, n, cpus = 0;
+	int w;
+
+	pdb_clearerr(err);
+	if (!lost && ncpus) {
+		pdb_seterr(err, "capture-loss: no counts");
+		return -EINVAL;
+	}
+	for (i = 0; i < ncpus; i++) {
+		total += lost[i];
+		cpus += lost[i] != 0;
+	}
+	if (!total)
+		return 0;
+	n = (size_t)snprintf(msg, sizeof(msg), "lost %llu records on CPU%s",
+			     (unsigned long long)total, cpus > 1 ? "s" : "");
+	for (i = 0; i < ncpus; i++) {
+		if (!lost[i])
+			continue;
+		w = snprintf(msg + n, sizeof(msg) - n, "%s %zu (%llu)",
+			     n && msg[n - 1] == ')' ? "," : "", i,
+			     (unsigned long long)lost[i]);
+		if (w < 0 || n + (size_t)w + tail >= sizeof(msg)) {
+			msg[n] = '\0';
+			n += (size_t)snprintf(msg + n, sizeof(msg) - n,
+					      ", ...");
+			break;
+		}
+		n += (size_t)w;
+	}
+	if (interval_s)
+		snprintf(msg + n, sizeof(msg) - n, " in %u s", interval_s);
+	a.msg = msg;
+	return pdb_audit_insert(db, &a, err);
 }
 
 int64_t pdb_audit_prune(struct pdb *db, int64_t before_ns, char *err)

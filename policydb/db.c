@@ -81,6 +81,21 @@ static const char schema_v1[] =
 	"CREATE INDEX audit_saddr_time ON audit (saddr, time_ns);\n"
 	"CREATE INDEX blocklist_state_expires ON blocklist (state, expires);\n";
 
+/*
+ * v2: who and which flow, beyond ids. The cgroup's path and the container
+ * it names (the id alone says nothing once the cgroup is gone), and the
+ * socket's cookie, which ties rows to one connection where the 5-tuple
+ * may be reused. Rows before v2 keep NULL there. Questions per container
+ * over time are common ("what did this container send"), and most rows of
+ * a host without containers have none: a partial index.
+ */
+static const char schema_v2[] =
+	"ALTER TABLE audit ADD COLUMN cgroup TEXT;\n"
+	"ALTER TABLE audit ADD COLUMN container TEXT;\n"
+	"ALTER TABLE audit ADD COLUMN sock_cookie INTEGER;\n"
+	"CREATE INDEX audit_container_time ON audit (container, time_ns)\n"
+	"\tWHERE container IS NOT NULL;\n";
+
 struct pdb_migration {
 	int version;
 	const char *sql;
@@ -88,10 +103,20 @@ struct pdb_migration {
 
 static const struct pdb_migration migrations[] = {
 	{ 1, schema_v1 },
+	{ 2, schema_v2 },
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == PDB_SCHEMA_VERSION,
 	       "one migration step per schema version");
+
+const char *pdb_schema_step(int version)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(migrations); i++) {
+		if (migrations[i].version == version)
+			return migrations[i].sql;
+	}
+	return NULL;
+}
 
 void pdb_seterr(char *err, const char *fmt, ...)
 {

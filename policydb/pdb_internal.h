@@ -39,6 +39,8 @@
 #define PDB_AUDIT_EXE_MAX 4096
 #define PDB_AUDIT_COMM_MAX 16
 #define PDB_AUDIT_HOST_MAX 256
+#define PDB_AUDIT_CGROUP_MAX 4096
+#define PDB_AUDIT_CONTAINER_MAX 128
 
 struct pdb {
 	sqlite3 *h;
@@ -71,6 +73,10 @@ int pdb_stmt_cached(struct pdb *db, sqlite3_stmt **slot, const char *sql,
 		    sqlite3_stmt **out);
 
 int64_t pdb_now(void);
+
+/* The SQL of the migration step to schema @version, NULL when there is no
+ * such step: tests build databases of earlier versions with it. */
+const char *pdb_schema_step(int version);
 
 /* pdb_query_readonly() with its time budget as a parameter. */
 int pdb_query_readonly_budget(const char *path, const char *sql,

@@ -14,7 +14,7 @@
 /* Size callers give for error messages. */
 #define PDB_ERR_LEN 512
 /* Schema version this build writes (PRAGMA user_version). */
-#define PDB_SCHEMA_VERSION 1
+#define PDB_SCHEMA_VERSION 2
 
 /* Bounds of stored text. Rule text past its bound is refused (-E2BIG);
  * audit strings past theirs are cut, before a UTF-8 sequence, never in one. */
@@ -168,6 +168,16 @@ int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
  * @direction: "inbound" or "outbound"
  * @method, @host, @uri: the request
  * @excerpt: what matched, bounded by the caller
+ * @cgroup: the process's cgroup v2 path ("/system.slice/nginx.service"),
+ *	cut at 4096 bytes (schema v2)
+ * @container: the container id that path names (64 hex digits, or a
+ *	machine's name), cut at 128 bytes (schema v2)
+ * @sock_cookie: the socket's cookie, 0 unknown (stored as NULL; schema v2)
+ *
+ * Rows with event "capture-loss" (pdb_audit_capture_loss()) say that the
+ * capture lost records: msg "lost N records on CPUs C (n), ... in S s",
+ * severity 4, time_ns the end of the interval; the process, flow and
+ * request columns are NULL (pid, tgid and uid 0), and so is excerpt.
  */
 struct pdb_audit {
 	int64_t time_ns;
@@ -193,10 +203,32 @@ struct pdb_audit {
 	const char *host;
 	const char *uri;
 	const char *excerpt;
+	const char *cgroup;
+	const char *container;
+	uint64_t sock_cookie;
 };
 
 /* Return: the new row's id (> 0), or a negative errno. */
 int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err);
+
+/**
+ * pdb_audit_capture_loss() - write a "capture-loss" row
+ * @db: the handle
+ * @time_ns: end of the interval, ns since the epoch (0: now)
+ * @lost: records lost in the interval, per CPU (@lost[i] on CPU i)
+ * @ncpus: entries in @lost
+ * @interval_s: length of the interval in seconds, 0 to leave it out
+ * @err: message buffer of PDB_ERR_LEN bytes
+ *
+ * The msg names the total and each CPU that lost records, "lost 17
+ * records on CPUs 0 (12), 3 (5) in 10 s"; past PDB_AUDIT_MSG_MAX bytes the
+ * list of CPUs ends with "...". Nothing is written when nothing was lost.
+ * Return: the new row's id (> 0), 0 when nothing was lost, or a negative
+ * errno.
+ */
+int64_t pdb_audit_capture_loss(struct pdb *db, int64_t time_ns,
+			       const uint64_t *lost, size_t ncpus,
+			       unsigned int interval_s, char *err);
 
 /**
  * pdb_audit_prune() - retention: delete audit rows older than @before_ns

@@ -156,7 +156,8 @@ static void test_open_creates_and_migrates(void **state)
 		{ "audit",
 		  "id,time_ns,time,event,rule_id,msg,severity,action,pid,tgid,"
 		  "uid,exe,comm,cgroup_id,proto,saddr,sport,daddr,dport,"
-		  "tls_lib,direction,method,host,uri,excerpt" },
+		  "tls_lib,direction,method,host,uri,excerpt,cgroup,container,"
+		  "sock_cookie" },
 	};
 	static const struct {
 		const char *table, *columns;
@@ -164,6 +165,7 @@ static void test_open_creates_and_migrates(void **state)
 		{ "audit", "time_ns" },
 		{ "audit", "rule_id,time_ns" },
 		{ "audit", "saddr,time_ns" },
+		{ "audit", "container,time_ns" },
 		{ "blocklist", "state,expires" },
 	};
 	struct fx *fx = *state;
@@ -755,6 +757,12 @@ static void test_audit_insert_read_back(void **state)
 		.host = "example.test",
 		.uri = "/q?id=1 union select",
 		.excerpt = "union select",
+		.cgroup =
+			"/system.slice/docker-0123456789abcdef0123456789abcdef"
+			"0123456789abcdef0123456789abcdef.scope",
+		.container = "0123456789abcdef0123456789abcdef0123456789abcdef"
+			     "0123456789abcdef",
+		.sock_cookie = 8589934597ULL,
 	};
 	static const struct {
 		const char *col, *want;
@@ -783,6 +791,13 @@ static void test_audit_insert_read_back(void **state)
 		{ "host", "example.test" },
 		{ "uri", "/q?id=1 union select" },
 		{ "excerpt", "union select" },
+		{ "cgroup",
+		  "/system.slice/docker-0123456789abcdef0123456789abcdef"
+		  "0123456789abcdef0123456789abcdef.scope" },
+		{ "container",
+		  "0123456789abcdef0123456789abcdef0123456789abcdef"
+		  "0123456789abcdef" },
+		{ "sock_cookie", "8589934597" },
 	};
 	struct pdb_audit sparse = { .time_ns = 1000,
 				    .event = "match",
@@ -810,7 +825,7 @@ static void test_audit_insert_read_back(void **state)
 	ret = pdb_query_readonly(fx->path, sql, 10, rows_cb, &r, &cut, fx->err);
 	check(ret == 1 && r.nrows == 1 && !cut, "query: %d rows (%s)", ret,
 	      fx->err);
-	check(r.ncols == 25, "audit has %d columns", r.ncols);
+	check(r.ncols == 28, "audit has %d columns", r.ncols);
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
 		v = value_of(&r, 0, want[i].col);
 		check(v && !strcmp(v, want[i].want),
@@ -824,8 +839,12 @@ static void test_audit_insert_read_back(void **state)
 	ret = pdb_query_readonly(fx->path, sql, 10, rows_cb, &r, &cut, fx->err);
 	check(ret == 1, "sparse row query: %d %s", ret, fx->err);
 	check(!value_of(&r, 0, "rule_id") && !value_of(&r, 0, "severity") &&
-		      !value_of(&r, 0, "msg") && !value_of(&r, 0, "uri"),
+		      !value_of(&r, 0, "msg") && !value_of(&r, 0, "uri") &&
+		      !value_of(&r, 0, "cgroup") &&
+		      !value_of(&r, 0, "container"),
 	      "rule 0, severity -1 and NULL strings not stored as NULL");
+	check(!value_of(&r, 0, "sock_cookie"),
+	      "socket cookie 0 not stored as NULL");
 	v = value_of(&r, 0, "time");
 	check(v && !strcmp(v, "1970-01-01T00:00:00.000Z"),
 	      "time of 1000 ns: %s", v ? v : "NULL");
@@ -883,6 +902,8 @@ static void test_audit_string_bounds(void **state)
 	a.comm = big;
 	a.host = big;
 	a.saddr = big;
+	a.cgroup = big;
+	a.container = big;
 	a.event =
 		"match-with-a-very-long-event-name-that-goes-past-sixty-four-bytes";
 	a.msg = euro;
@@ -906,6 +927,12 @@ static void test_audit_string_bounds(void **state)
 	check(stored_bytes(fx, "saddr", id) == PDB_AUDIT_ADDR_MAX,
 	      "saddr stored %lld bytes",
 	      (long long)stored_bytes(fx, "saddr", id));
+	check(stored_bytes(fx, "cgroup", id) == PDB_AUDIT_CGROUP_MAX,
+	      "cgroup stored %lld bytes",
+	      (long long)stored_bytes(fx, "cgroup", id));
+	check(stored_bytes(fx, "container", id) == PDB_AUDIT_CONTAINER_MAX,
+	      "container stored %lld bytes",
+	      (long long)stored_bytes(fx, "container", id));
 	check(stored_bytes(fx, "event", id) == PDB_AUDIT_SHORT_MAX,
 	      "event stored %lld bytes",
 	      (long long)stored_bytes(fx, "event", id));
@@ -1063,6 +1090,238 @@ static void test_concurrent_first_open(void **state)
 	      "audit table not there exactly once");
 }
 
+/* --- migrations --- */
+
+/*
+ * A database as a v1 build left it: the v1 step, its version and id, WAL,
+ * and rows in every table.
+ */
+static void make_v1(struct fx *fx)
+{
+	const char *v1 = pdb_schema_step(1);
+	char *sql;
+	int rc;
+
+	check(v1, "no migration step to v1");
+	check(pdb_schema_step(PDB_SCHEMA_VERSION + 1) == NULL,
+	      "a step past PDB_SCHEMA_VERSION");
+	sql = sqlite3_mprintf("PRAGMA journal_mode = WAL; BEGIN; %s"
+			      " PRAGMA user_version = 1;"
+			      " PRAGMA application_id = %d; COMMIT;",
+			      v1, PDB_APPLICATION_ID);
+	check(sql, "out of memory");
+	rc = raw_exec(fx->path, sql);
+	sqlite3_free(sql);
+	check(rc == SQLITE_OK, "create a v1 database: %d", rc);
+	rc = raw_exec(
+		fx->path,
+		"INSERT INTO rules (rule_id, text, created, updated)"
+		" VALUES (1001, 'SecRule ARGS \"@rx x\" \"id:1001\"', 1, 2);"
+		"INSERT INTO blocklist (kind, key, created, expires)"
+		" VALUES ('src', '192.0.2.9', 10, 20);"
+		"INSERT INTO audit (time_ns, event, rule_id, pid, exe, cgroup_id,"
+		" saddr) VALUES (1000, 'match', 1001, 42, '/usr/sbin/nginx',"
+		" 4242, '192.0.2.9'), (2000, 'block', NULL, 43, NULL, 1, NULL),"
+		" (3000, 'match', 1001, 44, '/usr/bin/curl', 77, '192.0.2.10');");
+	check(rc == SQLITE_OK, "rows into the v1 database: %d", rc);
+	check(raw_int(fx->path, "PRAGMA user_version") == 1, "not at v1");
+}
+
+/* Whether the plan of @sql names @index, through a raw connection. */
+static bool plan_uses(const char *path, const char *sql, const char *index)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3 *h = NULL;
+	bool uses = false;
+	char *q;
+
+	q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+	if (q &&
+	    sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const unsigned char *d = sqlite3_column_text(st, 3);
+
+			if (d && strstr((const char *)d, index))
+				uses = true;
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	sqlite3_free(q);
+	return uses;
+}
+
+static void test_migrate_from_v1(void **state)
+{
+	struct pdb_audit a = { .event = "match",
+			       .severity = -1,
+			       .cgroup = "/machine.slice/libpod-x.scope",
+			       .container = "c0ffee",
+			       .sock_cookie = 99 };
+	struct fx *fx = *state;
+	char buf[512];
+	struct pdb *db;
+	int64_t id;
+
+	make_v1(fx);
+	db = open_ok(fx);
+	check(raw_int(fx->path, "PRAGMA user_version") == 2,
+	      "user_version after migrating v1: %lld",
+	      (long long)raw_int(fx->path, "PRAGMA user_version"));
+	columns_of(fx->path, "audit", buf, sizeof(buf));
+	check(strstr(buf, ",excerpt,cgroup,container,sock_cookie") &&
+		      !strcmp(buf + strlen(buf) - 11, "sock_cookie"),
+	      "migrated audit columns: %s", buf);
+	/* the rows of v1, untouched, with NULL in the new columns */
+	check(raw_int(fx->path, "SELECT count(*) FROM audit") == 3,
+	      "audit rows after migration: %lld",
+	      (long long)raw_int(fx->path, "SELECT count(*) FROM audit"));
+	raw_text(fx->path,
+		 "SELECT group_concat(time_ns || ':' || event || ':' ||"
+		 " pid || ':' || coalesce(exe, '-') || ':' || cgroup_id, ' ')"
+		 " FROM (SELECT * FROM audit ORDER BY id)",
+		 buf, sizeof(buf));
+	check(!strcmp(buf, "1000:match:42:/usr/sbin/nginx:4242 "
+			   "2000:block:43:-:1 3000:match:44:/usr/bin/curl:77"),
+	      "v1 audit rows changed: %s", buf);
+	check(raw_int(fx->path,
+		      "SELECT count(*) FROM audit WHERE cgroup IS NULL AND"
+		      " container IS NULL AND sock_cookie IS NULL") == 3,
+	      "v1 rows got values in the new columns");
+	check(raw_int(fx->path, "SELECT count(*) FROM rules WHERE"
+				" rule_id = 1001 AND updated = 2") == 1,
+	      "v1 rule lost");
+	check(raw_int(fx->path, "SELECT count(*) FROM blocklist WHERE"
+				" key = '192.0.2.9' AND expires = 20") == 1,
+	      "v1 block lost");
+
+	id = pdb_audit_insert(db, &a, fx->err);
+	check(id == 4, "v2 row after v1 rows: id %lld %s", (long long)id,
+	      fx->err);
+	pdb_close(db);
+	raw_text(fx->path,
+		 "SELECT cgroup || '|' || container || '|' || sock_cookie"
+		 " FROM audit WHERE id = 4",
+		 buf, sizeof(buf));
+	check(!strcmp(buf, "/machine.slice/libpod-x.scope|c0ffee|99"),
+	      "v2 row in a migrated database: %s", buf);
+	check(plan_uses(fx->path,
+			"SELECT * FROM audit WHERE container = 'c0ffee'"
+			" ORDER BY time_ns",
+			"audit_container_time"),
+	      "a question by container does not use audit_container_time");
+	raw_text(fx->path, "PRAGMA integrity_check", buf, sizeof(buf));
+	check(!strcmp(buf, "ok"), "integrity check: %s", buf);
+}
+
+static void test_migrate_from_empty_file(void **state)
+{
+	struct fx *fx = *state;
+	char buf[512];
+	int fd;
+
+	/* An empty file is a database with nothing in it: migrated. */
+	fd = open(fx->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	check(fd >= 0, "create %s", fx->path);
+	close(fd);
+	pdb_close(open_ok(fx));
+	check(raw_int(fx->path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
+	      "empty file at v%lld",
+	      (long long)raw_int(fx->path, "PRAGMA user_version"));
+	columns_of(fx->path, "audit", buf, sizeof(buf));
+	check(strstr(buf, ",cgroup,container,sock_cookie"),
+	      "empty file's audit columns: %s", buf);
+}
+
+static void test_migrate_failure_rolls_back(void **state)
+{
+	struct fx *fx = *state;
+	struct pdb *db = (struct pdb *)0x1;
+	int ret;
+
+	/* A v1 database someone gave a "container" column: the v2 step
+	 * fails on it, after its first ALTER succeeded. */
+	make_v1(fx);
+	check(raw_exec(fx->path, "ALTER TABLE audit ADD COLUMN container"
+				 " TEXT") == SQLITE_OK,
+	      "could not add a column by hand");
+	ret = pdb_open(fx->path, &db, fx->err);
+	check(ret < 0 && db == NULL, "open of a database whose step fails: %d",
+	      ret);
+	check(strstr(fx->err, "migrate to v2") && strstr(fx->err, "container"),
+	      "message does not name the step and the column: %s", fx->err);
+	check(raw_int(fx->path, "PRAGMA user_version") == 1,
+	      "user_version moved to %lld after a failed step",
+	      (long long)raw_int(fx->path, "PRAGMA user_version"));
+	check(raw_int(fx->path, "SELECT count(*) FROM pragma_table_info"
+				"('audit') WHERE name = 'cgroup'") == 0,
+	      "the step's first ALTER was kept");
+	check(raw_int(fx->path, "SELECT count(*) FROM audit") == 3,
+	      "rows lost in a failed migration");
+}
+
+/* --- capture-loss rows --- */
+
+static void test_audit_capture_loss(void **state)
+{
+	static const uint64_t lost[] = { 12, 0, 0, 5 };
+	static const uint64_t one[] = { 0, 3 };
+	static const uint64_t none[] = { 0, 0, 0 };
+	uint64_t many[1024];
+	struct fx *fx = *state;
+	char sql[256], buf[1024];
+	struct pdb *db;
+	int64_t id, before;
+	size_t i;
+
+	db = open_ok(fx);
+	id = pdb_audit_capture_loss(db, 5000000000LL, lost, ARRAY_SIZE(lost),
+				    10, fx->err);
+	check(id > 0, "capture-loss row: %lld %s", (long long)id, fx->err);
+	snprintf(
+		sql, sizeof(sql),
+		"SELECT event || '|' || msg || '|' || severity || '|' ||"
+		" time_ns || '|' || pid || '|' || coalesce(excerpt, 'NULL')"
+		" || '|' || coalesce(saddr, 'NULL') FROM audit WHERE id = %lld",
+		(long long)id);
+	raw_text(fx->path, sql, buf, sizeof(buf));
+	check(!strcmp(buf, "capture-loss|lost 17 records on CPUs 0 (12), 3 (5)"
+			   " in 10 s|4|5000000000|0|NULL|NULL"),
+	      "capture-loss row: %s", buf);
+
+	id = pdb_audit_capture_loss(db, 0, one, ARRAY_SIZE(one), 0, fx->err);
+	snprintf(sql, sizeof(sql), "SELECT msg FROM audit WHERE id = %lld",
+		 (long long)id);
+	raw_text(fx->path, sql, buf, sizeof(buf));
+	check(id > 0 && !strcmp(buf, "lost 3 records on CPU 1 (3)"),
+	      "one CPU, no interval: %lld '%s'", (long long)id, buf);
+
+	before = raw_int(fx->path, "SELECT count(*) FROM audit");
+	check(pdb_audit_capture_loss(db, 0, none, ARRAY_SIZE(none), 10,
+				     fx->err) == 0,
+	      "nothing lost, yet a row");
+	check(raw_int(fx->path, "SELECT count(*) FROM audit") == before,
+	      "a row written for no loss");
+	check(pdb_audit_capture_loss(db, 0, NULL, 4, 10, fx->err) == -EINVAL,
+	      "NULL counts accepted");
+
+	for (i = 0; i < ARRAY_SIZE(many); i++)
+		many[i] = 1000000000000ULL;
+	id = pdb_audit_capture_loss(db, 0, many, ARRAY_SIZE(many), 5, fx->err);
+	snprintf(sql, sizeof(sql), "SELECT msg FROM audit WHERE id = %lld",
+		 (long long)id);
+	raw_text(fx->path, sql, buf, sizeof(buf));
+	check(id > 0 && strlen(buf) <= PDB_AUDIT_MSG_MAX,
+	      "1024 CPUs: %lld, %zu bytes", (long long)id, strlen(buf));
+	check(!strncmp(buf, "lost 1024000000000000 records on CPUs 0 (", 41) &&
+		      strstr(buf, ", ... in 5 s") &&
+		      !strcmp(buf + strlen(buf) - 12, ", ... in 5 s"),
+	      "1024 CPUs: the total, the start and the cut: '%s'", buf);
+	pdb_close(db);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1088,6 +1347,10 @@ int main(void)
 		T(test_transactions_batch),
 		T(test_audit_prune),
 		T(test_odd_path),
+		T(test_migrate_from_v1),
+		T(test_migrate_from_empty_file),
+		T(test_migrate_failure_rolls_back),
+		T(test_audit_capture_loss),
 	};
 
 	return cmocka_run_group_tests_name("policydb", tests, NULL, NULL);
