@@ -1,18 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * TLS plaintext capture: uprobes on OpenSSL's SSL_read/SSL_write (and their
- * _ex forms) copy the plaintext of every successful call to the tls_events
- * ring buffer, with the caller's identity and the TCP flow of its socket.
+ * TLS plaintext capture: uprobes on the read and write functions of the TLS
+ * libraries (OpenSSL and BoringSSL, GnuTLS, NSS's NSPR, wolfSSL) copy the
+ * plaintext of every successful call to the tls_events ring buffer, in
+ * chunks, with the caller's identity and the TCP flow of its socket.
  *
- * The socket is found from the call itself, not from OpenSSL's internals:
- * while a thread is inside an SSL call, the read/write family of syscall
- * tracepoints records the socket fd the library (or the application's own
- * BIO) touches. A call served entirely from OpenSSL's record buffer makes no
- * syscall, so the last fd seen for each (process, SSL *) is cached.
+ * The socket is found from the call itself, not from a library's internals:
+ * while a thread is inside a TLS call, the read/write family of syscall
+ * tracepoints notes the socket fd the library (or the application's own
+ * transport) touches. A call served from the library's record buffer makes
+ * no syscall, so the socket of each (process, session) is cached, fd and
+ * struct sock both, and trusted only while the fd still holds that sock.
+ * A call whose transport is a non-IP socket (AF_UNIX) is skipped; a call
+ * with no socket at all (a memory BIO, a pipe) is captured and flagged
+ * ENF_TLS_F_NO_SOCKET, never attributed to a flow.
  *
- * Every uprobe hit is expensive, so each SSL call costs exactly one entry
- * probe and one return probe; the syscall tracepoints fire for every process
- * and return after one hash lookup when the thread is not inside an SSL call.
+ * Every uprobe hit is expensive, so each call costs one entry probe and one
+ * return probe; the syscall tracepoints fire for every process and return
+ * after one hash lookup when the thread is not inside a TLS call.
+ *
+ * The loader loads this object once with every uprobe program switched off
+ * (maps, syscall tracepoints, exec/exit tracepoints, sock_ops), then once
+ * per library family in use with only that family's programs, on the same
+ * maps: a library that is absent is never loaded, and one that fails to
+ * load does not stop the others. The object has no global variables, so
+ * every instance shares all of its state through the maps.
  */
 #include "bpf_common.h"
 
@@ -26,29 +38,54 @@ char LICENSE[] SEC("license") = "GPL";
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
-/* Threads inside an SSL call at once, and SSL objects whose fd is cached. */
+/* Threads inside a TLS call at once, and sessions remembered. */
 #define TLS_MAX_CALLS 10240
-#define TLS_MAX_FD_CACHE 16384
+#define TLS_MAX_SESSIONS 16384
+/* Layers of an NSPR descriptor stack searched for NSS's SSL layer. */
+#define NSS_MAX_LAYERS 4
 
-/* One SSL call in flight on a thread, from entry to return. */
+#define EV_HDR sizeof(struct enf_tls_event)
+
+/* One TLS call in flight on a thread, from entry to return. */
 struct tls_call {
-	__u64 ssl;
+	__u64 session;
 	__u64 buf;
-	__u64 nbytes; /* size_t * of the _ex forms, 0 for SSL_read/SSL_write */
-	__s32 fd; /* last socket the thread read or wrote in the call, or -1 */
+	__u64 nbytes; /* size_t * of SSL_read_ex/SSL_write_ex, else 0 */
+	__s32 fd; /* last IP socket the thread used in the call, or -1 */
+	__s32 other_fd; /* last other socket (AF_UNIX...) used, or -1 */
 	__u8 direction;
-	__u8 pad[3];
+	__u8 lib;
+	__u8 pad[6];
 };
 
-struct fd_cache_key {
+struct tls_session_key {
 	__u32 tgid;
 	__u32 pad;
-	__u64 ssl;
+	__u64 session;
+};
+
+enum tls_sock_kind {
+	TLS_SOCK_NONE = 0,
+	TLS_SOCK_INET = 1, /* the session runs over this IP socket */
+	TLS_SOCK_OTHER = 2, /* over this non-IP socket: not captured */
 };
 
 /*
- * LRU rather than plain HASH: a thread killed inside SSL_read never returns,
- * and its entry must not hold a slot forever.
+ * What is known of a session: its socket (the fd and the struct sock it
+ * held when seen: both must still agree for the cache to be used) and the
+ * stream offset of each direction.
+ */
+struct tls_session {
+	__u64 sk;
+	__s32 fd;
+	__u32 kind;
+	__u64 seq[2];
+};
+
+/*
+ * LRU rather than plain HASH: a thread killed inside SSL_read never
+ * returns (exit also deletes its entry), and a session is never told to
+ * end: neither must hold a slot forever.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -59,79 +96,134 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TLS_MAX_FD_CACHE);
-	__type(key, struct fd_cache_key);
-	__type(value, __s32);
-} tls_fd_cache SEC(".maps");
+	__uint(max_entries, TLS_MAX_SESSIONS);
+	__type(key, struct tls_session_key);
+	__type(value, struct tls_session);
+} tls_sessions SEC(".maps");
 
+/* The loader sizes it (enf_tls_opts.ringbuf_bytes) before the load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, ENF_TLS_RINGBUF_SIZE);
+	__uint(max_entries, ENF_TLS_RINGBUF_DEFAULT);
 } tls_events SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ENF_PROC_RINGBUF_SIZE);
+} proc_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, ENF_TLS_STAT_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 } tls_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct enf_tls_config);
+} tls_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENF_TLS_FILTER_MAX);
+	__type(key, __u16);
+	__type(value, __u8);
+} tls_filter_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENF_TLS_FILTER_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} tls_filter_cgroups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENF_TLS_FILTER_MAX);
+	__type(key, char[ENF_COMM_LEN]);
+	__type(value, __u8);
+} tls_filter_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENF_TLS_NSS_FILES_MAX);
+	__type(key, __u64);
+	__type(value, __u8);
+} tls_nss_files SEC(".maps");
+
 static __always_inline void stat_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&tls_stats, &idx);
 
+	/* per CPU, but a program can be preempted by another on its CPU */
 	if (v)
 		__sync_fetch_and_add(v, 1);
 }
 
-static __always_inline int call_enter(__u64 ssl, __u64 buf, __u64 nbytes,
-				      __u8 direction)
+static __always_inline struct enf_tls_config *tls_cfg(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&tls_config, &zero);
+}
+
+/* The configured filters that do not need the socket: comm and cgroup. */
+static __always_inline bool task_in_scope(__u32 filters)
+{
+	if (filters & ENF_TLS_FILTER_COMMS) {
+		char comm[ENF_COMM_LEN] = {};
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!bpf_map_lookup_elem(&tls_filter_comms, comm))
+			return false;
+	}
+	if (filters & ENF_TLS_FILTER_CGROUPS) {
+		__u64 cg = bpf_get_current_cgroup_id();
+
+		if (!bpf_map_lookup_elem(&tls_filter_cgroups, &cg))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline int call_enter(__u64 session, __u64 buf, __u64 nbytes,
+				      __u8 direction, __u8 lib)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct enf_tls_config *cfg = tls_cfg();
 	struct tls_call call = {
-		.ssl = ssl,
+		.session = session,
 		.buf = buf,
 		.nbytes = nbytes,
 		.fd = -1,
+		.other_fd = -1,
 		.direction = direction,
+		.lib = lib,
 	};
 
+	if (cfg && cfg->filters && !task_in_scope(cfg->filters)) {
+		/* a stale entry of this thread must not take the return */
+		bpf_map_delete_elem(&tls_calls, &id);
+		stat_inc(ENF_TLS_STAT_FILTERED);
+		return 0;
+	}
 	/*
 	 * Overwrite any entry the thread has: a stale one from a call that
 	 * never returned, or the outer call of a library that implements one
-	 * SSL function with another (the inner call then reports the bytes).
+	 * of its functions with another (the inner call then reports).
 	 */
 	if (bpf_map_update_elem(&tls_calls, &id, &call, BPF_ANY))
 		stat_inc(ENF_TLS_STAT_CALLS_FULL);
 	return 0;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(tls_read_enter, void *ssl, void *buf, int num)
+/* The library, as the loader set it in the attachment's cookie. */
+static __always_inline __u8 cookie_lib(void *ctx)
 {
-	return call_enter((__u64)ssl, (__u64)buf, 0, ENF_TLS_READ);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(tls_write_enter, void *ssl, const void *buf, int num)
-{
-	return call_enter((__u64)ssl, (__u64)buf, 0, ENF_TLS_WRITE);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(tls_read_ex_enter, void *ssl, void *buf, __u64 num,
-	       __u64 *readbytes)
-{
-	return call_enter((__u64)ssl, (__u64)buf, (__u64)readbytes,
-			  ENF_TLS_READ);
-}
-
-SEC("uprobe")
-int BPF_KPROBE(tls_write_ex_enter, void *ssl, const void *buf, __u64 num,
-	       __u64 *written)
-{
-	return call_enter((__u64)ssl, (__u64)buf, (__u64)written,
-			  ENF_TLS_WRITE);
+	return bpf_get_attach_cookie(ctx) & 0xff;
 }
 
 /* The file open as @fd in the current task, NULL if none. */
@@ -153,18 +245,11 @@ static __always_inline struct file *fd_file(int fd)
 	return file;
 }
 
-static __always_inline bool v4_mapped(const __u32 *a)
-{
-	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
-}
-
-/* The IPv4 or IPv6 socket open as @fd, or NULL (not AF_UNIX: /dev/log). */
-static __always_inline struct sock *fd_inet_sock(int fd)
+/* The socket open as @fd, or NULL when @fd is no socket. */
+static __always_inline struct sock *fd_sock(int fd)
 {
 	struct file *file = fd_file(fd);
 	struct socket *sock;
-	struct sock *sk;
-	__u16 family;
 
 	if (!file ||
 	    (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
@@ -172,27 +257,28 @@ static __always_inline struct sock *fd_inet_sock(int fd)
 	sock = BPF_CORE_READ(file, private_data);
 	if (!sock)
 		return NULL;
-	sk = BPF_CORE_READ(sock, sk);
-	if (!sk)
-		return NULL;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	return family == AF_INET || family == AF_INET6 ? sk : NULL;
+	return BPF_CORE_READ(sock, sk);
 }
 
-/*
- * Fill @t from the IPv4/IPv6 socket open as @fd, peer as source. Returns
- * false, with @t untouched, when @fd is not such a socket.
- */
-static __always_inline bool fd_tuple(int fd, struct enf_tuple *t)
+static __always_inline bool sk_is_inet(struct sock *sk)
 {
-	struct sock *sk = fd_inet_sock(fd);
-	struct sock_common *skc;
-	__u32 peer[4], local[4];
-	__u16 family, proto;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
-	if (!sk)
-		return false;
-	skc = &sk->__sk_common;
+	return family == AF_INET || family == AF_INET6;
+}
+
+static __always_inline bool v4_mapped(const __u32 *a)
+{
+	return a[0] == 0 && a[1] == 0 && a[2] == bpf_htonl(0xffff);
+}
+
+/* Fill @t from the IP socket @sk, peer as source. */
+static __always_inline void sk_tuple(struct sock *sk, struct enf_tuple *t)
+{
+	struct sock_common *skc = &sk->__sk_common;
+	__u32 peer[4] = {}, local[4] = {};
+	__u16 family;
+
 	family = BPF_CORE_READ(skc, skc_family);
 	if (family == AF_INET6) {
 		BPF_CORE_READ_INTO(&peer, skc, skc_v6_daddr.in6_u.u6_addr32);
@@ -203,14 +289,10 @@ static __always_inline bool fd_tuple(int fd, struct enf_tuple *t)
 			peer[0] = peer[3];
 			local[0] = local[3];
 		}
-	} else if (family == AF_INET) {
+	} else {
 		peer[0] = BPF_CORE_READ(skc, skc_daddr);
 		local[0] = BPF_CORE_READ(skc, skc_rcv_saddr);
-	} else {
-		return false;
 	}
-	proto = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
-
 	__builtin_memset(t, 0, sizeof(*t));
 	if (family == AF_INET6) {
 		__builtin_memcpy(t->saddr, peer, sizeof(peer));
@@ -221,67 +303,316 @@ static __always_inline bool fd_tuple(int fd, struct enf_tuple *t)
 	}
 	t->sport = BPF_CORE_READ(skc, skc_dport);
 	t->dport = bpf_htons(BPF_CORE_READ(skc, skc_num));
-	t->proto = proto;
+	t->proto = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
 	t->family = family == AF_INET6 ? ENF_FAMILY_V6 : ENF_FAMILY_V4;
+}
+
+/* Whether the cached socket of @s is still the one its fd holds. */
+static __always_inline bool session_sock_valid(const struct tls_session *s,
+					       __u32 kind)
+{
+	return s->kind == kind && s->sk && (__u64)fd_sock(s->fd) == s->sk;
+}
+
+static __always_inline struct tls_session *
+session_get(const struct tls_session_key *key)
+{
+	struct tls_session zero = {};
+	struct tls_session *s;
+
+	s = bpf_map_lookup_elem(&tls_sessions, key);
+	if (s)
+		return s;
+	bpf_map_update_elem(&tls_sessions, key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&tls_sessions, key);
+}
+
+/* Remember that @s runs over @sk (as @fd); a new socket starts anew. */
+static __always_inline void
+session_set_sock(struct tls_session *s, struct sock *sk, int fd, __u32 kind)
+{
+	if (s->sk != (__u64)sk || s->kind != kind) {
+		if (s->sk) {
+			/* the session object was reused for another
+			 * connection: its streams begin again */
+			s->seq[0] = 0;
+			s->seq[1] = 0;
+		}
+		s->sk = (__u64)sk;
+		s->kind = kind;
+	}
+	s->fd = fd;
+}
+
+/* Where the socket of a call was found. */
+enum call_sock {
+	CALL_SOCK_INET, /* seen in the call */
+	CALL_SOCK_CACHED, /* from the session cache */
+	CALL_SOCK_NONE, /* none: captured, uncorrelated */
+	CALL_SOCK_OTHER, /* a non-IP socket: skipped */
+};
+
+/*
+ * Find the socket of @call: an IP socket seen in the call, else the
+ * session's cached IP socket while its fd still holds it, else a non-IP
+ * socket seen in the call or cached (the call is skipped), else none.
+ */
+static __always_inline enum call_sock call_socket(const struct tls_call *call,
+						  struct tls_session *s,
+						  struct sock **skp, int *fdp)
+{
+	struct sock *sk;
+
+	if (call->fd >= 0) {
+		sk = fd_sock(call->fd);
+		if (sk && sk_is_inet(sk)) {
+			session_set_sock(s, sk, call->fd, TLS_SOCK_INET);
+			*skp = sk;
+			*fdp = call->fd;
+			return CALL_SOCK_INET;
+		}
+	}
+	if (session_sock_valid(s, TLS_SOCK_INET)) {
+		*skp = (struct sock *)s->sk;
+		*fdp = s->fd;
+		return CALL_SOCK_CACHED;
+	}
+	if (call->other_fd >= 0) {
+		sk = fd_sock(call->other_fd);
+		if (sk && !sk_is_inet(sk)) {
+			session_set_sock(s, sk, call->other_fd, TLS_SOCK_OTHER);
+			return CALL_SOCK_OTHER;
+		}
+	}
+	if (session_sock_valid(s, TLS_SOCK_OTHER))
+		return CALL_SOCK_OTHER;
+	return CALL_SOCK_NONE;
+}
+
+/* With a port filter, the local or the peer port must be in the map. */
+static __always_inline bool ports_in_scope(const struct enf_tuple *t)
+{
+	__u16 port = bpf_ntohs(t->dport);
+
+	if (bpf_map_lookup_elem(&tls_filter_ports, &port))
+		return true;
+	port = bpf_ntohs(t->sport);
+	return bpf_map_lookup_elem(&tls_filter_ports, &port) != NULL;
+}
+
+/* What every record of one call shares, and where the next chunk starts. */
+struct emit_ctx {
+	__u64 buf;
+	__u32 carry; /* bytes of the call carried: min(len, cap) */
+	__u32 pad;
+	struct enf_tls_event hdr; /* last: its data[] is empty */
+};
+
+/*
+ * Put one record of @size data bytes (a size class) on tls_events with
+ * @n <= @size bytes of the call from @off. Inlined with a constant @size,
+ * so the reservation has the constant size the verifier asks for.
+ */
+static __always_inline void emit_record(struct emit_ctx *c, __u32 off, __u64 n,
+					__u32 flags, const __u32 size)
+{
+	struct enf_tls_event *e;
+
+	e = bpf_ringbuf_reserve(&tls_events, EV_HDR + size, 0);
+	if (!e) {
+		stat_inc(ENF_TLS_STAT_LOST);
+		return;
+	}
+	__builtin_memcpy(e, &c->hdr, sizeof(*e));
+	e->offset = off;
+	e->seq = c->hdr.seq + off;
+	/* n is 64 bits wide so that clang 14 bounds-checks the register it
+	 * passes, not a zero-extended copy */
+	barrier_var(n);
+	if (n > size)
+		n = size;
+	if (bpf_probe_read_user(e->data, n, (void *)(c->buf + off))) {
+		n = 0;
+		flags |= ENF_TLS_F_READ_FAULT;
+		stat_inc(ENF_TLS_STAT_READ_FAULT);
+	}
+	e->data_len = n;
+	e->flags = flags;
+	if (flags & ENF_TLS_F_NO_SOCKET)
+		stat_inc(ENF_TLS_STAT_NO_SOCKET);
+	bpf_ringbuf_submit(e, 0);
+	stat_inc(ENF_TLS_STAT_EVENTS);
+}
+
+/* bpf_loop callback: record @i of the call, in the smallest class. */
+static long emit_chunk(__u32 i, void *data)
+{
+	struct emit_ctx *c = data;
+	__u32 off = i * ENF_TLS_CHUNK, n, flags = c->hdr.flags;
+
+	if (off >= c->carry)
+		return 1;
+	n = c->carry - off;
+	if (n > ENF_TLS_CHUNK)
+		n = ENF_TLS_CHUNK;
+	if (off + n < c->carry)
+		flags |= ENF_TLS_F_MORE;
+	if (n <= ENF_TLS_SMALL)
+		emit_record(c, off, n, flags, ENF_TLS_SMALL);
+	else if (n <= ENF_TLS_MEDIUM)
+		emit_record(c, off, n, flags, ENF_TLS_MEDIUM);
+	else
+		emit_record(c, off, n, flags, ENF_TLS_CHUNK);
+	return 0;
+}
+
+/* A call of @call returned @len bytes: find its flow and emit it. */
+static __always_inline void call_done(const struct tls_call *call, __u64 len)
+{
+	struct tls_session_key key = { .session = call->session };
+	struct enf_tls_config *cfg = tls_cfg();
+	__u64 id = bpf_get_current_pid_tgid(), uid_gid;
+	__u32 cap, filters = 0, nrec;
+	struct emit_ctx ctx, *c = &ctx;
+	struct sock *sk = NULL;
+	struct tls_session *s;
+	enum call_sock how;
+	int fd = -1;
+
+	if (len == 0)
+		return;
+	if (len > 0xffffffffULL)
+		len = 0xffffffffULL;
+	key.tgid = id >> 32;
+	s = session_get(&key);
+	if (!s) {
+		stat_inc(ENF_TLS_STAT_CALLS_FULL);
+		return;
+	}
+	how = call_socket(call, s, &sk, &fd);
+	if (how == CALL_SOCK_OTHER) {
+		stat_inc(ENF_TLS_STAT_NOT_INET);
+		return;
+	}
+
+	__builtin_memset(&c->hdr, 0, sizeof(c->hdr));
+	c->hdr.fd = fd;
+	if (sk) {
+		sk_tuple(sk, &c->hdr.tuple);
+		c->hdr.sock_cookie =
+			BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+	} else {
+		c->hdr.flags |= ENF_TLS_F_NO_SOCKET;
+	}
+	if (how == CALL_SOCK_CACHED) {
+		c->hdr.flags |= ENF_TLS_F_FD_CACHED;
+		stat_inc(ENF_TLS_STAT_FD_CACHED);
+	}
+
+	cap = ENF_TLS_CALL_CAP_DEFAULT;
+	if (cfg) {
+		filters = cfg->filters;
+		if (cfg->call_cap >= ENF_TLS_CALL_CAP_MIN &&
+		    cfg->call_cap <= ENF_TLS_CALL_CAP_MAX)
+			cap = cfg->call_cap;
+	}
+	if ((filters & ENF_TLS_FILTER_PORTS) &&
+	    (!sk || !ports_in_scope(&c->hdr.tuple))) {
+		stat_inc(ENF_TLS_STAT_FILTERED);
+		return;
+	}
+
+	c->hdr.ts_ns = bpf_ktime_get_ns();
+	c->hdr.cgroup_id = bpf_get_current_cgroup_id();
+	c->hdr.session = call->session;
+	/* the whole call's room in the stream, cut or not, so a consumer
+	 * sees the bytes it did not get as a gap */
+	c->hdr.seq = __sync_fetch_and_add(&s->seq[call->direction & 1], len);
+	c->hdr.pid = (__u32)id;
+	c->hdr.tgid = id >> 32;
+	uid_gid = bpf_get_current_uid_gid();
+	c->hdr.uid = (__u32)uid_gid;
+	c->hdr.gid = uid_gid >> 32;
+	c->hdr.len = len;
+	c->hdr.direction = call->direction;
+	c->hdr.lib = call->lib;
+	bpf_get_current_comm(c->hdr.comm, sizeof(c->hdr.comm));
+	c->buf = call->buf;
+	c->carry = len;
+	if (len > cap) {
+		c->carry = cap;
+		c->hdr.flags |= ENF_TLS_F_TRUNCATED;
+		stat_inc(ENF_TLS_STAT_TRUNCATED);
+	}
+	nrec = (c->carry + ENF_TLS_CHUNK - 1) / ENF_TLS_CHUNK;
+	bpf_loop(nrec, emit_chunk, c, 0);
+}
+
+/* The thread's call, taken out of tls_calls; false when there is none. */
+static __always_inline bool call_take(struct tls_call *call)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct tls_call *p;
+
+	p = bpf_map_lookup_elem(&tls_calls, &id);
+	if (!p)
+		return false;
+	*call = *p;
+	bpf_map_delete_elem(&tls_calls, &id);
 	return true;
 }
 
 /*
- * Find the flow of @call: the fd seen during the call if it is a socket
- * (then remembered for the SSL object), else the SSL object's cached fd.
- * Returns the fd used, -1 if none is known.
+ * OpenSSL 1.1 and 3, and BoringSSL (the cookie tells which):
+ * int SSL_read(SSL *, void *, int), int SSL_write(SSL *, const void *, int),
+ * int SSL_read_ex(SSL *, void *, size_t, size_t *), SSL_write_ex likewise.
  */
-static __always_inline int call_tuple(const struct tls_call *call, __u32 tgid,
-				      struct enf_tuple *t, bool *found)
+SEC("uprobe")
+int BPF_KPROBE(tls_openssl_read, void *ssl, void *buf, int num)
 {
-	struct fd_cache_key key = { .tgid = tgid, .ssl = call->ssl };
-	__s32 fd = call->fd;
-	__s32 *cached;
+	return call_enter((__u64)ssl, (__u64)buf, 0, ENF_TLS_READ,
+			  cookie_lib(ctx));
+}
 
-	if (fd >= 0 && fd_tuple(fd, t)) {
-		bpf_map_update_elem(&tls_fd_cache, &key, &fd, BPF_ANY);
-		*found = true;
-		return fd;
-	}
-	cached = bpf_map_lookup_elem(&tls_fd_cache, &key);
-	if (cached) {
-		__s32 cfd = *cached;
+SEC("uprobe")
+int BPF_KPROBE(tls_openssl_write, void *ssl, const void *buf, int num)
+{
+	return call_enter((__u64)ssl, (__u64)buf, 0, ENF_TLS_WRITE,
+			  cookie_lib(ctx));
+}
 
-		if (fd_tuple(cfd, t)) {
-			stat_inc(ENF_TLS_STAT_FD_CACHED);
-			*found = true;
-			return cfd;
-		}
-	}
-	*found = false;
-	return fd;
+SEC("uprobe")
+int BPF_KPROBE(tls_openssl_read_ex, void *ssl, void *buf, __u64 num,
+	       __u64 *readbytes)
+{
+	return call_enter((__u64)ssl, (__u64)buf, (__u64)readbytes,
+			  ENF_TLS_READ, cookie_lib(ctx));
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_openssl_write_ex, void *ssl, const void *buf, __u64 num,
+	       __u64 *written)
+{
+	return call_enter((__u64)ssl, (__u64)buf, (__u64)written, ENF_TLS_WRITE,
+			  cookie_lib(ctx));
 }
 
 /*
- * @ret is int, as the SSL functions declare it: libssl returns -1 with
+ * @ret is int, as the functions declare it: libssl returns -1 with
  * "mov $0xffffffff, %eax", which leaves the upper half of rax zero, so read
  * as a long a failure (WANT_READ on every idle non-blocking socket) would
  * look like a 4 GiB success.
  */
 SEC("uretprobe")
-int BPF_KRETPROBE(tls_ret, int ret)
+int BPF_KRETPROBE(tls_openssl_ret, int ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u64 uid_gid, len;
-	struct enf_tls_event *e;
-	struct tls_call *callp;
 	struct tls_call call;
-	bool found = false;
-	__u64 n;
+	__u64 len = 0;
 
-	callp = bpf_map_lookup_elem(&tls_calls, &id);
-	if (!callp)
+	if (!call_take(&call))
 		return 0;
-	call = *callp;
-	bpf_map_delete_elem(&tls_calls, &id);
-
 	if (call.nbytes) {
-		/* SSL_read_ex/SSL_write_ex: 1 on success, count via pointer */
+		/* the _ex forms: 1 on success, the count through a pointer */
 		if (ret != 1 ||
 		    bpf_probe_read_user(&len, sizeof(len), (void *)call.nbytes))
 			return 0;
@@ -290,78 +621,206 @@ int BPF_KRETPROBE(tls_ret, int ret)
 			return 0;
 		len = ret;
 	}
-	if (len == 0)
-		return 0;
-	if (len > 0xffffffffULL)
-		len = 0xffffffffULL;
-
-	e = bpf_ringbuf_reserve(&tls_events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(ENF_TLS_STAT_LOST);
-		return 0;
-	}
-
-	e->ts_ns = bpf_ktime_get_ns();
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	e->pid = (__u32)id;
-	e->tgid = id >> 32;
-	uid_gid = bpf_get_current_uid_gid();
-	e->uid = (__u32)uid_gid;
-	e->gid = uid_gid >> 32;
-	e->len = len;
-	e->flags = 0;
-	e->direction = call.direction;
-	e->lib = ENF_TLS_LIB_OPENSSL;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-
-	e->fd = call_tuple(&call, e->tgid, &e->tuple, &found);
-	if (!found) {
-		__builtin_memset(&e->tuple, 0, sizeof(e->tuple));
-		e->flags |= ENF_TLS_F_NO_SOCKET;
-		stat_inc(ENF_TLS_STAT_NO_SOCKET);
-	}
-
-	n = len;
-	if (n > ENF_TLS_MAX_DATA) {
-		n = ENF_TLS_MAX_DATA;
-		e->flags |= ENF_TLS_F_TRUNCATED;
-		stat_inc(ENF_TLS_STAT_TRUNCATED);
-	}
-	/*
-	 * n is 64 bits wide so that clang 14 bounds-checks the register it
-	 * passes, not a zero-extended copy.
-	 */
-	barrier_var(n);
-	if (n > ENF_TLS_MAX_DATA)
-		n = ENF_TLS_MAX_DATA;
-	if (bpf_probe_read_user(e->data, n, (void *)call.buf)) {
-		n = 0;
-		e->flags |= ENF_TLS_F_READ_FAULT;
-		stat_inc(ENF_TLS_STAT_READ_FAULT);
-	}
-	e->data_len = n;
-
-	bpf_ringbuf_submit(e, 0);
-	stat_inc(ENF_TLS_STAT_EVENTS);
+	call_done(&call, len);
 	return 0;
 }
 
 /*
- * Record @fd in the thread's call, if the thread is inside an SSL call and
- * @fd is an IP socket: a call may also write a log, a key log file or to
- * syslog's Unix socket.
+ * GnuTLS: ssize_t gnutls_record_recv(gnutls_session_t, void *, size_t),
+ * ssize_t gnutls_record_send(gnutls_session_t, const void *, size_t).
+ */
+SEC("uprobe")
+int BPF_KPROBE(tls_gnutls_recv, void *session, void *buf, __u64 size)
+{
+	return call_enter((__u64)session, (__u64)buf, 0, ENF_TLS_READ,
+			  ENF_TLS_LIB_GNUTLS);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_gnutls_send, void *session, const void *buf, __u64 size)
+{
+	return call_enter((__u64)session, (__u64)buf, 0, ENF_TLS_WRITE,
+			  ENF_TLS_LIB_GNUTLS);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(tls_gnutls_ret, long ret)
+{
+	struct tls_call call;
+
+	if (!call_take(&call) || ret <= 0)
+		return 0;
+	call_done(&call, ret);
+	return 0;
+}
+
+/*
+ * NSS, through NSPR: PRInt32 PR_Read(PRFileDesc *, void *, PRInt32),
+ * PR_Write likewise, PR_Recv(PRFileDesc *, void *, PRInt32, PRIntn flags,
+ * PRIntervalTime), PR_Send likewise. They serve every NSPR descriptor
+ * (files, pipes, stdin), so a call counts only when the descriptor is an
+ * SSL socket: one of its top layers has NSS's SSL I/O methods, whose read
+ * function lies in a file mapping of one of the libssl3.so files the
+ * loader listed in tls_nss_files (by inode). Plaintext flows through
+ * every layer above SSL's, so any of the top NSS_MAX_LAYERS will do.
+ */
+
+/* NSPR's ABI (prio.h): the start of PRFileDesc and of PRIOMethods. */
+struct nspr_file_desc {
+	__u64 methods;
+	__u64 secret;
+	__u64 lower;
+	__u64 higher;
+};
+
+struct nspr_io_methods {
+	__u32 file_type;
+	__u32 pad;
+	__u64 close;
+	__u64 read;
+};
+
+struct nss_vma_ctx {
+	bool found;
+};
+
+static long nss_vma_cb(struct task_struct *task, struct vm_area_struct *vma,
+		       void *data)
+{
+	struct nss_vma_ctx *c = data;
+	__u64 ino = BPF_CORE_READ(vma, vm_file, f_inode, i_ino);
+
+	if (ino && bpf_map_lookup_elem(&tls_nss_files, &ino))
+		c->found = true;
+	return 0;
+}
+
+static __always_inline bool nss_is_ssl(__u64 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct nspr_file_desc desc;
+	struct nss_vma_ctx c;
+	__u64 read_fn;
+
+	for (int i = 0; i < NSS_MAX_LAYERS; i++) {
+		if (!fd || bpf_probe_read_user(&desc, sizeof(desc), (void *)fd))
+			return false;
+		if (!desc.methods ||
+		    bpf_probe_read_user(
+			    &read_fn, sizeof(read_fn),
+			    (void *)(desc.methods +
+				     __builtin_offsetof(struct nspr_io_methods,
+							read))))
+			return false;
+		c.found = false;
+		if (read_fn &&
+		    !bpf_find_vma(task, read_fn, nss_vma_cb, &c, 0) && c.found)
+			return true;
+		fd = desc.lower;
+	}
+	return false;
+}
+
+static __always_inline int nss_enter(__u64 fd, __u64 buf, __u8 direction)
+{
+	if (!nss_is_ssl(fd)) {
+		/* not ours: a stale entry must not take this return */
+		__u64 id = bpf_get_current_pid_tgid();
+
+		bpf_map_delete_elem(&tls_calls, &id);
+		stat_inc(ENF_TLS_STAT_NSS_NOT_SSL);
+		return 0;
+	}
+	return call_enter(fd, buf, 0, direction, ENF_TLS_LIB_NSS);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_nss_read, void *fd, void *buf, int amount)
+{
+	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_READ);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_nss_write, void *fd, const void *buf, int amount)
+{
+	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_WRITE);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_nss_recv, void *fd, void *buf, int amount, int flags)
+{
+	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_READ);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_nss_send, void *fd, const void *buf, int amount, int flags)
+{
+	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_WRITE);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(tls_nss_ret, int ret)
+{
+	struct tls_call call;
+
+	if (!call_take(&call) || ret <= 0)
+		return 0;
+	call_done(&call, ret);
+	return 0;
+}
+
+/*
+ * wolfSSL: int wolfSSL_read(WOLFSSL *, void *, int),
+ * int wolfSSL_write(WOLFSSL *, const void *, int).
+ */
+SEC("uprobe")
+int BPF_KPROBE(tls_wolfssl_read, void *ssl, void *buf, int sz)
+{
+	return call_enter((__u64)ssl, (__u64)buf, 0, ENF_TLS_READ,
+			  ENF_TLS_LIB_WOLFSSL);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_wolfssl_write, void *ssl, const void *buf, int sz)
+{
+	return call_enter((__u64)ssl, (__u64)buf, 0, ENF_TLS_WRITE,
+			  ENF_TLS_LIB_WOLFSSL);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(tls_wolfssl_ret, int ret)
+{
+	struct tls_call call;
+
+	if (!call_take(&call) || ret <= 0)
+		return 0;
+	call_done(&call, ret);
+	return 0;
+}
+
+/*
+ * Note @fd in the thread's call, if the thread is inside a TLS call and
+ * @fd is a socket: IP sockets and others apart, since a call may also
+ * write a log, a key log file or to syslog's Unix socket, and only an IP
+ * socket names the flow.
  */
 static __always_inline void note_fd(long fd)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct tls_call *call;
+	struct sock *sk;
 
 	call = bpf_map_lookup_elem(&tls_calls, &id);
-	if (!call || fd < 0 || fd > 0x7fffffff || call->fd == fd)
+	if (!call || fd < 0 || fd > 0x7fffffff || call->fd == fd ||
+	    call->other_fd == fd)
 		return;
-	if (fd_inet_sock(fd))
+	sk = fd_sock(fd);
+	if (!sk)
+		return;
+	if (sk_is_inet(sk))
 		call->fd = fd;
+	else
+		call->other_fd = fd;
 }
 
 #define TLS_SYSCALL_TP(name)                                      \
@@ -430,3 +889,62 @@ int tls_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 #endif
+
+/*
+ * Process starts and ends, for library discovery: BTF tracepoints, which
+ * need no tracefs.
+ */
+static __always_inline void proc_event(struct task_struct *p, __u32 type)
+{
+	struct enf_proc_event *e;
+
+	e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(ENF_TLS_STAT_PROC_LOST);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->type = type;
+	e->tgid = BPF_CORE_READ(p, tgid);
+	e->ppid = type == ENF_PROC_EXEC ? BPF_CORE_READ(p, real_parent, tgid) :
+					  0;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tls_proc_exec, struct task_struct *p)
+{
+	proc_event(p, ENF_PROC_EXEC);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tls_proc_exit, struct task_struct *p)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	/* a thread that dies inside a TLS call never returns from it */
+	bpf_map_delete_elem(&tls_calls, &id);
+	/* every thread passes here; the process ends with its last one
+	 * (signal->live has dropped to 0 before the tracepoint) */
+	if (BPF_CORE_READ(p, signal, live.counter) == 0)
+		proc_event(p, ENF_PROC_EXIT);
+	return 0;
+}
+
+/*
+ * A socket's cookie is made on first demand: ask for one when a TCP
+ * connection is established, so every connection made after the start has
+ * one for the capture to read (skc_cookie).
+ */
+SEC("sockops")
+int tls_sock_ops(struct bpf_sock_ops *skops)
+{
+	if (skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB ||
+	    skops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
+		bpf_get_socket_cookie(skops);
+	return 1;
+}

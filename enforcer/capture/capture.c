@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -13,6 +14,8 @@ struct enf_capture {
 	struct ring_buffer *rb;
 	enf_capture_fn fn;
 	void *ctx;
+	enf_capture_proc_fn proc_fn;
+	void *proc_ctx;
 	struct enf_capture_stats stats;
 };
 
@@ -27,20 +30,45 @@ static void stat_inc(__u64 *c)
 
 /*
  * The kernel side writes whole records, but the consumer does not trust a
- * length it did not check: data_len must fit both the ABI and the record.
+ * length it did not check: data_len must fit the ABI, the record (whatever
+ * its size class) and, from its offset, the call.
  */
+static bool record_ok(const struct enf_tls_event *ev, size_t size)
+{
+	if (size < EV_HDR_SIZE || size > ENF_TLS_EVENT_SIZE(ENF_TLS_CHUNK))
+		return false;
+	if (ev->data_len > ENF_TLS_CHUNK || ev->data_len > size - EV_HDR_SIZE)
+		return false;
+	if ((__u64)ev->offset + ev->data_len > ev->len)
+		return false;
+	return ev->direction <= ENF_TLS_WRITE;
+}
+
 static int capture_record(void *ctx, void *data, size_t size)
 {
 	struct enf_capture *cap = ctx;
 	const struct enf_tls_event *ev = data;
 
-	if (size < EV_HDR_SIZE || ev->data_len > ENF_TLS_MAX_DATA ||
-	    ev->data_len > size - EV_HDR_SIZE || ev->data_len > ev->len) {
+	if (!record_ok(ev, size)) {
 		stat_inc(&cap->stats.malformed);
 		return 0;
 	}
 	stat_inc(&cap->stats.events);
 	return cap->fn(cap->ctx, ev);
+}
+
+static int capture_proc_record(void *ctx, void *data, size_t size)
+{
+	struct enf_capture *cap = ctx;
+	const struct enf_proc_event *ev = data;
+
+	if (size != sizeof(*ev) ||
+	    (ev->type != ENF_PROC_EXEC && ev->type != ENF_PROC_EXIT)) {
+		stat_inc(&cap->stats.proc_malformed);
+		return 0;
+	}
+	stat_inc(&cap->stats.proc_events);
+	return cap->proc_fn(cap->proc_ctx, ev);
 }
 
 int enf_capture_new(int events_fd, enf_capture_fn fn, void *ctx,
@@ -67,6 +95,26 @@ int enf_capture_new(int events_fd, enf_capture_fn fn, void *ctx,
 out_free:
 	free(cap);
 	return err;
+}
+
+int enf_capture_add_proc(struct enf_capture *cap, int proc_events_fd,
+			 enf_capture_proc_fn fn, void *ctx)
+{
+	if (proc_events_fd < 0 || !fn)
+		return -EINVAL;
+	if (cap->proc_fn)
+		return -EBUSY;
+	cap->proc_fn = fn;
+	cap->proc_ctx = ctx;
+	if (ring_buffer__add(cap->rb, proc_events_fd, capture_proc_record,
+			     cap)) {
+		int err = -errno;
+
+		cap->proc_fn = NULL;
+		cap->proc_ctx = NULL;
+		return err;
+	}
+	return 0;
 }
 
 void enf_capture_free(struct enf_capture *cap)
@@ -98,4 +146,8 @@ void enf_capture_get_stats(const struct enf_capture *cap,
 	out->events = __atomic_load_n(&cap->stats.events, __ATOMIC_RELAXED);
 	out->malformed =
 		__atomic_load_n(&cap->stats.malformed, __ATOMIC_RELAXED);
+	out->proc_events =
+		__atomic_load_n(&cap->stats.proc_events, __ATOMIC_RELAXED);
+	out->proc_malformed =
+		__atomic_load_n(&cap->stats.proc_malformed, __ATOMIC_RELAXED);
 }

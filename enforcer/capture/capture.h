@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The consumer of the tls_events ring buffer: one per daemon, run by the
- * ring-buffer thread. It checks each record against the ABI in
- * enforcer/tls_event.h and hands it to a callback; a record that does not
- * fit is counted as malformed and skipped, never passed on.
+ * The consumer of the tls_events ring buffer (and, when asked, of
+ * proc_events): one per daemon, run by the ring-buffer thread. It checks
+ * each record against the ABI in enforcer/tls_event.h and hands it to a
+ * callback; a record that does not fit is counted as malformed and
+ * skipped, never passed on.
+ *
+ * tls_events records come in the size classes of the ABI (the header and
+ * ENF_TLS_SMALL, ENF_TLS_MEDIUM or ENF_TLS_CHUNK data bytes); any record
+ * is accepted whose @data_len fits in it, in ENF_TLS_CHUNK and, with
+ * @offset, in the call's @len.
  */
 #ifndef ENFORCER_CAPTURE_H
 #define ENFORCER_CAPTURE_H
@@ -23,13 +29,26 @@
 typedef int (*enf_capture_fn)(void *ctx, const struct enf_tls_event *ev);
 
 /**
+ * typedef enf_capture_proc_fn - called once per process event
+ * @ctx: the context given to enf_capture_add_proc()
+ * @ev: the exec or exit; valid only during the call
+ *
+ * Return: as enf_capture_fn.
+ */
+typedef int (*enf_capture_proc_fn)(void *ctx, const struct enf_proc_event *ev);
+
+/**
  * struct enf_capture_stats - what the consumer saw
  * @events: events handed to the callback
  * @malformed: records skipped because their size or data_len was wrong
+ * @proc_events: process events handed to the proc callback
+ * @proc_malformed: proc_events records skipped (size or type wrong)
  */
 struct enf_capture_stats {
 	__u64 events;
 	__u64 malformed;
+	__u64 proc_events;
+	__u64 proc_malformed;
 };
 
 struct enf_capture;
@@ -45,6 +64,20 @@ struct enf_capture;
  */
 int enf_capture_new(int events_fd, enf_capture_fn fn, void *ctx,
 		    struct enf_capture **out);
+
+/**
+ * enf_capture_add_proc() - consume proc_events too, on the same epoll fd
+ * @cap: the consumer
+ * @proc_events_fd: the proc_events map's fd (enf_tls_proc_events_fd());
+ *	not taken over
+ * @fn: called for every process event
+ * @ctx: passed to @fn
+ *
+ * Return: 0; -EBUSY when a proc_events ring was already added; another
+ * negative errno.
+ */
+int enf_capture_add_proc(struct enf_capture *cap, int proc_events_fd,
+			 enf_capture_proc_fn fn, void *ctx);
 
 /**
  * enf_capture_free() - free a consumer

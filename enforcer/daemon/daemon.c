@@ -184,17 +184,41 @@ static int start_dataplane(struct enf_daemon *d)
 	return 0;
 }
 
+/*
+ * The libssl files to probe, until library discovery takes over: the
+ * configured ones, else the system's. Each is attached on its own, so one
+ * that is missing or lacks the SSL functions does not stop the others.
+ */
+static size_t attach_system_libssl(struct enf_daemon *d)
+{
+	char found[ENF_TLS_MAX_LIBS][PATH_MAX];
+	struct enf_tls_target t = {
+		.lib = ENF_TLS_LIB_OPENSSL,
+		.by_name = true,
+		.pid = -1,
+	};
+	size_t n = 0, attached = 0;
+	__u32 id;
+
+	if (!d->cfg.n_tls_libs &&
+	    enf_tls_find_libs(NULL, found, ENF_TLS_MAX_LIBS, &n) == -ENOENT)
+		pr_warn("tls: libssl.so.3 not found in the standard library directories");
+	for (size_t i = 0; i < (d->cfg.n_tls_libs ? d->cfg.n_tls_libs : n);
+	     i++) {
+		t.path = d->cfg.n_tls_libs ? d->cfg.tls_libs[i] : found[i];
+		if (!enf_tls_attach(d->tls, &t, &id))
+			attached++;
+	}
+	return attached;
+}
+
 /* TLS capture is best effort: without it the daemon still enforces. */
 static void start_tls(struct enf_daemon *d)
 {
-	const char *libs[ENF_CONF_MAX_TLS_LIBS + 1] = { NULL };
-	struct enf_tls_opts opts = { .lib_paths = libs };
 	struct epoll_event ev = { .events = EPOLLIN };
 	int ret;
 
-	for (size_t i = 0; i < d->cfg.n_tls_libs; i++)
-		libs[i] = d->cfg.tls_libs[i];
-	ret = enf_tls_open(&opts, &d->tls);
+	ret = enf_tls_open(NULL, &d->tls);
 	if (ret) {
 		snprintf(d->tls_error, sizeof(d->tls_error),
 			 "TLS capture unavailable: %s", strerror(-ret));
@@ -216,6 +240,12 @@ static void start_tls(struct enf_daemon *d)
 		d->capture = NULL;
 		enf_tls_close(d->tls);
 		d->tls = NULL;
+		return;
+	}
+	if (!attach_system_libssl(d)) {
+		snprintf(d->tls_error, sizeof(d->tls_error),
+			 "no TLS library attached");
+		pr_err("tls: %s; requests will not be seen", d->tls_error);
 		return;
 	}
 	for (size_t i = 0; i < enf_tls_lib_count(d->tls); i++)

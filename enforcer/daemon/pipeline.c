@@ -61,6 +61,7 @@ void enf_pipeline_free_flow(void *state)
 
 static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 {
+	static const char *const lib_names[ENF_TLS_LIB_MAX] = ENF_TLS_LIB_NAMES;
 	struct enf_req_origin *o = &ec->origin;
 
 	memcpy(ec->comm, ev->comm, ENF_COMM_LEN);
@@ -74,7 +75,8 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 	o->cgroup_id = ev->cgroup_id;
 	o->comm = ec->comm;
 	o->exe = ec->exe;
-	o->tls_lib = ev->lib == ENF_TLS_LIB_OPENSSL ? "openssl" : "unknown";
+	o->tls_lib = ev->lib < ENF_TLS_LIB_MAX ? lib_names[ev->lib] :
+						 lib_names[0];
 	o->direction = ev->direction == ENF_TLS_READ ? ENF_REQ_INBOUND :
 						       ENF_REQ_OUTBOUND;
 	o->tuple = ev->tuple;
@@ -82,8 +84,8 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 }
 
 /*
- * Bytes of the stream are missing (an event cut at ENF_TLS_MAX_DATA, or one
- * whose plaintext could not be read): the parser's framing cannot be
+ * Bytes of the stream are missing (a call cut at the per-call cap, or a
+ * record whose plaintext could not be read): the parser's framing cannot be
  * trusted past this point, so it starts over and resynchronises at the next
  * request line.
  */
@@ -177,9 +179,12 @@ int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev)
 	struct stream *s;
 
 	stat_inc(&d->stats.events);
-	__atomic_add_fetch(&d->stats.bytes, ev->len, __ATOMIC_RELAXED);
-	if (ev->flags & ENF_TLS_F_TRUNCATED)
-		stat_inc(&d->stats.truncated);
+	/* a call of several records counts once, by its first */
+	if (ev->offset == 0) {
+		__atomic_add_fetch(&d->stats.bytes, ev->len, __ATOMIC_RELAXED);
+		if (ev->flags & ENF_TLS_F_TRUNCATED)
+			stat_inc(&d->stats.truncated);
+	}
 	if (ev->flags & ENF_TLS_F_NO_SOCKET)
 		stat_inc(&d->stats.no_socket);
 	s = stream_get(d, ev);
@@ -210,7 +215,10 @@ int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev)
 	if (ev->data_len)
 		enf_http1_feed(s->http, ev->data, ev->data_len, on_request,
 			       &ec);
-	if (ev->flags & (ENF_TLS_F_TRUNCATED | ENF_TLS_F_READ_FAULT)) {
+	/* a cut call loses its bytes after its last record */
+	if ((ev->flags & ENF_TLS_F_READ_FAULT) ||
+	    ((ev->flags & ENF_TLS_F_TRUNCATED) &&
+	     !(ev->flags & ENF_TLS_F_MORE))) {
 		stat_inc(&d->stats.gaps);
 		if (stream_reset(s))
 			pr_warn("flow: out of memory resetting a stream");

@@ -1,16 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Loader of bpf/tls_capture.bpf.c: finds libssl, loads the skeleton and
- * attaches its uprobes and syscall tracepoints.
+ * Loader of bpf/tls_capture.bpf.c: loads the maps and the always-on
+ * programs once (enf_tls_open), then attaches the uprobes of one TLS
+ * library file at a time (enf_tls_attach), for every process that maps it
+ * or for one process.
  *
- * Uprobes are attached by library path with pid -1, so every process that
- * maps the library is covered, those running now and those started later.
- * The fd tracking programs are the syscalls:sys_enter_* tracepoints (tracefs
- * is mounted when missing); if tracefs cannot be had, one raw tracepoint on
- * sys_enter takes their place. enf_tls_close() detaches everything.
+ * enf_tls_open() loads the object with every uprobe program switched off
+ * and attaches the syscall fd tracking (the syscalls:sys_enter_*
+ * tracepoints, tracefs mounted when missing; if tracefs cannot be had,
+ * one raw tracepoint on sys_enter takes their place), the exec and exit
+ * tracepoints that feed proc_events, and a sock_ops program on the root
+ * cgroup v2 that gives every TCP connection established from then on a
+ * socket cookie. The first enf_tls_attach() of a library family (OpenSSL
+ * and BoringSSL, GnuTLS, NSS, wolfSSL) loads that family's programs, on
+ * the same maps; a family never attached is never loaded, and one that
+ * fails to load fails only its own attachments. enf_tls_close() detaches
+ * everything.
  *
- * Events are read from the ring buffer whose fd enf_tls_events_fd() gives,
- * with enforcer/capture/capture.h.
+ * Events are read from the ring buffers whose fds enf_tls_events_fd() and
+ * enf_tls_proc_events_fd() give, with enforcer/capture/capture.h.
  */
 #ifndef ENFORCER_LOADER_TLS_H
 #define ENFORCER_LOADER_TLS_H
@@ -21,27 +29,73 @@
 
 #include "enforcer/tls_event.h"
 
-/* Distinct libssl files one loader attaches to. */
+/* Distinct libssl files enf_tls_find_libs() reports. */
 #define ENF_TLS_MAX_LIBS 8
+/* Attachments one loader holds at once. */
+#define ENF_TLS_MAX_ATTACH 1024
 
 /**
- * struct enf_tls_opts - what to attach the TLS capture to
- * @lib_paths: NULL-terminated list of libssl files to probe (from the
- *	configuration). Every one must exist and export the SSL functions.
- *	NULL or empty: look for libssl.so.3 in the standard library
- *	directories and attach to every distinct file found.
+ * struct enf_tls_target - one file to probe
+ * @lib: enum enf_tls_lib
+ * @path: the file, as enforcerd can open it (for a file in another mount
+ *	namespace: /proc/PID/root/...)
+ * @offsets: file offsets of the functions (as uprobes take them), by
+ *	enum enf_tls_fn; 0 means absent (not attached). All zero and
+ *	@by_name set: the loader resolves the library's function names itself
+ *	(libbpf, .dynsym then .symtab)
+ * @by_name: see @offsets
+ * @pid: -1 for every process that maps @path; else this process only (its
+ *	other processes never trap)
+ * @nss_ssl_path: for ENF_TLS_LIB_NSS (@path is libnspr4): NSS's libssl3.so
+ *	of the same tree; a PR_* call is captured only when its descriptor's
+ *	top layer is NSS's SSL layer (methods table inside this file)
+ */
+struct enf_tls_target {
+	enum enf_tls_lib lib;
+	const char *path;
+	__u64 offsets[ENF_TLS_FN_MAX];
+	bool by_name;
+	int pid;
+	const char *nss_ssl_path;
+};
+
+/**
+ * struct enf_tls_opts - how to load the TLS capture
  * @force_raw_tp: use the raw sys_enter tracepoint even when tracefs is
  *	available (tests of the fallback)
+ * @call_cap: bytes carried per TLS call, ENF_TLS_CALL_CAP_MIN..._MAX;
+ *	0: ENF_TLS_CALL_CAP_DEFAULT
+ * @ringbuf_bytes: size of tls_events, a power of two within
+ *	ENF_TLS_RINGBUF_MIN..._MAX; 0: ENF_TLS_RINGBUF_DEFAULT
+ * @ports: capture only calls whose socket's local or peer port is one of
+ *	these (host byte order); @n_ports 0: no port filter. A call with no
+ *	socket has no port and is out of scope while this filter is on.
+ * @n_ports: entries of @ports, at most ENF_TLS_FILTER_MAX
+ * @cgroups: capture only tasks in one of these cgroup v2 ids (a task's own
+ *	cgroup, not its ancestors); @n_cgroups 0: no cgroup filter
+ * @n_cgroups: entries of @cgroups, at most ENF_TLS_FILTER_MAX
+ * @comms: capture only tasks whose comm is one of these (at most
+ *	ENF_COMM_LEN - 1 characters); @n_comms 0: no comm filter
+ * @n_comms: entries of @comms, at most ENF_TLS_FILTER_MAX
+ *
+ * The filters in force are an AND: a call must pass every one.
  */
 struct enf_tls_opts {
-	const char *const *lib_paths;
 	bool force_raw_tp;
+	__u32 call_cap;
+	__u32 ringbuf_bytes;
+	const __u16 *ports;
+	size_t n_ports;
+	const __u64 *cgroups;
+	size_t n_cgroups;
+	const char *const *comms;
+	size_t n_comms;
 };
 
 struct enf_tls;
 
 /**
- * enf_tls_find_libs() - find the libssl files to attach to
+ * enf_tls_find_libs() - find the system's libssl.so.3 files
  * @candidates: NULL-terminated paths to try, or NULL for the standard ones
  *	(libssl.so.3 in the multiarch, lib64 and lib directories, /usr and
  *	/usr/local)
@@ -61,15 +115,18 @@ int enf_tls_find_libs(const char *const *candidates, char (*out)[PATH_MAX],
 		      size_t max, size_t *n);
 
 /**
- * enf_tls_open() - load the TLS capture and attach it
+ * enf_tls_open() - load the TLS capture, attach no library yet
  * @opts: options, may be NULL for the defaults
  * @out: set to the new loader on success
  *
- * A library that cannot be found or lacks one of SSL_read, SSL_write,
- * SSL_read_ex, SSL_write_ex is an error naming it; nothing stays attached
- * after an error.
+ * Loads tls_capture with every uprobe program's autoload off, fills the
+ * configuration and filter maps, and attaches the syscall fd tracking, the
+ * exec/exit tracepoints and the sock_ops program (a missing cgroup v2
+ * hierarchy only costs the cookies of new connections, with a warning).
+ * Nothing stays attached after an error.
  *
- * Return: 0, or a negative errno.
+ * Return: 0, -EINVAL or -E2BIG for options out of bounds, or another
+ * negative errno.
  */
 int enf_tls_open(const struct enf_tls_opts *opts, struct enf_tls **out);
 
@@ -80,6 +137,70 @@ int enf_tls_open(const struct enf_tls_opts *opts, struct enf_tls **out);
 void enf_tls_close(struct enf_tls *tls);
 
 /**
+ * enf_tls_attach() - probe the TLS functions of one file
+ * @tls: the loader
+ * @t: the file, its library and scope
+ * @id: set to the attachment's id, for enf_tls_detach()
+ *
+ * Attaches an entry probe and a return probe on every function of @t (by
+ * offset, or by name: a function the file lacks, such as SSL_read_ex in
+ * an old OpenSSL, is skipped). On error nothing of @t stays attached.
+ *
+ * Return: 0; -ENOENT when @path does not exist or has none of the
+ * library's functions; -EEXIST when the same file is already attached for
+ * the same library and pid (*@id is then that attachment's id); -EINVAL
+ * for a bad target (unknown library, pid below -1 or 0, NSS without
+ * @nss_ssl_path); -ENOSPC past ENF_TLS_MAX_ATTACH attachments; the
+ * error of loading the library family's programs; another negative errno.
+ */
+int enf_tls_attach(struct enf_tls *tls, const struct enf_tls_target *t,
+		   __u32 *id);
+
+/**
+ * enf_tls_detach() - remove one attachment
+ * @tls: the loader
+ * @id: as enf_tls_attach() gave it
+ *
+ * Return: 0, or -ENOENT for an unknown id.
+ */
+int enf_tls_detach(struct enf_tls *tls, __u32 id);
+
+/**
+ * struct enf_tls_attach_info - what one attachment probes
+ * @id: its id
+ * @lib: enum enf_tls_lib
+ * @pid: -1 or the one process
+ * @funcs: bit (1 << enum enf_tls_fn) per function probed
+ * @path: the file, owned by the loader, valid until the detach
+ */
+struct enf_tls_attach_info {
+	__u32 id;
+	enum enf_tls_lib lib;
+	int pid;
+	unsigned int funcs;
+	const char *path;
+};
+
+/**
+ * enf_tls_attach_count() - how many attachments are in place
+ * @tls: the loader
+ *
+ * Return: the count.
+ */
+size_t enf_tls_attach_count(const struct enf_tls *tls);
+
+/**
+ * enf_tls_attach_info() - describe one attachment
+ * @tls: the loader
+ * @i: index below enf_tls_attach_count(), in attach order
+ * @out: filled on success
+ *
+ * Return: 0, or -ENOENT when @i is out of range.
+ */
+int enf_tls_attach_info(const struct enf_tls *tls, size_t i,
+			struct enf_tls_attach_info *out);
+
+/**
  * enf_tls_events_fd() - the fd of the tls_events ring buffer map
  * @tls: the loader
  *
@@ -88,7 +209,15 @@ void enf_tls_close(struct enf_tls *tls);
 int enf_tls_events_fd(const struct enf_tls *tls);
 
 /**
- * enf_tls_stats_read() - read the tls_stats counters
+ * enf_tls_proc_events_fd() - the fd of the proc_events ring buffer map
+ * @tls: the loader
+ *
+ * Return: the map fd, owned by @tls.
+ */
+int enf_tls_proc_events_fd(const struct enf_tls *tls);
+
+/**
+ * enf_tls_stats_read() - read the tls_stats counters, summed over CPUs
  * @tls: the loader
  * @stats: filled with ENF_TLS_STAT_MAX counters, indexed by enum enf_tls_stat
  *
@@ -98,21 +227,17 @@ int enf_tls_stats_read(const struct enf_tls *tls,
 		       __u64 stats[ENF_TLS_STAT_MAX]);
 
 /**
- * enf_tls_lib_count() - how many libssl files are probed
+ * enf_tls_stats_percpu() - read one tls_stats counter per CPU
  * @tls: the loader
+ * @s: the counter
+ * @per_cpu: filled with one value per possible CPU
+ * @ncpu: room in @per_cpu, at least libbpf_num_possible_cpus()
  *
- * Return: the count, at least 1.
+ * Return: 0; -EINVAL for a bad @s; -ERANGE when @ncpu is too small;
+ * another negative errno.
  */
-size_t enf_tls_lib_count(const struct enf_tls *tls);
-
-/**
- * enf_tls_lib_path() - one probed libssl file
- * @tls: the loader
- * @i: index below enf_tls_lib_count()
- *
- * Return: the path, owned by @tls; NULL when @i is out of range.
- */
-const char *enf_tls_lib_path(const struct enf_tls *tls, size_t i);
+int enf_tls_stats_percpu(const struct enf_tls *tls, enum enf_tls_stat s,
+			 __u64 *per_cpu, size_t ncpu);
 
 /**
  * enf_tls_uses_raw_tp() - whether fds are tracked by the raw tracepoint
@@ -122,5 +247,20 @@ const char *enf_tls_lib_path(const struct enf_tls *tls, size_t i);
  * tracepoints.
  */
 bool enf_tls_uses_raw_tp(const struct enf_tls *tls);
+
+/**
+ * enf_tls_has_sock_ops() - whether the cookie-making sock_ops is attached
+ * @tls: the loader
+ *
+ * Return: true when it is attached to the root cgroup v2.
+ */
+bool enf_tls_has_sock_ops(const struct enf_tls *tls);
+
+/*
+ * Kept for the daemon's status until it lists attachments itself: the
+ * count of attachments and the path of one (NULL out of range).
+ */
+size_t enf_tls_lib_count(const struct enf_tls *tls);
+const char *enf_tls_lib_path(const struct enf_tls *tls, size_t i);
 
 #endif /* ENFORCER_LOADER_TLS_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ void tls_store_clear(struct tls_store *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->ev[i]);
+	free(s->ev);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -63,12 +65,114 @@ int tls_store_cb(void *ctx, const struct enf_tls_event *ev)
 		s->overflow++;
 		return 0;
 	}
-	s->ev[s->n] = malloc(sizeof(*ev));
+	if (s->n == s->room) {
+		size_t room = s->room ? s->room * 2 : 256;
+		struct enf_tls_event **ev = realloc(s->ev, room * sizeof(*ev));
+
+		if (!ev)
+			return -ENOMEM;
+		s->ev = ev;
+		s->room = room;
+	}
+	s->ev[s->n] = malloc(sizeof(*ev) + ev->data_len);
 	if (!s->ev[s->n])
 		return -ENOMEM;
-	memcpy(s->ev[s->n], ev, sizeof(*ev));
+	memcpy(s->ev[s->n], ev, sizeof(*ev) + ev->data_len);
 	s->n++;
 	return 0;
+}
+
+int tls_stream_get(const struct tls_store *s, __u32 tgid, int dir,
+		   __u64 session, size_t max, struct tls_stream *out)
+{
+	unsigned char *have;
+	size_t end = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->data = calloc(1, max ? max : 1);
+	have = calloc(1, max ? max : 1);
+	if (!out->data || !have) {
+		free(have);
+		tls_stream_free(out);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct enf_tls_event *e = s->ev[i];
+		size_t n = e->data_len;
+
+		if (e->tgid != tgid || e->direction != dir)
+			continue;
+		if (!session)
+			session = e->session;
+		if (e->session != session)
+			continue;
+		out->records++;
+		out->calls += e->offset == 0;
+		out->truncated += !!(e->flags & ENF_TLS_F_TRUNCATED);
+		out->flags_or |= e->flags;
+		if (e->seq >= max)
+			continue;
+		if (e->seq + n > max)
+			n = max - e->seq;
+		for (size_t k = 0; k < n; k++) {
+			if (have[e->seq + k]) {
+				out->overlaps++;
+				break;
+			}
+		}
+		memcpy(out->data + e->seq, e->data, n);
+		memset(have + e->seq, 1, n);
+		if (e->seq + n > end)
+			end = e->seq + n;
+	}
+	for (size_t k = 0; k < end; k++)
+		out->gaps += !have[k];
+	out->len = end;
+	out->session = session;
+	free(have);
+	return out->records ? 0 : -ENOENT;
+}
+
+void tls_stream_free(struct tls_stream *st)
+{
+	free(st->data);
+	st->data = NULL;
+}
+
+const char *tls_libssl_path(void)
+{
+	static char path[1][PATH_MAX];
+	size_t n;
+
+	if (!path[0][0] && enf_tls_find_libs(NULL, path, 1, &n) == -ENOENT)
+		path[0][0] = '\0';
+	return path[0];
+}
+
+int tls_open_libssl(const struct enf_tls_opts *opts, int pid,
+		    struct enf_tls **tls)
+{
+	struct enf_tls_target t = {
+		.lib = ENF_TLS_LIB_OPENSSL,
+		.path = tls_libssl_path(),
+		.by_name = true,
+		.pid = pid,
+	};
+	__u32 id;
+	int err;
+
+	*tls = NULL;
+	if (!t.path[0])
+		return -ENOENT;
+	err = enf_tls_open(opts, tls);
+	if (err)
+		return err;
+	err = enf_tls_attach(*tls, &t, &id);
+	if (err) {
+		enf_tls_close(*tls);
+		*tls = NULL;
+	}
+	return err;
 }
 
 const struct enf_tls_event *tls_store_find(const struct tls_store *s,
@@ -261,10 +365,12 @@ void tls_store_dump(const struct tls_store *s)
 		const struct enf_tls_event *e = s->ev[i];
 		int show = e->data_len < 40 ? (int)e->data_len : 40;
 
-		printf("# event tgid %u pid %u comm %.16s %s len %u data_len %u flags %#x fd %d %s '",
-		       e->tgid, e->pid, e->comm,
+		printf("# event tgid %u pid %u comm %.16s lib %u %s len %u offset %u data_len %u seq %llu session %#llx flags %#x fd %d cookie %llu %s '",
+		       e->tgid, e->pid, e->comm, e->lib,
 		       e->direction == ENF_TLS_READ ? "READ" : "WRITE", e->len,
-		       e->data_len, e->flags, e->fd,
+		       e->offset, e->data_len, (unsigned long long)e->seq,
+		       (unsigned long long)e->session, e->flags, e->fd,
+		       (unsigned long long)e->sock_cookie,
 		       tls_tuple_str(&e->tuple, tb, sizeof(tb)));
 		for (int j = 0; j < show; j++)
 			putchar(e->data[j] >= 32 && e->data[j] < 127 ?

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Helpers shared by the TLS capture tests: named checks, an event store
- * fed by the capture callback, OpenSSL contexts with a throwaway
- * certificate, and the cgroup id of a process.
+ * fed by the capture callback (with the data of every record, and the
+ * streams put back together by seq), the capture opened on the system's
+ * libssl, OpenSSL contexts with a throwaway certificate, and the cgroup id
+ * of a process.
  */
 #ifndef ENFORCER_TEST_TLS_COMMON_H
 #define ENFORCER_TEST_TLS_COMMON_H
@@ -14,6 +16,7 @@
 #include <openssl/ssl.h>
 
 #include "enforcer/capture/capture.h"
+#include "enforcer/loader/tls.h"
 
 /* Exit code ctest reads as "skipped". */
 #define TLS_TEST_SKIP 77
@@ -26,12 +29,12 @@ void tls_check(bool ok, const char *fmt, ...)
 int tls_check_done(void);
 
 /* Events of the processes the test watches, copied out of the ring. */
-#define TLS_STORE_MAX_EVENTS 512
-#define TLS_STORE_MAX_TGIDS 8
+#define TLS_STORE_MAX_EVENTS 65536
+#define TLS_STORE_MAX_TGIDS 16
 
 struct tls_store {
-	struct enf_tls_event *ev[TLS_STORE_MAX_EVENTS];
-	size_t n;
+	struct enf_tls_event **ev; /* each with its data_len bytes of data */
+	size_t n, room;
 	__u32 tgids[TLS_STORE_MAX_TGIDS];
 	size_t ntgids;
 	size_t overflow; /* watched events that did not fit */
@@ -53,6 +56,46 @@ const struct enf_tls_event *tls_store_find(const struct tls_store *s,
 void tls_store_dump(const struct tls_store *s);
 /* Number of stored events of @tgid in @dir. */
 size_t tls_store_count(const struct tls_store *s, __u32 tgid, int dir);
+
+/**
+ * struct tls_stream - the records of one (tgid, session, direction) put
+ * back together by seq
+ * @data: the bytes, in stream order (malloc'd; tls_stream_free())
+ * @len: bytes in @data
+ * @records: records used
+ * @calls: calls (records with offset 0)
+ * @gaps: bytes of the stream no record carried (before the end)
+ * @overlaps: records that overlapped bytes already placed
+ * @session: the session of the stream
+ * @truncated: records flagged ENF_TLS_F_TRUNCATED
+ * @flags_or: the OR of every record's flags
+ */
+struct tls_stream {
+	unsigned char *data;
+	size_t len;
+	size_t records, calls, gaps, overlaps, truncated;
+	__u64 session;
+	__u32 flags_or;
+};
+
+/*
+ * Rebuild the stream of @tgid in @dir (of @session, or of the session of
+ * the first such record when @session is 0) from the store, up to @max
+ * bytes of stream offset. Returns 0, or -ENOENT when there is no record.
+ */
+int tls_stream_get(const struct tls_store *s, __u32 tgid, int dir,
+		   __u64 session, size_t max, struct tls_stream *out);
+void tls_stream_free(struct tls_stream *st);
+
+/*
+ * Open the capture with @opts and attach the system's libssl.so.3 (every
+ * process when @pid is -1, else @pid alone). Returns 0 or a negative
+ * errno; on error *@tls is NULL.
+ */
+int tls_open_libssl(const struct enf_tls_opts *opts, int pid,
+		    struct enf_tls **tls);
+/* The system's libssl.so.3, "" when there is none. */
+const char *tls_libssl_path(void);
 
 /*
  * Poll @cap until tls_store_find(@tgid, @dir, @prefix) succeeds or

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The TLS loader and capture on the loopback, without namespaces: errors
- * that name the missing library or symbol, one attachment per file, and a
- * real TLS exchange between this process (client) and a child (server on a
- * dual-stack socket, so its IPv4 flow is an IPv4-mapped IPv6 socket), with
- * fds tracked by the syscall tracepoints and by the raw-tracepoint fallback,
- * and with a client BIO of the application's own (as curl has) that also
- * writes to a non-socket fd inside every SSL call.
+ * that name the missing library or symbol, bad targets and options, one
+ * attachment per file, detach, and a real TLS exchange between this
+ * process (client) and a child (server on a dual-stack socket, so its IPv4
+ * flow is an IPv4-mapped IPv6 socket), with fds tracked by the syscall
+ * tracepoints and by the raw-tracepoint fallback, and with a client BIO of
+ * the application's own (as curl has) that also writes to a non-socket fd
+ * inside every SSL call; a ring-buffer flood counted per CPU while the
+ * consumer goes on; the tracefs mount.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
 #include <openssl/ssl.h>
 
 #include "enforcer/capture/capture.h"
@@ -33,9 +36,9 @@
 
 static char libssl[PATH_MAX];
 
-/* Run enf_tls_open() with stderr captured into @msg. */
-static int open_capturing(const struct enf_tls_opts *opts, struct enf_tls **tls,
-			  char *msg, size_t len)
+/* Run enf_tls_attach() with stderr captured into @msg. */
+static int attach_capturing(struct enf_tls *tls, const struct enf_tls_target *t,
+			    __u32 *id, char *msg, size_t len)
 {
 	FILE *tmp = tmpfile();
 	int saved, err;
@@ -43,11 +46,11 @@ static int open_capturing(const struct enf_tls_opts *opts, struct enf_tls **tls,
 
 	msg[0] = '\0';
 	if (!tmp)
-		return enf_tls_open(opts, tls);
+		return enf_tls_attach(tls, t, id);
 	fflush(stderr);
 	saved = dup(STDERR_FILENO);
 	dup2(fileno(tmp), STDERR_FILENO);
-	err = enf_tls_open(opts, tls);
+	err = enf_tls_attach(tls, t, id);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -59,29 +62,37 @@ static int open_capturing(const struct enf_tls_opts *opts, struct enf_tls **tls,
 	return err;
 }
 
-static void test_missing_library(void)
+static void test_missing_library(struct enf_tls *tls)
 {
-	const char *paths[] = { "/nonexistent/enforcer/libssl.so.3", NULL };
-	struct enf_tls_opts opts = { .lib_paths = paths };
-	struct enf_tls *tls = NULL;
+	struct enf_tls_target t = {
+		.lib = ENF_TLS_LIB_OPENSSL,
+		.path = "/nonexistent/enforcer/libssl.so.3",
+		.by_name = true,
+		.pid = -1,
+	};
 	char msg[4096];
+	__u32 id = 0;
 	int err;
 
-	err = open_capturing(&opts, &tls, msg, sizeof(msg));
+	err = attach_capturing(tls, &t, &id, msg, sizeof(msg));
 	CHECK(err == -ENOENT,
-	      "missing library: enf_tls_open returns -ENOENT (%d)", err);
-	CHECK(strstr(msg, paths[0]) != NULL,
-	      "missing library: the error names %s", paths[0]);
-	if (!err)
-		enf_tls_close(tls);
+	      "missing library: enf_tls_attach returns -ENOENT (%d)", err);
+	CHECK(strstr(msg, t.path) != NULL,
+	      "missing library: the error names %s", t.path);
+	CHECK(enf_tls_attach_count(tls) == 0,
+	      "missing library: nothing attached");
 }
 
-static void test_missing_symbol(void)
+static void test_missing_symbol(struct enf_tls *tls)
 {
 	char libcrypto[PATH_MAX + 32], msg[8192], *slash;
-	const char *paths[] = { libcrypto, NULL };
-	struct enf_tls_opts opts = { .lib_paths = paths };
-	struct enf_tls *tls = NULL;
+	struct enf_tls_target t = {
+		.lib = ENF_TLS_LIB_OPENSSL,
+		.path = libcrypto,
+		.by_name = true,
+		.pid = -1,
+	};
+	__u32 id = 0;
 	int err;
 
 	/* libcrypto sits next to libssl and has no SSL_read */
@@ -92,24 +103,94 @@ static void test_missing_symbol(void)
 		CHECK(false, "missing symbol: %s exists", libcrypto);
 		return;
 	}
-	err = open_capturing(&opts, &tls, msg, sizeof(msg));
+	err = attach_capturing(tls, &t, &id, msg, sizeof(msg));
 	CHECK(err == -ENOENT,
-	      "missing symbol: enf_tls_open(%s) returns -ENOENT (%d)",
+	      "missing symbol: enf_tls_attach(%s) returns -ENOENT (%d)",
 	      libcrypto, err);
-	CHECK(strstr(msg, "symbol SSL_read not found") != NULL,
+	CHECK(strstr(msg, "SSL_read") != NULL,
 	      "missing symbol: the error names SSL_read");
 	CHECK(strstr(msg, libcrypto) != NULL,
 	      "missing symbol: the error names the library");
-	if (!err)
-		enf_tls_close(tls);
+	CHECK(enf_tls_attach_count(tls) == 0,
+	      "missing symbol: nothing stays attached");
+	/* neither by name nor any offset: nothing to attach */
+	t.by_name = false;
+	t.offsets[ENF_TLS_FN_READ] = 0;
+	err = enf_tls_attach(tls, &t, &id);
+	CHECK(err == -ENOENT,
+	      "no offsets and not by name: -ENOENT, nothing to attach (%d)",
+	      err);
 }
 
-static void test_same_file_once(void)
+static void test_bad_targets(struct enf_tls *tls)
+{
+	struct enf_tls_target t = {
+		.lib = ENF_TLS_LIB_OPENSSL,
+		.path = libssl,
+		.by_name = true,
+		.pid = 0,
+	};
+	struct enf_tls_opts o = { 0 };
+	struct enf_tls *other = NULL;
+	__u32 id;
+
+	CHECK(enf_tls_attach(tls, &t, &id) == -EINVAL, "bad target: pid 0");
+	t.pid = -1;
+	t.lib = ENF_TLS_LIB_UNKNOWN;
+	CHECK(enf_tls_attach(tls, &t, &id) == -EINVAL,
+	      "bad target: unknown library");
+	t.lib = ENF_TLS_LIB_MAX;
+	CHECK(enf_tls_attach(tls, &t, &id) == -EINVAL,
+	      "bad target: library out of range");
+	t.lib = ENF_TLS_LIB_NSS;
+	CHECK(enf_tls_attach(tls, &t, &id) == -EINVAL,
+	      "bad target: NSS without its libssl3.so");
+	CHECK(enf_tls_detach(tls, 12345) == -ENOENT,
+	      "detach of an unknown id: -ENOENT");
+	CHECK(enf_tls_attach_count(tls) == 0, "bad targets: nothing attached");
+
+	o.call_cap = ENF_TLS_CALL_CAP_MIN - 1;
+	CHECK(enf_tls_open(&o, &other) == -EINVAL, "bad option: call cap low");
+	o.call_cap = ENF_TLS_CALL_CAP_MAX + 1;
+	CHECK(enf_tls_open(&o, &other) == -EINVAL, "bad option: call cap high");
+	o.call_cap = 0;
+	o.ringbuf_bytes = ENF_TLS_RINGBUF_MIN * 3;
+	CHECK(enf_tls_open(&o, &other) == -EINVAL,
+	      "bad option: ring buffer size not a power of two");
+	o.ringbuf_bytes = ENF_TLS_RINGBUF_MAX * 2;
+	CHECK(enf_tls_open(&o, &other) == -EINVAL,
+	      "bad option: ring buffer too big");
+	o.ringbuf_bytes = 0;
+	o.n_ports = ENF_TLS_FILTER_MAX + 1;
+	o.ports = calloc(o.n_ports, sizeof(*o.ports));
+	CHECK(enf_tls_open(&o, &other) == -E2BIG,
+	      "bad option: port filter too long");
+	free((void *)o.ports);
+	o.ports = NULL;
+	o.n_ports = 0;
+	{
+		const char *comms[] = { "a-comm-of-16-chars" };
+
+		o.comms = comms;
+		o.n_comms = 1;
+		CHECK(enf_tls_open(&o, &other) == -EINVAL,
+		      "bad option: comm longer than 15 characters");
+	}
+	CHECK(other == NULL, "bad options: no loader made");
+	enf_tls_close(other);
+}
+
+static void test_same_file_once(struct enf_tls *tls)
 {
 	char dir[] = "/tmp/enf-tls-loader.XXXXXX", link[PATH_MAX];
-	const char *paths[] = { libssl, link, libssl, NULL };
-	struct enf_tls_opts opts = { .lib_paths = paths };
-	struct enf_tls *tls = NULL;
+	struct enf_tls_target t = {
+		.lib = ENF_TLS_LIB_OPENSSL,
+		.path = libssl,
+		.by_name = true,
+		.pid = -1,
+	};
+	struct enf_tls_attach_info info;
+	__u32 id = 0, id2 = 0, id3 = 0;
 	int err;
 
 	if (!mkdtemp(dir)) {
@@ -121,21 +202,68 @@ static void test_same_file_once(void)
 		CHECK(false, "same file: symlink");
 		goto out_rmdir;
 	}
-	err = enf_tls_open(&opts, &tls);
-	CHECK(err == 0, "same file: enf_tls_open with 3 names of one file (%d)",
-	      err);
-	if (!err) {
-		CHECK(enf_tls_lib_count(tls) == 1,
-		      "same file: attached once (%zu)", enf_tls_lib_count(tls));
-		CHECK(!strcmp(enf_tls_lib_path(tls, 0), libssl),
-		      "same file: lib path is the real path");
-		CHECK(enf_tls_lib_path(tls, 1) == NULL,
-		      "same file: no second lib path");
-		enf_tls_close(tls);
-	}
+	err = enf_tls_attach(tls, &t, &id);
+	CHECK(err == 0 && id != 0, "same file: first attach (%d, id %u)", err,
+	      id);
+	t.path = link;
+	err = enf_tls_attach(tls, &t, &id2);
+	CHECK(err == -EEXIST && id2 == id,
+	      "same file: a second name of it is -EEXIST with the first id (%d, %u)",
+	      err, id2);
+	CHECK(enf_tls_attach_count(tls) == 1, "same file: attached once (%zu)",
+	      enf_tls_attach_count(tls));
+	CHECK(!enf_tls_attach_info(tls, 0, &info) && info.id == id &&
+		      !strcmp(info.path, libssl) &&
+		      info.lib == ENF_TLS_LIB_OPENSSL && info.pid == -1 &&
+		      info.funcs == 0xf,
+	      "same file: info of the attachment (4 functions)");
+	CHECK(!strcmp(enf_tls_lib_path(tls, 0), libssl) &&
+		      enf_tls_lib_path(tls, 1) == NULL,
+	      "same file: lib path is the first one given");
+	CHECK(enf_tls_attach_info(tls, 1, &info) == -ENOENT,
+	      "same file: no second attachment");
+	/* another scope of the same file is another attachment */
+	t.pid = getpid();
+	err = enf_tls_attach(tls, &t, &id3);
+	CHECK(err == 0 && id3 != id,
+	      "same file, one process: its own attachment (%d)", err);
+	CHECK(enf_tls_detach(tls, id3) == 0 && enf_tls_detach(tls, id) == 0,
+	      "same file: both detach");
+	CHECK(enf_tls_attach_count(tls) == 0 &&
+		      enf_tls_detach(tls, id) == -ENOENT,
+	      "same file: none left, a second detach is -ENOENT");
+	t.pid = -1;
+	err = enf_tls_attach(tls, &t, &id2);
+	CHECK(err == 0 && id2 != id,
+	      "same file: attached again after the detach, new id");
+	if (!err)
+		enf_tls_detach(tls, id2);
 	unlink(link);
 out_rmdir:
 	rmdir(dir);
+}
+
+/* The error paths on one loader with no attachment. */
+static void test_attach_errors(void)
+{
+	struct enf_tls *tls = NULL;
+	int err = enf_tls_open(NULL, &tls);
+
+	CHECK(err == 0, "errors: enf_tls_open with no library (%s)",
+	      strerror(-err));
+	if (err)
+		return;
+	CHECK(enf_tls_attach_count(tls) == 0,
+	      "errors: enf_tls_open attaches no library");
+	CHECK(enf_tls_has_sock_ops(tls),
+	      "errors: sock_ops attached to the root cgroup");
+	CHECK(enf_tls_proc_events_fd(tls) >= 0 && enf_tls_events_fd(tls) >= 0,
+	      "errors: both ring buffer fds");
+	test_missing_library(tls);
+	test_missing_symbol(tls);
+	test_bad_targets(tls);
+	test_same_file_once(tls);
+	enf_tls_close(tls);
 }
 
 #define REPLY_PAD 100
@@ -337,6 +465,50 @@ static void read_comm(char *comm, size_t len)
 	}
 }
 
+/*
+ * What v2 adds: the session and seq of each stream, the socket cookie
+ * (the connection was made after the start, so sock_ops gave it one).
+ */
+static void check_stream_fields(const char *m, struct exchange *x,
+				struct tls_store *st,
+				const struct enf_tls_event *cw,
+				const struct enf_tls_event *sr)
+{
+	__u32 self = getpid();
+	bool same_session = true, seq_ok = true, cookie_ok = true;
+	__u64 next = 0;
+
+	CHECK(cw->session != 0 && sr->session != 0,
+	      "[%s] WRITE and READ carry the session object", m);
+	CHECK(cw->seq == 0 && cw->offset == 0 && sr->seq == 0,
+	      "[%s] the first bytes of each stream have seq 0", m);
+	CHECK(cw->sock_cookie != 0 && sr->sock_cookie != 0 &&
+		      cw->sock_cookie != sr->sock_cookie,
+	      "[%s] both ends have a socket cookie, each its own (%llu, %llu)",
+	      m, (unsigned long long)cw->sock_cookie,
+	      (unsigned long long)sr->sock_cookie);
+	CHECK(!(cw->flags & ENF_TLS_F_MORE) && cw->data_len <= ENF_TLS_SMALL,
+	      "[%s] a short call is one small record", m);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct enf_tls_event *e = st->ev[i];
+
+		if (e->tgid != self || e->direction != ENF_TLS_READ)
+			continue;
+		if (e->session != cw->session)
+			same_session = false;
+		if (e->seq != next)
+			seq_ok = false;
+		if (e->sock_cookie != cw->sock_cookie)
+			cookie_ok = false;
+		next += e->len;
+	}
+	CHECK(same_session, "[%s] the client's READs have its session", m);
+	CHECK(seq_ok && next == x->got_len,
+	      "[%s] the client's READ seqs follow each other (%llu)", m,
+	      (unsigned long long)next);
+	CHECK(cookie_ok, "[%s] the client's READs have its socket cookie", m);
+}
+
 static void check_loopback_events(const char *m, struct exchange *x,
 				  struct tls_store *st, struct enf_capture *cap,
 				  __u64 t0)
@@ -446,6 +618,7 @@ static void check_loopback_events(const char *m, struct exchange *x,
 	      "[%s] every client READ has the socket's fd and tuple", m);
 	CHECK(concat_ok && at == x->got_len,
 	      "[%s] client READ events concatenate to the reply", m);
+	check_stream_fields(m, x, st, cw, sr);
 }
 
 enum loop_mode { LOOP_TRACEPOINTS, LOOP_RAW_TP, LOOP_CUSTOM_BIO };
@@ -468,8 +641,9 @@ static void test_loopback(enum loop_mode mode)
 	int err, status = -1;
 	__u64 t0 = tls_now_ns();
 
-	err = enf_tls_open(&opts, &tls);
-	CHECK(err == 0, "[%s] enf_tls_open (%s)", m, strerror(-err));
+	err = tls_open_libssl(&opts, -1, &tls);
+	CHECK(err == 0, "[%s] open the capture and attach %s (%s)", m, libssl,
+	      strerror(-err));
 	if (err)
 		return;
 	CHECK(enf_tls_uses_raw_tp(tls) == raw_tp, "[%s] fd tracking mode", m);
@@ -548,7 +722,7 @@ out_close:
 }
 
 #define RING_CALLS 600
-#define RING_MSG "0123456789abcdef0123456789abcdef"
+#define RING_MSG_LEN 4000
 
 /* The child of test_ring_full: read @total bytes from one client, exit. */
 static void sink_one(int ls, SSL_CTX *ctx, size_t total)
@@ -572,28 +746,63 @@ static void sink_one(int ls, SSL_CTX *ctx, size_t total)
 }
 
 /*
- * With nobody consuming, 600 writes (and the peer's reads) overflow the
- * ring buffer, which holds about 250 records: every call is either
- * delivered or counted as lost.
+ * Write @msg @count times to the child @sink, and wait for it before the
+ * close (unread session tickets would make the close a reset, which can
+ * cost the child its unread data).
+ */
+static int ring_exchange(SSL_CTX *cctx, int port, const char *msg, size_t len,
+			 int count, pid_t sink, int *status)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd, writes = 0;
+	SSL *ssl;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons(port);
+	ssl = SSL_new(cctx);
+	if (fd >= 0 && ssl &&
+	    !connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1) {
+		while (writes < count && SSL_write(ssl, msg, len) == (int)len)
+			writes++;
+	}
+	waitpid(sink, status, 0);
+	SSL_free(ssl);
+	if (fd >= 0)
+		close(fd);
+	return writes;
+}
+
+/*
+ * With nobody consuming, 600 writes of 4000 bytes (and the peer's reads)
+ * overflow a 1 MiB ring buffer, which holds about 250 such records: every
+ * call is either delivered or counted as lost, per CPU; then the consumer
+ * drains and the next exchange is captured as before.
  */
 static void test_ring_full(void)
 {
 	__u64 before[ENF_TLS_STAT_MAX], after[ENF_TLS_STAT_MAX], lost, sent;
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct enf_tls_opts opts = { .ringbuf_bytes = ENF_TLS_RINGBUF_MIN };
+	int ncpu = libbpf_num_possible_cpus(), cpus_lost = 0;
 	SSL_CTX *sctx = NULL, *cctx = NULL;
 	struct enf_capture *cap = NULL;
+	__u64 *per_cpu = NULL, sum = 0;
 	static struct tls_store st;
 	struct enf_tls *tls = NULL;
-	int ls = -1, fd = -1, port, status = -1, writes = 0;
-	size_t msg = strlen(RING_MSG), delivered;
-	SSL *ssl = NULL;
+	int ls = -1, port, status = -1, writes;
+	char *msg = malloc(RING_MSG_LEN);
+	size_t delivered;
 	pid_t pid;
 
-	if (enf_tls_open(NULL, &tls) ||
+	if (!msg || ncpu <= 0 || !(per_cpu = calloc(ncpu, sizeof(*per_cpu))) ||
+	    tls_open_libssl(&opts, -1, &tls) ||
 	    enf_capture_new(enf_tls_events_fd(tls), tls_store_cb, &st, &cap)) {
-		CHECK(false, "[ring] open the capture");
+		CHECK(false, "[ring] open the capture with a 1 MiB ring");
 		goto out;
 	}
+	memset(msg, 'f', RING_MSG_LEN);
+	memcpy(msg, "FLOOD ", 6);
 	enf_capture_consume(cap);
 	sctx = tls_server_ctx();
 	cctx = tls_client_ctx();
@@ -604,25 +813,14 @@ static void test_ring_full(void)
 	}
 	pid = fork();
 	if (pid == 0)
-		sink_one(ls, sctx, RING_CALLS * msg);
+		sink_one(ls, sctx, (size_t)RING_CALLS * RING_MSG_LEN);
 	tls_store_watch(&st, getpid());
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons(port);
-	ssl = SSL_new(cctx);
-	if (fd >= 0 && ssl &&
-	    !connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
-	    SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1) {
-		while (writes < RING_CALLS &&
-		       SSL_write(ssl, RING_MSG, msg) == (int)msg)
-			writes++;
-	}
-	waitpid(pid, &status, 0);
+	writes = ring_exchange(cctx, port, msg, RING_MSG_LEN, RING_CALLS, pid,
+			       &status);
 	CHECK(writes == RING_CALLS && WIFEXITED(status) &&
 		      WEXITSTATUS(status) == 0,
-	      "[ring] %d writes of %zu bytes went through (%d)", RING_CALLS,
-	      msg, writes);
+	      "[ring] %d writes of %d bytes went through (%d)", RING_CALLS,
+	      RING_MSG_LEN, writes);
 	if (enf_tls_stats_read(tls, after)) {
 		CHECK(false, "[ring] read tls_stats");
 		goto out;
@@ -631,20 +829,51 @@ static void test_ring_full(void)
 	sent = after[ENF_TLS_STAT_EVENTS] - before[ENF_TLS_STAT_EVENTS];
 	tls_drain(cap, 50);
 	delivered = tls_store_count(&st, getpid(), ENF_TLS_WRITE);
-	CHECK(lost > 0, "[ring] a full ring buffer counts lost events (%llu)",
+	CHECK(lost > 0, "[ring] a full ring buffer counts lost records (%llu)",
 	      (unsigned long long)lost);
 	CHECK(delivered > 0 && delivered < RING_CALLS,
-	      "[ring] the events that fit are delivered (%zu)", delivered);
+	      "[ring] the records that fit are delivered (%zu)", delivered);
 	CHECK(delivered + lost >= RING_CALLS,
 	      "[ring] every write is delivered or counted lost (%zu + %llu)",
 	      delivered, (unsigned long long)lost);
 	CHECK(sent + lost >= 2 * RING_CALLS,
-	      "[ring] events + lost cover both ends' calls (%llu + %llu)",
+	      "[ring] records + lost cover both ends' calls (%llu + %llu)",
 	      (unsigned long long)sent, (unsigned long long)lost);
+	/* other processes' TLS calls go on counting: bracket the read */
+	CHECK(enf_tls_stats_percpu(tls, ENF_TLS_STAT_LOST, per_cpu, ncpu) ==
+			      0 &&
+		      enf_tls_stats_read(tls, before) == 0,
+	      "[ring] read the lost counter per CPU");
+	for (int c = 0; c < ncpu; c++) {
+		sum += per_cpu[c];
+		cpus_lost += per_cpu[c] > 0;
+	}
+	CHECK(sum >= after[ENF_TLS_STAT_LOST] &&
+		      sum <= before[ENF_TLS_STAT_LOST] && cpus_lost >= 1,
+	      "[ring] the per-CPU lost counters sum to the total (%llu <= %llu <= %llu, on %d CPUs)",
+	      (unsigned long long)after[ENF_TLS_STAT_LOST],
+	      (unsigned long long)sum,
+	      (unsigned long long)before[ENF_TLS_STAT_LOST], cpus_lost);
+	CHECK(enf_tls_stats_percpu(tls, ENF_TLS_STAT_LOST, per_cpu, 0) ==
+			      -ERANGE &&
+		      enf_tls_stats_percpu(tls, ENF_TLS_STAT_MAX, per_cpu,
+					   ncpu) == -EINVAL,
+	      "[ring] per-CPU read: too small a buffer, a bad counter");
+
+	/* the consumer goes on: after the drain, a new exchange arrives */
+	tls_store_clear(&st);
+	tls_store_watch(&st, getpid());
+	pid = fork();
+	if (pid == 0)
+		sink_one(ls, sctx, 64);
+	memcpy(msg, "AFTER THE FLOOD ", 16);
+	writes = ring_exchange(cctx, port, msg, 64, 1, pid, &status);
+	CHECK(writes == 1 && tls_wait_event(cap, &st, getpid(), ENF_TLS_WRITE,
+					    "AFTER THE FLOOD", 3000) != NULL,
+	      "[ring] after the flood the next write is captured");
 out:
-	SSL_free(ssl);
-	if (fd >= 0)
-		close(fd);
+	free(msg);
+	free(per_cpu);
 	if (ls >= 0)
 		close(ls);
 	SSL_CTX_free(sctx);
@@ -722,9 +951,7 @@ int main(void)
 	}
 	strcpy(libssl, found[0]);
 
-	test_missing_library();
-	test_missing_symbol();
-	test_same_file_once();
+	test_attach_errors();
 	test_loopback(LOOP_TRACEPOINTS);
 	test_loopback(LOOP_RAW_TP);
 	test_loopback(LOOP_CUSTOM_BIO);
