@@ -27,6 +27,11 @@ void enf_config_defaults(struct enf_config *c)
 	snprintf(c->control_group, sizeof(c->control_group), "enforcer");
 	snprintf(c->pin_path, sizeof(c->pin_path), "%s", ENF_DEFAULT_PIN_PATH);
 	snprintf(c->log_level, sizeof(c->log_level), "info");
+	c->capture_call_cap = ENF_TLS_CALL_CAP_DEFAULT;
+	c->capture_ringbuf = ENF_TLS_RINGBUF_DEFAULT;
+	snprintf(c->tls_offsets_file, sizeof(c->tls_offsets_file), "%s",
+		 ENF_SYSCONFDIR "/tls-offsets.conf");
+	c->capture_loss_interval = ENF_CONF_LOSS_INTERVAL_DEFAULT;
 }
 
 const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m)
@@ -223,21 +228,200 @@ static const char *set_log_level(struct enf_config *c, char *value)
 	return NULL;
 }
 
+/* A decimal number from @min to @max, nothing else. */
+static bool parse_uint(const char *value, unsigned long min, unsigned long max,
+		       unsigned long *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (!isdigit((unsigned char)value[0]))
+		return false;
+	errno = 0;
+	n = strtoul(value, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
+static const char *set_capture_call_cap(struct enf_config *c, char *value)
+{
+	unsigned long n;
+
+	if (!parse_uint(value, ENF_TLS_CALL_CAP_MIN, ENF_TLS_CALL_CAP_MAX, &n))
+		return "must be a number of bytes from 16384 to 16777216";
+	c->capture_call_cap = (unsigned int)n;
+	return NULL;
+}
+
+static const char *set_capture_ringbuf(struct enf_config *c, char *value)
+{
+	unsigned long n;
+
+	if (!parse_uint(value, ENF_TLS_RINGBUF_MIN, ENF_TLS_RINGBUF_MAX, &n) ||
+	    (n & (n - 1)))
+		return "must be a power of two from 1048576 to 268435456 "
+		       "bytes";
+	c->capture_ringbuf = (unsigned int)n;
+	return NULL;
+}
+
+static const char *add_capture_port(struct enf_config *c, const char *word)
+{
+	unsigned long n;
+
+	if (!parse_uint(word, 1, 65535, &n))
+		return "a port must be a number from 1 to 65535";
+	for (size_t i = 0; i < c->n_capture_ports; i++) {
+		if (c->capture_ports[i] == n)
+			return "port listed twice";
+	}
+	if (c->n_capture_ports >= ENF_TLS_FILTER_MAX)
+		return "too many ports (at most 256)";
+	c->capture_ports[c->n_capture_ports++] = (uint16_t)n;
+	return NULL;
+}
+
+static const char *set_capture_ports(struct enf_config *c, char *value)
+{
+	return for_each_word(c, value, add_capture_port);
+}
+
+static const char *add_capture_comm(struct enf_config *c, const char *word)
+{
+	size_t len = strlen(word);
+
+	if (len >= ENF_COMM_LEN)
+		return "a process name (comm) is 1 to 15 bytes";
+	for (size_t i = 0; i < len; i++) {
+		if (!isprint((unsigned char)word[i]))
+			return "a process name has a character that is not "
+			       "printable";
+	}
+	for (size_t i = 0; i < c->n_capture_comms; i++) {
+		if (strcmp(c->capture_comms[i], word) == 0)
+			return "process name listed twice";
+	}
+	if (c->n_capture_comms >= ENF_TLS_FILTER_MAX)
+		return "too many process names (at most 256)";
+	strcpy(c->capture_comms[c->n_capture_comms++], word);
+	return NULL;
+}
+
+static const char *set_capture_comms(struct enf_config *c, char *value)
+{
+	return for_each_word(c, value, add_capture_comm);
+}
+
+/* "/a/b" with no empty, "." or ".." component; a trailing '/' dropped. */
+static const char *add_capture_cgroup(struct enf_config *c, const char *word)
+{
+	char path[ENF_CONF_PATH_MAX];
+	size_t len = strlen(word);
+	const char *s, *end;
+
+	if (word[0] != '/')
+		return "a cgroup path must start with '/' (the hierarchy's "
+		       "root, as /proc/PID/cgroup shows it)";
+	while (len > 1 && word[len - 1] == '/')
+		len--;
+	if (len >= sizeof(path))
+		return "cgroup path too long";
+	memcpy(path, word, len);
+	path[len] = '\0';
+	for (s = path; len > 1 && *s; s = end) {
+		size_t n;
+
+		s++;
+		end = strchrnul(s, '/');
+		n = (size_t)(end - s);
+		if (n == 0 || (n == 1 && s[0] == '.') ||
+		    (n == 2 && s[0] == '.' && s[1] == '.'))
+			return "a cgroup path cannot have an empty, '.' or "
+			       "'..' component";
+	}
+	for (size_t i = 0; i < c->n_capture_cgroups; i++) {
+		if (strcmp(c->capture_cgroups[i], path) == 0)
+			return "cgroup listed twice";
+	}
+	if (c->n_capture_cgroups >= ENF_TLS_FILTER_MAX)
+		return "too many cgroups (at most 256)";
+	strcpy(c->capture_cgroups[c->n_capture_cgroups++], path);
+	return NULL;
+}
+
+static const char *set_capture_cgroups(struct enf_config *c, char *value)
+{
+	return for_each_word(c, value, add_capture_cgroup);
+}
+
+static const char *set_tls_offsets_file(struct enf_config *c, char *value)
+{
+	return set_path(c->tls_offsets_file, sizeof(c->tls_offsets_file),
+			value);
+}
+
+static const char *set_capture_loss_interval(struct enf_config *c, char *value)
+{
+	unsigned long n;
+
+	if (!parse_uint(value, 1, ENF_CONF_LOSS_INTERVAL_MAX, &n))
+		return "must be a number of seconds from 1 to 3600";
+	c->capture_loss_interval = (unsigned int)n;
+	return NULL;
+}
+
+/* Repeatable keys given in a file replace the defaults: their lists
+ * start empty at the key's first line. */
+static void reset_interfaces(struct enf_config *c)
+{
+	c->n_interfaces = 0;
+}
+
+static void reset_tls_libs(struct enf_config *c)
+{
+	c->n_tls_libs = 0;
+}
+
+static void reset_capture_ports(struct enf_config *c)
+{
+	c->n_capture_ports = 0;
+}
+
+static void reset_capture_comms(struct enf_config *c)
+{
+	c->n_capture_comms = 0;
+}
+
+static void reset_capture_cgroups(struct enf_config *c)
+{
+	c->n_capture_cgroups = 0;
+}
+
 static const struct {
 	const char *key;
 	conf_setter set;
 	bool repeatable;
+	void (*reset)(struct enf_config *c);
 } conf_keys[] = {
-	{ "interface", set_interface, true },
-	{ "xdp_mode", set_xdp_mode, false },
-	{ "deny_map_entries", set_deny_entries, false },
-	{ "rules_dir", set_rules_dir, false },
-	{ "database", set_database, false },
-	{ "control_socket", set_control_socket, false },
-	{ "control_group", set_control_group, false },
-	{ "pin_path", set_pin_path, false },
-	{ "tls_library", set_tls_library, true },
-	{ "log_level", set_log_level, false },
+	{ "interface", set_interface, true, reset_interfaces },
+	{ "xdp_mode", set_xdp_mode, false, NULL },
+	{ "deny_map_entries", set_deny_entries, false, NULL },
+	{ "rules_dir", set_rules_dir, false, NULL },
+	{ "database", set_database, false, NULL },
+	{ "control_socket", set_control_socket, false, NULL },
+	{ "control_group", set_control_group, false, NULL },
+	{ "pin_path", set_pin_path, false, NULL },
+	{ "tls_library", set_tls_library, true, reset_tls_libs },
+	{ "log_level", set_log_level, false, NULL },
+	{ "capture_call_cap", set_capture_call_cap, false, NULL },
+	{ "capture_ringbuf", set_capture_ringbuf, false, NULL },
+	{ "capture_ports", set_capture_ports, true, reset_capture_ports },
+	{ "capture_comms", set_capture_comms, true, reset_capture_comms },
+	{ "capture_cgroups", set_capture_cgroups, true, reset_capture_cgroups },
+	{ "tls_offsets_file", set_tls_offsets_file, false, NULL },
+	{ "capture_loss_interval", set_capture_loss_interval, false, NULL },
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -331,10 +515,8 @@ int enf_config_parse(const char *text, const char *name, struct enf_config *c,
 					 key);
 			goto out;
 		}
-		if (!seen[k] && conf_keys[k].set == set_interface)
-			tmp.n_interfaces = 0;
-		if (!seen[k] && conf_keys[k].set == set_tls_library)
-			tmp.n_tls_libs = 0;
+		if (!seen[k] && conf_keys[k].reset)
+			conf_keys[k].reset(&tmp);
 		seen[k] = true;
 		if (*value == '\0') {
 			ret = conf_error(err, name, lineno,

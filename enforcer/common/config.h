@@ -9,6 +9,9 @@
 
 #include <net/if.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "enforcer/tls_event.h"
 
 #define ENF_CONF_MAX_IFACES 16
 #define ENF_CONF_MAX_TLS_LIBS 8
@@ -23,6 +26,15 @@ enum enf_xdp_mode_conf {
 	ENF_CONF_XDP_NATIVE,
 	ENF_CONF_XDP_GENERIC,
 };
+
+/*
+ * Capture scope: at most ENF_TLS_FILTER_MAX ports, comms and cgroups each
+ * (the size of each kernel filter map); comms of at most ENF_COMM_LEN - 1
+ * bytes. The per-call cap and the ring buffer's size take the bounds of
+ * enforcer/tls_event.h (ENF_TLS_CALL_CAP_*, ENF_TLS_RINGBUF_*).
+ */
+#define ENF_CONF_LOSS_INTERVAL_DEFAULT 10 /* seconds */
+#define ENF_CONF_LOSS_INTERVAL_MAX 3600
 
 /* Host deny map entries: default and the most a config may ask for. */
 #define ENF_CONF_DENY_ENTRIES_DEFAULT 65536
@@ -50,9 +62,23 @@ struct enf_conf_iface {
  * @control_socket: the control socket's path
  * @control_group: group admitted on the control socket besides root
  * @pin_path: bpffs directory maps and programs are pinned under
- * @tls_libs: libssl paths to probe; none means look in the standard places
+ * @tls_libs: TLS library files to probe besides those discovery finds
  * @n_tls_libs: entries in @tls_libs
  * @log_level: error, warn, info or debug
+ * @capture_call_cap: plaintext bytes carried per TLS call, the rest cut
+ *	(ENF_TLS_CALL_CAP_MIN..._MAX)
+ * @capture_ringbuf: bytes of the tls_events ring buffer, a power of two
+ *	(ENF_TLS_RINGBUF_MIN..._MAX)
+ * @capture_ports: capture only flows whose local or peer port is one of
+ *	these (host order); none: every port
+ * @n_capture_ports: entries in @capture_ports
+ * @capture_comms: capture only processes whose comm is one of these
+ * @n_capture_comms: entries in @capture_comms
+ * @capture_cgroups: capture only processes in one of these cgroup v2
+ *	paths (from the hierarchy's root; resolved to ids at start)
+ * @n_capture_cgroups: entries in @capture_cgroups
+ * @tls_offsets_file: the build-id offset table for TLS code without symbols
+ * @capture_loss_interval: seconds between capture-loss audit rows at most
  */
 struct enf_config {
 	struct enf_conf_iface interfaces[ENF_CONF_MAX_IFACES];
@@ -67,6 +93,16 @@ struct enf_config {
 	char tls_libs[ENF_CONF_MAX_TLS_LIBS][ENF_CONF_PATH_MAX];
 	size_t n_tls_libs;
 	char log_level[16];
+	unsigned int capture_call_cap;
+	unsigned int capture_ringbuf;
+	uint16_t capture_ports[ENF_TLS_FILTER_MAX];
+	size_t n_capture_ports;
+	char capture_comms[ENF_TLS_FILTER_MAX][ENF_COMM_LEN];
+	size_t n_capture_comms;
+	char capture_cgroups[ENF_TLS_FILTER_MAX][ENF_CONF_PATH_MAX];
+	size_t n_capture_cgroups;
+	char tls_offsets_file[ENF_CONF_PATH_MAX];
+	unsigned int capture_loss_interval;
 };
 
 /* Fills @c with the built-in defaults. */

@@ -25,6 +25,17 @@ static void test_defaults(void **state)
 	assert_string_equal(c.control_socket, ENF_DEFAULT_SOCKET);
 	assert_string_equal(c.pin_path, ENF_DEFAULT_PIN_PATH);
 	assert_string_equal(c.control_group, "enforcer");
+	/* capture: the values enforcerd.8 documents */
+	assert_int_equal(c.capture_call_cap, 1048576);
+	assert_int_equal(c.capture_call_cap, ENF_TLS_CALL_CAP_DEFAULT);
+	assert_int_equal(c.capture_ringbuf, 16u << 20);
+	assert_int_equal(c.capture_ringbuf, ENF_TLS_RINGBUF_DEFAULT);
+	assert_int_equal(c.n_capture_ports, 0);
+	assert_int_equal(c.n_capture_comms, 0);
+	assert_int_equal(c.n_capture_cgroups, 0);
+	assert_string_equal(c.tls_offsets_file,
+			    ENF_SYSCONFDIR "/tls-offsets.conf");
+	assert_int_equal(c.capture_loss_interval, 10);
 }
 
 static void test_full_file(void **state)
@@ -70,6 +81,151 @@ static void test_full_file(void **state)
 	assert_string_equal(c.log_level, "debug");
 }
 
+static void test_capture_keys(void **state)
+{
+	const char *text =
+		"capture_call_cap = 65536\n"
+		"capture_ringbuf = 67108864\n"
+		"capture_ports = 443, 8443\n"
+		"capture_ports = 9443\t65535 1\n"
+		"capture_comms = nginx, curl\n"
+		"capture_comms = kworker/0:1 fifteen_chars_x\n"
+		"capture_cgroups = /system.slice/nginx.service/\n"
+		"capture_cgroups = /, /machine.slice/libpod-x.scope\n"
+		"tls_offsets_file = /etc/enforcer/offsets-local.conf\n"
+		"capture_loss_interval = 60\n";
+	char err[ENF_CONF_ERR_LEN] = "";
+	struct enf_config c;
+
+	(void)state;
+	enf_config_defaults(&c);
+	assert_int_equal(enf_config_parse(text, "t.conf", &c, err), 0);
+	assert_int_equal(c.capture_call_cap, 65536);
+	assert_int_equal(c.capture_ringbuf, 67108864);
+	/* repeated lines add to the list */
+	assert_int_equal(c.n_capture_ports, 5);
+	assert_int_equal(c.capture_ports[0], 443);
+	assert_int_equal(c.capture_ports[1], 8443);
+	assert_int_equal(c.capture_ports[2], 9443);
+	assert_int_equal(c.capture_ports[3], 65535);
+	assert_int_equal(c.capture_ports[4], 1);
+	assert_int_equal(c.n_capture_comms, 4);
+	assert_string_equal(c.capture_comms[0], "nginx");
+	assert_string_equal(c.capture_comms[1], "curl");
+	assert_string_equal(c.capture_comms[2], "kworker/0:1");
+	assert_string_equal(c.capture_comms[3], "fifteen_chars_x");
+	/* a trailing slash is dropped; the root is a cgroup too */
+	assert_int_equal(c.n_capture_cgroups, 3);
+	assert_string_equal(c.capture_cgroups[0],
+			    "/system.slice/nginx.service");
+	assert_string_equal(c.capture_cgroups[1], "/");
+	assert_string_equal(c.capture_cgroups[2],
+			    "/machine.slice/libpod-x.scope");
+	assert_string_equal(c.tls_offsets_file,
+			    "/etc/enforcer/offsets-local.conf");
+	assert_int_equal(c.capture_loss_interval, 60);
+
+	/* a file parsed over a config replaces its lists, it does not add */
+	assert_int_equal(
+		enf_config_parse("capture_ports = 8080\n"
+				 "capture_comms = curl\n"
+				 "capture_cgroups = /a\n"
+				 "interface = lo\n"
+				 "tls_library = /lib/libgnutls.so.30\n",
+				 "u.conf", &c, err),
+		0);
+	assert_int_equal(c.n_capture_ports, 1);
+	assert_int_equal(c.capture_ports[0], 8080);
+	assert_int_equal(c.n_capture_comms, 1);
+	assert_string_equal(c.capture_comms[0], "curl");
+	assert_int_equal(c.n_capture_cgroups, 1);
+	assert_string_equal(c.capture_cgroups[0], "/a");
+	assert_int_equal(c.n_interfaces, 1);
+	assert_int_equal(c.n_tls_libs, 1);
+	/* keys the file does not give keep their values */
+	assert_int_equal(c.capture_call_cap, 65536);
+}
+
+/* The bounds themselves are accepted, and as many list entries as a
+ * kernel filter map holds. */
+static void test_capture_bounds_accepted(void **state)
+{
+	static const struct {
+		const char *text;
+		unsigned int call_cap, ringbuf, interval;
+	} cases[] = {
+		{ "capture_call_cap = 16384\ncapture_ringbuf = 1048576\n"
+		  "capture_loss_interval = 1\n",
+		  16384, 1048576, 1 },
+		{ "capture_call_cap = 16777216\n"
+		  "capture_ringbuf = 268435456\n"
+		  "capture_loss_interval = 3600\n",
+		  16777216, 268435456, 3600 },
+	};
+	char err[ENF_CONF_ERR_LEN] = "";
+	struct enf_config *c;
+	size_t n, cap = 64 * 1024;
+	char *text;
+	int i;
+
+	(void)state;
+	c = malloc(sizeof(*c));
+	assert_non_null(c);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		enf_config_defaults(c);
+		if (enf_config_parse(cases[k].text, "t.conf", c, err))
+			fail_msg("bounds case %zu refused: %s", k, err);
+		assert_int_equal(c->capture_call_cap, cases[k].call_cap);
+		assert_int_equal(c->capture_ringbuf, cases[k].ringbuf);
+		assert_int_equal(c->capture_loss_interval, cases[k].interval);
+	}
+
+	text = malloc(cap);
+	assert_non_null(text);
+	n = 0;
+	for (i = 0; i < ENF_TLS_FILTER_MAX; i++)
+		n += (size_t)snprintf(text + n, cap - n,
+				      "capture_ports = %d\n"
+				      "capture_comms = p%d\n"
+				      "capture_cgroups = /s/%d.service\n",
+				      1000 + i, i, i);
+	enf_config_defaults(c);
+	if (enf_config_parse(text, "t.conf", c, err))
+		fail_msg("%d of each list refused: %s", ENF_TLS_FILTER_MAX,
+			 err);
+	assert_int_equal(c->n_capture_ports, ENF_TLS_FILTER_MAX);
+	assert_int_equal(c->n_capture_comms, ENF_TLS_FILTER_MAX);
+	assert_int_equal(c->n_capture_cgroups, ENF_TLS_FILTER_MAX);
+	assert_string_equal(c->capture_cgroups[ENF_TLS_FILTER_MAX - 1],
+			    "/s/255.service");
+
+	/* one more of each is refused, on its own line */
+	for (i = 0; i < 3; i++) {
+		static const char *const more[] = {
+			"capture_ports = 9\n", "capture_comms = one_more\n",
+			"capture_cgroups = /one/more\n"
+		};
+		static const char *const why[] = {
+			"capture_ports: too many ports (at most 256)",
+			"capture_comms: too many process names (at most 256)",
+			"capture_cgroups: too many cgroups (at most 256)",
+		};
+		char want[128];
+
+		snprintf(text + n, cap - n, "%s", more[i]);
+		enf_config_defaults(c);
+		assert_int_equal(enf_config_parse(text, "t.conf", c, err),
+				 -EINVAL);
+		snprintf(want, sizeof(want), "t.conf:%d: %s",
+			 3 * ENF_TLS_FILTER_MAX + 1, why[i]);
+		if (strcmp(err, want))
+			fail_msg("list %d past its bound: got '%s', want '%s'",
+				 i, err, want);
+	}
+	free(text);
+	free(c);
+}
+
 /* Each bad line: the error names the file, the line and the reason, and the
  * config passed in is left exactly as it was. */
 static void test_errors(void **state)
@@ -105,12 +261,64 @@ static void test_errors(void **state)
 		{ "database =\n", "t.conf:1: 'database' needs a value" },
 		{ "control_group = bad group!\n",
 		  "t.conf:1: control_group: group name has" },
+		{ "capture_call_cap = 16383\n",
+		  "t.conf:1: capture_call_cap: must be a number of bytes from "
+		  "16384 to 16777216" },
+		{ "\ncapture_call_cap = 16777217\n",
+		  "t.conf:2: capture_call_cap: must be" },
+		{ "capture_call_cap = 1M\n",
+		  "t.conf:1: capture_call_cap: must be" },
+		{ "capture_call_cap = -16384\n",
+		  "t.conf:1: capture_call_cap: must be" },
+		{ "capture_call_cap = 65536\ncapture_call_cap = 65536\n",
+		  "t.conf:2: 'capture_call_cap' given twice" },
+		{ "capture_ringbuf = 3145728\n",
+		  "t.conf:1: capture_ringbuf: must be a power of two from "
+		  "1048576 to 268435456 bytes" },
+		{ "capture_ringbuf = 524288\n",
+		  "t.conf:1: capture_ringbuf: must be a power of two" },
+		{ "capture_ringbuf = 536870912\n",
+		  "t.conf:1: capture_ringbuf: must be a power of two" },
+		{ "capture_ringbuf =\n",
+		  "t.conf:1: 'capture_ringbuf' needs a" },
+		{ "capture_ports = 443 0\n",
+		  "t.conf:1: capture_ports: a port must be a number from 1 to "
+		  "65535" },
+		{ "capture_ports = 65536\n",
+		  "t.conf:1: capture_ports: a port must be" },
+		{ "capture_ports = https\n",
+		  "t.conf:1: capture_ports: a port must be" },
+		{ "capture_ports = 443\ncapture_ports = 443\n",
+		  "t.conf:2: capture_ports: port listed twice" },
+		{ "capture_comms = sixteen_chars_xy\n",
+		  "t.conf:1: capture_comms: a process name (comm) is 1 to 15" },
+		{ "capture_comms = nginx nginx\n",
+		  "t.conf:1: capture_comms: process name listed twice" },
+		{ "capture_comms = bad\x01name\n",
+		  "t.conf:1: capture_comms: a process name has a character" },
+		{ "capture_cgroups = system.slice\n",
+		  "t.conf:1: capture_cgroups: a cgroup path must start with '/'" },
+		{ "capture_cgroups = /a/../etc\n",
+		  "t.conf:1: capture_cgroups: a cgroup path cannot have an" },
+		{ "capture_cgroups = /a//b\n",
+		  "t.conf:1: capture_cgroups: a cgroup path cannot have an" },
+		{ "capture_cgroups = /a/./b\n",
+		  "t.conf:1: capture_cgroups: a cgroup path cannot have an" },
+		{ "capture_cgroups = /a\ncapture_cgroups = /a/\n",
+		  "t.conf:2: capture_cgroups: cgroup listed twice" },
+		{ "tls_offsets_file = offsets.conf\n",
+		  "t.conf:1: tls_offsets_file: must be an absolute path" },
+		{ "capture_loss_interval = 0\n",
+		  "t.conf:1: capture_loss_interval: must be a number of seconds "
+		  "from 1 to 3600" },
+		{ "capture_loss_interval = 3601\n",
+		  "t.conf:1: capture_loss_interval: must be" },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char err[ENF_CONF_ERR_LEN] = "";
-		struct enf_config c, before;
+		static struct enf_config c, before;
 
 		enf_config_defaults(&c);
 		before = c;
@@ -152,6 +360,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_file),
+		cmocka_unit_test(test_capture_keys),
+		cmocka_unit_test(test_capture_bounds_accepted),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_load_file),
 	};
