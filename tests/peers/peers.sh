@@ -5,12 +5,18 @@
 # Source this file (bash), then:
 #
 #   PEERS_BIN=BUILD/tests/peers     # where the peer programs were built
+#                                   # (cmake --build BUILD --target peers)
 #   peers_need_root                 # exit 77 with a reason unless root
 #   peers_setup                     # namespaces, veth, v4 and v6, a tmp dir,
 #                                   # an EXIT trap (see peers_cleanup)
 #   peers_certs "$PEERS_TMP/certs"  # CA, server certificate, NSS database
 #   pid=$(peer_server wolfssl)      # the pid that makes the TLS calls
 #   peer_client wolfssl req.http >resp.http  # the raw response on stdout
+#
+# Functions: peers_need_root, peers_setup, peers_cleanup, peers_certs DIR,
+# peers_have LIB [server|client], peer_server LIB [PORT [ADDR]],
+# peer_client LIB REQFILE [ADDR [PORT]], peer_body RESPFILE,
+# peer_static_table_line [FILE], peers_alive PID.
 #
 # Names and addresses (unique per run; all may be set before peers_setup):
 #   PEERS_ID        run id, default $$ (namespaces peers-ID-srv/-cli,
@@ -19,69 +25,91 @@
 #   PEERS_SRV4, PEERS_CLI4  100.64.0.0/10 addresses, /24, derived from the id
 #   PEERS_SRV6, PEERS_CLI6  fd00:e7f::/32 ULA addresses, /64, nodad
 #   PEERS_PORT      default server port (8443); one server per port
-#   PEERS_NAME      the DNS name in the server certificate
-#   PEERS_TMP       a private directory removed at cleanup; server N's output
+#   PEERS_NAME      the DNS name in the server certificate (which also holds
+#                   the server addresses, 127.0.0.1 and ::1)
+#   PEERS_TMP       a private directory removed at cleanup; a server's output
 #                   (its "listening ..." and "request ..." lines and errors)
 #                   is in $PEERS_TMP/server-PORT.log
 #   PEERS_TIMEOUT   seconds a client may take (30), then it is killed (124)
 #   PEERS_CLIENT_PIDFILE  if set, peer_client writes the client's pid there
 #                   as soon as it starts (the pid that makes the TLS calls)
-#   PEER_ARGS       extra options for the peer programs and peer.py
-#                   (e.g. --repeat 3 --chunk 4096 for clients)
+#   PEER_ARGS       extra options for the peer programs and peer.py, e.g.
+#                   clients: --repeat N (N requests, one connection),
+#                   --chunk N (write calls of at most N bytes); servers:
+#                   --read-delay MS (pause before reading each request head),
+#                   --max-conns N; both: --nonblock
+#   PEERS_LIBS      the LIB names below
 #
-# Requests: REQFILE holds one exact HTTP/1.1 request (head and body). The
-# servers of the peer programs (ossl, static, wolfssl, gnutls-peer, nss-peer,
-# python) answer each request with 200 and
+# Requests: REQFILE holds one exact HTTP/1.1 request (head and body); every
+# client sends exactly those bytes (curl rebuilds the request from the file:
+# the same bytes when Host is the first header and the file has curl's
+# User-Agent and Accept headers or none it would add; it never adds its own).
+# The servers of the peer programs (ossl*, static*, wolfssl, gnutls-peer,
+# nss-peer*, python) answer each request with 200 and
 #   X-Peer-Summary: peer=LIB method=M target=T request_bytes=N
 #                   request_cksum=C body_bytes=N body_cksum=C
 # (lengths and POSIX `cksum` CRCs of the whole request and of its body), in a
 # header and as the body; a target starting with /echo gets the request body
-# echoed as the response body instead. Keep-alive until the client closes.
-# nginx (openssl) answers "peer=nginx method=M target=T\n" followed by the
-# request body, chunked. peer_body FILE prints a response's decoded body.
+# echoed as the response body instead (a large response). Keep-alive until
+# the client closes; Content-Length bodies only. nginx (openssl) answers
+# "peer=nginx method=M target=T\n" then the request body, chunked.
+# peer_body RESPFILE prints a response's body, de-chunked.
 #
-# What each LIB is and which library calls carry the request and the
-# response (the functions the capture probes; "read" = inbound plaintext):
+# Which calls carry the request, then the response, at each end (seen with
+# uprobes on every exported read and write function of each library):
 #
 # LIB             server (peer_server)          client (peer_client)
-# openssl         nginx, one process (master_   openssl s_client -quiet
-#                 process off), libssl.so.3:    (stdin from the request),
-#                 SSL_read / SSL_write          libssl.so.3: SSL_read /
-#                                               SSL_write
-# curl            -                             curl --http1.1 (libcurl ->
-#                                               libssl.so.3): SSL_read /
-#                                               SSL_write; the request is
-#                                               curl's, rebuilt from REQFILE
+# openssl         nginx in one process (master_ openssl s_client -quiet
+#                 process off) + echo module,   -nocommands, the request on
+#                 libssl.so.3: SSL_read /       stdin; libssl.so.3: SSL_write
+#                 SSL_write                     / SSL_read
+# curl            -                             curl --http1.1 (libcurl,
+#                                               libssl.so.3): SSL_write /
+#                                               SSL_read. curl also maps
+#                                               libgnutls.so.30 (a dependency
+#                                               of its dependencies), unused
 # ossl            ossl_peer (libssl.so.3): SSL_read / SSL_write
 # ossl-ex         ossl_peer --ex: SSL_read_ex / SSL_write_ex
 # ossl-nonblock   ossl_peer --nonblock: SSL_read / SSL_write on a
-#                 non-blocking socket (want-read/write retried after poll)
-# static          static_peer (libssl.a linked in, .symtab kept, build-id):
-#                 SSL_read / SSL_write inside the executable
-# static-stripped static_peer.stripped (no .symtab, same build-id)
-# wolfssl         wolfssl_peer (libwolfssl.so.35): wolfSSL_read /
-#                 wolfSSL_write
-# gnutls          gnutls-serv --http:           gnutls-cli (stdin):
-#                 gnutls_record_recv /          gnutls_record_recv /
-#                 gnutls_record_send; GET only  gnutls_record_send
-#                 (POST: 501), HTTP/1.0, closes
+#                 non-blocking socket (retried with the same arguments after
+#                 poll on want-read/want-write)
+# static          static_peer: OpenSSL from libssl.a inside the executable,
+#                 .symtab kept, a build-id: SSL_read / SSL_write
+# static-stripped static_peer.stripped: the same without .symtab (same
+#                 build-id, same layout: static_peer's symbol offsets apply;
+#                 see peer_static_table_line)
+# wolfssl         wolfssl_peer (libwolfssl.so.35): wolfSSL_read / wolfSSL_write
+# gnutls          gnutls-serv --http:           gnutls-cli, the request on
+#                 gnutls_record_recv /          stdin: gnutls_record_send /
+#                 gnutls_record_send; answers   gnutls_record_recv
+#                 GET only (a POST gets an
+#                 HTML 501 page without a status line), HTTP/1.0, closes
 # gnutls-peer     gnutls_peer (libgnutls.so.30): gnutls_record_recv /
 #                 gnutls_record_send (one call per 16 KiB record written)
-# nss             selfserv (libssl3.so/libnspr4): tstclnt -A REQFILE: PR_Write
-#                 PR_Read / PR_Write; echoes    (request) / PR_Read (response)
-#                 the request head, keeps at    on the SSL socket; it also
-#                 most a few KiB (no 1 MiB      PR_Reads REQFILE itself (a
-#                 POST), HTTP/1.0, closes       non-SSL fd, not to capture)
+# nss             selfserv (libssl3.so and      tstclnt -A REQFILE: PR_Send
+#                 libnspr4.so): PR_Read (the    (request, 4000 bytes a call)
+#                 request) / PR_Writev (the     / PR_Recv (response) on the
+#                 response: header, the request SSL socket; PR_Read of
+#                 echoed, trailer; no PR_Write) REQFILE and PR_Write to
+#                 on the SSL socket; reads a    stdout on plain fds (not to
+#                 few KiB (no 1 MiB POST),      be captured)
+#                 HTTP/1.0, closes
 # nss-peer        nss_peer: PR_Read / PR_Write on the SSL socket
 # nss-peer-ex     nss_peer --ex: PR_Recv / PR_Send
-# python          peer.py (CPython ssl -> libssl.so.3): SSL_read_ex /
+# python          peer.py (CPython 3 ssl, libssl.so.3): SSL_read_ex /
 #                 SSL_write_ex
 #
-# Each server is the process that makes the calls (no worker children), and
-# each serves one connection at a time. The stock clients (openssl,
-# gnutls, nss) are ended once their response is complete: s_client and
-# gnutls-cli by closing their stdin, tstclnt (which waits for the server to
-# close) by SIGTERM.
+# Notes for capture tests:
+# - GnuTLS: gnutls_record_send calls gnutls_record_send2, an exported
+#   function too: a probe on both sees each write twice.
+# - The peer programs make one write call for a response head and one for
+#   its body (GnuTLS: one per record), a client one call for the whole
+#   request (unless --chunk); reads ask for at most 64 KiB a call.
+# - Each server is the process that makes the calls (no worker children)
+#   and serves one connection at a time. The stock clients are ended once
+#   their response is complete: s_client and gnutls-cli by closing their
+#   stdin (they send close_notify), tstclnt (it waits for the server to
+#   close) by SIGTERM.
 
 PEERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PEERS_BIN=${PEERS_BIN:-}
@@ -92,6 +120,7 @@ PEERS_TIMEOUT=${PEERS_TIMEOUT:-30}
 PEERS_TMP=${PEERS_TMP:-}
 PEERS_CERTS=${PEERS_CERTS:-}
 PEER_ARGS=${PEER_ARGS:-}
+# shellcheck disable=SC2034 # the LIB names, for callers
 PEERS_LIBS="openssl curl ossl ossl-ex ossl-nonblock static static-stripped
 wolfssl gnutls gnutls-peer nss nss-peer nss-peer-ex python"
 _peers_cleaned=0
@@ -116,6 +145,15 @@ _peers_nap() {
 		exec {_peers_sleep_fd}<> <(:)
 	fi
 	read -r -t "$1" -u "$_peers_sleep_fd" _ || true
+}
+
+# peers_alive PID: PID runs (a zombie does not count: servers started by
+# peer_server are not children of the caller's shell, so whoever reaps them
+# may take a while).
+peers_alive() {
+	local st
+	st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) || return 1
+	[[ -n $st && $st != Z && $st != X ]]
 }
 
 # Namespaces of runs that were killed (SIGKILL skips their trap) carry the
@@ -166,18 +204,23 @@ peers_setup() {
 	ip link add "$PEERS_IF_SRV" netns "$PEERS_NS_SRV" type veth \
 		peer name "$PEERS_IF_CLI" netns "$PEERS_NS_CLI" ||
 		peers_die "veth $PEERS_IF_SRV"
-	ip -n "$PEERS_NS_SRV" addr add "$PEERS_SRV4/24" dev "$PEERS_IF_SRV" &&
-		ip -n "$PEERS_NS_CLI" addr add "$PEERS_CLI4/24" \
-			dev "$PEERS_IF_CLI" &&
-		ip -n "$PEERS_NS_SRV" addr add "$PEERS_SRV6/64" \
-			dev "$PEERS_IF_SRV" nodad &&
-		ip -n "$PEERS_NS_CLI" addr add "$PEERS_CLI6/64" \
-			dev "$PEERS_IF_CLI" nodad || peers_die "addresses"
+	if ! {
+		ip -n "$PEERS_NS_SRV" addr add "$PEERS_SRV4/24" dev "$PEERS_IF_SRV" &&
+			ip -n "$PEERS_NS_CLI" addr add "$PEERS_CLI4/24" \
+				dev "$PEERS_IF_CLI" &&
+			ip -n "$PEERS_NS_SRV" addr add "$PEERS_SRV6/64" \
+				dev "$PEERS_IF_SRV" nodad &&
+			ip -n "$PEERS_NS_CLI" addr add "$PEERS_CLI6/64" \
+				dev "$PEERS_IF_CLI" nodad
+	}; then
+		peers_die "addresses"
+	fi
 	for ns in "$PEERS_NS_SRV" "$PEERS_NS_CLI"; do
 		ip -n "$ns" link set lo up || peers_die "lo up in $ns"
 	done
-	ip -n "$PEERS_NS_SRV" link set "$PEERS_IF_SRV" up &&
-		ip -n "$PEERS_NS_CLI" link set "$PEERS_IF_CLI" up ||
+	ip -n "$PEERS_NS_SRV" link set "$PEERS_IF_SRV" up ||
+		peers_die "veth up"
+	ip -n "$PEERS_NS_CLI" link set "$PEERS_IF_CLI" up ||
 		peers_die "veth up"
 }
 
@@ -194,7 +237,7 @@ peers_cleanup() {
 		for _ in $(seq 20); do
 			local alive=0
 			while read -r pid; do
-				kill -0 "$pid" 2>/dev/null && alive=1
+				peers_alive "$pid" && alive=1
 			done <"$PEERS_TMP/pids"
 			[[ $alive -eq 0 ]] && break
 			_peers_nap 0.1
@@ -397,12 +440,13 @@ EOF
 # namespace on PORT (PEERS_PORT), ADDR (:: serving v4 and v6), waits until
 # it listens and prints its pid. Output: $PEERS_TMP/server-PORT.log.
 peer_server() {
-	local lib=$1 port=${2:-$PEERS_PORT} addr=${3:-::} log pid prog
+	local lib=$1 port=${2:-$PEERS_PORT} addr=${3:-::} log pid prog opt
 	local -a cmd
 	[[ -n $PEERS_TMP && -n $PEERS_CERTS ]] ||
 		peers_die "peer_server: call peers_setup and peers_certs first"
 	peers_have "$lib" server || return 1
 	log=$PEERS_TMP/server-$port.log
+	opt=$(_peers_prog_opts "$lib")
 	case $lib in
 	openssl)
 		_peers_nginx_conf "$port" "$addr" "$PEERS_TMP/nginx-$port"
@@ -426,14 +470,14 @@ peer_server() {
 		;;
 	nss-peer | nss-peer-ex)
 		# shellcheck disable=SC2206
-		cmd=("$(_peers_prog "$lib")" server $(_peers_prog_opts "$lib")
+		cmd=("$(_peers_prog "$lib")" server ${opt:+"$opt"}
 			$PEER_ARGS "$addr" "$port" "sql:$PEERS_CERTS/nssdb"
 			server)
 		;;
 	*)
 		prog=$(_peers_prog "$lib")
 		# shellcheck disable=SC2206
-		cmd=("$prog" server $(_peers_prog_opts "$lib") $PEER_ARGS
+		cmd=("$prog" server ${opt:+"$opt"} $PEER_ARGS
 			"$addr" "$port" "$PEERS_CERTS/server.pem"
 			"$PEERS_CERTS/server.key")
 		;;
@@ -483,7 +527,8 @@ _peers_response_complete() {
 # its stdin, closed when the response is complete) or "kill" (SIGTERM when
 # the response is complete). Returns CMD's status, 124 on timeout.
 _peers_run_client() {
-	local out=$1 err=$2 how=$3 pid feeder= wfd= fifo= rc deadline ended=0
+	local out=$1 err=$2 how=$3 pid feeder='' wfd='' fifo='' rc deadline
+	local ended=0
 	shift 4
 	if [[ $how == stdin:* ]]; then
 		# The client reads a fifo we hold open (read-write, so that
@@ -571,7 +616,7 @@ _peers_curl_args() {
 # after PEERS_TIMEOUT); the client's stderr goes to stderr on failure.
 peer_client() {
 	local lib=$1 req=$2 addr=${3:-$PEERS_SRV4} port=${4:-$PEERS_PORT}
-	local out err how=plain rc url host target
+	local out err how=plain rc url host target opt
 	local -a cmd args
 	[[ -n $PEERS_TMP && -n $PEERS_CERTS ]] ||
 		peers_die "peer_client: call peers_setup and peers_certs first"
@@ -581,6 +626,7 @@ peer_client() {
 	err=$(mktemp "$PEERS_TMP/client-err.XXXXXX")
 	host=$addr
 	[[ $addr == *:* ]] && host="[$addr]"
+	opt=$(_peers_prog_opts "$lib")
 	case $lib in
 	openssl)
 		how=stdin:$req
@@ -604,7 +650,7 @@ peer_client() {
 			--x509cafile "$PEERS_CERTS/ca.pem" -p "$port" "$addr")
 		;;
 	nss)
-		how=kill
+		how="kill"
 		cmd=(tstclnt -h "$addr" -p "$port" -d "sql:$PEERS_CERTS/nssdb"
 			-A "$req")
 		;;
@@ -616,13 +662,13 @@ peer_client() {
 		;;
 	nss-peer | nss-peer-ex)
 		# shellcheck disable=SC2206
-		cmd=("$(_peers_prog "$lib")" client $(_peers_prog_opts "$lib")
+		cmd=("$(_peers_prog "$lib")" client ${opt:+"$opt"}
 			--ca "sql:$PEERS_CERTS/nssdb" $PEER_ARGS "$addr" "$port"
 			"$req")
 		;;
 	*)
 		# shellcheck disable=SC2206
-		cmd=("$(_peers_prog "$lib")" client $(_peers_prog_opts "$lib")
+		cmd=("$(_peers_prog "$lib")" client ${opt:+"$opt"}
 			--ca "$PEERS_CERTS/ca.pem" $PEER_ARGS "$addr" "$port"
 			"$req")
 		;;
@@ -636,6 +682,40 @@ peer_client() {
 	fi
 	rm -f "$out" "$err"
 	return $rc
+}
+
+# peer_static_table_line [FILE]: static_peer's build-id and the file offsets
+# (what uprobes take) of its OpenSSL functions, from its .symtab, as one
+# line of a build-id offset table:
+#   <build-id> openssl SSL_read=0x.. SSL_write=0x.. SSL_read_ex=0x.. SSL_write_ex=0x..
+# static_peer.stripped has the same build-id and layout, so the line is
+# what finds the functions in it.
+peer_static_table_line() {
+	local f=${1:-$PEERS_BIN/static_peer} id fn out
+	id=$(readelf -n "$f" | sed -n 's/.*Build ID: *//p')
+	[[ -n $id ]] || return 1
+	out="$id openssl"
+	for fn in SSL_read SSL_write SSL_read_ex SSL_write_ex; do
+		out+=" $fn=$(nm "$f" | awk -v fn="$fn" '$3 == fn { print $1 }' |
+			_peers_vaddr_to_offset "$f")" || return 1
+	done
+	echo "$out"
+}
+
+# _peers_vaddr_to_offset FILE: a hex address on stdin to 0x<file offset>,
+# through FILE's PT_LOAD headers.
+_peers_vaddr_to_offset() {
+	local a type off va msz
+	read -r a || return 1
+	a=$((16#$a))
+	while read -r type off va _ _ msz _; do
+		[[ $type == LOAD ]] || continue
+		if ((a >= va && a < va + msz)); then
+			printf '0x%x\n' $((a - va + off))
+			return 0
+		fi
+	done < <(readelf -lW "$1")
+	return 1
 }
 
 # peer_body FILE: the body of the raw response in FILE, decoded when
