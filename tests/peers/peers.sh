@@ -105,6 +105,11 @@
 # - The peer programs make one write call for a response head and one for
 #   its body (GnuTLS: one per record), a client one call for the whole
 #   request (unless --chunk); reads ask for at most 64 KiB a call.
+# - A write that stalls: an ossl-nonblock client sending 1 MiB to a server
+#   started with PEER_ARGS="--read-delay 1500" calls SSL_write with the same
+#   buffer and length until it is taken (measured: -1 three times, then the
+#   full length); --nonblock does the same for wolfssl, gnutls-peer and
+#   nss-peer clients.
 # - Each server is the process that makes the calls (no worker children)
 #   and serves one connection at a time. The stock clients are ended once
 #   their response is complete: s_client and gnutls-cli by closing their

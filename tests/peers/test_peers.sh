@@ -83,7 +83,15 @@ summary_ok() {
 		}
 	fi
 	hl=$(head -c 200 "$req" | head -n1 | tr -d '\r')
-	[[ $s == *" method=${hl%% *} target=$(cut -d' ' -f2 <<<"$hl") "* ]]
+	[[ $s == *" method=${hl%% *} target=$(cut -d' ' -f2 <<<"$hl") "* ]] || {
+		echo "  $s; want method and target of: $hl" >&2
+		return 1
+	}
+	# the answer comes from the server this part of the test started
+	[[ $s == "X-Peer-Summary: peer=$srv_peer "* ]] || {
+		echo "  $s; want peer=$srv_peer" >&2
+		return 1
+	}
 }
 
 # status_is RESP CODE
@@ -151,10 +159,23 @@ nginx_post() { status_is "$1" 200 && nginx_ok "$1" "$W/post.req"; }
 is_501() { LC_ALL=C grep -aq '501 Method Not Implemented' "$1"; }
 
 port=9000
-# start LIB: a server on the next port; sets srv_pid and srv_port.
+# peer_name LIB: the name LIB's peer program reports (X-Peer).
+peer_name() {
+	case $1 in
+	ossl*) echo ossl ;;
+	static*) echo static ;;
+	gnutls-peer) echo gnutls ;;
+	nss-peer*) echo nss ;;
+	*) echo "$1" ;;
+	esac
+}
+srv_peer=
+
+# start LIB: a server on the next port; sets srv_pid, srv_port, srv_peer.
 start() {
 	port=$((port + 1))
 	srv_port=$port
+	srv_peer=$(peer_name "$1")
 	srv_pid=$(peer_server "$1" "$port")
 	check "server $1 starts and listens" test -n "$srv_pid"
 	[[ -n $srv_pid ]] || return 1
@@ -263,6 +284,23 @@ if peers_have nss client 2>/dev/null && peers_have nss-peer server 2>/dev/null &
 	exchange "tstclnt -> nss_peer POST 1 MiB echoed" nss "$W/echo.req" "$V6" "$srv_port" echo_exact
 	stop nss-peer
 fi
+
+# --- non-blocking clients against a server that reads late: the 1 MiB
+# write stalls (want-write) and is retried until the server drains it ---
+for lib in ossl wolfssl gnutls-peer nss-peer; do
+	peers_have "$lib" >/dev/null 2>&1 || continue
+	port=$((port + 1))
+	srv_port=$port
+	srv_peer=$(peer_name "$lib")
+	srv_pid=$(PEER_ARGS="--read-delay 700" peer_server "$lib" "$port")
+	check "server $lib --read-delay starts" test -n "$srv_pid"
+	[[ -n $srv_pid ]] || continue
+	resp=$W/slow.$lib
+	PEER_ARGS="--nonblock" peer_client "$lib" "$W/post.req" "$V4" "$srv_port" >"$resp"
+	check "$lib --nonblock client -> slow reader: client exits 0" test $? -eq 0
+	check "$lib --nonblock client -> slow reader: reply proves the bytes" post_exact "$resp"
+	stop "$lib (slow reader)"
+done
 
 # --- the client's pid, and the static peer's two forms ---
 if peers_have wolfssl 2>/dev/null && start wolfssl; then
