@@ -15,7 +15,8 @@ pkgs=(
 	iproute2 procps psmisc util-linux sqlite3 openssl libssl-dev curl
 	nginx-light gnutls-bin xdp-tools
 	# TLS peers of the capture tests (issue 4): wolfSSL, NSS's tools, Python
-	libwolfssl-dev libnss3-tools python3
+	libwolfssl-dev libgnutls28-dev libnss3-dev libnss3-tools python3
+	libnginx-mod-http-echo binutils
 	# benchmarks (make bench): the HTTPS load and the capture peer tool
 	wrk bpftrace
 	# the netdevsim guest test (tests/offload): kernel build, initramfs, qemu
