@@ -41,9 +41,11 @@
  * trap_floor, the summary's baseline, is floor_r or floor_rw, whichever
  * matches the uprobes enforcerd attaches on libssl. Each round runs every
  * contender once, in an order rotated every round; ratios are medians of
- * per-round ratios. Before every run the kernel's links are counted: a
- * uprobe on libssl that is not ours (another session's capture) marks the
- * round suspect.
+ * per-round ratios. Before and after every run the kernel's links are
+ * counted: a uprobe on libssl that is not ours (another session's capture
+ * traps in nginx and wrk too) marks the round suspect; a suspect round is
+ * run again (--retries), and rounds wait (--max-wait in all) for such
+ * probes to go before they start.
  *
  * Needs root, nginx, wrk, openssl, bpftrace; exits 77 (skipped) without.
  */
@@ -133,6 +135,8 @@ struct opts {
 	unsigned long seconds;
 	unsigned long connections;
 	unsigned long threads;
+	unsigned long retries;
+	unsigned long max_wait_s;
 	const char *enforcerd;
 	const char *enforcerctl;
 	const char *rules_dir;
@@ -177,6 +181,8 @@ struct ctx {
 	double per_req[CT_COUNT][BENCH_MAX_SAMPLES]; /* events, lines */
 	unsigned long long snoop_lost[BENCH_MAX_SAMPLES];
 	unsigned int suspect_rounds;
+	unsigned long discarded;
+	unsigned int waited_ms;
 	bool round_suspect;
 	char notes[NOTES_LEN];
 };
@@ -1009,37 +1015,66 @@ static int enf_check_config(struct ctx *c, const char *conf)
 
 /*
  * Uprobes on libssl that are neither ours nor the running contender's (by
- * the links each process holds): another session's capture makes every
- * figure of the round suspect. Checked before and after every run.
+ * the links each process holds): another session's capture. They trap in
+ * nginx and wrk as well and make every figure of the round suspect.
+ * @pid and @comm name a process holding one.
  */
-static void check_foreign(struct ctx *c)
+static unsigned int foreign_probes(struct ctx *c, pid_t *pid, char comm[16])
 {
 	struct census all, mine;
 	unsigned int n;
-	char comm[16] = "?";
-	pid_t pid = 0;
 
 	if (census_take(0, c->lib, &all))
-		return;
+		return 0;
 	n = all.uprobe_links + all.multi_links;
 	if (n && !census_take(getpid(), c->lib, &mine))
 		n -= mine.uprobe_links + mine.multi_links;
 	if (n && c->aux && !census_take(c->aux, c->lib, &mine))
 		n -= mine.uprobe_links + mine.multi_links;
+	if (n && census_owner(all.file_link_id, pid, comm) == 0 &&
+	    (*pid == getpid() || *pid == c->aux)) {
+		*pid = 0;
+		strcpy(comm, "?");
+	}
+	return n;
+}
+
+/* Checked before and after every run. */
+static void check_foreign(struct ctx *c)
+{
+	char comm[16] = "?";
+	pid_t pid = 0;
+	unsigned int n = foreign_probes(c, &pid, comm);
+
 	if (!n)
 		return;
-	if (!c->round_suspect) {
-		census_owner(all.file_link_id, &pid, comm);
-		if (pid == getpid() || pid == c->aux)
-			note(c,
-			     "SUSPECT: %u uprobe links on libssl that are not this benchmark's",
-			     n);
-		else
-			note(c,
-			     "SUSPECT: %u uprobe links on libssl that are not this benchmark's (%s, pid %d, holds one)",
-			     n, comm, (int)pid);
-	}
+	if (!c->round_suspect && pid > 0)
+		note(c,
+		     "SUSPECT: %u uprobe links on libssl that are not this benchmark's (%s, pid %d, holds one)",
+		     n, comm, (int)pid);
+	else if (!c->round_suspect)
+		note(c,
+		     "SUSPECT: %u uprobe links on libssl that are not this benchmark's",
+		     n);
 	c->round_suspect = true;
+}
+
+/* Waits, at most @max_ms, until nobody else has uprobes on libssl. */
+static void wait_quiet(struct ctx *c, unsigned int max_ms)
+{
+	char comm[16] = "?";
+	unsigned int ms = 0, n;
+	pid_t pid = 0;
+
+	while ((n = foreign_probes(c, &pid, comm)) && ms < max_ms &&
+	       !proc_stop) {
+		if (ms == 0)
+			printf("waiting up to %us for %u foreign uprobe links on libssl to go (%s, pid %d)\n",
+			       max_ms / 1000, n, comm, (int)pid);
+		proc_msleep(500);
+		ms += 500;
+	}
+	c->waited_ms += ms;
 }
 
 static int run_one(struct ctx *c, enum contender ct, size_t r)
@@ -1152,22 +1187,31 @@ out_teardown:
 
 /* ---- rounds and report --------------------------------------------------- */
 
+/*
+ * Rounds until --rounds are done. A suspect round (another session's
+ * uprobes on libssl during it) is run again, at most --retries times in
+ * all, after waiting a while for them to go; past that it is kept and
+ * counted.
+ */
 static int measure(struct ctx *c)
 {
 	enum contender act[CT_COUNT];
-	size_t n_act = 0;
+	unsigned long retries = 0;
+	size_t n_act = 0, r = 0;
 	int err = 0;
 
 	for (int ct = 0; ct < CT_COUNT; ct++)
 		if (c->active[ct])
 			act[n_act++] = ct;
-	for (size_t r = 0; r < c->o.rounds && !err; r++) {
+	while (r < c->o.rounds && !err) {
+		if (c->waited_ms < c->o.max_wait_s * 1000)
+			wait_quiet(c, c->o.max_wait_s * 1000 - c->waited_ms);
 		c->notes[0] = '\0';
 		c->round_suspect = false;
 		printf("round %zu/%lu (requests/s):", r + 1, c->o.rounds);
 		fflush(stdout);
 		for (size_t k = 0; k < n_act && !err; k++) {
-			enum contender ct = act[(r + k) % n_act];
+			enum contender ct = act[(r + retries + k) % n_act];
 
 			err = run_one(c, ct, r);
 			if (!err)
@@ -1175,13 +1219,21 @@ static int measure(struct ctx *c)
 			fflush(stdout);
 		}
 		printf("\n%s", c->notes);
-		if (c->round_suspect)
-			c->suspect_rounds++;
-		if (!err)
-			c->n = r + 1;
 		if (proc_stop)
 			err = -EINTR;
+		if (err)
+			break;
+		if (c->round_suspect && retries < c->o.retries) {
+			retries++;
+			printf("  round discarded, run again (%lu of %lu retries)\n",
+			       retries, c->o.retries);
+			continue;
+		}
+		if (c->round_suspect)
+			c->suspect_rounds++;
+		c->n = ++r;
 	}
+	c->discarded = retries;
 	return err;
 }
 
@@ -1250,8 +1302,11 @@ static void report(struct ctx *c)
 	       same_sites(&c->enf_probes, &c->floor[tf]) ?
 		       "the uprobes enforcerd attaches on libssl" :
 		       "the nearest to enforcerd's uprobes (neither matches exactly)");
+	if (c->discarded || c->waited_ms)
+		printf("%lu rounds discarded and run again, %.1fs waited: another session had uprobes on libssl\n",
+		       c->discarded, c->waited_ms / 1000.0);
 	if (c->suspect_rounds)
-		printf("SUSPECT: %u rounds ran while another session had uprobes on libssl\n",
+		printf("SUSPECT: %u of the rounds above ran while another session had uprobes on libssl\n",
 		       c->suspect_rounds);
 
 	printf("ratios (median of per-round ratios, min..max):\n");
@@ -1467,12 +1522,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: capture [--rounds N] [--seconds S] [--connections N] [--threads N]\n"
+		"               [--retries N] [--max-wait S]\n"
 		"               [--enforcerd PATH] [--enforcerctl PATH] [--rules-dir DIR]\n"
 		"               [--scope LINE | --no-scope] [--sslsnoop FILE] [--no-peer] [--keep]\n"
-		"  --rounds N       rounds, each runs every contender once (9)\n"
+		"  --rounds N       rounds, each runs every contender once (7)\n"
 		"  --seconds S      length of one wrk run (3)\n"
 		"  --connections N  wrk's connections (16)\n"
 		"  --threads N      wrk's threads (1)\n"
+		"  --retries N      suspect rounds (another session's uprobes on\n"
+		"                   libssl) run again, at most N in all (4)\n"
+		"  --max-wait S     seconds waited in all for those to go (120)\n"
 		"  --enforcerd P    the daemon (" ENF_BENCH_BUILD_DIR
 		"/enforcer/enforcerd)\n"
 		"  --enforcerctl P  its CLI (" ENF_BENCH_BUILD_DIR
@@ -1496,6 +1555,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "seconds", required_argument, NULL, 's' },
 		{ "connections", required_argument, NULL, 'c' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "retries", required_argument, NULL, 'T' },
+		{ "max-wait", required_argument, NULL, 'W' },
 		{ "enforcerd", required_argument, NULL, 'E' },
 		{ "enforcerctl", required_argument, NULL, 'C' },
 		{ "rules-dir", required_argument, NULL, 'R' },
@@ -1510,8 +1571,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int ch, err = 0;
 
 	*o = (struct opts){
-		.rounds = 9,
+		.rounds = 7,
 		.seconds = 3,
+		.retries = 4,
+		.max_wait_s = 120,
 		.connections = 16,
 		.threads = 1,
 		.enforcerd = ENF_BENCH_BUILD_DIR "/enforcer/enforcerd",
@@ -1537,6 +1600,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 't':
 			err = bench_parse_ulong("--threads", optarg, 1, 64,
 						&o->threads);
+			break;
+		case 'T':
+			err = bench_parse_ulong("--retries", optarg, 0, 100,
+						&o->retries);
+			break;
+		case 'W':
+			err = bench_parse_ulong("--max-wait", optarg, 0, 3600,
+						&o->max_wait_s);
 			break;
 		case 'E':
 			o->enforcerd = optarg;
@@ -1612,6 +1683,8 @@ int main(int argc, char **argv)
 
 	err = setup(c);
 	err = err ?: measure(c);
+	if (proc_stop)
+		printf("\ninterrupted\n");
 	if (c->n)
 		report(c);
 	teardown(c);
