@@ -43,19 +43,22 @@ char LICENSE[] SEC("license") = "GPL";
 #define TLS_MAX_SESSIONS 16384
 /* Layers of an NSPR descriptor stack searched for NSS's SSL layer. */
 #define NSS_MAX_LAYERS 4
+/* Buffers of one PR_Writev at most (NSPR's PR_MAX_IOVECTOR_SIZE). */
+#define NSS_MAX_IOV 16
 
 #define EV_HDR sizeof(struct enf_tls_event)
 
 /* One TLS call in flight on a thread, from entry to return. */
 struct tls_call {
 	__u64 session;
-	__u64 buf;
+	__u64 buf; /* the buffer; for PR_Writev its PRIOVec array */
 	__u64 nbytes; /* size_t * of SSL_read_ex/SSL_write_ex, else 0 */
 	__s32 fd; /* last IP socket the thread used in the call, or -1 */
 	__s32 other_fd; /* last other socket (AF_UNIX...) used, or -1 */
 	__u8 direction;
 	__u8 lib;
-	__u8 pad[6];
+	__u8 iovcnt; /* PR_Writev: buffers in the PRIOVec array, else 0 */
+	__u8 pad[5];
 };
 
 struct tls_session_key {
@@ -189,8 +192,9 @@ static __always_inline bool task_in_scope(__u32 filters)
 	return true;
 }
 
-static __always_inline int call_enter(__u64 session, __u64 buf, __u64 nbytes,
-				      __u8 direction, __u8 lib)
+static __always_inline int call_enter_iov(__u64 session, __u64 buf,
+					  __u64 nbytes, __u8 direction,
+					  __u8 lib, __u8 iovcnt)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct enf_tls_config *cfg = tls_cfg();
@@ -202,6 +206,7 @@ static __always_inline int call_enter(__u64 session, __u64 buf, __u64 nbytes,
 		.other_fd = -1,
 		.direction = direction,
 		.lib = lib,
+		.iovcnt = iovcnt,
 	};
 
 	if (cfg && cfg->filters && !task_in_scope(cfg->filters)) {
@@ -218,6 +223,12 @@ static __always_inline int call_enter(__u64 session, __u64 buf, __u64 nbytes,
 	if (bpf_map_update_elem(&tls_calls, &id, &call, BPF_ANY))
 		stat_inc(ENF_TLS_STAT_CALLS_FULL);
 	return 0;
+}
+
+static __always_inline int call_enter(__u64 session, __u64 buf, __u64 nbytes,
+				      __u8 direction, __u8 lib)
+{
+	return call_enter_iov(session, buf, nbytes, direction, lib, 0);
 }
 
 /* The library, as the loader set it in the attachment's cookie. */
@@ -400,12 +411,28 @@ static __always_inline bool ports_in_scope(const struct enf_tuple *t)
 	return bpf_map_lookup_elem(&tls_filter_ports, &port) != NULL;
 }
 
-/* What every record of one call shares, and where the next chunk starts. */
+/*
+ * What every record of one call shares, and where the next chunk comes
+ * from: the call's buffer, or for PR_Writev its buffers one after the
+ * other (a record never spans two).
+ */
 struct emit_ctx {
-	__u64 buf;
+	__u64 cur; /* where the next bytes are read */
+	__u64 iov; /* the PRIOVec array, 0 for a plain buffer */
+	__u32 left; /* bytes left at @cur in the current buffer */
+	__u32 done; /* bytes of the call emitted (or skipped) so far */
 	__u32 carry; /* bytes of the call carried: min(len, cap) */
+	__u32 iov_idx; /* next PRIOVec to take */
+	__u32 iovcnt;
 	__u32 pad;
 	struct enf_tls_event hdr; /* last: its data[] is empty */
+};
+
+/* NSPR's PRIOVec: { char *iov_base; int iov_len; } */
+struct nspr_iovec {
+	__u64 base;
+	__s32 len;
+	__u32 pad;
 };
 
 /*
@@ -416,6 +443,7 @@ struct emit_ctx {
 static __always_inline void emit_record(struct emit_ctx *c, __u32 off, __u64 n,
 					__u32 flags, const __u32 size)
 {
+	__u64 src = c->cur;
 	struct enf_tls_event *e;
 
 	e = bpf_ringbuf_reserve(&tls_events, EV_HDR + size, 0);
@@ -431,7 +459,7 @@ static __always_inline void emit_record(struct emit_ctx *c, __u32 off, __u64 n,
 	barrier_var(n);
 	if (n > size)
 		n = size;
-	if (bpf_probe_read_user(e->data, n, (void *)(c->buf + off))) {
+	if (bpf_probe_read_user(e->data, n, (void *)src)) {
 		n = 0;
 		flags |= ENF_TLS_F_READ_FAULT;
 		stat_inc(ENF_TLS_STAT_READ_FAULT);
@@ -444,25 +472,49 @@ static __always_inline void emit_record(struct emit_ctx *c, __u32 off, __u64 n,
 	stat_inc(ENF_TLS_STAT_EVENTS);
 }
 
-/* bpf_loop callback: record @i of the call, in the smallest class. */
+/*
+ * bpf_loop callback: the next record of the call, in the smallest class
+ * that holds it; with PR_Writev, first the next buffer when the current
+ * one is done (an empty buffer takes an iteration of its own).
+ */
 static long emit_chunk(__u32 i, void *data)
 {
 	struct emit_ctx *c = data;
-	__u32 off = i * ENF_TLS_CHUNK, n, flags = c->hdr.flags;
+	__u32 n, flags = c->hdr.flags;
 
-	if (off >= c->carry)
+	if (c->done >= c->carry)
 		return 1;
-	n = c->carry - off;
+	if (!c->left) {
+		struct nspr_iovec v;
+
+		if (!c->iov || c->iov_idx >= c->iovcnt ||
+		    c->iov_idx >= NSS_MAX_IOV ||
+		    bpf_probe_read_user(
+			    &v, sizeof(v),
+			    (void *)(c->iov + c->iov_idx * sizeof(v))))
+			return 1;
+		c->iov_idx++;
+		c->cur = v.base;
+		c->left = v.len > 0 ? v.len : 0;
+		if (!c->left)
+			return 0;
+	}
+	n = c->carry - c->done;
 	if (n > ENF_TLS_CHUNK)
 		n = ENF_TLS_CHUNK;
-	if (off + n < c->carry)
+	if (n > c->left)
+		n = c->left;
+	if (c->done + n < c->carry)
 		flags |= ENF_TLS_F_MORE;
 	if (n <= ENF_TLS_SMALL)
-		emit_record(c, off, n, flags, ENF_TLS_SMALL);
+		emit_record(c, c->done, n, flags, ENF_TLS_SMALL);
 	else if (n <= ENF_TLS_MEDIUM)
-		emit_record(c, off, n, flags, ENF_TLS_MEDIUM);
+		emit_record(c, c->done, n, flags, ENF_TLS_MEDIUM);
 	else
-		emit_record(c, off, n, flags, ENF_TLS_CHUNK);
+		emit_record(c, c->done, n, flags, ENF_TLS_CHUNK);
+	c->cur += n;
+	c->left -= n;
+	c->done += n;
 	return 0;
 }
 
@@ -537,14 +589,27 @@ static __always_inline void call_done(const struct tls_call *call, __u64 len)
 	c->hdr.direction = call->direction;
 	c->hdr.lib = call->lib;
 	bpf_get_current_comm(c->hdr.comm, sizeof(c->hdr.comm));
-	c->buf = call->buf;
 	c->carry = len;
 	if (len > cap) {
 		c->carry = cap;
 		c->hdr.flags |= ENF_TLS_F_TRUNCATED;
 		stat_inc(ENF_TLS_STAT_TRUNCATED);
 	}
+	c->done = 0;
+	c->iov_idx = 0;
+	c->iovcnt = call->iovcnt;
 	nrec = (c->carry + ENF_TLS_CHUNK - 1) / ENF_TLS_CHUNK;
+	if (call->iovcnt) {
+		/* each buffer may start a record, or be empty */
+		c->iov = call->buf;
+		c->cur = 0;
+		c->left = 0;
+		nrec += call->iovcnt;
+	} else {
+		c->iov = 0;
+		c->cur = call->buf;
+		c->left = c->carry;
+	}
 	bpf_loop(nrec, emit_chunk, c, 0);
 }
 
@@ -721,7 +786,8 @@ static __always_inline bool nss_is_ssl(__u64 fd)
 	return false;
 }
 
-static __always_inline int nss_enter(__u64 fd, __u64 buf, __u8 direction)
+static __always_inline int nss_enter(__u64 fd, __u64 buf, __u8 direction,
+				     __u8 iovcnt)
 {
 	if (!nss_is_ssl(fd)) {
 		/* not ours: a stale entry must not take this return */
@@ -731,31 +797,48 @@ static __always_inline int nss_enter(__u64 fd, __u64 buf, __u8 direction)
 		stat_inc(ENF_TLS_STAT_NSS_NOT_SSL);
 		return 0;
 	}
-	return call_enter(fd, buf, 0, direction, ENF_TLS_LIB_NSS);
+	return call_enter_iov(fd, buf, 0, direction, ENF_TLS_LIB_NSS, iovcnt);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_nss_read, void *fd, void *buf, int amount)
 {
-	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_READ);
+	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_READ, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_nss_write, void *fd, const void *buf, int amount)
 {
-	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_WRITE);
+	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_WRITE, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_nss_recv, void *fd, void *buf, int amount, int flags)
 {
-	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_READ);
+	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_READ, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_nss_send, void *fd, const void *buf, int amount, int flags)
 {
-	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_WRITE);
+	return nss_enter((__u64)fd, (__u64)buf, ENF_TLS_WRITE, 0);
+}
+
+/*
+ * PRInt32 PR_Writev(PRFileDesc *, const PRIOVec *, PRInt32 iov_size,
+ * PRIntervalTime): the plaintext is in up to 16 buffers.
+ */
+SEC("uprobe")
+int BPF_KPROBE(tls_nss_writev, void *fd, const void *iov, int iov_size)
+{
+	if (iov_size <= 0 || iov_size > NSS_MAX_IOV) {
+		/* a call that fails at once: no stale entry takes it */
+		__u64 id = bpf_get_current_pid_tgid();
+
+		bpf_map_delete_elem(&tls_calls, &id);
+		return 0;
+	}
+	return nss_enter((__u64)fd, (__u64)iov, ENF_TLS_WRITE, iov_size);
 }
 
 SEC("uretprobe")

@@ -54,14 +54,22 @@ enum tls_family {
 	TLS_FAM_MAX,
 };
 
-/* The functions each library exports, by enum enf_tls_fn slot. */
-static const char *const tls_fn_names[ENF_TLS_LIB_MAX][ENF_TLS_FN_MAX] = {
+/*
+ * The functions probed: the enum enf_tls_fn slots, then one the ABI has
+ * no slot for, always attached by name (NSPR's PR_Writev).
+ */
+#define TLS_FN_EXTRA ENF_TLS_FN_MAX
+#define TLS_NFN (ENF_TLS_FN_MAX + 1)
+
+/* The functions each library exports, by slot. */
+static const char *const tls_fn_names[ENF_TLS_LIB_MAX][TLS_NFN] = {
 	[ENF_TLS_LIB_OPENSSL] = { "SSL_read", "SSL_write", "SSL_read_ex",
 				  "SSL_write_ex" },
 	[ENF_TLS_LIB_BORINGSSL] = { "SSL_read", "SSL_write", "SSL_read_ex",
 				    "SSL_write_ex" },
 	[ENF_TLS_LIB_GNUTLS] = { "gnutls_record_recv", "gnutls_record_send" },
-	[ENF_TLS_LIB_NSS] = { "PR_Read", "PR_Write", "PR_Recv", "PR_Send" },
+	[ENF_TLS_LIB_NSS] = { "PR_Read", "PR_Write", "PR_Recv", "PR_Send",
+			      "PR_Writev" },
 	[ENF_TLS_LIB_WOLFSSL] = { "wolfSSL_read", "wolfSSL_write" },
 };
 
@@ -77,7 +85,7 @@ struct tls_attachment {
 	ino_t ino;
 	__u64 nss_ino; /* inode put in tls_nss_files, 0 when none */
 	unsigned int funcs;
-	struct bpf_link *links[ENF_TLS_FN_MAX][2];
+	struct bpf_link *links[TLS_NFN][2];
 	char *path;
 };
 
@@ -220,32 +228,34 @@ static enum tls_family tls_lib_family(enum enf_tls_lib lib)
 }
 
 /*
- * The entry program of slot @fn and the return program of family @fam in
- * @skel; the entry is NULL for a slot the family does not have.
+ * The entry program of function @fn (a slot or TLS_FN_EXTRA) and the
+ * return program of family @fam in @skel; the entry is NULL for a
+ * function the family does not have.
  */
 static struct bpf_program *tls_fam_prog(struct tls_capture *skel,
 					enum tls_family fam, int fn, bool ret)
 {
-	struct bpf_program *p[TLS_FAM_MAX][ENF_TLS_FN_MAX + 1] = {
+	struct bpf_program *p[TLS_FAM_MAX][TLS_NFN + 1] = {
 		[TLS_FAM_OPENSSL] = { skel->progs.tls_openssl_read,
 				      skel->progs.tls_openssl_write,
 				      skel->progs.tls_openssl_read_ex,
-				      skel->progs.tls_openssl_write_ex,
+				      skel->progs.tls_openssl_write_ex, NULL,
 				      skel->progs.tls_openssl_ret },
 		[TLS_FAM_GNUTLS] = { skel->progs.tls_gnutls_recv,
 				     skel->progs.tls_gnutls_send, NULL, NULL,
-				     skel->progs.tls_gnutls_ret },
+				     NULL, skel->progs.tls_gnutls_ret },
 		[TLS_FAM_NSS] = { skel->progs.tls_nss_read,
 				  skel->progs.tls_nss_write,
 				  skel->progs.tls_nss_recv,
 				  skel->progs.tls_nss_send,
+				  skel->progs.tls_nss_writev,
 				  skel->progs.tls_nss_ret },
 		[TLS_FAM_WOLFSSL] = { skel->progs.tls_wolfssl_read,
 				      skel->progs.tls_wolfssl_write, NULL, NULL,
-				      skel->progs.tls_wolfssl_ret },
+				      NULL, skel->progs.tls_wolfssl_ret },
 	};
 
-	return p[fam][ret ? ENF_TLS_FN_MAX : fn];
+	return p[fam][ret ? TLS_NFN : fn];
 }
 
 /* Whether @prog is one of family @fam's programs. */
@@ -253,8 +263,8 @@ static bool tls_prog_in_family(struct tls_capture *skel,
 			       const struct bpf_program *prog,
 			       enum tls_family fam)
 {
-	for (int fn = 0; fn <= ENF_TLS_FN_MAX; fn++)
-		if (tls_fam_prog(skel, fam, fn, fn == ENF_TLS_FN_MAX) == prog)
+	for (int fn = 0; fn <= TLS_NFN; fn++)
+		if (tls_fam_prog(skel, fam, fn, fn == TLS_NFN) == prog)
 			return true;
 	return false;
 }
@@ -632,7 +642,7 @@ static void tls_attachment_free(struct enf_tls *tls, struct tls_attachment *a)
 {
 	if (!a)
 		return;
-	for (int f = 0; f < ENF_TLS_FN_MAX; f++) {
+	for (int f = 0; f < TLS_NFN; f++) {
 		bpf_link__destroy(a->links[f][0]);
 		bpf_link__destroy(a->links[f][1]);
 	}
@@ -666,10 +676,10 @@ static struct tls_attachment *tls_find_same(struct enf_tls *tls,
 }
 
 /*
- * Attach slot @fn of @t: the entry program, then the return program. The
- * cookie carries the library (OpenSSL and BoringSSL share programs).
- * Returns 0, 1 when by name and the file has no such function, or a
- * negative errno.
+ * Attach function @fn of @t: the entry program, then the return program.
+ * The cookie carries the library (OpenSSL and BoringSSL share programs).
+ * TLS_FN_EXTRA is always found by name. Returns 0, 1 when by name and the
+ * file has no such function, or a negative errno.
  */
 static int tls_attach_fn(struct enf_tls *tls, const struct enf_tls_target *t,
 			 struct tls_attachment *a, int fn, bool by_name)
@@ -685,6 +695,8 @@ static int tls_attach_fn(struct enf_tls *tls, const struct enf_tls_target *t,
 	enter = tls_fam_prog(skel, fam, fn, false);
 	if (!enter || !name)
 		return 1;
+	if (fn == TLS_FN_EXTRA)
+		by_name = true;
 	if (by_name) {
 		uo.func_name = name;
 	} else {
@@ -779,7 +791,10 @@ int enf_tls_attach(struct enf_tls *tls, const struct enf_tls_target *t,
 			goto out_free;
 		a->nss_ino = ss.st_ino;
 	}
-	for (int f = 0; f < ENF_TLS_FN_MAX; f++) {
+	for (int f = 0; f < TLS_NFN; f++) {
+		/* the extra function comes with the slots, never alone */
+		if (f == TLS_FN_EXTRA && !a->funcs)
+			break;
 		err = tls_attach_fn(tls, t, a, f, by_name);
 		if (err < 0) {
 			pr_err("tls: %s: cannot attach uprobes on %s: %s",
@@ -789,13 +804,19 @@ int enf_tls_attach(struct enf_tls *tls, const struct enf_tls_target *t,
 		}
 	}
 	if (!a->funcs) {
-		const char *const *n = tls_fn_names[t->lib];
+		char names[128] = "";
 
+		for (int f = 0; f < ENF_TLS_FN_MAX; f++) {
+			const char *n = tls_fn_names[t->lib][f];
+
+			if (n)
+				snprintf(names + strlen(names),
+					 sizeof(names) - strlen(names), "%s%s",
+					 names[0] ? ", " : "", n);
+		}
 		err = -ENOENT;
-		pr_err("tls: %s: none of the %s functions (%s%s%s%s%s%s%s) %s",
-		       t->path, tls_lib_name(t->lib), n[0], n[1] ? ", " : "",
-		       n[1] ? n[1] : "", n[2] ? ", " : "", n[2] ? n[2] : "",
-		       n[3] ? ", " : "", n[3] ? n[3] : "",
+		pr_err("tls: %s: none of the %s functions (%s) %s", t->path,
+		       tls_lib_name(t->lib), names,
 		       by_name ? "found" : "given");
 		goto out_free;
 	}

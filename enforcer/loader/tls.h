@@ -144,7 +144,8 @@ void enf_tls_close(struct enf_tls *tls);
  *
  * Attaches an entry probe and a return probe on every function of @t (by
  * offset, or by name: a function the file lacks, such as SSL_read_ex in
- * an old OpenSSL, is skipped). On error nothing of @t stays attached.
+ * an old OpenSSL, is skipped); for NSS also on PR_Writev, by name in any
+ * case. On error nothing of @t stays attached.
  *
  * Return: 0; -ENOENT when @path does not exist or has none of the
  * library's functions; -EEXIST when the same file is already attached for
@@ -170,9 +171,13 @@ int enf_tls_detach(struct enf_tls *tls, __u32 id);
  * @id: its id
  * @lib: enum enf_tls_lib
  * @pid: -1 or the one process
- * @funcs: bit (1 << enum enf_tls_fn) per function probed
+ * @funcs: bit (1 << enum enf_tls_fn) per function probed, and
+ *	ENF_TLS_FUNC_EXTRA for NSS's PR_Writev (found by name)
  * @path: the file, owned by the loader, valid until the detach
  */
+/* enf_tls_attach_info.funcs: the function beyond the ABI's slots */
+#define ENF_TLS_FUNC_EXTRA (1u << ENF_TLS_FN_MAX)
+
 struct enf_tls_attach_info {
 	__u32 id;
 	enum enf_tls_lib lib;

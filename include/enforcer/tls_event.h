@@ -91,6 +91,10 @@ enum enf_tls_lib {
  *   gnutls:             gnutls_record_recv, gnutls_record_send, -, -
  *   nss (libnspr4):     PR_Read, PR_Write, PR_Recv, PR_Send
  *   wolfssl:            wolfSSL_read, wolfSSL_write, -, -
+ * NSS's PR_Writev (NSPR's exported vectored write, which servers such as
+ * selfserv answer with) has no slot: the loader attaches it by name with
+ * every NSS attachment. Its records never span two of its buffers, so a
+ * call may take one record more per buffer than a plain write.
  */
 enum enf_tls_fn {
 	ENF_TLS_FN_READ = 0,
