@@ -161,7 +161,8 @@ struct ctx {
 	char pin[64];
 	char lib[PATH_MAX]; /* the libssl nginx maps, as the kernel names it */
 	char sock[128];
-	char path_buf[PATH_MAX];
+	char path_buf[4][PATH_MAX]; /* in_dir()'s, used in turn */
+	unsigned int path_next;
 	int port;
 	long hz;
 	pid_t nginx, worker, aux;
@@ -179,7 +180,6 @@ struct ctx {
 	double rps[CT_COUNT][BENCH_MAX_SAMPLES];
 	double cpu_rps[CT_COUNT][BENCH_MAX_SAMPLES];
 	double per_req[CT_COUNT][BENCH_MAX_SAMPLES]; /* events, lines */
-	unsigned long long snoop_lost[BENCH_MAX_SAMPLES];
 	unsigned int suspect_rounds;
 	unsigned long discarded;
 	unsigned int waited_ms;
@@ -189,10 +189,16 @@ struct ctx {
 
 /* ---- small helpers ------------------------------------------------------- */
 
+/*
+ * @name in the temp dir. The result stays valid for the next three calls,
+ * so one expression may hold a few (a child's stdout and stderr paths).
+ */
 static const char *in_dir(struct ctx *c, const char *name)
 {
-	snprintf(c->path_buf, sizeof(c->path_buf), "%s/%s", c->dir, name);
-	return c->path_buf;
+	char *buf = c->path_buf[c->path_next++ % 4];
+
+	snprintf(buf, PATH_MAX, "%s/%s", c->dir, name);
+	return buf;
 }
 
 static void note(struct ctx *c, const char *fmt, ...)
@@ -1165,7 +1171,6 @@ out_teardown:
 		if (err)
 			break;
 		c->per_req[ct][r] = (double)lines / w.requests;
-		c->snoop_lost[r] = lost;
 		note(c,
 		     "sslsnoop: %u probes, %llu SSL_read/SSL_write lines printed for %llu requests, %llu events lost (bpftrace's count)",
 		     probes, lines, w.requests, lost);
