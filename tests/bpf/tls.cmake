@@ -72,3 +72,24 @@ enf_tls_bpf_test(test_tls_stream LIBS enf_tls_test_ossl)
 
 # OpenSSL: a pid-scoped attachment and the kernel-side filters.
 enf_tls_bpf_test(test_tls_scope LIBS enf_tls_test_ossl)
+
+# OpenSSL linked statically into the test program, which attaches itself.
+find_library(ENF_TLS_LIBSSL_A NAMES libssl.a)
+find_library(ENF_TLS_LIBCRYPTO_A NAMES libcrypto.a)
+find_package(Threads REQUIRED)
+if(ENF_TLS_LIBSSL_A AND ENF_TLS_LIBCRYPTO_A)
+  add_executable(test_tls_static bpf/test_tls_static.c bpf/test_tls_ossl.c)
+  target_include_directories(test_tls_static PRIVATE
+                             ${ENF_TLS_OPENSSL_INCLUDE_DIRS})
+  target_link_libraries(test_tls_static PRIVATE enf_tls_test_common
+                        ${ENF_TLS_LIBSSL_A} ${ENF_TLS_LIBCRYPTO_A}
+                        Threads::Threads ${CMAKE_DL_LIBS})
+  add_test(NAME test_tls_static COMMAND test_tls_static)
+  set_tests_properties(test_tls_static PROPERTIES LABELS bpf
+                       SKIP_RETURN_CODE 77 TIMEOUT 180)
+else()
+  message(STATUS "tls tests: no libssl.a/libcrypto.a (libssl-dev), test_tls_static not built")
+endif()
+
+# proc_events (exec, exit) and the sock_ops program's life.
+enf_tls_bpf_test(test_tls_proc LIBS enf_tls_test_common Threads::Threads)
