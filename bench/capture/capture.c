@@ -783,9 +783,14 @@ static void print_census(const struct ctx *c, const char *who,
 	for (size_t i = 0; i < p->n_tps; i++)
 		printf(" %s", p->tps[i]);
 	printf("\n  uprobe_multi links %u (%u probes), uprobes elsewhere %u, "
-	       "other links %u%s%s\n",
+	       "other links %u",
 	       p->multi_links, p->multi_probes, p->other_uprobe_links,
-	       p->other_links, p->no_detail ? " (some without detail)" : "",
+	       p->other_links);
+	for (unsigned int t = 0; t < CENSUS_LINK_TYPES; t++)
+		if (p->other_types[t])
+			printf(" %s:%u", census_link_type_name(t),
+			       p->other_types[t]);
+	printf("%s%s\n", p->no_detail ? " (some without detail)" : "",
 	       p->truncated ? " (truncated)" : "");
 }
 

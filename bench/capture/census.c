@@ -184,6 +184,8 @@ static void count_link(int fd, __u32 id, const char *file, struct census *c)
 		return;
 	default:
 		c->other_links++;
+		if (info.type < CENSUS_LINK_TYPES)
+			c->other_types[info.type]++;
 		return;
 	}
 	switch (info.perf_event.type) {
@@ -208,6 +210,7 @@ static void count_link(int fd, __u32 id, const char *file, struct census *c)
 		return;
 	default:
 		c->other_links++;
+		c->other_types[CENSUS_LINK_PERF_EVENT]++;
 	}
 }
 
@@ -345,6 +348,19 @@ int census_link_offset(int link_fd, __u64 *offset)
 		return -EOPNOTSUPP;
 	*offset = info.perf_event.uprobe.offset;
 	return 0;
+}
+
+const char *census_link_type_name(unsigned int type)
+{
+	/* enum bpf_link_type, as of 6.18 */
+	static const char *const names[CENSUS_LINK_TYPES] = {
+		"unspec",	"raw_tracepoint", "tracing",   "cgroup",
+		"iter",		"netns",	  "xdp",       "perf_event",
+		"kprobe_multi", "struct_ops",	  "netfilter", "tcx",
+		"uprobe_multi", "netkit",	  "sockmap",
+	};
+
+	return type < CENSUS_LINK_TYPES && names[type] ? names[type] : "?";
 }
 
 bool census_has(const struct census *c, __u64 offset, bool ret)

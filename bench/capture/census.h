@@ -23,6 +23,7 @@
 #define CENSUS_MAX_SITES 64
 #define CENSUS_MAX_TPS 16
 #define CENSUS_TP_NAME 64
+#define CENSUS_LINK_TYPES 16
 
 /**
  * struct census_site - one probed place in the file
@@ -50,6 +51,8 @@ struct census_site {
  * @n_tps: entries in @tps
  * @other_uprobe_links: uprobes on other files
  * @other_links: any other link (sock_ops, XDP, kprobes, ...)
+ * @other_types: @other_links by link type (enum bpf_link_type, below
+ *	CENSUS_LINK_TYPES; census_link_type_name() names them)
  * @file_link_id: the id of one link on the file (uprobe or uprobe_multi),
  *	0 when there is none
  * @no_detail: a perf_event link gave no file or name (kernel < 6.6)
@@ -66,6 +69,7 @@ struct census {
 	size_t n_tps;
 	unsigned int other_uprobe_links;
 	unsigned int other_links;
+	unsigned int other_types[CENSUS_LINK_TYPES];
 	__u32 file_link_id;
 	bool no_detail;
 	bool truncated;
@@ -102,6 +106,9 @@ int census_owner(__u32 id, pid_t *pid, char comm[16]);
  * tell).
  */
 int census_link_offset(int link_fd, __u64 *offset);
+
+/* The name of BPF link type @type ("cgroup", "xdp", ...), or "?". */
+const char *census_link_type_name(unsigned int type);
 
 /**
  * census_has() - whether (@offset, @ret) is among @c's sites
