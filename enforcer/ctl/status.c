@@ -89,12 +89,38 @@ static void print_status(const json_t *st)
 	       jint(v, "loaded"), jint(v, "from_files"),
 	       jint(v, "from_database"));
 	v = json_object_get(st, "tls");
-	printf("tls capture:");
-	json_array_foreach(json_object_get(v, "libraries"), i, item) {
-		printf(" %s %s;", jstr(item, "name"), jstr(item, "path"));
-	}
-	printf(" events=%lld%s%s\n", jint(v, "events"),
+	printf("tls capture: events=%lld%s%s\n", jint(v, "events"),
 	       *jstr(v, "error") ? "; " : "", jstr(v, "error"));
+	json_array_foreach(json_object_get(v, "libraries"), i, item) {
+		long long pid = jint(item, "pid");
+
+		printf("  %-9s %-16s %s (%s%s, %s, users %lld",
+		       jstr(item, "lib"),
+		       *jstr(item, "version") ? jstr(item, "version") : "-",
+		       jstr(item, "path"),
+		       json_is_true(json_object_get(item, "static")) ?
+			       "static, " :
+			       "",
+		       json_is_true(json_object_get(item, "system")) ?
+			       "system" :
+			       "found in a process",
+		       jstr(item, "how"), jint(item, "users"));
+		if (pid > 0)
+			printf(", pid %lld only", pid);
+		printf(")\n");
+	}
+	if (i == 0)
+		printf("  (nothing attached)\n");
+	printf("  counters:");
+	json_object_foreach((json_t *)json_object_get(v, "counters"), key,
+			    item) {
+		printf(" %s=%lld", key, (long long)json_integer_value(item));
+	}
+	printf("\n  lost per CPU:");
+	json_array_foreach(json_object_get(v, "lost_per_cpu"), i, item) {
+		printf(" %lld", (long long)json_integer_value(item));
+	}
+	printf("; capture-loss audit rows: %lld\n", jint(v, "loss_rows"));
 	v = json_object_get(st, "requests");
 	printf("requests: parsed=%lld outbound=%lld matched=%lld "
 	       "verdicts=%lld denied=%lld audited=%lld\n",

@@ -122,21 +122,31 @@ static json_t *status_entries(struct enf_daemon *d)
 static json_t *status_tls(struct enf_daemon *d, __u64 ts[ENF_TLS_STAT_MAX],
 			  struct enf_capture_stats *cs)
 {
-	json_t *libs = json_array(), *o;
+	static const char *const names[ENF_TLS_STAT_MAX] = ENF_TLS_STAT_NAMES;
+	json_t *libs = enf_daemon_capture_files_json(d), *o;
+	json_t *counters = json_object(), *lost = json_array();
+	__u64 *percpu = calloc(d->ncpus ? d->ncpus : 1, sizeof(*percpu));
 
 	if (d->tls) {
-		for (size_t i = 0; i < enf_tls_lib_count(d->tls); i++)
-			json_array_append_new(
-				libs,
-				json_pack("{s:s,s:s}", "name", "openssl",
-					  "path", enf_tls_lib_path(d->tls, i)));
 		if (enf_tls_stats_read(d->tls, ts))
 			pr_warn("status: reading tls_stats failed");
+		if (percpu && !enf_tls_stats_percpu(d->tls, ENF_TLS_STAT_LOST,
+						    percpu, d->ncpus))
+			for (size_t i = 0; i < d->ncpus; i++)
+				json_array_append_new(
+					lost,
+					json_integer((json_int_t)percpu[i]));
 	}
+	free(percpu);
+	for (int k = 0; counters && k < ENF_TLS_STAT_MAX; k++)
+		json_object_set_new(counters, names[k],
+				    json_integer((json_int_t)ts[k]));
 	if (d->capture)
 		enf_capture_get_stats(d->capture, cs);
-	o = json_pack("{s:o,s:I}", "libraries", libs, "events",
-		      (json_int_t)cs->events);
+	o = json_pack("{s:o,s:I,s:o,s:o,s:I}", "libraries", libs, "events",
+		      (json_int_t)cs->events, "counters", counters,
+		      "lost_per_cpu", lost, "loss_rows",
+		      (json_int_t)rd(&d->stats.loss_rows));
 	if (o && d->tls_error[0])
 		json_object_set_new(o, "error", json_string(d->tls_error));
 	return o;

@@ -184,75 +184,6 @@ static int start_dataplane(struct enf_daemon *d)
 	return 0;
 }
 
-/*
- * The libssl files to probe, until library discovery takes over: the
- * configured ones, else the system's. Each is attached on its own, so one
- * that is missing or lacks the SSL functions does not stop the others.
- */
-static size_t attach_system_libssl(struct enf_daemon *d)
-{
-	char found[ENF_TLS_MAX_LIBS][PATH_MAX];
-	struct enf_tls_target t = {
-		.lib = ENF_TLS_LIB_OPENSSL,
-		.by_name = true,
-		.pid = -1,
-	};
-	size_t n = 0, attached = 0;
-	__u32 id;
-
-	if (!d->cfg.n_tls_libs &&
-	    enf_tls_find_libs(NULL, found, ENF_TLS_MAX_LIBS, &n) == -ENOENT)
-		pr_warn("tls: libssl.so.3 not found in the standard library directories");
-	for (size_t i = 0; i < (d->cfg.n_tls_libs ? d->cfg.n_tls_libs : n);
-	     i++) {
-		t.path = d->cfg.n_tls_libs ? d->cfg.tls_libs[i] : found[i];
-		if (!enf_tls_attach(d->tls, &t, &id))
-			attached++;
-	}
-	return attached;
-}
-
-/* TLS capture is best effort: without it the daemon still enforces. */
-static void start_tls(struct enf_daemon *d)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-	int ret;
-
-	ret = enf_tls_open(NULL, &d->tls);
-	if (ret) {
-		snprintf(d->tls_error, sizeof(d->tls_error),
-			 "TLS capture unavailable: %s", strerror(-ret));
-		pr_err("tls: %s; requests will not be seen", d->tls_error);
-		return;
-	}
-	ret = enf_capture_new(enf_tls_events_fd(d->tls), enf_pipeline_on_event,
-			      d, &d->capture);
-	if (!ret) {
-		ev.data.fd = enf_capture_epoll_fd(d->capture);
-		if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
-			ret = -errno;
-	}
-	if (ret) {
-		snprintf(d->tls_error, sizeof(d->tls_error),
-			 "ring buffer consumer failed: %s", strerror(-ret));
-		pr_err("tls: %s", d->tls_error);
-		enf_capture_free(d->capture);
-		d->capture = NULL;
-		enf_tls_close(d->tls);
-		d->tls = NULL;
-		return;
-	}
-	if (!attach_system_libssl(d)) {
-		snprintf(d->tls_error, sizeof(d->tls_error),
-			 "no TLS library attached");
-		pr_err("tls: %s; requests will not be seen", d->tls_error);
-		return;
-	}
-	for (size_t i = 0; i < enf_tls_lib_count(d->tls); i++)
-		pr_info("tls: capturing OpenSSL through %s",
-			enf_tls_lib_path(d->tls, i));
-}
-
 static int start_loop_fds(struct enf_daemon *d)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -293,6 +224,7 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	d->started = time(NULL);
 	d->epoll_fd = d->signal_fd = d->reload_fd = d->hup_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->disc_lock, NULL);
 	pthread_cond_init(&d->taken, NULL);
 
 	ret = start_loop_fds(d);
@@ -337,7 +269,9 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	ret = enf_verdict_new(d->dp, d->db, &d->verdict);
 	if (ret)
 		return ret;
-	start_tls(d);
+	ret = enf_daemon_capture_start(d);
+	if (ret)
+		return ret;
 	ret = enf_commands_start(d);
 	if (ret) {
 		pr_err("control socket %s: %s", cfg->control_socket,
@@ -413,7 +347,8 @@ int enf_daemon_run(struct enf_daemon *d)
 	int n, ret;
 
 	for (;;) {
-		n = epoll_wait(d->epoll_fd, evs, 8, -1);
+		n = epoll_wait(d->epoll_fd, evs, 8,
+			       enf_daemon_capture_timeout(d));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -451,6 +386,7 @@ int enf_daemon_run(struct enf_daemon *d)
 					pr_warn("capture: %s", strerror(-ret));
 			}
 		}
+		enf_daemon_capture_tick(d);
 	}
 }
 
@@ -468,8 +404,7 @@ void enf_daemon_stop(struct enf_daemon *d)
 			d->cfg.pin_path);
 	}
 	enf_dp_close(d->dp);
-	enf_capture_free(d->capture);
-	enf_tls_close(d->tls);
+	enf_daemon_capture_stop(d);
 	enf_flow_table_free(d->flows);
 	enf_proc_cache_free(d->procs);
 	enf_verdict_free(d->verdict);

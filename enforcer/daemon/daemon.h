@@ -17,6 +17,8 @@
 #include "enforcer/tls_event.h"
 
 struct enf_capture;
+struct enf_cgroup_cache;
+struct enf_discover;
 struct enf_ctl_server;
 struct enf_flow_table;
 struct enf_proc_cache;
@@ -58,8 +60,11 @@ struct enf_pipeline_stats {
 	uint64_t match_errors;
 	uint64_t http2_streams;
 	uint64_t gaps;
+	uint64_t overlaps;
+	uint64_t session_reuse;
 	uint64_t flow_evictions;
 	uint64_t pcre2_limit_hits;
+	uint64_t loss_rows;
 };
 
 struct enf_daemon {
@@ -71,6 +76,11 @@ struct enf_daemon {
 	struct enf_dp *dp;
 	struct enf_tls *tls;
 	struct enf_capture *capture;
+	struct enf_cgroup_cache *cgroups;
+	size_t ncpus;
+	__u64 *loss_prev, *loss_now; /* ENF_TLS_STAT_LOST per CPU */
+	__u64 loss_due_ms; /* next capture-loss check, CLOCK_MONOTONIC */
+	__u64 proc_lost_seen;
 	struct enf_flow_table *flows;
 	struct enf_proc_cache *procs;
 	struct enf_verdict *verdict;
@@ -80,6 +90,10 @@ struct enf_daemon {
 	int signal_fd;
 	int reload_fd; /* eventfd: a new rule set is waiting in @pending */
 	int hup_fd; /* eventfd: SIGHUP came, the control thread rebuilds */
+
+	/* Discovery: the event thread drives it, status reads it. */
+	pthread_mutex_t disc_lock;
+	struct enf_discover *disc;
 
 	/* Control thread only. */
 	struct pdb *ctl_db;
@@ -147,6 +161,18 @@ int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
 int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev);
 /* Frees per-flow state (enf_flow_free_fn). */
 void enf_pipeline_free_flow(void *state);
+
+/* TLS capture (capture.c): loader, discovery, process events, loss. A
+ * configuration error fails the start; capture itself is best effort
+ * (d->tls stays NULL and d->tls_error says why). */
+int enf_daemon_capture_start(struct enf_daemon *d);
+/* ms until enf_daemon_capture_tick() is due, -1 never */
+int enf_daemon_capture_timeout(struct enf_daemon *d);
+void enf_daemon_capture_tick(struct enf_daemon *d);
+void enf_daemon_capture_stop(struct enf_daemon *d);
+/* status: the files probed (control thread) */
+typedef struct json_t json_t;
+json_t *enf_daemon_capture_files_json(struct enf_daemon *d);
 
 /* Registers the control commands and starts the control thread. */
 int enf_commands_start(struct enf_daemon *d);

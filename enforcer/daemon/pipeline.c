@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enforcer/capture/cgroup.h"
 #include "enforcer/capture/proc_cache.h"
 #include "enforcer/common/log.h"
 #include "enforcer/daemon/daemon.h"
@@ -29,17 +30,33 @@ enum stream_kind {
 /* How an HTTP/2 client's stream begins (RFC 9113, 3.4). */
 #define H2_PREFACE "PRI * HTTP/2.0\r\n"
 
+/*
+ * One direction of one TLS session in one process. @next_seq is where the
+ * next record should start: a record further on means bytes were lost (a
+ * call cut at the cap, a record the ring buffer had no room for, plaintext
+ * that could not be read), one before it repeats bytes already fed. @tuple
+ * is the session's flow once a record carried it: a record of the same
+ * session object on another flow is a new connection whose library reused
+ * the object's address.
+ */
 struct stream {
 	struct enf_http1 *http;
 	enum stream_kind kind;
 	bool started;
+	bool have_seq;
+	bool have_tuple;
+	__u64 next_seq;
+	struct enf_tuple tuple;
+	__u64 sock_cookie;
 };
 
 struct event_ctx {
 	struct enf_daemon *d;
 	const struct enf_tls_event *ev;
+	const struct stream *s;
 	bool have_origin; /* filled when the event's first request completes */
 	struct enf_req_origin origin;
+	struct enf_cgroup_facts cg;
 	char exe[PATH_MAX];
 	char comm[ENF_COMM_LEN + 1];
 };
@@ -79,8 +96,22 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 						 lib_names[0];
 	o->direction = ev->direction == ENF_TLS_READ ? ENF_REQ_INBOUND :
 						       ENF_REQ_OUTBOUND;
-	o->tuple = ev->tuple;
+	/* The session's flow, also for a record that could not find its
+	 * socket (a read served from the library's buffer). */
+	if (!(ev->flags & ENF_TLS_F_NO_SOCKET)) {
+		o->tuple = ev->tuple;
+		o->sock_cookie = ev->sock_cookie;
+	} else if (ec->s && ec->s->have_tuple) {
+		o->tuple = ec->s->tuple;
+		o->sock_cookie = ec->s->sock_cookie;
+	}
 	o->ts_ns = ev->ts_ns;
+	if (ec->d->cgroups && ev->cgroup_id &&
+	    !enf_cgroup_cache_lookup(ec->d->cgroups, ev->cgroup_id, ev->tgid,
+				     &ec->cg)) {
+		o->cgroup = ec->cg.path;
+		o->container = ec->cg.container[0] ? ec->cg.container : NULL;
+	}
 }
 
 /*
@@ -153,9 +184,8 @@ static struct stream *stream_get(struct enf_daemon *d,
 	struct stream *s;
 
 	memset(&key, 0, sizeof(key));
-	key.tuple = ev->tuple;
+	key.session = ev->session;
 	key.tgid = ev->tgid;
-	key.fd = ev->fd;
 	key.direction = ev->direction;
 	s = enf_flow_get(d->flows, &key);
 	if (s)
@@ -172,11 +202,65 @@ static struct stream *stream_get(struct enf_daemon *d,
 	return s;
 }
 
+/*
+ * Places @ev in its stream: a new connection on a reused session object
+ * starts the stream over; a gap before @ev resets the parser (it
+ * resynchronises at the next request line); bytes already fed are cut
+ * from @ev. Sets *@data and *@len to what is left to feed.
+ */
+static int stream_place(struct enf_daemon *d, struct stream *s,
+			const struct enf_tls_event *ev, const __u8 **data,
+			__u32 *len)
+{
+	__u64 end = ev->seq + ev->data_len, skip;
+
+	*data = ev->data;
+	*len = ev->data_len;
+	if (!(ev->flags & ENF_TLS_F_NO_SOCKET)) {
+		if (s->have_tuple &&
+		    memcmp(&s->tuple, &ev->tuple, sizeof(s->tuple))) {
+			/* the library reused the object for another flow */
+			stat_inc(&d->stats.session_reuse);
+			if (stream_reset(s))
+				return -ENOMEM;
+			s->started = false;
+			s->kind = STREAM_REQUESTS;
+			s->have_seq = false;
+		}
+		s->have_tuple = true;
+		s->tuple = ev->tuple;
+		if (ev->sock_cookie)
+			s->sock_cookie = ev->sock_cookie;
+	}
+	if (s->have_seq && ev->seq > s->next_seq) {
+		stat_inc(&d->stats.gaps);
+		if (stream_reset(s))
+			return -ENOMEM;
+	} else if (s->have_seq && ev->seq < s->next_seq) {
+		skip = s->next_seq - ev->seq;
+		if (skip >= ev->data_len) {
+			*len = 0;
+			return 0;
+		}
+		*data += skip;
+		*len -= (__u32)skip;
+		stat_inc(&d->stats.overlaps);
+	}
+	/* bytes of a call past the cap, or unreadable: the next record
+	 * starts further on and shows the gap */
+	if (!s->have_seq || end > s->next_seq)
+		s->next_seq = end;
+	s->have_seq = true;
+	return 0;
+}
+
 int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev)
 {
 	struct enf_daemon *d = ctx;
 	struct event_ctx ec = { .d = d, .ev = ev };
+	const __u8 *data;
 	struct stream *s;
+	__u32 len;
 
 	stat_inc(&d->stats.events);
 	/* a call of several records counts once, by its first */
@@ -188,19 +272,19 @@ int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev)
 	if (ev->flags & ENF_TLS_F_NO_SOCKET)
 		stat_inc(&d->stats.no_socket);
 	s = stream_get(d, ev);
-	if (!s) {
+	if (!s || stream_place(d, s, ev, &data, &len)) {
 		pr_warn("flow: out of memory, event of pid %u dropped",
 			ev->tgid);
 		return 0;
 	}
-	if (!s->started && ev->data_len > 0) {
+	ec.s = s;
+	if (!s->started && len > 0) {
 		s->started = true;
-		if (ev->data_len >= 5 && memcmp(ev->data, "HTTP/", 5) == 0) {
+		if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
 			s->kind = STREAM_RESPONSES;
 			stat_inc(&d->stats.response_streams);
-		} else if (ev->data_len >= strlen(H2_PREFACE) &&
-			   memcmp(ev->data, H2_PREFACE, strlen(H2_PREFACE)) ==
-				   0) {
+		} else if (len >= strlen(H2_PREFACE) &&
+			   memcmp(data, H2_PREFACE, strlen(H2_PREFACE)) == 0) {
 			s->kind = STREAM_HTTP2;
 			if (__atomic_fetch_add(&d->stats.http2_streams, 1,
 					       __ATOMIC_RELAXED) == 0)
@@ -212,16 +296,7 @@ int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev)
 	}
 	if (s->kind != STREAM_REQUESTS)
 		return 0;
-	if (ev->data_len)
-		enf_http1_feed(s->http, ev->data, ev->data_len, on_request,
-			       &ec);
-	/* a cut call loses its bytes after its last record */
-	if ((ev->flags & ENF_TLS_F_READ_FAULT) ||
-	    ((ev->flags & ENF_TLS_F_TRUNCATED) &&
-	     !(ev->flags & ENF_TLS_F_MORE))) {
-		stat_inc(&d->stats.gaps);
-		if (stream_reset(s))
-			pr_warn("flow: out of memory resetting a stream");
-	}
+	if (len)
+		enf_http1_feed(s->http, data, len, on_request, &ec);
 	return 0;
 }

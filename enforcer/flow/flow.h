@@ -15,6 +15,10 @@
 /**
  * struct enf_flow_key - one direction of one TLS stream in one process
  * @tuple: the flow, peer as source (zero when the socket is unknown)
+ * @session: the TLS library's session object in the process (the
+ *	daemon keys streams by @tgid, @session and @direction alone, leaving
+ *	@tuple and @fd zero: a session's socket may be learnt after its
+ *	first bytes)
  * @tgid: the process
  * @fd: its file descriptor for the socket, -1 when unknown
  * @direction: enum enf_tls_dir
@@ -22,6 +26,7 @@
  */
 struct enf_flow_key {
 	struct enf_tuple tuple;
+	uint64_t session;
 	uint32_t tgid;
 	int32_t fd;
 	uint8_t direction;

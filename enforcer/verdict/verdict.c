@@ -250,6 +250,9 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 			.host = hoststr,
 			.uri = uri,
 			.excerpt = excerpt,
+			.cgroup = o ? o->cgroup : NULL,
+			.container = o ? o->container : NULL,
+			.sock_cookie = o ? o->sock_cookie : 0,
 		};
 
 		if (method && uri && pdb_audit_insert(v->db, &a, dberr) > 0) {

@@ -66,8 +66,12 @@ enum enf_req_direction {
  * @exe: executable path, NUL-terminated, "" when unknown
  * @tls_lib: TLS library name ("openssl"), NUL-terminated
  * @direction: enum enf_req_direction
- * @tuple: the flow, peer as source
+ * @tuple: the flow, peer as source; all zero when the TLS session's
+ *	transport is not an IP socket (uncorrelated)
  * @ts_ns: CLOCK_MONOTONIC time of capture
+ * @cgroup: the cgroup v2 path of @cgroup_id, NULL when unknown
+ * @container: the container id @cgroup names, NULL when none
+ * @sock_cookie: the socket's cookie, 0 when unknown
  */
 struct enf_req_origin {
 	uint32_t pid;
@@ -80,6 +84,9 @@ struct enf_req_origin {
 	int direction;
 	struct enf_tuple tuple;
 	uint64_t ts_ns;
+	const char *cgroup;
+	const char *container;
+	uint64_t sock_cookie;
 };
 
 /**

@@ -48,6 +48,13 @@ enf_cleanup() {
 		kill -TERM "$ENF_NGINX_PID" 2>/dev/null
 		wait "$ENF_NGINX_PID" 2>/dev/null
 	fi
+	if [[ -n $ENF_CGROUP_DIR && -d $ENF_CGROUP_DIR ]]; then
+		for _ in $(seq 50); do
+			rmdir "$ENF_CGROUP_DIR" 2>/dev/null && break
+			sleep 0.1
+		done
+		rmdir "$(dirname "$ENF_CGROUP_DIR")" 2>/dev/null
+	fi
 	ip netns del "$ENF_NS_SRV" 2>/dev/null
 	ip netns del "$ENF_NS_CLI" 2>/dev/null
 	# enforcerd leaves its programs attached and maps pinned at stop (the
@@ -121,10 +128,28 @@ log_level = info
 CONF
 }
 
+# nginx runs in a cgroup v2 group named as Docker names a container's
+# (ENF_CGROUP, relative to the cgroup2 mount; ENF_CONTAINER its id), so the
+# audit rows' cgroup path and container id can be checked; without a
+# cgroup2 mount it runs where the test does and both stay empty.
 enf_start_nginx() {
-	ip netns exec "$ENF_NS_SRV" nginx -c "$ENF_TMP/nginx.conf" \
-		-p "$ENF_TMP" -e "$ENF_TMP/nginx-error.log" \
-		-g 'daemon off;' &
+	local cg2
+	cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+	ENF_CONTAINER=$(printf 'enf%s' "$$" | sha256sum | cut -c1-64)
+	ENF_CGROUP=/enf-test-$$/docker-$ENF_CONTAINER.scope
+	if [[ -z $cg2 ]] || ! mkdir -p "$cg2$ENF_CGROUP"; then
+		echo "# no cgroup2 mount: nginx stays in the test's cgroup"
+		ENF_CGROUP= ENF_CONTAINER=
+	else
+		ENF_CGROUP_DIR=$cg2$ENF_CGROUP
+	fi
+	(
+		[[ -n $ENF_CGROUP ]] &&
+			echo "$BASHPID" >"$ENF_CGROUP_DIR/cgroup.procs"
+		exec ip netns exec "$ENF_NS_SRV" nginx -c "$ENF_TMP/nginx.conf" \
+			-p "$ENF_TMP" -e "$ENF_TMP/nginx-error.log" \
+			-g 'daemon off;'
+	) &
 	ENF_NGINX_PID=$!
 	for _ in $(seq 50); do
 		ip netns exec "$ENF_NS_SRV" ss -ltn 2>/dev/null |

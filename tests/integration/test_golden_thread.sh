@@ -100,6 +100,28 @@ check "audit pid $apid is an nginx process" is_nginx "$apid"
 auid=$(q1 "SELECT uid FROM audit WHERE rule_id = 100100 LIMIT 1")
 puid=$(awk '/^Uid:/ {print $2}' /proc/"$apid"/status 2>/dev/null)
 check "audit uid $auid is the worker's uid $puid" test "$auid" = "$puid"
+# (the table view cuts long values: read these two from the JSON)
+qj() {
+	enf_ctl --json audit query "$1" |
+		python3 -c 'import json,sys; r=json.load(sys.stdin)["rows"]; print(r[0][0] if r and r[0][0] is not None else "")'
+}
+acg=$(qj "SELECT cgroup FROM audit WHERE rule_id = 100100 LIMIT 1")
+pcg=$(sed -n 's/^0:://p' /proc/"$apid"/cgroup 2>/dev/null)
+check "audit cgroup '$acg' is the worker's cgroup v2 path '$pcg'" \
+	test -n "$acg" -a "$acg" = "$pcg"
+if [[ -n $ENF_CGROUP ]]; then
+	check "nginx runs in the test's container cgroup" test "$pcg" = "$ENF_CGROUP"
+	acont=$(qj "SELECT container FROM audit WHERE rule_id = 100100 LIMIT 1")
+	check "audit container id is the one its cgroup names" \
+		test "$acont" = "$ENF_CONTAINER"
+else
+	echo "# skip: container id (no cgroup2 mount)"
+fi
+acookie=$(q1 "SELECT sock_cookie FROM audit WHERE rule_id = 100100 LIMIT 1")
+check "audit row carries the socket cookie ($acookie)" test "${acookie:-0}" -gt 0
+check "status lists the system libssl probed, with its version" \
+	grep -Eq '^  openssl +OpenSSL 3\.[0-9.]+ +/.*libssl\.so\.3 \(system, dynsym' \
+	<<<"$(enf_ctl status)"
 asport=$(q1 "SELECT sport FROM audit WHERE rule_id = 100100 LIMIT 1")
 check "audit source port $asport is an ephemeral port" test "$asport" -ge 1024
 auri=$(q1 "SELECT uri FROM audit WHERE rule_id = 100100 LIMIT 1")
