@@ -55,7 +55,7 @@ static int disc_detach(void *ctx, __u32 id)
 static void disc_report(void *ctx, int level, const char *msg)
 {
 	(void)ctx;
-	enf_log((enum enf_log_level)level, "tls: %s", msg);
+	enf_log((enum enf_log_level)level, "%s", msg);
 }
 
 /* ---- process events -------------------------------------------------- */
