@@ -1297,10 +1297,13 @@ static void report(struct ctx *c)
 	}
 	printf("(req/cpu-s: requests per CPU second of nginx, wrk and the "
 	       "contender's own process)\n");
-	if (c->active[CT_ENF]) {
-		bench_stat_of(c->per_req[CT_ENF], c->n, &s);
-		printf("enforcerd: %.2f tls events a request (median)\n",
-		       s.med);
+	for (int ct = CT_ENF; ct <= CT_ENF_SCOPED; ct++) {
+		if (ct == CT_FLOOR_NGINX || !c->active[ct])
+			continue;
+		bench_stat_of(c->per_req[ct], c->n, &s);
+		printf("%s: %.2f tls events a request (median; four calls a "
+		       "request move data, two of them nginx's)\n",
+		       ct_name[ct], s.med);
 	}
 	if (c->active[CT_SSLSNOOP]) {
 		bench_stat_of(c->per_req[CT_SSLSNOOP], c->n, &s);
@@ -1540,8 +1543,8 @@ static void usage(FILE *f)
 		"  --connections N  wrk's connections (16)\n"
 		"  --threads N      wrk's threads (1)\n"
 		"  --retries N      suspect rounds (another session's uprobes on\n"
-		"                   libssl) run again, at most N in all (4)\n"
-		"  --max-wait S     seconds waited in all for those to go (120)\n"
+		"                   libssl) run again, at most N in all (3)\n"
+		"  --max-wait S     seconds waited in all for those to go (60)\n"
 		"  --enforcerd P    the daemon (" ENF_BENCH_BUILD_DIR
 		"/enforcer/enforcerd)\n"
 		"  --enforcerctl P  its CLI (" ENF_BENCH_BUILD_DIR
@@ -1583,8 +1586,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	*o = (struct opts){
 		.rounds = 7,
 		.seconds = 3,
-		.retries = 4,
-		.max_wait_s = 120,
+		.retries = 3,
+		.max_wait_s = 60,
 		.connections = 16,
 		.threads = 1,
 		.enforcerd = ENF_BENCH_BUILD_DIR "/enforcer/enforcerd",
