@@ -958,26 +958,52 @@ static unsigned long long jget(const json_t *j, const char *obj,
 }
 
 /* The counters of a daemon's run that are not 0, as one line. */
-static void enf_counters(struct ctx *c, const char *who, const json_t *st,
-			 unsigned long long events, unsigned long long requests)
+/* " key=value" for every non-zero integer of @obj but @skip, into @buf. */
+static void nonzero(const json_t *obj, const char *skip, char *buf, size_t size)
 {
 	const char *key;
-	char buf[1024];
 	size_t len = 0;
 	json_t *v;
 
 	buf[0] = '\0';
-	json_object_foreach((json_t *)json_object_get(st, "loss"), key, v) {
-		if (json_integer_value(v) && len < sizeof(buf))
-			len += snprintf(buf + len, sizeof(buf) - len,
-					" %s=%lld", key,
-					(long long)json_integer_value(v));
+	json_object_foreach((json_t *)obj, key, v) {
+		if (!json_integer_value(v) || !strcmp(key, skip) || len >= size)
+			continue;
+		len += snprintf(buf + len, size - len, " %s=%lld", key,
+				(long long)json_integer_value(v));
 	}
+	if (!len)
+		snprintf(buf, size, " none");
+}
+
+static void enf_counters(struct ctx *c, const char *who, const json_t *st,
+			 unsigned long long events, unsigned long long requests)
+{
+	char loss[512], tls[512];
+
+	nonzero(json_object_get(st, "loss"), "", loss, sizeof(loss));
+	nonzero(json_object_get(json_object_get(st, "tls"), "counters"),
+		"events", tls, sizeof(tls));
 	note(c,
 	     "%s: %llu tls events for %llu requests (%.2f a request), "
-	     "%llu requests parsed; loss:%s",
+	     "%llu requests parsed; tls counters:%s; loss:%s",
 	     who, events, requests, requests ? (double)events / requests : 0,
-	     jget(st, "requests", "parsed"), len ? buf : " none");
+	     jget(st, "requests", "parsed"), tls, loss);
+}
+
+/* One library the daemon probes, as its status names it. */
+static void print_lib(const json_t *item)
+{
+	const char *lib = json_string_value(json_object_get(item, "lib"));
+	const json_t *pid = json_object_get(item, "pid");
+
+	if (!lib) /* status before issue 4 */
+		lib = json_string_value(json_object_get(item, "name"));
+	printf(" %s %s", lib ? lib : "?",
+	       json_string_value(json_object_get(item, "path")) ?: "?");
+	if (json_is_integer(pid) && json_integer_value(pid) > 0)
+		printf(" (pid %lld)", (long long)json_integer_value(pid));
+	printf(";");
 }
 
 /* Starts @scoped enforcerd once, reads back what it attached, stops it. */
@@ -996,10 +1022,7 @@ static int enf_probe(struct ctx *c, bool scoped, struct census *p)
 		libs = json_object_get(json_object_get(st, "tls"), "libraries");
 		printf("%s probes:", ct_name[scoped ? CT_ENF_SCOPED : CT_ENF]);
 		json_array_foreach(libs, i, item)
-			printf(" %s %s;",
-			       json_string_value(json_object_get(item, "name")),
-			       json_string_value(
-				       json_object_get(item, "path")));
+			print_lib(item);
 		printf("\n");
 		json_decref(st);
 	}
