@@ -58,7 +58,17 @@ struct tls_call {
 	__u8 direction;
 	__u8 lib;
 	__u8 iovcnt; /* PR_Writev: buffers in the PRIOVec array, else 0 */
-	__u8 pad[5];
+	__u8 pending; /* enum call_pending */
+	__u8 last_inet; /* the thread's last syscall was on an IP socket */
+	__u8 pad[3];
+	__u64 count; /* a write probed at entry alone: the bytes asked for */
+};
+
+/* tls_call.pending: a write probed at entry alone (no return probe) */
+enum call_pending {
+	CALL_RETURNS = 0, /* an entry and return probe call */
+	CALL_WRITE_WAITING = 1, /* waiting for its socket */
+	CALL_WRITE_SENDING = 2, /* emitted or judged a repeat; sends watched */
 };
 
 struct tls_session_key {
@@ -75,14 +85,20 @@ enum tls_sock_kind {
 
 /*
  * What is known of a session: its socket (the fd and the struct sock it
- * held when seen: both must still agree for the cache to be used) and the
- * stream offset of each direction.
+ * held when seen: both must still agree for the cache to be used), the
+ * stream offset of each direction, and for writes probed at entry alone
+ * the last one emitted and whether the last attempt failed (see
+ * write_repeats()).
  */
 struct tls_session {
 	__u64 sk;
 	__s32 fd;
 	__u32 kind;
 	__u64 seq[2];
+	__u64 last_buf;
+	__u64 last_count; /* 0: none to compare with */
+	__u32 failed; /* the last write's send on its socket would block */
+	__u32 pad;
 };
 
 /*
@@ -192,6 +208,18 @@ static __always_inline bool task_in_scope(__u32 filters)
 	return true;
 }
 
+/*
+ * A write probed at entry alone that is still waiting for its socket when
+ * the thread makes its next TLS call is given up: counted, never emitted.
+ */
+static __always_inline void pending_drop(__u64 id)
+{
+	struct tls_call *old = bpf_map_lookup_elem(&tls_calls, &id);
+
+	if (old && old->pending == CALL_WRITE_WAITING)
+		stat_inc(ENF_TLS_STAT_WRITE_UNSEEN);
+}
+
 static __always_inline int call_enter_iov(__u64 session, __u64 buf,
 					  __u64 nbytes, __u8 direction,
 					  __u8 lib, __u8 iovcnt)
@@ -209,6 +237,8 @@ static __always_inline int call_enter_iov(__u64 session, __u64 buf,
 		.iovcnt = iovcnt,
 	};
 
+	if (cfg && (cfg->flags & ENF_TLS_CFG_WRITE_ENTRY))
+		pending_drop(id);
 	if (cfg && cfg->filters && !task_in_scope(cfg->filters)) {
 		/* a stale entry of this thread must not take the return */
 		bpf_map_delete_elem(&tls_calls, &id);
@@ -518,47 +548,32 @@ static long emit_chunk(__u32 i, void *data)
 	return 0;
 }
 
-/* A call of @call returned @len bytes: find its flow and emit it. */
-static __always_inline void call_done(const struct tls_call *call, __u64 len)
+/*
+ * Emit @len bytes of @call on session @s, over @sk (as @fd), or with no
+ * socket when @sk is NULL; @flags are added to every record's.
+ */
+static __always_inline void emit_call(const struct tls_call *call,
+				      struct tls_session *s, __u64 len,
+				      struct sock *sk, int fd, __u32 flags)
 {
-	struct tls_session_key key = { .session = call->session };
 	struct enf_tls_config *cfg = tls_cfg();
 	__u64 id = bpf_get_current_pid_tgid(), uid_gid;
 	__u32 cap, filters = 0, nrec;
 	struct emit_ctx ctx, *c = &ctx;
-	struct sock *sk = NULL;
-	struct tls_session *s;
-	enum call_sock how;
-	int fd = -1;
 
 	if (len == 0)
 		return;
 	if (len > 0xffffffffULL)
 		len = 0xffffffffULL;
-	key.tgid = id >> 32;
-	s = session_get(&key);
-	if (!s) {
-		stat_inc(ENF_TLS_STAT_CALLS_FULL);
-		return;
-	}
-	how = call_socket(call, s, &sk, &fd);
-	if (how == CALL_SOCK_OTHER) {
-		stat_inc(ENF_TLS_STAT_NOT_INET);
-		return;
-	}
-
 	__builtin_memset(&c->hdr, 0, sizeof(c->hdr));
 	c->hdr.fd = fd;
+	c->hdr.flags = flags;
 	if (sk) {
 		sk_tuple(sk, &c->hdr.tuple);
 		c->hdr.sock_cookie =
 			BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	} else {
 		c->hdr.flags |= ENF_TLS_F_NO_SOCKET;
-	}
-	if (how == CALL_SOCK_CACHED) {
-		c->hdr.flags |= ENF_TLS_F_FD_CACHED;
-		stat_inc(ENF_TLS_STAT_FD_CACHED);
 	}
 
 	cap = ENF_TLS_CALL_CAP_DEFAULT;
@@ -573,6 +588,8 @@ static __always_inline void call_done(const struct tls_call *call, __u64 len)
 		stat_inc(ENF_TLS_STAT_FILTERED);
 		return;
 	}
+	if (flags & ENF_TLS_F_FD_CACHED)
+		stat_inc(ENF_TLS_STAT_FD_CACHED);
 
 	c->hdr.ts_ns = bpf_ktime_get_ns();
 	c->hdr.cgroup_id = bpf_get_current_cgroup_id();
@@ -613,6 +630,136 @@ static __always_inline void call_done(const struct tls_call *call, __u64 len)
 	bpf_loop(nrec, emit_chunk, c, 0);
 }
 
+/* A call of @call returned @len bytes: find its flow and emit it. */
+static __always_inline void call_done(const struct tls_call *call, __u64 len)
+{
+	struct tls_session_key key = { .session = call->session };
+	struct sock *sk = NULL;
+	struct tls_session *s;
+	enum call_sock how;
+	int fd = -1;
+
+	if (len == 0)
+		return;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	s = session_get(&key);
+	if (!s) {
+		stat_inc(ENF_TLS_STAT_CALLS_FULL);
+		return;
+	}
+	how = call_socket(call, s, &sk, &fd);
+	if (how == CALL_SOCK_OTHER) {
+		stat_inc(ENF_TLS_STAT_NOT_INET);
+		return;
+	}
+	emit_call(call, s, len, sk, fd,
+		  how == CALL_SOCK_CACHED ? ENF_TLS_F_FD_CACHED : 0);
+}
+
+/*
+ * Writes probed at entry alone (enf_tls_opts.write_entry_only): the
+ * plaintext is in the buffer at entry, and the length is the count asked
+ * for, which OpenSSL and wolfSSL send whole, or not at all until retried.
+ * What has to be told apart from a new write without the return:
+ *   - a retry: the write failed (WANT_WRITE: its send on the socket would
+ *     block, or was interrupted) and is made again with the same count
+ *     (OpenSSL may allow a moved buffer). The sys_exit tracepoints of the
+ *     write-family syscalls mark the session when a send of a write in
+ *     progress on its IP socket ends in EAGAIN or an interruption, and
+ *     only then is the same count a retry;
+ *   - the rest of a partial write (SSL_MODE_ENABLE_PARTIAL_WRITE returns
+ *     after each record, blocking or not), sent again from where it
+ *     stopped: it ends where the emitted write ended and starts later.
+ * Counting the bytes the socket queued (tcp write_seq) cannot tell these:
+ * a record's header and tag vary with the cipher, so a write stopped in
+ * its last record's overhead looks complete.
+ */
+static __always_inline bool write_repeats(const struct tls_session *s,
+					  __u64 buf, __u64 count)
+{
+	__u64 end = s->last_buf + s->last_count;
+
+	if (!s->last_count)
+		return false;
+	if (count == s->last_count && s->failed)
+		return true;
+	return buf > s->last_buf && buf + count == end;
+}
+
+/*
+ * Judge a write probed at entry alone, emit it unless it repeats the last
+ * one, and watch its sends (the thread's entry in tls_calls says SENDING).
+ */
+static __always_inline void write_emit(struct tls_call *call,
+				       struct tls_session *s, struct sock *sk,
+				       int fd, __u32 flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	bool repeat = write_repeats(s, call->buf, call->count);
+
+	s->failed = 0;
+	call->pending = CALL_WRITE_SENDING;
+	if (bpf_map_update_elem(&tls_calls, &id, call, BPF_ANY))
+		stat_inc(ENF_TLS_STAT_CALLS_FULL);
+	if (repeat) {
+		stat_inc(ENF_TLS_STAT_WRITE_RETRY);
+		return;
+	}
+	s->last_buf = call->buf;
+	s->last_count = call->count;
+	emit_call(call, s, call->count, sk, fd, flags);
+}
+
+/*
+ * The entry of a write probed alone: emitted now over the session's
+ * cached socket when it is still valid; else kept waiting until the
+ * thread's next write-family syscall on an IP socket carries a TLS record
+ * (note_fd()), and given up at the thread's next TLS call.
+ */
+static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
+				       __u8 lib)
+{
+	struct tls_session_key key = { .session = session };
+	__u64 id = bpf_get_current_pid_tgid();
+	struct enf_tls_config *cfg = tls_cfg();
+	struct tls_call call = {
+		.session = session,
+		.buf = buf,
+		.fd = -1,
+		.other_fd = -1,
+		.direction = ENF_TLS_WRITE,
+		.lib = lib,
+		.pending = CALL_WRITE_WAITING,
+		.count = count,
+	};
+	struct tls_session *s;
+
+	pending_drop(id);
+	bpf_map_delete_elem(&tls_calls, &id);
+	if (!count)
+		return 0;
+	if (cfg && cfg->filters && !task_in_scope(cfg->filters)) {
+		stat_inc(ENF_TLS_STAT_FILTERED);
+		return 0;
+	}
+	key.tgid = id >> 32;
+	s = bpf_map_lookup_elem(&tls_sessions, &key);
+	if (s && session_sock_valid(s, TLS_SOCK_INET)) {
+		call.fd = s->fd;
+		call.last_inet = 1;
+		write_emit(&call, s, (struct sock *)s->sk, s->fd,
+			   ENF_TLS_F_FD_CACHED);
+		return 0;
+	}
+	if (s && session_sock_valid(s, TLS_SOCK_OTHER)) {
+		stat_inc(ENF_TLS_STAT_NOT_INET);
+		return 0;
+	}
+	if (bpf_map_update_elem(&tls_calls, &id, &call, BPF_ANY))
+		stat_inc(ENF_TLS_STAT_CALLS_FULL);
+	return 0;
+}
+
 /* The thread's call, taken out of tls_calls; false when there is none. */
 static __always_inline bool call_take(struct tls_call *call)
 {
@@ -620,7 +767,8 @@ static __always_inline bool call_take(struct tls_call *call)
 	struct tls_call *p;
 
 	p = bpf_map_lookup_elem(&tls_calls, &id);
-	if (!p)
+	/* a write probed at entry alone has no return probe */
+	if (!p || p->pending != CALL_RETURNS)
 		return false;
 	*call = *p;
 	bpf_map_delete_elem(&tls_calls, &id);
@@ -660,6 +808,21 @@ int BPF_KPROBE(tls_openssl_write_ex, void *ssl, const void *buf, __u64 num,
 {
 	return call_enter((__u64)ssl, (__u64)buf, (__u64)written, ENF_TLS_WRITE,
 			  cookie_lib(ctx));
+}
+
+/* The write forms probed at entry alone, when the loader is told to. */
+SEC("uprobe")
+int BPF_KPROBE(tls_openssl_write_e, void *ssl, const void *buf, int num)
+{
+	return write_entry((__u64)ssl, (__u64)buf, num > 0 ? num : 0,
+			   cookie_lib(ctx));
+}
+
+SEC("uprobe")
+int BPF_KPROBE(tls_openssl_write_ex_e, void *ssl, const void *buf, __u64 num,
+	       __u64 *written)
+{
+	return write_entry((__u64)ssl, (__u64)buf, num, cookie_lib(ctx));
 }
 
 /*
@@ -870,6 +1033,13 @@ int BPF_KPROBE(tls_wolfssl_write, void *ssl, const void *buf, int sz)
 			  ENF_TLS_LIB_WOLFSSL);
 }
 
+SEC("uprobe")
+int BPF_KPROBE(tls_wolfssl_write_e, void *ssl, const void *buf, int sz)
+{
+	return write_entry((__u64)ssl, (__u64)buf, sz > 0 ? sz : 0,
+			   ENF_TLS_LIB_WOLFSSL);
+}
+
 SEC("uretprobe")
 int BPF_KRETPROBE(tls_wolfssl_ret, int ret)
 {
@@ -881,47 +1051,137 @@ int BPF_KRETPROBE(tls_wolfssl_ret, int ret)
 	return 0;
 }
 
+/* How a syscall's second argument holds the bytes it sends. */
+enum sys_buf {
+	SYS_IN, /* a read-family syscall: nothing sent */
+	SYS_BUF, /* write, sendto: the buffer */
+	SYS_IOV, /* writev: a struct iovec array */
+	SYS_MSG, /* sendmsg: a struct user_msghdr */
+};
+
+/* Whether the bytes a write-family syscall sends begin a TLS record. */
+static __always_inline bool sends_tls_record(__u64 arg, enum sys_buf how)
+{
+	__u8 b[2];
+
+	if (how == SYS_MSG &&
+	    bpf_probe_read_user(
+		    &arg, sizeof(arg),
+		    (void *)(arg +
+			     __builtin_offsetof(struct user_msghdr, msg_iov))))
+		return false;
+	if ((how == SYS_IOV || how == SYS_MSG) &&
+	    bpf_probe_read_user(&arg, sizeof(arg), (void *)arg))
+		return false;
+	if (bpf_probe_read_user(b, sizeof(b), (void *)arg))
+		return false;
+	/* content type 20..24 (change_cipher_spec..heartbeat), version 3.x */
+	return b[0] >= 20 && b[0] <= 24 && b[1] == 3;
+}
+
 /*
  * Note @fd in the thread's call, if the thread is inside a TLS call and
  * @fd is a socket: IP sockets and others apart, since a call may also
  * write a log, a key log file or to syslog's Unix socket, and only an IP
- * socket names the flow.
+ * socket names the flow. A write probed at entry alone that waits for its
+ * socket is emitted at its first send of a TLS record on an IP socket.
  */
-static __always_inline void note_fd(long fd)
+static __always_inline void note_fd(long fd, __u64 arg, enum sys_buf how)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct tls_call *call;
 	struct sock *sk;
 
 	call = bpf_map_lookup_elem(&tls_calls, &id);
-	if (!call || fd < 0 || fd > 0x7fffffff || call->fd == fd ||
-	    call->other_fd == fd)
+	if (!call)
+		return;
+	if (call->pending)
+		call->last_inet = 0;
+	if (fd < 0 || fd > 0x7fffffff)
+		return;
+	if (call->pending == CALL_RETURNS &&
+	    (call->fd == fd || call->other_fd == fd))
 		return;
 	sk = fd_sock(fd);
 	if (!sk)
 		return;
-	if (sk_is_inet(sk))
-		call->fd = fd;
-	else
+	if (!sk_is_inet(sk)) {
 		call->other_fd = fd;
+		return;
+	}
+	call->fd = fd;
+	call->last_inet = 1;
+	if (call->pending == CALL_WRITE_WAITING && how != SYS_IN &&
+	    sends_tls_record(arg, how)) {
+		struct tls_session_key key = { .tgid = id >> 32 };
+		struct tls_session *s;
+		struct tls_call c = *call;
+
+		key.session = c.session;
+		s = session_get(&key);
+		if (!s) {
+			stat_inc(ENF_TLS_STAT_CALLS_FULL);
+			return;
+		}
+		session_set_sock(s, sk, fd, TLS_SOCK_INET);
+		write_emit(&c, s, sk, fd, 0);
+	}
 }
 
-#define TLS_SYSCALL_TP(name)                                      \
+/*
+ * The end of a write-family syscall: when it was a send on the IP socket
+ * of a write probed at entry alone and would have blocked (or was
+ * interrupted), the write will be retried: mark its session.
+ */
+static __always_inline void note_send_end(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct tls_session_key key = { .tgid = id >> 32 };
+	struct tls_session *s;
+	struct tls_call *call;
+
+	if (ret != -11 /* EAGAIN */ && ret != -4 /* EINTR */ &&
+	    (ret > -512 || ret < -516) /* ERESTARTSYS... */)
+		return;
+	call = bpf_map_lookup_elem(&tls_calls, &id);
+	if (!call || call->pending != CALL_WRITE_SENDING || !call->last_inet)
+		return;
+	key.session = call->session;
+	s = bpf_map_lookup_elem(&tls_sessions, &key);
+	if (s)
+		s->failed = 1;
+}
+
+#define TLS_SYSCALL_TP(name, how)                                 \
 	SEC("tracepoint/syscalls/sys_enter_" #name)               \
 	int tls_sys_##name(struct trace_event_raw_sys_enter *ctx) \
 	{                                                         \
-		note_fd(ctx->args[0]);                            \
+		note_fd(ctx->args[0], ctx->args[1], how);         \
 		return 0;                                         \
 	}
 
-TLS_SYSCALL_TP(read)
-TLS_SYSCALL_TP(write)
-TLS_SYSCALL_TP(readv)
-TLS_SYSCALL_TP(writev)
-TLS_SYSCALL_TP(recvfrom)
-TLS_SYSCALL_TP(sendto)
-TLS_SYSCALL_TP(recvmsg)
-TLS_SYSCALL_TP(sendmsg)
+TLS_SYSCALL_TP(read, SYS_IN)
+TLS_SYSCALL_TP(write, SYS_BUF)
+TLS_SYSCALL_TP(readv, SYS_IN)
+TLS_SYSCALL_TP(writev, SYS_IOV)
+TLS_SYSCALL_TP(recvfrom, SYS_IN)
+TLS_SYSCALL_TP(sendto, SYS_BUF)
+TLS_SYSCALL_TP(recvmsg, SYS_IN)
+TLS_SYSCALL_TP(sendmsg, SYS_MSG)
+
+/* Only with writes probed at entry alone: the ends of the sends. */
+#define TLS_SYSCALL_EXIT_TP(name)                                     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                    \
+	int tls_sys_exit_##name(struct trace_event_raw_sys_exit *ctx) \
+	{                                                             \
+		note_send_end(ctx->ret);                              \
+		return 0;                                             \
+	}
+
+TLS_SYSCALL_EXIT_TP(write)
+TLS_SYSCALL_EXIT_TP(writev)
+TLS_SYSCALL_EXIT_TP(sendto)
+TLS_SYSCALL_EXIT_TP(sendmsg)
 
 /*
  * Fallback when tracefs cannot be mounted: one raw tracepoint on every
@@ -957,18 +1217,48 @@ int tls_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 
 	switch (nr) {
 	case NR_read:
-	case NR_write:
 	case NR_readv:
-	case NR_writev:
-	case NR_sendto:
 	case NR_recvfrom:
-	case NR_sendmsg:
 	case NR_recvmsg:
-		note_fd(PT_REGS_PARM1_CORE_SYSCALL(regs));
+		note_fd(PT_REGS_PARM1_CORE_SYSCALL(regs), 0, SYS_IN);
+		break;
+	case NR_write:
+	case NR_sendto:
+		note_fd(PT_REGS_PARM1_CORE_SYSCALL(regs),
+			PT_REGS_PARM2_CORE_SYSCALL(regs), SYS_BUF);
+		break;
+	case NR_writev:
+		note_fd(PT_REGS_PARM1_CORE_SYSCALL(regs),
+			PT_REGS_PARM2_CORE_SYSCALL(regs), SYS_IOV);
+		break;
+	case NR_sendmsg:
+		note_fd(PT_REGS_PARM1_CORE_SYSCALL(regs),
+			PT_REGS_PARM2_CORE_SYSCALL(regs), SYS_MSG);
 		break;
 	default:
 		break;
 	}
+	return 0;
+}
+
+/* The syscall number a raw sys_exit tracepoint's registers hold. */
+static __always_inline long regs_syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, orig_ax);
+#else
+	return BPF_CORE_READ(regs, syscallno);
+#endif
+}
+
+SEC("raw_tracepoint/sys_exit")
+int tls_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	long nr = regs_syscall_nr((struct pt_regs *)ctx->args[0]);
+
+	if (nr == NR_write || nr == NR_writev || nr == NR_sendto ||
+	    nr == NR_sendmsg)
+		note_send_end(ctx->args[1]);
 	return 0;
 }
 #endif

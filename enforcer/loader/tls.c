@@ -74,6 +74,8 @@ static const char *const tls_fn_names[ENF_TLS_LIB_MAX][TLS_NFN] = {
 };
 
 #define TLS_NTP 8
+/* sys_exit tracepoints, for writes probed at entry alone */
+#define TLS_NTP_EXIT 4
 
 /* One enf_tls_attach(): its probes, entry and return per function. */
 struct tls_attachment {
@@ -98,10 +100,11 @@ struct tls_nss_ref {
 
 struct enf_tls {
 	struct tls_capture *skel; /* maps and the always-on programs */
-	struct bpf_link *links[TLS_NTP + 3];
+	struct bpf_link *links[TLS_NTP + TLS_NTP_EXIT + 4];
 	size_t n_links;
 	bool raw_tp;
 	bool sock_ops;
+	bool write_entry; /* enf_tls_opts.write_entry_only */
 	/* per family: its programs on the maps of @skel, loaded on demand */
 	struct tls_capture *fam[TLS_FAM_MAX];
 	int fam_err[TLS_FAM_MAX];
@@ -213,6 +216,18 @@ static struct bpf_program *tls_tracepoint(struct tls_capture *skel, int i)
 	return tps[i];
 }
 
+static struct bpf_program *tls_exit_tracepoint(struct tls_capture *skel, int i)
+{
+	struct bpf_program *tps[TLS_NTP_EXIT] = {
+		skel->progs.tls_sys_exit_write,
+		skel->progs.tls_sys_exit_writev,
+		skel->progs.tls_sys_exit_sendto,
+		skel->progs.tls_sys_exit_sendmsg,
+	};
+
+	return tps[i];
+}
+
 static enum tls_family tls_lib_family(enum enf_tls_lib lib)
 {
 	switch (lib) {
@@ -258,14 +273,37 @@ static struct bpf_program *tls_fam_prog(struct tls_capture *skel,
 	return p[fam][ret ? TLS_NFN : fn];
 }
 
-/* Whether @prog is one of family @fam's programs. */
+/*
+ * The program that probes function @fn of family @fam at entry alone
+ * (enf_tls_opts.write_entry_only), NULL when it keeps entry and return.
+ */
+static struct bpf_program *tls_fam_entry_only(struct tls_capture *skel,
+					      enum tls_family fam, int fn)
+{
+	if (fam == TLS_FAM_OPENSSL && fn == ENF_TLS_FN_WRITE)
+		return skel->progs.tls_openssl_write_e;
+	if (fam == TLS_FAM_OPENSSL && fn == ENF_TLS_FN_WRITE2)
+		return skel->progs.tls_openssl_write_ex_e;
+	if (fam == TLS_FAM_WOLFSSL && fn == ENF_TLS_FN_WRITE)
+		return skel->progs.tls_wolfssl_write_e;
+	return NULL;
+}
+
+/*
+ * Whether @prog is one of family @fam's programs, counting the entry-only
+ * ones when @entry_only.
+ */
 static bool tls_prog_in_family(struct tls_capture *skel,
 			       const struct bpf_program *prog,
-			       enum tls_family fam)
+			       enum tls_family fam, bool entry_only)
 {
-	for (int fn = 0; fn <= TLS_NFN; fn++)
+	for (int fn = 0; fn <= TLS_NFN; fn++) {
 		if (tls_fam_prog(skel, fam, fn, fn == TLS_NFN) == prog)
 			return true;
+		if (entry_only && fn < TLS_NFN &&
+		    tls_fam_entry_only(skel, fam, fn) == prog)
+			return true;
+	}
 	return false;
 }
 
@@ -273,7 +311,7 @@ static bool tls_prog_is_uprobe(struct tls_capture *skel,
 			       const struct bpf_program *prog)
 {
 	for (int f = 0; f < TLS_FAM_MAX; f++)
-		if (tls_prog_in_family(skel, prog, f))
+		if (tls_prog_in_family(skel, prog, f, true))
 			return true;
 	return false;
 }
@@ -298,14 +336,23 @@ static int tls_attach_fd_tracking(struct enf_tls *tls)
 		err = tls_add_link(
 			tls,
 			bpf_program__attach(tls->skel->progs.tls_sys_enter));
+		if (!err && tls->write_entry)
+			err = tls_add_link(
+				tls, bpf_program__attach(
+					     tls->skel->progs.tls_sys_exit));
 		if (err)
-			pr_err("tls: cannot attach raw tracepoint sys_enter: %s",
+			pr_err("tls: cannot attach raw tracepoint sys_enter/exit: %s",
 			       strerror(-err));
 		return err;
 	}
-	for (int i = 0; i < TLS_NTP; i++) {
-		struct bpf_program *prog = tls_tracepoint(tls->skel, i);
+	for (int i = 0; i < TLS_NTP + TLS_NTP_EXIT; i++) {
+		struct bpf_program *prog;
 
+		if (i >= TLS_NTP && !tls->write_entry)
+			break;
+		prog = i < TLS_NTP ?
+			       tls_tracepoint(tls->skel, i) :
+			       tls_exit_tracepoint(tls->skel, i - TLS_NTP);
 		err = tls_add_link(tls, bpf_program__attach(prog));
 		if (err) {
 			pr_err("tls: cannot attach tracepoint %s: %s",
@@ -454,6 +501,8 @@ static int tls_fill_config(struct enf_tls *tls, const struct enf_tls_opts *o)
 		cfg.filters |= ENF_TLS_FILTER_CGROUPS;
 	if (o->n_comms)
 		cfg.filters |= ENF_TLS_FILTER_COMMS;
+	if (o->write_entry_only)
+		cfg.flags |= ENF_TLS_CFG_WRITE_ENTRY;
 	if (bpf_map__update_elem(skel->maps.tls_config, &zero, sizeof(zero),
 				 &cfg, sizeof(cfg), BPF_ANY))
 		return -errno;
@@ -476,6 +525,7 @@ int enf_tls_open(const struct enf_tls_opts *opts, struct enf_tls **out)
 	if (!tls)
 		return -ENOMEM;
 	tls->next_id = 1;
+	tls->write_entry = opts->write_entry_only;
 
 	tls->skel = tls_capture__open();
 	if (!tls->skel) {
@@ -489,9 +539,14 @@ int enf_tls_open(const struct enf_tls_opts *opts, struct enf_tls **out)
 			bpf_program__set_autoload(prog, false);
 	}
 	bpf_program__set_autoload(tls->skel->progs.tls_sys_enter, tls->raw_tp);
+	bpf_program__set_autoload(tls->skel->progs.tls_sys_exit,
+				  tls->raw_tp && tls->write_entry);
 	for (int i = 0; i < TLS_NTP; i++)
 		bpf_program__set_autoload(tls_tracepoint(tls->skel, i),
 					  !tls->raw_tp);
+	for (int i = 0; i < TLS_NTP_EXIT; i++)
+		bpf_program__set_autoload(tls_exit_tracepoint(tls->skel, i),
+					  !tls->raw_tp && tls->write_entry);
 	err = bpf_map__set_max_entries(tls->skel->maps.tls_events,
 				       opts->ringbuf_bytes ?
 					       opts->ringbuf_bytes :
@@ -560,7 +615,8 @@ static int tls_family_load(struct enf_tls *tls, enum tls_family fam)
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
 		bpf_program__set_autoload(prog,
-					  tls_prog_in_family(skel, prog, fam));
+					  tls_prog_in_family(skel, prog, fam,
+							     tls->write_entry));
 	}
 	bpf_object__for_each_map(map, skel->obj) {
 		const struct bpf_map *base = bpf_object__find_map_by_name(
@@ -706,6 +762,19 @@ static int tls_attach_fn(struct enf_tls *tls, const struct enf_tls_target *t,
 	}
 	uo.bpf_cookie = t->lib | (__u64)fn << 8;
 	uo.retprobe = false;
+	if (tls->write_entry && fn < TLS_FN_EXTRA &&
+	    tls_fam_entry_only(skel, fam, fn)) {
+		/* one probe: no return program */
+		a->links[fn][0] = bpf_program__attach_uprobe_opts(
+			tls_fam_entry_only(skel, fam, fn), t->pid, t->path, off,
+			&uo);
+		if (!a->links[fn][0]) {
+			err = -errno;
+			return by_name && err == -ENOENT ? 1 : err;
+		}
+		a->funcs |= 1u << fn;
+		return 0;
+	}
 	a->links[fn][0] = bpf_program__attach_uprobe_opts(enter, t->pid,
 							  t->path, off, &uo);
 	if (!a->links[fn][0]) {
@@ -974,6 +1043,11 @@ int enf_tls_stats_read(const struct enf_tls *tls, __u64 stats[ENF_TLS_STAT_MAX])
 bool enf_tls_uses_raw_tp(const struct enf_tls *tls)
 {
 	return tls->raw_tp;
+}
+
+bool enf_tls_write_entry_only(const struct enf_tls *tls)
+{
+	return tls->write_entry;
 }
 
 bool enf_tls_has_sock_ops(const struct enf_tls *tls)

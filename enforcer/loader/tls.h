@@ -77,6 +77,15 @@ struct enf_tls_target {
  * @comms: capture only tasks whose comm is one of these (at most
  *	ENF_COMM_LEN - 1 characters); @n_comms 0: no comm filter
  * @n_comms: entries of @comms, at most ENF_TLS_FILTER_MAX
+ * @write_entry_only: probe the writes of OpenSSL, BoringSSL and wolfSSL
+ *	at entry alone (one uprobe hit a write instead of two). The count
+ *	asked for is the length; a write whose session's socket is not yet
+ *	known waits for the thread's next send of a TLS record on an IP
+ *	socket, and is given up (counted write_unseen) at its next TLS call,
+ *	so writes over no socket (memory BIOs) are not captured; a retried
+ *	or continued write is told from a new one by the socket's tcp
+ *	write_seq (counted write_retry). GnuTLS and NSS, whose writes may
+ *	send less than asked, keep entry and return probes.
  *
  * The filters in force are an AND: a call must pass every one.
  */
@@ -90,6 +99,7 @@ struct enf_tls_opts {
 	size_t n_cgroups;
 	const char *const *comms;
 	size_t n_comms;
+	bool write_entry_only;
 };
 
 struct enf_tls;
@@ -252,6 +262,14 @@ int enf_tls_stats_percpu(const struct enf_tls *tls, enum enf_tls_stat s,
  * tracepoints.
  */
 bool enf_tls_uses_raw_tp(const struct enf_tls *tls);
+
+/**
+ * enf_tls_write_entry_only() - whether some writes are probed at entry alone
+ * @tls: the loader
+ *
+ * Return: enf_tls_opts.write_entry_only as opened.
+ */
+bool enf_tls_write_entry_only(const struct enf_tls *tls);
 
 /**
  * enf_tls_has_sock_ops() - whether the cookie-making sock_ops is attached

@@ -129,6 +129,9 @@ enum enf_tls_stat {
 	ENF_TLS_STAT_FILTERED, /* calls out of the configured scope, skipped */
 	ENF_TLS_STAT_NSS_NOT_SSL, /* PR_* calls on non-SSL descriptors, skipped */
 	ENF_TLS_STAT_PROC_LOST, /* proc_events full: an exec or exit dropped */
+	/* writes captured at entry alone (enf_tls_opts.write_entry_only): */
+	ENF_TLS_STAT_WRITE_RETRY, /* a retry or continuation: not again */
+	ENF_TLS_STAT_WRITE_UNSEEN, /* no socket seen before the next call */
 	ENF_TLS_STAT_MAX,
 };
 
@@ -136,7 +139,8 @@ enum enf_tls_stat {
 	{                                                                  \
 		"events", "lost", "no_socket", "read_fault", "truncated",  \
 			"calls_full", "fd_cached", "not_inet", "filtered", \
-			"nss_not_ssl", "proc_lost"                         \
+			"nss_not_ssl", "proc_lost", "write_retry",         \
+			"write_unseen"                                     \
 	}
 
 /* enf_tls_config.filters: which filter maps are in force (an AND of them) */
@@ -144,14 +148,22 @@ enum enf_tls_stat {
 #define ENF_TLS_FILTER_CGROUPS (1u << 1) /* cgroup id in the map */
 #define ENF_TLS_FILTER_COMMS (1u << 2) /* comm in the map */
 
+/* enf_tls_config.flags */
+#define ENF_TLS_CFG_WRITE_ENTRY \
+	(1u << 0) /* some writes probed at entry alone */
+
 /**
  * struct enf_tls_config - the one entry of tls_config, set by the loader
  * @call_cap: bytes carried per call, ENF_TLS_CALL_CAP_MIN..._MAX
  * @filters: ENF_TLS_FILTER_*
+ * @flags: ENF_TLS_CFG_*
+ * @pad: zero
  */
 struct enf_tls_config {
 	__u32 call_cap;
 	__u32 filters;
+	__u32 flags;
+	__u32 pad;
 };
 
 /**

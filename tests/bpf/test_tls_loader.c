@@ -621,15 +621,24 @@ static void check_loopback_events(const char *m, struct exchange *x,
 	check_stream_fields(m, x, st, cw, sr);
 }
 
-enum loop_mode { LOOP_TRACEPOINTS, LOOP_RAW_TP, LOOP_CUSTOM_BIO };
+enum loop_mode {
+	LOOP_TRACEPOINTS,
+	LOOP_RAW_TP,
+	LOOP_CUSTOM_BIO,
+	LOOP_RAW_TP_WRITE_ENTRY, /* and writes probed at entry alone */
+};
 
 static void test_loopback(enum loop_mode mode)
 {
 	static const char *const names[] = { "tracepoints", "raw_tp",
-					     "custom_bio" };
+					     "custom_bio",
+					     "raw_tp write_entry_only" };
 	const char *m = names[mode];
-	bool raw_tp = mode == LOOP_RAW_TP;
-	struct enf_tls_opts opts = { .force_raw_tp = raw_tp };
+	bool raw_tp = mode == LOOP_RAW_TP || mode == LOOP_RAW_TP_WRITE_ENTRY;
+	struct enf_tls_opts opts = {
+		.force_raw_tp = raw_tp,
+		.write_entry_only = mode == LOOP_RAW_TP_WRITE_ENTRY,
+	};
 	__u64 before[ENF_TLS_STAT_MAX], after[ENF_TLS_STAT_MAX];
 	struct enf_capture_stats cs;
 	static struct tls_store st;
@@ -955,6 +964,7 @@ int main(void)
 	test_loopback(LOOP_TRACEPOINTS);
 	test_loopback(LOOP_RAW_TP);
 	test_loopback(LOOP_CUSTOM_BIO);
+	test_loopback(LOOP_RAW_TP_WRITE_ENTRY);
 	test_ring_full();
 	test_tracefs_mount();
 	return tls_check_done();

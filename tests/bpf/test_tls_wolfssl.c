@@ -3,7 +3,8 @@
  * TLS capture of wolfSSL (wolfSSL_read/wolfSSL_write): a server and a
  * client of this program's own, both on libwolfssl, exchange a request,
  * its reply and 1 MiB each way; the generic exchange of test_tls_common.c
- * checks both ends byte-exact, by seq, and who and which flow. This
+ * checks both ends byte-exact, by seq, and who and which flow; then the
+ * same with wolfSSL_write probed at entry alone. This
  * program links no OpenSSL: wolfSSL exports some of OpenSSL's names.
  */
 #include <errno.h>
@@ -114,6 +115,7 @@ static const struct tls_peer_ops wolfssl_ops = {
 int main(void)
 {
 	char lib[PATH_MAX], dir[] = "/tmp/enf-tls-wolfssl.XXXXXX";
+	struct enf_tls_opts entry_only = { .write_entry_only = true };
 	static struct tls_store st;
 	struct enf_capture *cap = NULL;
 	struct enf_tls *tls = NULL;
@@ -145,6 +147,22 @@ int main(void)
 	CHECK(err == 0, "ring buffer consumer");
 	if (!err)
 		tls_exchange_check("wolfssl", &wolfssl_ops, cap, &st, BIG, dir);
+
+	/* again with wolfSSL_write probed at entry alone */
+	tls_store_clear(&st);
+	enf_capture_free(cap);
+	cap = NULL;
+	enf_tls_close(tls);
+	err = tls_open_lib(&entry_only, ENF_TLS_LIB_WOLFSSL, lib, NULL, -1,
+			   &tls);
+	if (!err)
+		err = enf_capture_new(enf_tls_events_fd(tls), tls_store_cb, &st,
+				      &cap);
+	CHECK(err == 0, "open again with write_entry_only (%s)",
+	      strerror(-err));
+	if (!err)
+		tls_exchange_check("wolfssl entry-only writes", &wolfssl_ops,
+				   cap, &st, BIG, dir);
 out:
 	tls_store_clear(&st);
 	enf_capture_free(cap);

@@ -93,3 +93,6 @@ endif()
 
 # proc_events (exec, exit) and the sock_ops program's life.
 enf_tls_bpf_test(test_tls_proc LIBS enf_tls_test_common Threads::Threads)
+
+# Writes probed at entry alone (enf_tls_opts.write_entry_only).
+enf_tls_bpf_test(test_tls_write1 LIBS enf_tls_test_ossl)
