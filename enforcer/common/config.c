@@ -32,6 +32,7 @@ void enf_config_defaults(struct enf_config *c)
 	snprintf(c->tls_offsets_file, sizeof(c->tls_offsets_file), "%s",
 		 ENF_SYSCONFDIR "/tls-offsets.conf");
 	c->capture_loss_interval = ENF_CONF_LOSS_INTERVAL_DEFAULT;
+	c->capture_write_entry_only = true;
 }
 
 const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m)
@@ -372,6 +373,17 @@ static const char *set_capture_loss_interval(struct enf_config *c, char *value)
 	return NULL;
 }
 
+static const char *set_capture_write_probes(struct enf_config *c, char *value)
+{
+	if (!strcmp(value, "entry"))
+		c->capture_write_entry_only = true;
+	else if (!strcmp(value, "entry+return"))
+		c->capture_write_entry_only = false;
+	else
+		return "must be entry or entry+return";
+	return NULL;
+}
+
 /* Repeatable keys given in a file replace the defaults: their lists
  * start empty at the key's first line. */
 static void reset_interfaces(struct enf_config *c)
@@ -422,6 +434,7 @@ static const struct {
 	{ "capture_cgroups", set_capture_cgroups, true, reset_capture_cgroups },
 	{ "tls_offsets_file", set_tls_offsets_file, false, NULL },
 	{ "capture_loss_interval", set_capture_loss_interval, false, NULL },
+	{ "capture_write_probes", set_capture_write_probes, false, NULL },
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -9,6 +9,7 @@
 
 #include <net/if.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "enforcer/tls_event.h"
@@ -79,6 +80,9 @@ struct enf_conf_iface {
  * @n_capture_cgroups: entries in @capture_cgroups
  * @tls_offsets_file: the build-id offset table for TLS code without symbols
  * @capture_loss_interval: seconds between capture-loss audit rows at most
+ * @capture_write_entry_only: OpenSSL and wolfSSL writes probed at entry
+ *	alone (capture_write_probes = entry, the default), else at entry and
+ *	return (entry+return)
  */
 struct enf_config {
 	struct enf_conf_iface interfaces[ENF_CONF_MAX_IFACES];
@@ -103,6 +107,7 @@ struct enf_config {
 	size_t n_capture_cgroups;
 	char tls_offsets_file[ENF_CONF_PATH_MAX];
 	unsigned int capture_loss_interval;
+	bool capture_write_entry_only;
 };
 
 /* Fills @c with the built-in defaults. */

@@ -122,6 +122,7 @@ int enf_daemon_capture_start(struct enf_daemon *d)
 		.n_cgroups = d->cfg.n_capture_cgroups,
 		.comms = comms,
 		.n_comms = d->cfg.n_capture_comms,
+		.write_entry_only = d->cfg.capture_write_entry_only,
 	};
 	struct enf_discover_opts dopts = {
 		.offsets_file = d->cfg.tls_offsets_file,

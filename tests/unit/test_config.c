@@ -36,6 +36,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.tls_offsets_file,
 			    ENF_SYSCONFDIR "/tls-offsets.conf");
 	assert_int_equal(c.capture_loss_interval, 10);
+	assert_true(c.capture_write_entry_only);
 }
 
 static void test_full_file(void **state)
@@ -93,7 +94,8 @@ static void test_capture_keys(void **state)
 		"capture_cgroups = /system.slice/nginx.service/\n"
 		"capture_cgroups = /, /machine.slice/libpod-x.scope\n"
 		"tls_offsets_file = /etc/enforcer/offsets-local.conf\n"
-		"capture_loss_interval = 60\n";
+		"capture_loss_interval = 60\n"
+		"capture_write_probes = entry+return\n";
 	char err[ENF_CONF_ERR_LEN] = "";
 	struct enf_config c;
 
@@ -124,6 +126,7 @@ static void test_capture_keys(void **state)
 	assert_string_equal(c.tls_offsets_file,
 			    "/etc/enforcer/offsets-local.conf");
 	assert_int_equal(c.capture_loss_interval, 60);
+	assert_false(c.capture_write_entry_only);
 
 	/* a file parsed over a config replaces its lists, it does not add */
 	assert_int_equal(
@@ -313,6 +316,9 @@ static void test_errors(void **state)
 		  "from 1 to 3600" },
 		{ "capture_loss_interval = 3601\n",
 		  "t.conf:1: capture_loss_interval: must be" },
+		{ "capture_write_probes = return\n",
+		  "t.conf:1: capture_write_probes: must be entry or "
+		  "entry+return" },
 	};
 
 	(void)state;
