@@ -699,6 +699,22 @@ static int classify(struct enf_discover *d, __u32 tgid, struct cand *c, int fd,
 			}
 			return NONE;
 		}
+		/* A wrong table line must not put a breakpoint into data or
+		 * another file's layout: every offset in executable code. */
+		for (int k = 0; k < ENF_TLS_FN_MAX; k++) {
+			if (!e->offsets[k] ||
+			    !enf_elf_offset_in_code(fd, e->offsets[k]))
+				continue;
+			d->st.not_capturable++;
+			report(d, ENF_DISCOVER_WARN,
+			       "not capturable: %s (build-id %s): the entry in %s gives %s at 0x%llx, outside the file's code",
+			       c->path, hex,
+			       d->table_name ? d->table_name : "the table",
+			       enf_tls_fn_name(e->lib, (enum enf_tls_fn)k),
+			       (unsigned long long)e->offsets[k]);
+			seen_add(d, c->dev, c->ino, &fp, SEEN_NOT_CAPTURABLE);
+			return NONE;
+		}
 	}
 	if ((e ? e->lib : info.lib) == ENF_TLS_LIB_NSS) {
 		nss_pair(d, tgid, c);

@@ -628,6 +628,29 @@ int enf_elf_find_version(int fd, const char *prefix, char *out, size_t len)
 	return err;
 }
 
+int enf_elf_offset_in_code(int fd, __u64 off)
+{
+	struct elf_file f;
+	int err, ret = -ERANGE;
+
+	err = elf_file_open(fd, &f);
+	if (err)
+		return err;
+	for (size_t i = 0; i < f.nphdr; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(f.elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    !(ph.p_flags & PF_X))
+			continue;
+		if (off >= ph.p_offset && off - ph.p_offset < ph.p_filesz) {
+			ret = 0;
+			break;
+		}
+	}
+	elf_file_close(&f);
+	return ret;
+}
+
 int enf_elf_sym_offset(int fd, const char *name, __u64 *off)
 {
 	struct sym_search s = { 0 };

@@ -134,6 +134,17 @@ int enf_elf_find_version(int fd, const char *prefix, char *out, size_t len);
 int enf_elf_sym_offset(int fd, const char *name, __u64 *off);
 
 /**
+ * enf_elf_offset_in_code() - whether a file offset lies in executable code
+ * @fd: the ELF file, open for reading
+ * @off: a file offset, as uprobes take them
+ *
+ * Return: 0 when @off is inside the file bytes of an executable PT_LOAD
+ * segment, -ERANGE when not, another negative errno when the file cannot
+ * be read as ELF.
+ */
+int enf_elf_offset_in_code(int fd, __u64 off);
+
+/**
  * enf_tls_lib_by_filename() - the library a file name says it is
  * @base: a file name without directories
  *

@@ -994,6 +994,40 @@ static void test_stripped_table(void **state)
 	enf_discover_free(d);
 }
 
+/* A table entry pointing outside the file's code: refused, never attached. */
+static void test_stripped_bad_offset(void **state)
+{
+	struct fixture *fx = *state;
+	const char *stripped = DISCOVER_STATIC ".stripped";
+	char *argv[] = { DISCOVER_STATIC ".stripped", NULL };
+	char table[PATH_MAX], line[1024], id[256];
+	__u64 off[ENF_TLS_FN_MAX];
+	struct enf_discover_opts o = {
+		.offsets_file = table,
+		.sys_dirs = no_dirs,
+	};
+	struct child c = { 0 };
+	struct enf_discover *d;
+
+	assert_int_equal(tool_build_id(stripped, id, sizeof(id)), 0);
+	tool_openssl_offsets(DISCOVER_STATIC, false, off);
+	snprintf(table, sizeof(table), "%s/bad-offsets.conf", fx->tmp);
+	/* SSL_write right, SSL_read far past the end of the file */
+	snprintf(line, sizeof(line),
+		 "%s openssl SSL_read=0x7fffffff0 SSL_write=0x%llx\n", id,
+		 (unsigned long long)off[1]);
+	write_file(table, line);
+	start_or_fail(&c, argv, NULL);
+	d = new_or_fail(&o, &fx->ops);
+	assert_int_equal(enf_discover_exec(d, c.pid, 0), 0);
+	child_stop(&c);
+	assert_int_equal(fx->r->n_att, 0);
+	assert_int_equal(msgs_with(fx->r, "SSL_read at 0x7fffffff0, outside "
+					  "the file's code"),
+			 1);
+	enf_discover_free(d);
+}
+
 /* Without the entry: reported once as not capturable, never attached. */
 static void test_stripped_not_capturable(void **state)
 {
@@ -1253,6 +1287,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mount_ns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_static_symtab, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stripped_bad_offset, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stripped_table, setup,
 						teardown),
