@@ -57,6 +57,10 @@ int peer_tls_init(struct peer_tls **out, const struct peer_opts *o, char *err,
 		return -ENOMEM;
 	}
 	t->o = *o;
+	/* names the library in the log, and links its version text into the
+	 * static build, as real statically linked servers do */
+	fprintf(stderr, "%s_peer: %s\n", peer_tls_name,
+		OpenSSL_version(OPENSSL_VERSION));
 	t->ctx = SSL_CTX_new(o->server ? TLS_server_method() :
 					 TLS_client_method());
 	if (!t->ctx) {
