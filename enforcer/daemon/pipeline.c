@@ -54,7 +54,13 @@ struct event_ctx {
 	struct enf_daemon *d;
 	const struct enf_tls_event *ev;
 	const struct stream *s;
-	bool have_origin; /* filled when the event's first request completes */
+	/*
+	 * Filled at the event's first match, the one consumer (the verdict):
+	 * the exe lookup reads /proc (the start time and the exe's inode,
+	 * four system calls), which cost the daemon more than the rest of an
+	 * event's work together when done for every request.
+	 */
+	bool have_origin;
 	struct enf_req_origin origin;
 	struct enf_cgroup_facts cg;
 	char exe[PATH_MAX];
@@ -137,6 +143,12 @@ static int on_match(const struct enf_rule_match *m, void *arg)
 {
 	const struct enf_request *req = ((void **)arg)[0];
 	struct enf_daemon *d = ((void **)arg)[1];
+	struct event_ctx *ec = ((void **)arg)[2];
+
+	if (!ec->have_origin) {
+		fill_origin(ec, ec->ev);
+		ec->have_origin = true;
+	}
 
 	stat_inc(&d->stats.matches);
 	enf_verdict_apply(d->verdict, req, m);
@@ -148,23 +160,20 @@ static int on_request(const struct enf_request *parsed, void *arg)
 	struct event_ctx *ec = arg;
 	struct enf_daemon *d = ec->d;
 	struct enf_request req = *parsed;
-	void *match_arg[2] = { &req, d };
+	void *match_arg[3] = { &req, d, ec };
 	int ret;
 
-	if (!ec->have_origin) {
-		fill_origin(ec, ec->ev);
-		ec->have_origin = true;
-	}
+	/* filled by on_match() before the verdict reads it */
 	req.origin = &ec->origin;
-	if (ec->origin.direction == ENF_REQ_OUTBOUND) {
+	if (ec->ev->direction != ENF_TLS_READ) {
 		/* Requests this host's clients send: parsed, not yet matched
 		 * (rules gain a DIRECTION variable later). */
 		stat_inc(&d->stats.outbound_requests);
 		return 0;
 	}
 	stat_inc(&d->stats.requests);
-	pr_debug("request: pid %u %s %.*s %.*s", ec->origin.tgid,
-		 ec->origin.comm, (int)req.method.len, req.method.ptr,
+	pr_debug("request: pid %u %.*s %.*s %.*s", ec->ev->tgid, ENF_COMM_LEN,
+		 ec->ev->comm, (int)req.method.len, req.method.ptr,
 		 (int)(req.uri.len > 200 ? 200 : req.uri.len), req.uri.ptr);
 	ret = enf_rules_match(d->rules, d->scratch, &req, on_match, match_arg);
 	__atomic_store_n(&d->stats.pcre2_limit_hits,
