@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <bpf/libbpf.h>
 
@@ -17,7 +19,27 @@ struct enf_capture {
 	enf_capture_proc_fn proc_fn;
 	void *proc_ctx;
 	struct enf_capture_stats stats;
+	__u64 last_wake_ns; /* when enf_capture_consume() last found records */
 };
+
+/*
+ * Under load, the kernel wakes the consumer for the first record after it
+ * caught up, which at a few records a wakeup costs a context switch each
+ * time on the CPUs the traced programs run on. When records came again
+ * within CAPTURE_BATCH_NS of the last wakeup that found some, the consumer
+ * lets them gather for that long before it reads again: one wakeup per
+ * batch, at most that much latency added under load. A wakeup after a
+ * quiet spell (an idle host, a lone request) is consumed at once.
+ */
+#define CAPTURE_BATCH_NS 500000ull
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
 
 /*
  * The ring-buffer thread counts, the control thread reads: relaxed atomics
@@ -132,7 +154,24 @@ int enf_capture_epoll_fd(const struct enf_capture *cap)
 
 int enf_capture_consume(struct enf_capture *cap)
 {
-	return ring_buffer__consume(cap->rb);
+	struct timespec gather = { .tv_nsec = CAPTURE_BATCH_NS };
+	__u64 now, last = cap->last_wake_ns;
+	int n, more;
+
+	n = ring_buffer__consume(cap->rb);
+	if (n <= 0)
+		return n;
+	now = mono_ns();
+	cap->last_wake_ns = now;
+	if (!last || now - last >= CAPTURE_BATCH_NS)
+		return n;
+	/* busy: what arrives meanwhile is read in one go, no wakeup each */
+	nanosleep(&gather, NULL);
+	more = ring_buffer__consume(cap->rb);
+	if (more < 0)
+		return more;
+	cap->last_wake_ns = mono_ns();
+	return more > INT_MAX - n ? INT_MAX : n + more;
 }
 
 int enf_capture_poll(struct enf_capture *cap, int timeout_ms)

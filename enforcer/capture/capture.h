@@ -97,8 +97,15 @@ void enf_capture_free(struct enf_capture *cap);
 int enf_capture_epoll_fd(const struct enf_capture *cap);
 
 /**
- * enf_capture_consume() - handle every event waiting, without blocking
+ * enf_capture_consume() - handle every event waiting
  * @cap: the consumer
+ *
+ * Does not wait for events; but when it found some within half a
+ * millisecond of the last call that found some (records arriving faster
+ * than they are consumed one by one), it sleeps that long once and handles
+ * what arrived meanwhile, so that a busy ring buffer wakes its consumer
+ * once a batch rather than once a few records. A call after a quiet spell
+ * returns at once.
  *
  * Return: the number of records consumed (malformed ones included), or a
  * negative errno: the callback's, if it stopped early.
