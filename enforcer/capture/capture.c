@@ -55,8 +55,10 @@ static void stat_inc(__u64 *c)
  * length it did not check: data_len must fit the ABI, the record (whatever
  * its size class) and, from its offset, the call.
  */
-static bool record_ok(const struct enf_tls_event *ev, size_t size)
+bool enf_capture_record_ok(const void *rec, size_t size)
 {
+	const struct enf_tls_event *ev = rec;
+
 	if (size < EV_HDR_SIZE || size > ENF_TLS_EVENT_SIZE(ENF_TLS_CHUNK))
 		return false;
 	if (ev->data_len > ENF_TLS_CHUNK || ev->data_len > size - EV_HDR_SIZE)
@@ -71,7 +73,7 @@ static int capture_record(void *ctx, void *data, size_t size)
 	struct enf_capture *cap = ctx;
 	const struct enf_tls_event *ev = data;
 
-	if (!record_ok(ev, size)) {
+	if (!enf_capture_record_ok(ev, size)) {
 		stat_inc(&cap->stats.malformed);
 		return 0;
 	}

@@ -14,6 +14,9 @@
 #ifndef ENFORCER_CAPTURE_H
 #define ENFORCER_CAPTURE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "enforcer/tls_event.h"
 
 /**
@@ -52,6 +55,21 @@ struct enf_capture_stats {
 };
 
 struct enf_capture;
+
+/**
+ * enf_capture_record_ok() - whether a tls_events record may be handed on
+ * @rec: the record as the ring buffer gives it
+ * @size: its size
+ *
+ * The consumer does not trust a length it did not check: the record must
+ * hold a whole header and be no bigger than the largest size class,
+ * data_len must fit ENF_TLS_CHUNK and the record, offset + data_len must
+ * fit the call's len, and the direction must be known. Records that fail
+ * are counted as malformed and never passed on.
+ *
+ * Return: true when @rec is well formed.
+ */
+bool enf_capture_record_ok(const void *rec, size_t size);
 
 /**
  * enf_capture_new() - set up a consumer of the tls_events ring buffer

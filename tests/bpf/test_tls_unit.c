@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "enforcer/capture/capture.h"
 #include "enforcer/capture/proc_cache.h"
 #include "enforcer/loader/tls.h"
 
@@ -552,6 +553,63 @@ static void test_real_exec_same_comm(void **state)
 	assert_int_equal(st.misses, 2);
 }
 
+/*
+ * Records the consumer must refuse, built by hand: the kernel side never
+ * writes them, but the consumer checks every length it is given.
+ */
+static void test_record_checks(void **state)
+{
+	static __u8 buf[ENF_TLS_EVENT_SIZE(ENF_TLS_CHUNK) + 64]
+		__attribute__((aligned(8)));
+	struct enf_tls_event *ev = (struct enf_tls_event *)buf;
+	const size_t hdr = sizeof(*ev);
+	const size_t classes[] = { ENF_TLS_SMALL, ENF_TLS_MEDIUM,
+				   ENF_TLS_CHUNK };
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	ev->direction = ENF_TLS_READ;
+	/* every size class, full and empty */
+	for (size_t i = 0; i < 3; i++) {
+		ev->len = ev->data_len = (__u32)classes[i];
+		ev->offset = 0;
+		assert_true(enf_capture_record_ok(ev, hdr + classes[i]));
+		ev->data_len = 0;
+		assert_true(enf_capture_record_ok(ev, hdr + classes[i]));
+	}
+	/* a later chunk of a long call */
+	ev->len = 3 * ENF_TLS_CHUNK + 5;
+	ev->offset = 3 * ENF_TLS_CHUNK;
+	ev->data_len = 5;
+	assert_true(enf_capture_record_ok(ev, hdr + ENF_TLS_SMALL));
+	/* shorter than a header, longer than the largest class */
+	assert_false(enf_capture_record_ok(ev, hdr - 1));
+	assert_false(enf_capture_record_ok(ev, 0));
+	assert_false(enf_capture_record_ok(ev, hdr + ENF_TLS_CHUNK + 8));
+	/* data_len past the record, past a chunk */
+	ev->len = ev->data_len = ENF_TLS_SMALL + 1;
+	ev->offset = 0;
+	assert_false(enf_capture_record_ok(ev, hdr + ENF_TLS_SMALL));
+	ev->len = ev->data_len = ENF_TLS_CHUNK + 1;
+	assert_false(enf_capture_record_ok(ev, hdr + ENF_TLS_CHUNK + 8));
+	assert_false(enf_capture_record_ok(ev, hdr + ENF_TLS_CHUNK));
+	/* offset + data_len past the call, and wrapping around 32 bits */
+	ev->len = 100;
+	ev->offset = 90;
+	ev->data_len = 11;
+	assert_false(enf_capture_record_ok(ev, hdr + ENF_TLS_SMALL));
+	ev->len = 0xffffffffu;
+	ev->offset = 0xfffffff0u;
+	ev->data_len = 0x20;
+	assert_false(enf_capture_record_ok(ev, hdr + ENF_TLS_SMALL));
+	/* an unknown direction */
+	ev->len = ev->data_len = 10;
+	ev->offset = 0;
+	assert_true(enf_capture_record_ok(ev, hdr + ENF_TLS_SMALL));
+	ev->direction = 2;
+	assert_false(enf_capture_record_ok(ev, hdr + ENF_TLS_SMALL));
+}
+
 static void test_find_libs_dedup(void **state)
 {
 	struct fake_proc *fp = *state;
@@ -651,6 +709,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_find_libs_dedup,
 						fake_setup, fake_teardown),
 		cmocka_unit_test(test_find_libs_default),
+		cmocka_unit_test(test_record_checks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
