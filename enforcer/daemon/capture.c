@@ -65,9 +65,10 @@ static int on_proc_event(void *ctx, const struct enf_proc_event *ev)
 	struct enf_daemon *d = ctx;
 
 	pthread_mutex_lock(&d->disc_lock);
-	if (ev->type == ENF_PROC_EXEC)
+	if (ev->type == ENF_PROC_EXEC) {
 		enf_discover_exec(d->disc, ev->tgid, now_ms());
-	else if (ev->type == ENF_PROC_EXIT)
+		d->disc_due_ms = 0; /* rescans scheduled: ask when */
+	} else if (ev->type == ENF_PROC_EXIT)
 		enf_discover_exit(d->disc, ev->tgid);
 	pthread_mutex_unlock(&d->disc_lock);
 	/* a pid reused later must not find this process's facts */
@@ -110,7 +111,7 @@ static void capture_error(struct enf_daemon *d, const char *what, int err)
 
 int enf_daemon_capture_start(struct enf_daemon *d)
 {
-	static __u64 cg_ids[ENF_TLS_FILTER_MAX];
+	__u64 cg_ids[ENF_TLS_FILTER_MAX]; /* copied by the loader, discovery */
 	const char *comms[ENF_TLS_FILTER_MAX];
 	const char *libs[ENF_CONF_MAX_TLS_LIBS + 1] = { NULL };
 	struct enf_tls_opts topts = {
@@ -263,12 +264,14 @@ int enf_daemon_capture_timeout(struct enf_daemon *d)
 
 	if (!d->tls)
 		return -1;
-	due = d->loss_due_ms;
-	pthread_mutex_lock(&d->disc_lock);
-	next = enf_discover_tick(d->disc, now);
-	pthread_mutex_unlock(&d->disc_lock);
-	if (next >= 0 && now + (__u64)next < due)
-		due = now + (__u64)next;
+	/* discovery's rescans, only when one is due: not on every event */
+	if (now >= d->disc_due_ms) {
+		pthread_mutex_lock(&d->disc_lock);
+		next = enf_discover_tick(d->disc, now);
+		pthread_mutex_unlock(&d->disc_lock);
+		d->disc_due_ms = next < 0 ? UINT64_MAX : now + (__u64)next;
+	}
+	due = d->loss_due_ms < d->disc_due_ms ? d->loss_due_ms : d->disc_due_ms;
 	return due <= now ? 0 : due - now > 60000 ? 60000 : (int)(due - now);
 }
 

@@ -80,6 +80,7 @@ struct enf_daemon {
 	size_t ncpus;
 	__u64 *loss_prev, *loss_now; /* ENF_TLS_STAT_LOST per CPU */
 	__u64 loss_due_ms; /* next capture-loss check, CLOCK_MONOTONIC */
+	__u64 disc_due_ms; /* next discovery rescan due, 0: ask discovery */
 	__u64 proc_lost_seen;
 	struct enf_flow_table *flows;
 	struct enf_proc_cache *procs;
