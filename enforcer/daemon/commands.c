@@ -159,14 +159,17 @@ static json_t *status_loss(struct enf_daemon *d,
 			   const struct enf_verdict_stats *vs)
 {
 	return json_pack(
-		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		"s:I}",
 		"ring_full", (json_int_t)ts[ENF_TLS_STAT_LOST], "calls_missed",
 		(json_int_t)ts[ENF_TLS_STAT_CALLS_FULL], "no_socket",
 		(json_int_t)ts[ENF_TLS_STAT_NO_SOCKET], "read_fault",
 		(json_int_t)ts[ENF_TLS_STAT_READ_FAULT], "truncated",
 		(json_int_t)ts[ENF_TLS_STAT_TRUNCATED], "malformed_events",
 		(json_int_t)cs->malformed, "gaps",
-		(json_int_t)rd(&d->stats.gaps), "http2_streams",
+		(json_int_t)rd(&d->stats.gaps), "overlaps",
+		(json_int_t)rd(&d->stats.overlaps), "session_reuse",
+		(json_int_t)rd(&d->stats.session_reuse), "http2_streams",
 		(json_int_t)rd(&d->stats.http2_streams), "flow_evictions",
 		(json_int_t)rd(&d->stats.flow_evictions), "pcre2_limit_hits",
 		(json_int_t)rd(&d->stats.pcre2_limit_hits), "match_errors",

@@ -62,7 +62,7 @@ check "xdp program visible on the interface" xdp_on_if
 check "bundled rule set loaded" has_rule 100100
 check "tls capture attached to libssl.so.3" grep -q 'libssl.so.3' <<<"$st"
 check "status shows what was not inspected or lost" \
-	grep -q '^not inspected or lost: .*http2_streams=0' <<<"$(enf_ctl status)"
+	grep -q '^not inspected or lost: .*gaps=0 overlaps=0 session_reuse=0 http2_streams=0' <<<"$(enf_ctl status)"
 
 # --- benign, then the attack ---
 check "benign request served" served "$ENF_CLI_ADDR"
