@@ -953,18 +953,6 @@ int enf_tls_attach_info(const struct enf_tls *tls, size_t i,
 	return 0;
 }
 
-size_t enf_tls_lib_count(const struct enf_tls *tls)
-{
-	return tls->n_atts;
-}
-
-const char *enf_tls_lib_path(const struct enf_tls *tls, size_t i)
-{
-	const struct tls_attachment *a = tls_att_at(tls, i);
-
-	return a ? a->path : NULL;
-}
-
 void enf_tls_close(struct enf_tls *tls)
 {
 	struct tls_nss_ref *r;

@@ -279,11 +279,4 @@ bool enf_tls_write_entry_only(const struct enf_tls *tls);
  */
 bool enf_tls_has_sock_ops(const struct enf_tls *tls);
 
-/*
- * Kept for the daemon's status until it lists attachments itself: the
- * count of attachments and the path of one (NULL out of range).
- */
-size_t enf_tls_lib_count(const struct enf_tls *tls);
-const char *enf_tls_lib_path(const struct enf_tls *tls, size_t i);
-
 #endif /* ENFORCER_LOADER_TLS_H */
