@@ -1281,8 +1281,8 @@ out_close:
 
 static int parse_file(struct pctx *p, const char *path)
 {
-	size_t len;
-	char *text;
+	size_t len = 0;
+	char *text = NULL;
 	int ret;
 
 	ret = read_file(path, &text, &len, p->err);

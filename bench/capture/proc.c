@@ -128,7 +128,7 @@ int proc_run(char *const argv[], const char *out, const char *err,
 	     unsigned int timeout_ms)
 {
 	int st, ret;
-	pid_t pid;
+	pid_t pid = -1;
 
 	ret = proc_spawn(argv, out, err, &pid);
 	if (ret)

@@ -840,7 +840,7 @@ int enf_cgroup_cache_id(struct enf_cgroup_cache *cc, const char *path,
 	char hier[ENF_CGROUP_PATH_MAX];
 	size_t mlen = strlen(cc->mnt);
 	const char *rel;
-	__u64 ino;
+	__u64 ino = 0;
 	int err, i;
 
 	if (!path || !path_clean(path))

@@ -436,7 +436,7 @@ static void test_real_element_size_32(void **state)
 	CHECK(&rep, v,
 	      "element size 32: deny_flow (40-byte key) not "
 	      "reported");
-	CHECK(&rep, strstr(v->message, "32"),
+	CHECK(&rep, v && strstr(v->message, "32"),
 	      "element size 32: the message must give the element size");
 	/* deny_src4 is 4 + 8 bytes: 16, fits 32. */
 	CHECK(&rep,

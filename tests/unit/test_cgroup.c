@@ -236,7 +236,7 @@ static void mkdirs(const char *base, const char *rel)
 
 static __u64 ino_of(const char *base, const char *rel)
 {
-	char path[PATH_MAX];
+	char path[2 * PATH_MAX];
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s%s", base, rel);

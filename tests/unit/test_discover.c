@@ -545,7 +545,7 @@ static void write_file(const char *path, const char *text)
 static void fake_proc(const char *root, int pid, const char *comm,
 		      const char *const *maps, unsigned long long start)
 {
-	char dir[PATH_MAX], p[PATH_MAX + 32], text[8192];
+	char dir[PATH_MAX + 16], p[PATH_MAX + 48], text[8192];
 	size_t off = 0;
 
 	snprintf(dir, sizeof(dir), "%s/%d", root, pid);
