@@ -24,7 +24,9 @@
  * per library family in use with only that family's programs, on the same
  * maps: a library that is absent is never loaded, and one that fails to
  * load does not stop the others. The object has no global variables, so
- * every instance shares all of its state through the maps.
+ * every instance shares all of its state through the maps (tls_wake, the
+ * consumer's polling promise, is a map mmapped by the consumer for that
+ * reason).
  */
 #include "bpf_common.h"
 
@@ -130,6 +132,15 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, ENF_PROC_RINGBUF_SIZE);
 } proc_events SEC(".maps");
+
+/* The consumer's promise to poll (struct enf_tls_wake), mmapped by it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct enf_tls_wake);
+} tls_wake SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -466,6 +477,30 @@ struct nspr_iovec {
 };
 
 /*
+ * How a record committed now wakes the consumer (struct enf_tls_wake):
+ * not at all while it polls on its own; once it may sleep, by the ring's
+ * rule when the ring is otherwise empty, and in any case when records wait
+ * (records left by the polling consumer must not hold back the wakeup).
+ */
+static __always_inline __u64 wake_flags(__u64 own)
+{
+	struct enf_tls_wake *w;
+	__u32 zero = 0;
+	__u64 now;
+
+	w = bpf_map_lookup_elem(&tls_wake, &zero);
+	if (!w || !w->poll_until_ns)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (now + ENF_TLS_WAKE_MARGIN_NS < w->poll_until_ns)
+		return BPF_RB_NO_WAKEUP;
+	/* @own: this record's room (header included), still uncommitted */
+	if (bpf_ringbuf_query(&tls_events, BPF_RB_AVAIL_DATA) > own)
+		return BPF_RB_FORCE_WAKEUP;
+	return 0;
+}
+
+/*
  * Put one record of @size data bytes (a size class) on tls_events with
  * @n <= @size bytes of the call from @off. Inlined with a constant @size,
  * so the reservation has the constant size the verifier asks for.
@@ -498,7 +533,9 @@ static __always_inline void emit_record(struct emit_ctx *c, __u32 off, __u64 n,
 	e->flags = flags;
 	if (flags & ENF_TLS_F_NO_SOCKET)
 		stat_inc(ENF_TLS_STAT_NO_SOCKET);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e,
+			   wake_flags((EV_HDR + size + BPF_RINGBUF_HDR_SZ + 7) &
+				      ~7ull));
 	stat_inc(ENF_TLS_STAT_EVENTS);
 }
 

@@ -20,6 +20,9 @@ struct enf_capture {
 	void *proc_ctx;
 	struct enf_capture_stats stats;
 	__u64 last_wake_ns; /* when enf_capture_consume() last found records */
+	struct enf_tls_wake *wake; /* the promise shared with the programs */
+	__u64 until_ns; /* polling on our own until then; 0: not polling */
+	__u64 last_poll_ns; /* the last consume while polling */
 };
 
 /*
@@ -32,6 +35,19 @@ struct enf_capture {
  * quiet spell (an idle host, a lone request) is consumed at once.
  */
 #define CAPTURE_BATCH_NS 500000ull
+
+/*
+ * With the programs told (enf_capture_set_wake()): after a consume that
+ * found records, the consumer promises to poll every CAPTURE_POLL_MS
+ * until CAPTURE_LINGER_NS after the last one that did, and records
+ * committed meanwhile wake nobody. Once it sleeps, the first record wakes
+ * it at once, so a lone request at an idle host is handled without
+ * delay. Asleep, it still looks once every CAPTURE_IDLE_MS, for a record
+ * whose program was held up past the promise's margin.
+ */
+#define CAPTURE_POLL_MS 1
+#define CAPTURE_LINGER_NS 2000000ull
+#define CAPTURE_IDLE_MS 1000
 
 static __u64 mono_ns(void)
 {
@@ -154,12 +170,58 @@ int enf_capture_epoll_fd(const struct enf_capture *cap)
 	return ring_buffer__epoll_fd(cap->rb);
 }
 
+void enf_capture_set_wake(struct enf_capture *cap, struct enf_tls_wake *wake)
+{
+	cap->wake = wake;
+	cap->until_ns = 0;
+	if (wake)
+		__atomic_store_n(&wake->poll_until_ns, 0, __ATOMIC_RELEASE);
+}
+
+/* A consume under the promise: found records extend it. */
+static int consume_polling(struct enf_capture *cap)
+{
+	int n = ring_buffer__consume(cap->rb);
+	__u64 now = mono_ns();
+
+	cap->last_poll_ns = now;
+	if (n > 0) {
+		cap->until_ns = now + CAPTURE_LINGER_NS;
+		__atomic_store_n(&cap->wake->poll_until_ns, cap->until_ns,
+				 __ATOMIC_RELEASE);
+	}
+	return n;
+}
+
+int enf_capture_timeout(struct enf_capture *cap)
+{
+	if (!cap->wake)
+		return -1;
+	if (!cap->until_ns)
+		return CAPTURE_IDLE_MS;
+	/* kept: one poll at or after the promised time */
+	if (cap->last_poll_ns >= cap->until_ns) {
+		cap->until_ns = 0;
+		return CAPTURE_IDLE_MS;
+	}
+	return CAPTURE_POLL_MS;
+}
+
+int enf_capture_tick(struct enf_capture *cap)
+{
+	if (!cap->wake)
+		return 0;
+	return consume_polling(cap);
+}
+
 int enf_capture_consume(struct enf_capture *cap)
 {
 	struct timespec gather = { .tv_nsec = CAPTURE_BATCH_NS };
 	__u64 now, last = cap->last_wake_ns;
 	int n, more;
 
+	if (cap->wake)
+		return consume_polling(cap);
 	n = ring_buffer__consume(cap->rb);
 	if (n <= 0)
 		return n;

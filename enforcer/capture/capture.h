@@ -118,17 +118,52 @@ int enf_capture_epoll_fd(const struct enf_capture *cap);
  * enf_capture_consume() - handle every event waiting
  * @cap: the consumer
  *
- * Does not wait for events; but when it found some within half a
- * millisecond of the last call that found some (records arriving faster
- * than they are consumed one by one), it sleeps that long once and handles
- * what arrived meanwhile, so that a busy ring buffer wakes its consumer
- * once a batch rather than once a few records. A call after a quiet spell
- * returns at once.
+ * Does not wait for events. Without enf_capture_set_wake(): when it found
+ * some within half a millisecond of the last call that found some (records
+ * arriving faster than they are consumed one by one), it sleeps that long
+ * once and handles what arrived meanwhile, so that a busy ring buffer wakes
+ * its consumer once a batch rather than once a few records; a call after a
+ * quiet spell returns at once. With it, it never sleeps: records found
+ * start (or extend) the promise to poll, kept by enf_capture_tick().
  *
  * Return: the number of records consumed (malformed ones included), or a
  * negative errno: the callback's, if it stopped early.
  */
 int enf_capture_consume(struct enf_capture *cap);
+
+/**
+ * enf_capture_set_wake() - share the consumer's polling promise with the
+ * programs
+ * @cap: the consumer
+ * @wake: enf_tls_wake() of the loader whose ring @cap reads, or NULL
+ *
+ * With @wake, the consumer is woken only when it sleeps: after a consume
+ * that found records it promises to poll on its own (every millisecond,
+ * until two milliseconds after the last records), and the programs do not
+ * wake it for records committed meanwhile. The caller keeps the promise:
+ * it calls enf_capture_tick() whenever enf_capture_timeout() has passed
+ * (struct enf_tls_wake). A record at an idle consumer still wakes it at
+ * once.
+ */
+void enf_capture_set_wake(struct enf_capture *cap, struct enf_tls_wake *wake);
+
+/**
+ * enf_capture_timeout() - ms until enf_capture_tick() is due
+ * @cap: the consumer
+ *
+ * Return: 1 while the consumer promised to poll; a second while it sleeps
+ * (a look for a record whose program was held up past the promise's
+ * margin); -1 without enf_capture_set_wake().
+ */
+int enf_capture_timeout(struct enf_capture *cap);
+
+/**
+ * enf_capture_tick() - keep the polling promise: handle every event waiting
+ * @cap: the consumer
+ *
+ * Return: as enf_capture_consume(); 0 without enf_capture_set_wake().
+ */
+int enf_capture_tick(struct enf_capture *cap);
 
 /**
  * enf_capture_poll() - wait up to @timeout_ms for events and handle them

@@ -186,6 +186,7 @@ int enf_daemon_capture_start(struct enf_daemon *d)
 					   enf_tls_proc_events_fd(d->tls),
 					   on_proc_event, d);
 	if (!ret) {
+		enf_capture_set_wake(d->capture, enf_tls_wake(d->tls));
 		ev.data.fd = enf_capture_epoll_fd(d->capture);
 		if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 			ret = -errno;
@@ -260,6 +261,7 @@ static void check_loss(struct enf_daemon *d)
 int enf_daemon_capture_timeout(struct enf_daemon *d)
 {
 	__u64 now = now_ms(), due;
+	int poll_ms;
 	long next;
 
 	if (!d->tls)
@@ -272,6 +274,10 @@ int enf_daemon_capture_timeout(struct enf_daemon *d)
 		d->disc_due_ms = next < 0 ? UINT64_MAX : now + (__u64)next;
 	}
 	due = d->loss_due_ms < d->disc_due_ms ? d->loss_due_ms : d->disc_due_ms;
+	/* the ring's polling promise (enf_capture_set_wake()) */
+	poll_ms = d->capture ? enf_capture_timeout(d->capture) : -1;
+	if (poll_ms >= 0 && due > now && (__u64)poll_ms < due - now)
+		due = now + (__u64)poll_ms;
 	return due <= now ? 0 : due - now > 60000 ? 60000 : (int)(due - now);
 }
 
@@ -279,7 +285,13 @@ void enf_daemon_capture_tick(struct enf_daemon *d)
 {
 	__u64 now = now_ms();
 	__u64 st[ENF_TLS_STAT_MAX];
+	int ret;
 
+	if (d->capture) {
+		ret = enf_capture_tick(d->capture);
+		if (ret < 0)
+			pr_warn("capture: %s", strerror(-ret));
+	}
 	if (!d->tls || now < d->loss_due_ms)
 		return;
 	d->loss_due_ms = now + 1000ull * d->cfg.capture_loss_interval;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,7 +113,11 @@ struct enf_tls {
 	size_t n_atts;
 	__u32 next_id;
 	struct tls_nss_ref *nss;
+	struct enf_tls_wake *wake; /* tls_wake, mmapped; NULL if it failed */
+	size_t wake_len;
 };
+
+static void tls_map_wake(struct enf_tls *tls);
 
 int enf_tls_find_libs(const char *const *candidates, char (*out)[PATH_MAX],
 		      size_t max, size_t *n)
@@ -580,6 +585,7 @@ int enf_tls_open(const struct enf_tls_opts *opts, struct enf_tls **out)
 		goto out_close;
 	}
 	tls_attach_sock_ops(tls);
+	tls_map_wake(tls);
 
 	*out = tls;
 	return 0;
@@ -590,6 +596,28 @@ out_close:
 out_free:
 	free(tls);
 	return err;
+}
+
+/*
+ * Map tls_wake into the consumer's memory. Without it the consumer is
+ * woken by the ring's own rule, as before the map existed: slower, not
+ * wrong, so a failure is only logged.
+ */
+static void tls_map_wake(struct enf_tls *tls)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	tls->wake_len = page > 0 ? (size_t)page : 4096;
+	p = mmap(NULL, tls->wake_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(tls->skel->maps.tls_wake), 0);
+	if (p == MAP_FAILED) {
+		pr_warn("tls: cannot map tls_wake (%s): every record may wake "
+			"the consumer",
+			strerror(errno));
+		return;
+	}
+	tls->wake = p;
 }
 
 /*
@@ -973,8 +1001,15 @@ void enf_tls_close(struct enf_tls *tls)
 		bpf_link__destroy(tls->links[i - 1]);
 	for (int f = 0; f < TLS_FAM_MAX; f++)
 		tls_capture__destroy(tls->fam[f]);
+	if (tls->wake)
+		munmap(tls->wake, tls->wake_len);
 	tls_capture__destroy(tls->skel);
 	free(tls);
+}
+
+struct enf_tls_wake *enf_tls_wake(const struct enf_tls *tls)
+{
+	return tls->wake;
 }
 
 int enf_tls_events_fd(const struct enf_tls *tls)

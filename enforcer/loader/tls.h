@@ -224,6 +224,18 @@ int enf_tls_attach_info(const struct enf_tls *tls, size_t i,
 int enf_tls_events_fd(const struct enf_tls *tls);
 
 /**
+ * enf_tls_wake() - the consumer's polling promise, shared with the programs
+ * @tls: the loader
+ *
+ * Give it to enf_capture_set_wake() so that records committed while the
+ * consumer polls on its own do not wake it (struct enf_tls_wake).
+ *
+ * Return: the mapped entry of tls_wake, owned by @tls, or NULL when it
+ * could not be mapped (every record may then wake the consumer).
+ */
+struct enf_tls_wake *enf_tls_wake(const struct enf_tls *tls);
+
+/**
  * enf_tls_proc_events_fd() - the fd of the proc_events ring buffer map
  * @tls: the loader
  *

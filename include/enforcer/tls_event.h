@@ -166,6 +166,32 @@ struct enf_tls_config {
 	__u32 pad;
 };
 
+/*
+ * A record committed this long or less before enf_tls_wake.poll_until_ns
+ * may be left for the consumer's next poll: the slack the programs allow
+ * between deciding and committing.
+ */
+#define ENF_TLS_WAKE_MARGIN_NS 200000ull
+
+/**
+ * struct enf_tls_wake - the one entry of tls_wake (mmapped by the consumer)
+ * @poll_until_ns: CLOCK_MONOTONIC time until which the consumer promises
+ *                 to poll tls_events on its own, at the latest one poll
+ *                 after it; 0 (or past) when it sleeps until woken
+ * @pad: zero
+ *
+ * Waking the consumer costs the program an IRQ-work interrupt and the
+ * consumer a context switch. While the consumer polls on its own, records
+ * committed before poll_until_ns - ENF_TLS_WAKE_MARGIN_NS do not wake it;
+ * after that, a record that finds older ones still waiting wakes it
+ * whatever the ring's own rule (which wakes only for the first record
+ * after the consumer caught up), so none is left behind a sleeping one.
+ */
+struct enf_tls_wake {
+	__u64 poll_until_ns;
+	__u64 pad;
+};
+
 /**
  * struct enf_tls_event - one chunk of a TLS read or write, in plaintext
  * @ts_ns: CLOCK_MONOTONIC time of the call
