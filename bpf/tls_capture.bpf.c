@@ -9,15 +9,20 @@
  * while a thread is inside a TLS call, the read/write family of syscall
  * tracepoints notes the socket fd the library (or the application's own
  * transport) touches. A call served from the library's record buffer makes
- * no syscall, so the socket of each (process, session) is cached, fd and
- * struct sock both, and trusted only while the fd still holds that sock.
+ * no syscall, so the socket of each (process, session) is cached, fd,
+ * struct file and struct sock, and trusted only while the fd still holds
+ * that file and the file that sock; its flow and cookie are read once.
+ * The kernel's own structures are walked by plain loads through BTF
+ * pointers where the verifier allows, since a helper call is dear.
  * A call whose transport is a non-IP socket (AF_UNIX) is skipped; a call
  * with no socket at all (a memory BIO, a pipe) is captured and flagged
  * ENF_TLS_F_NO_SOCKET, never attributed to a flow.
  *
  * Every uprobe hit is expensive, so each call costs one entry probe and one
- * return probe; the syscall tracepoints fire for every process and return
- * after one hash lookup when the thread is not inside a TLS call.
+ * return probe (writes, where the loader says so, the entry alone); the
+ * syscall tracepoints fire for every process and return after one look at
+ * the thread's task storage when the thread is not inside a TLS call, and
+ * after no more when the fd is the call's known socket.
  *
  * The loader loads this object once with every uprobe program switched off
  * (maps, syscall tracepoints, exec/exit tracepoints, sock_ops), then once
@@ -40,8 +45,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
-/* Threads inside a TLS call at once, and sessions remembered. */
-#define TLS_MAX_CALLS 10240
+/* Sessions remembered. */
 #define TLS_MAX_SESSIONS 16384
 /* Layers of an NSPR descriptor stack searched for NSS's SSL layer. */
 #define NSS_MAX_LAYERS 4
@@ -55,6 +59,8 @@ struct tls_call {
 	__u64 session;
 	__u64 buf; /* the buffer; for PR_Writev its PRIOVec array */
 	__u64 nbytes; /* size_t * of SSL_read_ex/SSL_write_ex, else 0 */
+	__u64 sk; /* the struct sock of @fd, when @fd >= 0 */
+	__u64 file; /* and its struct file */
 	__s32 fd; /* last IP socket the thread used in the call, or -1 */
 	__s32 other_fd; /* last other socket (AF_UNIX...) used, or -1 */
 	__u8 direction;
@@ -62,7 +68,8 @@ struct tls_call {
 	__u8 iovcnt; /* PR_Writev: buffers in the PRIOVec array, else 0 */
 	__u8 pending; /* enum call_pending */
 	__u8 last_inet; /* the thread's last syscall was on an IP socket */
-	__u8 pad[3];
+	__u8 live; /* a call is in flight (the storage outlives it) */
+	__u8 pad[2];
 	__u64 count; /* a write probed at entry alone: the bytes asked for */
 };
 
@@ -94,6 +101,9 @@ enum tls_sock_kind {
  */
 struct tls_session {
 	__u64 sk;
+	__u64 file; /* the struct file @fd held */
+	__u64 cookie; /* @sk's cookie, once it has one */
+	struct enf_tuple tuple; /* @sk's flow, peer as source (TLS_SOCK_INET) */
 	__s32 fd;
 	__u32 kind;
 	__u64 seq[2];
@@ -104,14 +114,15 @@ struct tls_session {
 };
 
 /*
- * LRU rather than plain HASH: a thread killed inside SSL_read never
- * returns (exit also deletes its entry), and a session is never told to
- * end: neither must hold a slot forever.
+ * The call a thread has in flight lives in the thread's own storage: found
+ * without hashing (every syscall tracepoint looks), and freed with the
+ * thread, so a thread killed inside SSL_read leaves nothing behind. A
+ * session is never told to end: LRU, so none holds a slot forever.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, TLS_MAX_CALLS);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct tls_call);
 } tls_calls SEC(".maps");
 
@@ -193,6 +204,43 @@ static __always_inline void stat_inc(__u32 idx)
 		__sync_fetch_and_add(v, 1);
 }
 
+/* The thread's storage in tls_calls, created when @create. */
+static __always_inline struct tls_call *call_slot(bool create)
+{
+	return bpf_task_storage_get(
+		&tls_calls, bpf_get_current_task_btf(), NULL,
+		create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/* The thread's call in flight, or NULL. */
+static __always_inline struct tls_call *call_cur(void)
+{
+	struct tls_call *c = call_slot(false);
+
+	return c && c->live ? c : NULL;
+}
+
+/* The thread has no call in flight (any more). */
+static __always_inline void call_clear(void)
+{
+	struct tls_call *c = call_slot(false);
+
+	if (c)
+		c->live = 0;
+}
+
+/* Make @call the thread's call in flight; non-zero when out of memory. */
+static __always_inline int call_set(const struct tls_call *call)
+{
+	struct tls_call *c = call_slot(true);
+
+	if (!c)
+		return -1;
+	*c = *call;
+	c->live = 1;
+	return 0;
+}
+
 static __always_inline struct enf_tls_config *tls_cfg(void)
 {
 	__u32 zero = 0;
@@ -223,9 +271,9 @@ static __always_inline bool task_in_scope(__u32 filters)
  * A write probed at entry alone that is still waiting for its socket when
  * the thread makes its next TLS call is given up: counted, never emitted.
  */
-static __always_inline void pending_drop(__u64 id)
+static __always_inline void pending_drop(void)
 {
-	struct tls_call *old = bpf_map_lookup_elem(&tls_calls, &id);
+	struct tls_call *old = call_cur();
 
 	if (old && old->pending == CALL_WRITE_WAITING)
 		stat_inc(ENF_TLS_STAT_WRITE_UNSEEN);
@@ -235,7 +283,6 @@ static __always_inline int call_enter_iov(__u64 session, __u64 buf,
 					  __u64 nbytes, __u8 direction,
 					  __u8 lib, __u8 iovcnt)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct enf_tls_config *cfg = tls_cfg();
 	struct tls_call call = {
 		.session = session,
@@ -249,10 +296,10 @@ static __always_inline int call_enter_iov(__u64 session, __u64 buf,
 	};
 
 	if (cfg && (cfg->flags & ENF_TLS_CFG_WRITE_ENTRY))
-		pending_drop(id);
+		pending_drop();
 	if (cfg && cfg->filters && !task_in_scope(cfg->filters)) {
 		/* a stale entry of this thread must not take the return */
-		bpf_map_delete_elem(&tls_calls, &id);
+		call_clear();
 		stat_inc(ENF_TLS_STAT_FILTERED);
 		return 0;
 	}
@@ -261,7 +308,7 @@ static __always_inline int call_enter_iov(__u64 session, __u64 buf,
 	 * never returned, or the outer call of a library that implements one
 	 * of its functions with another (the inner call then reports).
 	 */
-	if (bpf_map_update_elem(&tls_calls, &id, &call, BPF_ANY))
+	if (call_set(&call))
 		stat_inc(ENF_TLS_STAT_CALLS_FULL);
 	return 0;
 }
@@ -278,38 +325,55 @@ static __always_inline __u8 cookie_lib(void *ctx)
 	return bpf_get_attach_cookie(ctx) & 0xff;
 }
 
-/* The file open as @fd in the current task, NULL if none. */
+/*
+ * The file open as @fd in the current task, NULL if none. The task's file
+ * table is reached by plain loads through its BTF pointer (no helper call
+ * each); only the slot of the fd array, a pointer to pointers, is read with
+ * a helper.
+ */
 static __always_inline struct file *fd_file(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *file = NULL;
+	struct files_struct *files;
 	struct fdtable *fdt;
 	struct file **fds;
 
 	if (fd < 0)
 		return NULL;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	files = task->files;
+	if (!files)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fdt = files->fdt;
+	if (!fdt || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
 	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
 		return NULL;
 	return file;
 }
 
-/* The socket open as @fd, or NULL when @fd is no socket. */
-static __always_inline struct sock *fd_sock(int fd)
+/* The socket of @file (a socket's file), or NULL. */
+static __always_inline struct sock *file_sock(struct file *file)
+{
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/*
+ * The socket open as @fd, or NULL when @fd is no socket; its file in
+ * @filep.
+ */
+static __always_inline struct sock *fd_sock_file(int fd, struct file **filep)
 {
 	struct file *file = fd_file(fd);
-	struct socket *sock;
 
 	if (!file ||
 	    (BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
-	if (!sock)
-		return NULL;
-	return BPF_CORE_READ(sock, sk);
+	*filep = file;
+	return file_sock(file);
 }
 
 static __always_inline bool sk_is_inet(struct sock *sk)
@@ -359,11 +423,21 @@ static __always_inline void sk_tuple(struct sock *sk, struct enf_tuple *t)
 	t->family = family == AF_INET6 ? ENF_FAMILY_V6 : ENF_FAMILY_V4;
 }
 
-/* Whether the cached socket of @s is still the one its fd holds. */
+/*
+ * Whether the cached socket of @s is still the one its fd holds: the same
+ * file in the fd's slot, and that file still the same socket's (a file
+ * freed and its memory reused for another socket's at the same fd).
+ */
 static __always_inline bool session_sock_valid(const struct tls_session *s,
 					       __u32 kind)
 {
-	return s->kind == kind && s->sk && (__u64)fd_sock(s->fd) == s->sk;
+	struct file *file;
+
+	if (s->kind != kind || !s->sk)
+		return false;
+	file = fd_file(s->fd);
+	return file && (__u64)file == s->file &&
+	       (__u64)file_sock(file) == s->sk;
 }
 
 static __always_inline struct tls_session *
@@ -379,9 +453,14 @@ session_get(const struct tls_session_key *key)
 	return bpf_map_lookup_elem(&tls_sessions, key);
 }
 
-/* Remember that @s runs over @sk (as @fd); a new socket starts anew. */
-static __always_inline void
-session_set_sock(struct tls_session *s, struct sock *sk, int fd, __u32 kind)
+/*
+ * Remember that @s runs over @sk (as @fd, @file); a new socket starts
+ * anew, and an IP socket's flow is read once, here (a connected socket's
+ * does not change).
+ */
+static __always_inline void session_set_sock(struct tls_session *s,
+					     struct sock *sk, struct file *file,
+					     int fd, __u32 kind)
 {
 	if (s->sk != (__u64)sk || s->kind != kind) {
 		if (s->sk) {
@@ -392,7 +471,11 @@ session_set_sock(struct tls_session *s, struct sock *sk, int fd, __u32 kind)
 		}
 		s->sk = (__u64)sk;
 		s->kind = kind;
+		s->cookie = 0;
+		if (kind == TLS_SOCK_INET)
+			sk_tuple(sk, &s->tuple);
 	}
+	s->file = (__u64)file;
 	s->fd = fd;
 }
 
@@ -413,16 +496,17 @@ static __always_inline enum call_sock call_socket(const struct tls_call *call,
 						  struct tls_session *s,
 						  struct sock **skp, int *fdp)
 {
+	struct file *file;
 	struct sock *sk;
 
-	if (call->fd >= 0) {
-		sk = fd_sock(call->fd);
-		if (sk && sk_is_inet(sk)) {
-			session_set_sock(s, sk, call->fd, TLS_SOCK_INET);
-			*skp = sk;
-			*fdp = call->fd;
-			return CALL_SOCK_INET;
-		}
+	/* note_fd() found it an IP socket, in the syscall that used it */
+	if (call->fd >= 0 && call->sk) {
+		sk = (struct sock *)call->sk;
+		session_set_sock(s, sk, (struct file *)call->file, call->fd,
+				 TLS_SOCK_INET);
+		*skp = sk;
+		*fdp = call->fd;
+		return CALL_SOCK_INET;
 	}
 	if (session_sock_valid(s, TLS_SOCK_INET)) {
 		*skp = (struct sock *)s->sk;
@@ -430,9 +514,10 @@ static __always_inline enum call_sock call_socket(const struct tls_call *call,
 		return CALL_SOCK_CACHED;
 	}
 	if (call->other_fd >= 0) {
-		sk = fd_sock(call->other_fd);
+		sk = fd_sock_file(call->other_fd, &file);
 		if (sk && !sk_is_inet(sk)) {
-			session_set_sock(s, sk, call->other_fd, TLS_SOCK_OTHER);
+			session_set_sock(s, sk, file, call->other_fd,
+					 TLS_SOCK_OTHER);
 			return CALL_SOCK_OTHER;
 		}
 	}
@@ -605,7 +690,15 @@ static __always_inline void emit_call(const struct tls_call *call,
 	__builtin_memset(&c->hdr, 0, sizeof(c->hdr));
 	c->hdr.fd = fd;
 	c->hdr.flags = flags;
-	if (sk) {
+	if (sk && (__u64)sk == s->sk && s->kind == TLS_SOCK_INET) {
+		/* read when the session took the socket; the cookie is
+		 * given on first use (sock_ops gives it at connect) */
+		c->hdr.tuple = s->tuple;
+		if (!s->cookie)
+			s->cookie = BPF_CORE_READ(
+				sk, __sk_common.skc_cookie.counter);
+		c->hdr.sock_cookie = s->cookie;
+	} else if (sk) {
 		sk_tuple(sk, &c->hdr.tuple);
 		c->hdr.sock_cookie =
 			BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
@@ -731,12 +824,11 @@ static __always_inline void write_emit(struct tls_call *call,
 				       struct tls_session *s, struct sock *sk,
 				       int fd, __u32 flags)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	bool repeat = write_repeats(s, call->buf, call->count);
 
 	s->failed = 0;
 	call->pending = CALL_WRITE_SENDING;
-	if (bpf_map_update_elem(&tls_calls, &id, call, BPF_ANY))
+	if (call_set(call))
 		stat_inc(ENF_TLS_STAT_CALLS_FULL);
 	if (repeat) {
 		stat_inc(ENF_TLS_STAT_WRITE_RETRY);
@@ -771,8 +863,8 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 	};
 	struct tls_session *s;
 
-	pending_drop(id);
-	bpf_map_delete_elem(&tls_calls, &id);
+	pending_drop();
+	call_clear();
 	if (!count)
 		return 0;
 	if (cfg && cfg->filters && !task_in_scope(cfg->filters)) {
@@ -783,6 +875,8 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 	s = bpf_map_lookup_elem(&tls_sessions, &key);
 	if (s && session_sock_valid(s, TLS_SOCK_INET)) {
 		call.fd = s->fd;
+		call.sk = s->sk;
+		call.file = s->file;
 		call.last_inet = 1;
 		write_emit(&call, s, (struct sock *)s->sk, s->fd,
 			   ENF_TLS_F_FD_CACHED);
@@ -792,7 +886,7 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 		stat_inc(ENF_TLS_STAT_NOT_INET);
 		return 0;
 	}
-	if (bpf_map_update_elem(&tls_calls, &id, &call, BPF_ANY))
+	if (call_set(&call))
 		stat_inc(ENF_TLS_STAT_CALLS_FULL);
 	return 0;
 }
@@ -800,15 +894,14 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 /* The thread's call, taken out of tls_calls; false when there is none. */
 static __always_inline bool call_take(struct tls_call *call)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct tls_call *p;
 
-	p = bpf_map_lookup_elem(&tls_calls, &id);
+	p = call_cur();
 	/* a write probed at entry alone has no return probe */
 	if (!p || p->pending != CALL_RETURNS)
 		return false;
 	*call = *p;
-	bpf_map_delete_elem(&tls_calls, &id);
+	p->live = 0;
 	return true;
 }
 
@@ -991,9 +1084,7 @@ static __always_inline int nss_enter(__u64 fd, __u64 buf, __u8 direction,
 {
 	if (!nss_is_ssl(fd)) {
 		/* not ours: a stale entry must not take this return */
-		__u64 id = bpf_get_current_pid_tgid();
-
-		bpf_map_delete_elem(&tls_calls, &id);
+		call_clear();
 		stat_inc(ENF_TLS_STAT_NSS_NOT_SSL);
 		return 0;
 	}
@@ -1033,9 +1124,7 @@ int BPF_KPROBE(tls_nss_writev, void *fd, const void *iov, int iov_size)
 {
 	if (iov_size <= 0 || iov_size > NSS_MAX_IOV) {
 		/* a call that fails at once: no stale entry takes it */
-		__u64 id = bpf_get_current_pid_tgid();
-
-		bpf_map_delete_elem(&tls_calls, &id);
+		call_clear();
 		return 0;
 	}
 	return nss_enter((__u64)fd, (__u64)iov, ENF_TLS_WRITE, iov_size);
@@ -1125,21 +1214,26 @@ static __always_inline bool sends_tls_record(__u64 arg, enum sys_buf how)
  */
 static __always_inline void note_fd(long fd, __u64 arg, enum sys_buf how)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct tls_call *call;
+	struct file *file;
 	struct sock *sk;
 
-	call = bpf_map_lookup_elem(&tls_calls, &id);
+	call = call_cur();
 	if (!call)
 		return;
 	if (call->pending)
 		call->last_inet = 0;
 	if (fd < 0 || fd > 0x7fffffff)
 		return;
-	if (call->pending == CALL_RETURNS &&
-	    (call->fd == fd || call->other_fd == fd))
+	/* the IP socket the call already uses (a write waiting for its
+	 * socket still looks at what this syscall sends) */
+	if (call->fd == fd && call->pending != CALL_WRITE_WAITING) {
+		call->last_inet = 1;
 		return;
-	sk = fd_sock(fd);
+	}
+	if (call->pending == CALL_RETURNS && call->other_fd == fd)
+		return;
+	sk = fd_sock_file(fd, &file);
 	if (!sk)
 		return;
 	if (!sk_is_inet(sk)) {
@@ -1147,10 +1241,14 @@ static __always_inline void note_fd(long fd, __u64 arg, enum sys_buf how)
 		return;
 	}
 	call->fd = fd;
+	call->sk = (__u64)sk;
+	call->file = (__u64)file;
 	call->last_inet = 1;
 	if (call->pending == CALL_WRITE_WAITING && how != SYS_IN &&
 	    sends_tls_record(arg, how)) {
-		struct tls_session_key key = { .tgid = id >> 32 };
+		struct tls_session_key key = {
+			.tgid = bpf_get_current_pid_tgid() >> 32,
+		};
 		struct tls_session *s;
 		struct tls_call c = *call;
 
@@ -1160,7 +1258,7 @@ static __always_inline void note_fd(long fd, __u64 arg, enum sys_buf how)
 			stat_inc(ENF_TLS_STAT_CALLS_FULL);
 			return;
 		}
-		session_set_sock(s, sk, fd, TLS_SOCK_INET);
+		session_set_sock(s, sk, file, fd, TLS_SOCK_INET);
 		write_emit(&c, s, sk, fd, 0);
 	}
 }
@@ -1172,15 +1270,15 @@ static __always_inline void note_fd(long fd, __u64 arg, enum sys_buf how)
  */
 static __always_inline void note_send_end(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct tls_session_key key = { .tgid = id >> 32 };
+	struct tls_session_key key = {};
 	struct tls_session *s;
 	struct tls_call *call;
 
 	if (ret != -11 /* EAGAIN */ && ret != -4 /* EINTR */ &&
 	    (ret > -512 || ret < -516) /* ERESTARTSYS... */)
 		return;
-	call = bpf_map_lookup_elem(&tls_calls, &id);
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	call = call_cur();
 	if (!call || call->pending != CALL_WRITE_SENDING || !call->last_inet)
 		return;
 	key.session = call->session;
@@ -1334,10 +1432,8 @@ int BPF_PROG(tls_proc_exec, struct task_struct *p)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(tls_proc_exit, struct task_struct *p)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
-	/* a thread that dies inside a TLS call never returns from it */
-	bpf_map_delete_elem(&tls_calls, &id);
+	/* a thread that dies inside a TLS call never returns from it: its
+	 * entry in tls_calls goes with its task storage */
 	/* every thread passes here; the process ends with its last one
 	 * (signal->live has dropped to 0 before the tracepoint) */
 	if (BPF_CORE_READ(p, signal, live.counter) == 0)
