@@ -87,6 +87,7 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 	static const char *const lib_names[ENF_TLS_LIB_MAX] = ENF_TLS_LIB_NAMES;
 	struct enf_req_origin *o = &ec->origin;
 
+	memset(o, 0, sizeof(*o));
 	memcpy(ec->comm, ev->comm, ENF_COMM_LEN);
 	ec->comm[ENF_COMM_LEN] = '\0';
 	if (enf_proc_cache_exe(ec->d->procs, ev->tgid, ec->exe,
@@ -266,10 +267,17 @@ static int stream_place(struct enf_daemon *d, struct stream *s,
 int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev)
 {
 	struct enf_daemon *d = ctx;
-	struct event_ctx ec = { .d = d, .ev = ev };
+	/* not zeroed whole: its exe buffer alone is PATH_MAX bytes, and
+	 * fill_origin() writes what a match reads */
+	struct event_ctx ec;
 	const __u8 *data;
 	struct stream *s;
 	__u32 len;
+
+	ec.d = d;
+	ec.ev = ev;
+	ec.s = NULL;
+	ec.have_origin = false;
 
 	stat_inc(&d->stats.events);
 	/* a call of several records counts once, by its first */
