@@ -189,12 +189,18 @@ enum seen_state {
 	SEEN_FAILED,
 };
 
-/* A file refused: not opened again while it does not change. */
+/*
+ * A file refused: not opened again while it does not change. @build_id
+ * (@build_id_len bytes, 0: none) is kept for the refusals a new offset
+ * table may undo (enf_discover_reload_offsets()).
+ */
 struct dseen {
 	bool used;
 	__u64 dev, ino;
 	struct fprint fp;
 	enum seen_state state;
+	__u8 build_id_len;
+	__u8 build_id[ENF_ELF_BUILD_ID_MAX];
 };
 
 /* A process's use of a file; @attached for a per-process attachment. */
@@ -356,8 +362,9 @@ static void seen_evict(struct enf_discover *d)
 			seen_del(d, &d->seen[i]);
 }
 
-static void seen_add(struct enf_discover *d, __u64 dev, __u64 ino,
-		     const struct fprint *fp, enum seen_state state)
+/* Returns the entry, or NULL when it could not be remembered. */
+static struct dseen *seen_add(struct enf_discover *d, __u64 dev, __u64 ino,
+			      const struct fprint *fp, enum seen_state state)
 {
 	struct dseen *s = seen_find(d, dev, ino);
 	size_t i;
@@ -368,7 +375,7 @@ static void seen_add(struct enf_discover *d, __u64 dev, __u64 ino,
 		if (d->n_seen >= ENF_DISCOVER_MAX_SEEN) {
 			limit_hit(d, ONCE_SEEN, &d->st.seen_full,
 				  "refused-file memory full");
-			return;
+			return NULL;
 		}
 		for (i = 0; d->seen[i].used; i++)
 			;
@@ -381,6 +388,22 @@ static void seen_add(struct enf_discover *d, __u64 dev, __u64 ino,
 	}
 	s->fp = *fp;
 	s->state = state;
+	s->build_id_len = 0;
+	return s;
+}
+
+/* A refusal of a file whose build-id is @info's: a new table may undo it. */
+static void seen_add_id(struct enf_discover *d, __u64 dev, __u64 ino,
+			const struct fprint *fp, enum seen_state state,
+			const struct enf_elf_tls *info)
+{
+	struct dseen *s = seen_add(d, dev, ino, fp, state);
+
+	if (!s || !info->build_id_len ||
+	    info->build_id_len > sizeof(s->build_id))
+		return;
+	memcpy(s->build_id, info->build_id, info->build_id_len);
+	s->build_id_len = (__u8)info->build_id_len;
 }
 
 /* ---- processes ---- */
@@ -692,10 +715,11 @@ static int classify(struct enf_discover *d, __u32 tgid, struct cand *c, int fd,
 				       c->path, hex[0] ? hex : "none",
 				       d->table_name ? d->table_name :
 						       "(no offset table)");
-				seen_add(d, c->dev, c->ino, &fp,
-					 SEEN_NOT_CAPTURABLE);
+				seen_add_id(d, c->dev, c->ino, &fp,
+					    SEEN_NOT_CAPTURABLE, &info);
 			} else {
-				seen_add(d, c->dev, c->ino, &fp, SEEN_NOT_TLS);
+				seen_add_id(d, c->dev, c->ino, &fp,
+					    SEEN_NOT_TLS, &info);
 			}
 			return NONE;
 		}
@@ -712,7 +736,8 @@ static int classify(struct enf_discover *d, __u32 tgid, struct cand *c, int fd,
 			       d->table_name ? d->table_name : "the table",
 			       enf_tls_fn_name(e->lib, (enum enf_tls_fn)k),
 			       (unsigned long long)e->offsets[k]);
-			seen_add(d, c->dev, c->ino, &fp, SEEN_NOT_CAPTURABLE);
+			seen_add_id(d, c->dev, c->ino, &fp, SEEN_NOT_CAPTURABLE,
+				    &info);
 			return NONE;
 		}
 	}
@@ -1652,4 +1677,142 @@ int enf_discover_new(const struct enf_discover_opts *o,
 out_free:
 	enf_discover_free(d);
 	return err;
+}
+
+/* ---- reload of the offset table ---- */
+
+/* Same library and offsets for one build-id in two tables. */
+static bool entry_eq(const struct enf_tls_offsets_entry *a,
+		     const struct enf_tls_offsets_entry *b)
+{
+	return a && b && a->lib == b->lib &&
+	       !memcmp(a->offsets, b->offsets, sizeof(a->offsets));
+}
+
+/*
+ * A refusal table @t may undo: the file's build-id has an entry in @t that
+ * the running table did not have (or had otherwise). A refusal the new
+ * table gives no reason to revisit stays, and is not reported again.
+ */
+static bool seen_retry(const struct enf_discover *d,
+		       const struct enf_tls_offsets *t, const struct dseen *s)
+{
+	const struct enf_tls_offsets_entry *e;
+
+	if (!s->used || !s->build_id_len ||
+	    (s->state != SEEN_NOT_CAPTURABLE && s->state != SEEN_NOT_TLS))
+		return false;
+	e = enf_tls_offsets_find(t, s->build_id, s->build_id_len);
+	return e && !entry_eq(e, enf_tls_offsets_find(d->table, s->build_id,
+						      s->build_id_len));
+}
+
+/* Does process @tgid run or map executable one of the files of @ht? */
+static bool proc_maps_any(struct enf_discover *d, __u32 tgid,
+			  const struct htab *ht)
+{
+	char path[PATH_MAX], line[PATH_MAX + 256];
+	unsigned int lines = 0;
+	struct stat st;
+	bool hit = false;
+	FILE *f;
+
+	if (pathf(path, sizeof(path), "%s/%u/exe", d->proc, tgid))
+		return false;
+	if (!stat(path, &st) && ht_find(ht, st.st_dev, st.st_ino) != NONE)
+		return true;
+	if (pathf(path, sizeof(path), "%s/%u/maps", d->proc, tgid))
+		return false;
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!hit && fgets(line, sizeof(line), f) &&
+	       ++lines <= ENF_DISCOVER_MAPS_LINES) {
+		unsigned long long ino;
+		unsigned int maj, min;
+		char perms[8];
+
+		if (sscanf(line, "%*s %7s %*s %x:%x %llu", perms, &maj, &min,
+			   &ino) == 4 &&
+		    strlen(perms) >= 3 && perms[2] == 'x')
+			hit = ht_find(ht, makedev(maj, min), ino) != NONE;
+	}
+	fclose(f);
+	return hit;
+}
+
+int enf_discover_reload_offsets(struct enf_discover *d, char *err,
+				size_t errlen)
+{
+	struct enf_tls_offsets *t = NULL;
+	struct htab retry = { 0 };
+	size_t n_retry = 0, n_procs = 0, n;
+	struct dirent *de;
+	DIR *dp;
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!d->table_name) /* tls_offsets_file = "": no table */
+		return 0;
+	ret = enf_tls_offsets_load(d->table_name, &t, err, errlen);
+	if (ret == -ENOENT) {
+		n = enf_tls_offsets_count(d->table);
+		if (!n) /* none then, none now */
+			return 0;
+		snprintf(
+			err, errlen,
+			"%s: %s; the %zu entr%s loaded stay (empty the file to clear the table)",
+			d->table_name, strerror(ENOENT), n,
+			n == 1 ? "y" : "ies");
+		return ret;
+	}
+	if (ret)
+		return ret;
+
+	/* everything that can fail before anything changes */
+	for (size_t i = 0; i < ENF_DISCOVER_MAX_SEEN; i++)
+		n_retry += seen_retry(d, t, &d->seen[i]);
+	if (n_retry && ht_init(&retry, n_retry)) {
+		enf_tls_offsets_free(t);
+		snprintf(err, errlen, "%s: %s", d->table_name,
+			 strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < ENF_DISCOVER_MAX_SEEN; i++) {
+		struct dseen *s = &d->seen[i];
+
+		if (!seen_retry(d, t, s))
+			continue;
+		ht_put(&retry, s->dev, s->ino, 0);
+		seen_del(d, s); /* classified again when next met */
+	}
+	enf_tls_offsets_free(d->table);
+	d->table = t;
+
+	/* the processes running those files: as at an exec */
+	dp = n_retry ? opendir(d->proc) : NULL;
+	while (dp && (de = readdir(dp))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+
+		if (!isdigit((unsigned char)de->d_name[0]) || *end || !pid ||
+		    pid > UINT32_MAX || !proc_maps_any(d, (__u32)pid, &retry))
+			continue;
+		scan_proc(d, (__u32)pid);
+		n_procs++;
+	}
+	if (dp)
+		closedir(dp);
+	else if (n_retry)
+		report(d, ENF_DISCOVER_WARN,
+		       "tls offset table: %s: %s; files it now lists are looked at again at their next exec",
+		       d->proc, strerror(errno));
+	ht_free(&retry);
+	n = enf_tls_offsets_count(t);
+	report(d, ENF_DISCOVER_INFO,
+	       "tls offset table: %zu entr%s from %s; %zu refused file%s looked at again in %zu process%s",
+	       n, n == 1 ? "y" : "ies", d->table_name, n_retry,
+	       n_retry == 1 ? "" : "s", n_procs, n_procs == 1 ? "" : "es");
+	return 0;
 }

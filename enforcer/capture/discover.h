@@ -67,7 +67,9 @@
  * Everything is bounded (ENF_DISCOVER_* below); what a bound drops is
  * counted in struct enf_discover_stats and reported once per kind.
  *
- * Not thread-safe: one owner thread. The callbacks run on it.
+ * Not thread-safe: one owner thread, or callers serialised by one lock
+ * (enforcerd: the event thread and, for status and reload, the control
+ * thread, under disc_lock). The callbacks run on the caller's thread.
  */
 #ifndef ENFORCER_CAPTURE_DISCOVER_H
 #define ENFORCER_CAPTURE_DISCOVER_H
@@ -134,7 +136,7 @@ struct enf_discover_ops {
  * @offsets_file: the build-id offset table; NULL for
  *	ENF_TLS_OFFSETS_DEFAULT, "" for none. A missing file is fine, a
  *	malformed one fails enf_discover_new() with "FILE:LINE: reason"
- *	reported at error level
+ *	reported at error level. Read again by enf_discover_reload_offsets()
  * @lib_paths: NULL-terminated extra library files attached at start as
  *	system files (configuration); may be NULL
  * @sys_dirs: NULL-terminated library directories scanned at start; NULL
@@ -307,6 +309,39 @@ long enf_discover_tick(struct enf_discover *d, __u64 now_ms);
  * Return: the number of processes dropped.
  */
 size_t enf_discover_sweep(struct enf_discover *d);
+
+/**
+ * enf_discover_reload_offsets() - read the offset table again
+ * @d: the context
+ * @err: receives "FILE:LINE: reason" (or "FILE: reason") on failure
+ * @errlen: size of @err
+ *
+ * Parses the configured offsets file into a new table. On any failure the
+ * running table stays as it was (never half-applied) and nothing else
+ * changes. A missing file is fine when no entry was loaded (none then,
+ * none now); when entries are loaded it is an error (a file being
+ * replaced must not silently drop them): empty the file to clear them.
+ *
+ * On success the new table replaces the old, then every refused file
+ * whose build-id the new table lists, and did not list so (a "not
+ * capturable" executable, an entry outside the code, a file without TLS
+ * symbols), is forgotten as refused, and every process running or mapping
+ * one of them is looked at again as at an exec: the file is attached with
+ * the listed offsets, or reported once more if it is still not
+ * capturable. Refusals the new table does not concern stay, unreported.
+ *
+ * Files already attached keep their attachment and its offsets: a changed
+ * or removed entry for their build-id takes effect at their next attach,
+ * when the last process using them has gone and one runs them again
+ * (system files: at the next start). Reports one info line on success;
+ * failures are only returned, for the caller to log.
+ *
+ * Return: 0 (also when no table is configured: @o->offsets_file ""),
+ * -ENOENT (file gone while entries are loaded), -EINVAL (malformed line),
+ * -E2BIG (too many entries), -ENOMEM, or another -errno from reading.
+ */
+int enf_discover_reload_offsets(struct enf_discover *d, char *err,
+				size_t errlen);
 
 /**
  * enf_discover_count() - attachments listed by enf_discover_get()

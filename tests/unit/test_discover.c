@@ -1068,6 +1068,205 @@ static void test_stripped_not_capturable(void **state)
 	enf_discover_free(d);
 }
 
+/* The table line of the stripped static executable, from its unstripped twin. */
+static void stripped_line(char *line, size_t len, char *id, size_t idlen)
+{
+	__u64 off[ENF_TLS_FN_MAX];
+
+	assert_int_equal(tool_build_id(DISCOVER_STATIC ".stripped", id, idlen),
+			 0);
+	tool_openssl_offsets(DISCOVER_STATIC, false, off);
+	snprintf(
+		line, len,
+		"%s openssl SSL_read=0x%llx SSL_write=0x%llx SSL_read_ex=0x%llx SSL_write_ex=0x%llx\n",
+		id, (unsigned long long)off[0], (unsigned long long)off[1],
+		(unsigned long long)off[2], (unsigned long long)off[3]);
+}
+
+/* Exec of a stripped child: attached through the table, else fail. */
+static void exec_attached_or_fail(struct fixture *fx, struct enf_discover *d,
+				  struct child *c, const char *what)
+{
+	const char *stripped = DISCOVER_STATIC ".stripped";
+	struct att *a;
+
+	assert_int_equal(enf_discover_exec(d, c->pid, 0), 0);
+	a = live_for_ino(fx->r, ino_of(stripped));
+	if (!a) {
+		child_stop(c);
+		enf_discover_free(d);
+		fail_msg("%s: stripped executable not attached", what);
+	}
+	assert_int_equal(a->lib, ENF_TLS_LIB_OPENSSL);
+	check_openssl_offsets(a, DISCOVER_STATIC, false);
+}
+
+/*
+ * Not capturable, then its line added and the table reloaded: the running
+ * process is looked at again and attached with the listed offsets, the
+ * refusal not reported again; a second reload changes nothing.
+ */
+static void test_reload_lists_stripped(void **state)
+{
+	struct fixture *fx = *state;
+	char *argv[] = { DISCOVER_STATIC ".stripped", NULL };
+	char table[PATH_MAX], line[1024], id[256], err[PATH_MAX + 256];
+	struct enf_discover_opts o = {
+		.offsets_file = table,
+		.sys_dirs = no_dirs,
+	};
+	struct enf_discover_file df;
+	struct enf_discover_stats st;
+	struct child c = { 0 };
+	struct enf_discover *d;
+	char text[2048];
+	size_t n_att;
+
+	stripped_line(line, sizeof(line), id, sizeof(id));
+	snprintf(table, sizeof(table), "%s/reload.conf", fx->tmp);
+	/* an entry for another build: the table is not empty before */
+	write_file(table, "aabbccdd openssl SSL_read=1 SSL_write=2\n");
+	start_or_fail(&c, argv, NULL);
+	d = new_or_fail(&o, &fx->ops);
+	assert_int_equal(enf_discover_exec(d, c.pid, 0), 0);
+	assert_int_equal(fx->r->n_att, 0);
+	if (msgs_with(fx->r, "not capturable") != 1) {
+		child_stop(&c);
+		enf_discover_free(d);
+		fail_msg("before the reload: not reported as not capturable");
+	}
+
+	snprintf(text, sizeof(text),
+		 "aabbccdd openssl SSL_read=1 SSL_write=2\n%s", line);
+	write_file(table, text);
+	assert_int_equal(enf_discover_reload_offsets(d, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	/* no exec since: the reload itself looked at the process again */
+	if (!live_for_ino(fx->r, ino_of(DISCOVER_STATIC ".stripped"))) {
+		child_stop(&c);
+		enf_discover_free(d);
+		fail_msg("after the reload: running process not attached");
+	}
+	check_openssl_offsets(live_for_ino(fx->r,
+					   ino_of(DISCOVER_STATIC ".stripped")),
+			      DISCOVER_STATIC, false);
+	assert_int_equal(enf_discover_count(d), 1);
+	assert_int_equal(enf_discover_get(d, 0, &df), 0);
+	assert_string_equal(df.how, "build-id table");
+	assert_string_equal(df.build_id, id);
+	assert_int_equal(df.users, 1);
+	assert_int_equal(msgs_with(fx->r, "not capturable"), 1);
+	assert_int_equal(msgs_with(fx->r, "1 refused file looked at again in "
+					  "1 process"),
+			 1);
+
+	/* the same table again: nothing to revisit, the attachment kept */
+	n_att = fx->r->n_att;
+	assert_int_equal(enf_discover_reload_offsets(d, err, sizeof(err)), 0);
+	assert_int_equal(fx->r->n_att, n_att);
+	assert_int_equal(live(fx->r), 1);
+	assert_int_equal(enf_discover_exec(d, c.pid, 0), 0);
+	assert_int_equal(fx->r->n_att, n_att);
+	enf_discover_stats(d, &st);
+	assert_int_equal(st.not_capturable, 1);
+	assert_int_equal(st.attached, 1);
+
+	child_stop(&c);
+	enf_discover_exit(d, c.pid);
+	assert_int_equal(live(fx->r), 0);
+	enf_discover_free(d);
+}
+
+/*
+ * A malformed table on reload: refused with FILE:LINE, nothing reported,
+ * the running table still used for a new exec.
+ */
+static void test_reload_bad_keeps_old(void **state)
+{
+	struct fixture *fx = *state;
+	char *argv[] = { DISCOVER_STATIC ".stripped", NULL };
+	char table[PATH_MAX], line[1024], id[256], err[PATH_MAX + 256];
+	char want[PATH_MAX + 8], text[2048];
+	struct enf_discover_opts o = {
+		.offsets_file = table,
+		.sys_dirs = no_dirs,
+	};
+	struct child c = { 0 };
+	struct enf_discover *d;
+
+	stripped_line(line, sizeof(line), id, sizeof(id));
+	snprintf(table, sizeof(table), "%s/reload-bad.conf", fx->tmp);
+	write_file(table, line);
+	d = new_or_fail(&o, &fx->ops);
+
+	/* line 3 lacks SSL_write; line 2 would replace the good entry */
+	snprintf(text, sizeof(text),
+		 "# edited\n%s openssl SSL_read=0x10 SSL_write=0x20\n"
+		 "aabbccee openssl SSL_read=1\n",
+		 id);
+	write_file(table, text);
+	assert_int_equal(enf_discover_reload_offsets(d, err, sizeof(err)),
+			 -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: ", table);
+	if (strncmp(err, want, strlen(want)))
+		fail_msg("reload error \"%s\" does not start with \"%s\"", err,
+			 want);
+	assert_int_equal(msgs_with(fx->r, "tls offset table"), 0);
+
+	start_or_fail(&c, argv, NULL);
+	exec_attached_or_fail(fx, d, &c, "after a malformed reload");
+	assert_int_equal(msgs_with(fx->r, "not capturable"), 0);
+	child_stop(&c);
+	enf_discover_exit(d, c.pid);
+	assert_int_equal(live(fx->r), 0);
+	enf_discover_free(d);
+}
+
+/*
+ * The file removed: an error while entries are loaded (the old table
+ * stays), fine when there were none; no table configured: fine.
+ */
+static void test_reload_missing(void **state)
+{
+	struct fixture *fx = *state;
+	char *argv[] = { DISCOVER_STATIC ".stripped", NULL };
+	char table[PATH_MAX], line[1024], id[256], err[PATH_MAX + 256];
+	struct enf_discover_opts o = {
+		.offsets_file = table,
+		.sys_dirs = no_dirs,
+	};
+	struct child c = { 0 };
+	struct enf_discover *d;
+
+	stripped_line(line, sizeof(line), id, sizeof(id));
+	snprintf(table, sizeof(table), "%s/reload-gone.conf", fx->tmp);
+	write_file(table, line);
+	d = new_or_fail(&o, &fx->ops);
+	assert_int_equal(unlink(table), 0);
+	assert_int_equal(enf_discover_reload_offsets(d, err, sizeof(err)),
+			 -ENOENT);
+	if (strncmp(err, table, strlen(table)) ||
+	    !strstr(err, "the 1 entry loaded stay"))
+		fail_msg("reload error \"%s\" names not %s and the kept entry",
+			 err, table);
+	start_or_fail(&c, argv, NULL);
+	exec_attached_or_fail(fx, d, &c, "after the file was removed");
+	child_stop(&c);
+	enf_discover_exit(d, c.pid);
+	enf_discover_free(d);
+
+	/* missing at start and still missing: nothing to reload */
+	d = new_or_fail(&o, &fx->ops);
+	assert_int_equal(enf_discover_reload_offsets(d, err, sizeof(err)), 0);
+	enf_discover_free(d);
+	/* no table configured */
+	o.offsets_file = "";
+	d = new_or_fail(&o, &fx->ops);
+	assert_int_equal(enf_discover_reload_offsets(d, err, sizeof(err)), 0);
+	enf_discover_free(d);
+	assert_int_equal(live(fx->r), 0);
+}
+
 /* Narrowed by comm: per-process attachments, only in scope, none pid -1. */
 static void test_narrowed_comm(void **state)
 {
@@ -1294,6 +1493,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_stripped_not_capturable,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_lists_stripped,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_bad_keeps_old,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_missing, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_narrowed_comm, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_narrowed_cgroup, setup,
