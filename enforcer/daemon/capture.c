@@ -353,3 +353,20 @@ json_t *enf_daemon_capture_files_json(struct enf_daemon *d)
 	free(f);
 	return a;
 }
+
+/* ---- reload ---------------------------------------------------------- */
+
+int enf_daemon_capture_reload(struct enf_daemon *d, char *err, size_t errlen)
+{
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	/* without the loader there is nothing to attach: read at start only */
+	if (!d->disc || !d->tls)
+		return 0;
+	pthread_mutex_lock(&d->disc_lock);
+	ret = enf_discover_reload_offsets(d->disc, err, errlen);
+	pthread_mutex_unlock(&d->disc_lock);
+	return ret;
+}

@@ -415,6 +415,7 @@ static int reload_rules(struct enf_daemon *d, size_t *loaded, json_t **reply)
 static void on_hup(void *ctx)
 {
 	struct enf_daemon *d = ctx;
+	char err[1024]; /* enf_ctl_err() keeps 1024 bytes */
 	json_t *reply = NULL;
 	size_t loaded;
 	uint64_t n;
@@ -425,20 +426,52 @@ static void on_hup(void *ctx)
 		pr_err("SIGHUP: reload refused, the running rules stay: %s",
 		       json_string_value(json_object_get(reply, "error")));
 	json_decref(reply);
+	/* the offset table on its own: neither holds the other back */
+	if (enf_daemon_capture_reload(d, err, sizeof(err)))
+		pr_err("SIGHUP: tls offset table refused, the running table "
+		       "stays: %s",
+		       err);
 }
 
 static json_t *cmd_reload(void *ctx, const json_t *args,
 			  const struct enf_ctl_peer *peer)
 {
 	struct enf_daemon *d = ctx;
+	char err[1024]; /* enf_ctl_err() keeps 1024 bytes */
 	json_t *reply = NULL;
 	size_t loaded;
+	int ret, oret;
 
 	(void)args;
-	if (reload_rules(d, &loaded, &reply))
+	/*
+	 * Rules, then the offset table, each all or nothing on its own: a
+	 * bad table does not hold back good rules, nor the reverse.
+	 */
+	ret = reload_rules(d, &loaded, &reply);
+	oret = enf_daemon_capture_reload(d, err, sizeof(err));
+	if (oret)
+		pr_err("control: uid %u reload: tls offset table refused, the "
+		       "running table stays: %s",
+		       (unsigned)peer->uid, err);
+	if (ret && oret) {
+		json_t *both = enf_ctl_err(
+			"%s; tls offset table refused, the running table "
+			"stays: %s",
+			json_string_value(json_object_get(reply, "error")),
+			err);
+
+		json_decref(reply);
+		return both;
+	}
+	if (ret)
 		return reply;
 	pr_info("control: uid %u reloaded the rules; %zu active",
 		(unsigned)peer->uid, loaded);
+	if (oret)
+		return enf_ctl_err("rules reloaded: %zu active; tls offset "
+				   "table refused, the running table stays: "
+				   "%s",
+				   loaded, err);
 	return enf_ctl_ok(json_pack("{s:I}", "loaded", (json_int_t)loaded));
 }
 

@@ -171,6 +171,10 @@ int enf_daemon_capture_start(struct enf_daemon *d);
 int enf_daemon_capture_timeout(struct enf_daemon *d);
 void enf_daemon_capture_tick(struct enf_daemon *d);
 void enf_daemon_capture_stop(struct enf_daemon *d);
+/* reload (control thread): the build-id offset table read again under
+ * disc_lock (enf_discover_reload_offsets()); 0 when capture is off, else
+ * 0 or -errno with @err ("FILE:LINE: reason"), the running table kept */
+int enf_daemon_capture_reload(struct enf_daemon *d, char *err, size_t errlen);
 /* status: the files probed (control thread) */
 typedef struct json_t json_t;
 json_t *enf_daemon_capture_files_json(struct enf_daemon *d);
