@@ -229,18 +229,6 @@ static __always_inline void call_clear(void)
 		c->live = 0;
 }
 
-/* Make @call the thread's call in flight; non-zero when out of memory. */
-static __always_inline int call_set(const struct tls_call *call)
-{
-	struct tls_call *c = call_slot(true);
-
-	if (!c)
-		return -1;
-	*c = *call;
-	c->live = 1;
-	return 0;
-}
-
 static __always_inline struct enf_tls_config *tls_cfg(void)
 {
 	__u32 zero = 0;
@@ -268,15 +256,32 @@ static __always_inline bool task_in_scope(__u32 filters)
 }
 
 /*
- * A write probed at entry alone that is still waiting for its socket when
+ * The thread's slot at a new call, emptied (NULL when out of memory). A
+ * write probed at entry alone that is still waiting for its socket when
  * the thread makes its next TLS call is given up: counted, never emitted.
  */
-static __always_inline void pending_drop(void)
+static __always_inline struct tls_call *call_begin(void)
 {
-	struct tls_call *old = call_cur();
+	struct tls_call *c = call_slot(true);
 
-	if (old && old->pending == CALL_WRITE_WAITING)
+	if (!c)
+		return NULL;
+	if (c->live && c->pending == CALL_WRITE_WAITING)
 		stat_inc(ENF_TLS_STAT_WRITE_UNSEEN);
+	c->live = 0;
+	return c;
+}
+
+/* Make @call the call in flight in the thread's @slot. */
+static __always_inline void call_fill(struct tls_call *slot,
+				      const struct tls_call *call)
+{
+	if (!slot) {
+		stat_inc(ENF_TLS_STAT_CALLS_FULL);
+		return;
+	}
+	*slot = *call;
+	slot->live = 1;
 }
 
 static __always_inline int call_enter_iov(__u64 session, __u64 buf,
@@ -294,22 +299,17 @@ static __always_inline int call_enter_iov(__u64 session, __u64 buf,
 		.lib = lib,
 		.iovcnt = iovcnt,
 	};
+	/* any entry the thread has goes (a stale entry of this thread must
+	 * not take the return): a stale one from a call that never
+	 * returned, or the outer call of a library that implements one of
+	 * its functions with another (the inner call then reports) */
+	struct tls_call *slot = call_begin();
 
-	if (cfg && (cfg->flags & ENF_TLS_CFG_WRITE_ENTRY))
-		pending_drop();
 	if (cfg && cfg->filters && !task_in_scope(cfg->filters)) {
-		/* a stale entry of this thread must not take the return */
-		call_clear();
 		stat_inc(ENF_TLS_STAT_FILTERED);
 		return 0;
 	}
-	/*
-	 * Overwrite any entry the thread has: a stale one from a call that
-	 * never returned, or the outer call of a library that implements one
-	 * of its functions with another (the inner call then reports).
-	 */
-	if (call_set(&call))
-		stat_inc(ENF_TLS_STAT_CALLS_FULL);
+	call_fill(slot, &call);
 	return 0;
 }
 
@@ -820,7 +820,8 @@ static __always_inline bool write_repeats(const struct tls_session *s,
  * Judge a write probed at entry alone, emit it unless it repeats the last
  * one, and watch its sends (the thread's entry in tls_calls says SENDING).
  */
-static __always_inline void write_emit(struct tls_call *call,
+static __always_inline void write_emit(struct tls_call *slot,
+				       struct tls_call *call,
 				       struct tls_session *s, struct sock *sk,
 				       int fd, __u32 flags)
 {
@@ -828,8 +829,7 @@ static __always_inline void write_emit(struct tls_call *call,
 
 	s->failed = 0;
 	call->pending = CALL_WRITE_SENDING;
-	if (call_set(call))
-		stat_inc(ENF_TLS_STAT_CALLS_FULL);
+	call_fill(slot, call);
 	if (repeat) {
 		stat_inc(ENF_TLS_STAT_WRITE_RETRY);
 		return;
@@ -861,10 +861,9 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 		.pending = CALL_WRITE_WAITING,
 		.count = count,
 	};
+	struct tls_call *slot = call_begin();
 	struct tls_session *s;
 
-	pending_drop();
-	call_clear();
 	if (!count)
 		return 0;
 	if (cfg && cfg->filters && !task_in_scope(cfg->filters)) {
@@ -878,7 +877,7 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 		call.sk = s->sk;
 		call.file = s->file;
 		call.last_inet = 1;
-		write_emit(&call, s, (struct sock *)s->sk, s->fd,
+		write_emit(slot, &call, s, (struct sock *)s->sk, s->fd,
 			   ENF_TLS_F_FD_CACHED);
 		return 0;
 	}
@@ -886,8 +885,7 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 		stat_inc(ENF_TLS_STAT_NOT_INET);
 		return 0;
 	}
-	if (call_set(&call))
-		stat_inc(ENF_TLS_STAT_CALLS_FULL);
+	call_fill(slot, &call);
 	return 0;
 }
 
@@ -1259,7 +1257,7 @@ static __always_inline void note_fd(long fd, __u64 arg, enum sys_buf how)
 			return;
 		}
 		session_set_sock(s, sk, file, fd, TLS_SOCK_INET);
-		write_emit(&c, s, sk, fd, 0);
+		write_emit(call, &c, s, sk, fd, 0);
 	}
 }
 
