@@ -538,7 +538,9 @@ int enf_tls_open(const struct enf_tls_opts *opts, struct enf_tls **out)
 		pr_err("tls: cannot open the BPF object: %s", strerror(-err));
 		goto out_free;
 	}
-	tls->raw_tp = opts->force_raw_tp || !tls_tracefs_ready();
+	/* tracefs is looked for (and mounted) only when asked for */
+	tls->raw_tp = opts->force_raw_tp || !opts->syscall_tracepoints ||
+		      !tls_tracefs_ready();
 	bpf_object__for_each_program(prog, tls->skel->obj) {
 		if (tls_prog_is_uprobe(tls->skel, prog))
 			bpf_program__set_autoload(prog, false);

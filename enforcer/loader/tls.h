@@ -61,8 +61,14 @@ struct enf_tls_target {
 
 /**
  * struct enf_tls_opts - how to load the TLS capture
- * @force_raw_tp: use the raw sys_enter tracepoint even when tracefs is
- *	available (tests of the fallback)
+ * @force_raw_tp: use the BTF raw tracepoints on every syscall (the
+ *	default) even when @syscall_tracepoints asks otherwise
+ * @syscall_tracepoints: track the sockets a TLS call uses with the
+ *	per-syscall tracepoints (sys_enter_read and its kin, through tracefs,
+ *	mounted when missing) rather than the default BTF raw tracepoints on
+ *	every syscall's entry and exit; the raw ones still when tracefs cannot
+ *	be had. Fewer runs, but each is dispatched through perf with its record
+ *	built, which costs more here than running on every syscall
  * @call_cap: bytes carried per TLS call, ENF_TLS_CALL_CAP_MIN..._MAX;
  *	0: ENF_TLS_CALL_CAP_DEFAULT
  * @ringbuf_bytes: size of tls_events, a power of two within
@@ -83,14 +89,16 @@ struct enf_tls_target {
  *	known waits for the thread's next send of a TLS record on an IP
  *	socket, and is given up (counted write_unseen) at its next TLS call,
  *	so writes over no socket (memory BIOs) are not captured; a retried
- *	or continued write is told from a new one by the socket's tcp
- *	write_seq (counted write_retry). GnuTLS and NSS, whose writes may
+ *	write (its send on the socket would block or was interrupted, seen
+ *	at the syscall's exit) or the rest of a partial one is told from a
+ *	new one (counted write_retry). GnuTLS and NSS, whose writes may
  *	send less than asked, keep entry and return probes.
  *
  * The filters in force are an AND: a call must pass every one.
  */
 struct enf_tls_opts {
 	bool force_raw_tp;
+	bool syscall_tracepoints;
 	__u32 call_cap;
 	__u32 ringbuf_bytes;
 	const __u16 *ports;
@@ -267,11 +275,12 @@ int enf_tls_stats_percpu(const struct enf_tls *tls, enum enf_tls_stat s,
 			 __u64 *per_cpu, size_t ncpu);
 
 /**
- * enf_tls_uses_raw_tp() - whether fds are tracked by the raw tracepoint
+ * enf_tls_uses_raw_tp() - whether fds are tracked by the raw tracepoints
  * @tls: the loader
  *
- * Return: true for the raw sys_enter fallback, false for the syscall
- * tracepoints.
+ * Return: true for the BTF raw sys_enter/sys_exit tracepoints (the
+ * default), false for the per-syscall tracepoints
+ * (enf_tls_opts.syscall_tracepoints).
  */
 bool enf_tls_uses_raw_tp(const struct enf_tls *tls);
 

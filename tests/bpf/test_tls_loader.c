@@ -633,7 +633,8 @@ static void test_loopback(enum loop_mode mode)
 	const char *m = names[mode];
 	bool raw_tp = mode == LOOP_RAW_TP || mode == LOOP_RAW_TP_WRITE_ENTRY;
 	struct enf_tls_opts opts = {
-		.force_raw_tp = raw_tp,
+		/* LOOP_RAW_TP*: the default; the others ask for tracepoints */
+		.syscall_tracepoints = !raw_tp,
 		.write_entry_only = mode == LOOP_RAW_TP_WRITE_ENTRY,
 	};
 	__u64 before[ENF_TLS_STAT_MAX], after[ENF_TLS_STAT_MAX];
@@ -891,11 +892,15 @@ out:
 
 /*
  * In a mount namespace of its own, with tracefs unmounted, the loader
- * mounts it and uses the syscall tracepoints. Exit code: 0 fine, 1 raw_tp
- * used, 2 tracefs still missing, 64+ setup or open failed.
+ * asked for the syscall tracepoints mounts it and uses them; by default it
+ * uses the raw tracepoints and leaves tracefs alone. Exit code: 0 fine, 1
+ * raw_tp used when asked for tracepoints, 2 tracefs still missing, 4 the
+ * default not raw_tp, 8 the default mounted tracefs, 64+ setup or open
+ * failed.
  */
 static int tracefs_child(void)
 {
+	const struct enf_tls_opts opts = { .syscall_tracepoints = true };
 	struct enf_tls *tls;
 	int code = 0;
 
@@ -908,6 +913,13 @@ static int tracefs_child(void)
 	if (access("/sys/kernel/tracing/events", F_OK) == 0)
 		return 65;
 	if (enf_tls_open(NULL, &tls))
+		return 67;
+	if (!enf_tls_uses_raw_tp(tls))
+		code |= 4;
+	if (access("/sys/kernel/tracing/events", F_OK) == 0)
+		code |= 8;
+	enf_tls_close(tls);
+	if (enf_tls_open(&opts, &tls))
 		return 66;
 	if (enf_tls_uses_raw_tp(tls))
 		code |= 1;
@@ -933,8 +945,13 @@ static void test_tracefs_mount(void)
 		      status);
 		return;
 	}
+	CHECK(!(WEXITSTATUS(status) & 4),
+	      "[tracefs] by default the loader uses the raw tracepoints");
+	CHECK(!(WEXITSTATUS(status) & 8),
+	      "[tracefs] and does not mount tracefs for them");
 	CHECK(!(WEXITSTATUS(status) & 2),
-	      "[tracefs] the loader mounts tracefs when it is missing");
+	      "[tracefs] asked for tracepoints, the loader mounts tracefs when "
+	      "it is missing");
 	CHECK(!(WEXITSTATUS(status) & 1),
 	      "[tracefs] and then uses the syscall tracepoints");
 }
