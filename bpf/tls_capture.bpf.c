@@ -567,16 +567,18 @@ struct nspr_iovec {
  * rule when the ring is otherwise empty, and in any case when records wait
  * (records left by the polling consumer must not hold back the wakeup).
  */
-static __always_inline __u64 wake_flags(__u64 own)
+static __always_inline __u64 wake_flags(__u64 own, __u64 now)
 {
 	struct enf_tls_wake *w;
 	__u32 zero = 0;
-	__u64 now;
 
 	w = bpf_map_lookup_elem(&tls_wake, &zero);
 	if (!w || !w->poll_until_ns)
 		return 0;
-	now = bpf_ktime_get_ns();
+	/* @now: the call's time for its first record, read just before;
+	 * later records of a long call read the clock again */
+	if (!now)
+		now = bpf_ktime_get_ns();
 	if (now + ENF_TLS_WAKE_MARGIN_NS < w->poll_until_ns)
 		return BPF_RB_NO_WAKEUP;
 	/* @own: this record's room (header included), still uncommitted */
@@ -618,9 +620,9 @@ static __always_inline void emit_record(struct emit_ctx *c, __u32 off, __u64 n,
 	e->flags = flags;
 	if (flags & ENF_TLS_F_NO_SOCKET)
 		stat_inc(ENF_TLS_STAT_NO_SOCKET);
-	bpf_ringbuf_submit(e,
-			   wake_flags((EV_HDR + size + BPF_RINGBUF_HDR_SZ + 7) &
-				      ~7ull));
+	bpf_ringbuf_submit(
+		e, wake_flags((EV_HDR + size + BPF_RINGBUF_HDR_SZ + 7) & ~7ull,
+			      off ? 0 : c->hdr.ts_ns));
 	stat_inc(ENF_TLS_STAT_EVENTS);
 }
 
@@ -679,7 +681,8 @@ static __always_inline void emit_call(const struct tls_call *call,
 				      struct sock *sk, int fd, __u32 flags)
 {
 	struct enf_tls_config *cfg = tls_cfg();
-	__u64 id = bpf_get_current_pid_tgid(), uid_gid;
+	struct task_struct *task = bpf_get_current_task_btf();
+	const struct cred *cred;
 	__u32 cap, filters = 0, nrec;
 	struct emit_ctx ctx, *c = &ctx;
 
@@ -722,20 +725,28 @@ static __always_inline void emit_call(const struct tls_call *call,
 		stat_inc(ENF_TLS_STAT_FD_CACHED);
 
 	c->hdr.ts_ns = bpf_ktime_get_ns();
-	c->hdr.cgroup_id = bpf_get_current_cgroup_id();
 	c->hdr.session = call->session;
 	/* the whole call's room in the stream, cut or not, so a consumer
 	 * sees the bytes it did not get as a gap */
 	c->hdr.seq = __sync_fetch_and_add(&s->seq[call->direction & 1], len);
-	c->hdr.pid = (__u32)id;
-	c->hdr.tgid = id >> 32;
-	uid_gid = bpf_get_current_uid_gid();
-	c->hdr.uid = (__u32)uid_gid;
-	c->hdr.gid = uid_gid >> 32;
+	/*
+	 * Who, read from the task by plain loads through its BTF pointer,
+	 * what bpf_get_current_{pid_tgid,uid_gid,cgroup_id,comm}() return,
+	 * without four helper calls an event: ids as the init namespaces see
+	 * them, the cgroup v2 id of the task's cgroup.
+	 */
+	c->hdr.pid = task->pid;
+	c->hdr.tgid = task->tgid;
+	cred = task->cred;
+	if (cred) {
+		c->hdr.uid = cred->uid.val;
+		c->hdr.gid = cred->gid.val;
+	}
+	c->hdr.cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	__builtin_memcpy(c->hdr.comm, task->comm, sizeof(c->hdr.comm));
 	c->hdr.len = len;
 	c->hdr.direction = call->direction;
 	c->hdr.lib = call->lib;
-	bpf_get_current_comm(c->hdr.comm, sizeof(c->hdr.comm));
 	c->carry = len;
 	if (len > cap) {
 		c->carry = cap;
