@@ -184,11 +184,15 @@ void enf_capture_set_wake(struct enf_capture *cap, struct enf_tls_wake *wake)
 		__atomic_store_n(&wake->poll_until_ns, 0, __ATOMIC_RELEASE);
 }
 
-/* A consume under the promise: found records extend it. */
+/*
+ * A consume under the promise: found records extend it. The time is taken
+ * before it starts: only a consume begun at or after the promised time
+ * sees every record committed before then.
+ */
 static int consume_polling(struct enf_capture *cap)
 {
-	int n = ring_buffer__consume(cap->rb);
 	__u64 now = mono_ns();
+	int n = ring_buffer__consume(cap->rb);
 
 	cap->last_poll_ns = now;
 	if (n > 0) {

@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -956,6 +957,121 @@ static void test_tracefs_mount(void)
 	      "[tracefs] and then uses the syscall tracepoints");
 }
 
+/* One loopback TLS exchange (request and reply) with a forked server. */
+static int wake_exchange(SSL_CTX *sctx, SSL_CTX *cctx, const char *what)
+{
+	struct exchange x = { 0 };
+	int ls, rep[2], status = -1, err;
+
+	snprintf(x.request, sizeof(x.request),
+		 "PING /wake?%s HTTP/1.1\r\nHost: lo\r\n\r\n", what);
+	snprintf(x.reply, sizeof(x.reply), "PONG %s", what);
+	ls = listen_dual_stack(&x.port);
+	if (ls < 0)
+		return -1;
+	if (pipe(rep)) {
+		close(ls);
+		return -1;
+	}
+	x.server_pid = fork();
+	if (x.server_pid == 0)
+		serve_one(ls, rep[1], sctx, &x);
+	close(rep[1]);
+	err = client_run(cctx, &x);
+	waitpid(x.server_pid, &status, 0);
+	close(rep[0]);
+	close(ls);
+	return err || !WIFEXITED(status) || WEXITSTATUS(status) ? -1 : 0;
+}
+
+/* Whether the consumer's epoll fd reports records within @ms. */
+static bool woken_within(struct enf_capture *cap, int ms)
+{
+	struct epoll_event ev;
+
+	return epoll_wait(enf_capture_epoll_fd(cap), &ev, 1, ms) > 0;
+}
+
+/*
+ * The consumer's polling promise (tls_wake): while it holds, records wake
+ * nobody and wait for the consumer's own poll, which finds them and
+ * extends it; once it has ended, the first record wakes the consumer.
+ */
+static void test_wake_promise(void)
+{
+	static struct tls_store st;
+	struct enf_capture *cap = NULL;
+	SSL_CTX *sctx = NULL, *cctx = NULL;
+	struct enf_tls *tls = NULL;
+	struct enf_tls_wake *w;
+	bool drained = false;
+	int err, got;
+	__u64 now;
+
+	err = tls_open_libssl(NULL, -1, &tls);
+	CHECK(err == 0, "[wake] open the capture and attach %s (%s)", libssl,
+	      strerror(-err));
+	if (err)
+		return;
+	err = enf_capture_new(enf_tls_events_fd(tls), tls_store_cb, &st, &cap);
+	CHECK(err == 0, "[wake] enf_capture_new");
+	w = enf_tls_wake(tls);
+	CHECK(w != NULL, "[wake] tls_wake is mapped");
+	sctx = tls_server_ctx();
+	cctx = tls_client_ctx();
+	if (err || !w || !sctx || !cctx)
+		goto out;
+	enf_capture_set_wake(cap, w);
+	CHECK(w->poll_until_ns == 0, "[wake] no promise before a consume");
+	CHECK(enf_capture_timeout(cap) == 1000,
+	      "[wake] asleep, the consumer looks once a second");
+
+	/* the consumer promises to poll for the next ten seconds */
+	w->poll_until_ns = tls_now_ns() + 10000000000ull;
+	/* other TLS users' records, and epoll's ready list, emptied */
+	for (int i = 0; i < 20 && !drained; i++) {
+		enf_capture_consume(cap);
+		drained = !woken_within(cap, 0);
+	}
+	CHECK(drained, "[wake] the ring drained before the exchange");
+	tls_store_clear(&st);
+	tls_store_watch(&st, getpid());
+	w->poll_until_ns = tls_now_ns() + 10000000000ull;
+	CHECK(wake_exchange(sctx, cctx, "promised") == 0,
+	      "[wake] TLS exchange under the promise");
+	CHECK(!woken_within(cap, 300),
+	      "[wake] records committed under the promise woke nobody");
+	now = tls_now_ns();
+	got = enf_capture_tick(cap);
+	CHECK(got > 0 && st.n > 0,
+	      "[wake] the consumer's own poll found them (%d records, %zu ours)",
+	      got, st.n);
+	/* it was ten seconds ahead: the renewal is a few ms from now */
+	CHECK(w->poll_until_ns > now && w->poll_until_ns <= now + 1000000000ull,
+	      "[wake] records found renewed the promise from now");
+	CHECK(enf_capture_timeout(cap) == 2,
+	      "[wake] while it holds, the consumer polls every 2 ms");
+
+	/* the promise ended: the first record wakes the consumer at once */
+	enf_capture_set_wake(cap, w);
+	tls_store_clear(&st);
+	tls_store_watch(&st, getpid());
+	CHECK(wake_exchange(sctx, cctx, "asleep") == 0,
+	      "[wake] TLS exchange with the consumer asleep");
+	CHECK(woken_within(cap, 2000), "[wake] a record woke the consumer");
+	got = enf_capture_consume(cap);
+	CHECK(got > 0 && st.n > 0,
+	      "[wake] and it found the exchange (%d records, %zu ours)", got,
+	      st.n);
+
+out:
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(cctx);
+	tls_store_clear(&st);
+	enf_capture_free(cap);
+	enf_tls_close(tls);
+}
+
 int main(void)
 {
 	char found[1][PATH_MAX];
@@ -980,6 +1096,7 @@ int main(void)
 	test_loopback(LOOP_CUSTOM_BIO);
 	test_loopback(LOOP_RAW_TP_WRITE_ENTRY);
 	test_ring_full();
+	test_wake_promise();
 	test_tracefs_mount();
 	return tls_check_done();
 }
