@@ -947,14 +947,45 @@ static void test_static_symtab(void **state)
 	enf_discover_free(d);
 }
 
+/* The table line of the stripped static executable, from its unstripped twin. */
+static void stripped_line(char *line, size_t len, char *id, size_t idlen)
+{
+	__u64 off[ENF_TLS_FN_MAX];
+
+	assert_int_equal(tool_build_id(DISCOVER_STATIC ".stripped", id, idlen),
+			 0);
+	tool_openssl_offsets(DISCOVER_STATIC, false, off);
+	snprintf(
+		line, len,
+		"%s openssl SSL_read=0x%llx SSL_write=0x%llx SSL_read_ex=0x%llx SSL_write_ex=0x%llx\n",
+		id, (unsigned long long)off[0], (unsigned long long)off[1],
+		(unsigned long long)off[2], (unsigned long long)off[3]);
+}
+
+/* Exec of a stripped child: attached through the table, else fail. */
+static void exec_attached_or_fail(struct fixture *fx, struct enf_discover *d,
+				  struct child *c, const char *what)
+{
+	const char *stripped = DISCOVER_STATIC ".stripped";
+	struct att *a;
+
+	assert_int_equal(enf_discover_exec(d, c->pid, 0), 0);
+	a = live_for_ino(fx->r, ino_of(stripped));
+	if (!a) {
+		child_stop(c);
+		enf_discover_free(d);
+		fail_msg("%s: stripped executable not attached", what);
+	}
+	assert_int_equal(a->lib, ENF_TLS_LIB_OPENSSL);
+	check_openssl_offsets(a, DISCOVER_STATIC, false);
+}
+
 /* The stripped copy, through a table entry made from the unstripped one. */
 static void test_stripped_table(void **state)
 {
 	struct fixture *fx = *state;
-	const char *stripped = DISCOVER_STATIC ".stripped";
 	char *argv[] = { DISCOVER_STATIC ".stripped", NULL };
-	char table[PATH_MAX], line[1024], id[256];
-	__u64 off[ENF_TLS_FN_MAX];
+	char table[PATH_MAX], line[1024], id[256], text[1100];
 	struct enf_discover_opts o = {
 		.offsets_file = table,
 		.sys_dirs = no_dirs,
@@ -962,27 +993,15 @@ static void test_stripped_table(void **state)
 	struct enf_discover_file df;
 	struct child c = { 0 };
 	struct enf_discover *d;
-	struct att *a;
 
-	assert_int_equal(tool_build_id(stripped, id, sizeof(id)), 0);
-	tool_openssl_offsets(DISCOVER_STATIC, false, off);
+	stripped_line(line, sizeof(line), id, sizeof(id));
 	snprintf(table, sizeof(table), "%s/offsets.conf", fx->tmp);
-	snprintf(
-		line, sizeof(line),
-		"# written by test_discover\n%s openssl SSL_read=0x%llx SSL_write=0x%llx SSL_read_ex=0x%llx SSL_write_ex=0x%llx\n",
-		id, (unsigned long long)off[0], (unsigned long long)off[1],
-		(unsigned long long)off[2], (unsigned long long)off[3]);
-	write_file(table, line);
+	snprintf(text, sizeof(text), "# written by test_discover\n%s", line);
+	write_file(table, text);
 
 	start_or_fail(&c, argv, NULL);
 	d = new_or_fail(&o, &fx->ops);
-	assert_int_equal(enf_discover_exec(d, c.pid, 0), 0);
-	a = live_for_ino(fx->r, ino_of(stripped));
-	if (!a) {
-		child_stop(&c);
-		fail_msg("stripped executable not attached through the table");
-	}
-	check_openssl_offsets(a, DISCOVER_STATIC, false);
+	exec_attached_or_fail(fx, d, &c, "through the table");
 	assert_int_equal(enf_discover_get(d, 0, &df), 0);
 	assert_string_equal(df.how, "build-id table");
 	assert_true(df.is_static);
@@ -1066,39 +1085,6 @@ static void test_stripped_not_capturable(void **state)
 	enf_discover_stats(d, &st);
 	assert_int_equal(st.not_capturable, 1);
 	enf_discover_free(d);
-}
-
-/* The table line of the stripped static executable, from its unstripped twin. */
-static void stripped_line(char *line, size_t len, char *id, size_t idlen)
-{
-	__u64 off[ENF_TLS_FN_MAX];
-
-	assert_int_equal(tool_build_id(DISCOVER_STATIC ".stripped", id, idlen),
-			 0);
-	tool_openssl_offsets(DISCOVER_STATIC, false, off);
-	snprintf(
-		line, len,
-		"%s openssl SSL_read=0x%llx SSL_write=0x%llx SSL_read_ex=0x%llx SSL_write_ex=0x%llx\n",
-		id, (unsigned long long)off[0], (unsigned long long)off[1],
-		(unsigned long long)off[2], (unsigned long long)off[3]);
-}
-
-/* Exec of a stripped child: attached through the table, else fail. */
-static void exec_attached_or_fail(struct fixture *fx, struct enf_discover *d,
-				  struct child *c, const char *what)
-{
-	const char *stripped = DISCOVER_STATIC ".stripped";
-	struct att *a;
-
-	assert_int_equal(enf_discover_exec(d, c->pid, 0), 0);
-	a = live_for_ino(fx->r, ino_of(stripped));
-	if (!a) {
-		child_stop(c);
-		enf_discover_free(d);
-		fail_msg("%s: stripped executable not attached", what);
-	}
-	assert_int_equal(a->lib, ENF_TLS_LIB_OPENSSL);
-	check_openssl_offsets(a, DISCOVER_STATIC, false);
 }
 
 /*
