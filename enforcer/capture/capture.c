@@ -219,7 +219,10 @@ int enf_capture_timeout(struct enf_capture *cap)
 
 int enf_capture_tick(struct enf_capture *cap)
 {
-	if (!cap->wake)
+	/* the event loop ticks after every wakeup, including the one whose
+	 * consume just ran: a poll that recent is the promise kept */
+	if (!cap->wake ||
+	    mono_ns() - cap->last_poll_ns < CAPTURE_POLL_MS * 1000000ull / 2)
 		return 0;
 	return consume_polling(cap);
 }

@@ -161,7 +161,11 @@ int enf_capture_timeout(struct enf_capture *cap);
  * enf_capture_tick() - keep the polling promise: handle every event waiting
  * @cap: the consumer
  *
- * Return: as enf_capture_consume(); 0 without enf_capture_set_wake().
+ * Does nothing when the last poll (a consume included) began under a
+ * millisecond ago: the caller may tick after every wakeup of its loop.
+ *
+ * Return: as enf_capture_consume(); 0 without enf_capture_set_wake() or
+ * when nothing was due.
  */
 int enf_capture_tick(struct enf_capture *cap);
 
