@@ -539,8 +539,7 @@ int enf_tls_open(const struct enf_tls_opts *opts, struct enf_tls **out)
 		goto out_free;
 	}
 	/* tracefs is looked for (and mounted) only when asked for */
-	tls->raw_tp = opts->force_raw_tp || !opts->syscall_tracepoints ||
-		      !tls_tracefs_ready();
+	tls->raw_tp = !opts->syscall_tracepoints || !tls_tracefs_ready();
 	bpf_object__for_each_program(prog, tls->skel->obj) {
 		if (tls_prog_is_uprobe(tls->skel, prog))
 			bpf_program__set_autoload(prog, false);

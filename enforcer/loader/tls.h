@@ -61,8 +61,6 @@ struct enf_tls_target {
 
 /**
  * struct enf_tls_opts - how to load the TLS capture
- * @force_raw_tp: use the BTF raw tracepoints on every syscall (the
- *	default) even when @syscall_tracepoints asks otherwise
  * @syscall_tracepoints: track the sockets a TLS call uses with the
  *	per-syscall tracepoints (sys_enter_read and its kin, through tracefs,
  *	mounted when missing) rather than the default BTF raw tracepoints on
@@ -97,7 +95,6 @@ struct enf_tls_target {
  * The filters in force are an AND: a call must pass every one.
  */
 struct enf_tls_opts {
-	bool force_raw_tp;
 	bool syscall_tracepoints;
 	__u32 call_cap;
 	__u32 ringbuf_bytes;
