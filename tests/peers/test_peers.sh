@@ -303,16 +303,21 @@ for lib in ossl wolfssl gnutls-peer nss-peer; do
 done
 
 # --- the client's pid, and the static peer's two forms ---
-if peers_have wolfssl 2>/dev/null && start wolfssl; then
-	PEERS_CLIENT_PIDFILE=$W/client.pid PEER_ARGS="--read-delay 300" \
+# (the server pauses 300 ms before it reads: the client lives that long)
+if peers_have wolfssl 2>/dev/null && PEER_ARGS="--read-delay 300" start wolfssl; then
+	PEERS_CLIENT_PIDFILE=$W/client.pid \
 		peer_client wolfssl "$W/get.req" "$V4" "$srv_port" >/dev/null &
-	cpid=
+	cpid= ccomm=
+	# the pid is ip netns exec's until it has exec'd the client: look
+	# until its comm shows
 	for _ in $(seq 50); do
-		[[ -s $W/client.pid ]] && cpid=$(cat "$W/client.pid") && break
+		[[ -z $cpid && -s $W/client.pid ]] && cpid=$(cat "$W/client.pid")
+		ccomm=$(cat "/proc/${cpid:-0}/comm" 2>/dev/null)
+		[[ $ccomm == wolfssl_peer ]] && break
 		_peers_nap 0.02
 	done
-	check "PEERS_CLIENT_PIDFILE names the running client" \
-		test "$(cat "/proc/${cpid:-0}/comm" 2>/dev/null)" = wolfssl_peer
+	check "PEERS_CLIENT_PIDFILE names the running client ($ccomm)" \
+		test "$ccomm" = wolfssl_peer
 	wait $!
 	check "the client behind the pid file completed" test $? -eq 0
 	stop wolfssl
