@@ -59,9 +59,9 @@ struct tls_call {
 	__u64 session;
 	__u64 buf; /* the buffer; for PR_Writev its PRIOVec array */
 	__u64 nbytes; /* size_t * of SSL_read_ex/SSL_write_ex, else 0 */
-	__u64 sk; /* the struct sock of @fd, when @fd >= 0 */
+	__u64 sk; /* last IP socket the thread used in the call, or 0 */
 	__u64 file; /* and its struct file */
-	__s32 fd; /* last IP socket the thread used in the call, or -1 */
+	__s32 fd; /* and its fd: -1 when none, or not known */
 	__s32 other_fd; /* last other socket (AF_UNIX...) used, or -1 */
 	__u8 direction;
 	__u8 lib;
@@ -499,8 +499,9 @@ static __always_inline enum call_sock call_socket(const struct tls_call *call,
 	struct file *file;
 	struct sock *sk;
 
-	/* note_fd() found it an IP socket, in the syscall that used it */
-	if (call->fd >= 0 && call->sk) {
+	/* note_sock() found it an IP socket, in the syscall that used it
+	 * (its fd may be unknown: -1) */
+	if (call->sk) {
 		sk = (struct sock *)call->sk;
 		session_set_sock(s, sk, (struct file *)call->file, call->fd,
 				 TLS_SOCK_INET);
@@ -1215,38 +1216,20 @@ static __always_inline bool sends_tls_record(__u64 arg, enum sys_buf how)
 }
 
 /*
- * Note @fd in the thread's call, if the thread is inside a TLS call and
- * @fd is a socket: IP sockets and others apart, since a call may also
+ * Note in @call that the thread used the socket @sk, open as @fd (-1 when
+ * not known) in @file, through a syscall whose second argument @arg holds
+ * what it sends (@how): IP sockets and others apart, since a call may also
  * write a log, a key log file or to syslog's Unix socket, and only an IP
  * socket names the flow. A write probed at entry alone that waits for its
  * socket is emitted at its first send of a TLS record on an IP socket.
  */
-static __always_inline void note_fd(long fd, __u64 arg, enum sys_buf how)
+static __always_inline void note_sock(struct tls_call *call, struct sock *sk,
+				      struct file *file, long fd, __u64 arg,
+				      enum sys_buf how)
 {
-	struct tls_call *call;
-	struct file *file;
-	struct sock *sk;
-
-	call = call_cur();
-	if (!call)
-		return;
-	if (call->pending)
-		call->last_inet = 0;
-	if (fd < 0 || fd > 0x7fffffff)
-		return;
-	/* the IP socket the call already uses (a write waiting for its
-	 * socket still looks at what this syscall sends) */
-	if (call->fd == fd && call->pending != CALL_WRITE_WAITING) {
-		call->last_inet = 1;
-		return;
-	}
-	if (call->pending == CALL_RETURNS && call->other_fd == fd)
-		return;
-	sk = fd_sock_file(fd, &file);
-	if (!sk)
-		return;
 	if (!sk_is_inet(sk)) {
-		call->other_fd = fd;
+		if (fd >= 0)
+			call->other_fd = fd;
 		return;
 	}
 	call->fd = fd;
@@ -1273,27 +1256,69 @@ static __always_inline void note_fd(long fd, __u64 arg, enum sys_buf how)
 }
 
 /*
+ * Note @fd in the thread's call, if the thread is inside a TLS call and
+ * @fd is a socket (the syscall tracepoints, before the syscall runs).
+ */
+static __always_inline void note_fd(long fd, __u64 arg, enum sys_buf how)
+{
+	struct tls_call *call;
+	struct file *file;
+	struct sock *sk;
+
+	call = call_cur();
+	if (!call)
+		return;
+	if (call->pending)
+		call->last_inet = 0;
+	if (fd < 0 || fd > 0x7fffffff)
+		return;
+	/* the IP socket the call already uses (a write waiting for its
+	 * socket still looks at what this syscall sends) */
+	if (call->fd == fd && call->pending != CALL_WRITE_WAITING) {
+		call->last_inet = 1;
+		return;
+	}
+	if (call->pending == CALL_RETURNS && call->other_fd == fd)
+		return;
+	sk = fd_sock_file(fd, &file);
+	if (sk)
+		note_sock(call, sk, file, fd, arg, how);
+}
+
+/* Whether a send that returned @ret will be made again: it would block. */
+static __always_inline bool send_retried(long ret)
+{
+	/* EAGAIN, EINTR, and ERESTARTSYS and its kin (-512..-516) */
+	return ret == -11 || ret == -4 || (ret <= -512 && ret >= -516);
+}
+
+/* A send of the write probed at entry alone in @call will be retried. */
+static __always_inline void mark_retried(const struct tls_call *call)
+{
+	struct tls_session_key key = {};
+	struct tls_session *s;
+
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.session = call->session;
+	s = bpf_map_lookup_elem(&tls_sessions, &key);
+	if (s)
+		s->failed = 1;
+}
+
+/*
  * The end of a write-family syscall: when it was a send on the IP socket
  * of a write probed at entry alone and would have blocked (or was
  * interrupted), the write will be retried: mark its session.
  */
 static __always_inline void note_send_end(long ret)
 {
-	struct tls_session_key key = {};
-	struct tls_session *s;
 	struct tls_call *call;
 
-	if (ret != -11 /* EAGAIN */ && ret != -4 /* EINTR */ &&
-	    (ret > -512 || ret < -516) /* ERESTARTSYS... */)
+	if (!send_retried(ret))
 		return;
-	key.tgid = bpf_get_current_pid_tgid() >> 32;
 	call = call_cur();
-	if (!call || call->pending != CALL_WRITE_SENDING || !call->last_inet)
-		return;
-	key.session = call->session;
-	s = bpf_map_lookup_elem(&tls_sessions, &key);
-	if (s)
-		s->failed = 1;
+	if (call && call->pending == CALL_WRITE_SENDING && call->last_inet)
+		mark_retried(call);
 }
 
 #define TLS_SYSCALL_TP(name, how)                                 \
@@ -1328,14 +1353,17 @@ TLS_SYSCALL_EXIT_TP(sendto)
 TLS_SYSCALL_EXIT_TP(sendmsg)
 
 /*
- * The default: one BTF raw tracepoint on every syscall entry (and exit),
- * filtered by number. Dearer in runs than the syscall tracepoints above
- * (every syscall of every process runs it, about 12 a request under wrk),
- * but each run is a direct call with a switch on the number, where each of
- * those is dispatched through perf with its record built first: nginx
- * served 11-29% more requests a second with these in three paired runs.
- * The registers come as a BTF pointer: read with plain loads. The loader
- * loads either these or the tracepoints above, never both.
+ * Where the kernel has no socket tracepoints (below): one BTF raw
+ * tracepoint on every syscall entry (and exit), filtered by number. Dearer
+ * in runs than the syscall tracepoints above (every syscall of every
+ * process runs it, about 12 a request under wrk), but each run is a direct
+ * call with a switch on the number, where each of those is dispatched
+ * through perf with its record built first: nginx served 11-29% more
+ * requests a second with these in three paired runs. Either kind turns on
+ * the slow path of every syscall of every task on the host (120 ns more
+ * for a getppid() here, with the program returning at once). The
+ * registers come as a BTF pointer: read with plain loads. The loader loads
+ * one of the three ways, never two.
  */
 #if defined(__TARGET_ARCH_x86)
 #define NR_read 0
@@ -1402,6 +1430,79 @@ int BPF_PROG(tls_sys_exit, struct pt_regs *regs, long ret)
 	if (nr == NR_write || nr == NR_writev || nr == NR_sendto ||
 	    nr == NR_sendmsg)
 		note_send_end(ret);
+	return 0;
+}
+
+/*
+ * The default where the kernel has them (6.3 and later): the socket
+ * layer's own tracepoints, run after each send and receive on a socket
+ * (sock_sendmsg and sock_recvmsg, whatever the syscall) with its struct
+ * sock and the result. Only socket I/O runs them, and no syscall takes a
+ * slower path. The fd and, for a send, the bytes are the syscall's
+ * arguments, read from the registers it saved at entry (bpf_task_pt_regs)
+ * when it is one of the fd-first syscalls above; else the fd is not known
+ * (-1) and a write waiting for its socket does not take this send.
+ */
+static __always_inline void note_sk(struct sock *sk, int ret, bool send)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	enum sys_buf how = SYS_IN;
+	struct tls_call *call;
+	struct pt_regs *regs;
+	struct socket *so;
+	__u64 arg = 0;
+	long nr, fd = -1;
+
+	call = bpf_task_storage_get(&tls_calls, task, NULL, 0);
+	if (!call || !call->live)
+		return;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = SYS_NR(regs);
+	if (send) {
+		switch (nr) {
+		case NR_write:
+		case NR_sendto:
+			how = SYS_BUF;
+			break;
+		case NR_writev:
+			how = SYS_IOV;
+			break;
+		case NR_sendmsg:
+			how = SYS_MSG;
+			break;
+		default:
+			break;
+		}
+		if (how != SYS_IN) {
+			fd = (int)SYS_ARG1(regs);
+			arg = SYS_ARG2(regs);
+		}
+	} else if (nr == NR_read || nr == NR_readv || nr == NR_recvfrom ||
+		   nr == NR_recvmsg) {
+		fd = (int)SYS_ARG1(regs);
+	}
+	/* a write emitted at entry keeps its socket: its sends are watched */
+	if (call->pending != CALL_WRITE_SENDING &&
+	    (call->sk != (__u64)sk || call->pending == CALL_WRITE_WAITING)) {
+		so = sk->sk_socket;
+		note_sock(call, sk, so ? so->file : NULL, fd, arg, how);
+	}
+	if (send && send_retried(ret) && call->pending == CALL_WRITE_SENDING &&
+	    call->sk == (__u64)sk)
+		mark_retried(call);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(tls_sock_send, struct sock *sk, int ret, int flags)
+{
+	note_sk(sk, ret, true);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(tls_sock_recv, struct sock *sk, int ret, int flags)
+{
+	note_sk(sk, ret, false);
 	return 0;
 }
 #endif

@@ -210,9 +210,10 @@ int enf_daemon_capture_start(struct enf_daemon *d)
 	if (!n)
 		pr_warn("tls: no TLS library or executable found to probe yet; "
 			"new ones are picked up as processes start");
-	pr_info("tls: capturing through %d file%s (%llu attach%s failed)%s%s",
+	pr_info("tls: capturing through %d file%s (%llu attach%s failed), sockets seen by the %s%s%s",
 		n, n == 1 ? "" : "s", (unsigned long long)ds.attach_failed,
 		ds.attach_failed == 1 ? "" : "es",
+		enf_tls_track_name(enf_tls_tracking(d->tls)),
 		d->cfg.n_capture_comms || d->cfg.n_capture_cgroups ?
 			", narrowed to processes in scope" :
 			"",

@@ -103,7 +103,7 @@ struct enf_tls {
 	struct tls_capture *skel; /* maps and the always-on programs */
 	struct bpf_link *links[TLS_NTP + TLS_NTP_EXIT + 4];
 	size_t n_links;
-	bool raw_tp;
+	enum enf_tls_track track; /* in use: SOCK, RAW or SYSCALL */
 	bool sock_ops;
 	bool write_entry; /* enf_tls_opts.write_entry_only */
 	/* per family: its programs on the maps of @skel, loaded on demand */
@@ -337,7 +337,20 @@ static int tls_attach_fd_tracking(struct enf_tls *tls)
 {
 	int err;
 
-	if (tls->raw_tp) {
+	if (tls->track == ENF_TLS_TRACK_SOCK) {
+		err = tls_add_link(
+			tls,
+			bpf_program__attach(tls->skel->progs.tls_sock_send));
+		if (!err)
+			err = tls_add_link(
+				tls, bpf_program__attach(
+					     tls->skel->progs.tls_sock_recv));
+		if (err)
+			pr_err("tls: cannot attach tracepoint sock_send_length/sock_recv_length: %s",
+			       strerror(-err));
+		return err;
+	}
+	if (tls->track == ENF_TLS_TRACK_RAW) {
 		err = tls_add_link(
 			tls,
 			bpf_program__attach(tls->skel->progs.tls_sys_enter));
@@ -455,6 +468,10 @@ static int tls_check_opts(const struct enf_tls_opts *o)
 		       ENF_TLS_FILTER_MAX);
 		return -E2BIG;
 	}
+	if (o->track < ENF_TLS_TRACK_AUTO || o->track > ENF_TLS_TRACK_SYSCALL) {
+		pr_err("tls: unknown socket tracking %d", (int)o->track);
+		return -EINVAL;
+	}
 	if ((o->n_ports && !o->ports) || (o->n_cgroups && !o->cgroups) ||
 	    (o->n_comms && !o->comms))
 		return -EINVAL;
@@ -514,6 +531,38 @@ static int tls_fill_config(struct enf_tls *tls, const struct enf_tls_opts *o)
 	return 0;
 }
 
+/* Whether the kernel has the socket layer's send and receive tracepoints. */
+static bool tls_sock_tracepoints(void)
+{
+	return libbpf_find_vmlinux_btf_id("sock_send_length",
+					  BPF_TRACE_RAW_TP) > 0 &&
+	       libbpf_find_vmlinux_btf_id("sock_recv_length",
+					  BPF_TRACE_RAW_TP) > 0;
+}
+
+/*
+ * The socket tracking @want asks for, or what stands in for it: the raw
+ * syscall tracepoints where the kernel has no socket tracepoints (before
+ * 6.3), or tracefs cannot be had (tracefs is looked for, and mounted, only
+ * when asked for).
+ */
+static enum enf_tls_track tls_choose_track(enum enf_tls_track want)
+{
+	switch (want) {
+	case ENF_TLS_TRACK_AUTO:
+	case ENF_TLS_TRACK_SOCK:
+		if (tls_sock_tracepoints())
+			return ENF_TLS_TRACK_SOCK;
+		pr_info("tls: the kernel has no sock_send_length/sock_recv_length tracepoints: sockets tracked by the raw syscall tracepoints");
+		return ENF_TLS_TRACK_RAW;
+	case ENF_TLS_TRACK_SYSCALL:
+		return tls_tracefs_ready() ? ENF_TLS_TRACK_SYSCALL :
+					     ENF_TLS_TRACK_RAW;
+	default:
+		return ENF_TLS_TRACK_RAW;
+	}
+}
+
 int enf_tls_open(const struct enf_tls_opts *opts, struct enf_tls **out)
 {
 	static const struct enf_tls_opts no_opts;
@@ -538,21 +587,27 @@ int enf_tls_open(const struct enf_tls_opts *opts, struct enf_tls **out)
 		pr_err("tls: cannot open the BPF object: %s", strerror(-err));
 		goto out_free;
 	}
-	/* tracefs is looked for (and mounted) only when asked for */
-	tls->raw_tp = !opts->syscall_tracepoints || !tls_tracefs_ready();
+	tls->track = tls_choose_track(opts->track);
 	bpf_object__for_each_program(prog, tls->skel->obj) {
 		if (tls_prog_is_uprobe(tls->skel, prog))
 			bpf_program__set_autoload(prog, false);
 	}
-	bpf_program__set_autoload(tls->skel->progs.tls_sys_enter, tls->raw_tp);
+	bpf_program__set_autoload(tls->skel->progs.tls_sock_send,
+				  tls->track == ENF_TLS_TRACK_SOCK);
+	bpf_program__set_autoload(tls->skel->progs.tls_sock_recv,
+				  tls->track == ENF_TLS_TRACK_SOCK);
+	bpf_program__set_autoload(tls->skel->progs.tls_sys_enter,
+				  tls->track == ENF_TLS_TRACK_RAW);
 	bpf_program__set_autoload(tls->skel->progs.tls_sys_exit,
-				  tls->raw_tp && tls->write_entry);
+				  tls->track == ENF_TLS_TRACK_RAW &&
+					  tls->write_entry);
 	for (int i = 0; i < TLS_NTP; i++)
 		bpf_program__set_autoload(tls_tracepoint(tls->skel, i),
-					  !tls->raw_tp);
+					  tls->track == ENF_TLS_TRACK_SYSCALL);
 	for (int i = 0; i < TLS_NTP_EXIT; i++)
 		bpf_program__set_autoload(tls_exit_tracepoint(tls->skel, i),
-					  !tls->raw_tp && tls->write_entry);
+					  tls->track == ENF_TLS_TRACK_SYSCALL &&
+						  tls->write_entry);
 	err = bpf_map__set_max_entries(tls->skel->maps.tls_events,
 				       opts->ringbuf_bytes ?
 					       opts->ringbuf_bytes :
@@ -1064,9 +1119,24 @@ int enf_tls_stats_read(const struct enf_tls *tls, __u64 stats[ENF_TLS_STAT_MAX])
 	return err;
 }
 
-bool enf_tls_uses_raw_tp(const struct enf_tls *tls)
+enum enf_tls_track enf_tls_tracking(const struct enf_tls *tls)
 {
-	return tls->raw_tp;
+	return tls->track;
+}
+
+const char *enf_tls_track_name(enum enf_tls_track t)
+{
+	switch (t) {
+	case ENF_TLS_TRACK_AUTO:
+		return "auto";
+	case ENF_TLS_TRACK_SOCK:
+		return "socket tracepoints";
+	case ENF_TLS_TRACK_RAW:
+		return "raw syscall tracepoints";
+	case ENF_TLS_TRACK_SYSCALL:
+		return "syscall tracepoints";
+	}
+	return "?";
 }
 
 bool enf_tls_write_entry_only(const struct enf_tls *tls)

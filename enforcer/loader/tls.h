@@ -6,9 +6,9 @@
  * or for one process.
  *
  * enf_tls_open() loads the object with every uprobe program switched off
- * and attaches the syscall fd tracking (the syscalls:sys_enter_*
- * tracepoints, tracefs mounted when missing; if tracefs cannot be had,
- * one raw tracepoint on sys_enter takes their place), the exec and exit
+ * and attaches the tracking of the sockets TLS calls use (the socket
+ * layer's send and receive tracepoints; where the kernel has none, raw
+ * tracepoints on every syscall: enum enf_tls_track), the exec and exit
  * tracepoints that feed proc_events, and a sock_ops program on the root
  * cgroup v2 that gives every TCP connection established from then on a
  * socket cookie. The first enf_tls_attach() of a library family (OpenSSL
@@ -60,13 +60,31 @@ struct enf_tls_target {
 };
 
 /**
+ * enum enf_tls_track - how the socket a TLS call uses is seen
+ * @ENF_TLS_TRACK_AUTO: the socket tracepoints where the kernel has them,
+ *	else the raw syscall tracepoints
+ * @ENF_TLS_TRACK_SOCK: the socket layer's sock_send_length and
+ *	sock_recv_length tracepoints (BTF, kernel 6.3 and later), run after
+ *	each send and receive on a socket: only socket I/O runs a program,
+ *	and no syscall is slowed; the raw ones where the kernel lacks them
+ * @ENF_TLS_TRACK_RAW: BTF raw tracepoints on every syscall's entry and
+ *	exit; they put every syscall of every task on the slow path
+ *	(120 ns more for a getppid() here)
+ * @ENF_TLS_TRACK_SYSCALL: the per-syscall tracepoints (sys_enter_read and
+ *	its kin, through tracefs, mounted when missing); the raw ones when
+ *	tracefs cannot be had. Fewer runs than the raw ones, but each is
+ *	dispatched through perf with its record built, which costs more
+ */
+enum enf_tls_track {
+	ENF_TLS_TRACK_AUTO = 0,
+	ENF_TLS_TRACK_SOCK,
+	ENF_TLS_TRACK_RAW,
+	ENF_TLS_TRACK_SYSCALL,
+};
+
+/**
  * struct enf_tls_opts - how to load the TLS capture
- * @syscall_tracepoints: track the sockets a TLS call uses with the
- *	per-syscall tracepoints (sys_enter_read and its kin, through tracefs,
- *	mounted when missing) rather than the default BTF raw tracepoints on
- *	every syscall's entry and exit; the raw ones still when tracefs cannot
- *	be had. Fewer runs, but each is dispatched through perf with its record
- *	built, which costs more here than running on every syscall
+ * @track: how the socket of a TLS call is seen (enum enf_tls_track)
  * @call_cap: bytes carried per TLS call, ENF_TLS_CALL_CAP_MIN..._MAX;
  *	0: ENF_TLS_CALL_CAP_DEFAULT
  * @ringbuf_bytes: size of tls_events, a power of two within
@@ -88,14 +106,14 @@ struct enf_tls_target {
  *	socket, and is given up (counted write_unseen) at its next TLS call,
  *	so writes over no socket (memory BIOs) are not captured; a retried
  *	write (its send on the socket would block or was interrupted, seen
- *	at the syscall's exit) or the rest of a partial one is told from a
+ *	at the send's end) or the rest of a partial one is told from a
  *	new one (counted write_retry). GnuTLS and NSS, whose writes may
  *	send less than asked, keep entry and return probes.
  *
  * The filters in force are an AND: a call must pass every one.
  */
 struct enf_tls_opts {
-	bool syscall_tracepoints;
+	enum enf_tls_track track;
 	__u32 call_cap;
 	__u32 ringbuf_bytes;
 	const __u16 *ports;
@@ -272,14 +290,21 @@ int enf_tls_stats_percpu(const struct enf_tls *tls, enum enf_tls_stat s,
 			 __u64 *per_cpu, size_t ncpu);
 
 /**
- * enf_tls_uses_raw_tp() - whether fds are tracked by the raw tracepoints
+ * enf_tls_tracking() - how the sockets of TLS calls are seen
  * @tls: the loader
  *
- * Return: true for the BTF raw sys_enter/sys_exit tracepoints (the
- * default), false for the per-syscall tracepoints
- * (enf_tls_opts.syscall_tracepoints).
+ * Return: ENF_TLS_TRACK_SOCK, _RAW or _SYSCALL: what enf_tls_opts.track
+ * asked for, or what stood in for it.
  */
-bool enf_tls_uses_raw_tp(const struct enf_tls *tls);
+enum enf_tls_track enf_tls_tracking(const struct enf_tls *tls);
+
+/**
+ * enf_tls_track_name() - a tracking mode in words, for logs and status
+ * @t: the mode
+ *
+ * Return: a static string.
+ */
+const char *enf_tls_track_name(enum enf_tls_track t);
 
 /**
  * enf_tls_write_entry_only() - whether some writes are probed at entry alone

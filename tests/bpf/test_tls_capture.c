@@ -375,8 +375,9 @@ int main(void)
 	      tls_libssl_path(), strerror(-err));
 	if (err)
 		return tls_check_done();
-	CHECK(enf_tls_uses_raw_tp(tls),
-	      "fds tracked by the raw sys_enter/sys_exit tracepoints (default)");
+	CHECK(enf_tls_tracking(tls) == tls_default_track(),
+	      "sockets tracked by the %s (default)",
+	      enf_tls_track_name(tls_default_track()));
 	err = enf_capture_new(enf_tls_events_fd(tls), tls_store_cb, &st, &cap);
 	CHECK(err == 0, "ring buffer consumer");
 	if (err)

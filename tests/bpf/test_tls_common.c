@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
+
 #include "test_tls_common.h"
 
 static int checks, failures;
@@ -151,6 +153,21 @@ const char *tls_libssl_path(void)
 	if (!path[0][0] && enf_tls_find_libs(NULL, path, 1, &n) == -ENOENT)
 		path[0][0] = '\0';
 	return path[0];
+}
+
+enum enf_tls_track tls_default_track(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool sock;
+
+	if (!vmlinux)
+		return ENF_TLS_TRACK_RAW;
+	sock = btf__find_by_name_kind(vmlinux, "btf_trace_sock_send_length",
+				      BTF_KIND_TYPEDEF) > 0 &&
+	       btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length",
+				      BTF_KIND_TYPEDEF) > 0;
+	btf__free(vmlinux);
+	return sock ? ENF_TLS_TRACK_SOCK : ENF_TLS_TRACK_RAW;
 }
 
 int tls_open_libssl(const struct enf_tls_opts *opts, int pid,

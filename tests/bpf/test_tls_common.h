@@ -94,6 +94,12 @@ int tls_open_libssl(const struct enf_tls_opts *opts, int pid,
 		    struct enf_tls **tls);
 /* The system's libssl.so.3, "" when there is none. */
 const char *tls_libssl_path(void);
+/*
+ * The socket tracking the loader's default should pick here, looked up in
+ * the kernel's BTF apart from the loader: ENF_TLS_TRACK_SOCK when the
+ * kernel has sock_send_length and sock_recv_length, else _RAW.
+ */
+enum enf_tls_track tls_default_track(void);
 
 /*
  * Poll @cap until tls_store_find(@tgid, @dir, @prefix) succeeds or

@@ -620,24 +620,33 @@ static void check_loopback_events(const char *m, struct exchange *x,
 }
 
 enum loop_mode {
+	LOOP_DEFAULT, /* the socket tracepoints where the kernel has them */
 	LOOP_TRACEPOINTS,
 	LOOP_RAW_TP,
-	LOOP_CUSTOM_BIO,
+	LOOP_CUSTOM_BIO, /* the default tracking */
 	LOOP_RAW_TP_WRITE_ENTRY, /* and writes probed at entry alone */
+	LOOP_DEFAULT_WRITE_ENTRY,
 };
 
 static void test_loopback(enum loop_mode mode)
 {
-	static const char *const names[] = { "tracepoints", "raw_tp",
-					     "custom_bio",
-					     "raw_tp write_entry_only" };
-	const char *m = names[mode];
-	bool raw_tp = mode == LOOP_RAW_TP || mode == LOOP_RAW_TP_WRITE_ENTRY;
-	struct enf_tls_opts opts = {
-		/* LOOP_RAW_TP*: the default; the others ask for tracepoints */
-		.syscall_tracepoints = !raw_tp,
-		.write_entry_only = mode == LOOP_RAW_TP_WRITE_ENTRY,
+	static const char *const names[] = {
+		"default",     "tracepoints",
+		"raw_tp",      "custom_bio",
+		"raw_tp write_entry_only", "default write_entry_only",
 	};
+	static const enum enf_tls_track asked[] = {
+		[LOOP_TRACEPOINTS] = ENF_TLS_TRACK_SYSCALL,
+		[LOOP_RAW_TP] = ENF_TLS_TRACK_RAW,
+		[LOOP_RAW_TP_WRITE_ENTRY] = ENF_TLS_TRACK_RAW,
+	};
+	const char *m = names[mode];
+	struct enf_tls_opts opts = {
+		.track = asked[mode],
+		.write_entry_only = mode == LOOP_RAW_TP_WRITE_ENTRY ||
+				    mode == LOOP_DEFAULT_WRITE_ENTRY,
+	};
+	enum enf_tls_track want = opts.track ? opts.track : tls_default_track();
 	__u64 before[ENF_TLS_STAT_MAX], after[ENF_TLS_STAT_MAX];
 	struct enf_capture_stats cs;
 	static struct tls_store st;
@@ -654,7 +663,8 @@ static void test_loopback(enum loop_mode mode)
 	      strerror(-err));
 	if (err)
 		return;
-	CHECK(enf_tls_uses_raw_tp(tls) == raw_tp, "[%s] fd tracking mode", m);
+	CHECK(enf_tls_tracking(tls) == want, "[%s] sockets tracked by the %s",
+	      m, enf_tls_track_name(enf_tls_tracking(tls)));
 	err = enf_capture_new(enf_tls_events_fd(tls), tls_store_cb, &st, &cap);
 	CHECK(err == 0, "[%s] enf_capture_new", m);
 	CHECK(enf_capture_epoll_fd(cap) >= 0, "[%s] epoll fd", m);
@@ -894,14 +904,14 @@ out:
 /*
  * In a mount namespace of its own, with tracefs unmounted, the loader
  * asked for the syscall tracepoints mounts it and uses them; by default it
- * uses the raw tracepoints and leaves tracefs alone. Exit code: 0 fine, 1
- * raw_tp used when asked for tracepoints, 2 tracefs still missing, 4 the
- * default not raw_tp, 8 the default mounted tracefs, 64+ setup or open
- * failed.
+ * uses the socket (or raw) tracepoints and leaves tracefs alone. Exit
+ * code: 0 fine, 1 something else used when asked for tracepoints, 2
+ * tracefs still missing, 4 the default not tls_default_track(), 8 the
+ * default mounted tracefs, 64+ setup or open failed.
  */
 static int tracefs_child(void)
 {
-	const struct enf_tls_opts opts = { .syscall_tracepoints = true };
+	const struct enf_tls_opts opts = { .track = ENF_TLS_TRACK_SYSCALL };
 	struct enf_tls *tls;
 	int code = 0;
 
@@ -915,14 +925,14 @@ static int tracefs_child(void)
 		return 65;
 	if (enf_tls_open(NULL, &tls))
 		return 67;
-	if (!enf_tls_uses_raw_tp(tls))
+	if (enf_tls_tracking(tls) != tls_default_track())
 		code |= 4;
 	if (access("/sys/kernel/tracing/events", F_OK) == 0)
 		code |= 8;
 	enf_tls_close(tls);
 	if (enf_tls_open(&opts, &tls))
 		return 66;
-	if (enf_tls_uses_raw_tp(tls))
+	if (enf_tls_tracking(tls) != ENF_TLS_TRACK_SYSCALL)
 		code |= 1;
 	if (access("/sys/kernel/tracing/events/syscalls/sys_enter_read/id",
 		   R_OK))
@@ -947,7 +957,8 @@ static void test_tracefs_mount(void)
 		return;
 	}
 	CHECK(!(WEXITSTATUS(status) & 4),
-	      "[tracefs] by default the loader uses the raw tracepoints");
+	      "[tracefs] by default the loader uses the %s",
+	      enf_tls_track_name(tls_default_track()));
 	CHECK(!(WEXITSTATUS(status) & 8),
 	      "[tracefs] and does not mount tracefs for them");
 	CHECK(!(WEXITSTATUS(status) & 2),
@@ -1091,10 +1102,12 @@ int main(void)
 	strcpy(libssl, found[0]);
 
 	test_attach_errors();
+	test_loopback(LOOP_DEFAULT);
 	test_loopback(LOOP_TRACEPOINTS);
 	test_loopback(LOOP_RAW_TP);
 	test_loopback(LOOP_CUSTOM_BIO);
 	test_loopback(LOOP_RAW_TP_WRITE_ENTRY);
+	test_loopback(LOOP_DEFAULT_WRITE_ENTRY);
 	test_ring_full();
 	test_wake_promise();
 	test_tracefs_mount();
