@@ -23,6 +23,7 @@ struct enf_capture {
 	struct enf_tls_wake *wake; /* the promise shared with the programs */
 	__u64 until_ns; /* polling on our own until then; 0: not polling */
 	__u64 last_poll_ns; /* the last consume while polling */
+	unsigned int poll_ms; /* the interval of the promise */
 };
 
 /*
@@ -38,21 +39,21 @@ struct enf_capture {
 
 /*
  * With the programs told (enf_capture_set_wake()): after a consume that
- * found records, the consumer promises to poll every CAPTURE_POLL_MS
- * until CAPTURE_LINGER_NS after the last one that did, and records
- * committed meanwhile wake nobody. Once it sleeps, the first record wakes
- * it at once, so a lone request at an idle host is handled without
- * delay. Asleep, it still looks once every CAPTURE_IDLE_MS, for a record
- * whose program was held up past the promise's margin. Every wakeup of
- * the consumer is a context switch on the CPUs the traced programs use
- * (dear where the kernel mitigates Spectre-style attacks on each switch):
- * under wrk the daemon's CPU a request was 4.3-4.6 us polling every 1 ms,
- * 2.8-3.7 every 3 ms; 2 ms is between, and a record waits at most that
- * long under load.
- * The promise outlasts two polls, so a poll is never late for it.
+ * found records, the consumer promises to poll every poll_ms (default
+ * CAPTURE_POLL_MS) until two polls and a millisecond after the last one
+ * that did (the promise outlasts two polls, so a poll is never late for
+ * it), and records committed meanwhile wake nobody. Once it sleeps, the
+ * first record wakes it at once, so a lone request at an idle host is
+ * handled without delay. Asleep, it still looks once every
+ * CAPTURE_IDLE_MS, for a record whose program was held up past the
+ * promise's margin. Every poll under load is a wakeup, a context switch
+ * on the CPUs the traced programs use, whatever it finds: a fixed share of
+ * a CPU (about 45 us a wakeup here: under wrk the daemon's CPU a request
+ * was 4.8-6.1 us polling every 2 ms, 3.0-3.2 every 10 ms, 0.055 and 0.013
+ * wakeups a request). A record waits at most poll_ms under load.
  */
-#define CAPTURE_POLL_MS 2
-#define CAPTURE_LINGER_NS ((CAPTURE_POLL_MS * 2 + 1) * 1000000ull)
+#define CAPTURE_POLL_MS 10
+#define CAPTURE_POLL_MS_MAX 100
 #define CAPTURE_IDLE_MS 1000
 
 static __u64 mono_ns(void)
@@ -130,6 +131,7 @@ int enf_capture_new(int events_fd, enf_capture_fn fn, void *ctx,
 		return -ENOMEM;
 	cap->fn = fn;
 	cap->ctx = ctx;
+	cap->poll_ms = CAPTURE_POLL_MS;
 	cap->rb = ring_buffer__new(events_fd, capture_record, cap, NULL);
 	if (!cap->rb) {
 		err = -errno;
@@ -176,6 +178,12 @@ int enf_capture_epoll_fd(const struct enf_capture *cap)
 	return ring_buffer__epoll_fd(cap->rb);
 }
 
+void enf_capture_set_poll_ms(struct enf_capture *cap, unsigned int ms)
+{
+	cap->poll_ms = ms < 1 ? 1 : ms > CAPTURE_POLL_MS_MAX ?
+				   CAPTURE_POLL_MS_MAX : ms;
+}
+
 void enf_capture_set_wake(struct enf_capture *cap, struct enf_tls_wake *wake)
 {
 	cap->wake = wake;
@@ -196,7 +204,7 @@ static int consume_polling(struct enf_capture *cap)
 
 	cap->last_poll_ns = now;
 	if (n > 0) {
-		cap->until_ns = now + CAPTURE_LINGER_NS;
+		cap->until_ns = now + (cap->poll_ms * 2 + 1) * 1000000ull;
 		__atomic_store_n(&cap->wake->poll_until_ns, cap->until_ns,
 				 __ATOMIC_RELEASE);
 	}
@@ -214,7 +222,7 @@ int enf_capture_timeout(struct enf_capture *cap)
 		cap->until_ns = 0;
 		return CAPTURE_IDLE_MS;
 	}
-	return CAPTURE_POLL_MS;
+	return (int)cap->poll_ms;
 }
 
 int enf_capture_tick(struct enf_capture *cap)
@@ -222,7 +230,7 @@ int enf_capture_tick(struct enf_capture *cap)
 	/* the event loop ticks after every wakeup, including the one whose
 	 * consume just ran: a poll that recent is the promise kept */
 	if (!cap->wake ||
-	    mono_ns() - cap->last_poll_ns < CAPTURE_POLL_MS * 1000000ull / 2)
+	    mono_ns() - cap->last_poll_ns < cap->poll_ms * 1000000ull / 2)
 		return 0;
 	return consume_polling(cap);
 }

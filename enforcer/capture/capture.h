@@ -138,8 +138,9 @@ int enf_capture_consume(struct enf_capture *cap);
  * @wake: enf_tls_wake() of the loader whose ring @cap reads, or NULL
  *
  * With @wake, the consumer is woken only when it sleeps: after a consume
- * that found records it promises to poll on its own (every 2 ms, until
- * 5 ms after the last records), and the programs do not
+ * that found records it promises to poll on its own (every 10 ms, or as
+ * enf_capture_set_poll_ms() says, until two polls and a millisecond after
+ * the last records), and the programs do not
  * wake it for records committed meanwhile. The caller keeps the promise:
  * it calls enf_capture_tick() whenever enf_capture_timeout() has passed
  * (struct enf_tls_wake). A record at an idle consumer still wakes it at
@@ -148,10 +149,21 @@ int enf_capture_consume(struct enf_capture *cap);
 void enf_capture_set_wake(struct enf_capture *cap, struct enf_tls_wake *wake);
 
 /**
+ * enf_capture_set_poll_ms() - the interval of the polling promise
+ * @cap: the consumer
+ * @ms: 1 to 100 (clamped); 10 until set
+ *
+ * Under load a record waits at most this long; each poll is a wakeup of
+ * the consumer, whatever it finds.
+ */
+void enf_capture_set_poll_ms(struct enf_capture *cap, unsigned int ms);
+
+/**
  * enf_capture_timeout() - ms until enf_capture_tick() is due
  * @cap: the consumer
  *
- * Return: 2 while the consumer promised to poll; a second while it sleeps
+ * Return: the poll interval (enf_capture_set_poll_ms()) while the consumer
+ * promised to poll; a second while it sleeps
  * (a look for a record whose program was held up past the promise's
  * margin); -1 without enf_capture_set_wake().
  */

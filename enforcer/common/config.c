@@ -33,6 +33,7 @@ void enf_config_defaults(struct enf_config *c)
 		 ENF_SYSCONFDIR "/tls-offsets.conf");
 	c->capture_loss_interval = ENF_CONF_LOSS_INTERVAL_DEFAULT;
 	c->capture_write_entry_only = true;
+	c->capture_poll_ms = ENF_CONF_POLL_MS_DEFAULT;
 }
 
 const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m)
@@ -373,6 +374,16 @@ static const char *set_capture_loss_interval(struct enf_config *c, char *value)
 	return NULL;
 }
 
+static const char *set_capture_poll_ms(struct enf_config *c, char *value)
+{
+	unsigned long n;
+
+	if (!parse_uint(value, 1, ENF_CONF_POLL_MS_MAX, &n))
+		return "must be a number of milliseconds from 1 to 100";
+	c->capture_poll_ms = (unsigned int)n;
+	return NULL;
+}
+
 static const char *set_capture_write_probes(struct enf_config *c, char *value)
 {
 	if (!strcmp(value, "entry"))
@@ -435,6 +446,7 @@ static const struct {
 	{ "tls_offsets_file", set_tls_offsets_file, false, NULL },
 	{ "capture_loss_interval", set_capture_loss_interval, false, NULL },
 	{ "capture_write_probes", set_capture_write_probes, false, NULL },
+	{ "capture_poll_ms", set_capture_poll_ms, false, NULL },
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -36,6 +36,9 @@ enum enf_xdp_mode_conf {
  */
 #define ENF_CONF_LOSS_INTERVAL_DEFAULT 10 /* seconds */
 #define ENF_CONF_LOSS_INTERVAL_MAX 3600
+/* capture_poll_ms: default and bounds (milliseconds) */
+#define ENF_CONF_POLL_MS_DEFAULT 10
+#define ENF_CONF_POLL_MS_MAX 100
 
 /* Host deny map entries: default and the most a config may ask for. */
 #define ENF_CONF_DENY_ENTRIES_DEFAULT 65536
@@ -83,6 +86,8 @@ struct enf_conf_iface {
  * @capture_write_entry_only: OpenSSL and wolfSSL writes probed at entry
  *	alone (capture_write_probes = entry, the default), else at entry and
  *	return (entry+return)
+ * @capture_poll_ms: under load, the daemon reads the capture ring every
+ *	this many ms instead of being woken for records (enf_capture_set_wake)
  */
 struct enf_config {
 	struct enf_conf_iface interfaces[ENF_CONF_MAX_IFACES];
@@ -108,6 +113,7 @@ struct enf_config {
 	char tls_offsets_file[ENF_CONF_PATH_MAX];
 	unsigned int capture_loss_interval;
 	bool capture_write_entry_only;
+	unsigned int capture_poll_ms;
 };
 
 /* Fills @c with the built-in defaults. */

@@ -187,6 +187,7 @@ int enf_daemon_capture_start(struct enf_daemon *d)
 					   on_proc_event, d);
 	if (!ret) {
 		enf_capture_set_wake(d->capture, enf_tls_wake(d->tls));
+		enf_capture_set_poll_ms(d->capture, d->cfg.capture_poll_ms);
 		ev.data.fd = enf_capture_epoll_fd(d->capture);
 		if (epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 			ret = -errno;

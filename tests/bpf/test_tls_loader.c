@@ -1060,8 +1060,16 @@ static void test_wake_promise(void)
 	/* it was ten seconds ahead: the renewal is a few ms from now */
 	CHECK(w->poll_until_ns > now && w->poll_until_ns <= now + 1000000000ull,
 	      "[wake] records found renewed the promise from now");
-	CHECK(enf_capture_timeout(cap) == 2,
-	      "[wake] while it holds, the consumer polls every 2 ms");
+	CHECK(enf_capture_timeout(cap) == 10,
+	      "[wake] while it holds, the consumer polls every 10 ms");
+	CHECK(w->poll_until_ns >= now + 21000000ull,
+	      "[wake] the promise outlasts two polls and a millisecond");
+	enf_capture_set_poll_ms(cap, 3);
+	CHECK(enf_capture_timeout(cap) == 3,
+	      "[wake] or as often as it is told to (3 ms)");
+	enf_capture_set_poll_ms(cap, 1000);
+	CHECK(enf_capture_timeout(cap) == 100,
+	      "[wake] at most 100 ms apart");
 
 	/* the promise ended: the first record wakes the consumer at once */
 	enf_capture_set_wake(cap, w);

@@ -36,6 +36,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.tls_offsets_file,
 			    ENF_SYSCONFDIR "/tls-offsets.conf");
 	assert_int_equal(c.capture_loss_interval, 10);
+	assert_int_equal(c.capture_poll_ms, 10);
 	assert_true(c.capture_write_entry_only);
 }
 
@@ -95,7 +96,8 @@ static void test_capture_keys(void **state)
 		"capture_cgroups = /, /machine.slice/libpod-x.scope\n"
 		"tls_offsets_file = /etc/enforcer/offsets-local.conf\n"
 		"capture_loss_interval = 60\n"
-		"capture_write_probes = entry+return\n";
+		"capture_write_probes = entry+return\n"
+		"capture_poll_ms = 3\n";
 	char err[ENF_CONF_ERR_LEN] = "";
 	struct enf_config c;
 
@@ -127,6 +129,7 @@ static void test_capture_keys(void **state)
 			    "/etc/enforcer/offsets-local.conf");
 	assert_int_equal(c.capture_loss_interval, 60);
 	assert_false(c.capture_write_entry_only);
+	assert_int_equal(c.capture_poll_ms, 3);
 
 	/* a file parsed over a config replaces its lists, it does not add */
 	assert_int_equal(
@@ -316,6 +319,11 @@ static void test_errors(void **state)
 		  "from 1 to 3600" },
 		{ "capture_loss_interval = 3601\n",
 		  "t.conf:1: capture_loss_interval: must be" },
+		{ "capture_poll_ms = 0\n",
+		  "t.conf:1: capture_poll_ms: must be a number of milliseconds "
+		  "from 1 to 100" },
+		{ "capture_poll_ms = 101\n",
+		  "t.conf:1: capture_poll_ms: must be" },
 		{ "capture_write_probes = return\n",
 		  "t.conf:1: capture_write_probes: must be entry or "
 		  "entry+return" },
