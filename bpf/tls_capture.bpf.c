@@ -1216,18 +1216,19 @@ static __always_inline bool sends_tls_record(__u64 arg, enum sys_buf how)
 }
 
 /*
- * Note in @call that the thread used the socket @sk, open as @fd (-1 when
- * not known) in @file, through a syscall whose second argument @arg holds
- * what it sends (@how): IP sockets and others apart, since a call may also
- * write a log, a key log file or to syslog's Unix socket, and only an IP
- * socket names the flow. A write probed at entry alone that waits for its
- * socket is emitted at its first send of a TLS record on an IP socket.
+ * Note in @call that the thread used the socket @sk (an IP socket when
+ * @inet), open as @fd (-1 when not known) in @file, through a syscall
+ * whose second argument @arg holds what it sends (@how): IP sockets and
+ * others apart, since a call may also write a log, a key log file or to
+ * syslog's Unix socket, and only an IP socket names the flow. A write
+ * probed at entry alone that waits for its socket is emitted at its first
+ * send of a TLS record on an IP socket.
  */
 static __always_inline void note_sock(struct tls_call *call, struct sock *sk,
-				      struct file *file, long fd, __u64 arg,
-				      enum sys_buf how)
+				      bool inet, struct file *file, long fd,
+				      __u64 arg, enum sys_buf how)
 {
-	if (!sk_is_inet(sk)) {
+	if (!inet) {
 		if (fd >= 0)
 			call->other_fd = fd;
 		return;
@@ -1282,7 +1283,7 @@ static __always_inline void note_fd(long fd, __u64 arg, enum sys_buf how)
 		return;
 	sk = fd_sock_file(fd, &file);
 	if (sk)
-		note_sock(call, sk, file, fd, arg, how);
+		note_sock(call, sk, sk_is_inet(sk), file, fd, arg, how);
 }
 
 /* Whether a send that returned @ret will be made again: it would block. */
@@ -1452,6 +1453,7 @@ static __always_inline void note_sk(struct sock *sk, int ret, bool send)
 	struct socket *so;
 	__u64 arg = 0;
 	long nr, fd = -1;
+	__u16 family;
 
 	call = bpf_task_storage_get(&tls_calls, task, NULL, 0);
 	if (!call || !call->live)
@@ -1484,8 +1486,11 @@ static __always_inline void note_sk(struct sock *sk, int ret, bool send)
 	/* a write emitted at entry keeps its socket: its sends are watched */
 	if (call->pending != CALL_WRITE_SENDING &&
 	    (call->sk != (__u64)sk || call->pending == CALL_WRITE_WAITING)) {
+		/* a BTF pointer from the tracepoint: plain loads */
+		family = sk->__sk_common.skc_family;
 		so = sk->sk_socket;
-		note_sock(call, sk, so ? so->file : NULL, fd, arg, how);
+		note_sock(call, sk, family == AF_INET || family == AF_INET6,
+			  so ? so->file : NULL, fd, arg, how);
 	}
 	if (send && send_retried(ret) && call->pending == CALL_WRITE_SENDING &&
 	    call->sk == (__u64)sk)
