@@ -69,7 +69,8 @@ struct tls_call {
 	__u8 pending; /* enum call_pending */
 	__u8 last_inet; /* the thread's last syscall was on an IP socket */
 	__u8 live; /* a call is in flight (the storage outlives it) */
-	__u8 pad[2];
+	__u8 layout; /* enum enf_tls_layout of the library */
+	__u8 pad;
 	__u64 count; /* a write probed at entry alone: the bytes asked for */
 };
 
@@ -286,7 +287,7 @@ static __always_inline void call_fill(struct tls_call *slot,
 
 static __always_inline int call_enter_iov(__u64 session, __u64 buf,
 					  __u64 nbytes, __u8 direction,
-					  __u8 lib, __u8 iovcnt)
+					  __u64 cookie, __u8 iovcnt)
 {
 	struct enf_tls_config *cfg = tls_cfg();
 	struct tls_call call = {
@@ -296,7 +297,8 @@ static __always_inline int call_enter_iov(__u64 session, __u64 buf,
 		.fd = -1,
 		.other_fd = -1,
 		.direction = direction,
-		.lib = lib,
+		.lib = cookie & 0xff,
+		.layout = (cookie >> 16) & 0xff,
 		.iovcnt = iovcnt,
 	};
 	/* any entry the thread has goes (a stale entry of this thread must
@@ -313,16 +315,20 @@ static __always_inline int call_enter_iov(__u64 session, __u64 buf,
 	return 0;
 }
 
+/* @cookie: the attachment's, as the loader set it (see cookie_of()) */
 static __always_inline int call_enter(__u64 session, __u64 buf, __u64 nbytes,
-				      __u8 direction, __u8 lib)
+				      __u8 direction, __u64 cookie)
 {
-	return call_enter_iov(session, buf, nbytes, direction, lib, 0);
+	return call_enter_iov(session, buf, nbytes, direction, cookie, 0);
 }
 
-/* The library, as the loader set it in the attachment's cookie. */
-static __always_inline __u8 cookie_lib(void *ctx)
+/*
+ * The attachment's cookie: the library in bits 0-7 (enum enf_tls_lib), its
+ * session layout in bits 16-23 (enum enf_tls_layout).
+ */
+static __always_inline __u64 cookie_of(void *ctx)
 {
-	return bpf_get_attach_cookie(ctx) & 0xff;
+	return bpf_get_attach_cookie(ctx);
 }
 
 /*
@@ -479,10 +485,56 @@ static __always_inline void session_set_sock(struct tls_session *s,
 	s->fd = fd;
 }
 
+/* OpenSSL 3.0 (ENF_TLS_LAYOUT_OSSL30): see enum enf_tls_layout */
+#define OSSL30_SSL_RBIO 16
+#define OSSL30_SSL_WBIO 24
+#define OSSL30_BIO_METHOD 8
+#define OSSL30_BIO_NUM 56
+#define OSSL_BIO_TYPE_SOCKET (5 | 0x0400 | 0x0100)
+
+/*
+ * The IP socket of @call's session read from the session object, where
+ * the library's layout is known: OpenSSL 3.0's read BIO for a read, its
+ * write BIO for a write, when that is a socket BIO (not a custom BIO such
+ * as curl's, nor a memory BIO) whose fd is an IP socket; else NULL. Its
+ * file and fd in @filep and @fdp. For a call that does no socket I/O of
+ * its own (an SSL_read answered from bytes read ahead in the handshake)
+ * on a session whose socket is not known yet.
+ */
+static __always_inline struct sock *
+session_bio_sock(const struct tls_call *call, struct file **filep, int *fdp)
+{
+	__u64 bio = 0, method = 0;
+	int type = 0, fd = -1;
+	struct sock *sk;
+
+	if (call->layout != ENF_TLS_LAYOUT_OSSL30 || !call->session)
+		return NULL;
+	if (bpf_probe_read_user(&bio, sizeof(bio),
+				(void *)(call->session +
+					 (call->direction == ENF_TLS_READ ?
+						  OSSL30_SSL_RBIO :
+						  OSSL30_SSL_WBIO))) ||
+	    !bio ||
+	    bpf_probe_read_user(&method, sizeof(method),
+				(void *)(bio + OSSL30_BIO_METHOD)) ||
+	    !method ||
+	    bpf_probe_read_user(&type, sizeof(type), (void *)method) ||
+	    type != OSSL_BIO_TYPE_SOCKET ||
+	    bpf_probe_read_user(&fd, sizeof(fd), (void *)(bio + OSSL30_BIO_NUM)))
+		return NULL;
+	sk = fd_sock_file(fd, filep);
+	if (!sk || !sk_is_inet(sk))
+		return NULL;
+	*fdp = fd;
+	return sk;
+}
+
 /* Where the socket of a call was found. */
 enum call_sock {
 	CALL_SOCK_INET, /* seen in the call */
 	CALL_SOCK_CACHED, /* from the session cache */
+	CALL_SOCK_BIO, /* from the session object (session_bio_sock()) */
 	CALL_SOCK_NONE, /* none: captured, uncorrelated */
 	CALL_SOCK_OTHER, /* a non-IP socket: skipped */
 };
@@ -524,6 +576,12 @@ static __always_inline enum call_sock call_socket(const struct tls_call *call,
 	}
 	if (session_sock_valid(s, TLS_SOCK_OTHER))
 		return CALL_SOCK_OTHER;
+	sk = session_bio_sock(call, &file, fdp);
+	if (sk) {
+		session_set_sock(s, sk, file, *fdp, TLS_SOCK_INET);
+		*skp = sk;
+		return CALL_SOCK_BIO;
+	}
 	return CALL_SOCK_NONE;
 }
 
@@ -795,7 +853,9 @@ static __always_inline void call_done(const struct tls_call *call, __u64 len)
 		return;
 	}
 	emit_call(call, s, len, sk, fd,
-		  how == CALL_SOCK_CACHED ? ENF_TLS_F_FD_CACHED : 0);
+		  how == CALL_SOCK_CACHED ? ENF_TLS_F_FD_CACHED :
+		  how == CALL_SOCK_BIO	  ? ENF_TLS_F_FD_BIO :
+					    0);
 }
 
 /*
@@ -858,7 +918,7 @@ static __always_inline void write_emit(struct tls_call *slot,
  * (note_fd()), and given up at the thread's next TLS call.
  */
 static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
-				       __u8 lib)
+				       __u64 cookie)
 {
 	struct tls_session_key key = { .session = session };
 	__u64 id = bpf_get_current_pid_tgid();
@@ -869,12 +929,16 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 		.fd = -1,
 		.other_fd = -1,
 		.direction = ENF_TLS_WRITE,
-		.lib = lib,
+		.lib = cookie & 0xff,
+		.layout = (cookie >> 16) & 0xff,
 		.pending = CALL_WRITE_WAITING,
 		.count = count,
 	};
 	struct tls_call *slot = call_begin();
 	struct tls_session *s;
+	struct file *file;
+	struct sock *sk;
+	int fd;
 
 	if (!count)
 		return 0;
@@ -895,6 +959,22 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 	}
 	if (s && session_sock_valid(s, TLS_SOCK_OTHER)) {
 		stat_inc(ENF_TLS_STAT_NOT_INET);
+		return 0;
+	}
+	/* a new session, or a new socket: its BIO may say which */
+	sk = session_bio_sock(&call, &file, &fd);
+	if (sk) {
+		s = s ? s : session_get(&key);
+		if (!s) {
+			stat_inc(ENF_TLS_STAT_CALLS_FULL);
+			return 0;
+		}
+		session_set_sock(s, sk, file, fd, TLS_SOCK_INET);
+		call.fd = fd;
+		call.sk = (__u64)sk;
+		call.file = (__u64)file;
+		call.last_inet = 1;
+		write_emit(slot, &call, s, sk, fd, ENF_TLS_F_FD_BIO);
 		return 0;
 	}
 	call_fill(slot, &call);
@@ -924,14 +1004,14 @@ SEC("uprobe")
 int BPF_KPROBE(tls_openssl_read, void *ssl, void *buf, int num)
 {
 	return call_enter((__u64)ssl, (__u64)buf, 0, ENF_TLS_READ,
-			  cookie_lib(ctx));
+			  cookie_of(ctx));
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_openssl_write, void *ssl, const void *buf, int num)
 {
 	return call_enter((__u64)ssl, (__u64)buf, 0, ENF_TLS_WRITE,
-			  cookie_lib(ctx));
+			  cookie_of(ctx));
 }
 
 SEC("uprobe")
@@ -939,7 +1019,7 @@ int BPF_KPROBE(tls_openssl_read_ex, void *ssl, void *buf, __u64 num,
 	       __u64 *readbytes)
 {
 	return call_enter((__u64)ssl, (__u64)buf, (__u64)readbytes,
-			  ENF_TLS_READ, cookie_lib(ctx));
+			  ENF_TLS_READ, cookie_of(ctx));
 }
 
 SEC("uprobe")
@@ -947,7 +1027,7 @@ int BPF_KPROBE(tls_openssl_write_ex, void *ssl, const void *buf, __u64 num,
 	       __u64 *written)
 {
 	return call_enter((__u64)ssl, (__u64)buf, (__u64)written, ENF_TLS_WRITE,
-			  cookie_lib(ctx));
+			  cookie_of(ctx));
 }
 
 /* The write forms probed at entry alone, when the loader is told to. */
@@ -955,14 +1035,14 @@ SEC("uprobe")
 int BPF_KPROBE(tls_openssl_write_e, void *ssl, const void *buf, int num)
 {
 	return write_entry((__u64)ssl, (__u64)buf, num > 0 ? num : 0,
-			   cookie_lib(ctx));
+			   cookie_of(ctx));
 }
 
 SEC("uprobe")
 int BPF_KPROBE(tls_openssl_write_ex_e, void *ssl, const void *buf, __u64 num,
 	       __u64 *written)
 {
-	return write_entry((__u64)ssl, (__u64)buf, num, cookie_lib(ctx));
+	return write_entry((__u64)ssl, (__u64)buf, num, cookie_of(ctx));
 }
 
 /*

@@ -816,11 +816,25 @@ static int resolve(struct enf_discover *d, __u32 tgid, struct cand *c)
 	return idx;
 }
 
+/*
+ * The session layout the programs may read a socket from: OpenSSL 3.0's,
+ * known by its version text ("OpenSSL 3.0.22"; a version taken from the
+ * file's name alone, "OpenSSL 3", says too little).
+ */
+static enum enf_tls_layout layout_of(const struct dfile *f)
+{
+	if (f->lib == ENF_TLS_LIB_OPENSSL &&
+	    !strncmp(f->version, "OpenSSL 3.0.", strlen("OpenSSL 3.0.")))
+		return ENF_TLS_LAYOUT_OSSL30;
+	return ENF_TLS_LAYOUT_NONE;
+}
+
 static int do_attach(struct enf_discover *d, struct dfile *f, struct cand *c,
 		     int pid, __u32 *id)
 {
 	struct enf_tls_target t = {
 		.lib = f->lib,
+		.layout = layout_of(f),
 		.path = c->open,
 		.pid = pid,
 		.nss_ssl_path = c->nss[0] ? c->nss : NULL,

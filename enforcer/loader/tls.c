@@ -799,6 +799,9 @@ static int tls_check_target(const struct enf_tls_target *t)
 		return -EINVAL;
 	if (t->lib == ENF_TLS_LIB_NSS && !t->nss_ssl_path)
 		return -EINVAL;
+	if ((unsigned int)t->layout >= ENF_TLS_LAYOUT_MAX ||
+	    (t->layout == ENF_TLS_LAYOUT_OSSL30 && t->lib != ENF_TLS_LIB_OPENSSL))
+		return -EINVAL;
 	return 0;
 }
 
@@ -817,7 +820,8 @@ static struct tls_attachment *tls_find_same(struct enf_tls *tls,
 
 /*
  * Attach function @fn of @t: the entry program, then the return program.
- * The cookie carries the library (OpenSSL and BoringSSL share programs).
+ * The cookie carries the library (OpenSSL and BoringSSL share programs)
+ * and its session layout.
  * TLS_FN_EXTRA is always found by name. Returns 0, 1 when by name and the
  * file has no such function, or a negative errno.
  */
@@ -844,7 +848,7 @@ static int tls_attach_fn(struct enf_tls *tls, const struct enf_tls_target *t,
 			return 1;
 		off = t->offsets[fn];
 	}
-	uo.bpf_cookie = t->lib | (__u64)fn << 8;
+	uo.bpf_cookie = t->lib | (__u64)fn << 8 | (__u64)t->layout << 16;
 	uo.retprobe = false;
 	if (tls->write_entry && fn < TLS_FN_EXTRA &&
 	    tls_fam_entry_only(skel, fam, fn)) {

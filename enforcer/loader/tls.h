@@ -49,9 +49,12 @@
  * @nss_ssl_path: for ENF_TLS_LIB_NSS (@path is libnspr4): NSS's libssl3.so
  *	of the same tree; a PR_* call is captured only when its descriptor's
  *	top layer is NSS's SSL layer (methods table inside this file)
+ * @layout: enum enf_tls_layout of the library's version, where it is
+ *	known (ENF_TLS_LAYOUT_OSSL30 for OpenSSL 3.0 only), else 0
  */
 struct enf_tls_target {
 	enum enf_tls_lib lib;
+	enum enf_tls_layout layout;
 	const char *path;
 	__u64 offsets[ENF_TLS_FN_MAX];
 	bool by_name;

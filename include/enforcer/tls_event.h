@@ -80,6 +80,23 @@ enum enf_tls_lib {
 	ENF_TLS_LIB_MAX,
 };
 
+/*
+ * How the session object of a library version is laid out, where the
+ * capture may read the session's socket from it (the attachment's cookie
+ * carries it): for a call that did no socket I/O of its own, such as an
+ * SSL_read answered from bytes read ahead during the handshake.
+ *   OSSL30: OpenSSL 3.0.x: SSL { int version; const SSL_METHOD *method;
+ *           BIO *rbio; BIO *wbio; ... }, BIO { OSSL_LIB_CTX *libctx;
+ *           const BIO_METHOD *method; ...; int num (at 56) },
+ *           BIO_METHOD { int type; ... }; num is the fd of a socket BIO
+ *           (type BIO_TYPE_SOCKET)
+ */
+enum enf_tls_layout {
+	ENF_TLS_LAYOUT_NONE = 0,
+	ENF_TLS_LAYOUT_OSSL30 = 1,
+	ENF_TLS_LAYOUT_MAX,
+};
+
 #define ENF_TLS_LIB_NAMES                                                     \
 	{                                                                     \
 		"unknown", "openssl", "gnutls", "nss", "wolfssl", "boringssl" \
@@ -112,6 +129,9 @@ enum enf_tls_fn {
 #define ENF_TLS_F_READ_FAULT (1u << 2) /* the plaintext could not be read */
 #define ENF_TLS_F_MORE (1u << 3) /* more records of this call follow */
 #define ENF_TLS_F_FD_CACHED (1u << 4) /* socket from the session's cached fd */
+/* socket read from the session object (enum enf_tls_layout): the call did
+ * no socket I/O and the session's socket was not known */
+#define ENF_TLS_F_FD_BIO (1u << 5)
 
 /*
  * Indexes of the tls_stats per-CPU array (one __u64 each per CPU): what the

@@ -995,6 +995,178 @@ static int wake_exchange(SSL_CTX *sctx, SSL_CTX *cctx, const char *what)
 	return err || !WIFEXITED(status) || WEXITSTATUS(status) ? -1 : 0;
 }
 
+/*
+ * The server of the read-ahead exchange: with read-ahead on, it starts its
+ * handshake (non-blocking: it stops for the client's Finished), waits
+ * until the client said its request is sent, then finishes it: the read
+ * of the Finished takes the request's record too, so the SSL_read that
+ * follows makes no syscall. Writes its fd to @rep, replies, exits 0.
+ */
+static void __attribute__((noreturn))
+serve_read_ahead(int ls, int go, int rep, SSL_CTX *sctx, const char *reply)
+{
+	char buf[256], c;
+	SSL *ssl = NULL;
+	int fd, r, n;
+
+	fd = accept(ls, NULL, NULL);
+	if (fd < 0 || write(rep, &fd, sizeof(fd)) != sizeof(fd))
+		_exit(2);
+	ssl = SSL_new(sctx);
+	if (!ssl || !SSL_set_fd(ssl, fd))
+		_exit(3);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	do {
+		r = SSL_accept(ssl);
+	} while (r <= 0 && SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ &&
+		 SSL_get_state(ssl) == TLS_ST_BEFORE && usleep(1000) == 0);
+	/* its flight is out; the client's Finished and request follow */
+	if (read(go, &c, 1) != 1)
+		_exit(4);
+	do {
+		r = SSL_accept(ssl);
+	} while (r <= 0 && SSL_get_error(ssl, r) == SSL_ERROR_WANT_READ &&
+		 usleep(1000) == 0);
+	if (r != 1)
+		_exit(5);
+	n = SSL_read(ssl, buf, sizeof(buf));
+	if (n <= 0 || SSL_write(ssl, reply, (int)strlen(reply)) <= 0)
+		_exit(6);
+	SSL_shutdown(ssl);
+	SSL_free(ssl);
+	close(fd);
+	_exit(0);
+}
+
+/*
+ * A request read ahead during the handshake: its SSL_read does no socket
+ * I/O, and the session's socket is not known yet. With the session
+ * layout of OpenSSL 3.0 (as discovery gives it by version) the socket is
+ * read from the SSL's BIO (ENF_TLS_F_FD_BIO); without it the record has
+ * no socket, which shows the case is the one meant. Only on OpenSSL 3.0.
+ */
+static void test_read_ahead(enum enf_tls_layout layout)
+{
+	const char *m = layout ? "read-ahead, layout" : "read-ahead, none";
+	static const char request[] = "GET /ahead HTTP/1.1\r\nHost: lo\r\n\r\n";
+	struct enf_tls_target t = {
+		.lib = ENF_TLS_LIB_OPENSSL,
+		.layout = layout,
+		.path = libssl,
+		.by_name = true,
+		.pid = -1,
+	};
+	static struct tls_store st;
+	const struct enf_tls_event *e;
+	struct enf_capture *cap = NULL;
+	SSL_CTX *sctx = NULL, *cctx = NULL;
+	struct enf_tls *tls = NULL;
+	int ls = -1, port = 0, cfd = -1, sfd = -1, go[2] = { -1, -1 };
+	int rep[2] = { -1, -1 }, status = -1;
+	char reply[64] = "";
+	pid_t server = -1, spid;
+	SSL *ssl = NULL;
+	__u32 id;
+	int err;
+
+	if (strncmp(OpenSSL_version(OPENSSL_VERSION), "OpenSSL 3.0.", 12)) {
+		printf("# SKIP [%s]: OpenSSL here is %s, not 3.0\n", m,
+		       OpenSSL_version(OPENSSL_VERSION));
+		return;
+	}
+	err = enf_tls_open(NULL, &tls);
+	if (!err)
+		err = enf_tls_attach(tls, &t, &id);
+	CHECK(err == 0, "[%s] open the capture and attach %s (%s)", m, libssl,
+	      strerror(-err));
+	if (!err)
+		err = enf_capture_new(enf_tls_events_fd(tls), tls_store_cb,
+				      &st, &cap);
+	sctx = tls_server_ctx();
+	cctx = tls_client_ctx();
+	ls = tls_listen4(&port);
+	if (err || !sctx || !cctx || ls < 0 || pipe(go) || pipe(rep)) {
+		CHECK(false, "[%s] test setup", m);
+		goto out;
+	}
+	SSL_CTX_set_read_ahead(sctx, 1);
+	SSL_CTX_set_num_tickets(sctx, 0); /* nothing written after it */
+	enf_capture_consume(cap);
+	tls_store_clear(&st);
+	server = fork();
+	if (server == 0)
+		serve_read_ahead(ls, go[0], rep[1], sctx, "ahead-reply");
+	spid = server;
+	tls_store_watch(&st, spid);
+	cfd = socket(AF_INET, SOCK_STREAM, 0);
+	{
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_port = htons(port) };
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		err = cfd < 0 || connect(cfd, (struct sockaddr *)&a, sizeof(a));
+	}
+	ssl = err ? NULL : SSL_new(cctx);
+	err = !ssl || !SSL_set_fd(ssl, cfd) || SSL_connect(ssl) != 1 ||
+	      SSL_write(ssl, request, sizeof(request) - 1) <= 0;
+	CHECK(!err, "[%s] client handshake and request", m);
+	/* the server finishes its handshake once both are in its socket */
+	usleep(100000);
+	if (write(go[1], "g", 1) != 1 ||
+	    read(rep[0], &sfd, sizeof(sfd)) != sizeof(sfd))
+		sfd = -2;
+	if (!err)
+		SSL_read(ssl, reply, sizeof(reply) - 1);
+	waitpid(server, &status, 0);
+	server = -1;
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "[%s] server child exits 0 (status %#x)", m, status);
+	CHECK(!strcmp(reply, "ahead-reply"), "[%s] the client got the reply",
+	      m);
+	e = tls_wait_event(cap, &st, spid, ENF_TLS_READ, "GET /ahead", 2000);
+	CHECK(e != NULL, "[%s] the server's READ of the request is captured",
+	      m);
+	if (!e)
+		goto out;
+	if (layout) {
+		CHECK((e->flags & ENF_TLS_F_FD_BIO) &&
+			      !(e->flags & ENF_TLS_F_NO_SOCKET) &&
+			      e->fd == sfd,
+		      "[%s] its socket read from the SSL's BIO: flags %#x, fd %d == %d",
+		      m, e->flags, e->fd, sfd);
+		CHECK(e->tuple.proto == 6 && e->tuple.family == ENF_FAMILY_V4 &&
+			      ntohs(e->tuple.dport) == port,
+		      "[%s] and its flow, the server's port %d", m, port);
+	} else {
+		CHECK(e->flags & ENF_TLS_F_NO_SOCKET,
+		      "[%s] without the layout the read has no socket "
+		      "(flags %#x): the request was read ahead",
+		      m, e->flags);
+	}
+out:
+	if (server > 0) {
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+	}
+	if (ssl)
+		SSL_free(ssl);
+	for (int i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (rep[i] >= 0)
+			close(rep[i]);
+	}
+	if (cfd >= 0)
+		close(cfd);
+	if (ls >= 0)
+		close(ls);
+	SSL_CTX_free(sctx);
+	SSL_CTX_free(cctx);
+	tls_store_clear(&st);
+	enf_capture_free(cap);
+	enf_tls_close(tls);
+}
+
 /* Whether the consumer's epoll fd reports records within @ms. */
 static bool woken_within(struct enf_capture *cap, int ms)
 {
@@ -1116,6 +1288,8 @@ int main(void)
 	test_loopback(LOOP_CUSTOM_BIO);
 	test_loopback(LOOP_RAW_TP_WRITE_ENTRY);
 	test_loopback(LOOP_DEFAULT_WRITE_ENTRY);
+	test_read_ahead(ENF_TLS_LAYOUT_OSSL30);
+	test_read_ahead(ENF_TLS_LAYOUT_NONE);
 	test_ring_full();
 	test_wake_promise();
 	test_tracefs_mount();

@@ -33,6 +33,7 @@ struct att {
 	char path[PATH_MAX];
 	char nss[PATH_MAX];
 	enum enf_tls_lib lib;
+	enum enf_tls_layout layout;
 	__u64 offsets[ENF_TLS_FN_MAX];
 	int pid;
 	__u32 id;
@@ -65,6 +66,7 @@ static int rec_attach(void *ctx, const struct enf_tls_target *t, __u32 *id)
 	snprintf(a->nss, sizeof(a->nss), "%s",
 		 t->nss_ssl_path ? t->nss_ssl_path : "");
 	a->lib = t->lib;
+	a->layout = t->layout;
 	memcpy(a->offsets, t->offsets, sizeof(a->offsets));
 	a->pid = t->pid;
 	a->path_ok = !stat(t->path, &st);
@@ -328,6 +330,9 @@ static void test_system_scan(void **state)
 				a->nss);
 		if (libs[i].lib == ENF_TLS_LIB_OPENSSL)
 			ssl = a;
+		else if (a->layout != ENF_TLS_LAYOUT_NONE)
+			fail_msg("%s attached with session layout %d", path,
+				 a->layout);
 	}
 	assert_non_null(ssl);
 	check_openssl_offsets(ssl, fx->syslib, true);
@@ -352,6 +357,13 @@ static void test_system_scan(void **state)
 			fail_msg("version \"%s\", openssl version says \"%s\"",
 				 df.version, line);
 		assert_true(!strncmp(df.version, "OpenSSL 3.", 10));
+		/* OpenSSL 3.0's session layout is given to the programs */
+		if (ssl->layout !=
+		    (!strncmp(df.version, "OpenSSL 3.0.", 12) ?
+			     ENF_TLS_LAYOUT_OSSL30 :
+			     ENF_TLS_LAYOUT_NONE))
+			fail_msg("%s attached with layout %d", df.version,
+				 ssl->layout);
 	}
 	assert_true(found_ssl);
 	assert_int_equal(enf_discover_get(d, enf_discover_count(d), &df),
