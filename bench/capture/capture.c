@@ -40,8 +40,11 @@
  *
  * trap_floor, the summary's baseline, is floor_r or floor_rw, whichever
  * matches the uprobes enforcerd attaches on libssl. Each round runs every
- * contender once, in an order rotated every round; ratios are medians of
- * per-round ratios. Before and after every run the kernel's links are
+ * contender once, in an order rotated every round, except that the trap
+ * floor runs right before and right after enforcerd, and its figure for
+ * the round is the geometric mean of the two (the VM's speed drifts by
+ * a fifth within minutes: a floor measured on the daemon's both sides
+ * cancels a steady drift); ratios are medians of per-round ratios. Before and after every run the kernel's links are
  * counted: a uprobe on libssl that is not ours (another session's capture
  * traps in nginx and wrk too) marks the round suspect; a suspect round is
  * run again (--retries), and rounds wait (--max-wait in all) for such
@@ -55,6 +58,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -1233,8 +1237,10 @@ static int measure(struct ctx *c)
 	size_t n_act = 0, r = 0;
 	int err = 0;
 
+	/* the trap floor runs around enforcerd, not in the rotation */
 	for (int ct = 0; ct < CT_COUNT; ct++)
-		if (c->active[ct])
+		if (c->active[ct] &&
+		    (ct != (int)c->trap_floor || !c->active[CT_ENF]))
 			act[n_act++] = ct;
 	while (r < c->o.rounds && !err) {
 		if (c->waited_ms < c->o.max_wait_s * 1000)
@@ -1245,10 +1251,28 @@ static int measure(struct ctx *c)
 		fflush(stdout);
 		for (size_t k = 0; k < n_act && !err; k++) {
 			enum contender ct = act[(r + retries + k) % n_act];
+			enum contender tf = c->trap_floor;
+			double before = 0, cpu_before = 0;
 
-			err = run_one(c, ct, r);
+			if (ct == CT_ENF && c->active[tf]) {
+				err = run_one(c, tf, r);
+				before = c->rps[tf][r];
+				cpu_before = c->cpu_rps[tf][r];
+				if (!err)
+					printf(" %s %.0f", ct_name[tf], before);
+			}
+			err = err ?: run_one(c, ct, r);
 			if (!err)
 				printf(" %s %.0f", ct_name[ct], c->rps[ct][r]);
+			if (!err && ct == CT_ENF && c->active[tf]) {
+				err = run_one(c, tf, r);
+				if (!err)
+					printf(" %s %.0f", ct_name[tf],
+					       c->rps[tf][r]);
+				c->rps[tf][r] = sqrt(before * c->rps[tf][r]);
+				c->cpu_rps[tf][r] =
+					sqrt(cpu_before * c->cpu_rps[tf][r]);
+			}
 			fflush(stdout);
 		}
 		printf("\n%s", c->notes);
