@@ -827,7 +827,11 @@ static __always_inline void emit_call(const struct tls_call *call,
 		c->cur = call->buf;
 		c->left = c->carry;
 	}
-	bpf_loop(nrec, emit_chunk, c, 0);
+	/* most calls fit one record: no loop helper and callback for them */
+	if (nrec == 1)
+		emit_chunk(0, c);
+	else
+		bpf_loop(nrec, emit_chunk, c, 0);
 }
 
 /* A call of @call returned @len bytes: find its flow and emit it. */
