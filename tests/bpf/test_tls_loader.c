@@ -626,16 +626,17 @@ enum loop_mode {
 	LOOP_CUSTOM_BIO, /* the default tracking */
 	LOOP_RAW_TP_WRITE_ENTRY, /* and writes probed at entry alone */
 	LOOP_DEFAULT_WRITE_ENTRY,
+	LOOP_MODES,
 };
 
 static void test_loopback(enum loop_mode mode)
 {
-	static const char *const names[] = {
+	static const char *const names[LOOP_MODES] = {
 		"default",     "tracepoints",
 		"raw_tp",      "custom_bio",
 		"raw_tp write_entry_only", "default write_entry_only",
 	};
-	static const enum enf_tls_track asked[] = {
+	static const enum enf_tls_track asked[LOOP_MODES] = {
 		[LOOP_TRACEPOINTS] = ENF_TLS_TRACK_SYSCALL,
 		[LOOP_RAW_TP] = ENF_TLS_TRACK_RAW,
 		[LOOP_RAW_TP_WRITE_ENTRY] = ENF_TLS_TRACK_RAW,
