@@ -111,7 +111,8 @@ struct tls_session {
 	__u64 last_buf;
 	__u64 last_count; /* 0: none to compare with */
 	__u32 failed; /* the last write's send on its socket would block */
-	__u32 pad;
+	__s32 bio_fd; /* the fd of @bio when a socket BIO, else -1 */
+	__u64 bio; /* the session object's BIO last looked at, or 0 */
 };
 
 /*
@@ -530,6 +531,49 @@ session_bio_sock(const struct tls_call *call, struct file **filep, int *fdp)
 	return sk;
 }
 
+/*
+ * Whether the socket cached in @s may still be @call's, as far as the
+ * session object tells (ENF_TLS_LAYOUT_OSSL30; other layouts: true). A
+ * library may reuse a session object for a new connection while the old
+ * one's fd is still open (nginx frees an HTTP/2 connection's SSL before
+ * its lingering close): then the cache is valid by its fd, and only the
+ * object's BIO, now a socket BIO over another fd, says it is not. A BIO
+ * that is no socket BIO (curl's) says nothing: true.
+ */
+static __always_inline bool session_bio_agrees(const struct tls_call *call,
+					       struct tls_session *s)
+{
+	__u64 bio = 0, method = 0;
+	int type = 0, fd = -1;
+
+	if (call->layout != ENF_TLS_LAYOUT_OSSL30 ||
+	    bpf_probe_read_user(&bio, sizeof(bio),
+				(void *)(call->session +
+					 (call->direction == ENF_TLS_READ ?
+						  OSSL30_SSL_RBIO :
+						  OSSL30_SSL_WBIO))) ||
+	    !bio)
+		return true;
+	if (bio != s->bio) {
+		if (bpf_probe_read_user(&method, sizeof(method),
+					(void *)(bio + OSSL30_BIO_METHOD)) ||
+		    !method ||
+		    bpf_probe_read_user(&type, sizeof(type), (void *)method))
+			return true;
+		s->bio = bio;
+		s->bio_fd = -1;
+		if (type != OSSL_BIO_TYPE_SOCKET)
+			return true;
+	} else if (s->bio_fd < 0) {
+		return true;
+	}
+	if (bpf_probe_read_user(&fd, sizeof(fd),
+				(void *)(bio + OSSL30_BIO_NUM)))
+		return true;
+	s->bio_fd = fd;
+	return fd == s->fd;
+}
+
 /* Where the socket of a call was found. */
 enum call_sock {
 	CALL_SOCK_INET, /* seen in the call */
@@ -561,7 +605,7 @@ static __always_inline enum call_sock call_socket(const struct tls_call *call,
 		*fdp = call->fd;
 		return CALL_SOCK_INET;
 	}
-	if (session_sock_valid(s, TLS_SOCK_INET)) {
+	if (session_sock_valid(s, TLS_SOCK_INET) && session_bio_agrees(call, s)) {
 		*skp = (struct sock *)s->sk;
 		*fdp = s->fd;
 		return CALL_SOCK_CACHED;
@@ -952,7 +996,8 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 	}
 	key.tgid = id >> 32;
 	s = bpf_map_lookup_elem(&tls_sessions, &key);
-	if (s && session_sock_valid(s, TLS_SOCK_INET)) {
+	if (s && session_sock_valid(s, TLS_SOCK_INET) &&
+	    session_bio_agrees(&call, s)) {
 		call.fd = s->fd;
 		call.sk = s->sk;
 		call.file = s->file;

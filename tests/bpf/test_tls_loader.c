@@ -1004,17 +1004,28 @@ static int wake_exchange(SSL_CTX *sctx, SSL_CTX *cctx, const char *what)
  * follows makes no syscall. Writes its fd to @rep, replies, exits 0.
  */
 static void __attribute__((noreturn))
-serve_read_ahead(int ls, int go, int rep, SSL_CTX *sctx, const char *reply)
+serve_read_ahead(int ls, int go, int rep, SSL_CTX *sctx, const char *reply,
+		 bool reuse)
 {
 	char buf[256], c;
-	SSL *ssl = NULL;
+	SSL *ssl = SSL_new(sctx);
 	int fd, r, n;
 
+	if (!ssl)
+		_exit(3);
+	if (reuse) {
+		/* a first connection on the same SSL object, its fd kept
+		 * open after the object is cleared for the next one */
+		fd = accept(ls, NULL, NULL);
+		if (fd < 0 || !SSL_set_fd(ssl, fd) || SSL_accept(ssl) != 1 ||
+		    SSL_read(ssl, buf, sizeof(buf)) <= 0 ||
+		    SSL_write(ssl, "first", 5) != 5 || !SSL_clear(ssl))
+			_exit(7);
+	}
 	fd = accept(ls, NULL, NULL);
 	if (fd < 0 || write(rep, &fd, sizeof(fd)) != sizeof(fd))
 		_exit(2);
-	ssl = SSL_new(sctx);
-	if (!ssl || !SSL_set_fd(ssl, fd))
+	if (!SSL_set_fd(ssl, fd))
 		_exit(3);
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	do {
@@ -1044,11 +1055,18 @@ serve_read_ahead(int ls, int go, int rep, SSL_CTX *sctx, const char *reply)
  * I/O, and the session's socket is not known yet. With the session
  * layout of OpenSSL 3.0 (as discovery gives it by version) the socket is
  * read from the SSL's BIO (ENF_TLS_F_FD_BIO); without it the record has
- * no socket, which shows the case is the one meant. Only on OpenSSL 3.0.
+ * no socket, which shows the case is the one meant. With @reuse the SSL
+ * object served a first connection whose fd stays open: its cached socket
+ * is valid by that fd, and only the BIO tells the session moved (without
+ * the layout the read carries the first connection's flow). Only on
+ * OpenSSL 3.0.
  */
-static void test_read_ahead(enum enf_tls_layout layout)
+static void test_read_ahead(enum enf_tls_layout layout, bool reuse)
 {
-	const char *m = layout ? "read-ahead, layout" : "read-ahead, none";
+	const char *m = reuse ? (layout ? "reused SSL, layout" :
+					  "reused SSL, none") :
+			layout ? "read-ahead, layout" :
+				 "read-ahead, none";
 	static const char request[] = "GET /ahead HTTP/1.1\r\nHost: lo\r\n\r\n";
 	struct enf_tls_target t = {
 		.lib = ENF_TLS_LIB_OPENSSL,
@@ -1066,7 +1084,8 @@ static void test_read_ahead(enum enf_tls_layout layout)
 	int rep[2] = { -1, -1 }, status = -1;
 	char reply[64] = "";
 	pid_t server = -1, spid;
-	SSL *ssl = NULL;
+	SSL *ssl = NULL, *first = NULL;
+	int ffd = -1;
 	__u32 id;
 	int err;
 
@@ -1096,15 +1115,30 @@ static void test_read_ahead(enum enf_tls_layout layout)
 	tls_store_clear(&st);
 	server = fork();
 	if (server == 0)
-		serve_read_ahead(ls, go[0], rep[1], sctx, "ahead-reply");
+		serve_read_ahead(ls, go[0], rep[1], sctx, "ahead-reply",
+				 reuse);
 	spid = server;
 	tls_store_watch(&st, spid);
-	cfd = socket(AF_INET, SOCK_STREAM, 0);
 	{
 		struct sockaddr_in a = { .sin_family = AF_INET,
 					 .sin_port = htons(port) };
+		char r1[8] = "";
 
 		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (reuse) {
+			ffd = socket(AF_INET, SOCK_STREAM, 0);
+			first = SSL_new(cctx);
+			err = ffd < 0 || !first ||
+			      connect(ffd, (struct sockaddr *)&a, sizeof(a)) ||
+			      !SSL_set_fd(first, ffd) ||
+			      SSL_connect(first) != 1 ||
+			      SSL_write(first, "GET /first HTTP/1.1\r\n\r\n",
+					24) != 24 ||
+			      SSL_read(first, r1, sizeof(r1) - 1) != 5;
+			CHECK(!err, "[%s] a first exchange on the server's SSL",
+			      m);
+		}
+		cfd = socket(AF_INET, SOCK_STREAM, 0);
 		err = cfd < 0 || connect(cfd, (struct sockaddr *)&a, sizeof(a));
 	}
 	ssl = err ? NULL : SSL_new(cctx);
@@ -1138,6 +1172,11 @@ static void test_read_ahead(enum enf_tls_layout layout)
 		CHECK(e->tuple.proto == 6 && e->tuple.family == ENF_FAMILY_V4 &&
 			      ntohs(e->tuple.dport) == port,
 		      "[%s] and its flow, the server's port %d", m, port);
+	} else if (reuse) {
+		CHECK(e->fd != sfd && !(e->flags & ENF_TLS_F_NO_SOCKET),
+		      "[%s] without the layout the read carries the first "
+		      "connection's socket (fd %d, not %d): the case is meant",
+		      m, e->fd, sfd);
 	} else {
 		CHECK(e->flags & ENF_TLS_F_NO_SOCKET,
 		      "[%s] without the layout the read has no socket "
@@ -1151,6 +1190,10 @@ out:
 	}
 	if (ssl)
 		SSL_free(ssl);
+	if (first)
+		SSL_free(first);
+	if (ffd >= 0)
+		close(ffd);
 	for (int i = 0; i < 2; i++) {
 		if (go[i] >= 0)
 			close(go[i]);
@@ -1289,8 +1332,10 @@ int main(void)
 	test_loopback(LOOP_CUSTOM_BIO);
 	test_loopback(LOOP_RAW_TP_WRITE_ENTRY);
 	test_loopback(LOOP_DEFAULT_WRITE_ENTRY);
-	test_read_ahead(ENF_TLS_LAYOUT_OSSL30);
-	test_read_ahead(ENF_TLS_LAYOUT_NONE);
+	test_read_ahead(ENF_TLS_LAYOUT_OSSL30, false);
+	test_read_ahead(ENF_TLS_LAYOUT_NONE, false);
+	test_read_ahead(ENF_TLS_LAYOUT_OSSL30, true);
+	test_read_ahead(ENF_TLS_LAYOUT_NONE, true);
 	test_ring_full();
 	test_wake_promise();
 	test_tracefs_mount();
