@@ -626,6 +626,16 @@ static __always_inline enum call_sock call_socket(const struct tls_call *call,
 		*skp = sk;
 		return CALL_SOCK_BIO;
 	}
+	if (s->sk) {
+		/* the socket it had is gone (its fd closed, or holding
+		 * another): the object serves a new connection this call
+		 * did not show. Its streams start again at 0 with no flow
+		 * (the consumer starts over too), rather than go on under
+		 * the old connection's. */
+		__builtin_memset(s, 0, sizeof(*s));
+		s->fd = -1;
+		s->bio_fd = -1;
+	}
 	return CALL_SOCK_NONE;
 }
 

@@ -226,6 +226,20 @@ static int stream_place(struct enf_daemon *d, struct stream *s,
 
 	*data = ev->data;
 	*len = ev->data_len;
+	if (ev->seq == 0 && ev->offset == 0 && s->have_seq &&
+	    s->next_seq > 0) {
+		/* the capture starts a session's streams again at 0 for a
+		 * new connection on a reused object, also one whose socket
+		 * it could not see: the old flow is not this one's */
+		stat_inc(&d->stats.session_reuse);
+		if (stream_reset(s))
+			return -ENOMEM;
+		s->started = false;
+		s->kind = STREAM_REQUESTS;
+		s->have_seq = false;
+		s->have_tuple = false;
+		s->sock_cookie = 0;
+	}
 	if (!(ev->flags & ENF_TLS_F_NO_SOCKET)) {
 		if (s->have_tuple &&
 		    memcmp(&s->tuple, &ev->tuple, sizeof(s->tuple))) {

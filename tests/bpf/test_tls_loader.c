@@ -996,6 +996,13 @@ static int wake_exchange(SSL_CTX *sctx, SSL_CTX *cctx, const char *what)
 	return err || !WIFEXITED(status) || WEXITSTATUS(status) ? -1 : 0;
 }
 
+/* test_read_ahead(): the server's SSL object serves a first connection */
+enum {
+	REUSE_NONE, /* no */
+	REUSE_OPEN, /* yes, and keeps its fd open */
+	REUSE_CLOSED, /* yes, and closes its fd */
+};
+
 /*
  * The server of the read-ahead exchange: with read-ahead on, it starts its
  * handshake (non-blocking: it stops for the client's Finished), waits
@@ -1005,7 +1012,7 @@ static int wake_exchange(SSL_CTX *sctx, SSL_CTX *cctx, const char *what)
  */
 static void __attribute__((noreturn))
 serve_read_ahead(int ls, int go, int rep, SSL_CTX *sctx, const char *reply,
-		 bool reuse)
+		 int reuse)
 {
 	char buf[256], c;
 	SSL *ssl = SSL_new(sctx);
@@ -1021,6 +1028,8 @@ serve_read_ahead(int ls, int go, int rep, SSL_CTX *sctx, const char *reply,
 		    SSL_read(ssl, buf, sizeof(buf)) <= 0 ||
 		    SSL_write(ssl, "first", 5) != 5 || !SSL_clear(ssl))
 			_exit(7);
+		if (reuse == REUSE_CLOSED)
+			close(fd);
 	}
 	fd = accept(ls, NULL, NULL);
 	if (fd < 0 || write(rep, &fd, sizeof(fd)) != sizeof(fd))
@@ -1061,9 +1070,10 @@ serve_read_ahead(int ls, int go, int rep, SSL_CTX *sctx, const char *reply,
  * the layout the read carries the first connection's flow). Only on
  * OpenSSL 3.0.
  */
-static void test_read_ahead(enum enf_tls_layout layout, bool reuse)
+static void test_read_ahead(enum enf_tls_layout layout, int reuse)
 {
-	const char *m = reuse ? (layout ? "reused SSL, layout" :
+	const char *m = reuse == REUSE_CLOSED ? "reused SSL, first fd closed" :
+			reuse ? (layout ? "reused SSL, layout" :
 					  "reused SSL, none") :
 			layout ? "read-ahead, layout" :
 				 "read-ahead, none";
@@ -1172,6 +1182,12 @@ static void test_read_ahead(enum enf_tls_layout layout, bool reuse)
 		CHECK(e->tuple.proto == 6 && e->tuple.family == ENF_FAMILY_V4 &&
 			      ntohs(e->tuple.dport) == port,
 		      "[%s] and its flow, the server's port %d", m, port);
+	} else if (reuse == REUSE_CLOSED) {
+		CHECK((e->flags & ENF_TLS_F_NO_SOCKET) && e->seq == 0,
+		      "[%s] the read has no socket, and its session starts "
+		      "again at 0 (flags %#x, seq %llu): never the first "
+		      "connection's flow",
+		      m, e->flags, (unsigned long long)e->seq);
 	} else if (reuse) {
 		CHECK(e->fd != sfd && !(e->flags & ENF_TLS_F_NO_SOCKET),
 		      "[%s] without the layout the read carries the first "
@@ -1332,10 +1348,11 @@ int main(void)
 	test_loopback(LOOP_CUSTOM_BIO);
 	test_loopback(LOOP_RAW_TP_WRITE_ENTRY);
 	test_loopback(LOOP_DEFAULT_WRITE_ENTRY);
-	test_read_ahead(ENF_TLS_LAYOUT_OSSL30, false);
-	test_read_ahead(ENF_TLS_LAYOUT_NONE, false);
-	test_read_ahead(ENF_TLS_LAYOUT_OSSL30, true);
-	test_read_ahead(ENF_TLS_LAYOUT_NONE, true);
+	test_read_ahead(ENF_TLS_LAYOUT_OSSL30, REUSE_NONE);
+	test_read_ahead(ENF_TLS_LAYOUT_NONE, REUSE_NONE);
+	test_read_ahead(ENF_TLS_LAYOUT_OSSL30, REUSE_OPEN);
+	test_read_ahead(ENF_TLS_LAYOUT_NONE, REUSE_OPEN);
+	test_read_ahead(ENF_TLS_LAYOUT_NONE, REUSE_CLOSED);
 	test_ring_full();
 	test_wake_promise();
 	test_tracefs_mount();
