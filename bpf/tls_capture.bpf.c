@@ -432,19 +432,37 @@ static __always_inline void sk_tuple(struct sock *sk, struct enf_tuple *t)
 
 /*
  * Whether the cached socket of @s is still the one its fd holds: the same
- * file in the fd's slot, and that file still the same socket's (a file
- * freed and its memory reused for another socket's at the same fd).
+ * file in the fd's slot, and that file still the same socket's; and for
+ * an IP socket, still the same connection: files and socks are reused
+ * from their caches as soon as freed (a connection closed and the next
+ * accepted may get the same fd, file and sock addresses), so its cookie
+ * (unique to a connection; sock_ops gives one at connect) or, without
+ * one, its ports must be the cached ones.
  */
 static __always_inline bool session_sock_valid(const struct tls_session *s,
 					       __u32 kind)
 {
 	struct file *file;
+	struct sock *sk;
+	__u32 ports;
 
 	if (s->kind != kind || !s->sk)
 		return false;
 	file = fd_file(s->fd);
-	return file && (__u64)file == s->file &&
-	       (__u64)file_sock(file) == s->sk;
+	if (!file || (__u64)file != s->file)
+		return false;
+	sk = file_sock(file);
+	if ((__u64)sk != s->sk)
+		return false;
+	if (kind != TLS_SOCK_INET)
+		return true;
+	if (s->cookie)
+		return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) ==
+		       s->cookie;
+	/* skc_portpair: skc_dport (the peer's, network order), skc_num */
+	ports = BPF_CORE_READ(sk, __sk_common.skc_portpair);
+	return ports == ((__u32)s->tuple.sport |
+			 (__u32)bpf_ntohs(s->tuple.dport) << 16);
 }
 
 static __always_inline struct tls_session *
