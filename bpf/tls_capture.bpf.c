@@ -461,8 +461,8 @@ static __always_inline bool session_sock_valid(const struct tls_session *s,
 		       s->cookie;
 	/* skc_portpair: skc_dport (the peer's, network order), skc_num */
 	ports = BPF_CORE_READ(sk, __sk_common.skc_portpair);
-	return ports == ((__u32)s->tuple.sport |
-			 (__u32)bpf_ntohs(s->tuple.dport) << 16);
+	return ports ==
+	       ((__u32)s->tuple.sport | (__u32)bpf_ntohs(s->tuple.dport) << 16);
 }
 
 static __always_inline struct tls_session *
@@ -529,18 +529,19 @@ session_bio_sock(const struct tls_call *call, struct file **filep, int *fdp)
 
 	if (call->layout != ENF_TLS_LAYOUT_OSSL30 || !call->session)
 		return NULL;
-	if (bpf_probe_read_user(&bio, sizeof(bio),
-				(void *)(call->session +
-					 (call->direction == ENF_TLS_READ ?
-						  OSSL30_SSL_RBIO :
-						  OSSL30_SSL_WBIO))) ||
+	if (bpf_probe_read_user(
+		    &bio, sizeof(bio),
+		    (void *)(call->session + (call->direction == ENF_TLS_READ ?
+						      OSSL30_SSL_RBIO :
+						      OSSL30_SSL_WBIO))) ||
 	    !bio ||
 	    bpf_probe_read_user(&method, sizeof(method),
 				(void *)(bio + OSSL30_BIO_METHOD)) ||
 	    !method ||
 	    bpf_probe_read_user(&type, sizeof(type), (void *)method) ||
 	    type != OSSL_BIO_TYPE_SOCKET ||
-	    bpf_probe_read_user(&fd, sizeof(fd), (void *)(bio + OSSL30_BIO_NUM)))
+	    bpf_probe_read_user(&fd, sizeof(fd),
+				(void *)(bio + OSSL30_BIO_NUM)))
 		return NULL;
 	sk = fd_sock_file(fd, filep);
 	if (!sk || !sk_is_inet(sk))
@@ -565,11 +566,11 @@ static __always_inline bool session_bio_agrees(const struct tls_call *call,
 	int type = 0, fd = -1;
 
 	if (call->layout != ENF_TLS_LAYOUT_OSSL30 ||
-	    bpf_probe_read_user(&bio, sizeof(bio),
-				(void *)(call->session +
-					 (call->direction == ENF_TLS_READ ?
-						  OSSL30_SSL_RBIO :
-						  OSSL30_SSL_WBIO))) ||
+	    bpf_probe_read_user(
+		    &bio, sizeof(bio),
+		    (void *)(call->session + (call->direction == ENF_TLS_READ ?
+						      OSSL30_SSL_RBIO :
+						      OSSL30_SSL_WBIO))) ||
 	    !bio)
 		return true;
 	if (bio != s->bio) {
@@ -623,7 +624,8 @@ static __always_inline enum call_sock call_socket(const struct tls_call *call,
 		*fdp = call->fd;
 		return CALL_SOCK_INET;
 	}
-	if (session_sock_valid(s, TLS_SOCK_INET) && session_bio_agrees(call, s)) {
+	if (session_sock_valid(s, TLS_SOCK_INET) &&
+	    session_bio_agrees(call, s)) {
 		*skp = (struct sock *)s->sk;
 		*fdp = s->fd;
 		return CALL_SOCK_CACHED;

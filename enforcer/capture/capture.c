@@ -180,8 +180,9 @@ int enf_capture_epoll_fd(const struct enf_capture *cap)
 
 void enf_capture_set_poll_ms(struct enf_capture *cap, unsigned int ms)
 {
-	cap->poll_ms = ms < 1 ? 1 : ms > CAPTURE_POLL_MS_MAX ?
-				   CAPTURE_POLL_MS_MAX : ms;
+	cap->poll_ms = ms < 1			? 1 :
+		       ms > CAPTURE_POLL_MS_MAX ? CAPTURE_POLL_MS_MAX :
+						  ms;
 }
 
 void enf_capture_set_wake(struct enf_capture *cap, struct enf_tls_wake *wake)

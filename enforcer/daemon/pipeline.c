@@ -226,8 +226,7 @@ static int stream_place(struct enf_daemon *d, struct stream *s,
 
 	*data = ev->data;
 	*len = ev->data_len;
-	if (ev->seq == 0 && ev->offset == 0 && s->have_seq &&
-	    s->next_seq > 0) {
+	if (ev->seq == 0 && ev->offset == 0 && s->have_seq && s->next_seq > 0) {
 		/* the capture starts a session's streams again at 0 for a
 		 * new connection on a reused object, also one whose socket
 		 * it could not see: the old flow is not this one's */

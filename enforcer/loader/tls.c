@@ -800,7 +800,8 @@ static int tls_check_target(const struct enf_tls_target *t)
 	if (t->lib == ENF_TLS_LIB_NSS && !t->nss_ssl_path)
 		return -EINVAL;
 	if ((unsigned int)t->layout >= ENF_TLS_LAYOUT_MAX ||
-	    (t->layout == ENF_TLS_LAYOUT_OSSL30 && t->lib != ENF_TLS_LIB_OPENSSL))
+	    (t->layout == ENF_TLS_LAYOUT_OSSL30 &&
+	     t->lib != ENF_TLS_LIB_OPENSSL))
 		return -EINVAL;
 	return 0;
 }

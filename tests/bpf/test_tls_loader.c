@@ -632,9 +632,12 @@ enum loop_mode {
 static void test_loopback(enum loop_mode mode)
 {
 	static const char *const names[LOOP_MODES] = {
-		"default",     "tracepoints",
-		"raw_tp",      "custom_bio",
-		"raw_tp write_entry_only", "default write_entry_only",
+		"default",
+		"tracepoints",
+		"raw_tp",
+		"custom_bio",
+		"raw_tp write_entry_only",
+		"default write_entry_only",
 	};
 	static const enum enf_tls_track asked[LOOP_MODES] = {
 		[LOOP_TRACEPOINTS] = ENF_TLS_TRACK_SYSCALL,
@@ -1072,11 +1075,11 @@ serve_read_ahead(int ls, int go, int rep, SSL_CTX *sctx, const char *reply,
  */
 static void test_read_ahead(enum enf_tls_layout layout, int reuse)
 {
-	const char *m = reuse == REUSE_CLOSED ? "reused SSL, first fd closed" :
-			reuse ? (layout ? "reused SSL, layout" :
-					  "reused SSL, none") :
-			layout ? "read-ahead, layout" :
-				 "read-ahead, none";
+	const char *m =
+		reuse == REUSE_CLOSED ? "reused SSL, first fd closed" :
+		reuse  ? (layout ? "reused SSL, layout" : "reused SSL, none") :
+		layout ? "read-ahead, layout" :
+			 "read-ahead, none";
 	static const char request[] = "GET /ahead HTTP/1.1\r\nHost: lo\r\n\r\n";
 	struct enf_tls_target t = {
 		.lib = ENF_TLS_LIB_OPENSSL,
@@ -1110,8 +1113,8 @@ static void test_read_ahead(enum enf_tls_layout layout, int reuse)
 	CHECK(err == 0, "[%s] open the capture and attach %s (%s)", m, libssl,
 	      strerror(-err));
 	if (!err)
-		err = enf_capture_new(enf_tls_events_fd(tls), tls_store_cb,
-				      &st, &cap);
+		err = enf_capture_new(enf_tls_events_fd(tls), tls_store_cb, &st,
+				      &cap);
 	sctx = tls_server_ctx();
 	cctx = tls_client_ctx();
 	ls = tls_listen4(&port);
@@ -1125,8 +1128,7 @@ static void test_read_ahead(enum enf_tls_layout layout, int reuse)
 	tls_store_clear(&st);
 	server = fork();
 	if (server == 0)
-		serve_read_ahead(ls, go[0], rep[1], sctx, "ahead-reply",
-				 reuse);
+		serve_read_ahead(ls, go[0], rep[1], sctx, "ahead-reply", reuse);
 	spid = server;
 	tls_store_watch(&st, spid);
 	{
@@ -1175,8 +1177,7 @@ static void test_read_ahead(enum enf_tls_layout layout, int reuse)
 		goto out;
 	if (layout) {
 		CHECK((e->flags & ENF_TLS_F_FD_BIO) &&
-			      !(e->flags & ENF_TLS_F_NO_SOCKET) &&
-			      e->fd == sfd,
+			      !(e->flags & ENF_TLS_F_NO_SOCKET) && e->fd == sfd,
 		      "[%s] its socket read from the SSL's BIO: flags %#x, fd %d == %d",
 		      m, e->flags, e->fd, sfd);
 		CHECK(e->tuple.proto == 6 && e->tuple.family == ENF_FAMILY_V4 &&
@@ -1300,8 +1301,7 @@ static void test_wake_promise(void)
 	CHECK(enf_capture_timeout(cap) == 3,
 	      "[wake] or as often as it is told to (3 ms)");
 	enf_capture_set_poll_ms(cap, 1000);
-	CHECK(enf_capture_timeout(cap) == 100,
-	      "[wake] at most 100 ms apart");
+	CHECK(enf_capture_timeout(cap) == 100, "[wake] at most 100 ms apart");
 
 	/* the promise ended: the first record wakes the consumer at once */
 	enf_capture_set_wake(cap, w);

@@ -358,10 +358,9 @@ static void test_system_scan(void **state)
 				 df.version, line);
 		assert_true(!strncmp(df.version, "OpenSSL 3.", 10));
 		/* OpenSSL 3.0's session layout is given to the programs */
-		if (ssl->layout !=
-		    (!strncmp(df.version, "OpenSSL 3.0.", 12) ?
-			     ENF_TLS_LAYOUT_OSSL30 :
-			     ENF_TLS_LAYOUT_NONE))
+		if (ssl->layout != (!strncmp(df.version, "OpenSSL 3.0.", 12) ?
+					    ENF_TLS_LAYOUT_OSSL30 :
+					    ENF_TLS_LAYOUT_NONE))
 			fail_msg("%s attached with layout %d", df.version,
 				 ssl->layout);
 	}
