@@ -511,6 +511,34 @@ static __always_inline void session_set_sock(struct tls_session *s,
 #define OSSL30_BIO_NUM 56
 #define OSSL_BIO_TYPE_SOCKET (5 | 0x0400 | 0x0100)
 
+/* @call's BIO in its OpenSSL 3.0 SSL: read for a read, write for a write. */
+static __always_inline __u64 ossl30_bio(const struct tls_call *call)
+{
+	__u64 bio = 0;
+
+	if (call->layout != ENF_TLS_LAYOUT_OSSL30 ||
+	    bpf_probe_read_user(
+		    &bio, sizeof(bio),
+		    (void *)(call->session + (call->direction == ENF_TLS_READ ?
+						      OSSL30_SSL_RBIO :
+						      OSSL30_SSL_WBIO))))
+		return 0;
+	return bio;
+}
+
+/* Whether OpenSSL 3.0's BIO @bio is a socket BIO; false when unreadable. */
+static __always_inline bool ossl30_bio_is_socket(__u64 bio)
+{
+	__u64 method = 0;
+	int type = 0;
+
+	return !bpf_probe_read_user(&method, sizeof(method),
+				    (void *)(bio + OSSL30_BIO_METHOD)) &&
+	       method &&
+	       !bpf_probe_read_user(&type, sizeof(type), (void *)method) &&
+	       type == OSSL_BIO_TYPE_SOCKET;
+}
+
 /*
  * The IP socket of @call's session read from the session object, where
  * the library's layout is known: OpenSSL 3.0's read BIO for a read, its
@@ -523,23 +551,11 @@ static __always_inline void session_set_sock(struct tls_session *s,
 static __always_inline struct sock *
 session_bio_sock(const struct tls_call *call, struct file **filep, int *fdp)
 {
-	__u64 bio = 0, method = 0;
-	int type = 0, fd = -1;
+	__u64 bio = ossl30_bio(call);
 	struct sock *sk;
+	int fd = -1;
 
-	if (call->layout != ENF_TLS_LAYOUT_OSSL30 || !call->session)
-		return NULL;
-	if (bpf_probe_read_user(
-		    &bio, sizeof(bio),
-		    (void *)(call->session + (call->direction == ENF_TLS_READ ?
-						      OSSL30_SSL_RBIO :
-						      OSSL30_SSL_WBIO))) ||
-	    !bio ||
-	    bpf_probe_read_user(&method, sizeof(method),
-				(void *)(bio + OSSL30_BIO_METHOD)) ||
-	    !method ||
-	    bpf_probe_read_user(&type, sizeof(type), (void *)method) ||
-	    type != OSSL_BIO_TYPE_SOCKET ||
+	if (!bio || !ossl30_bio_is_socket(bio) ||
 	    bpf_probe_read_user(&fd, sizeof(fd),
 				(void *)(bio + OSSL30_BIO_NUM)))
 		return NULL;
@@ -562,26 +578,16 @@ session_bio_sock(const struct tls_call *call, struct file **filep, int *fdp)
 static __always_inline bool session_bio_agrees(const struct tls_call *call,
 					       struct tls_session *s)
 {
-	__u64 bio = 0, method = 0;
-	int type = 0, fd = -1;
+	__u64 bio = ossl30_bio(call);
+	int fd = -1;
 
-	if (call->layout != ENF_TLS_LAYOUT_OSSL30 ||
-	    bpf_probe_read_user(
-		    &bio, sizeof(bio),
-		    (void *)(call->session + (call->direction == ENF_TLS_READ ?
-						      OSSL30_SSL_RBIO :
-						      OSSL30_SSL_WBIO))) ||
-	    !bio)
+	if (!bio)
 		return true;
 	if (bio != s->bio) {
-		if (bpf_probe_read_user(&method, sizeof(method),
-					(void *)(bio + OSSL30_BIO_METHOD)) ||
-		    !method ||
-		    bpf_probe_read_user(&type, sizeof(type), (void *)method))
-			return true;
+		/* another BIO object: what it is is read once */
 		s->bio = bio;
 		s->bio_fd = -1;
-		if (type != OSSL_BIO_TYPE_SOCKET)
+		if (!ossl30_bio_is_socket(bio))
 			return true;
 	} else if (s->bio_fd < 0) {
 		return true;

@@ -212,6 +212,20 @@ static struct stream *stream_get(struct enf_daemon *d,
 	return s;
 }
 
+/* A new connection on @s's session object: the stream starts over. */
+static int stream_restart(struct enf_daemon *d, struct stream *s)
+{
+	stat_inc(&d->stats.session_reuse);
+	if (stream_reset(s))
+		return -ENOMEM;
+	s->started = false;
+	s->kind = STREAM_REQUESTS;
+	s->have_seq = false;
+	s->have_tuple = false;
+	s->sock_cookie = 0;
+	return 0;
+}
+
 /*
  * Places @ev in its stream: a new connection on a reused session object
  * starts the stream over; a gap before @ev resets the parser (it
@@ -230,26 +244,15 @@ static int stream_place(struct enf_daemon *d, struct stream *s,
 		/* the capture starts a session's streams again at 0 for a
 		 * new connection on a reused object, also one whose socket
 		 * it could not see: the old flow is not this one's */
-		stat_inc(&d->stats.session_reuse);
-		if (stream_reset(s))
+		if (stream_restart(d, s))
 			return -ENOMEM;
-		s->started = false;
-		s->kind = STREAM_REQUESTS;
-		s->have_seq = false;
-		s->have_tuple = false;
-		s->sock_cookie = 0;
 	}
 	if (!(ev->flags & ENF_TLS_F_NO_SOCKET)) {
+		/* the library reused the object for another flow */
 		if (s->have_tuple &&
-		    memcmp(&s->tuple, &ev->tuple, sizeof(s->tuple))) {
-			/* the library reused the object for another flow */
-			stat_inc(&d->stats.session_reuse);
-			if (stream_reset(s))
-				return -ENOMEM;
-			s->started = false;
-			s->kind = STREAM_REQUESTS;
-			s->have_seq = false;
-		}
+		    memcmp(&s->tuple, &ev->tuple, sizeof(s->tuple)) &&
+		    stream_restart(d, s))
+			return -ENOMEM;
 		s->have_tuple = true;
 		s->tuple = ev->tuple;
 		if (ev->sock_cookie)
