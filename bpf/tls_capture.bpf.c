@@ -996,16 +996,17 @@ static __always_inline void write_emit(struct tls_call *slot,
 }
 
 /*
- * The entry of a write probed alone: emitted now over the session's
- * cached socket when it is still valid; else kept waiting until the
- * thread's next write-family syscall on an IP socket carries a TLS record
- * (note_fd()), and given up at the thread's next TLS call.
+ * The entry of a write probed alone: kept waiting for its first send, and
+ * emitted there (note_sock()), with the socket that send goes out on;
+ * given up at the thread's next TLS call when none came (a memory BIO).
+ * Nothing is looked up or read here: the socket cache of the session
+ * would have to be checked against the session object's BIO (a library
+ * may reuse the object for another connection while the old fd is open),
+ * two user-memory reads a write; the send tells the socket for certain.
  */
 static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 				       __u64 cookie)
 {
-	struct tls_session_key key = { .session = session };
-	__u64 id = bpf_get_current_pid_tgid();
 	struct enf_tls_config *cfg = tls_cfg();
 	struct tls_call call = {
 		.session = session,
@@ -1019,47 +1020,11 @@ static __always_inline int write_entry(__u64 session, __u64 buf, __u64 count,
 		.count = count,
 	};
 	struct tls_call *slot = call_begin();
-	struct tls_session *s;
-	struct file *file;
-	struct sock *sk;
-	int fd;
 
 	if (!count)
 		return 0;
 	if (cfg && cfg->filters && !task_in_scope(cfg->filters)) {
 		stat_inc(ENF_TLS_STAT_FILTERED);
-		return 0;
-	}
-	key.tgid = id >> 32;
-	s = bpf_map_lookup_elem(&tls_sessions, &key);
-	if (s && session_sock_valid(s, TLS_SOCK_INET) &&
-	    session_bio_agrees(&call, s)) {
-		call.fd = s->fd;
-		call.sk = s->sk;
-		call.file = s->file;
-		call.last_inet = 1;
-		write_emit(slot, &call, s, (struct sock *)s->sk, s->fd,
-			   ENF_TLS_F_FD_CACHED);
-		return 0;
-	}
-	if (s && session_sock_valid(s, TLS_SOCK_OTHER)) {
-		stat_inc(ENF_TLS_STAT_NOT_INET);
-		return 0;
-	}
-	/* a new session, or a new socket: its BIO may say which */
-	sk = session_bio_sock(&call, &file, &fd);
-	if (sk) {
-		s = s ? s : session_get(&key);
-		if (!s) {
-			stat_inc(ENF_TLS_STAT_CALLS_FULL);
-			return 0;
-		}
-		session_set_sock(s, sk, file, fd, TLS_SOCK_INET);
-		call.fd = fd;
-		call.sk = (__u64)sk;
-		call.file = (__u64)file;
-		call.last_inet = 1;
-		write_emit(slot, &call, s, sk, fd, ENF_TLS_F_FD_BIO);
 		return 0;
 	}
 	call_fill(slot, &call);
@@ -1358,6 +1323,7 @@ enum sys_buf {
 	SYS_BUF, /* write, sendto: the buffer */
 	SYS_IOV, /* writev: a struct iovec array */
 	SYS_MSG, /* sendmsg: a struct user_msghdr */
+	SYS_SEND, /* another send: its bytes are not known */
 };
 
 /* Whether the bytes a write-family syscall sends begin a TLS record. */
@@ -1374,7 +1340,7 @@ static __always_inline bool sends_tls_record(__u64 arg, enum sys_buf how)
 	if ((how == SYS_IOV || how == SYS_MSG) &&
 	    bpf_probe_read_user(&arg, sizeof(arg), (void *)arg))
 		return false;
-	if (bpf_probe_read_user(b, sizeof(b), (void *)arg))
+	if (how == SYS_SEND || bpf_probe_read_user(b, sizeof(b), (void *)arg))
 		return false;
 	/* content type 20..24 (change_cipher_spec..heartbeat), version 3.x */
 	return b[0] >= 20 && b[0] <= 24 && b[1] == 3;
@@ -1385,40 +1351,53 @@ static __always_inline bool sends_tls_record(__u64 arg, enum sys_buf how)
  * @inet), open as @fd (-1 when not known) in @file, through a syscall
  * whose second argument @arg holds what it sends (@how): IP sockets and
  * others apart, since a call may also write a log, a key log file or to
- * syslog's Unix socket, and only an IP socket names the flow. A write
- * probed at entry alone that waits for its socket is emitted at its first
- * send of a TLS record on an IP socket.
+ * syslog's Unix socket, and only an IP socket names the flow.
+ *
+ * A write probed at entry alone that waits for its socket is emitted at
+ * its first send on the IP socket its session already runs over, or else
+ * at its first send of a TLS record on an IP socket (a new session, or a
+ * session object reused for another connection); one that sends a TLS
+ * record on another kind of socket is counted not_inet and not emitted.
  */
 static __always_inline void note_sock(struct tls_call *call, struct sock *sk,
 				      bool inet, struct file *file, long fd,
 				      __u64 arg, enum sys_buf how)
 {
+	struct tls_session_key key = {};
+	struct tls_session *s;
+	struct tls_call c;
+
 	if (!inet) {
 		if (fd >= 0)
 			call->other_fd = fd;
+		if (call->pending == CALL_WRITE_WAITING && how != SYS_IN &&
+		    sends_tls_record(arg, how)) {
+			call->pending = CALL_WRITE_SENDING;
+			stat_inc(ENF_TLS_STAT_NOT_INET);
+		}
 		return;
 	}
 	call->fd = fd;
 	call->sk = (__u64)sk;
 	call->file = (__u64)file;
 	call->last_inet = 1;
-	if (call->pending == CALL_WRITE_WAITING && how != SYS_IN &&
-	    sends_tls_record(arg, how)) {
-		struct tls_session_key key = {
-			.tgid = bpf_get_current_pid_tgid() >> 32,
-		};
-		struct tls_session *s;
-		struct tls_call c = *call;
-
-		key.session = c.session;
-		s = session_get(&key);
+	if (call->pending != CALL_WRITE_WAITING || how == SYS_IN)
+		return;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.session = call->session;
+	s = bpf_map_lookup_elem(&tls_sessions, &key);
+	if (!s || s->kind != TLS_SOCK_INET || s->sk != (__u64)sk) {
+		if (!sends_tls_record(arg, how))
+			return;
+		s = s ? s : session_get(&key);
 		if (!s) {
 			stat_inc(ENF_TLS_STAT_CALLS_FULL);
 			return;
 		}
-		session_set_sock(s, sk, file, fd, TLS_SOCK_INET);
-		write_emit(call, &c, s, sk, fd, 0);
 	}
+	session_set_sock(s, sk, file, fd, TLS_SOCK_INET);
+	c = *call;
+	write_emit(call, &c, s, sk, fd, 0);
 }
 
 /*
@@ -1638,9 +1617,12 @@ static __always_inline void note_sk(struct sock *sk, int ret, bool send)
 			how = SYS_MSG;
 			break;
 		default:
+			/* sendmmsg, sendfile, io_uring...: a send on the
+			 * session's own socket still counts */
+			how = SYS_SEND;
 			break;
 		}
-		if (how != SYS_IN) {
+		if (how != SYS_SEND) {
 			fd = (int)SYS_ARG1(regs);
 			arg = SYS_ARG2(regs);
 		}

@@ -104,10 +104,12 @@ enum enf_tls_track {
  * @n_comms: entries of @comms, at most ENF_TLS_FILTER_MAX
  * @write_entry_only: probe the writes of OpenSSL, BoringSSL and wolfSSL
  *	at entry alone (one uprobe hit a write instead of two). The count
- *	asked for is the length; a write whose session's socket is not yet
- *	known waits for the thread's next send of a TLS record on an IP
- *	socket, and is given up (counted write_unseen) at its next TLS call,
- *	so writes over no socket (memory BIOs) are not captured; a retried
+ *	asked for is the length; a write is emitted at its first send, on
+ *	the IP socket its session already runs over or else of a TLS record
+ *	on an IP socket (so the socket is the one the bytes go out on, and
+ *	nothing is read at entry); a write that sends nothing before the
+ *	thread's next TLS call is given up there (counted write_unseen), so
+ *	writes over no socket (memory BIOs) are not captured; a retried
  *	write (its send on the socket would block or was interrupted, seen
  *	at the send's end) or the rest of a partial one is told from a
  *	new one (counted write_retry). GnuTLS and NSS, whose writes may

@@ -1088,6 +1088,9 @@ static void test_read_ahead(enum enf_tls_layout layout, int reuse)
 		.by_name = true,
 		.pid = -1,
 	};
+	/* as the daemon runs: writes probed at entry alone */
+	const struct enf_tls_opts entry_only = { .track = tls_default_track(),
+						 .write_entry_only = true };
 	static struct tls_store st;
 	const struct enf_tls_event *e;
 	struct enf_capture *cap = NULL;
@@ -1107,7 +1110,7 @@ static void test_read_ahead(enum enf_tls_layout layout, int reuse)
 		       OpenSSL_version(OPENSSL_VERSION));
 		return;
 	}
-	err = enf_tls_open(NULL, &tls);
+	err = enf_tls_open(&entry_only, &tls);
 	if (!err)
 		err = enf_tls_attach(tls, &t, &id);
 	CHECK(err == 0, "[%s] open the capture and attach %s (%s)", m, libssl,
@@ -1200,6 +1203,14 @@ static void test_read_ahead(enum enf_tls_layout layout, int reuse)
 		      "(flags %#x): the request was read ahead",
 		      m, e->flags);
 	}
+	/* the reply, a write probed at entry alone, takes the socket its
+	 * send goes out on, layout or not: never the first connection's */
+	e = tls_wait_event(cap, &st, spid, ENF_TLS_WRITE, "ahead-reply", 2000);
+	CHECK(e && e->fd == sfd && !(e->flags & ENF_TLS_F_NO_SOCKET) &&
+		      ntohs(e->tuple.dport) == port,
+	      "[%s] the server's reply is captured on its own socket (fd %d "
+	      "== %d, flags %#x)",
+	      m, e ? e->fd : -3, sfd, e ? e->flags : 0);
 out:
 	if (server > 0) {
 		kill(server, SIGKILL);

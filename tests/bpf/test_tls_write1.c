@@ -3,8 +3,9 @@
  * Writes probed at entry alone (enf_tls_opts.write_entry_only), on
  * OpenSSL:
  *   - the generic exchange (a request, its reply, 1 MiB each way; the
- *     client's first write waits for its socket, the rest use the cached
- *     one) byte-exact on both ends, through SSL_write and SSL_write_ex;
+ *     client's first write is emitted at its first send of a TLS record,
+ *     the rest at their sends on the session's socket) byte-exact on
+ *     both ends, through SSL_write and SSL_write_ex;
  *   - a non-blocking SSL_write of 512 KiB against a peer that does not
  *     read: it fails with WANT_WRITE and is retried with the same buffer
  *     until the peer drains; captured once (write_retry counts the rest);
