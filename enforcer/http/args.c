@@ -30,7 +30,7 @@ int enf_http_grow(void **buf, size_t *cap, size_t need, size_t elem, size_t max)
 }
 
 /* Decodes [s, s + n) into @dst; returns the bytes written (at most n). */
-static size_t args_decode(const char *s, size_t n, char *dst, uint32_t *anom)
+static size_t args_decode(const char *s, size_t n, char *dst, uint64_t *anom)
 {
 	size_t i, w = 0;
 
@@ -61,7 +61,7 @@ static size_t args_decode(const char *s, size_t n, char *dst, uint32_t *anom)
 }
 
 int enf_http_args_parse(struct enf_http_args *a, const char *q, size_t qlen,
-			size_t max_args, size_t max_bytes, uint32_t *anom)
+			size_t max_args, size_t max_bytes, uint64_t *anom)
 {
 	size_t i = 0, w = 0;
 	int err;

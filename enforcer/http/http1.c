@@ -142,7 +142,7 @@ struct enf_http1 {
 	size_t proto_off;
 	size_t proto_len;
 	size_t reqline_len;
-	uint32_t anom;
+	uint64_t anom;
 
 	/* framing */
 	bool cl_seen;
@@ -185,6 +185,44 @@ void enf_http_limits_default(struct enf_http_limits *lim)
 	lim->max_header_bytes = 65536;
 	lim->max_args = 256;
 	lim->max_body = 65536;
+	lim->max_json_depth = 32;
+	lim->max_parts = 128;
+	lim->max_streams = 128;
+	lim->max_continuations = 16;
+}
+
+int enf_http_limits_resolve(const struct enf_http_limits *in,
+			    struct enf_http_limits *out)
+{
+	struct enf_http_limits def;
+
+	enf_http_limits_default(&def);
+	if (!in) {
+		*out = def;
+		return 0;
+	}
+	if (in->max_line < ENF_HTTP1_MIN_LINE ||
+	    in->max_header_bytes < ENF_HTTP1_MIN_LINE ||
+	    in->max_line > ENF_HTTP1_MAX_CAP ||
+	    in->max_header_bytes > ENF_HTTP1_MAX_CAP ||
+	    in->max_headers > ENF_HTTP1_MAX_CAP ||
+	    in->max_args > ENF_HTTP1_MAX_CAP ||
+	    in->max_body > ENF_HTTP1_MAX_CAP ||
+	    in->max_json_depth > ENF_HTTP1_MAX_CAP ||
+	    in->max_parts > ENF_HTTP1_MAX_CAP ||
+	    in->max_streams > ENF_HTTP1_MAX_CAP ||
+	    in->max_continuations > ENF_HTTP1_MAX_CAP)
+		return -EINVAL;
+	*out = *in;
+	if (!out->max_json_depth)
+		out->max_json_depth = def.max_json_depth;
+	if (!out->max_parts)
+		out->max_parts = def.max_parts;
+	if (!out->max_streams)
+		out->max_streams = def.max_streams;
+	if (!out->max_continuations)
+		out->max_continuations = def.max_continuations;
+	return 0;
 }
 
 static size_t min_sz(size_t a, size_t b)
@@ -275,24 +313,16 @@ static void h1_request_reset(struct enf_http1 *p)
 
 int enf_http1_new(const struct enf_http_limits *lim, struct enf_http1 **out)
 {
+	struct enf_http_limits l;
 	struct enf_http1 *p;
 
 	*out = NULL;
-	if (lim && (lim->max_line < ENF_HTTP1_MIN_LINE ||
-		    lim->max_header_bytes < ENF_HTTP1_MIN_LINE ||
-		    lim->max_line > ENF_HTTP1_MAX_CAP ||
-		    lim->max_header_bytes > ENF_HTTP1_MAX_CAP ||
-		    lim->max_headers > ENF_HTTP1_MAX_CAP ||
-		    lim->max_args > ENF_HTTP1_MAX_CAP ||
-		    lim->max_body > ENF_HTTP1_MAX_CAP))
+	if (enf_http_limits_resolve(lim, &l))
 		return -EINVAL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	if (lim)
-		p->lim = *lim;
-	else
-		enf_http_limits_default(&p->lim);
+	p->lim = l;
 	p->line_cap = min_sz(p->lim.max_line, p->lim.max_header_bytes);
 	/* room for the protocol copied behind a cut request line */
 	p->head_max = p->lim.max_header_bytes + H1_PROTO_MAX;

@@ -71,6 +71,15 @@
  * @max_header_bytes: bytes of the whole header block
  * @max_args: query arguments per request
  * @max_body: body bytes kept per request (the rest is counted, not kept)
+ * @max_json_depth: nesting of a JSON body split into arguments
+ * @max_parts: parts of a multipart/form-data body
+ * @max_streams: HTTP/2 streams open at once on a connection
+ * @max_continuations: HTTP/2 CONTINUATION frames per header block
+ *
+ * @max_args caps each list on its own: query arguments, body arguments,
+ * cookies. For HTTP/2, @max_header_bytes caps the decoded bytes of a header
+ * block (names and values), enforced while decoding. The last four may be
+ * 0: their defaults are taken.
  */
 struct enf_http_limits {
 	size_t max_line;
@@ -78,6 +87,10 @@ struct enf_http_limits {
 	size_t max_header_bytes;
 	size_t max_args;
 	size_t max_body;
+	size_t max_json_depth;
+	size_t max_parts;
+	size_t max_streams;
+	size_t max_continuations;
 };
 
 /* Bounds enf_http1_new() accepts for max_line and max_header_bytes (the
@@ -88,9 +101,20 @@ struct enf_http_limits {
 /**
  * enf_http_limits_default() - fill @lim with the defaults
  * @lim: filled: 8 KiB lines, 100 headers, 64 KiB of headers, 256 args,
- *       64 KiB body
+ *       64 KiB body, JSON depth 32, 128 parts, 128 streams, 16
+ *       CONTINUATIONs
  */
 void enf_http_limits_default(struct enf_http_limits *lim);
+
+/**
+ * enf_http_limits_resolve() - check caps and fill the defaults of the
+ * optional ones
+ * @in: the caps asked for; NULL for the defaults
+ * @out: @in with each optional cap left 0 set to its default
+ * Return: 0, or -EINVAL when a cap is out of the ENF_HTTP1_* bounds.
+ */
+int enf_http_limits_resolve(const struct enf_http_limits *in,
+			    struct enf_http_limits *out);
 
 struct enf_http1;
 

@@ -68,9 +68,47 @@ struct enf_http_args {
  * Return: 0, -E2BIG when @qlen is over @max_bytes, or -ENOMEM.
  */
 int enf_http_args_parse(struct enf_http_args *a, const char *q, size_t qlen,
-			size_t max_args, size_t max_bytes, uint32_t *anom);
+			size_t max_args, size_t max_bytes, uint64_t *anom);
 
 /* Frees what @a holds (not @a itself); accepts a zeroed @a. */
 void enf_http_args_release(struct enf_http_args *a);
+
+struct enf_http_limits;
+
+/**
+ * struct enf_http_derive - what enf_http_derive() keeps for the request
+ * being handed out (decoded URI and path, arguments, cookies), reused from
+ * request to request; zeroed before first use. The fields below are a
+ * start: enforcer/http/derive.c may add its own.
+ * @get: ARGS_GET
+ * @post: ARGS_POST
+ * @cookies: REQUEST_COOKIES
+ * @uri: decoded URI then decoded path
+ * @uri_cap: capacity of @uri
+ */
+struct enf_http_derive {
+	struct enf_http_args get;
+	struct enf_http_args post;
+	struct enf_http_args cookies;
+	char *uri;
+	size_t uri_cap;
+};
+
+/**
+ * enf_http_derive() - fill in what a request's head and body imply, the
+ * same for HTTP/1 and HTTP/2
+ * @d: its buffers (valid until the next call or the release)
+ * @req: in: method, uri, protocol, headers, body, body_len, anomalies, and
+ *	host when the protocol gave one (HTTP/2's :authority); out: path,
+ *	query, uri_decoded, path_decoded, host (when not given), args,
+ *	args_post, cookies, body_type; anomalies are or-ed in
+ * @lim: the caps (enf_http_limits_resolve()d)
+ * Return: 0, or -ENOMEM (the request cannot be handed out whole).
+ */
+int enf_http_derive(struct enf_http_derive *d, struct enf_request *req,
+		    const struct enf_http_limits *lim);
+
+/* Frees what @d holds (not @d itself); accepts a zeroed @d. */
+void enf_http_derive_release(struct enf_http_derive *d);
 
 #endif /* ENFORCER_HTTP_INTERNAL_H */

@@ -21,9 +21,9 @@
 #include "test_http1.h"
 
 #define IN(s) s, sizeof(s) - 1
-#define DEFAULTS              \
-	{                     \
-		0, 0, 0, 0, 0 \
+#define DEFAULTS                          \
+	{                                 \
+		0, 0, 0, 0, 0, 0, 0, 0, 0 \
 	} /* all zero: the defaults */
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -70,10 +70,11 @@ static void check_skipped(const char *name, const struct t_run *r,
 }
 
 static void check_anom(const char *name, const struct enf_request *req,
-		       uint32_t want)
+		       uint64_t want)
 {
-	T_CHECK(req->anomalies == want, "%s: anomalies 0x%x, want 0x%x", name,
-		req->anomalies, want);
+	T_CHECK(req->anomalies == want, "%s: anomalies 0x%llx, want 0x%llx",
+		name, (unsigned long long)req->anomalies,
+		(unsigned long long)want);
 }
 
 static void check_body(const char *name, const struct enf_request *req,
@@ -172,8 +173,8 @@ static void test_clean_requests_have_no_anomaly(void **state)
 	check_n("clean", r, 5);
 	for (i = 0; i < r->n; i++)
 		T_CHECK(r->req[i].anomalies == 0,
-			"clean: request %zu (%s) has anomalies 0x%x", i,
-			r->dump[i], r->req[i].anomalies);
+			"clean: request %zu (%s) has anomalies 0x%llx", i,
+			r->dump[i], (unsigned long long)r->req[i].anomalies);
 	check_body("clean: form", &r->req[1], "a=1&b=2", 7);
 	check_body("clean: gzip, chunked", &r->req[2], "data", 4);
 	check_body("clean: equal Content-Lengths", &r->req[3], "ok", 2);
@@ -185,7 +186,7 @@ struct anom_case {
 	const char *name;
 	const char *in;
 	size_t len;
-	uint32_t bit;
+	uint64_t bit;
 	size_t idx; /* the request that must carry the bit */
 	size_t n; /* requests handed out */
 	struct enf_http_limits lim; /* all zero: defaults */
@@ -199,19 +200,19 @@ static const struct anom_case anom_cases[] = {
 	  ENF_ANOM_HEADERS_LIMIT,
 	  0,
 	  1,
-	  { 64, 100, 65536, 256, 65536 } },
+	  { 64, 100, 65536, 256, 65536, 0, 0, 0, 0 } },
 	{ "headers limit: count over max_headers",
 	  IN("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n"),
 	  ENF_ANOM_HEADERS_LIMIT,
 	  0,
 	  1,
-	  { 8192, 2, 65536, 256, 65536 } },
+	  { 8192, 2, 65536, 256, 65536, 0, 0, 0, 0 } },
 	{ "args limit",
 	  IN("GET /?a&b&c HTTP/1.1\r\n\r\n"),
 	  ENF_ANOM_ARGS_LIMIT,
 	  0,
 	  1,
-	  { 8192, 100, 65536, 2, 65536 } },
+	  { 8192, 100, 65536, 2, 65536, 0, 0, 0, 0 } },
 	{ "bad request line: space in target", IN("GET /a b HTTP/1.1\r\n\r\n"),
 	  ENF_ANOM_BAD_REQUEST_LINE, 0, 1, DEFAULTS },
 	{ "bad request line: OWS after the version",
@@ -236,7 +237,7 @@ static const struct anom_case anom_cases[] = {
 	  ENF_ANOM_BODY_TRUNCATED,
 	  0,
 	  1,
-	  { 8192, 100, 65536, 256, 4 } },
+	  { 8192, 100, 65536, 256, 4, 0, 0, 0, 0 } },
 	{ "bare LF: one header line", IN("GET / HTTP/1.1\r\nHost: h\n\r\n"),
 	  ENF_ANOM_BARE_LF, 0, 1, DEFAULTS },
 	{ "bare LF: end of head", IN("GET / HTTP/1.1\r\nHost: h\r\n\n"),
@@ -264,7 +265,7 @@ static const struct anom_case anom_cases[] = {
 	  ENF_ANOM_BAD_CONTENT_LENGTH,
 	  0,
 	  1,
-	  { 64, 100, 65536, 256, 65536 } },
+	  { 64, 100, 65536, 256, 65536, 0, 0, 0, 0 } },
 	{ "Content-Length and Transfer-Encoding",
 	  IN("POST / HTTP/1.1\r\nContent-Length: 9\r\n"
 	     "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
@@ -283,7 +284,7 @@ static const struct anom_case anom_cases[] = {
 	  ENF_ANOM_BAD_TRANSFER_ENCODING,
 	  0,
 	  1,
-	  { 64, 100, 65536, 256, 65536 } },
+	  { 64, 100, 65536, 256, 65536, 0, 0, 0, 0 } },
 	{ "bad chunk: size not hex",
 	  IN("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
 	  ENF_ANOM_BAD_CHUNK, 0, 1, DEFAULTS },
@@ -301,13 +302,13 @@ static const struct anom_case anom_cases[] = {
 	  ENF_ANOM_HEAD_TRUNCATED,
 	  0,
 	  1,
-	  { 64, 100, 100, 256, 65536 } },
+	  { 64, 100, 100, 256, 65536, 0, 0, 0, 0 } },
 };
 
 static void test_each_anomaly_bit_by_its_trigger(void **state)
 {
 	const struct enf_http_limits zero = { 0 };
-	uint32_t seen = 0;
+	uint64_t seen = 0;
 	size_t i;
 
 	(void)state;
@@ -320,15 +321,17 @@ static void test_each_anomaly_bit_by_its_trigger(void **state)
 		t_feed_all_splits(c->name, lim, c->in, c->len, r);
 		check_n(c->name, r, c->n);
 		T_CHECK(r->req[c->idx].anomalies & c->bit,
-			"%s: bit 0x%x not set (anomalies 0x%x)", c->name,
-			c->bit, r->req[c->idx].anomalies);
+			"%s: bit 0x%llx not set (anomalies 0x%llx)", c->name,
+			(unsigned long long)c->bit,
+			(unsigned long long)r->req[c->idx].anomalies);
 		seen |= c->bit;
 		run_del(r);
 	}
 	/* every bit the header defines has a trigger above */
 	T_CHECK(seen == (ENF_ANOM_HEAD_TRUNCATED << 1) - 1,
-		"anomaly bits without a trigger case: 0x%x",
-		~seen & ((ENF_ANOM_HEAD_TRUNCATED << 1) - 1));
+		"anomaly bits without a trigger case: 0x%llx",
+		(unsigned long long)(~seen &
+				     ((ENF_ANOM_HEAD_TRUNCATED << 1) - 1)));
 }
 
 static char *hundred_and_one_headers(size_t *len)
@@ -747,7 +750,7 @@ static char *smug_padded(size_t *len)
 }
 
 static void check_smuggled(const char *name, const struct t_run *r,
-			   const char *hname, const char *value, uint32_t anom)
+			   const char *hname, const char *value, uint64_t anom)
 {
 	check_n(name, r, 2);
 	t_check_str(name, "uri", r->req[0].uri, "/a");
@@ -806,7 +809,7 @@ static void test_smuggling_framing_variants(void **state)
 		bool chunked;
 		const char *hname;
 		const char *value; /* as reported; NULL: not kept whole */
-		uint32_t anom;
+		uint64_t anom;
 		size_t max_headers; /* 0: 100 */
 	} cases[] = {
 		{ "Content-Length padded before the value",

@@ -38,7 +38,7 @@ struct t_want {
 	const char *body;
 	size_t body_kept; /* bytes of @body (it may hold NUL) */
 	uint64_t body_len;
-	uint32_t anomalies;
+	uint64_t anomalies;
 };
 
 struct t_case {
@@ -538,8 +538,10 @@ static void check_request(const char *name, const struct enf_request *got,
 	T_CHECK(got->body_len == w->body_len, "%s: body_len %llu, want %llu",
 		name, (unsigned long long)got->body_len,
 		(unsigned long long)w->body_len);
-	T_CHECK(got->anomalies == w->anomalies, "%s: anomalies 0x%x, want 0x%x",
-		name, got->anomalies, w->anomalies);
+	T_CHECK(got->anomalies == w->anomalies,
+		"%s: anomalies 0x%llx, want 0x%llx", name,
+		(unsigned long long)got->anomalies,
+		(unsigned long long)w->anomalies);
 }
 
 static void test_table_whole_and_every_split(void **state)
@@ -670,7 +672,7 @@ static void test_random_streams_any_chunking(void **state)
 	const struct enf_http_limits *lims[] = { NULL, &small };
 	uint64_t st = 0x5eed, seen_skipped = 0;
 	size_t s, l, k, seen_reqs = 0;
-	uint32_t seen_anom = 0;
+	uint64_t seen_anom = 0;
 	char *in = malloc(16384);
 
 	(void)state;
@@ -755,8 +757,9 @@ static void test_random_streams_any_chunking(void **state)
 	free(in);
 	/* the streams did go through every path: all bits, skips, requests */
 	T_CHECK(seen_anom == (ENF_ANOM_HEAD_TRUNCATED << 1) - 1,
-		"random streams: anomaly bits never met: 0x%x",
-		~seen_anom & ((ENF_ANOM_HEAD_TRUNCATED << 1) - 1));
+		"random streams: anomaly bits never met: 0x%llx",
+		(unsigned long long)(~seen_anom &
+				     ((ENF_ANOM_HEAD_TRUNCATED << 1) - 1)));
 	T_CHECK(seen_skipped > 0 && seen_reqs > 400,
 		"random streams: %zu requests, %llu bytes skipped", seen_reqs,
 		(unsigned long long)seen_skipped);

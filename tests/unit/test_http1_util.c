@@ -88,8 +88,9 @@ static char *t_dump(const struct enf_request *req)
 	t_buf_fields(&b, "|A:", req->args, req->n_args);
 	t_buf_add(&b, "|B:", 3);
 	t_buf_esc(&b, req->body);
-	snprintf(num, sizeof(num), "|BL:%llu|X:0x%x",
-		 (unsigned long long)req->body_len, req->anomalies);
+	snprintf(num, sizeof(num), "|BL:%llu|X:0x%llx",
+		 (unsigned long long)req->body_len,
+		 (unsigned long long)req->anomalies);
 	t_buf_add(&b, num, strlen(num));
 	return b.p;
 }
