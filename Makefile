@@ -5,6 +5,8 @@
 #   make test       deps, build, then every test through ctest
 #   make demo       deps, build, then the golden thread in network namespaces
 #   make bench      deps, build, then every benchmark in bench/ (root; bench/README.md)
+#   make fuzz       deps, the clang build of tests/fuzz, then each libFuzzer
+#                   target FUZZ_SECS seconds (default 600; tests/fuzz/README.md)
 #   make install    install (PREFIX=/usr/local by default; DESTDIR honoured)
 #   make format     clang-format the tree
 
@@ -12,6 +14,8 @@ BUILD ?= build
 SANITIZE ?= 0
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECS ?= 600
 
 ifeq ($(SANITIZE),1)
 CMAKE_FLAGS += -DSANITIZE=ON
@@ -19,7 +23,7 @@ else
 CMAKE_FLAGS += -DSANITIZE=OFF
 endif
 
-.PHONY: all build deps test demo bench install format clean
+.PHONY: all build deps test demo bench fuzz fuzz-build install format clean
 
 all: build
 
@@ -42,6 +46,16 @@ bench: deps
 	$(MAKE) build
 	./bench/run.sh $(BUILD)
 
+fuzz-build:
+	cmake -S tests/fuzz -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+# The grown corpora stay in $(FUZZ_BUILD)/grown; merging them into the kept
+# seeds is a manual step (tests/fuzz/README.md).
+fuzz: deps
+	$(MAKE) fuzz-build
+	./tests/fuzz/run.sh --secs $(FUZZ_SECS) --keep $(FUZZ_BUILD)/grown $(FUZZ_BUILD)
+
 install: build
 	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
@@ -49,4 +63,4 @@ format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

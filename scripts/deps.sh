@@ -19,6 +19,8 @@ pkgs=(
 	libnginx-mod-http-echo binutils
 	# benchmarks (make bench): the HTTPS load and the capture peer tool
 	wrk bpftrace
+	# libFuzzer for clang 14 (tests/fuzz: make test, make fuzz)
+	libclang-rt-14-dev
 	# the netdevsim guest test (tests/offload): kernel build, initramfs, qemu
 	linux-source-6.1 flex bison bc xz-utils cpio busybox-static
 	qemu-system-x86

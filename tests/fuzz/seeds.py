@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Writes the hand-made seeds of the HTTP/1 targets into corpus/<target>/.
+
+    tests/fuzz/seeds.py            (from anywhere; rewrites only its own files)
+
+Each seed is named after what it holds. The HTTP/1 targets' inputs start
+with a header (fuzz_util.h): one byte choosing the limits (0 defaults,
+1 tiny, 2 middle), then 8 bytes of chunk sizes. Seeds the fuzzer found
+later are merged in beside these (README.md) and are not touched here.
+"""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+UA = (b"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 "
+      b"Firefox/128.0")
+BROWSER = (b"Host: www.example.com\r\n"
+           b"User-Agent: " + UA + b"\r\n"
+           b"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,"
+           b"*/*;q=0.8\r\n"
+           b"Accept-Language: en-US,en;q=0.5\r\n"
+           b"Accept-Encoding: gzip, deflate, br, zstd\r\n"
+           b"Connection: keep-alive\r\n"
+           b"Cookie: sid=8f14e45fceea167a5a36dedd4bea2543; theme=dark\r\n"
+           b"Upgrade-Insecure-Requests: 1\r\n"
+           b"Sec-Fetch-Dest: document\r\nSec-Fetch-Mode: navigate\r\n")
+
+
+def req(line, headers=b"", body=b"", host=True):
+    h = b"Host: example.com\r\n" if host else b""
+    return line + b"\r\n" + h + headers + b"\r\n" + body
+
+
+def cl(body, ctype):
+    return (b"Content-Type: " + ctype + b"\r\nContent-Length: " +
+            str(len(body)).encode() + b"\r\n")
+
+
+def chunked(*pieces, ext=b"", trailer=b""):
+    out = b""
+    for p in pieces:
+        out += b"%x" % len(p) + ext + b"\r\n" + p + b"\r\n"
+    return out + b"0\r\n" + trailer + b"\r\n"
+
+
+MP = (b"--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n"
+      b"hello\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; "
+      b"filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nline one\n"
+      b"line two\r\n--XyZ--\r\n")
+JSON = b'{"user":{"name":"ann","roles":["a","b"]},"n":12,"ok":true,"x":null}'
+FORM = b"user=ann&pass=s%20cr3t&next=%2Fhome&empty=&flag"
+
+# (name, stream): real-shaped requests first, then the smuggling cases
+HTTP1 = [
+    ("get_browser", b"GET /index.html?q=1&lang=en HTTP/1.1\r\n" +
+     BROWSER + b"\r\n"),
+    ("get_absolute", req(b"GET http://example.com:8080/a/b?x=%41 HTTP/1.1")),
+    ("get_pipelined", req(b"GET /a HTTP/1.1") + req(b"GET /b?c=d HTTP/1.1") +
+     req(b"HEAD /c HTTP/1.0", host=False)),
+    ("post_form", req(b"POST /login HTTP/1.1",
+                      cl(FORM, b"application/x-www-form-urlencoded"), FORM)),
+    ("post_json", req(b"POST /api/v1/items HTTP/1.1",
+                      cl(JSON, b"application/json"), JSON)),
+    ("post_multipart", req(b"POST /upload HTTP/1.1",
+                           cl(MP, b"multipart/form-data; boundary=XyZ"), MP)),
+    ("post_chunked", req(b"POST /api HTTP/1.1",
+                         b"Content-Type: application/json\r\n"
+                         b"Transfer-Encoding: chunked\r\n",
+                         chunked(JSON[:20], JSON[20:]))),
+    ("chunked_ext_trailer", req(b"POST /t HTTP/1.1",
+                                b"Transfer-Encoding: chunked\r\n",
+                                chunked(b"abc", b"defgh", ext=b";name=val",
+                                        trailer=b"X-Trailer: 1\r\n"))),
+    ("options_star", req(b"OPTIONS * HTTP/1.1")),
+    ("connect", req(b"CONNECT example.com:443 HTTP/1.1")),
+    ("http09", b"GET /old\r\n"),
+    ("bare_lf", b"GET /lf HTTP/1.1\nHost: a\nX: y\n\n"),
+    ("resync_garbage", b"\x16\x03\x01\x02\x00garbage\r\nmore junk\r\n" +
+     req(b"GET /after HTTP/1.1")),
+    ("mid_body", b"ody=1&b=2\r\n" + req(b"GET /next HTTP/1.1")),
+    # smuggling
+    ("cl_te", req(b"POST / HTTP/1.1", b"Content-Length: 13\r\n"
+                  b"Transfer-Encoding: chunked\r\n",
+                  b"0\r\n\r\nSMUGGLED") + req(b"GET /x HTTP/1.1")),
+    ("te_cl", req(b"POST / HTTP/1.1", b"Content-Length: 3\r\n"
+                  b"Transfer-Encoding: chunked\r\n",
+                  b"8\r\nSMUGGLED\r\n0\r\n\r\n")),
+    ("te_te_obfuscated", req(b"POST / HTTP/1.1",
+                             b"Transfer-Encoding: chunked\r\n"
+                             b"Transfer-encoding: x\r\n"
+                             b"Transfer-Encoding : chunked\r\n"
+                             b"Transfer-Encoding: \"chunked\"\r\n"
+                             b"Transfer-Encoding: chunked, identity\r\n",
+                             chunked(b"hi"))),
+    ("dup_cl", req(b"POST / HTTP/1.1", b"Content-Length: 5\r\n"
+                   b"Content-Length: 6\r\n", b"hello!")),
+    ("cl_list", req(b"POST / HTTP/1.1", b"Content-Length: 5, 5\r\n",
+                    b"hello")),
+    ("cl_bad", req(b"POST / HTTP/1.1", b"Content-Length: +5\r\n", b"hello")),
+    ("cl_huge", req(b"POST / HTTP/1.1",
+                    b"Content-Length: 99999999999999999999999\r\n", b"x")),
+    ("chunk_size_tricks", req(b"POST / HTTP/1.1",
+                              b"Transfer-Encoding: chunked\r\n",
+                              b"0000000000000003\r\nabc\r\n"
+                              b"fffffffffffffffff\r\nx\r\n0x2\r\nab\r\n"
+                              b"0\r\n\r\n")),
+    ("chunk_lf_only", req(b"POST / HTTP/1.1", b"Transfer-Encoding: chunked\r\n",
+                          b"3\nabc\n0\n\n")),
+    ("obs_fold", req(b"GET / HTTP/1.1", b"X-A: one\r\n two\r\n"
+                     b"Content-Length:\r\n 4\r\n", b"abcd")),
+    ("bare_cr_nul", b"GET /a\rb HTTP/1.1\r\nHost: x\x00y\r\nX: a\rb\r\n\r\n"),
+    ("space_before_colon", req(b"GET / HTTP/1.1", b"Host : evil\r\n"
+                               b"Bad Name: v\r\nno colon line\r\n")),
+    ("dup_host", req(b"GET / HTTP/1.1", b"Host: other.example\r\n")),
+    ("bad_request_line", b"GET  /two-spaces  HTTP/1.1\r\nHost: a\r\n\r\n"
+     b"GET /x HTTP/2.0\r\n\r\nGET /y HTTP/1.1 trailing\r\n\r\n"),
+    ("double_encoding", req(b"GET /%252e%252e/etc/passwd?a=%2527%20or%201=1"
+                            b"&b=%zz HTTP/1.1")),
+    ("long_line", req(b"GET /" + b"A" * 300 + b" HTTP/1.1",
+                      b"X-Long: " + b"b" * 300 + b"\r\n")),
+    ("many_headers", req(b"GET / HTTP/1.1",
+                         b"".join(b"X-H%d: %d\r\n" % (i, i)
+                                  for i in range(40)))),
+]
+
+# limits byte, chunk pattern: a few shapes so the seeds start varied
+PATTERNS = [bytes([0, 1, 2, 3, 5, 8, 13, 21, 34]),
+            bytes([1, 0x80, 7, 0, 3, 1, 1, 2, 9]),
+            bytes([2, 3, 3, 3, 3, 3, 3, 3, 3])]
+
+
+def write(target, name, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def main():
+    for i, (name, stream) in enumerate(HTTP1):
+        write("fuzz_http1", name, PATTERNS[i % len(PATTERNS)] + stream)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
