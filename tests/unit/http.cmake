@@ -8,3 +8,9 @@ enf_unit_test(test_http1_anomaly
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http1_anomaly.c
           ${CMAKE_CURRENT_LIST_DIR}/test_http1_util.c
   LIBS enf_http)
+# enforcer/http/hpack.c against every story of hpack-test-case (../shared).
+enf_unit_test(test_hpack
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_hpack.c
+  LIBS enf_http PkgConfig::JANSSON)
+target_compile_definitions(test_hpack PRIVATE
+  ENF_HPACK_TESTDATA="${CMAKE_SOURCE_DIR}/../shared/testdata/hpack-test-case")
