@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,14 @@ enum h1_hs_phase {
 	HS_NAME,
 	HS_VALUE, /* the value (or a fold) of a framing header */
 	HS_OTHER, /* nothing more to look at on this line */
+	HS_GHOST, /* a framing name then OWS: "Transfer-Encoding :" */
+};
+
+/* Where the trailer scanner is in a trailer line. */
+enum h1_tr_phase {
+	TR_START,
+	TR_NAME,
+	TR_DONE,
 };
 
 enum h1_fh {
@@ -75,7 +84,19 @@ enum h1_state {
 	H1_CHUNK_CR, /* the CRLF after chunk data */
 	H1_CHUNK_LF,
 	H1_TRAILER, /* trailer lines up to the empty line */
+	H1_CLOSE_BODY, /* response body delimited by the end of the stream */
+	H1_TUNNEL, /* after 101 or a 2xx to CONNECT: no longer HTTP/1 */
 };
+
+/* What a response answers, as the daemon told (enf_http1_resp_expect()) */
+enum h1_req_kind {
+	RK_OTHER,
+	RK_HEAD,
+	RK_CONNECT,
+};
+
+/* Requests whose responses are awaited, remembered by kind. */
+#define H1_RESP_QUEUE 256
 
 struct h1_hdr {
 	size_t name_off;
@@ -91,6 +112,7 @@ struct enf_http1 {
 	uint64_t skipped;
 	/* bytes were skipped (or framing lost) since the last request line */
 	bool resyncing;
+	bool resp; /* a response parser (struct enf_http1_resp) */
 
 	/* the line being read */
 	size_t line_start; /* its offset in head */
@@ -126,6 +148,17 @@ struct enf_http1 {
 	uint64_t el_val;
 	size_t el_len; /* Transfer-Encoding element: bytes matched */
 	bool el_chunked; /* ... still "chunked" */
+	/* the Transfer-Encoding line as sent: [SP] "chunked" and nothing else */
+	unsigned int te_c; /* bytes of "chunked" matched */
+	bool te_c_sp; /* its one leading SP seen */
+	bool te_c_bad; /* a byte off that form */
+	enum h1_fh hs_ghost; /* the framing name before OWS (HS_GHOST) */
+
+	/* trailer scanner */
+	enum h1_tr_phase tr_phase;
+	size_t tr_nlen;
+	bool tr_cl;
+	bool tr_te;
 
 	/* the request being read */
 	char *head;
@@ -143,6 +176,8 @@ struct enf_http1 {
 	size_t proto_len;
 	size_t reqline_len;
 	uint64_t anom;
+	bool http10; /* the request line's version is 1.0 */
+	unsigned int status; /* a response's; 0: the line did not parse */
 
 	/* framing */
 	bool cl_seen;
@@ -152,6 +187,11 @@ struct enf_http1 {
 	bool te_seen;
 	bool te_last_chunked;
 	unsigned int te_chunked;
+	unsigned int cl_elems; /* Content-Length list elements, all lines */
+	unsigned int te_lines; /* Transfer-Encoding field lines */
+	bool te_odd; /* one was not [SP] "chunked" exactly */
+	bool ghost_cl; /* "Content-Length" OWS ":" (not a field name) */
+	bool ghost_te; /* "Transfer-Encoding" OWS ":" */
 	uint64_t remaining; /* of the Content-Length body or of a chunk */
 	uint64_t chunk_size;
 	unsigned int chunk_digits;
@@ -169,11 +209,27 @@ struct enf_http1 {
 	struct enf_http_args args;
 };
 
+/* A response parser: the request parser's machinery in response mode and
+ * the kinds of the requests awaiting their response, oldest first. */
+struct enf_http1_resp {
+	struct enf_http1 h;
+	unsigned char q[H1_RESP_QUEUE]; /* enum h1_req_kind */
+	size_t q_head;
+	size_t q_len;
+	uint64_t q_over; /* awaited past the queue (behind it): RK_OTHER */
+	bool tunnel_next; /* the response being read ends the HTTP/1 stream */
+};
+
+#define h1_resp_of(p)                                                          \
+	((struct enf_http1_resp *)((char *)(p)-offsetof(struct enf_http1_resp, \
+							h)))
+
 struct h1_io {
 	const char *d;
 	size_t len;
 	size_t pos;
 	enf_http1_cb cb;
+	enf_http1_resp_cb rcb;
 	void *ctx;
 	bool stopped; /* the callback returned non-zero */
 };
@@ -278,6 +334,7 @@ static void h1_line_reset(struct enf_http1 *p)
 	p->hs_phase = HS_START;
 	p->hs_fold = false;
 	p->hs_ows = false;
+	p->tr_phase = TR_START;
 }
 
 /* Back to a request boundary; buffers are kept for the next request. */
@@ -295,6 +352,13 @@ static void h1_request_reset(struct enf_http1 *p)
 	p->proto_len = 0;
 	p->reqline_len = 0;
 	p->anom = 0;
+	p->http10 = false;
+	p->status = 0;
+	p->cl_elems = 0;
+	p->te_lines = 0;
+	p->te_odd = false;
+	p->ghost_cl = false;
+	p->ghost_te = false;
 	p->cl_seen = false;
 	p->cl_have = false;
 	p->cl_bad = false;
@@ -457,6 +521,9 @@ static void h1_el_start(struct enf_http1 *p)
 static void h1_el_end(struct enf_http1 *p)
 {
 	if (p->hs_open == FH_CL) {
+		/* sent twice, or as a list: flagged whatever the values */
+		if (++p->cl_elems > 1)
+			p->anom |= ENF_ANOM_DUP_CONTENT_LENGTH;
 		/* a list of equal values is one value (RFC 9110 8.6) */
 		if (p->el_st == EL_EMPTY || p->el_bad) {
 			p->cl_bad = true;
@@ -507,12 +574,31 @@ static void h1_el_byte(struct enf_http1 *p, unsigned char c)
 	p->el_st = EL_TOKEN;
 }
 
+/*
+ * One byte of a Transfer-Encoding value, folds included, against the one
+ * form every peer reads alike: at most one SP, then "chunked" in lower case,
+ * then the line's end. Case, tabs, more spaces, quotes, lists and unknown
+ * codings are what implementations have been seen to read differently.
+ */
+static void h1_te_canon(struct enf_http1 *p, unsigned char c)
+{
+	if (!p->te_c && !p->te_c_sp && c == ' ')
+		p->te_c_sp = true;
+	else if (p->te_c < 7 && c == (unsigned char)"chunked"[p->te_c])
+		p->te_c++;
+	else
+		p->te_c_bad = true;
+}
+
 /* The open framing header is complete: the line after it is no fold. */
 static void h1_framing_end(struct enf_http1 *p)
 {
 	if (p->hs_open == FH_NONE)
 		return;
 	h1_el_end(p);
+	if (p->hs_open == FH_TE &&
+	    (p->te_c_bad || p->te_c != 7 || p->hs_folded))
+		p->te_odd = true;
 	/*
 	 * Peers disagree on a folded framing header or one on an overlong
 	 * line: some refuse the request, the others unfold it, trim the OWS and
@@ -553,6 +639,15 @@ static void h1_hs_name_byte(struct enf_http1 *p, unsigned char c)
 	static const char cl[] = "content-length", te[] = "transfer-encoding";
 	enum h1_fh fh = FH_NONE;
 
+	if (h1_ows(c) && ((p->hs_cl && p->hs_nlen == sizeof(cl) - 1) ||
+			  (p->hs_te && p->hs_nlen == sizeof(te) - 1))) {
+		/* maybe "Transfer-Encoding :": not a field name (RFC 9112
+		 * 5.1), though a lenient peer may strip the OWS */
+		p->hs_ghost = p->hs_cl && p->hs_nlen == sizeof(cl) - 1 ? FH_CL :
+									 FH_TE;
+		p->hs_phase = HS_GHOST;
+		return;
+	}
 	if (c != ':') {
 		/* both names are tokens: a byte that matches is a tchar */
 		c = h1_lower(c);
@@ -578,10 +673,29 @@ static void h1_hs_name_byte(struct enf_http1 *p, unsigned char c)
 	p->hs_folded = false;
 	p->hs_long = false;
 	h1_el_start(p);
-	if (fh == FH_CL)
+	if (fh == FH_CL) {
 		p->cl_seen = true;
-	else
+	} else {
 		p->te_seen = true;
+		p->te_lines++;
+		p->te_c = 0;
+		p->te_c_sp = false;
+		p->te_c_bad = false;
+	}
+}
+
+/* A byte after "Content-Length" or "Transfer-Encoding" and OWS. */
+static void h1_hs_ghost_byte(struct enf_http1 *p, unsigned char c)
+{
+	if (h1_ows(c))
+		return;
+	if (c == ':') {
+		if (p->hs_ghost == FH_CL)
+			p->ghost_cl = true;
+		else
+			p->ghost_te = true;
+	}
+	p->hs_phase = HS_OTHER;
 }
 
 /*
@@ -608,6 +722,13 @@ static int h1_hdr_content(struct enf_http1 *p, const char *s, size_t n,
 			i++;
 			continue;
 		}
+		if (p->hs_phase == HS_GHOST) {
+			h1_hs_ghost_byte(p, c);
+			i++;
+			continue;
+		}
+		if (p->hs_open == FH_TE)
+			h1_te_canon(p, c);
 		h1_el_byte(p, c);
 		if (h1_ows(c)) {
 			if (keep && i > run) {
@@ -635,6 +756,55 @@ static int h1_hdr_content(struct enf_http1 *p, const char *s, size_t n,
 	return h1_store(p, s + run, n - run);
 }
 
+/*
+ * One byte of a trailer line: trailers are not kept, but a line that is no
+ * field, a field name that is not a token, and the framing fields (which a
+ * trailer must not carry, RFC 9110 6.5.1, and a peer merging trailers into
+ * the head would frame by) are flagged ENF_ANOM_BAD_HEADER; a fold
+ * ENF_ANOM_OBS_FOLD. Trailers never frame anything.
+ */
+static void h1_tr_byte(struct enf_http1 *p, unsigned char c)
+{
+	static const char cl[] = "content-length", te[] = "transfer-encoding";
+
+	switch (p->tr_phase) {
+	case TR_START:
+		if (h1_ows(c)) {
+			p->anom |= ENF_ANOM_OBS_FOLD;
+			p->tr_phase = TR_DONE;
+			return;
+		}
+		p->tr_phase = TR_NAME;
+		p->tr_nlen = 0;
+		p->tr_cl = true;
+		p->tr_te = true;
+		/* fall through */
+	case TR_NAME:
+		if (c == ':') {
+			if (!p->tr_nlen ||
+			    (p->tr_cl && p->tr_nlen == sizeof(cl) - 1) ||
+			    (p->tr_te && p->tr_nlen == sizeof(te) - 1))
+				p->anom |= ENF_ANOM_BAD_HEADER;
+			p->tr_phase = TR_DONE;
+			return;
+		}
+		if (!h1_tchar(c)) {
+			p->anom |= ENF_ANOM_BAD_HEADER;
+			p->tr_phase = TR_DONE;
+			return;
+		}
+		c = h1_lower(c);
+		p->tr_cl = p->tr_cl && p->tr_nlen < sizeof(cl) - 1 &&
+			   c == (unsigned char)cl[p->tr_nlen];
+		p->tr_te = p->tr_te && p->tr_nlen < sizeof(te) - 1 &&
+			   c == (unsigned char)te[p->tr_nlen];
+		p->tr_nlen++;
+		return;
+	default:
+		return;
+	}
+}
+
 /* Content bytes of the current line: scanned, and stored when @keep. */
 static int h1_line_content(struct enf_http1 *p, const char *s, size_t n,
 			   bool keep)
@@ -642,8 +812,15 @@ static int h1_line_content(struct enf_http1 *p, const char *s, size_t n,
 	size_t off = p->line_len, i;
 
 	p->line_len += n;
+	/* content bytes: a CR here is not followed by LF (line_step()) */
+	if (n && memchr(s, '\r', n))
+		p->anom |= ENF_ANOM_BARE_CR;
+	if (n && memchr(s, '\0', n))
+		p->anom |= ENF_ANOM_NUL_BYTE;
 	switch (p->st) {
 	case H1_REQ_LINE:
+		if (p->resp)
+			break;
 		for (i = 0; i < n; i++) {
 			if (p->rl_st == RL_NONE && !p->rl_prev_sp) {
 				/* nothing can start before the next SP */
@@ -659,6 +836,10 @@ static int h1_line_content(struct enf_http1 *p, const char *s, size_t n,
 	case H1_HEADER:
 	case H1_SKIP_HEAD:
 		return h1_hdr_content(p, s, n, keep);
+	case H1_TRAILER:
+		for (i = 0; i < n && p->tr_phase != TR_DONE; i++)
+			h1_tr_byte(p, s[i]);
+		break;
 	default:
 		break;
 	}
@@ -704,6 +885,8 @@ static int h1_line_step(struct enf_http1 *p, struct h1_io *io, bool keep)
 	p->cr_pending = false;
 	p->line_raw++;
 	io->pos++;
+	if (p->line_len > p->lim.max_line)
+		p->anom |= ENF_ANOM_LINE_TOO_LONG;
 	return 1;
 }
 
@@ -715,7 +898,7 @@ static struct enf_str h1_str(const char *base, size_t off, size_t len)
 }
 
 /* Hands the request out and goes back to a request boundary. */
-static int h1_emit(struct enf_http1 *p, struct h1_io *io)
+static int h1_emit_req(struct enf_http1 *p, struct h1_io *io)
 {
 	struct enf_request req = { 0 };
 	const char *qm;
@@ -763,6 +946,48 @@ static int h1_emit(struct enf_http1 *p, struct h1_io *io)
 out_reset:
 	h1_request_reset(p);
 	return err ? err : rc;
+}
+
+/* Hands the response out and goes back to a boundary (or to the tunnel). */
+static int h1_emit_resp(struct enf_http1 *p, struct h1_io *io)
+{
+	struct enf_http1_resp *r = h1_resp_of(p);
+	struct enf_response resp = { 0 };
+	size_t i;
+	int err, rc = 0;
+
+	err = enf_http_grow((void **)&p->out_hdrs, &p->out_hdrs_cap, p->n_hdrs,
+			    sizeof(*p->out_hdrs), p->lim.max_headers);
+	if (err)
+		goto out_reset;
+	for (i = 0; i < p->n_hdrs; i++) {
+		p->out_hdrs[i].name = h1_str(p->head, p->hdrs[i].name_off,
+					     p->hdrs[i].name_len);
+		p->out_hdrs[i].value =
+			h1_str(p->head, p->hdrs[i].val_off, p->hdrs[i].val_len);
+	}
+	resp.protocol = h1_str(p->head, p->proto_off, p->proto_len);
+	resp.status = p->status;
+	resp.reason = h1_str(p->head, p->uri_off, p->uri_len);
+	resp.headers = p->out_hdrs;
+	resp.n_headers = p->n_hdrs;
+	resp.body_len = p->body_len;
+	resp.anomalies = p->anom;
+	if (io->rcb)
+		rc = io->rcb(&resp, io->ctx);
+	io->stopped = rc != 0;
+out_reset:
+	h1_request_reset(p);
+	if (r->tunnel_next) {
+		r->tunnel_next = false;
+		p->st = H1_TUNNEL;
+	}
+	return err ? err : rc;
+}
+
+static int h1_emit(struct enf_http1 *p, struct h1_io *io)
+{
+	return p->resp ? h1_emit_resp(p, io) : h1_emit_req(p, io);
 }
 
 static const char *const h1_methods[] = {
@@ -825,6 +1050,20 @@ static size_t h1_embedded(const struct enf_http1 *p, size_t t_end, size_t *m)
 		return 0;
 	*m = ms;
 	return sp - ms;
+}
+
+/* "HTTP/" 1*DIGIT "." 1*DIGIT with a minor version of 0 (the major is 1) */
+static bool h1_proto_is_10(const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+	size_t i;
+
+	if (!dot)
+		return false;
+	for (i = dot + 1 - s; i < n; i++)
+		if (s[i] != '0')
+			return false;
+	return true;
 }
 
 enum h1_line_kind {
@@ -916,6 +1155,12 @@ static enum h1_line_kind h1_request_line(struct enf_http1 *p)
 		u = m + 1;
 		memmove(p->head, p->head + start, K);
 		p->head_len = K;
+		/* the line was kept whole: look again at what is left of it */
+		p->anom &= ~(ENF_ANOM_BARE_CR | ENF_ANOM_NUL_BYTE);
+		if (memchr(p->head, '\r', K))
+			p->anom |= ENF_ANOM_BARE_CR;
+		if (memchr(p->head, '\0', K))
+			p->anom |= ENF_ANOM_NUL_BYTE;
 	} else if (!from_start || (!clean && p->resyncing)) {
 		return H1_LINE_NONE;
 	}
@@ -940,12 +1185,73 @@ static enum h1_line_kind h1_request_line(struct enf_http1 *p)
 		p->anom |= ENF_ANOM_BAD_REQUEST_LINE;
 	if (!p->line_crlf)
 		p->anom |= ENF_ANOM_BARE_LF;
+	if (p->resyncing || start)
+		p->anom |= ENF_ANOM_RESYNC;
+	p->http10 = h1_proto_is_10(p->head + p->proto_off, p->proto_len);
+	p->resyncing = false;
+	return H1_LINE_HTTP1;
+}
+
+static bool h1_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * A line at a response boundary ended: is it a status line? Only a line
+ * starting with "HTTP/1." is: "HTTP/1." DIGIT SP 3DIGIT (100-999), then SP
+ * and the reason phrase. A missing SP and reason, or a control byte other
+ * than HTAB in the reason, is flagged and the status kept; anything else
+ * after "HTTP/1." is flagged with status 0 (the protocol up to the first
+ * SP, the reason the rest), and taken only at a true response boundary.
+ * Return: what the line is (head then holds it from offset 0).
+ */
+static enum h1_line_kind h1_status_line(struct enf_http1 *p)
+{
+	const char *h = p->head, *sp;
+	size_t K = p->line_kept, i;
+	bool ok;
+
+	if (K < 7 || memcmp(h, "HTTP/1.", 7))
+		return H1_LINE_NONE;
+	ok = K >= 12 && h1_digit(h[7]) && h[8] == ' ' && h1_digit(h[9]) &&
+	     h1_digit(h[10]) && h1_digit(h[11]) && h[9] != '0' &&
+	     (K == 12 || h[12] == ' ');
+	if (!ok) {
+		if (p->resyncing)
+			return H1_LINE_NONE;
+		sp = memchr(h, ' ', K);
+		p->proto_len = sp ? (size_t)(sp - h) : K;
+		p->uri_off = sp ? p->proto_len + 1 : K;
+		p->uri_len = K - p->uri_off;
+		p->anom |= ENF_ANOM_BAD_STATUS_LINE;
+	} else {
+		p->proto_len = 8;
+		p->status =
+			(h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
+		p->uri_off = K > 12 ? 13 : 12;
+		p->uri_len = K - p->uri_off;
+		if (K == 12)
+			p->anom |= ENF_ANOM_BAD_STATUS_LINE;
+		for (i = p->uri_off; i < K; i++)
+			if (h[i] != '\t' && h1_ctl(h[i]))
+				p->anom |= ENF_ANOM_BAD_STATUS_LINE;
+	}
+	p->proto_off = 0;
+	p->reqline_len = K;
+	if (p->line_cut)
+		p->anom |= ENF_ANOM_HEADERS_LIMIT;
+	if (!p->line_crlf)
+		p->anom |= ENF_ANOM_BARE_LF;
+	if (p->resyncing)
+		p->anom |= ENF_ANOM_RESYNC;
 	p->resyncing = false;
 	return H1_LINE_HTTP1;
 }
 
 static int h1_st_req_line(struct enf_http1 *p, struct h1_io *io)
 {
+	enum h1_line_kind kind;
 	int ret;
 
 	ret = h1_line_step(p, io, true);
@@ -964,7 +1270,8 @@ static int h1_st_req_line(struct enf_http1 *p, struct h1_io *io)
 		if (ret)
 			return ret;
 	}
-	switch (h1_request_line(p)) {
+	kind = p->resp ? h1_status_line(p) : h1_request_line(p);
+	switch (kind) {
 	case H1_LINE_HTTP1:
 		p->st = H1_HEADER;
 		h1_line_reset(p);
@@ -980,22 +1287,103 @@ static int h1_st_req_line(struct enf_http1 *p, struct h1_io *io)
 	}
 }
 
+static int h1_chunks_start(struct enf_http1 *p)
+{
+	p->st = H1_CHUNK_SIZE;
+	p->chunk_size = 0;
+	p->chunk_digits = 0;
+	p->chunk_ws = false;
+	h1_line_reset(p);
+	return 0;
+}
+
+/* The kind of the oldest request awaiting its response; RK_OTHER when the
+ * daemon told nothing. */
+static enum h1_req_kind h1_resp_pop(struct enf_http1_resp *r)
+{
+	enum h1_req_kind k;
+
+	if (!r->q_len) {
+		if (r->q_over)
+			r->q_over--;
+		return RK_OTHER;
+	}
+	k = r->q[r->q_head];
+	r->q_head = (r->q_head + 1) % H1_RESP_QUEUE;
+	r->q_len--;
+	return k;
+}
+
+/* A response's head ended: how its body is framed (RFC 9112 6.3). */
+static int h1_resp_head_done(struct enf_http1 *p, struct h1_io *io)
+{
+	struct enf_http1_resp *r = h1_resp_of(p);
+	unsigned int st = p->status;
+	enum h1_req_kind kind = RK_OTHER;
+	bool interim = st >= 100 && st < 200;
+
+	/* a 1xx is interim: the request still awaits its final response */
+	if (!interim)
+		kind = h1_resp_pop(r);
+	if (st == 101 || (kind == RK_CONNECT && st >= 200 && st < 300))
+		r->tunnel_next = true;
+	if (p->te_seen && p->cl_seen)
+		p->anom |= ENF_ANOM_CL_AND_TE;
+	if (p->te_seen && p->te_chunked > 1)
+		p->anom |= ENF_ANOM_BAD_TRANSFER_ENCODING;
+	if (p->cl_seen && p->cl_bad)
+		p->anom |= ENF_ANOM_BAD_CONTENT_LENGTH;
+	if (interim || st == 204 || st == 304 || kind == RK_HEAD ||
+	    r->tunnel_next)
+		return h1_emit(p, io);
+	if (p->te_seen) {
+		if (p->te_last_chunked)
+			return h1_chunks_start(p);
+		/* another final coding: the body runs to the close */
+		p->st = H1_CLOSE_BODY;
+		return 0;
+	}
+	if (p->cl_seen && p->cl_bad) {
+		/* unrecoverable (RFC 9112 6.3): no body, be careful */
+		p->resyncing = true;
+		return h1_emit(p, io);
+	}
+	if (p->cl_have && p->cl) {
+		p->st = H1_BODY;
+		p->remaining = p->cl;
+		return 0;
+	}
+	if (p->cl_have)
+		return h1_emit(p, io);
+	p->st = H1_CLOSE_BODY;
+	return 0;
+}
+
 /* The head ended: decide how the body is framed. */
 static int h1_head_done(struct enf_http1 *p, struct h1_io *io)
 {
+	if (p->te_seen && (p->te_odd || p->te_lines > 1))
+		p->anom |= ENF_ANOM_TE_OBFUSCATED;
+	/* a framing name with OWS before its colon does not frame here, but
+	 * a peer that strips the OWS frames by it */
+	if (p->ghost_te)
+		p->anom |= ENF_ANOM_TE_OBFUSCATED |
+			   ENF_ANOM_BAD_TRANSFER_ENCODING;
+	if (p->ghost_cl)
+		p->anom |= ENF_ANOM_BAD_CONTENT_LENGTH;
+	if (p->ghost_cl || p->ghost_te)
+		p->resyncing = true;
+	if (p->resp)
+		return h1_resp_head_done(p, io);
 	if (p->te_seen) {
 		if (p->cl_seen)
 			p->anom |= ENF_ANOM_CL_AND_TE;
-		if (!p->te_last_chunked || p->te_chunked > 1)
+		/* HTTP/1.0 has no Transfer-Encoding: faulty framing (RFC 9112
+		 * 6.1), framed as a peer that reads it does */
+		if (!p->te_last_chunked || p->te_chunked > 1 || p->http10)
 			p->anom |= ENF_ANOM_BAD_TRANSFER_ENCODING;
-		if (p->te_last_chunked) {
-			p->st = H1_CHUNK_SIZE;
-			p->chunk_size = 0;
-			p->chunk_digits = 0;
-			p->chunk_ws = false;
-			h1_line_reset(p);
-			return 0;
-		}
+		if (p->te_last_chunked)
+			return h1_chunks_start(p);
 		/* no way to tell where the body ends: none, and be careful */
 		p->resyncing = true;
 		return h1_emit(p, io);
@@ -1150,12 +1538,16 @@ static int h1_st_skip_head(struct enf_http1 *p, struct h1_io *io)
 	return 0;
 }
 
-/* Body bytes: counted, kept up to max_body. */
+/* Body bytes: counted, kept up to max_body (a response's: counted only). */
 static int h1_body(struct enf_http1 *p, const char *s, size_t n)
 {
 	size_t k = 0;
 	int err;
 
+	if (p->resp) {
+		p->body_len += n;
+		return 0;
+	}
 	if (p->body_kept < p->lim.max_body)
 		k = min_sz(n, p->lim.max_body - p->body_kept);
 	if (k) {
@@ -1223,16 +1615,22 @@ static int h1_st_chunk_size(struct enf_http1 *p, struct h1_io *io)
 		unsigned char c = io->d[io->pos];
 		int v = enf_http_hexval(c);
 
-		if (p->cr_pending && c != '\n')
+		if (p->cr_pending && c != '\n') {
+			p->anom |= ENF_ANOM_BARE_CR;
 			return h1_bad_chunk(p, io);
+		}
 		if (v >= 0 && !p->chunk_ws) {
-			if (p->chunk_size > (UINT64_MAX >> 4))
+			p->line_len++;
+			/* what a peer with a signed 64-bit length takes */
+			if (p->chunk_size > (uint64_t)(INT64_MAX >> 4))
 				return h1_bad_chunk(p, io);
 			p->chunk_size = p->chunk_size << 4 | (unsigned int)v;
 			p->chunk_digits++;
 		} else if (h1_ows(c) && p->chunk_digits) {
+			p->line_len++;
 			p->chunk_ws = true;
 		} else if (c == ';' && p->chunk_digits) {
+			p->line_len++;
 			io->pos++;
 			p->st = H1_CHUNK_EXT;
 			return 0;
@@ -1241,6 +1639,8 @@ static int h1_st_chunk_size(struct enf_http1 *p, struct h1_io *io)
 		} else if (c == '\n' && p->chunk_digits) {
 			if (!p->cr_pending)
 				p->anom |= ENF_ANOM_BARE_LF;
+			if (p->line_len > p->lim.max_line)
+				p->anom |= ENF_ANOM_LINE_TOO_LONG;
 			io->pos++;
 			return h1_chunk_size_done(p);
 		} else {
@@ -1278,6 +1678,8 @@ static int h1_st_chunk_crlf(struct enf_http1 *p, struct h1_io *io)
 		p->chunk_ws = false;
 		h1_line_reset(p);
 	} else {
+		if (p->st == H1_CHUNK_LF)
+			p->anom |= ENF_ANOM_BARE_CR;
 		return h1_bad_chunk(p, io);
 	}
 	io->pos++;
@@ -1295,18 +1697,26 @@ static int h1_st_trailer(struct enf_http1 *p, struct h1_io *io)
 		p->anom |= ENF_ANOM_BARE_LF;
 	if (!p->line_len)
 		return h1_emit(p, io);
+	if (p->tr_phase == TR_NAME)
+		p->anom |= ENF_ANOM_BAD_HEADER; /* no colon */
 	h1_line_reset(p);
 	return 0;
 }
 
-int enf_http1_feed(struct enf_http1 *p, const void *data, size_t len,
-		   enf_http1_cb cb, void *ctx)
+/* A response body that runs to the end of the stream: counted. */
+static int h1_st_close_body(struct enf_http1 *p, struct h1_io *io)
 {
-	struct h1_io io = { .d = data, .len = len, .cb = cb, .ctx = ctx };
+	if (p->st == H1_CLOSE_BODY)
+		p->body_len += io->len - io->pos;
+	io->pos = io->len;
+	return 0;
+}
+
+static int h1_run(struct enf_http1 *p, struct h1_io *io_)
+{
+	struct h1_io io = *io_;
 	int ret = 0;
 
-	if (!p || (!data && len))
-		return -EINVAL;
 	while (io.pos < io.len && !ret) {
 		switch (p->st) {
 		case H1_REQ_LINE:
@@ -1335,10 +1745,145 @@ int enf_http1_feed(struct enf_http1 *p, const void *data, size_t len,
 		case H1_TRAILER:
 			ret = h1_st_trailer(p, &io);
 			break;
+		case H1_CLOSE_BODY:
+		case H1_TUNNEL:
+			ret = h1_st_close_body(p, &io);
+			break;
 		}
 	}
 	/* out of memory mid-request: drop it, start again at a boundary */
 	if (ret < 0 && !io.stopped)
 		h1_request_reset(p);
 	return ret;
+}
+
+int enf_http1_feed(struct enf_http1 *p, const void *data, size_t len,
+		   enf_http1_cb cb, void *ctx)
+{
+	struct h1_io io = { .d = data, .len = len, .cb = cb, .ctx = ctx };
+
+	if (!p || (!data && len) || p->resp)
+		return -EINVAL;
+	return h1_run(p, &io);
+}
+
+int enf_http1_resp_new(const struct enf_http_limits *lim,
+		       struct enf_http1_resp **out)
+{
+	struct enf_http_limits l;
+	struct enf_http1_resp *r;
+
+	*out = NULL;
+	if (enf_http_limits_resolve(lim, &l))
+		return -EINVAL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->h.lim = l;
+	r->h.resp = true;
+	r->h.line_cap = min_sz(l.max_line, l.max_header_bytes);
+	r->h.head_max = l.max_header_bytes + H1_PROTO_MAX;
+	h1_request_reset(&r->h);
+	*out = r;
+	return 0;
+}
+
+void enf_http1_resp_free(struct enf_http1_resp *r)
+{
+	if (!r)
+		return;
+	free(r->h.head);
+	free(r->h.hdrs);
+	free(r->h.body);
+	free(r->h.out_hdrs);
+	enf_http_args_release(&r->h.args);
+	free(r);
+}
+
+int enf_http1_resp_expect(struct enf_http1_resp *r, const char *method,
+			  size_t len)
+{
+	enum h1_req_kind k = RK_OTHER;
+
+	if (!r || (!method && len))
+		return -EINVAL;
+	if (len == 4 && !memcmp(method, "HEAD", 4))
+		k = RK_HEAD;
+	else if (len == 7 && !memcmp(method, "CONNECT", 7))
+		k = RK_CONNECT;
+	/* behind requests already past the queue: keep the order */
+	if (r->q_over || r->q_len == H1_RESP_QUEUE) {
+		r->q_over++;
+		return -ENOSPC;
+	}
+	r->q[(r->q_head + r->q_len) % H1_RESP_QUEUE] = k;
+	r->q_len++;
+	return 0;
+}
+
+int enf_http1_resp_feed(struct enf_http1_resp *r, const void *data, size_t len,
+			enf_http1_resp_cb cb, void *ctx)
+{
+	struct h1_io io = { .d = data, .len = len, .rcb = cb, .ctx = ctx };
+
+	if (!r || (!data && len))
+		return -EINVAL;
+	return h1_run(&r->h, &io);
+}
+
+int enf_http1_resp_finish(struct enf_http1_resp *r, enf_http1_resp_cb cb,
+			  void *ctx)
+{
+	struct h1_io io = { .rcb = cb, .ctx = ctx };
+	struct enf_http1 *p;
+	int ret = 0;
+
+	if (!r)
+		return -EINVAL;
+	p = &r->h;
+	switch (p->st) {
+	case H1_REQ_LINE:
+		/* a line that never ended: skipped, as any that is no status
+		 * line (a CR held back is one of its bytes) */
+		p->skipped += p->line_raw;
+		break;
+	case H1_HEADER:
+	case H1_SKIP_HEAD:
+		p->anom |= ENF_ANOM_HEAD_TRUNCATED;
+		h1_framing_end(p);
+		ret = h1_emit(p, &io);
+		break;
+	case H1_BODY:
+		/* shorter than its Content-Length said */
+		p->anom |= ENF_ANOM_BAD_CONTENT_LENGTH;
+		ret = h1_emit(p, &io);
+		break;
+	case H1_CHUNK_SIZE:
+	case H1_CHUNK_EXT:
+	case H1_CHUNK_DATA:
+	case H1_CHUNK_CR:
+	case H1_CHUNK_LF:
+	case H1_TRAILER:
+		p->anom |= ENF_ANOM_BAD_CHUNK;
+		ret = h1_emit(p, &io);
+		break;
+	case H1_CLOSE_BODY:
+		ret = h1_emit(p, &io);
+		break;
+	case H1_TUNNEL:
+		break;
+	}
+	/* the stream is over: whatever comes next starts afresh */
+	h1_request_reset(p);
+	p->resyncing = false;
+	r->tunnel_next = false;
+	r->q_head = 0;
+	r->q_len = 0;
+	r->q_over = 0;
+	return ret;
+}
+
+uint64_t enf_http1_resp_skipped(const struct enf_http1_resp *r)
+{
+	return r->h.skipped;
 }
