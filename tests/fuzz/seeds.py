@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Writes the hand-made seeds of the HTTP/1 targets into corpus/<target>/.
+"""Writes the hand-made seeds of the targets into corpus/<target>/.
 
     tests/fuzz/seeds.py            (from anywhere; rewrites only its own files)
 
-Each seed is named after what it holds. The HTTP/1 targets' inputs start
-with a header (fuzz_util.h): one byte choosing the limits (0 defaults,
-1 tiny, 2 middle), then 8 bytes of chunk sizes. Seeds the fuzzer found
+Each seed is named after what it holds. Every target's input starts with
+a header (fuzz_util.h): one byte choosing the limits (HTTP/1: 0 defaults,
+1 tiny, 2 middle; fuzz_hpack: its own caps), then 8 bytes of chunk sizes.
+fuzz_hpack's seeds are stories of ../shared/testdata/hpack-test-case. Seeds the fuzzer found
 later are merged in beside these (README.md) and are not touched here.
 """
+import json
 import os
 import sys
 
@@ -138,9 +140,86 @@ def write(target, name, data):
         f.write(data)
 
 
+HPACK_CASES = os.path.join(HERE, "..", "..", "..", "shared", "testdata",
+                           "hpack-test-case")
+HPACK_STORIES = ("story_00.json", "story_07.json", "story_15.json",
+                 "story_26.json")
+HPACK_SEED_MAX = 4096
+
+
+def hp_block(wire, final=True):
+    return bytes([0 if final else 3]) + len(wire).to_bytes(2, "big") + wire
+
+
+def hp_settings(size):
+    return b"\x01" + size.to_bytes(4, "big")
+
+
+def hp_literal(name, value):
+    """A literal with incremental indexing, new name, no Huffman; a value
+    of up to 16383 bytes (7-bit prefix integers, RFC 7541 5.1)."""
+    def integer(v, bits):
+        top = (1 << bits) - 1
+        if v < top:
+            return bytes([v])
+        out, v = [top], v - top
+        while v >= 128:
+            out.append(v % 128 + 128)
+            v //= 128
+        return bytes(out + [v])
+    return b"\x40" + integer(len(name), 7) + name + integer(len(value), 7) + value
+
+
+def hpack_seeds():
+    """The wires of hpack-test-case stories as operations of fuzz_hpack
+    (fuzz_hpack.c): a table size setting where a case has one, then the
+    block; cut at HPACK_SEED_MAX bytes."""
+    here = os.path.normpath(HPACK_CASES)
+    if not os.path.isdir(here):
+        print(f"seeds.py: no {here}: hpack seeds left as they are",
+              file=sys.stderr)
+        return
+    for i, impl in enumerate(sorted(os.listdir(here))):
+        d = os.path.join(here, impl)
+        if not os.path.isdir(d) or impl == "raw-data":
+            continue
+        for j, story in enumerate(HPACK_STORIES):
+            path = os.path.join(d, story)
+            if not os.path.exists(path):
+                continue
+
+            with open(path) as f:
+                cases = json.load(f)["cases"]
+            # caps: defaults, open table, a 64 KiB table limit
+            out = bytes([(0x00, 0x10, 0x20, 0x30)[j % 4]]) + PATTERNS[i % 3][1:]
+            for c in cases:
+                op = b""
+                if c.get("header_table_size") is not None:
+                    op += hp_settings(c["header_table_size"])
+                op += hp_block(bytes.fromhex(c["wire"]))
+                if len(out) + len(op) > HPACK_SEED_MAX:
+                    break
+                out += op
+            write("fuzz_hpack", f"{impl}_{story[:-5]}", out)
+    hdr = b"\x00" + PATTERNS[0][1:]
+    big = hp_literal(b"x-bomb", b"B" * 4000)
+    # an HPACK bomb: one 4 KB entry, then 2000 one-byte references to it
+    write("fuzz_hpack", "bomb", hdr + hp_block(big) +
+          hp_block(b"\xbe" * 2000))
+    # table size update to 0 at a block's start flushes the table
+    write("fuzz_hpack", "flush_table", hdr + hp_block(big) +
+          hp_block(b"\x20\x82\x86\x84") + hp_block(b"\xbe"))
+    # a settings change inside an unfinished block, then an index past the
+    # table, then a reset and a clean block
+    write("fuzz_hpack", "lost_and_reset", hdr + hp_block(big[:30], False) +
+          hp_settings(100) + hp_block(b"\xff\x10") + b"\x02" +
+          hp_block(b"\x82\x86\x84"))
+
+
 def main():
     for i, (name, stream) in enumerate(HTTP1):
         write("fuzz_http1", name, PATTERNS[i % len(PATTERNS)] + stream)
+    hpack_seeds()
     return 0
 
 
