@@ -85,13 +85,30 @@ struct enf_http_limits;
  * @cookies: REQUEST_COOKIES
  * @uri: decoded URI then decoded path
  * @uri_cap: capacity of @uri
+ * @name: scratch: a JSON argument's name being built, a multipart part's
+ *	name and filename unescaped
+ * @name_cap: capacity of @name
+ * @scratch: scratch: a JSON string being unescaped, a multipart delimiter
+ * @scratch_cap: capacity of @scratch
+ * @levels: the JSON containers open (derive.c)
+ * @levels_cap: capacity of @levels
+ * @charset: the charset parameter of the last request's Content-Type, as
+ *	sent (quotes removed, escapes not), len 0 when none
  */
+struct enf_http_json_level;
 struct enf_http_derive {
 	struct enf_http_args get;
 	struct enf_http_args post;
 	struct enf_http_args cookies;
 	char *uri;
 	size_t uri_cap;
+	char *name;
+	size_t name_cap;
+	char *scratch;
+	size_t scratch_cap;
+	struct enf_http_json_level *levels;
+	size_t levels_cap;
+	struct enf_str charset;
 };
 
 /**
@@ -103,6 +120,10 @@ struct enf_http_derive {
  *	query, uri_decoded, path_decoded, host (when not given), args,
  *	args_post, cookies, body_type; anomalies are or-ed in
  * @lim: the caps (enf_http_limits_resolve()d)
+ *
+ * How each field is derived (absolute-form targets, cookies, JSON argument
+ * names, multipart parts, partial bodies) is described at the top of
+ * enforcer/http/derive.c.
  * Return: 0, or -ENOMEM (the request cannot be handed out whole).
  */
 int enf_http_derive(struct enf_http_derive *d, struct enf_request *req,

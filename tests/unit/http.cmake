@@ -14,3 +14,6 @@ enf_unit_test(test_hpack
   LIBS enf_http PkgConfig::JANSSON)
 target_compile_definitions(test_hpack PRIVATE
   ENF_HPACK_TESTDATA="${CMAKE_SOURCE_DIR}/../shared/testdata/hpack-test-case")
+enf_unit_test(test_http_derive
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http_derive.c
+  LIBS enf_http)
