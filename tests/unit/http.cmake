@@ -17,3 +17,7 @@ target_compile_definitions(test_hpack PRIVATE
 enf_unit_test(test_http_derive
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http_derive.c
   LIBS enf_http)
+enf_unit_test(test_http1_smuggle
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http1_smuggle.c
+          ${CMAKE_CURRENT_LIST_DIR}/test_http1_util.c
+  LIBS enf_http)
