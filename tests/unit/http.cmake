@@ -21,3 +21,10 @@ enf_unit_test(test_http1_smuggle
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http1_smuggle.c
           ${CMAKE_CURRENT_LIST_DIR}/test_http1_util.c
   LIBS enf_http)
+enf_unit_test(test_http1_resp
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http1_resp.c
+  LIBS enf_http)
+# enforcer/http/http2.c, fed frames built by hand and by libnghttp2's client.
+enf_unit_test(test_http2
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http2.c
+  LIBS enf_http PkgConfig::NGHTTP2)
