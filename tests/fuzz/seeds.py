@@ -140,6 +140,53 @@ def write(target, name, data):
         f.write(data)
 
 
+def resp(status, headers=b"", body=b""):
+    return b"HTTP/1.1 " + status + b"\r\nServer: nginx\r\n" + headers + \
+        b"\r\n" + body
+
+
+HTML = b"<!doctype html><html><body>hello</body></html>\n"
+# (name, methods awaited (indexes of fuzz_http1_resp.c's methods[]),
+#  end with finish, stream)
+GET, HEAD, CONNECT, POST = 0, 1, 2, 3
+HTTP1_RESP = [
+    ("200_cl", [GET], False, resp(b"200 OK", b"Content-Type: text/html\r\n"
+                                  b"Content-Length: %d\r\n" % len(HTML),
+                                  HTML)),
+    ("200_chunked", [GET], False, resp(b"200 OK",
+                                       b"Transfer-Encoding: chunked\r\n",
+                                       chunked(HTML[:20], HTML[20:]))),
+    ("pipelined", [GET, HEAD, POST], False,
+     resp(b"200 OK", b"Content-Length: 2\r\n", b"ok") +
+     resp(b"200 OK", b"Content-Length: 1000\r\n") +
+     resp(b"201 Created", b"Location: /x\r\nContent-Length: 0\r\n")),
+    ("head_unknown", [], False, resp(b"200 OK", b"Content-Length: 30\r\n") +
+     resp(b"404 Not Found", b"Content-Length: 3\r\n", b"no!")),
+    ("continue_then_200", [POST], False, b"HTTP/1.1 100 Continue\r\n\r\n" +
+     resp(b"200 OK", b"Content-Length: 0\r\n")),
+    ("no_body_codes", [GET, GET, GET], False,
+     resp(b"204 No Content") + resp(b"304 Not Modified",
+                                    b"Content-Length: 99\r\n") +
+     resp(b"200 OK", b"Content-Length: 0\r\n")),
+    ("close_delimited", [GET], True, resp(b"200 OK", b"Connection: close\r\n",
+                                          HTML)),
+    ("cut_cl", [GET], True, resp(b"200 OK", b"Content-Length: 500\r\n", HTML)),
+    ("switching", [GET], True, resp(b"101 Switching Protocols",
+                                    b"Upgrade: websocket\r\n") +
+     b"\x81\x05hello"),
+    ("connect_200", [CONNECT], True, b"HTTP/1.1 200 Connection established"
+     b"\r\n\r\n\x16\x03\x01\x00\x05hello"),
+    ("bad_status", [GET, GET, GET], False, b"HTTP/1.1 200\r\n\r\n"
+     b"HTTP/1.1 99 x\r\n\r\nHTTP/1.1 abc\r\n\r\n"
+     b"HTTP/1.0 200 OK\x01\r\nContent-Length: 0\r\n\r\n"),
+    ("resync", [GET], False, b"garbage\r\n" +
+     resp(b"200 OK", b"Content-Length: 0\r\n")),
+    ("smuggled_resp", [GET, GET], False,
+     resp(b"200 OK", b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+          chunked(b"abc")) +
+     resp(b"200 OK", b"Content-Length: 1\r\nContent-Length: 2\r\n", b"x")),
+]
+
 HPACK_CASES = os.path.join(HERE, "..", "..", "..", "shared", "testdata",
                            "hpack-test-case")
 HPACK_STORIES = ("story_00.json", "story_07.json", "story_15.json",
@@ -219,6 +266,11 @@ def hpack_seeds():
 def main():
     for i, (name, stream) in enumerate(HTTP1):
         write("fuzz_http1", name, PATTERNS[i % len(PATTERNS)] + stream)
+    for i, (name, awaited, finish, stream) in enumerate(HTTP1_RESP):
+        hdr = bytearray(PATTERNS[i % len(PATTERNS)])
+        hdr[0] |= 0x80 if finish else 0
+        write("fuzz_http1_resp", name, bytes(hdr) + bytes([len(awaited)]) +
+              bytes(awaited) + stream)
     hpack_seeds()
     return 0
 
