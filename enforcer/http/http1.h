@@ -21,10 +21,9 @@
  *   past max_headers are dropped but still frame the body
  *   (ENF_ANOM_HEADERS_LIMIT). Chunk-size lines, extensions and trailers,
  *   never kept, are only flagged ENF_ANOM_LINE_TOO_LONG when over max_line.
- *   When the kept head reaches max_header_bytes
- *   the rest of the head is not kept (ENF_ANOM_HEAD_TRUNCATED) but is still
- *   read for framing, and the request is handed out with what fitted and
- *   its body, as any other.
+ *   When the kept head reaches max_header_bytes the rest of the head is not
+ *   kept (ENF_ANOM_HEAD_TRUNCATED) but is still read for framing, and the
+ *   request is handed out with what fitted and its body, as any other.
  * - Header lines: names kept as sent; a line without ':' is dropped, a name
  *   that is not a token is kept and does not frame (ENF_ANOM_BAD_HEADER);
  *   obsolete folding is unfolded into the previous value (ENF_ANOM_OBS_FOLD).
@@ -106,9 +105,10 @@
  *   (100-999) SP reason. Without the SP and reason, or with a control byte
  *   other than HTAB in the reason, it is flagged ENF_ANOM_BAD_STATUS_LINE and
  *   its status kept; any other line starting with "HTTP/1." is handed out
- *   with status 0, flagged, at a true boundary only. Other lines are
- *   skipped (enf_http1_resp_skipped()); the response after them carries
- *   ENF_ANOM_RESYNC.
+ *   with status 0, flagged, at a true boundary only (not after skipped
+ *   bytes or lost framing). Other lines are skipped
+ *   (enf_http1_resp_skipped()); the response after them, or after lost
+ *   framing, carries ENF_ANOM_RESYNC.
  * - Bodies (RFC 9112 6.3) are counted, never kept: none for 1xx, 204, 304
  *   and a response to HEAD; chunked when the final coding is; with
  *   another final coding, or no framing header, the body runs to the end of
