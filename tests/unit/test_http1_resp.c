@@ -665,6 +665,97 @@ static void test_callback_stops(void **state)
 	r_free(&r);
 }
 
+static const struct {
+	const char *s;
+	size_t len;
+} pieces[] = {
+	{ IN("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc") },
+	{ IN("HTTP/1.1 100 Continue\r\n\r\n") },
+	{ IN("HTTP/1.1 204 No Content\r\nX: 1\r\n 2\r\n\r\n") },
+	{ IN("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	     "3;e=\"q\"\r\nabc\r\n0\r\nT: 1\r\n\r\n") },
+	{ IN("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") },
+	{ IN("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n") },
+	{ IN("junk\r\n") },
+	{ IN("\r\n") },
+	{ IN("HTTP/1.1 2x0 Bad\r\nContent-Length: 0\r\n\r\n") },
+	{ IN("HTTP/1.1 200 O\rK\nContent-Length: 1\n\nz") },
+	{ IN("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n") },
+	{ IN("HTTP/1.1 200 OK\r\nX-Long: "
+	     "0123456789012345678901234567890123456789012345678901234567890123"
+	     "\r\nContent-Length: 2\r\n\r\nok") },
+};
+
+static uint32_t rnd_next(uint64_t *st)
+{
+	/* a fixed LCG: the same streams and chunkings on every run */
+	*st = *st * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*st >> 33);
+}
+
+/* Streams of the pieces above in a random order, fed whole and in random
+ * chunkings, then finished: every chunking gives what the whole gave. */
+static void test_random_streams(void **state)
+{
+	struct enf_http_limits lim;
+	uint64_t st = 0x7e57, seen = 0;
+	size_t s, k, total = 0;
+	char *in = malloc(8192);
+
+	(void)state;
+	assert_non_null(in);
+	enf_http_limits_default(&lim);
+	lim.max_line = 64;
+	lim.max_headers = 2;
+	for (s = 0; s < 40; s++) {
+		size_t len = 0, n = 1 + rnd_next(&st) % 12, i;
+		struct r_run whole = { 0 };
+
+		for (i = 0; i < n; i++) {
+			size_t j = rnd_next(&st) % ARRAY_SIZE(pieces);
+
+			memcpy(in + len, pieces[j].s, pieces[j].len);
+			len += pieces[j].len;
+		}
+		r_feed(&lim, NULL, in, len, 0, true, &whole);
+		for (k = 0; k < 20; k++) {
+			struct enf_http1_resp *p = NULL;
+			struct r_run part = { 0 };
+			size_t off = 0;
+			char how[64];
+
+			assert_int_equal(enf_http1_resp_new(&lim, &p), 0);
+			while (off < len) {
+				size_t m = 1 + rnd_next(&st) % 37;
+
+				if (m > len - off)
+					m = len - off;
+				part.ret = enf_http1_resp_feed(
+					p, in + off, m, r_collect, &part);
+				off += m;
+			}
+			part.ret = enf_http1_resp_finish(p, r_collect, &part);
+			part.skipped = enf_http1_resp_skipped(p);
+			enf_http1_resp_free(p);
+			snprintf(how, sizeof(how), "chunking %zu", k);
+			r_same("random stream", how, &whole, &part);
+			r_free(&part);
+		}
+		for (i = 0; i < whole.n; i++)
+			seen |= whole.anom[i];
+		total += whole.n;
+		r_free(&whole);
+	}
+	free(in);
+	T_CHECK(total > 100 && (seen & ENF_ANOM_BAD_STATUS_LINE) &&
+			(seen & ENF_ANOM_RESYNC) &&
+			(seen & ENF_ANOM_BAD_CHUNK) &&
+			(seen & ENF_ANOM_BARE_CR) &&
+			(seen & ENF_ANOM_LINE_TOO_LONG),
+		"random streams: %zu responses, anomalies seen 0x%llx", total,
+		(unsigned long long)seen);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_queue_cap),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_callback_stops),
+		cmocka_unit_test(test_random_streams),
 	};
 
 	return cmocka_run_group_tests_name("http1_resp", tests, NULL, NULL);
