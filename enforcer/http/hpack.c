@@ -389,12 +389,14 @@ int enf_hpack_decode(struct enf_hpack *h, const void *in, size_t len,
 
 const struct enf_field *enf_hpack_fields(struct enf_hpack *h, size_t *n)
 {
+	/* fields may all be empty: no buffer then, and no offset into NULL */
+	const char *base = h->buf ? h->buf : "";
 	size_t i;
 
 	for (i = 0; i < h->n; i++) {
-		h->fields[i].name.ptr = h->buf + h->off[i].name;
+		h->fields[i].name.ptr = base + h->off[i].name;
 		h->fields[i].name.len = h->off[i].name_len;
-		h->fields[i].value.ptr = h->buf + h->off[i].value;
+		h->fields[i].value.ptr = base + h->off[i].value;
 		h->fields[i].value.len = h->off[i].value_len;
 	}
 	*n = h->n;

@@ -24,7 +24,8 @@ enf_unit_test(test_http1_smuggle
 enf_unit_test(test_http1_resp
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http1_resp.c
   LIBS enf_http)
-# enforcer/http/http2.c, fed frames built by hand and by libnghttp2's client.
+# enforcer/http/http2.c, fed frames built by hand and by libnghttp2's client
+# (libnghttp2 comes with enf_http).
 enf_unit_test(test_http2
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_http2.c
-  LIBS enf_http PkgConfig::NGHTTP2)
+  LIBS enf_http)

@@ -464,6 +464,26 @@ static void split_literal(void **state)
 	enf_hpack_free(h);
 }
 
+/* A field with an empty name and value keeps no byte: still handed out. */
+static void empty_field(void **state)
+{
+	const uint8_t blk[] = { 0x00, 0x00, 0x00 };
+	const struct enf_field *f;
+	struct enf_hpack *h;
+	size_t nf;
+
+	(void)state;
+	assert_int_equal(new_dec(&h, 4096, 100, 4096, false), 0);
+	enf_hpack_begin(h);
+	CHECK(enf_hpack_decode(h, blk, sizeof(blk), true) == 0,
+	      "empty field: decodes");
+	f = enf_hpack_fields(h, &nf);
+	CHECK(nf == 1 && f[0].name.ptr && f[0].value.ptr && !f[0].name.len &&
+		      !f[0].value.len,
+	      "empty field: one field, empty name and value, no NULL");
+	enf_hpack_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +495,7 @@ int main(void)
 		cmocka_unit_test(lost_and_reset),
 		cmocka_unit_test(table_sizes),
 		cmocka_unit_test(split_literal),
+		cmocka_unit_test(empty_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
