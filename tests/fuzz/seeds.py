@@ -187,6 +187,55 @@ HTTP1_RESP = [
      resp(b"200 OK", b"Content-Length: 1\r\nContent-Length: 2\r\n", b"x")),
 ]
 
+# fuzz_derive: a request written as HTTP/1 (fuzz_derive.c), the rest after
+# the head is the body. (name, flags, request); the flags: 1 body cut,
+# 2 host given, 4 anomalies set.
+DEEP = b'{"a":' * 40 + b'1' + b'}' * 40
+DERIVE = [
+    ("json_nested", 0, req(b"POST /api HTTP/1.1", b"Content-Type: "
+                           b"application/json; charset=utf-8\r\n", JSON)),
+    ("json_escapes", 0, req(b"POST /api HTTP/1.1",
+                            b"Content-Type: application/vnd.api+json\r\n",
+                            b'{"k\\u00e9y":"\\ud83d\\ude00 \\ud800 \\u0000",'
+                            b'"":[],"e":{},"n":-1.5e+3,"arr":[[1,2],[3]]}')),
+    ("json_deep", 0, req(b"POST /api HTTP/1.1",
+                         b"Content-Type: application/json\r\n", DEEP)),
+    ("json_bad", 0, req(b"POST /api HTTP/1.1",
+                        b"Content-Type: application/json\r\n",
+                        b'{"a":[1,2,],"b":01,"c":"x\ty"}')),
+    ("json_cut", 1, req(b"POST /api HTTP/1.1",
+                        b"Content-Type: application/json\r\n", JSON[:30])),
+    ("form", 0, req(b"POST /login HTTP/1.1", b"Content-Type: "
+                    b"application/x-www-form-urlencoded\r\n", FORM +
+                    b"&bad=%zz&cut=%4")),
+    ("multipart", 0, req(b"POST /upload HTTP/1.1", b"Content-Type: "
+                         b"multipart/form-data; boundary=XyZ\r\n", MP)),
+    ("multipart_quoted", 0, req(b"POST /upload HTTP/1.1", b"Content-Type: "
+                                b"Multipart/Form-Data; charset=utf-8; "
+                                b"boundary=\"a b\\\"c\"\r\n",
+                                b"preamble\r\n--a b\"c\r\n"
+                                b"Content-Disposition: form-data; "
+                                b"name=\"n\\\"q\"; filename*=UTF-8''x.txt\r\n"
+                                b"\r\nv\r\n--a b\"c--\r\nepilogue")),
+    ("multipart_bad", 0, req(b"POST /upload HTTP/1.1", b"Content-Type: "
+                             b"multipart/form-data; boundary=B\r\n",
+                             b"--B\nContent-Disposition: form-data\n\nx\n"
+                             b"--Bnot\r\n--B  \r\nContent-Disposition: "
+                             b"form-data; name=a; name=b\r\n folded\r\n"
+                             b"\r\nval\r\n--B\r\n\r\nnohdr")),
+    ("multipart_cut", 1, req(b"POST /upload HTTP/1.1", b"Content-Type: "
+                             b"multipart/form-data; boundary=XyZ\r\n",
+                             MP[:70])),
+    ("cookies", 0, req(b"GET /?q=%2541+b HTTP/1.1",
+                       b"Cookie: a=1; b=; c ; =d;;e=f=g\r\n"
+                       b"Cookie: second=2\r\nHost: dup.example\r\n")),
+    ("absolute_userinfo", 0, req(b"GET http://user:pw@auth.example:81/p%2Fq"
+                                 b"?x=1 HTTP/1.1", host=False) ),
+    ("absolute_empty", 4, req(b"GET http:// HTTP/1.1")),
+    ("host_given", 2, req(b"GET /%zz%00/a?%%%% HTTP/2.0")),
+    ("no_body_type", 0, req(b"PUT /f HTTP/1.1", b"", b"raw bytes\x00\xff")),
+]
+
 HPACK_CASES = os.path.join(HERE, "..", "..", "..", "shared", "testdata",
                            "hpack-test-case")
 HPACK_STORIES = ("story_00.json", "story_07.json", "story_15.json",
@@ -271,6 +320,11 @@ def main():
         hdr[0] |= 0x80 if finish else 0
         write("fuzz_http1_resp", name, bytes(hdr) + bytes([len(awaited)]) +
               bytes(awaited) + stream)
+    for i, (name, flags, request) in enumerate(DERIVE):
+        write("fuzz_derive", name, bytes([i % 3, flags]) + bytes(7) + request)
+    for i, (name, stream) in enumerate(HTTP1):
+        write("fuzz_derive", "h1_" + name, bytes([i % 3, 0]) + bytes(7) +
+              stream)
     hpack_seeds()
     return 0
 
