@@ -302,6 +302,8 @@ def hpack_seeds():
     # an HPACK bomb: one 4 KB entry, then 2000 one-byte references to it
     write("fuzz_hpack", "bomb", hdr + hp_block(big) +
           hp_block(b"\xbe" * 2000))
+    # a field with an empty name and value (the first fuzz_hpack crash)
+    write("fuzz_hpack", "empty_field", hdr + hp_block(b"\x00\x00\x00"))
     # table size update to 0 at a block's start flushes the table
     write("fuzz_hpack", "flush_table", hdr + hp_block(big) +
           hp_block(b"\x20\x82\x86\x84") + hp_block(b"\xbe"))
