@@ -2,11 +2,16 @@
 /* The request corpus of bench/http (corpus.h). */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <strings.h>
+
 #include "corpus.h"
+#include "enforcer/http/http1.h"
+#include "h2enc.h"
 
 #define REQ_MAX 8192
 
@@ -235,6 +240,138 @@ int corpus_http1(struct corpus *c, size_t bytes)
 	}
 	free(o);
 	return 0;
+}
+
+/* Requests in flight at once over HTTP/2 */
+#define H2_IN_FLIGHT 32
+
+struct h2conv {
+	struct h2enc *enc;
+	struct corpus *c;
+	size_t in_flight;
+	char names[4096]; /* lowercased field names of one request */
+	const char *err;
+};
+
+static bool connection_specific(struct enf_str n)
+{
+	static const char *const names[] = { "host",	   "connection",
+					     "keep-alive", "transfer-encoding",
+					     "upgrade",	   "proxy-connection" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (n.len == strlen(names[i]) &&
+		    !strncasecmp(n.ptr, names[i], n.len))
+			return true;
+	return false;
+}
+
+static nghttp2_nv nv_of(const char *n, size_t nl, const char *v, size_t vl)
+{
+	return (nghttp2_nv){ (uint8_t *)n, (uint8_t *)v, nl, vl,
+			     NGHTTP2_NV_FLAG_NONE };
+}
+
+/* One request of the HTTP/1 corpus, submitted on the HTTP/2 connection. */
+static int h2_submit(const struct enf_request *req, void *ctx)
+{
+	struct h2conv *cv = ctx;
+	nghttp2_nv nv[128];
+	struct enf_str host = { "", 0 };
+	size_t n = 0, i, used = 0;
+	int32_t id;
+
+	for (i = 0; i < req->n_headers; i++)
+		if (req->headers[i].name.len == 4 &&
+		    !strncasecmp(req->headers[i].name.ptr, "host", 4))
+			host = req->headers[i].value;
+	nv[n++] = nv_of(":method", 7, req->method.ptr, req->method.len);
+	nv[n++] = nv_of(":scheme", 7, "https", 5);
+	nv[n++] = nv_of(":authority", 10, host.ptr, host.len);
+	nv[n++] = nv_of(":path", 5, req->uri.ptr, req->uri.len);
+	for (i = 0; i < req->n_headers && n < 128; i++) {
+		const struct enf_field *f = &req->headers[i];
+		size_t k;
+
+		if (connection_specific(f->name))
+			continue;
+		if (used + f->name.len > sizeof(cv->names)) {
+			cv->err = "field names over the conversion buffer";
+			return -E2BIG;
+		}
+		for (k = 0; k < f->name.len; k++) {
+			char ch = f->name.ptr[k];
+
+			cv->names[used + k] =
+				ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+		}
+		nv[n++] = nv_of(cv->names + used, f->name.len, f->value.ptr,
+				f->value.len);
+		used += f->name.len;
+	}
+	id = h2enc_request(cv->enc, nv, n, req->body_len ? req->body.ptr : NULL,
+			   req->body.len, 0);
+	if (id < 0) {
+		cv->err = "nghttp2_submit_request failed";
+		return id;
+	}
+	cv->c->n_req++;
+	cv->c->body_bytes += req->body.len;
+	if (++cv->in_flight == H2_IN_FLIGHT) {
+		int err = h2enc_pump(cv->enc);
+
+		cv->in_flight = 0;
+		if (err) {
+			cv->err = "the nghttp2 sessions failed";
+			return err;
+		}
+	}
+	return 0;
+}
+
+int corpus_http2(const struct corpus *h1, struct corpus *c, const char **err)
+{
+	struct h2conv cv = { .c = c };
+	struct enf_http1 *p = NULL;
+	const uint8_t *bytes;
+	size_t len;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	*err = NULL;
+	rc = h2enc_new(&cv.enc);
+	if (rc) {
+		*err = "no nghttp2 sessions";
+		return rc;
+	}
+	rc = enf_http1_new(NULL, &p);
+	if (rc) {
+		*err = "no HTTP/1 parser";
+		goto out_free_enc;
+	}
+	rc = enf_http1_feed(p, h1->p, h1->len, h2_submit, &cv);
+	if (!rc)
+		rc = h2enc_pump(cv.enc);
+	if (rc) {
+		*err = cv.err ? cv.err : "the HTTP/1 parser failed";
+		goto out_free_parser;
+	}
+	bytes = h2enc_bytes(cv.enc, H2ENC_CLIENT, &len);
+	c->p = malloc(len);
+	if (!c->p) {
+		rc = -ENOMEM;
+		*err = "no memory";
+		goto out_free_parser;
+	}
+	memcpy(c->p, bytes, len);
+	c->len = len;
+	memcpy(c->n_kind, h1->n_kind, sizeof(c->n_kind));
+out_free_parser:
+	enf_http1_free(p);
+out_free_enc:
+	h2enc_free(cv.enc);
+	return rc;
 }
 
 void corpus_free(struct corpus *c)

@@ -2,7 +2,7 @@
 /*
  * The requests bench/http parses: real-shaped HTTP/1.1 requests as one
  * keep-alive stream, made from templates with a fixed pseudo-random mix so
- * every run parses the same bytes.
+ * every run parses the same bytes; and the same requests over HTTP/2.
  */
 #ifndef ENFORCER_BENCH_HTTP_CORPUS_H
 #define ENFORCER_BENCH_HTTP_CORPUS_H
@@ -47,6 +47,23 @@ struct corpus {
  * Return: 0 or -ENOMEM.
  */
 int corpus_http1(struct corpus *c, size_t bytes);
+
+/**
+ * corpus_http2() - the requests of @h1 as a browser would send them over one
+ * HTTP/2 connection: the client side's bytes as libnghttp2's client
+ * session encodes them (h2enc.h), preface and SETTINGS included
+ * @h1: a corpus from corpus_http1()
+ * @c: filled with the same requests; free with corpus_free()
+ * @err: set to a message when it fails
+ *
+ * Each request is taken from enforcer's HTTP/1 parser's reading of @h1:
+ * :method, :scheme https, :authority from Host, :path the target, the
+ * other fields lowercased without the connection-specific ones, the body
+ * as DATA. At most 32 streams are in flight (the server session answers
+ * them), as a browser keeps many at once.
+ * Return: 0, -ENOMEM, or a negative error code of either library.
+ */
+int corpus_http2(const struct corpus *h1, struct corpus *c, const char **err);
 
 void corpus_free(struct corpus *c);
 
