@@ -22,10 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/sockios.h>
 
 #include <bpf/libbpf.h>
 #include <openssl/ssl.h>
@@ -1169,8 +1172,17 @@ static void test_read_ahead(enum enf_tls_layout layout, int reuse)
 	err = !ssl || !SSL_set_fd(ssl, cfd) || SSL_connect(ssl) != 1 ||
 	      SSL_write(ssl, request, sizeof(request) - 1) <= 0;
 	CHECK(!err, "[%s] client handshake and request", m);
-	/* the server finishes its handshake once both are in its socket */
-	usleep(100000);
+	/* the server finishes its handshake once both are in its socket:
+	 * everything the client sent acknowledged (on loopback, queued at
+	 * the server), then a little more */
+	for (int i = 0; !err && i < 2000; i++) {
+		int unacked = -1;
+
+		if (ioctl(cfd, SIOCOUTQ, &unacked) || unacked == 0)
+			break;
+		usleep(1000);
+	}
+	usleep(20000);
 	if (write(go[1], "g", 1) != 1 ||
 	    read(rep[0], &sfd, sizeof(sfd)) != sizeof(sfd))
 		sfd = -2;
