@@ -365,8 +365,10 @@ int enf_hpack_decode(struct enf_hpack *h, const void *in, size_t len,
 			return lose_state(h, rv == NGHTTP2_ERR_NOMEM ? -ENOMEM :
 								       -EPROTO);
 		}
-		p += rv;
-		len -= (size_t)rv;
+		if (rv) { /* the end of a block comes as (NULL, 0) */
+			p += rv;
+			len -= (size_t)rv;
+		}
 		if (fl & NGHTTP2_HD_INFLATE_EMIT) {
 			err = keep_field(h, &nv);
 			if (err) {

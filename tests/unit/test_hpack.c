@@ -484,6 +484,30 @@ static void empty_field(void **state)
 	enf_hpack_free(h);
 }
 
+/*
+ * A block whose bytes all came before its end, ended by an empty final
+ * call with no buffer (as the HTTP/2 parser ends every block): decoded,
+ * and no arithmetic on the NULL (UBSan, found by fuzz_http2).
+ */
+static void end_without_bytes(void **state)
+{
+	uint8_t blk[64];
+	const struct enf_field *f;
+	struct enf_hpack *h;
+	size_t n, nf;
+
+	(void)state;
+	n = put_literal(blk, "x-end", 7, 'e');
+	assert_int_equal(new_dec(&h, 4096, 100, 4096, false), 0);
+	enf_hpack_begin(h);
+	CHECK(enf_hpack_decode(h, blk, n, false) == 0, "end: the bytes");
+	CHECK(enf_hpack_decode(h, NULL, 0, true) == 0, "end: (NULL, 0, final)");
+	f = enf_hpack_fields(h, &nf);
+	CHECK(nf == 1 && f[0].value.len == 7 && f[0].value.ptr[6] == 'e',
+	      "end: the field decoded");
+	enf_hpack_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +520,7 @@ int main(void)
 		cmocka_unit_test(table_sizes),
 		cmocka_unit_test(split_literal),
 		cmocka_unit_test(empty_field),
+		cmocka_unit_test(end_without_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
