@@ -206,7 +206,7 @@ struct enf_http1 {
 	/* what a handed-out request points into */
 	struct enf_field *out_hdrs;
 	size_t out_hdrs_cap;
-	struct enf_http_args args;
+	struct enf_http_derive derive; /* path, query, args, cookies, host... */
 };
 
 /* A response parser: the request parser's machinery in response mode and
@@ -403,7 +403,7 @@ void enf_http1_free(struct enf_http1 *p)
 	free(p->hdrs);
 	free(p->body);
 	free(p->out_hdrs);
-	enf_http_args_release(&p->args);
+	enf_http_derive_release(&p->derive);
 	free(p);
 }
 
@@ -901,8 +901,7 @@ static struct enf_str h1_str(const char *base, size_t off, size_t len)
 static int h1_emit_req(struct enf_http1 *p, struct h1_io *io)
 {
 	struct enf_request req = { 0 };
-	const char *qm;
-	size_t i, path_len;
+	size_t i;
 	int err, rc = 0;
 
 	err = enf_http_grow((void **)&p->out_hdrs, &p->out_hdrs_cap, p->n_hdrs,
@@ -918,27 +917,20 @@ static int h1_emit_req(struct enf_http1 *p, struct h1_io *io)
 
 	req.method = h1_str(p->head, 0, p->method_len);
 	req.uri = h1_str(p->head, p->uri_off, p->uri_len);
-	qm = memchr(req.uri.ptr, '?', req.uri.len);
-	path_len = qm ? (size_t)(qm - req.uri.ptr) : req.uri.len;
-	req.path = h1_str(req.uri.ptr, 0, path_len);
-	req.query = qm ? h1_str(req.uri.ptr, path_len + 1,
-				req.uri.len - path_len - 1) :
-			 h1_str(req.uri.ptr, req.uri.len, 0);
 	req.protocol = h1_str(p->head, p->proto_off, p->proto_len);
 	req.line = h1_str(p->head, 0, p->reqline_len);
 	req.headers = p->out_hdrs;
 	req.n_headers = p->n_hdrs;
-	err = enf_http_args_parse(&p->args, req.query.ptr, req.query.len,
-				  p->lim.max_args, p->head_max, &p->anom);
-	if (err)
-		goto out_reset;
-	req.args = p->args.args;
-	req.n_args = p->args.n;
 	req.body = h1_str(p->body, 0, p->body_kept);
 	req.body_len = p->body_len;
 	if (p->body_len > p->body_kept)
 		p->anom |= ENF_ANOM_BODY_TRUNCATED;
 	req.anomalies = p->anom;
+	/* path, query, arguments, cookies, host, the body's arguments: the
+	 * same for HTTP/2 */
+	err = enf_http_derive(&p->derive, &req, &p->lim);
+	if (err)
+		goto out_reset;
 
 	if (io->cb)
 		rc = io->cb(&req, io->ctx);
@@ -1796,7 +1788,7 @@ void enf_http1_resp_free(struct enf_http1_resp *r)
 	free(r->h.hdrs);
 	free(r->h.body);
 	free(r->h.out_hdrs);
-	enf_http_args_release(&r->h.args);
+	enf_http_derive_release(&r->h.derive);
 	free(r);
 }
 

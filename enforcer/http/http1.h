@@ -2,8 +2,10 @@
 /*
  * Incremental HTTP/1.1 request parser: fed the plaintext of one flow and
  * direction in whatever chunks capture delivers, it hands out each complete
- * request (request line, headers, query arguments, body up to a cap) as a
- * struct enf_request. The same machinery parses the responses of the other
+ * request (request line, headers, body up to a cap) as a struct
+ * enf_request, with what the head and body imply (path, query and body
+ * arguments, cookies, host, decoded URI) filled by enf_http_derive(), as
+ * for HTTP/2: see enforcer/http/derive.c. The same machinery parses the responses of the other
  * direction (enf_http1_resp_*, below). A library: no logging, no exits.
  *
  * What it decides, so that rules and the audit trail can rely on it:

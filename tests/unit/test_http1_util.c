@@ -127,15 +127,22 @@ static struct enf_field *t_dup_fields(const struct enf_field *f, size_t n)
 }
 
 /* Every string the parser hands out must lie inside the request's memory:
- * path and query inside uri, and none of them NULL. */
+ * path and query inside uri (path a prefix of it unless the target is in
+ * absolute form, whose path follows its authority), none of them NULL. */
 static void t_check_shape(const struct enf_request *req)
 {
 	T_CHECK(req->method.ptr && req->uri.ptr && req->path.ptr &&
 			req->query.ptr && req->protocol.ptr && req->line.ptr &&
 			req->body.ptr,
 		"shape: a string field of the request is NULL");
-	T_CHECK(req->path.ptr == req->uri.ptr && req->path.len <= req->uri.len,
-		"shape: path is not a prefix of uri");
+	T_CHECK(req->path.ptr >= req->uri.ptr &&
+			req->path.ptr + req->path.len <=
+				req->uri.ptr + req->uri.len &&
+			(req->path.ptr == req->uri.ptr ||
+			 (req->uri.len > 0 && req->uri.ptr[0] != '/' &&
+			  memmem(req->uri.ptr, req->uri.len, "://", 3))),
+		"shape: path is not inside uri, or not its prefix for a target "
+		"not in absolute form");
 	T_CHECK(req->query.ptr >= req->uri.ptr &&
 			req->query.ptr + req->query.len <=
 				req->uri.ptr + req->uri.len,
