@@ -186,8 +186,10 @@ struct enf_req_origin {
  * @method: REQUEST_METHOD
  * @uri: the request-target as received, not decoded (REQUEST_URI_RAW); for
  *	HTTP/2 the :path
- * @path: @uri up to '?', not decoded
- * @query: @uri after '?', without it (QUERY_STRING); len 0 when none
+ * @path: @uri up to '?', not decoded; of an absolute-form target
+ *	("http://h/x?q") the part after the authority
+ * @query: what follows the path's '?', without it (QUERY_STRING); len 0
+ *	when none
  * @protocol: "HTTP/1.1" (REQUEST_PROTOCOL); "HTTP/2.0" for HTTP/2
  * @line: the request line without its line ending (REQUEST_LINE); for
  *	HTTP/2 "METHOD :path HTTP/2.0", built
