@@ -130,6 +130,17 @@ void fuzz_dump_response(struct fuzz_buf *b, const struct enf_response *resp,
 	fuzz_buf_u64(b, resp->stream_id);
 }
 
+/* FUZZ_DUMP=1 in the environment: the dumps that differ, in hex, to see
+ * which field did (their layout: fuzz_dump_request() and the targets). */
+static void hexdump(const struct fuzz_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->len; i++)
+		fprintf(stderr, "%02x%s", b->p[i], i % 32 == 31 ? "\n" : " ");
+	fputc('\n', stderr);
+}
+
 void fuzz_same(const char *what, const struct fuzz_buf *a,
 	       const struct fuzz_buf *b)
 {
@@ -137,6 +148,12 @@ void fuzz_same(const char *what, const struct fuzz_buf *a,
 
 	for (i = 0; i < n && a->p[i] == b->p[i]; i++)
 		;
+	if ((i < a->len || i < b->len) && getenv("FUZZ_DUMP")) {
+		fprintf(stderr, "%s: first dump:\n", what);
+		hexdump(a);
+		fprintf(stderr, "%s: second dump:\n", what);
+		hexdump(b);
+	}
 	FUZZ_CHECK(i == a->len && i == b->len,
 		   "%s: the dumps differ at byte %zu (lengths %zu and %zu)",
 		   what, i, a->len, b->len);
