@@ -28,6 +28,22 @@ static void print_counters(const json_t *o)
 	printf("\n");
 }
 
+/* @title, then " name=value" for every counter of @o, zero or not; nothing
+ * when the daemon did not send @o (an older one). */
+static void print_all(const char *title, const json_t *o)
+{
+	const char *key;
+	json_t *v;
+
+	if (!o)
+		return;
+	printf("%s", title);
+	json_object_foreach((json_t *)o, key, v) {
+		printf(" %s=%lld", key, (long long)json_integer_value(v));
+	}
+	printf("\n");
+}
+
 static void print_interface(const json_t *it)
 {
 	const json_t *nic = json_object_get(it, "nic");
@@ -122,15 +138,14 @@ static void print_status(const json_t *st)
 	}
 	printf("; capture-loss audit rows: %lld\n", jint(v, "loss_rows"));
 	v = json_object_get(st, "requests");
-	printf("requests: parsed=%lld outbound=%lld matched=%lld "
-	       "verdicts=%lld denied=%lld audited=%lld\n",
-	       jint(v, "parsed"), jint(v, "outbound"), jint(v, "matched"),
-	       jint(v, "verdicts"), jint(v, "denied"), jint(v, "audited"));
-	printf("not inspected or lost:");
-	json_object_foreach((json_t *)json_object_get(st, "loss"), key, v) {
-		printf(" %s=%lld", key, (long long)json_integer_value(v));
-	}
-	printf("\n");
+	printf("requests: parsed=%lld outbound=%lld anomalous=%lld "
+	       "matched=%lld verdicts=%lld denied=%lld audited=%lld\n",
+	       jint(v, "parsed"), jint(v, "outbound"), jint(v, "anomalous"),
+	       jint(v, "matched"), jint(v, "verdicts"), jint(v, "denied"),
+	       jint(v, "audited"));
+	print_all("responses:", json_object_get(st, "responses"));
+	print_all("http2:", json_object_get(st, "http2"));
+	print_all("not inspected or lost:", json_object_get(st, "loss"));
 }
 
 int do_status(int argc, char **argv)

@@ -160,7 +160,7 @@ static json_t *status_loss(struct enf_daemon *d,
 {
 	return json_pack(
 		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I}",
+		"s:I,s:I,s:I}",
 		"ring_full", (json_int_t)ts[ENF_TLS_STAT_LOST], "calls_missed",
 		(json_int_t)ts[ENF_TLS_STAT_CALLS_FULL], "no_socket",
 		(json_int_t)ts[ENF_TLS_STAT_NO_SOCKET], "read_fault",
@@ -169,14 +169,51 @@ static json_t *status_loss(struct enf_daemon *d,
 		(json_int_t)cs->malformed, "gaps",
 		(json_int_t)rd(&d->stats.gaps), "overlaps",
 		(json_int_t)rd(&d->stats.overlaps), "session_reuse",
-		(json_int_t)rd(&d->stats.session_reuse), "http2_streams",
-		(json_int_t)rd(&d->stats.http2_streams), "flow_evictions",
+		(json_int_t)rd(&d->stats.session_reuse), "http2_refused",
+		(json_int_t)rd(&d->stats.h2_refused), "http2_skipped",
+		(json_int_t)rd(&d->stats.h2_skipped), "http2_unmatched",
+		(json_int_t)rd(&d->stats.h2_unmatched), "flow_evictions",
 		(json_int_t)rd(&d->stats.flow_evictions), "pcre2_limit_hits",
 		(json_int_t)rd(&d->stats.pcre2_limit_hits), "match_errors",
 		(json_int_t)rd(&d->stats.match_errors), "unenforceable",
 		(json_int_t)vs->unenforceable, "map_errors",
 		(json_int_t)vs->map_errors, "db_errors",
 		(json_int_t)vs->db_errors);
+}
+
+/* Responses parsed (HTTP/1 and HTTP/2), by status class. */
+static json_t *status_responses(struct enf_daemon *d)
+{
+	const uint64_t *c = d->stats.resp_class;
+
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "parsed",
+			 (json_int_t)rd(&d->stats.responses), "1xx",
+			 (json_int_t)rd(&c[1]), "2xx", (json_int_t)rd(&c[2]),
+			 "3xx", (json_int_t)rd(&c[3]), "4xx",
+			 (json_int_t)rd(&c[4]), "5xx", (json_int_t)rd(&c[5]),
+			 "other", (json_int_t)rd(&c[ENF_RESP_OTHER]),
+			 "bad_status", (json_int_t)rd(&c[ENF_RESP_BAD]),
+			 "anomalous", (json_int_t)rd(&d->stats.resp_anomalous));
+}
+
+/* HTTP/2: connections and messages parsed, and what the parsers met. */
+static json_t *status_http2(struct enf_daemon *d)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			 "connections",
+			 (json_int_t)rd(&d->stats.h2_connections),
+			 "server_sides",
+			 (json_int_t)rd(&d->stats.h2_server_sides), "midstream",
+			 (json_int_t)rd(&d->stats.h2_midstream), "streams",
+			 (json_int_t)rd(&d->stats.h2_streams), "requests",
+			 (json_int_t)rd(&d->stats.h2_requests), "responses",
+			 (json_int_t)rd(&d->stats.h2_responses), "refused",
+			 (json_int_t)rd(&d->stats.h2_refused), "errors",
+			 (json_int_t)rd(&d->stats.h2_errors), "hpack_errors",
+			 (json_int_t)rd(&d->stats.h2_hpack_errors),
+			 "state_lost", (json_int_t)rd(&d->stats.h2_state_lost),
+			 "skipped", (json_int_t)rd(&d->stats.h2_skipped),
+			 "unmatched", (json_int_t)rd(&d->stats.h2_unmatched));
 }
 
 static json_t *cmd_status(void *ctx, const json_t *args,
@@ -204,18 +241,20 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
 		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I},s:o}",
+		"s:I,s:I,s:I},s:o,s:o,s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "xdp_counters", xdp,
 		"interfaces", ifaces, "deny_entries", entries, "rules", rules,
 		"tls", tls, "requests", "events",
 		(json_int_t)rd(&d->stats.events), "parsed",
 		(json_int_t)rd(&d->stats.requests), "outbound",
-		(json_int_t)rd(&d->stats.outbound_requests), "response_streams",
+		(json_int_t)rd(&d->stats.outbound_requests), "anomalous",
+		(json_int_t)rd(&d->stats.anomalous), "response_streams",
 		(json_int_t)rd(&d->stats.response_streams), "matched",
 		(json_int_t)rd(&d->stats.matches), "verdicts",
 		(json_int_t)vs.verdicts, "denied", (json_int_t)vs.denied,
-		"audited", (json_int_t)vs.audited, "loss",
+		"audited", (json_int_t)vs.audited, "responses",
+		status_responses(d), "http2", status_http2(d), "loss",
 		status_loss(d, ts, &cs, &vs)));
 }
 

@@ -31,6 +31,13 @@ struct pdb;
 /* Flows (per direction) whose HTTP state is kept at once. */
 #define ENF_DAEMON_MAX_FLOWS 4096
 
+/* Response classes in enf_pipeline_stats.resp_class: status / 100 for 1xx
+ * to 5xx, ENF_RESP_BAD for status 0 (a status line that did not parse),
+ * ENF_RESP_OTHER for 600-999. */
+#define ENF_RESP_BAD 0
+#define ENF_RESP_OTHER 6
+#define ENF_RESP_CLASSES 7
+
 /**
  * struct enf_pipeline_stats - counters of the event path; written by the
  * event thread, read by the control thread (relaxed atomics)
@@ -38,15 +45,39 @@ struct pdb;
  * @bytes: plaintext bytes the calls moved
  * @truncated: events cut at ENF_TLS_MAX_DATA
  * @no_socket: events whose socket was not found
- * @requests: inbound requests parsed and matched
+ * @requests: inbound requests parsed and matched (HTTP/1 and HTTP/2)
  * @outbound_requests: requests processes sent (parsed, not matched yet)
- * @response_streams: streams carrying HTTP/1 responses (not parsed yet)
+ * @anomalous: requests (either direction) with any ENF_ANOM_* bit
+ * @response_streams: streams carrying HTTP/1 responses
+ * @responses: responses parsed (HTTP/1 and HTTP/2, 1xx included)
+ * @resp_class: @responses by status class (ENF_RESP_*)
+ * @resp_anomalous: responses with any ENF_ANOM_* bit
  * @matches: rules that matched
  * @match_errors: requests the engine failed on
- * @http2_streams: HTTP/2 streams seen, not inspected
+ * @h2_connections: HTTP/2 client sides (requests) parsed, one per
+ *	connection, from the preface or from the middle
+ * @h2_server_sides: HTTP/2 server sides (responses) parsed
+ * @h2_midstream: HTTP/2 parsers started from the middle (a connection seen
+ *	late, or a gap): not trusted until the peer flushes its HPACK table
+ * @h2_requests: requests HTTP/2 parsers handed out (both directions)
+ * @h2_responses: responses HTTP/2 parsers handed out
+ * @h2_streams: HTTP/2 streams assembled
+ * @h2_refused: HTTP/2 streams over the open-stream cap, not assembled
+ * @h2_errors: HTTP/2 protocol errors
+ * @h2_hpack_errors: header blocks that did not decode or were abandoned
+ * @h2_skipped: bytes skipped looking for a frame (seen from the middle)
+ * @h2_state_lost: HTTP/2 messages handed out while the connection's header
+ *	state was not trusted (ENF_ANOM_H2_STATE_LOST)
+ * @h2_unmatched: HTTP/2 requests still open when their flow left the flow
+ *	table (evicted, or the daemon stopping): handed out and counted, not
+ *	matched (the table's free callback does not enter the rule engine)
  * @gaps: events with missing bytes, after which a stream's parser restarts
+ * @overlaps: records repeating bytes already fed, cut
+ * @session_reuse: a session object seen on a new connection: its streams
+ *	start over
  * @flow_evictions: flows pushed out of the full flow table
  * @pcre2_limit_hits: PCRE2 matches stopped by a limit (no match assumed)
+ * @loss_rows: capture-loss audit rows written
  */
 struct enf_pipeline_stats {
 	uint64_t events;
@@ -55,10 +86,25 @@ struct enf_pipeline_stats {
 	uint64_t no_socket;
 	uint64_t requests;
 	uint64_t outbound_requests;
+	uint64_t anomalous;
 	uint64_t response_streams;
+	uint64_t responses;
+	uint64_t resp_class[ENF_RESP_CLASSES];
+	uint64_t resp_anomalous;
 	uint64_t matches;
 	uint64_t match_errors;
-	uint64_t http2_streams;
+	uint64_t h2_connections;
+	uint64_t h2_server_sides;
+	uint64_t h2_midstream;
+	uint64_t h2_requests;
+	uint64_t h2_responses;
+	uint64_t h2_streams;
+	uint64_t h2_refused;
+	uint64_t h2_errors;
+	uint64_t h2_hpack_errors;
+	uint64_t h2_skipped;
+	uint64_t h2_state_lost;
+	uint64_t h2_unmatched;
 	uint64_t gaps;
 	uint64_t overlaps;
 	uint64_t session_reuse;

@@ -17,18 +17,25 @@
 #include "enforcer/daemon/daemon.h"
 #include "enforcer/flow/flow.h"
 #include "enforcer/http/http1.h"
+#include "enforcer/http/http2.h"
 #include "enforcer/verdict/verdict.h"
 #include "rules/rules.h"
 
 /* What a stream turned out to carry, judged by its first bytes. */
 enum stream_kind {
-	STREAM_REQUESTS = 0, /* HTTP/1 requests: parsed and matched */
-	STREAM_RESPONSES, /* HTTP/1 responses: not looked at yet */
-	STREAM_HTTP2, /* HTTP/2: not inspected yet, counted */
+	STREAM_NEW = 0, /* no bytes yet */
+	STREAM_REQUESTS, /* HTTP/1 requests: parsed, inbound ones matched */
+	STREAM_RESPONSES, /* HTTP/1 responses: parsed, counted */
+	STREAM_H2_CLIENT, /* HTTP/2 client to server: requests, as HTTP/1's */
+	STREAM_H2_SERVER, /* HTTP/2 server to client: responses, counted */
 };
 
 /* How an HTTP/2 client's stream begins (RFC 9113, 3.4). */
 #define H2_PREFACE "PRI * HTTP/2.0\r\n"
+#define H2_FRAME_HEADER 9
+#define H2_SETTINGS 0x4
+/* the largest frame a peer sends before SETTINGS_MAX_FRAME_SIZE is raised */
+#define H2_DEFAULT_MAX_FRAME 16384
 
 /*
  * One direction of one TLS session in one process. @next_seq is where the
@@ -37,20 +44,30 @@ enum stream_kind {
  * that could not be read), one before it repeats bytes already fed. @tuple
  * is the session's flow once a record carried it: a record of the same
  * session object on another flow is a new connection whose library reused
- * the object's address.
+ * the object's address. One parser at most, the one @kind names, made when
+ * the kind is known. @h2_seen: the HTTP/2 parser's counters already added
+ * to the daemon's (they are added as deltas after each feed, so the totals
+ * run and nothing is counted twice when the parser goes).
  */
 struct stream {
-	struct enf_http1 *http;
+	struct enf_daemon *d;
 	enum stream_kind kind;
-	bool started;
 	bool have_seq;
 	bool have_tuple;
 	__u64 next_seq;
 	struct enf_tuple tuple;
 	__u64 sock_cookie;
+	union {
+		struct enf_http1 *http;
+		struct enf_http1_resp *resp;
+		struct enf_http2 *h2;
+	};
+	struct enf_http2_counters h2_seen;
 };
 
 struct event_ctx {
+	/* first: the callbacks that only count (responses, and requests of a
+	 * flow leaving the table) are given a pointer to the daemon pointer */
 	struct enf_daemon *d;
 	const struct enf_tls_event *ev;
 	const struct stream *s;
@@ -72,13 +89,101 @@ static void stat_inc(uint64_t *c)
 	__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
 }
 
+static void stat_add(uint64_t *c, uint64_t n)
+{
+	if (n)
+		__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
+}
+
+/* The HTTP/2 parser's counters since the last call, added to the daemon's. */
+static void h2_account(struct enf_daemon *d, struct stream *s)
+{
+	struct enf_http2_counters c, *o = &s->h2_seen;
+
+	enf_http2_counters(s->h2, &c);
+	stat_add(&d->stats.h2_requests, c.requests - o->requests);
+	stat_add(&d->stats.h2_responses, c.responses - o->responses);
+	stat_add(&d->stats.h2_streams, c.streams - o->streams);
+	stat_add(&d->stats.h2_refused, c.streams_refused - o->streams_refused);
+	stat_add(&d->stats.h2_errors, c.errors - o->errors);
+	stat_add(&d->stats.h2_hpack_errors, c.hpack_errors - o->hpack_errors);
+	stat_add(&d->stats.h2_skipped, c.skipped - o->skipped);
+	*o = c;
+}
+
+/* Every response, HTTP/1 or HTTP/2: counted by class. @arg points to the
+ * daemon pointer (struct event_ctx starts with it). */
+static int on_response(const struct enf_response *resp, void *arg)
+{
+	struct enf_daemon *d = *(struct enf_daemon **)arg;
+	unsigned int cls = resp->status / 100;
+
+	if (resp->status == 0)
+		cls = ENF_RESP_BAD;
+	else if (cls >= ENF_RESP_OTHER)
+		cls = ENF_RESP_OTHER;
+	stat_inc(&d->stats.responses);
+	stat_inc(&d->stats.resp_class[cls]);
+	if (resp->anomalies) {
+		stat_inc(&d->stats.resp_anomalous);
+		if (resp->anomalies & ENF_ANOM_H2_STATE_LOST)
+			stat_inc(&d->stats.h2_state_lost);
+	}
+	return 0;
+}
+
+/* A request of a flow leaving the table: counted, not matched. */
+static int on_request_unmatched(const struct enf_request *req, void *arg)
+{
+	struct enf_daemon *d = *(struct enf_daemon **)arg;
+
+	stat_inc(&d->stats.h2_unmatched);
+	if (req->anomalies) {
+		stat_inc(&d->stats.anomalous);
+		if (req->anomalies & ENF_ANOM_H2_STATE_LOST)
+			stat_inc(&d->stats.h2_state_lost);
+	}
+	return 0;
+}
+
+/* Drops @s's parser, handing out what it holds: requests to @on_req,
+ * responses counted; @ctx starts with the daemon pointer. */
+static void stream_drop_parser(struct stream *s, enf_http1_cb on_req, void *ctx)
+{
+	switch (s->kind) {
+	case STREAM_REQUESTS:
+		enf_http1_free(s->http);
+		break;
+	case STREAM_RESPONSES:
+		enf_http1_resp_finish(s->resp, on_response, ctx);
+		enf_http1_resp_free(s->resp);
+		break;
+	case STREAM_H2_CLIENT:
+	case STREAM_H2_SERVER:
+		enf_http2_finish(s->h2, on_req, on_response, ctx);
+		h2_account(s->d, s);
+		enf_http2_free(s->h2);
+		break;
+	case STREAM_NEW:
+		break;
+	}
+	s->http = NULL;
+	s->kind = STREAM_NEW;
+}
+
+/*
+ * The flow table's free callback (a flow evicted, or the table freed at
+ * stop). It must not enter the rule engine from inside the table, so the
+ * open HTTP/2 requests it hands out are counted (h2_unmatched), not
+ * matched; a response cut here is counted as the parser hands it out.
+ */
 void enf_pipeline_free_flow(void *state)
 {
 	struct stream *s = state;
 
 	if (!s)
 		return;
-	enf_http1_free(s->http);
+	stream_drop_parser(s, on_request_unmatched, &s->d);
 	free(s);
 }
 
@@ -121,25 +226,6 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 	}
 }
 
-/*
- * Bytes of the stream are missing (a call cut at the per-call cap, or a
- * record whose plaintext could not be read): the parser's framing cannot be
- * trusted past this point, so it starts over and resynchronises at the next
- * request line.
- */
-static int stream_reset(struct stream *s)
-{
-	struct enf_http1 *fresh;
-	int ret;
-
-	ret = enf_http1_new(NULL, &fresh);
-	if (ret)
-		return ret;
-	enf_http1_free(s->http);
-	s->http = fresh;
-	return 0;
-}
-
 static int on_match(const struct enf_rule_match *m, void *arg)
 {
 	const struct enf_request *req = ((void **)arg)[0];
@@ -156,6 +242,112 @@ static int on_match(const struct enf_rule_match *m, void *arg)
 	return 0;
 }
 
+static void flow_key(struct enf_flow_key *key, const struct enf_tls_event *ev,
+		     __u8 direction)
+{
+	memset(key, 0, sizeof(*key));
+	key->session = ev->session;
+	key->tgid = ev->tgid;
+	key->direction = direction;
+}
+
+static __u8 other_direction(__u8 direction)
+{
+	return direction == ENF_TLS_READ ? ENF_TLS_WRITE : ENF_TLS_READ;
+}
+
+/* The stream of @key, made (kind STREAM_NEW, no parser) when absent and
+ * @create; NULL when absent or out of memory. */
+static struct stream *stream_lookup(struct enf_daemon *d,
+				    const struct enf_flow_key *key, bool create)
+{
+	struct stream *s;
+
+	s = enf_flow_get(d->flows, key);
+	if (s || !create)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->d = d;
+	if (enf_flow_put(d->flows, key, s)) {
+		free(s);
+		return NULL;
+	}
+	__atomic_store_n(&d->stats.flow_evictions, enf_flow_evictions(d->flows),
+			 __ATOMIC_RELAXED);
+	return s;
+}
+
+/* The other direction of @ev's session, made when absent and @create. */
+static struct stream *stream_pair(struct enf_daemon *d,
+				  const struct enf_tls_event *ev, bool create)
+{
+	struct enf_flow_key key;
+
+	flow_key(&key, ev, other_direction(ev->direction));
+	return stream_lookup(d, &key, create);
+}
+
+/* Gives @s (kind STREAM_NEW) the parser of @kind; for HTTP/2, from the
+ * start or from the middle. */
+static int stream_set_kind(struct enf_daemon *d, struct stream *s,
+			   enum stream_kind kind, bool midstream)
+{
+	enum enf_http2_side side = kind == STREAM_H2_CLIENT ? ENF_HTTP2_CLIENT :
+							      ENF_HTTP2_SERVER;
+	int ret = 0;
+
+	switch (kind) {
+	case STREAM_REQUESTS:
+		ret = enf_http1_new(NULL, &s->http);
+		break;
+	case STREAM_RESPONSES:
+		ret = enf_http1_resp_new(NULL, &s->resp);
+		if (!ret)
+			stat_inc(&d->stats.response_streams);
+		break;
+	case STREAM_H2_CLIENT:
+	case STREAM_H2_SERVER:
+		ret = midstream ? enf_http2_new_midstream(NULL, side, &s->h2) :
+				  enf_http2_new(NULL, side, &s->h2);
+		if (ret)
+			break;
+		memset(&s->h2_seen, 0, sizeof(s->h2_seen));
+		stat_inc(kind == STREAM_H2_CLIENT ? &d->stats.h2_connections :
+						    &d->stats.h2_server_sides);
+		if (midstream)
+			stat_inc(&d->stats.h2_midstream);
+		break;
+	case STREAM_NEW:
+		break;
+	}
+	if (ret)
+		return ret;
+	s->kind = kind;
+	return 0;
+}
+
+/*
+ * An HTTP/1 request was handed out on @ec's stream: the response parser of
+ * the session's other direction learns its method (HEAD and CONNECT frame
+ * their responses differently). That stream is made when it has not been
+ * seen yet. One flow table lookup per request, none per event.
+ */
+static void pair_expect(struct event_ctx *ec, const struct enf_request *req)
+{
+	struct stream *p = stream_pair(ec->d, ec->ev, true);
+
+	if (!p)
+		return;
+	if (p->kind == STREAM_NEW &&
+	    stream_set_kind(ec->d, p, STREAM_RESPONSES, false))
+		return;
+	if (p->kind == STREAM_RESPONSES)
+		enf_http1_resp_expect(p->resp, req->method.ptr,
+				      req->method.len);
+}
+
 static int on_request(const struct enf_request *parsed, void *arg)
 {
 	struct event_ctx *ec = arg;
@@ -164,6 +356,13 @@ static int on_request(const struct enf_request *parsed, void *arg)
 	void *match_arg[3] = { &req, d, ec };
 	int ret;
 
+	if (req.anomalies) {
+		stat_inc(&d->stats.anomalous);
+		if (req.anomalies & ENF_ANOM_H2_STATE_LOST)
+			stat_inc(&d->stats.h2_state_lost);
+	}
+	if (ec->s->kind == STREAM_REQUESTS)
+		pair_expect(ec, &req);
 	/* filled by on_match() before the verdict reads it */
 	req.origin = &ec->origin;
 	if (ec->ev->direction != ENF_TLS_READ) {
@@ -187,43 +386,84 @@ static int on_request(const struct enf_request *parsed, void *arg)
 	return 0;
 }
 
-static struct stream *stream_get(struct enf_daemon *d,
-				 const struct enf_tls_event *ev)
+/*
+ * Bytes of the stream are missing (a call cut at the per-call cap, or a
+ * record whose plaintext could not be read): the parser's framing cannot be
+ * trusted past this point. HTTP/1 requests: a fresh parser, which
+ * resynchronises at the next request line. Responses: the parser is
+ * finished (the response cut is handed out, flagged) and starts again as
+ * new. HTTP/2: the open streams are handed out (flagged ENF_ANOM_H2_RESET;
+ * requests matched), and a parser seen from the middle takes over: the
+ * HPACK state is lost, so every message is flagged ENF_ANOM_H2_STATE_LOST
+ * until the peer flushes its table.
+ */
+static int stream_reset(struct event_ctx *ec, struct stream *s)
 {
-	struct enf_flow_key key;
-	struct stream *s;
+	struct enf_daemon *d = ec->d;
+	struct enf_http1 *fresh;
+	struct enf_http2 *h2;
+	int ret;
 
-	memset(&key, 0, sizeof(key));
-	key.session = ev->session;
-	key.tgid = ev->tgid;
-	key.direction = ev->direction;
-	s = enf_flow_get(d->flows, &key);
-	if (s)
-		return s;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;
-	if (enf_http1_new(NULL, &s->http) || enf_flow_put(d->flows, &key, s)) {
-		enf_pipeline_free_flow(s);
-		return NULL;
+	switch (s->kind) {
+	case STREAM_REQUESTS:
+		ret = enf_http1_new(NULL, &fresh);
+		if (ret)
+			return ret;
+		enf_http1_free(s->http);
+		s->http = fresh;
+		return 0;
+	case STREAM_RESPONSES:
+		enf_http1_resp_finish(s->resp, on_response, ec);
+		return 0;
+	case STREAM_H2_CLIENT:
+	case STREAM_H2_SERVER:
+		ret = enf_http2_new_midstream(NULL,
+					      s->kind == STREAM_H2_CLIENT ?
+						      ENF_HTTP2_CLIENT :
+						      ENF_HTTP2_SERVER,
+					      &h2);
+		if (ret)
+			return ret;
+		enf_http2_finish(s->h2, on_request, on_response, ec);
+		h2_account(d, s);
+		enf_http2_free(s->h2);
+		s->h2 = h2;
+		memset(&s->h2_seen, 0, sizeof(s->h2_seen));
+		stat_inc(&d->stats.h2_midstream);
+		return 0;
+	case STREAM_NEW:
+		break;
 	}
-	__atomic_store_n(&d->stats.flow_evictions, enf_flow_evictions(d->flows),
-			 __ATOMIC_RELAXED);
-	return s;
+	return 0;
 }
 
-/* A new connection on @s's session object: the stream starts over. */
-static int stream_restart(struct enf_daemon *d, struct stream *s)
+/* @s ends (a new connection on its session object): what its parser holds
+ * is handed out (HTTP/2 requests to @on_req) and its kind is judged again
+ * from the next bytes. */
+static void stream_end(struct stream *s, enf_http1_cb on_req, void *ctx)
 {
-	stat_inc(&d->stats.session_reuse);
-	if (stream_reset(s))
-		return -ENOMEM;
-	s->started = false;
-	s->kind = STREAM_REQUESTS;
+	stream_drop_parser(s, on_req, ctx);
 	s->have_seq = false;
 	s->have_tuple = false;
 	s->sock_cookie = 0;
-	return 0;
+}
+
+/*
+ * A new connection on @s's session object: the stream starts over, and so
+ * does the session's other direction (a request stream that restarts
+ * first would otherwise tell the old response parser its methods).
+ */
+static void stream_restart(struct event_ctx *ec, struct stream *s)
+{
+	struct stream *p;
+
+	stat_inc(&ec->d->stats.session_reuse);
+	stream_end(s, on_request, ec);
+	/* @ec is this direction's: the other's open HTTP/2 requests are
+	 * counted as unmatched rather than taken for this direction's */
+	p = stream_pair(ec->d, ec->ev, false);
+	if (p && p->have_seq)
+		stream_end(p, on_request_unmatched, &p->d);
 }
 
 /*
@@ -232,10 +472,11 @@ static int stream_restart(struct enf_daemon *d, struct stream *s)
  * resynchronises at the next request line); bytes already fed are cut
  * from @ev. Sets *@data and *@len to what is left to feed.
  */
-static int stream_place(struct enf_daemon *d, struct stream *s,
+static int stream_place(struct event_ctx *ec, struct stream *s,
 			const struct enf_tls_event *ev, const __u8 **data,
 			__u32 *len)
 {
+	struct enf_daemon *d = ec->d;
 	__u64 end = ev->seq + ev->data_len, skip;
 
 	*data = ev->data;
@@ -244,15 +485,13 @@ static int stream_place(struct enf_daemon *d, struct stream *s,
 		/* the capture starts a session's streams again at 0 for a
 		 * new connection on a reused object, also one whose socket
 		 * it could not see: the old flow is not this one's */
-		if (stream_restart(d, s))
-			return -ENOMEM;
+		stream_restart(ec, s);
 	}
 	if (!(ev->flags & ENF_TLS_F_NO_SOCKET)) {
 		/* the library reused the object for another flow */
 		if (s->have_tuple &&
-		    memcmp(&s->tuple, &ev->tuple, sizeof(s->tuple)) &&
-		    stream_restart(d, s))
-			return -ENOMEM;
+		    memcmp(&s->tuple, &ev->tuple, sizeof(s->tuple)))
+			stream_restart(ec, s);
 		s->have_tuple = true;
 		s->tuple = ev->tuple;
 		if (ev->sock_cookie)
@@ -260,7 +499,7 @@ static int stream_place(struct enf_daemon *d, struct stream *s,
 	}
 	if (s->have_seq && ev->seq > s->next_seq) {
 		stat_inc(&d->stats.gaps);
-		if (stream_reset(s))
+		if (stream_reset(ec, s))
 			return -ENOMEM;
 	} else if (s->have_seq && ev->seq < s->next_seq) {
 		skip = s->next_seq - ev->seq;
@@ -280,12 +519,118 @@ static int stream_place(struct enf_daemon *d, struct stream *s,
 	return 0;
 }
 
+/* A frame header a peer may send first or in the middle: a known type
+ * other than CONTINUATION, within the default frame size, the reserved bit
+ * clear, stream 0 exactly for the connection frames. */
+static bool h2_frame_plausible(const __u8 *p, __u32 len)
+{
+	__u32 flen, stream;
+	__u8 type;
+
+	if (len < H2_FRAME_HEADER)
+		return false;
+	flen = (__u32)p[0] << 16 | (__u32)p[1] << 8 | p[2];
+	type = p[3];
+	stream = ((__u32)p[5] << 24 | (__u32)p[6] << 16 | (__u32)p[7] << 8 |
+		  p[8]);
+	if (flen > H2_DEFAULT_MAX_FRAME || type > 0x8 || (stream >> 31))
+		return false;
+	switch (type) {
+	case 0x2: /* PRIORITY */
+		return stream != 0 && flen == 5;
+	case 0x3: /* RST_STREAM */
+		return stream != 0 && flen == 4;
+	case 0x4: /* SETTINGS */
+		return stream == 0 && flen % 6 == 0;
+	case 0x6: /* PING */
+		return stream == 0 && flen == 8;
+	case 0x7: /* GOAWAY */
+		return stream == 0 && flen >= 8;
+	case 0x8: /* WINDOW_UPDATE */
+		return flen == 4;
+	default: /* DATA, HEADERS, PUSH_PROMISE */
+		return stream != 0;
+	}
+}
+
+/* A server's first frame (RFC 9113 3.4): SETTINGS, not an ACK, stream 0. */
+static bool h2_server_start(const __u8 *p, __u32 len)
+{
+	return h2_frame_plausible(p, len) && p[3] == H2_SETTINGS &&
+	       (p[4] & 0x1) == 0;
+}
+
+/* An HTTP/1 request line's start: an uppercase method and a space. */
+static bool http1_request_start(const __u8 *p, __u32 len)
+{
+	__u32 i;
+
+	for (i = 0; i < len && i < 20; i++) {
+		if (p[i] == ' ')
+			return i > 0;
+		if (p[i] < 'A' || p[i] > 'Z')
+			return false;
+	}
+	return false;
+}
+
+/*
+ * What a stream carries, from its first bytes: "HTTP/" starts responses,
+ * the preface an HTTP/2 client, a SETTINGS frame an HTTP/2 server, a method
+ * and a space HTTP/1 requests (no lookup: the common case). Anything else
+ * is a stream seen from the middle (or garbage), judged by the session's
+ * other direction, looked up once: opposite an HTTP/2 side, the other
+ * side from the middle; opposite HTTP/1 requests, responses (the parser
+ * finds the next status line); opposite responses, requests. With the
+ * other direction unknown, bytes that look like a frame header are HTTP/2
+ * from the middle on the side a server sees (what it reads is requests,
+ * what it writes responses: the case rules are for; a client seen from the
+ * middle in both directions gets its sides swapped, and its messages are
+ * flagged ENF_ANOM_H2_STATE_LOST until trusted); the rest HTTP/1 requests,
+ * which resynchronise at the next request line, as before.
+ */
+static int stream_detect(struct event_ctx *ec, struct stream *s,
+			 const __u8 *data, __u32 len)
+{
+	struct enf_daemon *d = ec->d;
+	const struct stream *p;
+	bool read = ec->ev->direction == ENF_TLS_READ;
+
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0)
+		return stream_set_kind(d, s, STREAM_RESPONSES, false);
+	if (len >= strlen(H2_PREFACE) &&
+	    memcmp(data, H2_PREFACE, strlen(H2_PREFACE)) == 0)
+		return stream_set_kind(d, s, STREAM_H2_CLIENT, false);
+	if (h2_server_start(data, len))
+		return stream_set_kind(d, s, STREAM_H2_SERVER, false);
+	if (http1_request_start(data, len))
+		return stream_set_kind(d, s, STREAM_REQUESTS, false);
+	p = stream_pair(d, ec->ev, false);
+	switch (p ? p->kind : STREAM_NEW) {
+	case STREAM_H2_CLIENT:
+		return stream_set_kind(d, s, STREAM_H2_SERVER, true);
+	case STREAM_H2_SERVER:
+		return stream_set_kind(d, s, STREAM_H2_CLIENT, true);
+	case STREAM_REQUESTS:
+		return stream_set_kind(d, s, STREAM_RESPONSES, false);
+	case STREAM_RESPONSES:
+		return stream_set_kind(d, s, STREAM_REQUESTS, false);
+	case STREAM_NEW:
+		break;
+	}
+	if (h2_frame_plausible(data, len))
+		return stream_set_kind(
+			d, s, read ? STREAM_H2_CLIENT : STREAM_H2_SERVER, true);
+	return stream_set_kind(d, s, STREAM_REQUESTS, false);
+}
+
 int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev)
 {
 	struct enf_daemon *d = ctx;
 	/* not zeroed whole: its exe buffer alone is PATH_MAX bytes, and
 	 * fill_origin() writes what a match reads */
 	struct event_ctx ec;
+	struct enf_flow_key key;
 	const __u8 *data;
 	struct stream *s;
 	__u32 len;
@@ -304,32 +649,32 @@ int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev)
 	}
 	if (ev->flags & ENF_TLS_F_NO_SOCKET)
 		stat_inc(&d->stats.no_socket);
-	s = stream_get(d, ev);
-	if (!s || stream_place(d, s, ev, &data, &len)) {
+	flow_key(&key, ev, ev->direction);
+	s = stream_lookup(d, &key, true);
+	ec.s = s;
+	if (!s || stream_place(&ec, s, ev, &data, &len) ||
+	    (s->kind == STREAM_NEW && len > 0 &&
+	     stream_detect(&ec, s, data, len))) {
 		pr_warn("flow: out of memory, event of pid %u dropped",
 			ev->tgid);
 		return 0;
 	}
-	ec.s = s;
-	if (!s->started && len > 0) {
-		s->started = true;
-		if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-			s->kind = STREAM_RESPONSES;
-			stat_inc(&d->stats.response_streams);
-		} else if (len >= strlen(H2_PREFACE) &&
-			   memcmp(data, H2_PREFACE, strlen(H2_PREFACE)) == 0) {
-			s->kind = STREAM_HTTP2;
-			if (__atomic_fetch_add(&d->stats.http2_streams, 1,
-					       __ATOMIC_RELAXED) == 0)
-				pr_warn("pid %u (%.16s) speaks HTTP/2, which is "
-					"not inspected yet: such streams are "
-					"counted in status as http2_streams",
-					ev->tgid, ev->comm);
-		}
-	}
-	if (s->kind != STREAM_REQUESTS)
+	if (!len)
 		return 0;
-	if (len)
+	switch (s->kind) {
+	case STREAM_REQUESTS:
 		enf_http1_feed(s->http, data, len, on_request, &ec);
+		break;
+	case STREAM_RESPONSES:
+		enf_http1_resp_feed(s->resp, data, len, on_response, &ec);
+		break;
+	case STREAM_H2_CLIENT:
+	case STREAM_H2_SERVER:
+		enf_http2_feed(s->h2, data, len, on_request, on_response, &ec);
+		h2_account(d, s);
+		break;
+	case STREAM_NEW:
+		break;
+	}
 	return 0;
 }

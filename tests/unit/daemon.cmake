@@ -8,3 +8,5 @@ enf_unit_test(test_control SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_control.c
               LIBS enf_control enf_common)
 enf_unit_test(test_deny SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_deny.c
               ${CMAKE_SOURCE_DIR}/enforcer/verdict/deny.c LIBS)
+enf_unit_test(test_pipeline SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_pipeline.c
+              LIBS enf_daemon)
