@@ -5,7 +5,8 @@
 # then enf_start_nginx and enf_start_enforcerd; enf_cleanup runs on EXIT.
 #
 # Addresses are from TEST-NET-1 (192.0.2.0/24, RFC 5737) and exist only inside
-# the namespaces made here: server 192.0.2.1, clients 192.0.2.2 and 192.0.2.3.
+# the namespaces made here: server 192.0.2.1, clients 192.0.2.2, 192.0.2.3,
+# 192.0.2.5 and 192.0.2.9.
 
 ENF_ID=${ENF_ID:-enf$$}
 ENF_NS_SRV=${ENF_ID}-srv
@@ -16,6 +17,7 @@ ENF_SRV_ADDR=192.0.2.1
 ENF_CLI_ADDR=192.0.2.2
 ENF_CLI2_ADDR=192.0.2.3
 ENF_CLI3_ADDR=192.0.2.5
+ENF_CLI4_ADDR=192.0.2.9
 ENF_PORT=8443
 ENF_PIN=/sys/fs/bpf/${ENF_ID}
 ENF_TMP=
@@ -86,6 +88,7 @@ enf_setup() {
 	ip -n "$ENF_NS_CLI" addr add "$ENF_CLI_ADDR/24" dev "$ENF_IF_CLI"
 	ip -n "$ENF_NS_CLI" addr add "$ENF_CLI2_ADDR/24" dev "$ENF_IF_CLI"
 	ip -n "$ENF_NS_CLI" addr add "$ENF_CLI3_ADDR/24" dev "$ENF_IF_CLI"
+	ip -n "$ENF_NS_CLI" addr add "$ENF_CLI4_ADDR/24" dev "$ENF_IF_CLI"
 	for ns in "$ENF_NS_SRV" "$ENF_NS_CLI"; do
 		ip -n "$ns" link set lo up
 	done
@@ -191,6 +194,25 @@ enf_curl() {
 	shift 2
 	ip netns exec "$ENF_NS_CLI" curl -sS -k --max-time 3 --http1.1 \
 		--interface "$from" "$@" "https://$ENF_SRV_ADDR:$ENF_PORT$path"
+}
+
+# enf_curl2 FROM_ADDR PATH [curl args...]: the same over HTTP/2 (ALPN h2).
+enf_curl2() {
+	local from=$1 path=$2
+	shift 2
+	ip netns exec "$ENF_NS_CLI" curl -sS -k --max-time 3 --http2 \
+		--interface "$from" "$@" "https://$ENF_SRV_ADDR:$ENF_PORT$path"
+}
+
+# enf_stat OBJECT.KEY: one counter of enforcerctl --json status, by path
+# (names repeat across objects: requests.parsed, responses.parsed).
+enf_stat() {
+	enf_ctl --json status | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[k]
+print(v)' "$1"
 }
 
 # enf_counter NAME: an xdp_stats counter from enforcerctl status --json.

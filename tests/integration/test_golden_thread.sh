@@ -62,20 +62,53 @@ check "xdp program visible on the interface" xdp_on_if
 check "bundled rule set loaded" has_rule 100100
 check "tls capture attached to libssl.so.3" grep -q 'libssl.so.3' <<<"$st"
 check "status shows what was not inspected or lost" \
-	grep -q '^not inspected or lost: .*gaps=0 overlaps=0 session_reuse=0 http2_streams=0' <<<"$(enf_ctl status)"
+	grep -q '^not inspected or lost: .*gaps=0 overlaps=0 session_reuse=0 http2_refused=0 http2_skipped=0 http2_unmatched=0' <<<"$(enf_ctl status)"
+check "status shows responses and HTTP/2" \
+	grep -q '^http2: connections=0 ' <<<"$(enf_ctl status)"
 
 # --- benign, then the attack ---
+counter_above() { test "$(enf_counter "$1")" -gt "$2"; }
+stat_above() { test "$(enf_stat "$1")" -gt "$2"; }
+r2xx=$(enf_stat responses.2xx)
 check "benign request served" served "$ENF_CLI_ADDR"
 check "benign request leaves no deny entry" not_blocked "$ENF_CLI_ADDR"
-# HTTP/2 is not inspected yet: never silently.
-counter_above() { test "$(enf_counter "$1")" -gt "$2"; }
-before=$(enf_counter http2_streams)
-ip netns exec "$ENF_NS_CLI" curl -sk --http2 --max-time 3 \
-	--interface "$ENF_CLI_ADDR" "https://$ENF_SRV_ADDR:$ENF_PORT/" >/dev/null 2>&1
-check "an HTTP/2 stream is counted as not inspected" \
-	enf_wait_for 5 counter_above http2_streams "$before"
+check "its HTTP/1 response is parsed and counted as 2xx" \
+	enf_wait_for 5 stat_above responses.2xx "$r2xx"
+
+# --- HTTP/2 is inspected: a benign request parsed and answered, then the
+# same attack as over HTTP/1 below, from a fourth address ---
+parsed=$(enf_stat requests.parsed)
+h2req=$(enf_stat http2.requests)
+h2resp=$(enf_stat http2.responses)
+r2xx=$(enf_stat responses.2xx)
+out=$(enf_curl2 "$ENF_CLI4_ADDR" / 2>&1)
+check "benign HTTP/2 request served ($out)" \
+	test "$out" = "welcome to the demo shop"
+check "an HTTP/2 connection is parsed from its preface" \
+	enf_wait_for 5 stat_above http2.connections 0
+check "its request is parsed as HTTP/2" \
+	enf_wait_for 5 stat_above http2.requests "$h2req"
+check "and counted with the parsed requests" stat_above requests.parsed "$parsed"
+check "its HTTP/2 response is parsed" \
+	enf_wait_for 5 stat_above http2.responses "$h2resp"
+check "and counted as 2xx" stat_above responses.2xx "$r2xx"
+check "the server side is parsed as HTTP/2 too" stat_above http2.server_sides 0
+check "nginx and curl speak HTTP/2 without protocol errors" \
+	test "$(enf_stat http2.errors)/$(enf_stat http2.hpack_errors)" = 0/0
+check "a connection seen from its start is trusted" \
+	test "$(enf_stat http2.midstream)/$(enf_stat http2.state_lost)" = 0/0
+check "benign HTTP/2 request leaves no deny entry" not_blocked "$ENF_CLI4_ADDR"
 
 attack="/search?q=1'%20UNION%20SELECT%20password%20FROM%20users--"
+enf_curl2 "$ENF_CLI4_ADDR" "$attack" >/dev/null 2>&1
+check "attack over HTTP/2 puts its client on the deny list" \
+	enf_wait_for 5 enf_is_blocked "$ENF_CLI4_ADDR"
+check "the HTTP/2 attack is audited with its uri" \
+	grep -q 'UNION%20SELECT' <<<"$(q1 "SELECT uri FROM audit WHERE rule_id = 100100 AND saddr = '$ENF_CLI4_ADDR' LIMIT 1")"
+check "the HTTP/2 client's next connection fails" \
+	refused_connection "$ENF_CLI4_ADDR" --http2
+
+# the same attack over HTTP/1.1
 enf_curl "$ENF_CLI_ADDR" "$attack" >/dev/null 2>&1
 check "attack puts the client on the deny list" \
 	enf_wait_for 5 enf_is_blocked "$ENF_CLI_ADDR"
@@ -270,6 +303,8 @@ ev_above() { test "$(enf_counter events)" -gt "$events_before"; }
 check "and its request is captured" enf_wait_for 5 ev_above
 check "operator blocks are audited" \
 	test "$(q1 "SELECT count(*) FROM audit WHERE event = 'block'")" -ge 3
+
+enf_ctl status | grep -E '^(requests|responses|http2|not inspected)' | sed 's/^/# /'
 
 # --- stop: enforcement outlives the daemon unless --detach ---
 stop_daemon() {
