@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The event path: a TLS event is appended to its flow's stream, the stream's
- * HTTP parser hands out complete requests, each request is matched against
- * the active rule set and every match goes to the verdict stage. Runs on the
- * event thread only.
+ * parser (HTTP/1 requests or responses, an HTTP/2 client or server side,
+ * chosen by the stream's first bytes: stream_detect()) hands out complete
+ * messages; each request is matched against the active rule set and every
+ * match goes to the verdict stage; responses are counted. Runs on the event
+ * thread only.
  */
 #include <errno.h>
 #include <limits.h>
@@ -332,7 +334,10 @@ static int stream_set_kind(struct enf_daemon *d, struct stream *s,
  * An HTTP/1 request was handed out on @ec's stream: the response parser of
  * the session's other direction learns its method (HEAD and CONNECT frame
  * their responses differently). That stream is made when it has not been
- * seen yet. One flow table lookup per request, none per event.
+ * seen yet. One flow table lookup per request, none per event. Making it
+ * may evict the least recently used flow; the stream being fed was used
+ * last but this one, so that is never it (the daemon's table holds
+ * thousands).
  */
 static void pair_expect(struct event_ctx *ec, const struct enf_request *req)
 {
