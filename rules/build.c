@@ -280,7 +280,7 @@ out_free_pats:
 
 static bool same_target(const struct enf_target *a, const struct enf_target *b)
 {
-	if (a->cls != b->cls || !a->sel != !b->sel)
+	if (a->var != b->var || !a->sel != !b->sel)
 		return false;
 	return !a->sel || (a->sel_len == b->sel_len &&
 			   enf_memcaseeq(a->sel, b->sel, a->sel_len));

@@ -52,9 +52,13 @@ struct item {
 
 #define N_SCALARS 7
 
+static const char *const anom_names[ENF_ANOM_BITS] = ENF_ANOM_NAMES;
+
 static size_t item_count(const struct enf_request *req)
 {
-	return N_SCALARS + 2 * req->n_args + 2 * req->n_headers;
+	return N_SCALARS + 2 * req->n_args + 2 * req->n_headers +
+	       2 * req->n_args_post + 2 * req->n_cookies +
+	       (size_t)__builtin_popcountll(req->anomalies);
 }
 
 static void item_str(struct item *it, enum enf_item_class cls,
@@ -63,6 +67,16 @@ static void item_str(struct item *it, enum enf_item_class cls,
 	it->cls = cls;
 	it->ptr = s->ptr;
 	it->len = s->len;
+}
+
+/* A name and value pair of a collection as item @cls, keyed by its name. */
+static bool item_field(struct item *it, enum enf_item_class cls,
+		       const struct enf_field *f, bool name)
+{
+	item_str(it, cls, name ? &f->name : &f->value);
+	it->key = f->name.ptr;
+	it->key_len = f->name.len;
+	return true;
 }
 
 /* Item @i of @req; false when it is absent (no body). */
@@ -114,15 +128,52 @@ static bool item_get(const struct enf_request *req, size_t i, struct item *it)
 		return true;
 	}
 	i -= req->n_headers;
-	item_str(it, ENF_IC_HDR_NAME, &req->headers[i].name);
-	it->key = it->ptr;
-	it->key_len = it->len;
-	return true;
+	if (i < req->n_headers)
+		return item_field(it, ENF_IC_HDR_NAME, &req->headers[i], true);
+	i -= req->n_headers;
+	if (i < req->n_args_post)
+		return item_field(it, ENF_IC_ARG_POST_VALUE, &req->args_post[i],
+				  false);
+	i -= req->n_args_post;
+	if (i < req->n_args_post)
+		return item_field(it, ENF_IC_ARG_POST_NAME, &req->args_post[i],
+				  true);
+	i -= req->n_args_post;
+	if (i < req->n_cookies)
+		return item_field(it, ENF_IC_COOKIE_VALUE, &req->cookies[i],
+				  false);
+	i -= req->n_cookies;
+	if (i < req->n_cookies)
+		return item_field(it, ENF_IC_COOKIE_NAME, &req->cookies[i],
+				  true);
+	i -= req->n_cookies;
+	/* the i-th anomaly bit set, by its name (its own key) */
+	for (unsigned int b = 0; b < ENF_ANOM_BITS; b++) {
+		if (!(req->anomalies & (1ull << b)) || i--)
+			continue;
+		it->cls = ENF_IC_ANOMALY;
+		it->ptr = anom_names[b] ? anom_names[b] : "UNKNOWN";
+		it->len = strlen(it->ptr);
+		it->key = it->ptr;
+		it->key_len = it->len;
+		return true;
+	}
+	return false;
+}
+
+/* ARGS and ARGS_NAMES read the query's and the body's arguments. */
+static bool class_takes(const struct enf_target *t, enum enf_item_class cls)
+{
+	if (t->var == ENF_V_ARGS)
+		return cls == ENF_IC_ARG_VALUE || cls == ENF_IC_ARG_POST_VALUE;
+	if (t->var == ENF_V_ARGS_NAMES)
+		return cls == ENF_IC_ARG_NAME || cls == ENF_IC_ARG_POST_NAME;
+	return t->cls == cls;
 }
 
 static bool target_takes(const struct enf_target *t, const struct item *it)
 {
-	if (t->cls != it->cls)
+	if (!class_takes(t, it->cls))
 		return false;
 	return !t->sel || (t->sel_len == it->key_len &&
 			   enf_memcaseeq(t->sel, it->key, it->key_len));

@@ -75,7 +75,8 @@ size_t enf_tfn_run(const uint8_t *tfns, size_t n, char *buf, size_t len);
 
 /*
  * Where a value comes from in a request. Several variables may read the same
- * class (ARGS and ARGS_GET both read argument values).
+ * class (ARGS and ARGS_GET both read the query's argument values; ARGS also
+ * reads the body's: see target_takes() in match.c).
  */
 enum enf_item_class {
 	ENF_IC_METHOD,
@@ -89,6 +90,11 @@ enum enf_item_class {
 	ENF_IC_ARG_NAME,
 	ENF_IC_HDR_VALUE,
 	ENF_IC_HDR_NAME,
+	ENF_IC_ARG_POST_VALUE, /* the body's arguments */
+	ENF_IC_ARG_POST_NAME,
+	ENF_IC_COOKIE_VALUE,
+	ENF_IC_COOKIE_NAME,
+	ENF_IC_ANOMALY, /* the name of each protocol anomaly of the request */
 };
 
 /* Variables, in the order of the table in parse.c. */
@@ -105,6 +111,13 @@ enum enf_var {
 	ENF_V_ARGS_NAMES,
 	ENF_V_REQUEST_HEADERS,
 	ENF_V_REQUEST_HEADERS_NAMES,
+	ENF_V_ARGS_POST,
+	ENF_V_ARGS_GET_NAMES,
+	ENF_V_ARGS_POST_NAMES,
+	ENF_V_REQUEST_COOKIES,
+	ENF_V_REQUEST_COOKIES_NAMES,
+	ENF_V_PROTOCOL_ANOMALY,
+	ENF_V_REQUEST_URI_RAW,
 	ENF_V__COUNT,
 };
 

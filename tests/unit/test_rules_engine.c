@@ -142,6 +142,111 @@ static void test_each_variable_selects_its_values(void **state)
 		run_var_case(&var_cases[i]);
 }
 
+/*
+ * The body's arguments, cookies and protocol anomalies, as the HTTP layer
+ * derives them: ARGS and ARGS_NAMES read query and body, ARGS_GET(_NAMES)
+ * the query alone, ARGS_POST(_NAMES) the body alone; REQUEST_COOKIES by
+ * name; PROTOCOL_ANOMALY the name of each anomaly bit.
+ */
+struct more_case {
+	const char *name;
+	const char *rule;
+	const char *uri;
+	const char *post_name, *post_value;
+	const char *cookie_name, *cookie_value;
+	uint64_t anomalies;
+	const char *want_var; /* NULL: must not fire */
+	const char *want_value;
+};
+
+static const struct more_case more_cases[] = {
+	{ "ARGS reads the body's arguments", "ARGS \"@contains zq7\"", "/a?x=1",
+	  "id", "zq7", NULL, NULL, 0, "ARGS:id", "zq7" },
+	{ "ARGS:name reads a body argument", "ARGS:id \"@contains zq7\"",
+	  "/a?x=1", "id", "zq7", NULL, NULL, 0, "ARGS:id", "zq7" },
+	{ "ARGS_GET ignores the body's arguments", "ARGS_GET \"@contains zq7\"",
+	  "/a?x=1", "id", "zq7", NULL, NULL, 0, NULL, NULL },
+	{ "ARGS_POST", "ARGS_POST \"@contains zq7\"", "/a?x=1", "id", "zq7",
+	  NULL, NULL, 0, "ARGS_POST:id", "zq7" },
+	{ "ARGS_POST ignores the query", "ARGS_POST \"@contains zq7\"",
+	  "/a?id=zq7", "x", "1", NULL, NULL, 0, NULL, NULL },
+	{ "ARGS_NAMES reads the body's names", "ARGS_NAMES \"@streq zq7\"",
+	  "/a?x=1", "zq7", "1", NULL, NULL, 0, "ARGS_NAMES:zq7", "zq7" },
+	{ "ARGS_GET_NAMES ignores the body's names",
+	  "ARGS_GET_NAMES \"@streq zq7\"", "/a?x=1", "zq7", "1", NULL, NULL, 0,
+	  NULL, NULL },
+	{ "ARGS_POST_NAMES", "ARGS_POST_NAMES \"@streq zq7\"", "/a?zq7=1",
+	  "zq7", "1", NULL, NULL, 0, "ARGS_POST_NAMES:zq7", "zq7" },
+	{ "REQUEST_COOKIES", "REQUEST_COOKIES \"@contains zq7\"", "/", NULL,
+	  NULL, "sid", "a-zq7", 0, "REQUEST_COOKIES:sid", "a-zq7" },
+	{ "REQUEST_COOKIES:name", "REQUEST_COOKIES:SID \"@contains zq7\"", "/",
+	  NULL, NULL, "sid", "zq7", 0, "REQUEST_COOKIES:sid", "zq7" },
+	{ "REQUEST_COOKIES:name ignores other cookies",
+	  "REQUEST_COOKIES:other \"@contains zq7\"", "/", NULL, NULL, "sid",
+	  "zq7", 0, NULL, NULL },
+	{ "REQUEST_COOKIES ignores arguments",
+	  "REQUEST_COOKIES \"@contains zq7\"", "/a?id=zq7", "p", "zq7", NULL,
+	  NULL, 0, NULL, NULL },
+	{ "REQUEST_COOKIES_NAMES", "REQUEST_COOKIES_NAMES \"@streq zq7\"", "/",
+	  NULL, NULL, "zq7", "1", 0, "REQUEST_COOKIES_NAMES:zq7", "zq7" },
+	{ "PROTOCOL_ANOMALY by name", "PROTOCOL_ANOMALY \"@streq CL_AND_TE\"",
+	  "/", NULL, NULL, NULL, NULL, ENF_ANOM_BARE_LF | ENF_ANOM_CL_AND_TE,
+	  "PROTOCOL_ANOMALY:CL_AND_TE", "CL_AND_TE" },
+	{ "PROTOCOL_ANOMALY, an HTTP/2 one", "PROTOCOL_ANOMALY \"@rx ^H2_\"",
+	  "/", NULL, NULL, NULL, NULL, ENF_ANOM_H2_HPACK,
+	  "PROTOCOL_ANOMALY:H2_HPACK", "H2_HPACK" },
+	{ "PROTOCOL_ANOMALY:name", "PROTOCOL_ANOMALY:bare_lf \"@rx .\"", "/",
+	  NULL, NULL, NULL, NULL, ENF_ANOM_BARE_LF | ENF_ANOM_CL_AND_TE,
+	  "PROTOCOL_ANOMALY:BARE_LF", "BARE_LF" },
+	{ "REQUEST_URI_RAW keeps a double encoding",
+	  "REQUEST_URI_RAW \"@contains %252e%252e\"", "/a/%252e%252e/etc", NULL,
+	  NULL, NULL, NULL, 0, "REQUEST_URI_RAW", "/a/%252e%252e/etc" },
+	{ "PROTOCOL_ANOMALY: none on a clean request",
+	  "PROTOCOL_ANOMALY \"@rx .\"", "/", "a", "b", "c", "d", 0, NULL,
+	  NULL },
+};
+
+static void test_body_args_cookies_anomalies(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(more_cases) / sizeof(more_cases[0]);
+	     i++) {
+		const struct more_case *c = &more_cases[i];
+		struct tmatches got;
+		struct treq req;
+		struct tset t;
+		char text[512];
+		int n;
+
+		snprintf(text, sizeof(text), "SecRule %s \"id:1,deny\"",
+			 c->rule);
+		load(&t, text);
+		treq_init(&req, "POST", c->uri);
+		if (c->post_name)
+			treq_post(&req, c->post_name, c->post_value);
+		if (c->cookie_name)
+			treq_cookie(&req, c->cookie_name, c->cookie_value);
+		req.req.anomalies = c->anomalies;
+		n = tset_match(&t, &req.req, &got);
+		if (!c->want_var) {
+			if (n != 0)
+				fail_msg("case '%s': fired (%d) on %s '%s', "
+					 "want no match",
+					 c->name, n, got.n ? got.m[0].var : "?",
+					 got.n ? got.m[0].value : "");
+		} else if (n != 1 || got.n != 1 ||
+			   strcmp(got.m[0].var, c->want_var) ||
+			   strcmp(got.m[0].value, c->want_value)) {
+			fail_msg("case '%s': got %d matches, first %s '%s'; "
+				 "want %s '%s'",
+				 c->name, n, got.n ? got.m[0].var : "-",
+				 got.n ? got.m[0].value : "", c->want_var,
+				 c->want_value);
+		}
+		tset_free(&t);
+	}
+}
+
 static void test_header_hit_does_not_fire_args_rule(void **state)
 {
 	struct tmatches got;
@@ -816,6 +921,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_variable_selects_its_values),
+		cmocka_unit_test(test_body_args_cookies_anomalies),
 		cmocka_unit_test(test_header_hit_does_not_fire_args_rule),
 		cmocka_unit_test(test_negation),
 		cmocka_unit_test(test_each_transformation_applies),

@@ -129,6 +129,32 @@ void treq_body(struct treq *t, const char *body)
 	t->req.body_len = strlen(body);
 }
 
+static void field_add(struct treq *t, struct enf_field *f, size_t *n,
+		      const char *name, const char *value)
+{
+	if (*n >= TREQ_FIELDS) {
+		fprintf(stderr, "treq: too many fields\n");
+		abort();
+	}
+	f[*n].name.ptr = store(t, name, strlen(name));
+	f[*n].name.len = strlen(name);
+	f[*n].value.ptr = store(t, value, strlen(value));
+	f[*n].value.len = strlen(value);
+	(*n)++;
+}
+
+void treq_post(struct treq *t, const char *name, const char *value)
+{
+	t->req.args_post = t->post;
+	field_add(t, t->post, &t->req.n_args_post, name, value);
+}
+
+void treq_cookie(struct treq *t, const char *name, const char *value)
+{
+	t->req.cookies = t->cookies;
+	field_add(t, t->cookies, &t->req.n_cookies, name, value);
+}
+
 int tset_load(struct tset *t, const char *text, struct enf_rule_error *err)
 {
 	struct enf_rules_builder *b = NULL;

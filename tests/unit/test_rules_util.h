@@ -20,6 +20,8 @@ struct treq {
 	struct enf_request req;
 	struct enf_field headers[TREQ_FIELDS];
 	struct enf_field args[TREQ_FIELDS];
+	struct enf_field post[TREQ_FIELDS];
+	struct enf_field cookies[TREQ_FIELDS];
 	char store[TREQ_STORE];
 	size_t used;
 };
@@ -29,6 +31,9 @@ struct treq {
 void treq_init(struct treq *t, const char *method, const char *uri);
 void treq_header(struct treq *t, const char *name, const char *value);
 void treq_body(struct treq *t, const char *body);
+/* A body argument (ARGS_POST) and a cookie, as enf_http_derive() gives. */
+void treq_post(struct treq *t, const char *name, const char *value);
+void treq_cookie(struct treq *t, const char *name, const char *value);
 
 struct tmatch {
 	uint32_t id;
