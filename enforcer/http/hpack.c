@@ -335,6 +335,9 @@ static int lose_state(struct enf_hpack *h, int err)
 {
 	h->lost = true;
 	h->anom |= ENF_ANOM_H2_HPACK;
+	/* a block that fails flushes nothing (however it was split) */
+	h->flushes = false;
+	h->lead = LEAD_DONE;
 	return err;
 }
 
@@ -417,7 +420,7 @@ bool enf_hpack_lost(const struct enf_hpack *h)
 
 bool enf_hpack_block_flushes_table(const struct enf_hpack *h)
 {
-	return h->flushes;
+	return h->flushes && !h->lost;
 }
 
 int enf_hpack_reset(struct enf_hpack *h)
@@ -430,6 +433,8 @@ int enf_hpack_reset(struct enf_hpack *h)
 		return err;
 	h->lost = false;
 	h->in_block = false;
+	h->flushes = false;
+	h->lead = LEAD_DONE;
 	return 0;
 }
 

@@ -153,7 +153,8 @@ bool enf_hpack_lost(const struct enf_hpack *h);
  *
  * Such a block empties the encoder's table as well as ours: from it on, the
  * two tables agree whatever came before (the rule that lets a connection
- * whose state was lost be trusted again).
+ * whose state was lost be trusted again). False for a block that failed to
+ * decode, and after enf_hpack_reset(), however the block was split.
  */
 bool enf_hpack_block_flushes_table(const struct enf_hpack *h);
 

@@ -508,6 +508,41 @@ static void end_without_bytes(void **state)
 	enf_hpack_free(h);
 }
 
+/*
+ * Whether a block flushes the table is the same for every split: false
+ * for a block that fails (found by fuzz_hpack: a size update over the cap
+ * then one to 0 answered true whole, false as 3 + 1 bytes), and false
+ * after a reset (the failed block's answer outlived it).
+ */
+static void flushes_by_no_split(void **state)
+{
+	const uint8_t over_then0[] = { 0x3f, 0x80, 0x20, 0x20 };
+	const uint8_t big_then0[] = { 0x3f, 0xe1, 0xff, 0x00, 0x20 };
+	struct enf_hpack *h;
+
+	(void)state;
+	for (size_t cut = 0; cut <= sizeof(over_then0); cut++) {
+		assert_int_equal(new_dec(&h, 4096, 100, 4096, false), 0);
+		enf_hpack_begin(h);
+		if (cut)
+			enf_hpack_decode(h, over_then0, cut,
+					 cut == sizeof(over_then0));
+		if (cut < sizeof(over_then0))
+			enf_hpack_decode(h, over_then0 + cut,
+					 sizeof(over_then0) - cut, true);
+		CHECK(enf_hpack_lost(h) && !enf_hpack_block_flushes_table(h),
+		      "failed block cut at %zu: lost, flushes nothing", cut);
+		enf_hpack_free(h);
+	}
+	assert_int_equal(new_dec(&h, 4096, 100, 4096, false), 0);
+	enf_hpack_begin(h);
+	enf_hpack_decode(h, big_then0, sizeof(big_then0), true);
+	CHECK(enf_hpack_reset(h) == 0 && !enf_hpack_lost(h) &&
+		      !enf_hpack_block_flushes_table(h),
+	      "after a reset: not lost, no flush left from the failed block");
+	enf_hpack_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +556,7 @@ int main(void)
 		cmocka_unit_test(split_literal),
 		cmocka_unit_test(empty_field),
 		cmocka_unit_test(end_without_bytes),
+		cmocka_unit_test(flushes_by_no_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
