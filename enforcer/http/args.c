@@ -29,15 +29,15 @@ int enf_http_grow(void **buf, size_t *cap, size_t need, size_t elem, size_t max)
 	return 0;
 }
 
-/* Decodes [s, s + n) into @dst; returns the bytes written (at most n). */
-static size_t args_decode(const char *s, size_t n, char *dst, uint64_t *anom)
+size_t enf_http_pct_decode(const char *s, size_t n, char *dst, bool plus,
+			   uint64_t *anom)
 {
 	size_t i, w = 0;
 
 	for (i = 0; i < n; i++) {
 		int hi = -1, lo = -1;
 
-		if (s[i] == '+') {
+		if (plus && s[i] == '+') {
 			dst[w++] = ' ';
 			continue;
 		}
@@ -95,11 +95,13 @@ int enf_http_args_parse(struct enf_http_args *a, const char *q, size_t qlen,
 		eq = memchr(piece, '=', plen);
 		nlen = eq ? (size_t)(eq - piece) : plen;
 		f->name.ptr = a->buf + w;
-		f->name.len = args_decode(piece, nlen, a->buf + w, anom);
+		f->name.len = enf_http_pct_decode(piece, nlen, a->buf + w, true,
+						  anom);
 		w += f->name.len;
 		f->value.ptr = a->buf + w;
-		f->value.len = eq ? args_decode(eq + 1, plen - nlen - 1,
-						a->buf + w, anom) :
+		f->value.len = eq ? enf_http_pct_decode(eq + 1, plen - nlen - 1,
+							a->buf + w, true,
+							anom) :
 				    0;
 		w += f->value.len;
 	}

@@ -239,33 +239,6 @@ static void out_finish(struct out *o)
 	}
 }
 
-/* Percent-decodes [s, s + n) into @dst once, '+' kept; returns the length. */
-static size_t pct_decode(const char *s, size_t n, char *dst, uint64_t *anom)
-{
-	size_t i, w = 0;
-
-	for (i = 0; i < n; i++) {
-		int hi = -1, lo = -1;
-
-		if (s[i] != '%') {
-			dst[w++] = s[i];
-			continue;
-		}
-		if (i + 2 < n) {
-			hi = enf_http_hexval(s[i + 1]);
-			lo = enf_http_hexval(s[i + 2]);
-		}
-		if (hi < 0 || lo < 0) {
-			*anom |= ENF_ANOM_BAD_ESCAPE;
-			dst[w++] = '%';
-			continue;
-		}
-		dst[w++] = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	return w;
-}
-
 /* The length of an absolute-form target's scheme and "://", 0 if none. */
 static size_t uri_scheme_len(const char *u, size_t n)
 {
@@ -315,10 +288,11 @@ static int derive_uri(struct enf_http_derive *d, struct enf_request *req,
 		req->path_decoded = mkstr("", 0);
 		return 0;
 	}
-	w = pct_decode(u, n, d->uri, anom);
+	w = enf_http_pct_decode(u, n, d->uri, false, anom);
 	req->uri_decoded = mkstr(d->uri, w);
-	req->path_decoded = mkstr(d->uri + w, pct_decode(req->path.ptr, plen,
-							 d->uri + w, anom));
+	req->path_decoded =
+		mkstr(d->uri + w, enf_http_pct_decode(req->path.ptr, plen,
+						      d->uri + w, false, anom));
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #ifndef ENFORCER_HTTP_INTERNAL_H
 #define ENFORCER_HTTP_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,19 @@ static inline int enf_http_hexval(unsigned char c)
 		return c - 'A' + 10;
 	return -1;
 }
+
+/**
+ * enf_http_pct_decode() - percent-decode once
+ * @s: the bytes
+ * @n: their count
+ * @dst: at least @n bytes
+ * @plus: '+' is a space (query strings and urlencoded bodies), else kept
+ * @anom: ENF_ANOM_BAD_ESCAPE is or-ed in for a '%' not followed by two hex
+ *	digits, which is kept as is
+ * Return: the bytes written to @dst, at most @n.
+ */
+size_t enf_http_pct_decode(const char *s, size_t n, char *dst, bool plus,
+			   uint64_t *anom);
 
 /**
  * enf_http_grow() - make a buffer hold at least @need elements
