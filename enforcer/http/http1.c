@@ -897,23 +897,33 @@ static struct enf_str h1_str(const char *base, size_t off, size_t len)
 	return s;
 }
 
-/* Hands the request out and goes back to a request boundary. */
-static int h1_emit_req(struct enf_http1 *p, struct h1_io *io)
+/* The head's fields as the handed-out message's headers. */
+static int h1_out_headers(struct enf_http1 *p)
 {
-	struct enf_request req = { 0 };
-	size_t i;
-	int err, rc = 0;
+	int err;
 
 	err = enf_http_grow((void **)&p->out_hdrs, &p->out_hdrs_cap, p->n_hdrs,
 			    sizeof(*p->out_hdrs), p->lim.max_headers);
 	if (err)
-		goto out_reset;
-	for (i = 0; i < p->n_hdrs; i++) {
+		return err;
+	for (size_t i = 0; i < p->n_hdrs; i++) {
 		p->out_hdrs[i].name = h1_str(p->head, p->hdrs[i].name_off,
 					     p->hdrs[i].name_len);
 		p->out_hdrs[i].value =
 			h1_str(p->head, p->hdrs[i].val_off, p->hdrs[i].val_len);
 	}
+	return 0;
+}
+
+/* Hands the request out and goes back to a request boundary. */
+static int h1_emit_req(struct enf_http1 *p, struct h1_io *io)
+{
+	struct enf_request req = { 0 };
+	int err, rc = 0;
+
+	err = h1_out_headers(p);
+	if (err)
+		goto out_reset;
 
 	req.method = h1_str(p->head, 0, p->method_len);
 	req.uri = h1_str(p->head, p->uri_off, p->uri_len);
@@ -945,19 +955,11 @@ static int h1_emit_resp(struct enf_http1 *p, struct h1_io *io)
 {
 	struct enf_http1_resp *r = h1_resp_of(p);
 	struct enf_response resp = { 0 };
-	size_t i;
 	int err, rc = 0;
 
-	err = enf_http_grow((void **)&p->out_hdrs, &p->out_hdrs_cap, p->n_hdrs,
-			    sizeof(*p->out_hdrs), p->lim.max_headers);
+	err = h1_out_headers(p);
 	if (err)
 		goto out_reset;
-	for (i = 0; i < p->n_hdrs; i++) {
-		p->out_hdrs[i].name = h1_str(p->head, p->hdrs[i].name_off,
-					     p->hdrs[i].name_len);
-		p->out_hdrs[i].value =
-			h1_str(p->head, p->hdrs[i].val_off, p->hdrs[i].val_len);
-	}
 	resp.protocol = h1_str(p->head, p->proto_off, p->proto_len);
 	resp.status = p->status;
 	resp.reason = h1_str(p->head, p->uri_off, p->uri_len);
