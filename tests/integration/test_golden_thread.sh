@@ -204,6 +204,13 @@ check "rule active without a restart" has_rule 900200
 enf_curl "$ENF_CLI2_ADDR" /secret >/dev/null 2>&1
 check "new rule enforces: second client denied" \
 	enf_wait_for 5 enf_is_blocked "$ENF_CLI2_ADDR"
+# (failed once in about 75 runs: late, or denied another address? say which)
+if ! enf_is_blocked "$ENF_CLI2_ADDR"; then
+	echo "# diag: rule 900200's audit rows: $(q "SELECT time, saddr, sport, action, uri, pid FROM audit WHERE rule_id = 900200" | tr '\n' ' ')"
+	echo "# diag: deny list: $(enf_ctl block list | tr '\n' ' ')"
+	sleep 3
+	echo "# diag: 3 s later: $(q "SELECT time, saddr, action FROM audit WHERE rule_id = 900200" | tr '\n' ' ')"
+fi
 
 # --- reloads: enforcerctl reload and SIGHUP rebuild from files and database ---
 n_active=$(enf_ctl rule list | tail -n +2 | wc -l)
