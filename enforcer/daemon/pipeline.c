@@ -306,8 +306,12 @@ static int stream_set_kind(struct enf_daemon *d, struct stream *s,
 		break;
 	case STREAM_RESPONSES:
 		ret = enf_http1_resp_new(NULL, &s->resp);
-		if (!ret)
+		if (!ret) {
+			/* the audit needs the status, not the header lines:
+			 * keeping them doubled the daemon's cost a request */
+			enf_http1_resp_status_only(s->resp);
 			stat_inc(&d->stats.response_streams);
+		}
 		break;
 	case STREAM_H2_CLIENT:
 	case STREAM_H2_SERVER:

@@ -113,6 +113,7 @@ struct enf_http1 {
 	/* bytes were skipped (or framing lost) since the last request line */
 	bool resyncing;
 	bool resp; /* a response parser (struct enf_http1_resp) */
+	bool status_only; /* responses: header lines not kept */
 
 	/* the line being read */
 	size_t line_start; /* its offset in head */
@@ -1267,7 +1268,8 @@ static int h1_st_req_line(struct enf_http1 *p, struct h1_io *io)
 	kind = p->resp ? h1_status_line(p) : h1_request_line(p);
 	switch (kind) {
 	case H1_LINE_HTTP1:
-		p->st = H1_HEADER;
+		/* status only: the head is read for framing, not kept */
+		p->st = p->status_only ? H1_SKIP_HEAD : H1_HEADER;
 		h1_line_reset(p);
 		return 0;
 	case H1_LINE_HTTP09:
@@ -1792,6 +1794,11 @@ void enf_http1_resp_free(struct enf_http1_resp *r)
 	free(r->h.out_hdrs);
 	enf_http_derive_release(&r->h.derive);
 	free(r);
+}
+
+void enf_http1_resp_status_only(struct enf_http1_resp *r)
+{
+	r->h.status_only = true;
 }
 
 int enf_http1_resp_expect(struct enf_http1_resp *r, const char *method,

@@ -270,6 +270,17 @@ int enf_http1_resp_new(const struct enf_http_limits *lim,
 void enf_http1_resp_free(struct enf_http1_resp *r);
 
 /**
+ * enf_http1_resp_status_only() - hand responses out with their status
+ * line and framing only
+ * @r: the parser
+ *
+ * The header lines are read for framing as they stream in but not kept
+ * (the handed-out response has no headers; no anomaly says so): what the
+ * daemon's audit needs, at a fraction of the cost.
+ */
+void enf_http1_resp_status_only(struct enf_http1_resp *r);
+
+/**
  * enf_http1_resp_expect() - tell the parser a request was sent on the
  * paired stream, in order, so that its response is framed right
  * @r: the parser

@@ -282,6 +282,76 @@ static void test_pipelined(void **state)
 	r_free(&r);
 }
 
+/* Status only (what the daemon asks): the same statuses, framing and body
+ * lengths, no header kept, no anomaly for it; whole and byte by byte. */
+struct so_run {
+	unsigned int status[4];
+	uint64_t body_len[4];
+	size_t n_headers, n;
+	uint64_t anom;
+};
+
+static int so_collect(const struct enf_response *resp, void *ctx)
+{
+	struct so_run *r = ctx;
+
+	if (r->n < 4) {
+		r->status[r->n] = resp->status;
+		r->body_len[r->n] = resp->body_len;
+	}
+	r->n++;
+	r->n_headers += resp->n_headers;
+	r->anom |= resp->anomalies;
+	return 0;
+}
+
+static void test_status_only(void **state)
+{
+	static const char in[] = "HTTP/1.1 200 OK\r\n"
+				 "Content-Type: text/html\r\n"
+				 "Content-Length: 3\r\n"
+				 "\r\n"
+				 "abc"
+				 "HTTP/1.1 200 OK\r\n"
+				 "Transfer-Encoding: chunked\r\n"
+				 "\r\n"
+				 "4\r\nwxyz\r\n0\r\n\r\n"
+				 "HTTP/1.1 404 Not Found\r\n"
+				 "Content-Length: 0\r\n"
+				 "\r\n";
+
+	(void)state;
+	for (int bytewise = 0; bytewise < 2; bytewise++) {
+		struct enf_http1_resp *p = NULL;
+		struct so_run r = { 0 };
+
+		assert_int_equal(enf_http1_resp_new(NULL, &p), 0);
+		enf_http1_resp_status_only(p);
+		if (bytewise) {
+			for (size_t i = 0; i < sizeof(in) - 1; i++)
+				enf_http1_resp_feed(p, in + i, 1, so_collect,
+						    &r);
+		} else {
+			enf_http1_resp_feed(p, in, sizeof(in) - 1, so_collect,
+					    &r);
+		}
+		T_CHECK(r.n == 3 && r.status[0] == 200 && r.body_len[0] == 3 &&
+				r.status[1] == 200 && r.body_len[1] == 4 &&
+				r.status[2] == 404 && r.body_len[2] == 0,
+			"status only (%s): %zu responses, %u/%llu %u/%llu "
+			"%u/%llu",
+			bytewise ? "byte by byte" : "whole", r.n, r.status[0],
+			(unsigned long long)r.body_len[0], r.status[1],
+			(unsigned long long)r.body_len[1], r.status[2],
+			(unsigned long long)r.body_len[2]);
+		T_CHECK(r.n_headers == 0 && r.anom == 0,
+			"status only: no header kept (%zu), no anomaly "
+			"(0x%llx)",
+			r.n_headers, (unsigned long long)r.anom);
+		enf_http1_resp_free(p);
+	}
+}
+
 /* The response to HEAD has no body whatever it says (RFC 9112 6.3). */
 static void test_head(void **state)
 {
@@ -761,6 +831,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arguments),
 		cmocka_unit_test(test_pipelined),
+		cmocka_unit_test(test_status_only),
 		cmocka_unit_test(test_head),
 		cmocka_unit_test(test_interim),
 		cmocka_unit_test(test_no_body_statuses),
