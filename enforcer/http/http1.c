@@ -376,6 +376,16 @@ static void h1_request_reset(struct enf_http1 *p)
 	h1_line_reset(p);
 }
 
+/* A zeroed parser (request or response) made ready under the caps @l. */
+static void h1_init(struct enf_http1 *p, const struct enf_http_limits *l)
+{
+	p->lim = *l;
+	p->line_cap = min_sz(l->max_line, l->max_header_bytes);
+	/* room for the protocol copied behind a cut request line */
+	p->head_max = l->max_header_bytes + H1_PROTO_MAX;
+	h1_request_reset(p);
+}
+
 int enf_http1_new(const struct enf_http_limits *lim, struct enf_http1 **out)
 {
 	struct enf_http_limits l;
@@ -387,11 +397,7 @@ int enf_http1_new(const struct enf_http_limits *lim, struct enf_http1 **out)
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	p->lim = l;
-	p->line_cap = min_sz(p->lim.max_line, p->lim.max_header_bytes);
-	/* room for the protocol copied behind a cut request line */
-	p->head_max = p->lim.max_header_bytes + H1_PROTO_MAX;
-	h1_request_reset(p);
+	h1_init(p, &l);
 	*out = p;
 	return 0;
 }
@@ -1775,11 +1781,8 @@ int enf_http1_resp_new(const struct enf_http_limits *lim,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->h.lim = l;
 	r->h.resp = true;
-	r->h.line_cap = min_sz(l.max_line, l.max_header_bytes);
-	r->h.head_max = l.max_header_bytes + H1_PROTO_MAX;
-	h1_request_reset(&r->h);
+	h1_init(&r->h, &l);
 	*out = r;
 	return 0;
 }
