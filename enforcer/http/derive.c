@@ -81,7 +81,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "http1.h"
 #include "http_internal.h"
@@ -131,7 +130,7 @@ static bool str_ieq(struct enf_str s, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return s.len == n && !strncasecmp(s.ptr, lit, n);
+	return s.len == n && enf_http_ieq(s.ptr, lit, n);
 }
 
 /* Does @s end in @lit, without case? */
@@ -139,7 +138,7 @@ static bool str_iends(struct enf_str s, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return s.len >= n && !strncasecmp(s.ptr + s.len - n, lit, n);
+	return s.len >= n && enf_http_ieq(s.ptr + s.len - n, lit, n);
 }
 
 /* The value of the first header named @name, and how many there are. */

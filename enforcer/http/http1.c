@@ -305,11 +305,6 @@ static bool h1_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-static unsigned char h1_lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
 static void h1_trim(const char **s, size_t *n)
 {
 	while (*n && h1_ows((*s)[0])) {
@@ -572,7 +567,7 @@ static void h1_el_byte(struct enf_http1 *p, unsigned char c)
 		else
 			p->el_val = p->el_val * 10 + d;
 	} else if (p->el_st == EL_AFTER || p->el_len >= 7 ||
-		   h1_lower(c) != (unsigned char)"chunked"[p->el_len]) {
+		   enf_http_lower(c) != (unsigned char)"chunked"[p->el_len]) {
 		/* OWS inside the coding, or a byte off "chunked" */
 		p->el_chunked = false;
 	} else {
@@ -657,7 +652,7 @@ static void h1_hs_name_byte(struct enf_http1 *p, unsigned char c)
 	}
 	if (c != ':') {
 		/* both names are tokens: a byte that matches is a tchar */
-		c = h1_lower(c);
+		c = enf_http_lower(c);
 		p->hs_cl = p->hs_cl && p->hs_nlen < sizeof(cl) - 1 &&
 			   c == (unsigned char)cl[p->hs_nlen];
 		p->hs_te = p->hs_te && p->hs_nlen < sizeof(te) - 1 &&
@@ -800,7 +795,7 @@ static void h1_tr_byte(struct enf_http1 *p, unsigned char c)
 			p->tr_phase = TR_DONE;
 			return;
 		}
-		c = h1_lower(c);
+		c = enf_http_lower(c);
 		p->tr_cl = p->tr_cl && p->tr_nlen < sizeof(cl) - 1 &&
 			   c == (unsigned char)cl[p->tr_nlen];
 		p->tr_te = p->tr_te && p->tr_nlen < sizeof(te) - 1 &&
@@ -1517,13 +1512,84 @@ static int h1_st_header(struct enf_http1 *p, struct h1_io *io)
 	return ret;
 }
 
+/* Does the head line @s (@n bytes) start with a framing field's name, in
+ * any case? Those, and folds, are the lines the framing scanner reads. */
+static bool h1_framing_name_at(const char *s, size_t n)
+{
+	static const char cl[] = "content-length", te[] = "transfer-encoding";
+
+	if (!n || h1_ows(s[0]))
+		return true;
+	if ((s[0] | 0x20) != 'c' && (s[0] | 0x20) != 't')
+		return false;
+	if (n >= sizeof(cl) - 1 && enf_http_ieq(s, cl, sizeof(cl) - 1))
+		return true;
+	return n >= sizeof(te) - 1 && enf_http_ieq(s, te, sizeof(te) - 1);
+}
+
+/*
+ * A whole line of a head that is not kept, read at its start in one pass:
+ * what h1_line_step() and h1_line_content() do for it with three memchr()s
+ * a line, done with one loop that finds its LF and notes CR and NUL bytes
+ * on the way. Response heads are read this way for every response (the
+ * daemon keeps their status only), and their lines are short.
+ * Return: 1 when a line was read, 0 when the input holds no whole line
+ * (nothing done: h1_line_step() reads it as it comes).
+ */
+static int h1_skip_line_whole(struct enf_http1 *p, struct h1_io *io)
+{
+	const unsigned char *s = (const unsigned char *)io->d + io->pos;
+	size_t avail = io->len - io->pos, i, n, c, crs = 0, last_cr = 0;
+	bool nul = false;
+
+	for (i = 0; i < avail; i++) {
+		if (s[i] > '\r')
+			continue;
+		if (s[i] == '\n')
+			break;
+		if (s[i] == '\r') {
+			crs++;
+			last_cr = i;
+		} else if (!s[i]) {
+			nul = true;
+		}
+	}
+	if (i == avail)
+		return 0;
+	n = i;
+	c = n;
+	p->line_crlf = crs && last_cr == n - 1;
+	if (p->line_crlf) {
+		c--;
+		crs--;
+	}
+	if (crs)
+		p->anom |= ENF_ANOM_BARE_CR;
+	if (nul)
+		p->anom |= ENF_ANOM_NUL_BYTE;
+	p->line_len = c;
+	if (h1_framing_name_at((const char *)s, c))
+		h1_hdr_content(p, (const char *)s, c, false);
+	else
+		/* what the framing scanner does with any other field line */
+		h1_framing_end(p);
+	p->line_raw = n + 1;
+	io->pos += n + 1;
+	if (p->line_len > p->lim.max_line)
+		p->anom |= ENF_ANOM_LINE_TOO_LONG;
+	return 1;
+}
+
 /* The rest of a head over max_header_bytes: not kept, but its framing
  * headers frame the body as they would have in a head that fitted. */
 static int h1_st_skip_head(struct enf_http1 *p, struct h1_io *io)
 {
-	int ret;
+	int ret = 0;
 
-	ret = h1_line_step(p, io, false);
+	if (!p->line_raw && !p->cr_pending)
+		ret = h1_skip_line_whole(p, io);
+	if (!ret)
+		ret = h1_line_step(p, io, false);
 	if (ret <= 0)
 		return ret;
 	if (!p->line_crlf)

@@ -25,6 +25,23 @@ static inline int enf_http_hexval(unsigned char c)
 	return -1;
 }
 
+/* ASCII letters in lowercase, other bytes as they are (no locale). */
+static inline unsigned char enf_http_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* Are the @n bytes at @a and @b equal, ASCII letters without case? What
+ * strncasecmp() does in the C locale, inlined: the parsers call it a few
+ * times a message on short names. */
+static inline bool enf_http_ieq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (enf_http_lower(a[i]) != enf_http_lower(b[i]))
+			return false;
+	return true;
+}
+
 /**
  * enf_http_pct_decode() - percent-decode once
  * @s: the bytes

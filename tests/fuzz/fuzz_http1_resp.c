@@ -5,8 +5,10 @@
  *
  * Input: one byte choosing the limits (low 7 bits) and whether the stream
  * ends with enf_http1_resp_finish() (top bit), FUZZ_PATTERN_LEN bytes of
- * chunk sizes, one byte whose low 4 bits count the requests awaited, one
- * byte per request choosing its method (methods[], below), then the
+ * chunk sizes, one byte whose low 4 bits count the requests awaited and
+ * whose bit 4 asks for the status line only (enf_http1_resp_status_only(),
+ * as the daemon does: the head read by another path), one byte per request
+ * choosing its method (methods[], below), then the
  * stream. As for requests, the stream is fed whole, in chunks and (when
  * short) one byte at a time, and the three dumps of the responses handed
  * out, skipped counts included, must be identical.
@@ -45,6 +47,7 @@ struct input {
 	const uint8_t *in;
 	size_t len;
 	bool finish;
+	bool status_only;
 };
 
 static void feed(const struct enf_http_limits *lim, const struct input *x,
@@ -57,6 +60,8 @@ static void feed(const struct enf_http_limits *lim, const struct input *x,
 	r->lim = lim;
 	err = enf_http1_resp_new(lim, &p);
 	FUZZ_CHECK(err == 0 && p, "enf_http1_resp_new: %d", err);
+	if (x->status_only)
+		enf_http1_resp_status_only(p);
 	for (i = 0; i < x->n_expect; i++) {
 		const char *m = methods[x->expect[i] % 8];
 
@@ -105,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	x.pattern = data + 1;
 	x.finish = data[0] & 0x80;
 	x.n_expect = data[FUZZ_HDR_LEN] & 0xf;
+	x.status_only = data[FUZZ_HDR_LEN] & 0x10;
 	if (size < FUZZ_HDR_LEN + 1 + x.n_expect)
 		return 0;
 	x.expect = data + FUZZ_HDR_LEN + 1;
