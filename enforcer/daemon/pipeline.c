@@ -49,10 +49,13 @@ enum stream_kind {
  * the object's address. One parser at most, the one @kind names, made when
  * the kind is known. @h2_seen: the HTTP/2 parser's counters already added
  * to the daemon's (they are added as deltas after each feed, so the totals
- * run and nothing is counted twice when the parser goes).
+ * run and nothing is counted twice when the parser goes). @pair: the
+ * session's other direction once looked up, while both are in the flow
+ * table (each points at the other; the one that leaves clears the other's).
  */
 struct stream {
 	struct enf_daemon *d;
+	struct stream *pair;
 	enum stream_kind kind;
 	bool have_seq;
 	bool have_tuple;
@@ -72,7 +75,7 @@ struct event_ctx {
 	 * flow leaving the table) are given a pointer to the daemon pointer */
 	struct enf_daemon *d;
 	const struct enf_tls_event *ev;
-	const struct stream *s;
+	struct stream *s;
 	/*
 	 * Filled at the event's first match, the one consumer (the verdict):
 	 * the exe lookup reads /proc (the start time and the exe's inode,
@@ -185,6 +188,8 @@ void enf_pipeline_free_flow(void *state)
 
 	if (!s)
 		return;
+	if (s->pair)
+		s->pair->pair = NULL;
 	stream_drop_parser(s, on_request_unmatched, &s->d);
 	free(s);
 }
@@ -281,14 +286,26 @@ static struct stream *stream_lookup(struct enf_daemon *d,
 	return s;
 }
 
-/* The other direction of @ev's session, made when absent and @create. */
-static struct stream *stream_pair(struct enf_daemon *d,
-				  const struct enf_tls_event *ev, bool create)
+/*
+ * The other direction of the session of @ec's stream, made when absent and
+ * @create; remembered by both, so a request's response is paired without a
+ * lookup. Making it may evict the least recently used flow; @ec's stream
+ * was used last, so that is never it (the daemon's table holds thousands).
+ */
+static struct stream *stream_pair(struct event_ctx *ec, bool create)
 {
 	struct enf_flow_key key;
+	struct stream *p;
 
-	flow_key(&key, ev, other_direction(ev->direction));
-	return stream_lookup(d, &key, create);
+	if (ec->s->pair)
+		return ec->s->pair;
+	flow_key(&key, ec->ev, other_direction(ec->ev->direction));
+	p = stream_lookup(ec->d, &key, create);
+	if (p) {
+		p->pair = ec->s;
+		ec->s->pair = p;
+	}
+	return p;
 }
 
 /* Gives @s (kind STREAM_NEW) the parser of @kind; for HTTP/2, from the
@@ -338,14 +355,11 @@ static int stream_set_kind(struct enf_daemon *d, struct stream *s,
  * An HTTP/1 request was handed out on @ec's stream: the response parser of
  * the session's other direction learns its method (HEAD and CONNECT frame
  * their responses differently). That stream is made when it has not been
- * seen yet. One flow table lookup per request, none per event. Making it
- * may evict the least recently used flow; the stream being fed was used
- * last but this one, so that is never it (the daemon's table holds
- * thousands).
+ * seen yet; looked up once a session, not once a request (stream_pair()).
  */
 static void pair_expect(struct event_ctx *ec, const struct enf_request *req)
 {
-	struct stream *p = stream_pair(ec->d, ec->ev, true);
+	struct stream *p = stream_pair(ec, true);
 
 	if (!p)
 		return;
@@ -470,7 +484,7 @@ static void stream_restart(struct event_ctx *ec, struct stream *s)
 	stream_end(s, on_request, ec);
 	/* @ec is this direction's: the other's open HTTP/2 requests are
 	 * counted as unmatched rather than taken for this direction's */
-	p = stream_pair(ec->d, ec->ev, false);
+	p = stream_pair(ec, false);
 	if (p && p->have_seq)
 		stream_end(p, on_request_unmatched, &p->d);
 }
@@ -614,7 +628,7 @@ static int stream_detect(struct event_ctx *ec, struct stream *s,
 		return stream_set_kind(d, s, STREAM_H2_SERVER, false);
 	if (http1_request_start(data, len))
 		return stream_set_kind(d, s, STREAM_REQUESTS, false);
-	p = stream_pair(d, ec->ev, false);
+	p = stream_pair(ec, false);
 	switch (p ? p->kind : STREAM_NEW) {
 	case STREAM_H2_CLIENT:
 		return stream_set_kind(d, s, STREAM_H2_SERVER, true);

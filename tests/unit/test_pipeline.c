@@ -288,6 +288,42 @@ static void pipeline_response_stream_midstream_by_pair(void **state)
 	assert_int_equal(st(&s->resp_class[2]), 1);
 }
 
+/*
+ * The response stream a request stream remembers as its pair leaves the
+ * table (a table of two): the request stream forgets it, and its next
+ * request makes a new one that is told the method (HEAD: no body).
+ */
+static void pipeline_pair_evicted_forgotten(void **state)
+{
+	struct fixture *f = *state;
+	struct enf_pipeline_stats *s = &f->d.stats;
+	static const char resp[] = "HTTP/1.1 200 OK\r\n";
+	static const char two[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+				  "HTTP/1.1 404 Not Found\r\n"
+				  "Content-Length: 0\r\n\r\n";
+
+	EV(f, ENF_TLS_READ, "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
+	EV(f, ENF_TLS_WRITE, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+	assert_int_equal(st(&s->responses), 1);
+	/* the request stream used last: another session's response stream
+	 * pushes the paired response stream out */
+	EV(f, ENF_TLS_READ, "HEAD / HTTP/1.1\r\n");
+	event_at(f, SESSION + 1, ENF_TLS_WRITE, 0, resp, sizeof(resp) - 1);
+	assert_int_equal(st(&s->flow_evictions), 1);
+	/* the request ends: a new response stream, told HEAD */
+	EV(f, ENF_TLS_READ, "Host: a\r\n\r\n");
+	assert_int_equal(st(&s->flow_evictions), 2);
+	assert_int_equal(st(&s->requests), 2);
+	/* the other session's stream went for it, its cut response counted */
+	assert_int_equal(st(&s->responses), 2);
+	assert_int_equal(st(&s->resp_anomalous), 1);
+	event(f, ENF_TLS_WRITE, two, sizeof(two) - 1);
+	assert_int_equal(st(&s->responses), 4);
+	assert_int_equal(st(&s->resp_class[4]), 1);
+	/* told HEAD: the 404 was not swallowed as the 200's body */
+	assert_int_equal(st(&s->resp_anomalous), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +346,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			pipeline_response_stream_midstream_by_pair, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(pipeline_pair_evicted_forgotten,
+						setup_small, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
