@@ -431,20 +431,39 @@ static __always_inline void sk_tuple(struct sock *sk, struct enf_tuple *t)
 }
 
 /*
+ * Whether @sk, at the address @s cached, still carries the connection @s
+ * knows: struct socks are reused from their cache as soon as freed, so the
+ * next connection accepted may get the same address. Its cookie (unique to
+ * a connection; sock_ops gives one at connect) or, without one, its ports
+ * must be the cached ones.
+ */
+static __always_inline bool session_same_conn(const struct tls_session *s,
+					      struct sock *sk)
+{
+	__u32 ports;
+
+	if (s->cookie)
+		return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) ==
+		       s->cookie;
+	/* skc_portpair: skc_dport (the peer's, network order), skc_num */
+	ports = BPF_CORE_READ(sk, __sk_common.skc_portpair);
+	return ports ==
+	       ((__u32)s->tuple.sport | (__u32)bpf_ntohs(s->tuple.dport) << 16);
+}
+
+/*
  * Whether the cached socket of @s is still the one its fd holds: the same
  * file in the fd's slot, and that file still the same socket's; and for
- * an IP socket, still the same connection: files and socks are reused
- * from their caches as soon as freed (a connection closed and the next
- * accepted may get the same fd, file and sock addresses), so its cookie
- * (unique to a connection; sock_ops gives one at connect) or, without
- * one, its ports must be the cached ones.
+ * an IP socket, still the same connection (session_same_conn()): files
+ * and socks are reused from their caches as soon as freed (a connection
+ * closed and the next accepted may get the same fd, file and sock
+ * addresses).
  */
 static __always_inline bool session_sock_valid(const struct tls_session *s,
 					       __u32 kind)
 {
 	struct file *file;
 	struct sock *sk;
-	__u32 ports;
 
 	if (s->kind != kind || !s->sk)
 		return false;
@@ -456,13 +475,7 @@ static __always_inline bool session_sock_valid(const struct tls_session *s,
 		return false;
 	if (kind != TLS_SOCK_INET)
 		return true;
-	if (s->cookie)
-		return BPF_CORE_READ(sk, __sk_common.skc_cookie.counter) ==
-		       s->cookie;
-	/* skc_portpair: skc_dport (the peer's, network order), skc_num */
-	ports = BPF_CORE_READ(sk, __sk_common.skc_portpair);
-	return ports ==
-	       ((__u32)s->tuple.sport | (__u32)bpf_ntohs(s->tuple.dport) << 16);
+	return session_same_conn(s, sk);
 }
 
 static __always_inline struct tls_session *
@@ -487,7 +500,8 @@ static __always_inline void session_set_sock(struct tls_session *s,
 					     struct sock *sk, struct file *file,
 					     int fd, __u32 kind)
 {
-	if (s->sk != (__u64)sk || s->kind != kind) {
+	if (s->sk != (__u64)sk || s->kind != kind ||
+	    (kind == TLS_SOCK_INET && !session_same_conn(s, sk))) {
 		if (s->sk) {
 			/* the session object was reused for another
 			 * connection: its streams begin again */
