@@ -141,7 +141,8 @@
 /**
  * struct enf_http_limits - caps on what a peer can make the parser keep
  * @max_line: bytes in the request line or one header line
- * @max_headers: header fields per request
+ * @max_headers: header fields per request (HTTP/2: and the host field made
+ *	of :authority, see struct enf_request)
  * @max_header_bytes: bytes of the whole header block
  * @max_args: query arguments per request
  * @max_body: body bytes kept per request (the rest is counted, not kept)

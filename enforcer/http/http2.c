@@ -468,22 +468,50 @@ static struct enf_str sspan(const struct h2_stream *s, struct h2_span sp)
 	return x;
 }
 
-static int build_fields(struct enf_http2 *p, const struct h2_stream *s)
+/* Does @s carry a regular field named "host" (HTTP/2 names are lowercase;
+ * an uppercase one is flagged at decoding and compared as sent)? */
+static bool has_host_field(const struct h2_stream *s)
 {
 	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct enf_str name = sspan(s, s->f[i].name);
+
+		if (name.len == 4 && !memcmp(name.ptr, "host", 4))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The message's fields into p->out; with @authority (a request's), first a
+ * "host" field of that value when the request sent none, as nginx hands
+ * HTTP/2 requests to its modules (ModSecurity's REQUEST_HEADERS:Host sees
+ * the authority there), so a rule on the Host header reads both protocols.
+ */
+static int build_fields(struct enf_http2 *p, const struct h2_stream *s,
+			const struct enf_str *authority)
+{
+	bool add = authority && !has_host_field(s);
+	size_t i, n = s->n + add;
 	int err;
 
-	if (s->n) {
-		err = enf_http_grow((void **)&p->out, &p->out_cap, s->n,
-				    sizeof(*p->out), p->lim.max_headers);
+	if (n) {
+		err = enf_http_grow((void **)&p->out, &p->out_cap, n,
+				    sizeof(*p->out), p->lim.max_headers + 1);
 		if (err)
 			return err;
 	}
-	for (i = 0; i < s->n; i++) {
-		p->out[i].name = sspan(s, s->f[i].name);
-		p->out[i].value = sspan(s, s->f[i].value);
+	if (add) {
+		p->out[0].name.ptr = "host";
+		p->out[0].name.len = 4;
+		p->out[0].value = *authority;
 	}
-	return 0;
+	for (i = 0; i < s->n; i++) {
+		p->out[add + i].name = sspan(s, s->f[i].name);
+		p->out[add + i].value = sspan(s, s->f[i].value);
+	}
+	return (int)n;
 }
 
 static uint64_t msg_anom(const struct enf_http2 *p, const struct h2_stream *s,
@@ -500,20 +528,23 @@ static int hand_out_request(struct enf_http2 *p, struct h2_stream *s,
 			    uint64_t extra)
 {
 	struct enf_request req;
-	struct enf_str method = { "", 0 }, uri = { "", 0 };
+	struct enf_str method = { "", 0 }, uri = { "", 0 }, auth = { "", 0 };
+	bool have_auth = s->have & 1u << PS_AUTHORITY;
 	size_t need;
-	int err;
+	int err, n;
 
 	memset(&req, 0, sizeof(req));
 	if (s->have & 1u << PS_METHOD)
 		method = sspan(s, s->pseudo[PS_METHOD]);
+	if (have_auth)
+		auth = sspan(s, s->pseudo[PS_AUTHORITY]);
 	if (s->have & 1u << PS_PATH)
 		uri = sspan(s, s->pseudo[PS_PATH]);
-	else if (str_eq(method, "CONNECT") && s->have & 1u << PS_AUTHORITY)
-		uri = sspan(s, s->pseudo[PS_AUTHORITY]);
-	err = build_fields(p, s);
-	if (err)
-		return err;
+	else if (str_eq(method, "CONNECT") && have_auth)
+		uri = auth;
+	n = build_fields(p, s, have_auth ? &auth : NULL);
+	if (n < 0)
+		return n;
 	need = method.len + uri.len +
 	       sizeof(" "
 		      " HTTP/2.0");
@@ -531,14 +562,14 @@ static int hand_out_request(struct enf_http2 *p, struct h2_stream *s,
 	req.protocol.len = 8;
 	req.line.ptr = p->line;
 	req.line.len = method.len + uri.len + 10;
-	req.headers = s->n ? p->out : NULL;
-	req.n_headers = s->n;
+	req.headers = n ? p->out : NULL;
+	req.n_headers = (size_t)n;
 	req.body.ptr = s->body ? s->body : "";
 	req.body.len = s->body_kept;
 	req.body_len = s->body_len;
 	req.anomalies = msg_anom(p, s, extra);
-	if (s->have & 1u << PS_AUTHORITY)
-		req.host = sspan(s, s->pseudo[PS_AUTHORITY]);
+	if (have_auth)
+		req.host = auth;
 	req.stream_id = s->id;
 	err = enf_http_derive(&p->derive, &req, &p->lim);
 	if (err)
@@ -553,8 +584,8 @@ static int hand_out_response(struct enf_http2 *p, struct h2_stream *s,
 	struct enf_response resp;
 	int err;
 
-	err = build_fields(p, s);
-	if (err)
+	err = build_fields(p, s, NULL);
+	if (err < 0)
 		return err;
 	memset(&resp, 0, sizeof(resp));
 	resp.protocol.ptr = "HTTP/2.0";

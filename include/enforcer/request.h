@@ -194,7 +194,9 @@ struct enf_req_origin {
  * @line: the request line without its line ending (REQUEST_LINE); for
  *	HTTP/2 "METHOD :path HTTP/2.0", built
  * @headers: in the order received, duplicates kept; for HTTP/2 the regular
- *	fields (pseudo-headers are in the fields above and @host)
+ *	fields (pseudo-headers are in the fields above and @host), and when
+ *	none is named "host", first a "host" field of the :authority, as nginx
+ *	gives HTTP/2 requests to its modules (beyond max_headers)
  * @n_headers: entries in @headers
  * @args: query-string arguments, percent-decoded, in order (ARGS_GET)
  * @n_args: entries in @args

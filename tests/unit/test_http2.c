@@ -463,6 +463,11 @@ static void ng_single_get(void **state)
 	      "ng single GET: line built:\n%s", r.dump[0]);
 	CHECK(has(r.dump[0], "protocol=HTTP/2.0\nhost=example.org\n"),
 	      "ng single GET: protocol and host from :authority");
+	/* no host field sent: one made of :authority, first, as nginx does */
+	CHECK(has(r.dump[0], "host=example.org\nh: host=example.org\n"
+			     "h: user-agent=test/1.0\n"),
+	      "ng single GET: a host field from :authority, first:\n%s",
+	      r.dump[0]);
 	CHECK(has(r.dump[0], "h: user-agent=test/1.0\nh: accept=text/html\n"
 			     "h: cookie=a=1\nh: cookie=b=2\n"),
 	      "ng single GET: fields in order, duplicates kept:\n%s",
@@ -470,6 +475,34 @@ static void ng_single_get(void **state)
 	CHECK(!has(r.dump[0], "h: :"), "ng single GET: no pseudo in fields");
 	CHECK(r.c.requests == 1 && r.c.errors == 0 && r.trusted,
 	      "ng single GET: counters");
+	run_free(&r);
+	bb_free(&in);
+}
+
+/* A host field sent with :authority is the one kept, where it was sent;
+ * none is made. */
+static void ng_host_field_kept(void **state)
+{
+	static const nghttp2_nv nv[] = {
+		NV(":method", "GET"),	       NV(":scheme", "https"),
+		NV(":authority", "a.example"), NV(":path", "/"),
+		NV("accept", "*/*"),	       NV("host", "b.example"),
+	};
+	struct bb in = { 0 };
+	nghttp2_session *s = ng_client();
+	struct run r;
+
+	(void)state;
+	assert_int_equal(nghttp2_submit_request(s, NULL, nv, 6, NULL, NULL), 1);
+	ng_drain(s, &in);
+	nghttp2_session_del(s);
+	feed_all("ng host field", &client, in.p, in.n, &r);
+	CHECK(r.n == 1, "ng host field: one request, got %zu", r.n);
+	CHECK(has(r.dump[0], "host=a.example\nh: accept=*/*\n"
+			     "h: host=b.example\nbody"),
+	      "ng host field: :authority the host, the field as sent:\n%s",
+	      r.dump[0]);
+	CHECK(!has(r.dump[0], "h: host=a.example"), "ng host field: none made");
 	run_free(&r);
 	bb_free(&in);
 }
@@ -1231,6 +1264,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ng_single_get),
+		cmocka_unit_test(ng_host_field_kept),
 		cmocka_unit_test(ng_post_trailers_and_splits),
 		cmocka_unit_test(hand_post_trailers),
 		cmocka_unit_test(interleaved),
