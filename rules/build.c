@@ -357,7 +357,8 @@ static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 		rr->info.engine = "pcre2";
 		return 0;
 	default:
-		rr->info.engine = "literal";
+		/* "literal", "ip" or "numeric", as the parser named it */
+		rr->info.engine = r->info.engine;
 		return 0;
 	}
 }

@@ -280,6 +280,19 @@ static int on_hs_match(unsigned int id, unsigned long long from,
 }
 
 /* 1: the operator matches the value, 0: it does not, -1: PCRE2 gave up. */
+/* @ipMatch: the value is an address in one of the rule's networks. */
+static bool run_ipmatch(const struct enf_rule *r, const char *v, size_t vl)
+{
+	uint8_t addr[16];
+
+	if (!enf_ip_parse(v, vl, addr))
+		return false;
+	for (size_t i = 0; i < r->n_nets; i++)
+		if (enf_ipnet_has(&r->nets[i], addr))
+			return true;
+	return false;
+}
+
 static int run_other(struct scan *m, const struct enf_rs_rule *rr)
 {
 	const struct enf_rule *r = rr->r;
@@ -307,6 +320,21 @@ static int run_other(struct scan *m, const struct enf_rs_rule *rr)
 		return vl >= pl && !memcmp(v, r->param, pl);
 	case ENF_OP_ENDSWITH:
 		return vl >= pl && !memcmp(v + vl - pl, r->param, pl);
+	case ENF_OP_WITHIN:
+		/* the value is the needle; an empty one is found anywhere */
+		return !vl || (vl <= pl && memmem(r->param, pl, v, vl));
+	case ENF_OP_IPMATCH:
+		return run_ipmatch(r, v, vl);
+	case ENF_OP_EQ:
+		return enf_value_int(v, vl) == r->num;
+	case ENF_OP_GT:
+		return enf_value_int(v, vl) > r->num;
+	case ENF_OP_LT:
+		return enf_value_int(v, vl) < r->num;
+	case ENF_OP_GE:
+		return enf_value_int(v, vl) >= r->num;
+	case ENF_OP_LE:
+		return enf_value_int(v, vl) <= r->num;
 	case ENF_OP_PM:
 		break;
 	}

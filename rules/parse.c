@@ -67,6 +67,15 @@ static const struct {
 	{ "streq", ENF_OP_STREQ, "literal" },
 	{ "beginsWith", ENF_OP_BEGINSWITH, "literal" },
 	{ "endsWith", ENF_OP_ENDSWITH, "literal" },
+	{ "within", ENF_OP_WITHIN, "literal" },
+	{ "ipMatch", ENF_OP_IPMATCH, "ip" },
+	{ "eq", ENF_OP_EQ, "numeric" },
+	{ "gt", ENF_OP_GT, "numeric" },
+	{ "lt", ENF_OP_LT, "numeric" },
+	{ "ge", ENF_OP_GE, "numeric" },
+	{ "le", ENF_OP_LE, "numeric" },
+	/* phrases from files: @pm's engine */
+	{ "pmFromFile", ENF_OP_PM, "hyperscan" },
 };
 
 static const char *const severity_names[] = {
@@ -202,6 +211,7 @@ static void rule_free(struct enf_rule *r)
 	free(r->param);
 	free(r->phrases);
 	free(r->pm_buf);
+	free(r->nets);
 	for (size_t i = 0; i < r->n_tags; i++)
 		free(r->tags[i]);
 	free(r->tags);
@@ -634,6 +644,244 @@ static int split_phrases(struct enf_rule *r)
 	return 0;
 }
 
+/*
+ * @ipMatch's argument: addresses and networks (ADDR/BITS), IPv4 or IPv6,
+ * separated by commas (blanks around them allowed). @ps: the argument's
+ * offset in token @t.
+ */
+static int parse_nets(struct pctx *p, const struct tok *t, size_t ps,
+		      struct enf_rule *r)
+{
+	const char *a = r->param;
+	size_t n = r->param_len, i = 0, cap = 1;
+
+	for (size_t k = 0; k < n; k++)
+		cap += a[k] == ',';
+	r->nets = calloc(cap, sizeof(*r->nets));
+	if (!r->nets)
+		return -ENOMEM;
+	while (i <= n) {
+		struct enf_ipnet *net = &r->nets[r->n_nets];
+		size_t s, e, slash, bits_max;
+		unsigned int bits = 0;
+		bool v4;
+
+		while (i < n && is_blank(a[i]))
+			i++;
+		s = i;
+		while (i < n && a[i] != ',')
+			i++;
+		e = i;
+		while (e > s && is_blank(a[e - 1]))
+			e--;
+		for (slash = s; slash < e && a[slash] != '/'; slash++)
+			;
+		if (e == s || !enf_ip_parse(a + s, slash - s, net->addr))
+			return perr(
+				p, -EINVAL, tok_pos(p, t, ps + s),
+				"@ipMatch: '%.*s' is not an IP address or network",
+				qlen(e - s), a + s);
+		v4 = memchr(a + s, ':', slash - s) == NULL;
+		bits_max = v4 ? 32 : 128;
+		if (slash < e) {
+			size_t k = slash + 1;
+
+			if (k == e || e - k > 3)
+				bits = 999;
+			for (; k < e && bits <= 128; k++)
+				bits = a[k] >= '0' && a[k] <= '9' ?
+					       bits * 10 +
+						       (unsigned)(a[k] - '0') :
+					       999;
+			if (bits > bits_max)
+				return perr(
+					p, -EINVAL,
+					tok_pos(p, t, ps + slash + 1),
+					"@ipMatch: bad prefix length in '%.*s' (0-%zu)",
+					qlen(e - s), a + s, bits_max);
+		} else {
+			bits = (unsigned int)bits_max;
+		}
+		net->bits = (uint8_t)(v4 ? bits + 96 : bits);
+		/* host bits off: the network as its prefix says */
+		for (unsigned int b = net->bits; b < 128; b++)
+			net->addr[b / 8] &= (uint8_t) ~(0x80u >> (b % 8));
+		r->n_nets++;
+		i++;
+	}
+	return 0;
+}
+
+/* @eq, @gt...: the argument is one integer that fits 32 bits. */
+static int parse_num(struct pctx *p, const struct tok *t, size_t ps,
+		     struct enf_rule *r, const char *op)
+{
+	const char *a = r->param;
+	size_t n = r->param_len, i = 0;
+	int64_t v = 0;
+	bool neg = false;
+
+	while (n && is_blank(a[n - 1]))
+		n--;
+	if (i < n && (a[i] == '+' || a[i] == '-'))
+		neg = a[i++] == '-';
+	if (i == n || n - i > 10)
+		goto bad;
+	for (; i < n; i++) {
+		if (a[i] < '0' || a[i] > '9')
+			goto bad;
+		v = v * 10 + (a[i] - '0');
+	}
+	v = neg ? -v : v;
+	if (v > INT32_MAX || v < INT32_MIN)
+		goto bad;
+	r->num = (int32_t)v;
+	return 0;
+bad:
+	return perr(p, -EINVAL, tok_pos(p, t, ps),
+		    "@%s needs an integer of 32 bits, not '%.*s'%s", op,
+		    qlen(r->param_len), a,
+		    find_macro(a, r->param_len) ?
+			    " (macro expansion is not supported)" :
+			    "");
+}
+
+/* Append the phrases of the file at @path (one a line; empty lines and
+ * lines starting with '#' skipped) to the @pmFromFile phrase buffer. */
+static int pm_file_read(const char *path, char **buf, size_t *len,
+			size_t *n_phrases, char *why, size_t why_len)
+{
+	char *line = NULL, *nb;
+	size_t cap = 0;
+	ssize_t got;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen(path, "re");
+	if (!f) {
+		snprintf(why, why_len, "%s", strerror(errno));
+		return -errno;
+	}
+	while ((got = getline(&line, &cap, f)) >= 0) {
+		size_t l = (size_t)got;
+
+		while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+			l--;
+		if (!l || line[0] == '#')
+			continue;
+		if (memchr(line, '\0', l)) {
+			snprintf(why, why_len, "a NUL byte in a phrase");
+			ret = -EINVAL;
+			break;
+		}
+		if (*n_phrases >= ENF_PM_FILE_MAX_PHRASES ||
+		    *len + l + 1 > ENF_PM_FILE_MAX_BYTES) {
+			snprintf(why, why_len,
+				 "more than %u phrases or %u bytes",
+				 ENF_PM_FILE_MAX_PHRASES,
+				 ENF_PM_FILE_MAX_BYTES);
+			ret = -EFBIG;
+			break;
+		}
+		nb = realloc(*buf, *len + l + 1);
+		if (!nb) {
+			ret = -ENOMEM;
+			break;
+		}
+		*buf = nb;
+		memcpy(*buf + *len, line, l);
+		(*buf)[*len + l] = '\0';
+		*len += l + 1;
+		(*n_phrases)++;
+	}
+	if (!ret && ferror(f)) {
+		snprintf(why, why_len, "read error");
+		ret = -EIO;
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/*
+ * @pmFromFile's argument: file names separated by blanks, each absolute or
+ * relative to the directory of the rule's file. Their phrases become the
+ * rule's, as @pm's.
+ */
+static int load_pm_files(struct pctx *p, const struct tok *t, size_t ps,
+			 struct enf_rule *r)
+{
+	const char *a = r->param, *slash = strrchr(p->origin, '/');
+	size_t n = r->param_len, i = 0, len = 0, k = 0, nph = 0;
+	char path[PATH_MAX], why[160];
+	char *buf = NULL;
+	int ret;
+
+	while (i < n) {
+		size_t s, fl;
+
+		while (i < n && is_blank(a[i]))
+			i++;
+		if (i == n)
+			break;
+		s = i;
+		while (i < n && !is_blank(a[i]))
+			i++;
+		fl = i - s;
+		if (fl >= 8 && (!strncmp(a + s, "https://", 8) ||
+				!strncmp(a + s, "http://", 7))) {
+			ret = perr(p, -EINVAL, tok_pos(p, t, ps + s),
+				   "@pmFromFile: URLs are not supported");
+			goto out;
+		}
+		if (a[s] == '/') {
+			ret = snprintf(path, sizeof(path), "%.*s", (int)fl,
+				       a + s);
+		} else if (slash && access(p->origin, F_OK) == 0) {
+			ret = snprintf(path, sizeof(path), "%.*s/%.*s",
+				       (int)(slash - p->origin), p->origin,
+				       (int)fl, a + s);
+		} else {
+			ret = perr(
+				p, -EINVAL, tok_pos(p, t, ps + s),
+				"@pmFromFile: '%.*s' is relative, and the rule is not read from a file: give an absolute path",
+				qlen(fl), a + s);
+			goto out;
+		}
+		if (ret < 0 || (size_t)ret >= sizeof(path)) {
+			ret = perr(p, -ENAMETOOLONG, tok_pos(p, t, ps + s),
+				   "@pmFromFile: path too long");
+			goto out;
+		}
+		ret = pm_file_read(path, &buf, &len, &nph, why, sizeof(why));
+		if (ret) {
+			ret = perr(p, ret, tok_pos(p, t, ps + s),
+				   "@pmFromFile: %s: %s", path, why);
+			goto out;
+		}
+	}
+	if (!nph) {
+		ret = perr(p, -EINVAL, tok_pos(p, t, ps),
+			   "@pmFromFile: no phrase in '%.*s'", qlen(n), a);
+		goto out;
+	}
+	r->phrases = calloc(nph, sizeof(*r->phrases));
+	if (!r->phrases) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t off = 0; off < len; off += r->phrases[k++].len + 1) {
+		r->phrases[k].ptr = buf + off;
+		r->phrases[k].len = strlen(buf + off);
+	}
+	r->n_phrases = nph;
+	r->pm_buf = buf;
+	return 0;
+out:
+	free(buf);
+	return ret;
+}
+
 static int parse_op(struct pctx *p, const struct tok *t, struct enf_rule *r)
 {
 	const char *v = t->val;
@@ -702,10 +950,20 @@ static int parse_op(struct pctx *p, const struct tok *t, struct enf_rule *r)
 		break;
 	}
 	case ENF_OP_PM:
+		if (!strcmp(op_defs[op].name, "pmFromFile"))
+			return load_pm_files(p, t, ps, r);
 		err = split_phrases(r);
 		if (err)
 			return err;
 		break;
+	case ENF_OP_IPMATCH:
+		return parse_nets(p, t, ps, r);
+	case ENF_OP_EQ:
+	case ENF_OP_GT:
+	case ENF_OP_LT:
+	case ENF_OP_GE:
+	case ENF_OP_LE:
+		return parse_num(p, t, ps, r, op_defs[op].name);
 	default: {
 		const char *m = find_macro(r->param, r->param_len);
 

@@ -143,11 +143,34 @@ struct enf_target {
 
 enum enf_op {
 	ENF_OP_RX,
-	ENF_OP_PM,
+	ENF_OP_PM, /* @pm, and @pmFromFile (phrases read from files) */
 	ENF_OP_CONTAINS,
 	ENF_OP_STREQ,
 	ENF_OP_BEGINSWITH,
 	ENF_OP_ENDSWITH,
+	ENF_OP_WITHIN,
+	ENF_OP_IPMATCH,
+	ENF_OP_EQ,
+	ENF_OP_GT,
+	ENF_OP_LT,
+	ENF_OP_GE,
+	ENF_OP_LE,
+};
+
+/* The most phrases and bytes @pmFromFile reads (all its files together). */
+#define ENF_PM_FILE_MAX_PHRASES 100000
+#define ENF_PM_FILE_MAX_BYTES (4u << 20)
+
+/**
+ * struct enf_ipnet - an @ipMatch network: IPv4 as IPv4-mapped IPv6
+ * (::ffff:a.b.c.d, @bits counting the 96 of the prefix), so IPv4 and
+ * IPv4-mapped values match the same networks
+ * @addr: the network's address, host bits zero
+ * @bits: prefix length, 0-128
+ */
+struct enf_ipnet {
+	uint8_t addr[16];
+	uint8_t bits;
 };
 
 /**
@@ -164,6 +187,9 @@ enum enf_op {
  * @phrases: @pm phrases, pointers into @param's copy @pm_buf
  * @tfn: transformation pipeline (enum enf_tfn), in order
  * @tags: tag: values
+ * @nets: @ipMatch networks
+ * @n_nets: entries in @nets
+ * @num: the integer of @eq, @gt, @lt, @ge and @le
  * @param_line: physical line of the operator argument (for build errors)
  * @param_col: its column
  */
@@ -180,6 +206,9 @@ struct enf_rule {
 	struct enf_str *phrases;
 	size_t n_phrases;
 	char *pm_buf;
+	struct enf_ipnet *nets;
+	size_t n_nets;
+	int32_t num;
 	uint8_t tfn[ENF_RULE_TFN_MAX];
 	size_t n_tfn;
 	char **tags;
@@ -222,6 +251,26 @@ struct enf_rule *enf_builder_rule_at(const struct enf_rules_builder *b,
  * Return: true when Hyperscan takes it.
  */
 bool enf_rx_hs_ok(const char *pattern, char *msg, size_t msg_len);
+
+/**
+ * enf_ip_parse() - an IPv4 or IPv6 address in text, IPv4 as IPv4-mapped
+ * @s: the text, not NUL-terminated, nothing around the address
+ * @n: its bytes
+ * @out: the address
+ * Return: true when @s is an address.
+ */
+bool enf_ip_parse(const char *s, size_t n, uint8_t out[16]);
+
+/* Is @addr (from enf_ip_parse()) in @net? */
+bool enf_ipnet_has(const struct enf_ipnet *net, const uint8_t addr[16]);
+
+/**
+ * enf_value_int() - the integer a numeric operator reads from a value, as
+ * ModSecurity reads it (std::stoi()): leading blanks, an optional sign and
+ * the digits that follow; 0 when there are none or the number does not fit
+ * 32 bits. What follows the digits is ignored.
+ */
+int32_t enf_value_int(const char *s, size_t n);
 
 /**
  * enf_rx_pcre2_compile() - compile @pattern with PCRE2

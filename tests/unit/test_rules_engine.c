@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <hs/hs.h>
@@ -528,6 +529,41 @@ static void test_each_operator(void **state)
 		{ "@endsWith long-suffix", "short", false },
 		{ "@pm foo bar", "xBARx", true },
 		{ "@pm foo bar", "fo ba", false },
+		/* the value is the needle, the argument the haystack */
+		{ "@within GET HEAD POST", "HEAD", true },
+		{ "@within GET HEAD POST", "PUT", false },
+		{ "@within GET HEAD POST", "T HE", true },
+		{ "@within GET HEAD POST", "GET HEAD POST OPTIONS", false },
+		{ "@within GET HEAD POST", "", true },
+		{ "@ipMatch 10.0.0.0/8, 2001:db8::/32", "10.1.2.3", true },
+		{ "@ipMatch 10.0.0.0/8, 2001:db8::/32", "11.0.0.1", false },
+		{ "@ipMatch 10.0.0.0/8, 2001:db8::/32", "2001:db8::1", true },
+		{ "@ipMatch 10.0.0.0/8, 2001:db8::/32", "2001:db9::1", false },
+		/* IPv4-mapped IPv6 is the IPv4 address */
+		{ "@ipMatch 10.0.0.0/8", "::ffff:10.9.9.9", true },
+		{ "@ipMatch 10.0.0.0/8", "10.1.2.3 ", false },
+		{ "@ipMatch 10.0.0.0/8", "host10", false },
+		/* a prefix inside a byte: 10.0.0.0/7 holds 11.x, not 12.x */
+		{ "@ipMatch 10.0.0.0/7", "11.255.0.1", true },
+		{ "@ipMatch 10.0.0.0/7", "12.0.0.1", false },
+		{ "@ipMatch 192.0.2.7", "192.0.2.7", true },
+		{ "@ipMatch 192.0.2.7", "192.0.2.8", false },
+		{ "@ipMatch 0.0.0.0/0", "203.0.113.5", true },
+		{ "@ipMatch 0.0.0.0/0", "2001:db8::1", false },
+		{ "@ipMatch ::/0", "2001:db8::1", true },
+		/* numbers read as ModSecurity reads them: std::stoi() */
+		{ "@gt 10", "11", true },
+		{ "@gt 10", "10", false },
+		{ "@gt 10", " +12abc", true },
+		{ "@gt 10", "abc", false },
+		{ "@lt 1", "abc", true },
+		{ "@lt 1", "-2147483648", true },
+		{ "@eq -5", "-5", true },
+		{ "@eq 0", "99999999999", true },
+		{ "@ge 3", "3", true },
+		{ "@ge 3", "2", false },
+		{ "@le 3", "3", true },
+		{ "@le 3", "4", false },
 	};
 
 	(void)state;
@@ -551,6 +587,87 @@ static void test_each_operator(void **state)
 				 cases[i].fires);
 		tset_free(&t);
 	}
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Does @t fire on a request with header X-V: @value? */
+static bool fires_on(struct tset *t, const char *value)
+{
+	struct tmatches got;
+	struct treq req;
+
+	treq_init(&req, "GET", "/");
+	treq_header(&req, "X-V", value);
+	return tset_match(t, &req.req, &got) == 1;
+}
+
+/*
+ * @pmFromFile: a phrase a line (CRLF too), '#' lines and empty lines
+ * skipped, caseless as @pm; a name relative to the rule's file, several
+ * files; re-read at each build (a reload sees the file as it is then).
+ */
+static void test_pm_from_file(void **state)
+{
+	char dir[] = "/tmp/enf-pmfile-XXXXXX", conf[64], words[64], more[64];
+	char text[160];
+	struct enf_rules_builder *b = NULL;
+	struct enf_rule_error err = { 0 };
+	struct tset t = { 0 };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/r.conf", dir);
+	snprintf(words, sizeof(words), "%s/words.txt", dir);
+	snprintf(more, sizeof(more), "%s/more.txt", dir);
+	write_file(words, "# SQL words\n\nunion select\r\nxp_cmdshell\n");
+	write_file(more, "sleep(\n");
+	write_file(conf, "SecRule REQUEST_HEADERS:X-V "
+			 "\"@pmFromFile words.txt more.txt\" \"id:7\"\n");
+
+	assert_int_equal(enf_rules_builder_new(&b), 0);
+	if (enf_rules_builder_add_file(b, conf, &err) != 1)
+		fail_msg("add_file: %s:%u:%u: %s", err.origin, err.line,
+			 err.column, err.msg);
+	assert_int_equal(enf_rules_build(b, &t.rs, &err), 0);
+	assert_int_equal(enf_rules_scratch_new(t.rs, &t.s), 0);
+	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine, "hyperscan");
+	assert_true(fires_on(&t, "id=1 UNION SELECT pass"));
+	assert_true(fires_on(&t, "exec Xp_CmdShell"));
+	assert_true(fires_on(&t, "1 and sleep(5)"));
+	/* near misses: no phrase is whole, comments are no phrases */
+	assert_false(fires_on(&t, "union-select sleep"));
+	assert_false(fires_on(&t, "# SQL words"));
+	tset_free(&t);
+
+	/* the same file by its absolute name, from text */
+	snprintf(text, sizeof(text),
+		 "SecRule REQUEST_HEADERS:X-V \"@pmFromFile %s\" \"id:8\"",
+		 words);
+	load(&t, text);
+	assert_true(fires_on(&t, "xp_cmdshell"));
+	tset_free(&t);
+
+	/* a file with no phrase left is refused */
+	write_file(more, "# nothing\n\n");
+	snprintf(text, sizeof(text),
+		 "SecRule REQUEST_HEADERS:X-V \"@pmFromFile %s\" \"id:9\"",
+		 more);
+	assert_int_equal(tset_load(&t, text, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "no phrase"));
+
+	enf_rules_builder_free(b);
+	unlink(conf);
+	unlink(words);
+	unlink(more);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_reports_in_rule_order(void **state)
@@ -929,6 +1046,7 @@ int main(void)
 		cmocka_unit_test(test_backreference_runs_on_pcre2),
 		cmocka_unit_test(test_empty_matching_pattern_runs_on_pcre2),
 		cmocka_unit_test(test_each_operator),
+		cmocka_unit_test(test_pm_from_file),
 		cmocka_unit_test(test_reports_in_rule_order),
 		cmocka_unit_test(test_reports_rule_target_order),
 		cmocka_unit_test(test_each_rule_reported_once),
