@@ -80,6 +80,7 @@ void enf_ruleset_free(struct enf_ruleset *rs)
 		free(p->targets);
 	}
 	free(rs->pipes);
+	free(rs->counts);
 	free(rs);
 }
 
@@ -280,8 +281,15 @@ out_free_pats:
 
 static bool same_target(const struct enf_target *a, const struct enf_target *b)
 {
-	if (a->var != b->var || !a->sel != !b->sel)
+	/* a count target takes its own value only */
+	if (a->count || b->count)
+		return a == b;
+	if (a->var != b->var || !a->sel != !b->sel || !a->sel_re != !b->sel_re)
 		return false;
+	/* patterns as written: \d and \D are not the same */
+	if (a->sel_re)
+		return a->sel_len == b->sel_len &&
+		       !memcmp(a->sel, b->sel, a->sel_len);
 	return !a->sel || (a->sel_len == b->sel_len &&
 			   enf_memcaseeq(a->sel, b->sel, a->sel_len));
 }
@@ -314,7 +322,7 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 			p->neg[p->n_neg++] = (uint32_t)i;
 		for (size_t t = 0; t < rr->r->n_targets; t++) {
 			const struct enf_target *tg = &rr->r->targets[t];
-			bool dup = false;
+			bool dup = tg->exclude; /* takes nothing */
 
 			for (size_t k = 0; k < p->n_targets && !dup; k++)
 				dup = same_target(p->targets[k], tg);
@@ -363,6 +371,27 @@ static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 	}
 }
 
+/* Every count target of the set, in rule order. */
+static int count_list(struct enf_ruleset *rs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n; i++)
+		for (size_t t = 0; t < rs->rules[i].r->n_targets; t++)
+			n += rs->rules[i].r->targets[t].count;
+	if (!n)
+		return 0;
+	rs->counts = calloc(n, sizeof(*rs->counts));
+	if (!rs->counts)
+		return -ENOMEM;
+	for (size_t i = 0; i < rs->n; i++)
+		for (size_t t = 0; t < rs->rules[i].r->n_targets; t++)
+			if (rs->rules[i].r->targets[t].count)
+				rs->counts[rs->n_counts++] =
+					&rs->rules[i].r->targets[t];
+	return 0;
+}
+
 int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		    struct enf_rule_error *err)
 {
@@ -404,6 +433,9 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		if (ret)
 			goto out_nomem;
 	}
+	ret = count_list(rs);
+	if (ret)
+		goto out_nomem;
 	*out = rs;
 	return 0;
 

@@ -171,31 +171,89 @@ static bool class_takes(const struct enf_target *t, enum enf_item_class cls)
 	return t->cls == cls;
 }
 
-static bool target_takes(const struct enf_target *t, const struct item *it)
+/* Does @t's selector take @it, by its member's name? A regular-expression
+ * selector that hits a PCRE2 limit takes nothing; the hit is counted. */
+static bool sel_takes(const struct enf_target *t, const struct item *it,
+		      struct enf_rules_scratch *s)
 {
-	if (!class_takes(t, it->cls))
+	int rc;
+
+	if (!t->sel_re)
+		return !t->sel || (t->sel_len == it->key_len &&
+				   enf_memcaseeq(t->sel, it->key, it->key_len));
+	rc = pcre2_match(t->sel_re, (PCRE2_SPTR)(it->key ? it->key : ""),
+			 it->key_len, 0, 0, s->md, s->mctx);
+	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+		s->limit_hits++;
+	return rc >= 0;
+}
+
+/* @t's variable, with its selector, has @it among its values. */
+static bool target_selects(const struct enf_target *t, const struct item *it,
+			   struct enf_rules_scratch *s)
+{
+	return class_takes(t, it->cls) && sel_takes(t, it, s);
+}
+
+/* @t reads @it: a count target its own count; an exclusion nothing. */
+static bool target_takes(const struct enf_target *t, const struct item *it,
+			 struct enf_rules_scratch *s)
+{
+	if (t->count)
+		return it->cls == ENF_IC_COUNT && it->key == (const char *)t;
+	if (t->exclude)
 		return false;
-	return !t->sel || (t->sel_len == it->key_len &&
-			   enf_memcaseeq(t->sel, it->key, it->key_len));
+	return target_selects(t, it, s);
+}
+
+/* One of @r's exclusions takes @it out of target @t's variable. */
+static bool excluded(const struct enf_rule *r, const struct enf_target *t,
+		     const struct item *it, struct enf_rules_scratch *s)
+{
+	for (size_t i = 0; i < r->n_targets; i++) {
+		const struct enf_target *x = &r->targets[i];
+
+		if (x->exclude && x->var == t->var && sel_takes(x, it, s))
+			return true;
+	}
+	return false;
 }
 
 /* The first of @r's targets that takes @it, or -1. */
-static int rule_target_for(const struct enf_rule *r, const struct item *it)
+static int rule_target_for(const struct enf_rule *r, const struct item *it,
+			   struct enf_rules_scratch *s)
 {
 	for (size_t i = 0; i < r->n_targets; i++) {
-		if (target_takes(&r->targets[i], it))
+		const struct enf_target *t = &r->targets[i];
+
+		if (target_takes(t, it, s) &&
+		    (t->count || !excluded(r, t, it, s)))
 			return (int)i;
 	}
 	return -1;
 }
 
-static bool pipe_wants(const struct enf_pipe *p, const struct item *it)
+static bool pipe_wants(const struct enf_pipe *p, const struct item *it,
+		       struct enf_rules_scratch *s)
 {
 	for (size_t i = 0; i < p->n_targets; i++) {
-		if (target_takes(p->targets[i], it))
+		if (target_takes(p->targets[i], it, s))
 			return true;
 	}
 	return false;
+}
+
+/* How many values of the request the count target @t's variable has. */
+static size_t count_values(const struct enf_request *req, size_t n_items,
+			   const struct enf_target *t,
+			   struct enf_rules_scratch *s)
+{
+	size_t n = 0;
+	struct item it;
+
+	for (size_t i = 0; i < n_items; i++)
+		n += item_get(req, i, &it) && target_selects(t, &it, s);
+	return n;
 }
 
 /* Bump a generation counter; on wrap, clear what it stamps. */
@@ -227,7 +285,7 @@ static int note(struct scan *m, uint32_t ri)
 {
 	const struct enf_rule *r = m->rs->rules[ri].r;
 	struct enf_rules_scratch *s = m->s;
-	int ti = rule_target_for(r, m->it);
+	int ti = rule_target_for(r, m->it, s);
 	struct found *f;
 
 	if (ti < 0)
@@ -393,7 +451,7 @@ static int scan_value(struct scan *m)
 		if (s->seen[p->other[k]] == s->req_gen &&
 		    s->found[s->slot[p->other[k]]].target == 0)
 			continue; /* no better target to find */
-		if (rule_target_for(rr->r, m->it) < 0)
+		if (rule_target_for(rr->r, m->it, m->s) < 0)
 			continue;
 		res = run_other(m, rr);
 		if (res < 0 || res == rr->r->negated)
@@ -422,7 +480,15 @@ static void fill_match(const struct enf_ruleset *rs,
 	struct item it;
 
 	mt->rule = &rr->info;
-	if (enf_var_is_collection(t->var)) {
+	if (t->count) {
+		/* "&VAR" or "&VAR:selector" as written ('/' around a pattern) */
+		if (!t->sel)
+			snprintf(mt->var, sizeof(mt->var), "&%s", name);
+		else
+			snprintf(mt->var, sizeof(mt->var), "&%s:%s%.*s%s", name,
+				 t->sel_re ? "/" : "", (int)t->sel_len, t->sel,
+				 t->sel_re ? "/" : "");
+	} else if (enf_var_is_collection(t->var)) {
 		size_t kl;
 
 		item_get(req, f->item, &it);
@@ -435,6 +501,30 @@ static void fill_match(const struct enf_ruleset *rs,
 	}
 	memcpy(mt->value, f->value, f->len);
 	mt->value_len = f->len;
+}
+
+/*
+ * Value @i for the pipeline of @m, if one of its rules reads it: the
+ * request's @n_items values, then one for each count target of the set
+ * (its count written in @num).
+ */
+static bool item_for(struct scan *m, const struct enf_request *req,
+		     size_t n_items, size_t i, struct item *it, char num[24])
+{
+	const struct enf_target *t;
+
+	if (i < n_items)
+		return item_get(req, i, it) && pipe_wants(m->pipe, it, m->s);
+	t = m->rs->counts[i - n_items];
+	memset(it, 0, sizeof(*it));
+	it->cls = ENF_IC_COUNT;
+	it->key = (const char *)t;
+	if (!pipe_wants(m->pipe, it, m->s))
+		return false;
+	it->len = (size_t)snprintf(num, 24, "%zu",
+				   count_values(req, n_items, t, m->s));
+	it->ptr = num;
+	return true;
 }
 
 int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
@@ -455,10 +545,11 @@ int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 
 	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
 		m.pipe = &rs->pipes[pi];
-		for (size_t i = 0; i < n_items; i++) {
+		for (size_t i = 0; i < n_items + rs->n_counts; i++) {
 			struct item it;
+			char num[24];
 
-			if (!item_get(req, i, &it) || !pipe_wants(m.pipe, &it))
+			if (!item_for(&m, req, n_items, i, &it, num))
 				continue;
 			m.it = &it;
 			m.item_idx = i;

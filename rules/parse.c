@@ -205,8 +205,10 @@ static void idset_free(struct idset *s)
 
 static void rule_free(struct enf_rule *r)
 {
-	for (size_t i = 0; i < r->n_targets; i++)
+	for (size_t i = 0; i < r->n_targets; i++) {
 		free(r->targets[i].sel);
+		pcre2_code_free(r->targets[i].sel_re);
+	}
 	free(r->targets);
 	free(r->param);
 	free(r->phrases);
@@ -496,12 +498,24 @@ static int next_tok(struct pctx *p, size_t *pos, struct tok *t)
 	return 1;
 }
 
-static int add_target(struct pctx *p, struct enf_rule *r, enum enf_var v,
-		      const char *sel, size_t sel_len)
+/* The target's prefix: none, '!' (exclusion) or '&' (count). */
+enum target_kind {
+	TK_PLAIN,
+	TK_EXCLUDE,
+	TK_COUNT,
+};
+
+/*
+ * Add a target to @r. @sel (@sel_len bytes) is its selector, NULL for none;
+ * with @re, a regular expression (without its slashes), compiled here with
+ * PCRE2, caseless; @sel_pos is its offset in token @t for errors.
+ */
+static int add_target(struct pctx *p, const struct tok *t, struct enf_rule *r,
+		      enum enf_var v, enum target_kind kind, const char *sel,
+		      size_t sel_len, bool re, size_t sel_pos)
 {
 	struct enf_target *nt;
 
-	(void)p;
 	nt = realloc(r->targets, (r->n_targets + 1) * sizeof(*nt));
 	if (!nt)
 		return -ENOMEM;
@@ -510,13 +524,35 @@ static int add_target(struct pctx *p, struct enf_rule *r, enum enf_var v,
 	memset(nt, 0, sizeof(*nt));
 	nt->var = v;
 	nt->cls = var_defs[v].cls;
+	nt->exclude = kind == TK_EXCLUDE;
+	nt->count = kind == TK_COUNT;
 	if (sel) {
 		nt->sel = strndup(sel, sel_len);
 		if (!nt->sel)
 			return -ENOMEM;
 		nt->sel_len = sel_len;
 	}
+	/* counted before compiling: rule_free() frees what is set */
 	r->n_targets++;
+	if (re) {
+		PCRE2_SIZE off = 0;
+		int ec = 0;
+		char msg[120];
+
+		nt->sel_re = pcre2_compile((PCRE2_SPTR)sel, sel_len,
+					   PCRE2_CASELESS | PCRE2_DOTALL, &ec,
+					   &off, NULL);
+		if (!nt->sel_re) {
+			if (pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg,
+						    sizeof(msg)) < 0)
+				snprintf(msg, sizeof(msg), "PCRE2 error %d",
+					 ec);
+			return perr(p, -EINVAL, tok_pos(p, t, sel_pos + off),
+				    "bad selector pattern: %s (at offset %zu)",
+				    msg, (size_t)off);
+		}
+		pcre2_jit_compile(nt->sel_re, PCRE2_JIT_COMPLETE);
+	}
 	return 0;
 }
 
@@ -525,17 +561,18 @@ static int parse_var(struct pctx *p, const struct tok *t, size_t s, size_t e,
 {
 	const char *v = t->val + s, *colon;
 	size_t n = e - s, name_len;
+	enum target_kind kind = TK_PLAIN;
 	int var = -1;
 
+	if (n && (v[0] == '!' || v[0] == '&')) {
+		kind = v[0] == '!' ? TK_EXCLUDE : TK_COUNT;
+		v++;
+		s++;
+		n--;
+	}
 	if (!n)
 		return perr(p, -EINVAL, tok_pos(p, t, s),
 			    "empty variable name");
-	if (v[0] == '!' || v[0] == '&')
-		return perr(p, -EINVAL, tok_pos(p, t, s),
-			    "%s ('%.*s') is not supported",
-			    v[0] == '!' ? "variable exclusion" :
-					  "counting a variable",
-			    qlen(n), v);
 	colon = memchr(v, ':', n);
 	name_len = colon ? (size_t)(colon - v) : n;
 	for (int i = 0; i < ENF_V__COUNT; i++) {
@@ -547,8 +584,13 @@ static int parse_var(struct pctx *p, const struct tok *t, size_t s, size_t e,
 	if (var < 0)
 		return perr(p, -EINVAL, tok_pos(p, t, s),
 			    "unknown variable '%.*s'", qlen(name_len), v);
+	if (kind == TK_EXCLUDE && (!colon || !var_defs[var].selector))
+		return perr(
+			p, -EINVAL, tok_pos(p, t, s),
+			"an exclusion names members of a collection ('!%s:name' or '!%s:/regex/')",
+			var_defs[var].name, var_defs[var].name);
 	if (!colon)
-		return add_target(p, r, var, NULL, 0);
+		return add_target(p, t, r, var, kind, NULL, 0, false, 0);
 
 	s += name_len;
 	if (!var_defs[var].selector)
@@ -561,12 +603,38 @@ static int parse_var(struct pctx *p, const struct tok *t, size_t s, size_t e,
 	if (!n)
 		return perr(p, -EINVAL, tok_pos(p, t, s),
 			    "empty selector after '%s:'", var_defs[var].name);
-	if (colon[0] == '/')
-		return perr(
-			p, -EINVAL, tok_pos(p, t, s),
-			"regular-expression selectors ('%.*s') are not supported",
-			qlen(n), colon);
-	return add_target(p, r, var, colon, n);
+	if (colon[0] == '/') {
+		if (n < 3 || colon[n - 1] != '/')
+			return perr(
+				p, -EINVAL, tok_pos(p, t, s),
+				"a regular-expression selector is '/pattern/', not '%.*s'",
+				qlen(n), colon);
+		return add_target(p, t, r, var, kind, colon + 1, n - 2, true,
+				  s + 1);
+	}
+	return add_target(p, t, r, var, kind, colon, n, false, 0);
+}
+
+/* Every exclusion takes members out of a variable the rule reads. */
+static int check_exclusions(struct pctx *p, const struct tok *t,
+			    const struct enf_rule *r)
+{
+	for (size_t i = 0; i < r->n_targets; i++) {
+		const struct enf_target *x = &r->targets[i];
+		bool read = false;
+
+		if (!x->exclude)
+			continue;
+		for (size_t k = 0; k < r->n_targets && !read; k++)
+			read = !r->targets[k].exclude && !r->targets[k].count &&
+			       r->targets[k].var == x->var;
+		if (!read)
+			return perr(
+				p, -EINVAL, tok_pos(p, t, 0),
+				"the rule excludes members of %s, which it does not read",
+				var_defs[x->var].name);
+	}
+	return 0;
 }
 
 static int parse_vars(struct pctx *p, const struct tok *t, struct enf_rule *r)
@@ -577,13 +645,23 @@ static int parse_vars(struct pctx *p, const struct tok *t, struct enf_rule *r)
 	for (;;) {
 		size_t s = i;
 
-		while (i < t->len && t->val[i] != '|')
-			i++;
+		/* a '|' inside a selector's /pattern/ is the pattern's */
+		while (i < t->len && t->val[i] != '|') {
+			if (t->val[i] == ':' && i + 1 < t->len &&
+			    t->val[i + 1] == '/') {
+				for (i += 2; i < t->len && t->val[i] != '/';
+				     i++)
+					if (t->val[i] == '\\' && i + 1 < t->len)
+						i++;
+			}
+			if (i < t->len)
+				i++;
+		}
 		err = parse_var(p, t, s, i, r);
 		if (err)
 			return err;
 		if (i == t->len)
-			return 0;
+			return check_exclusions(p, t, r);
 		i++;
 	}
 }

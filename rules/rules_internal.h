@@ -95,6 +95,7 @@ enum enf_item_class {
 	ENF_IC_COOKIE_VALUE,
 	ENF_IC_COOKIE_NAME,
 	ENF_IC_ANOMALY, /* the name of each protocol anomaly of the request */
+	ENF_IC_COUNT, /* a count target's value (struct enf_target @count) */
 };
 
 /* Variables, in the order of the table in parse.c. */
@@ -131,14 +132,26 @@ bool enf_var_is_collection(enum enf_var v);
  * struct enf_target - one variable of a rule
  * @var: enum enf_var
  * @cls: enum enf_item_class of @var
- * @sel: selector after ':' (header or argument name), NULL for all
+ * @exclude: "!VAR:sel": the members @sel names are taken out of the rule's
+ *	other targets of @var
+ * @count: "&VAR[:sel]": the target's value is the number of values VAR[:sel]
+ *	has in the request, in decimal (an item of class ENF_IC_COUNT whose key
+ *	is this target)
+ * @sel: selector after ':' (header or argument name), NULL for all; for a
+ *	regular-expression selector ("ARGS:/^id_/") the pattern, without the
+ *	slashes
  * @sel_len: bytes of @sel
+ * @sel_re: the compiled pattern of a regular-expression selector, matched
+ *	caselessly against the member's name; NULL otherwise
  */
 struct enf_target {
 	uint8_t var;
 	uint8_t cls;
+	bool exclude;
+	bool count;
 	char *sel;
 	size_t sel_len;
+	pcre2_code *sel_re;
 };
 
 enum enf_op {
@@ -325,11 +338,17 @@ struct enf_rs_rule {
 	pcre2_code *re;
 };
 
+/*
+ * @counts: every count target ("&VAR") of the rules, each valued once a
+ * request after the request's own values.
+ */
 struct enf_ruleset {
 	struct enf_rs_rule *rules;
 	size_t n;
 	struct enf_pipe *pipes;
 	size_t n_pipes;
+	const struct enf_target **counts;
+	size_t n_counts;
 };
 
 /* ASCII case-insensitive comparison of two byte strings of equal length. */

@@ -274,6 +274,116 @@ static void test_header_hit_does_not_fire_args_rule(void **state)
 	tset_free(&t);
 }
 
+/* Does the rule set @t fire rule @id on @req; its variable and value. */
+static const struct tmatch *fired(struct tset *t, struct treq *req, uint32_t id,
+				  struct tmatches *got)
+{
+	tset_match(t, &req->req, got);
+	return tmatches_find(got, id);
+}
+
+/* "VAR|!VAR:name" and "!VAR:/regex/": members taken out of the variable,
+ * body arguments too; only from that variable. */
+static void test_exclusions(void **state)
+{
+	const struct tmatch *m;
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule ARGS|!ARGS:password \"@rx drop\" \"id:1\"\n"
+		 "SecRule ARGS|!ARGS:/^pass/ \"@rx drop\" \"id:2\"\n"
+		 "SecRule ARGS|ARGS_GET|!ARGS:q \"@rx drop\" \"id:3\"\n");
+	treq_init(&req, "GET", "/?Password=drop&passwd=drop");
+	fired(&t, &req, 1, &got);
+	m = tmatches_find(&got, 1);
+	assert_non_null(m); /* passwd is not password */
+	assert_string_equal(m->var, "ARGS:passwd");
+	assert_null(tmatches_find(&got, 2));
+	treq_init(&req, "POST", "/");
+	treq_post(&req, "password", "drop");
+	assert_null(fired(&t, &req, 1, &got));
+	treq_init(&req, "GET", "/?q=drop");
+	assert_non_null(fired(&t, &req, 1, &got));
+	/* q is out of ARGS, not of ARGS_GET */
+	m = tmatches_find(&got, 3);
+	assert_non_null(m);
+	assert_string_equal(m->var, "ARGS_GET:q");
+	tset_free(&t);
+}
+
+/* "VAR:/regex/": members by a caseless pattern on their names; a '|' in
+ * the pattern is the pattern's. */
+static void test_regex_selectors(void **state)
+{
+	const struct tmatch *m;
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule ARGS:/^id_/ \"!@rx ^[0-9]+$\" \"id:1\"\n"
+		 "SecRule ARGS:/^(a|b)$/|REQUEST_HEADERS:/^x-(c|d)$/ "
+		 "\"@rx evil\" \"id:2\"\n");
+	treq_init(&req, "GET", "/?ID_user=x1&other=x");
+	m = fired(&t, &req, 1, &got);
+	assert_non_null(m);
+	assert_string_equal(m->var, "ARGS:ID_user");
+	treq_init(&req, "GET", "/?id_a=12&other=x");
+	assert_null(fired(&t, &req, 1, &got));
+	treq_init(&req, "GET", "/?b=evil");
+	assert_non_null(fired(&t, &req, 2, &got));
+	treq_init(&req, "GET", "/?ab=evil");
+	treq_header(&req, "X-C", "evil");
+	m = fired(&t, &req, 2, &got);
+	assert_non_null(m);
+	assert_string_equal(m->var, "REQUEST_HEADERS:X-C");
+	treq_init(&req, "GET", "/?c=evil");
+	treq_header(&req, "X-E", "evil");
+	assert_null(fired(&t, &req, 2, &got));
+	tset_free(&t);
+}
+
+/* "&VAR": the number of values, on any operator and engine, reported as
+ * "&VAR:sel" with the count as value. */
+static void test_counts(void **state)
+{
+	const struct tmatch *m;
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule &REQUEST_HEADERS:Host \"@eq 0\" \"id:1\"\n"
+		 "SecRule &ARGS \"@gt 2\" \"id:2\"\n"
+		 "SecRule &ARGS:/^id/ \"@rx ^2$\" \"id:3,t:trim\"\n"
+		 "SecRule &REQUEST_BODY \"@eq 1\" \"id:4\"\n");
+	treq_init(&req, "GET", "/?id1=a&id2=b&x=c");
+	m = fired(&t, &req, 1, &got);
+	assert_non_null(m);
+	assert_string_equal(m->var, "&REQUEST_HEADERS:Host");
+	assert_int_equal(m->value_len, 1);
+	assert_memory_equal(m->value, "0", 1);
+	m = tmatches_find(&got, 2);
+	assert_non_null(m);
+	assert_string_equal(m->var, "&ARGS");
+	assert_memory_equal(m->value, "3", 1);
+	m = tmatches_find(&got, 3);
+	assert_non_null(m);
+	assert_string_equal(m->var, "&ARGS:/^id/");
+	assert_null(tmatches_find(&got, 4));
+	/* a Host header (any case), two arguments, a body */
+	treq_init(&req, "POST", "/?id1=a&x=c");
+	treq_header(&req, "host", "example.com");
+	treq_body(&req, "k=v");
+	assert_null(fired(&t, &req, 1, &got));
+	assert_null(tmatches_find(&got, 2));
+	assert_null(tmatches_find(&got, 3));
+	assert_non_null(tmatches_find(&got, 4));
+	tset_free(&t);
+}
+
 static void test_negation(void **state)
 {
 	struct tmatches got;
@@ -1047,6 +1157,9 @@ int main(void)
 		cmocka_unit_test(test_empty_matching_pattern_runs_on_pcre2),
 		cmocka_unit_test(test_each_operator),
 		cmocka_unit_test(test_pm_from_file),
+		cmocka_unit_test(test_exclusions),
+		cmocka_unit_test(test_regex_selectors),
+		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_reports_in_rule_order),
 		cmocka_unit_test(test_reports_rule_target_order),
 		cmocka_unit_test(test_each_rule_reported_once),
