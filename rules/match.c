@@ -556,17 +556,27 @@ int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 			m.v = it.ptr ? it.ptr : "";
 			m.vl = it.ptr ? it.len : 0;
 			if (m.pipe->n_tfn) {
-				if (m.vl + 1 > s->buf_cap) {
-					char *nb = realloc(s->buf, m.vl + 1);
+				/* room for every stage (utf8toUnicode grows) */
+				size_t need = enf_tfn_bound(
+					m.pipe->tfn, m.pipe->n_tfn, m.vl);
+				ssize_t tl;
+
+				if (need == SIZE_MAX)
+					return -E2BIG;
+				if (need + 1 > s->buf_cap) {
+					char *nb = realloc(s->buf, need + 1);
 
 					if (!nb)
 						return -ENOMEM;
 					s->buf = nb;
-					s->buf_cap = m.vl + 1;
+					s->buf_cap = need + 1;
 				}
 				memcpy(s->buf, m.v, m.vl);
-				m.vl = enf_tfn_run(m.pipe->tfn, m.pipe->n_tfn,
-						   s->buf, m.vl);
+				tl = enf_tfn_run(m.pipe->tfn, m.pipe->n_tfn,
+						 s->buf, m.vl, s->buf_cap);
+				if (tl < 0)
+					return (int)tl;
+				m.vl = (size_t)tl;
 				m.v = s->buf;
 			}
 			err = scan_value(&m);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifndef PCRE2_CODE_UNIT_WIDTH
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -52,6 +53,17 @@ enum enf_tfn {
 	ENF_T_REMOVEWHITESPACE,
 	ENF_T_COMPRESSWHITESPACE,
 	ENF_T_TRIM,
+	ENF_T_HTMLENTITYDECODE,
+	ENF_T_JSDECODE,
+	ENF_T_CSSDECODE,
+	ENF_T_REPLACECOMMENTS,
+	ENF_T_NORMALIZEPATH,
+	ENF_T_NORMALIZEPATHWIN,
+	ENF_T_CMDLINE,
+	ENF_T_BASE64DECODE,
+	ENF_T_HEXDECODE,
+	ENF_T_UTF8TOUNICODE,
+	ENF_T_LENGTH,
 };
 
 /**
@@ -63,15 +75,50 @@ int enf_tfn_lookup(const char *name, size_t len);
 /* The SecLang spelling of @t ("urlDecodeUni"). */
 const char *enf_tfn_name(enum enf_tfn t);
 
+/*
+ * A pipeline runs in one buffer, in place. Every transformation keeps or
+ * shrinks its value except two: utf8toUnicode (a multibyte UTF-8 sequence of
+ * 2 bytes becomes "%uHHHH", 6 or 7 bytes) and length (the empty value becomes
+ * "0"). enf_tfn_bound() gives the capacity a value needs for a whole
+ * pipeline, whatever its bytes; the caller sizes the buffer to it once per
+ * value and hands the capacity to enf_tfn_run(), which never writes past it.
+ */
+
+/**
+ * enf_tfn_bound() - the buffer a pipeline needs for a value of @len bytes
+ * @tfns: the pipeline (enum enf_tfn)
+ * @n: its length
+ * @len: bytes of the value before the pipeline
+ *
+ * The bound holds for every stage of the pipeline and for any bytes: 3.5
+ * times @len after one utf8toUnicode, 6 times after several in a row, more
+ * only when decoders between them make new non-ASCII bytes (see transform.c
+ * for why); @len without utf8toUnicode (1 for the length of empty).
+ * Return: bytes of buffer, or SIZE_MAX when that does not fit a size_t.
+ */
+size_t enf_tfn_bound(const uint8_t *tfns, size_t n, size_t len);
+
 /**
  * enf_tfn_apply() - run one transformation over @buf in place
- * Every transformation here shrinks or keeps the length.
- * Return: the new length.
+ * @t: the transformation
+ * @buf: the value, @len bytes, in a buffer of @cap bytes
+ * @len: bytes of the value
+ * @cap: bytes of @buf; enf_tfn_bound() of the one-step pipeline is enough
+ *
+ * Return: the new length, or -ENOSPC when the result would not fit in @cap
+ * (@buf is then unchanged), -EINVAL when @len exceeds @cap.
  */
-size_t enf_tfn_apply(enum enf_tfn t, char *buf, size_t len);
+ssize_t enf_tfn_apply(enum enf_tfn t, char *buf, size_t len, size_t cap);
 
-/* Run a pipeline, in order, over @buf in place; returns the new length. */
-size_t enf_tfn_run(const uint8_t *tfns, size_t n, char *buf, size_t len);
+/**
+ * enf_tfn_run() - run a pipeline, in order, over @buf in place
+ * @cap: bytes of @buf; enf_tfn_bound() of the pipeline is enough
+ *
+ * Return: the new length, or the first error of enf_tfn_apply() (@buf then
+ * holds some stage's value).
+ */
+ssize_t enf_tfn_run(const uint8_t *tfns, size_t n, char *buf, size_t len,
+		    size_t cap);
 
 /*
  * Where a value comes from in a request. Several variables may read the same
