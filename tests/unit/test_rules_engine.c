@@ -454,6 +454,53 @@ static const struct tfn_case tfn_cases[] = {
 	  "/?q=%2555NION", "union" },
 	{ "a value only a transformation exposes", "t:urlDecodeUni",
 	  "@rx <script", "/?q=%253Cscript%253E", "<script>" },
+	{ "htmlEntityDecode", "t:htmlEntityDecode", "@rx <script",
+	  "/?q=%26lt%3Bscript%26%2362%3B", "<script>" },
+	{ "htmlEntityDecode near miss", "t:htmlEntityDecode", "@rx <script",
+	  "/?q=%26amp%3Blt%3Bscript", NULL },
+	{ "jsDecode", "t:jsDecode", "@rx <script", "/?q=%5Cx3cscript%5Cu003e",
+	  "<script>" },
+	{ "jsDecode near miss", "t:jsDecode", "@rx <script",
+	  "/?q=%5C%5Cx3cscript", NULL },
+	{ "cssDecode", "t:cssDecode", "@streq javascript",
+	  "/?q=java%5C73+cript", "javascript" },
+	{ "cssDecode near miss", "t:cssDecode", "@streq javascript",
+	  "/?q=java%5C7script", NULL },
+	{ "replaceComments", "t:replaceComments", "@rx union select",
+	  "/?q=union%2F**%2Fselect", "union select" },
+	{ "replaceComments near miss", "t:replaceComments", "@rx union select",
+	  "/?q=union%2F*x*select", NULL },
+	{ "normalizePath", "t:normalizePath", "@beginsWith /etc/",
+	  "/?q=%2Fvar%2F.%2F%2F..%2Fetc%2Fpasswd", "/etc/passwd" },
+	{ "normalizePath near miss", "t:normalizePath", "@beginsWith /etc/",
+	  "/?q=%2Fvar%2F..x%2Fetc%2Fpasswd", NULL },
+	{ "normalisePathWin", "t:normalisePathWin", "@streq /windows/win.ini",
+	  "/?q=%5Ctemp%5C..%5Cwindows%5Cwin.ini", "/windows/win.ini" },
+	{ "normalizePathWin spelling, near miss", "t:normalizePathWin",
+	  "@streq /windows/win.ini", "/?q=%5Ctemp%5Cwindows%5Cwin.ini", NULL },
+	{ "cmdLine", "t:cmdLine", "@streq cmd/c dir",
+	  "/?q=C%5EMD+%2FC+%22DIR%22", "cmd/c dir" },
+	{ "cmdLine near miss", "t:cmdLine", "@streq cmd/c dir",
+	  "/?q=C%5EMD+%2FC+%22DIRS%22", NULL },
+	{ "base64Decode", "t:base64Decode", "@streq <script>",
+	  "/?q=PHNjcmlwdD4%3D", "<script>" },
+	{ "base64Decode near miss (three '=')", "t:base64Decode",
+	  "@streq <script>", "/?q=PHNjcmlwdD4%3D%3D%3D", NULL },
+	{ "hexDecode", "t:hexDecode", "@streq <script>", "/?q=3c7363726970743e",
+	  "<script>" },
+	{ "hexDecode near miss", "t:hexDecode", "@streq <script>",
+	  "/?q=3c736372697074", NULL },
+	{ "utf8toUnicode", "t:utf8toUnicode", "@streq caf%u00e9",
+	  "/?q=caf%C3%A9", "caf%u00e9" },
+	{ "utf8toUnicode near miss (cut)", "t:utf8toUnicode",
+	  "@streq caf%u00e9", "/?q=caf%C3", NULL },
+	{ "length", "t:length", "@gt 10", "/?q=aaaaaaaaaaa", "11" },
+	{ "length near miss", "t:length", "@gt 10", "/?q=aaaaaaaaaa", NULL },
+	{ "length of the empty value", "t:length", "@streq 0", "/?q=", "0" },
+	{ "CRS-style pipeline",
+	  "t:utf8toUnicode,t:urlDecodeUni,"
+	  "t:htmlEntityDecode,t:jsDecode,t:cssDecode,t:removeNulls",
+	  "@rx ^<.script$", "/?q=%25u003c%C3%A9script", "<\xe9script" },
 };
 
 static void test_each_transformation_applies(void **state)
@@ -481,6 +528,38 @@ static void test_each_transformation_applies(void **state)
 				 c->want_value ? c->want_value : "none");
 		tset_free(&t);
 	}
+}
+
+/* A value that grows threefold, through utf8toUnicode twice: the scratch
+ * buffer is sized for it (ASan would see an overrun). */
+static void test_transformation_growth(void **state)
+{
+	static const char rule[] =
+		"SecRule ARGS:q \"@streq 2401\" "
+		"\"id:1,t:utf8toUnicode,t:utf8toUnicode,t:length,deny\"\n"
+		"SecRule ARGS:q \"@rx ^(?:%u00e9){400}x$\" "
+		"\"id:2,t:utf8toUnicode,t:utf8toUnicode,deny\"\n";
+	char uri[8 + 400 * 6 + 2], want[256];
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+	size_t o;
+
+	(void)state;
+	load(&t, rule);
+	o = (size_t)snprintf(uri, sizeof(uri), "/?q=");
+	for (int i = 0; i < 400; i++)
+		o += (size_t)snprintf(uri + o, sizeof(uri) - o, "%%C3%%A9");
+	snprintf(uri + o, sizeof(uri) - o, "x");
+	treq_init(&req, "GET", uri);
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_int_equal(got.m[0].id, 1);
+	assert_string_equal(got.m[0].value, "2401");
+	assert_int_equal(got.m[1].id, 2);
+	for (o = 0; o + 6 < sizeof(want); o += 6)
+		memcpy(want + o, "%u00e9", 6);
+	assert_memory_equal(got.m[1].value, want, o);
+	tset_free(&t);
 }
 
 static void test_pm_is_caseless_any_phrase(void **state)
@@ -1152,6 +1231,7 @@ int main(void)
 		cmocka_unit_test(test_header_hit_does_not_fire_args_rule),
 		cmocka_unit_test(test_negation),
 		cmocka_unit_test(test_each_transformation_applies),
+		cmocka_unit_test(test_transformation_growth),
 		cmocka_unit_test(test_pm_is_caseless_any_phrase),
 		cmocka_unit_test(test_backreference_runs_on_pcre2),
 		cmocka_unit_test(test_empty_matching_pattern_runs_on_pcre2),
