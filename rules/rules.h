@@ -52,9 +52,10 @@ struct enf_rule_error {
  * @text: the rule's source text, continuations joined
  * @origin: where it came from (file name or caller's origin)
  * @line: its first line in @origin
- * @engine: where its operator runs: "hyperscan" (@rx, @pm), "pcre2" (an @rx
- *	pattern Hyperscan refuses) or "literal" (@contains, @streq,
- *	@beginsWith, @endsWith). For a builder's rules, the engine the rule
+ * @engine: where its operator runs: "hyperscan" (@rx, @pm, @pmFromFile),
+ *	"pcre2" (an @rx pattern Hyperscan refuses), "literal" (@contains,
+ *	@streq, @beginsWith, @endsWith, @within), "ip" (@ipMatch) or "numeric"
+ *	(@eq, @gt, @lt, @ge, @le). For a builder's rules, the engine the rule
  *	is expected to land on; enf_rules_build() has the last word.
  */
 struct enf_rule_info {
