@@ -86,13 +86,13 @@ void enf_ruleset_free(struct enf_ruleset *rs)
 
 size_t enf_ruleset_count(const struct enf_ruleset *rs)
 {
-	return rs ? rs->n : 0;
+	return rs ? rs->n_visible : 0;
 }
 
 const struct enf_rule_info *enf_ruleset_rule(const struct enf_ruleset *rs,
 					     size_t i)
 {
-	return rs && i < rs->n ? &rs->rules[i].info : NULL;
+	return rs && i < rs->n_visible ? &rs->rules[i].info : NULL;
 }
 
 static uint32_t pipe_for(struct enf_ruleset *rs, const struct enf_rule *r)
@@ -392,6 +392,18 @@ static int count_list(struct enf_ruleset *rs)
 	return 0;
 }
 
+/* Append @r (a reference the set takes) and decide where it runs. */
+static int add_rule(struct enf_ruleset *rs, struct enf_rule *r,
+		    struct enf_rule_error *err)
+{
+	struct enf_rs_rule *rr = &rs->rules[rs->n++];
+
+	rr->r = r;
+	rr->info = r->info;
+	rr->pipe = pipe_for(rs, r);
+	return place_rule(rr, err);
+}
+
 int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		    struct enf_rule_error *err)
 {
@@ -404,6 +416,8 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		return -EINVAL;
 	}
 	n = enf_builder_n_rules(b);
+	for (size_t i = 0, nv = n; i < nv; i++)
+		n += enf_builder_rule_at(b, i)->n_links;
 	rs = calloc(1, sizeof(*rs));
 	if (!rs)
 		goto out_nomem;
@@ -412,16 +426,23 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 	if (!rs->rules || !rs->pipes)
 		goto out_nomem;
 
-	for (size_t i = 0; i < n; i++) {
-		struct enf_rs_rule *rr = &rs->rules[i];
-
-		rr->r = enf_rule_ref(enf_builder_rule_at(b, i));
-		rr->info = rr->r->info;
-		rs->n++;
-		rr->pipe = pipe_for(rs, rr->r);
-		ret = place_rule(rr, err);
+	/* the visible rules first, then the links of each chain together */
+	rs->n_visible = enf_builder_n_rules(b);
+	for (size_t i = 0; i < rs->n_visible; i++) {
+		ret = add_rule(rs, enf_rule_ref(enf_builder_rule_at(b, i)),
+			       err);
 		if (ret)
 			goto out_free_rs;
+	}
+	for (size_t i = 0; i < rs->n_visible; i++) {
+		struct enf_rule *l = rs->rules[i].r->chain;
+
+		rs->rules[i].first_link = (uint32_t)rs->n;
+		for (; l; l = l->chain) {
+			ret = add_rule(rs, enf_rule_ref(l), err);
+			if (ret)
+				goto out_free_rs;
+		}
 	}
 	for (uint32_t pi = 0; pi < rs->n_pipes; pi++) {
 		ret = pipe_compile(rs, pi, err);

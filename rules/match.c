@@ -527,6 +527,21 @@ static bool item_for(struct scan *m, const struct enf_request *req,
 	return true;
 }
 
+/* Matched rule @ri is reported: a visible rule whose links (when it
+ * starts a chain) all matched this request too. */
+static bool chain_holds(const struct enf_ruleset *rs,
+			const struct enf_rules_scratch *s, uint32_t ri)
+{
+	const struct enf_rs_rule *rr = &rs->rules[ri];
+
+	if (ri >= rs->n_visible)
+		return false;
+	for (size_t k = 0; k < rr->r->n_links; k++)
+		if (s->seen[rr->first_link + k] != s->req_gen)
+			return false;
+	return true;
+}
+
 int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 		    const struct enf_request *req, enf_rules_match_cb cb,
 		    void *ctx)
@@ -590,6 +605,8 @@ int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 	for (size_t k = 0; k < s->n_found; k++) {
 		struct enf_rule_match mt;
 
+		if (!chain_holds(rs, s, s->found[k].rule))
+			continue;
 		fill_match(rs, req, &s->found[k], &mt);
 		count++;
 		if (cb && cb(&mt, ctx))

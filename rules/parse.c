@@ -220,6 +220,8 @@ static void rule_free(struct enf_rule *r)
 	free(r->text);
 	free(r->msg);
 	free(r->origin);
+	if (r->chain)
+		enf_rule_unref(r->chain);
 	free(r);
 }
 
@@ -324,6 +326,9 @@ struct pctx {
 	size_t n_segs;
 	size_t cap_segs;
 	unsigned int first_line;
+	/* the last rule of an open chain: the next rule is its link */
+	struct enf_rule *chain_tail;
+	struct enf_rule *chain_head;
 };
 
 static void pos_to_lc(const struct pctx *p, size_t pos, unsigned int *line,
@@ -1160,6 +1165,20 @@ static int action_apply(struct pctx *p, const struct tok *t,
 			 str_caseeq(n, nl, "phase") || str_caseeq(n, nl, "t") ||
 			 str_caseeq(n, nl, "tag");
 
+	if (str_caseeq(n, nl, "chain")) {
+		if (a->has_val)
+			return perr(p, -EINVAL, tok_pos(p, t, a->name_pos),
+				    "action 'chain' takes no value");
+		r->chained = true;
+		return 0;
+	}
+	/* a chain's first rule carries its actions, as in ModSecurity */
+	if (p->chain_tail && !str_caseeq(n, nl, "t"))
+		return perr(
+			p, -EINVAL, tok_pos(p, t, a->name_pos),
+			"a chained rule takes only 't:' and 'chain' (rule %u's first rule carries the chain's actions), not '%.*s'",
+			p->chain_head->info.id, qlen(nl), n);
+
 	if (!needs_val) {
 		for (size_t i = 0;
 		     i < sizeof(flag_actions) / sizeof(flag_actions[0]); i++) {
@@ -1329,11 +1348,44 @@ static int parse_actions(struct pctx *p, const struct tok *t,
 		if (err)
 			goto out_free_vbuf;
 	}
-	if (!have_id)
+	if (!have_id && !p->chain_tail)
 		err = perr(p, -EINVAL, t->raw, "missing id action");
 out_free_vbuf:
 	free(vbuf);
 	return err;
+}
+
+/*
+ * @r follows a rule with 'chain': it becomes the chain's next link (owned by
+ * the rule before it), takes the chain's id, and its text is added to the
+ * first rule's, so that the chain is stored and shown as one rule.
+ */
+static int chain_link(struct pctx *p, struct enf_rule *r)
+{
+	struct enf_rule *head = p->chain_head;
+	size_t hl = strlen(head->text), rl = strlen(r->text);
+	char *text;
+
+	if (hl + 1 + rl > ENF_RULE_TEXT_MAX) {
+		enf_rule_unref(r);
+		return perr(p, -E2BIG, 0,
+			    "chain of rule %u longer than %d bytes",
+			    head->info.id, ENF_RULE_TEXT_MAX);
+	}
+	text = realloc(head->text, hl + 1 + rl + 1);
+	if (!text) {
+		enf_rule_unref(r);
+		return -ENOMEM;
+	}
+	memcpy(text + hl, "\n", 1);
+	memcpy(text + hl + 1, r->text, rl + 1);
+	head->text = text;
+	head->info.text = text;
+	r->info.id = head->info.id;
+	head->n_links++;
+	p->chain_tail->chain = r;
+	p->chain_tail = r->chained ? r : NULL;
+	return 0;
 }
 
 static int parse_line(struct pctx *p)
@@ -1363,12 +1415,13 @@ static int parse_line(struct pctx *p)
 		if (!err)
 			break;
 	}
-	if (n < 4)
+	/* a chain's link may have no actions at all */
+	if (n < 4 && !(n == 3 && p->chain_tail))
 		return perr(p, -EINVAL, p->len, "SecRule without %s",
 			    n == 1 ? "variables" :
 			    n == 2 ? "an operator" :
 				     "actions (an id is required)");
-	{
+	if (n == 4) {
 		struct tok extra;
 
 		err = next_tok(p, &pos, &extra);
@@ -1393,7 +1446,7 @@ static int parse_line(struct pctx *p)
 	err = parse_vars(p, &t[1], r);
 	if (!err)
 		err = parse_op(p, &t[2], r);
-	if (!err)
+	if (!err && n == 4)
 		err = parse_actions(p, &t[3], r);
 	if (err)
 		goto out_free_rule;
@@ -1410,6 +1463,8 @@ static int parse_line(struct pctx *p)
 	r->info.text = r->text;
 	r->info.origin = r->origin;
 	r->info.line = p->first_line;
+	if (p->chain_tail)
+		return chain_link(p, r);
 
 	if (grow((void **)&p->pend, &p->cap_pend, p->n_pend + 1,
 		 sizeof(*p->pend)) ||
@@ -1417,6 +1472,8 @@ static int parse_line(struct pctx *p)
 		goto out_free_rule;
 	idset_put(&p->ids, r->info.id);
 	p->pend[p->n_pend++] = r;
+	if (r->chained)
+		p->chain_tail = p->chain_head = r;
 	return 0;
 
 out_free_rule:
@@ -1478,6 +1535,13 @@ static int parse_text(struct pctx *p, const char *origin, const char *text,
 		err = parse_line(p);
 		if (err)
 			return err;
+	}
+	if (p->chain_tail) {
+		p->first_line = p->chain_tail->info.line;
+		p->n_segs = 0;
+		return perr(p, -EINVAL, NO_POS,
+			    "rule %u: 'chain' with no rule after it",
+			    p->chain_head->info.id);
 	}
 	return 0;
 }

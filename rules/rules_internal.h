@@ -247,6 +247,9 @@ struct enf_ipnet {
  * @phrases: @pm phrases, pointers into @param's copy @pm_buf
  * @tfn: transformation pipeline (enum enf_tfn), in order
  * @tags: tag: values
+ * @chained: the rule has 'chain': the next rule of its source is its link
+ * @chain: that link (owned); a chain matches when each of its rules does
+ * @n_links: on a chain's first rule, the links after it
  * @nets: @ipMatch networks
  * @n_nets: entries in @nets
  * @num: the integer of @eq, @gt, @lt, @ge and @le
@@ -266,6 +269,9 @@ struct enf_rule {
 	struct enf_str *phrases;
 	size_t n_phrases;
 	char *pm_buf;
+	bool chained;
+	struct enf_rule *chain;
+	size_t n_links;
 	struct enf_ipnet *nets;
 	size_t n_nets;
 	int32_t num;
@@ -377,12 +383,17 @@ struct enf_pipe {
  * @in_db: its pattern (or phrases) sit in the pipeline's Hyperscan database
  * @re: its PCRE2 pattern, when the rule runs there
  */
+/*
+ * @first_link: on a chain's first rule, the index of its first link (the
+ * links of a chain sit together, after every visible rule of the set)
+ */
 struct enf_rs_rule {
 	struct enf_rule_info info;
 	struct enf_rule *r;
 	uint32_t pipe;
 	bool in_db;
 	pcre2_code *re;
+	uint32_t first_link;
 };
 
 /*
@@ -391,7 +402,8 @@ struct enf_rs_rule {
  */
 struct enf_ruleset {
 	struct enf_rs_rule *rules;
-	size_t n;
+	size_t n; /* rules, chain links included */
+	size_t n_visible; /* rules that are not links: the first ones */
 	struct enf_pipe *pipes;
 	size_t n_pipes;
 	const struct enf_target **counts;

@@ -384,6 +384,52 @@ static void test_counts(void **state)
 	tset_free(&t);
 }
 
+/*
+ * "chain": the first rule carries the id and actions; the chain matches
+ * when each of its rules matches the request; it is listed, stored and
+ * reported as one rule (its first rule's variable and value).
+ */
+static void test_chain(void **state)
+{
+	static const char text[] =
+		"SecRule REQUEST_METHOD \"@streq POST\" \"id:10,chain,deny\"\n"
+		"  SecRule ARGS:cmd \"@rx ^rm \" \"t:lowercase,chain\"\n"
+		"  SecRule REQUEST_HEADERS:User-Agent \"!@contains Mozilla\"\n"
+		"SecRule ARGS \"@rx evil\" \"id:11\"\n";
+	const struct enf_rule_info *info;
+	const struct tmatch *m;
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, text);
+	assert_int_equal(enf_ruleset_count(t.rs), 2);
+	info = enf_ruleset_rule(t.rs, 0);
+	assert_int_equal(info->id, 10);
+	assert_non_null(strstr(info->text, "!@contains Mozilla"));
+	assert_int_equal(enf_ruleset_rule(t.rs, 1)->id, 11);
+
+	treq_init(&req, "POST", "/?cmd=RM%20-rf%20/&x=evil");
+	treq_header(&req, "User-Agent", "curl/8");
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	m = tmatches_find(&got, 10);
+	assert_non_null(m);
+	assert_string_equal(m->var, "REQUEST_METHOD");
+	assert_non_null(tmatches_find(&got, 11));
+	/* one link fails: no match of the chain */
+	treq_init(&req, "GET", "/?cmd=rm%20x");
+	treq_header(&req, "User-Agent", "curl/8");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	treq_init(&req, "POST", "/?cmd=ls%20x");
+	treq_header(&req, "User-Agent", "curl/8");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	treq_init(&req, "POST", "/?cmd=rm%20x");
+	treq_header(&req, "User-Agent", "Mozilla/5.0");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	tset_free(&t);
+}
+
 static void test_negation(void **state)
 {
 	struct tmatches got;
@@ -1240,6 +1286,7 @@ int main(void)
 		cmocka_unit_test(test_exclusions),
 		cmocka_unit_test(test_regex_selectors),
 		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_reports_in_rule_order),
 		cmocka_unit_test(test_reports_rule_target_order),
 		cmocka_unit_test(test_each_rule_reported_once),

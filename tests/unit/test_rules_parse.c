@@ -403,6 +403,25 @@ static const struct err_case err_cases[] = {
 	  "excludes members of ARGS, which it does not read" },
 	{ "exclusions alone", "SecRule !ARGS:x \"@rx a\" \"id:1\"", -EINVAL, 1,
 	  9, "excludes members of ARGS" },
+	{ "chain with no rule after it",
+	  "SecRule ARGS \"@rx a\" \"id:1,chain,deny\"\n", -EINVAL, 1, 0,
+	  "rule 1: 'chain' with no rule after it" },
+	{ "chain whose link chains on with nothing after",
+	  "SecRule ARGS \"@rx a\" \"id:1,chain\"\n"
+	  "SecRule ARGS \"@rx b\" \"chain\"\n",
+	  -EINVAL, 2, 0, "rule 1: 'chain' with no rule after it" },
+	{ "a link with an id",
+	  "SecRule ARGS \"@rx a\" \"id:1,chain,deny\"\n"
+	  "SecRule ARGS \"@rx b\" \"id:2\"\n",
+	  -EINVAL, 2, 23,
+	  "a chained rule takes only 't:' and 'chain' (rule 1's first rule "
+	  "carries the chain's actions), not 'id'" },
+	{ "a link with a disruptive action",
+	  "SecRule ARGS \"@rx a\" \"id:1,chain\"\n"
+	  "SecRule ARGS \"@rx b\" \"t:none,deny\"\n",
+	  -EINVAL, 2, 30, "not 'deny'" },
+	{ "chain takes no value", "SecRule ARGS \"@rx a\" \"id:1,chain:2\"",
+	  -EINVAL, 1, 28, "action 'chain' takes no value" },
 	{ "count of an unknown variable", "SecRule &FOO \"@eq 0\" \"id:1\"",
 	  -EINVAL, 1, 10, "unknown variable 'FOO'" },
 	{ "empty variable", "SecRule ARGS||ARGS_NAMES \"@rx a\" \"id:1\"",
