@@ -377,8 +377,11 @@ static int count_list(struct enf_ruleset *rs)
 	size_t n = 0;
 
 	for (size_t i = 0; i < rs->n; i++)
-		for (size_t t = 0; t < rs->rules[i].r->n_targets; t++)
+		for (size_t t = 0; t < rs->rules[i].r->n_targets; t++) {
 			n += rs->rules[i].r->targets[t].count;
+			rs->limit_var |= rs->rules[i].r->targets[t].var ==
+					 ENF_V_MSC_PCRE_LIMITS_EXCEEDED;
+		}
 	if (!n)
 		return 0;
 	rs->counts = calloc(n, sizeof(*rs->counts));

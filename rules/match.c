@@ -542,12 +542,49 @@ static bool chain_holds(const struct enf_ruleset *rs,
 	return true;
 }
 
+/* Value @it (item index @idx) through @m's pipeline, then scanned. */
+static int scan_item(struct scan *m, const struct item *it, size_t idx)
+{
+	struct enf_rules_scratch *s = m->s;
+
+	m->it = it;
+	m->item_idx = idx;
+	m->v = it->ptr ? it->ptr : "";
+	m->vl = it->ptr ? it->len : 0;
+	if (m->pipe->n_tfn) {
+		/* room for every stage (utf8toUnicode grows) */
+		size_t need =
+			enf_tfn_bound(m->pipe->tfn, m->pipe->n_tfn, m->vl);
+		ssize_t tl;
+
+		if (need == SIZE_MAX)
+			return -E2BIG;
+		if (need + 1 > s->buf_cap) {
+			char *nb = realloc(s->buf, need + 1);
+
+			if (!nb)
+				return -ENOMEM;
+			s->buf = nb;
+			s->buf_cap = need + 1;
+		}
+		memcpy(s->buf, m->v, m->vl);
+		tl = enf_tfn_run(m->pipe->tfn, m->pipe->n_tfn, s->buf, m->vl,
+				 s->buf_cap);
+		if (tl < 0)
+			return (int)tl;
+		m->vl = (size_t)tl;
+		m->v = s->buf;
+	}
+	return scan_value(m);
+}
+
 int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 		    const struct enf_request *req, enf_rules_match_cb cb,
 		    void *ctx)
 {
 	struct scan m = { .rs = rs, .s = s };
 	size_t n_items;
+	uint64_t hits0;
 	int count = 0, err;
 
 	if (!rs || !s || !req || rs->n > s->n_rules)
@@ -558,6 +595,7 @@ int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 	s->n_found = 0;
 	n_items = item_count(req);
 
+	hits0 = s->limit_hits;
 	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
 		m.pipe = &rs->pipes[pi];
 		for (size_t i = 0; i < n_items + rs->n_counts; i++) {
@@ -566,35 +604,23 @@ int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 
 			if (!item_for(&m, req, n_items, i, &it, num))
 				continue;
-			m.it = &it;
-			m.item_idx = i;
-			m.v = it.ptr ? it.ptr : "";
-			m.vl = it.ptr ? it.len : 0;
-			if (m.pipe->n_tfn) {
-				/* room for every stage (utf8toUnicode grows) */
-				size_t need = enf_tfn_bound(
-					m.pipe->tfn, m.pipe->n_tfn, m.vl);
-				ssize_t tl;
+			err = scan_item(&m, &it, i);
+			if (err)
+				return err;
+		}
+	}
+	/* after every other value: whether matching this request hit a
+	 * PCRE2 limit (MSC_PCRE_LIMITS_EXCEEDED, present only then) */
+	if (rs->limit_var && s->limit_hits > hits0) {
+		struct item it = { .cls = ENF_IC_PCRE_LIMIT,
+				   .ptr = "1",
+				   .len = 1 };
 
-				if (need == SIZE_MAX)
-					return -E2BIG;
-				if (need + 1 > s->buf_cap) {
-					char *nb = realloc(s->buf, need + 1);
-
-					if (!nb)
-						return -ENOMEM;
-					s->buf = nb;
-					s->buf_cap = need + 1;
-				}
-				memcpy(s->buf, m.v, m.vl);
-				tl = enf_tfn_run(m.pipe->tfn, m.pipe->n_tfn,
-						 s->buf, m.vl, s->buf_cap);
-				if (tl < 0)
-					return (int)tl;
-				m.vl = (size_t)tl;
-				m.v = s->buf;
-			}
-			err = scan_value(&m);
+		for (size_t pi = 0; pi < rs->n_pipes; pi++) {
+			m.pipe = &rs->pipes[pi];
+			if (!pipe_wants(m.pipe, &it, s))
+				continue;
+			err = scan_item(&m, &it, n_items + rs->n_counts);
 			if (err)
 				return err;
 		}

@@ -54,6 +54,9 @@ static const struct {
 				    true },
 	[ENF_V_REQUEST_HEADERS_NAMES] = { "REQUEST_HEADERS_NAMES",
 					  ENF_IC_HDR_NAME, false, true },
+	/* ModSecurity's TX:MSC_PCRE_LIMITS_EXCEEDED; both spellings read */
+	[ENF_V_MSC_PCRE_LIMITS_EXCEEDED] = { "MSC_PCRE_LIMITS_EXCEEDED",
+					     ENF_IC_PCRE_LIMIT },
 };
 
 static const struct {
@@ -580,6 +583,21 @@ static int parse_var(struct pctx *p, const struct tok *t, size_t s, size_t e,
 			    "empty variable name");
 	colon = memchr(v, ':', n);
 	name_len = colon ? (size_t)(colon - v) : n;
+	if (colon && str_caseeq(v, name_len, "TX")) {
+		/* the one TX variable there is: ModSecurity's limit flag */
+		if (!str_caseeq(colon + 1, n - name_len - 1,
+				"MSC_PCRE_LIMITS_EXCEEDED"))
+			return perr(
+				p, -EINVAL, tok_pos(p, t, s),
+				"TX:%.*s: the TX collection is not supported, except TX:MSC_PCRE_LIMITS_EXCEEDED",
+				qlen(n - name_len - 1), colon + 1);
+		if (kind != TK_PLAIN)
+			return perr(
+				p, -EINVAL, tok_pos(p, t, s - 1),
+				"MSC_PCRE_LIMITS_EXCEEDED is read as it is (\"@eq 1\"), not counted or excluded");
+		return add_target(p, t, r, ENF_V_MSC_PCRE_LIMITS_EXCEEDED, kind,
+				  NULL, 0, false, 0);
+	}
 	for (int i = 0; i < ENF_V__COUNT; i++) {
 		if (str_caseeq(v, name_len, var_defs[i].name)) {
 			var = i;
@@ -589,6 +607,10 @@ static int parse_var(struct pctx *p, const struct tok *t, size_t s, size_t e,
 	if (var < 0)
 		return perr(p, -EINVAL, tok_pos(p, t, s),
 			    "unknown variable '%.*s'", qlen(name_len), v);
+	if (var == ENF_V_MSC_PCRE_LIMITS_EXCEEDED && kind != TK_PLAIN)
+		return perr(
+			p, -EINVAL, tok_pos(p, t, s - 1),
+			"MSC_PCRE_LIMITS_EXCEEDED is read as it is (\"@eq 1\"), not counted or excluded");
 	if (kind == TK_EXCLUDE && (!colon || !var_defs[var].selector))
 		return perr(
 			p, -EINVAL, tok_pos(p, t, s),

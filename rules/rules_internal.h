@@ -143,6 +143,7 @@ enum enf_item_class {
 	ENF_IC_COOKIE_NAME,
 	ENF_IC_ANOMALY, /* the name of each protocol anomaly of the request */
 	ENF_IC_COUNT, /* a count target's value (struct enf_target @count) */
+	ENF_IC_PCRE_LIMIT, /* "1" once matching the request hit a PCRE2 limit */
 };
 
 /* Variables, in the order of the table in parse.c. */
@@ -166,6 +167,7 @@ enum enf_var {
 	ENF_V_REQUEST_COOKIES_NAMES,
 	ENF_V_PROTOCOL_ANOMALY,
 	ENF_V_REQUEST_URI_RAW,
+	ENF_V_MSC_PCRE_LIMITS_EXCEEDED,
 	ENF_V__COUNT,
 };
 
@@ -408,6 +410,7 @@ struct enf_ruleset {
 	size_t n_pipes;
 	const struct enf_target **counts;
 	size_t n_counts;
+	bool limit_var; /* a rule reads MSC_PCRE_LIMITS_EXCEEDED */
 };
 
 /* ASCII case-insensitive comparison of two byte strings of equal length. */

@@ -1031,6 +1031,51 @@ static void test_pcre2_limit_is_counted_as_no_match(void **state)
 }
 
 /*
+ * A value that makes PCRE2 give up is not a silent no-match: a rule on
+ * MSC_PCRE_LIMITS_EXCEEDED (or ModSecurity's TX: spelling) fires for the
+ * request, after every other value, whatever pipeline it sits in; not for
+ * a request matched within the limits.
+ */
+static void test_pcre2_limit_can_be_matched(void **state)
+{
+	char uri[128] = "/?q=";
+	const struct tmatch *m;
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule TX:MSC_PCRE_LIMITS_EXCEEDED \"@eq 1\" "
+		 "\"id:5,deny\"\n"
+		 "SecRule ARGS \"@rx ^(a|aa)+\\1b\" \"id:1,t:trim,deny\"\n"
+		 "SecRule MSC_PCRE_LIMITS_EXCEEDED \"@streq 1\" "
+		 "\"id:6,t:lowercase\"\n");
+	memset(uri + 4, 'a', 60);
+	strcpy(uri + 64, "cb");
+	treq_init(&req, "GET", uri);
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	m = tmatches_find(&got, 5);
+	assert_non_null(m);
+	assert_string_equal(m->var, "MSC_PCRE_LIMITS_EXCEEDED");
+	assert_memory_equal(m->value, "1", 1);
+	assert_non_null(tmatches_find(&got, 6));
+	assert_null(tmatches_find(&got, 1));
+	treq_init(&req, "GET", "/?q=aaaab");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_non_null(tmatches_find(&got, 1));
+	tset_free(&t);
+	/* only the flag is read from TX, as it is */
+	assert_int_equal(tset_load(&t, "SecRule TX:score \"@gt 5\" \"id:1\"",
+				   &(struct enf_rule_error){ 0 }),
+			 -EINVAL);
+	assert_int_equal(tset_load(&t,
+				   "SecRule &TX:MSC_PCRE_LIMITS_EXCEEDED "
+				   "\"@eq 0\" \"id:1\"",
+				   &(struct enf_rule_error){ 0 }),
+			 -EINVAL);
+}
+
+/*
  * Where the match limit sits: an ordinary pattern repeating a group over a
  * thousand words still matches; a value that needs some 16000 steps (20000
  * interpreted) of backtracking, which the limit of 100000 let through, is
@@ -1294,6 +1339,7 @@ int main(void)
 		cmocka_unit_test(test_callback_can_stop),
 		cmocka_unit_test(test_anchors_match_at_line_ends),
 		cmocka_unit_test(test_pcre2_limit_is_counted_as_no_match),
+		cmocka_unit_test(test_pcre2_limit_can_be_matched),
 		cmocka_unit_test(test_pcre2_match_limit_bounds),
 		cmocka_unit_test(test_scratch_follows_a_reload),
 		cmocka_unit_test(
