@@ -89,6 +89,19 @@ size_t enf_ruleset_count(const struct enf_ruleset *rs)
 	return rs ? rs->n_visible : 0;
 }
 
+size_t enf_ruleset_links(const struct enf_ruleset *rs, size_t i)
+{
+	return rs && i < rs->n_visible ? rs->rules[i].r->n_links : 0;
+}
+
+const struct enf_rule_info *enf_ruleset_link(const struct enf_ruleset *rs,
+					     size_t i, size_t k)
+{
+	if (k >= enf_ruleset_links(rs, i))
+		return NULL;
+	return &rs->rules[rs->rules[i].first_link + k].info;
+}
+
 const struct enf_rule_info *enf_ruleset_rule(const struct enf_ruleset *rs,
 					     size_t i)
 {
@@ -267,6 +280,10 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 		}
 		rr->in_db = false;
 		rr->info.engine = "pcre2";
+		snprintf(
+			rr->why, sizeof(rr->why),
+			"Hyperscan took the pattern alone but not in the pipeline's database: %s",
+			hs_msg);
 	}
 	ret = 0;
 
@@ -341,15 +358,23 @@ static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 	size_t off = 0;
 	int ret;
 
+	rr->info.why = rr->why;
 	switch (r->op) {
 	case ENF_OP_PM:
 		rr->in_db = true;
 		rr->info.engine = "hyperscan";
+		snprintf(
+			rr->why, sizeof(rr->why),
+			"%zu phrase(s), literal, in the pipeline's Hyperscan database",
+			r->n_phrases);
 		return 0;
 	case ENF_OP_RX:
 		if (enf_rx_hs_ok(r->param, hs_msg, sizeof(hs_msg))) {
 			rr->in_db = true;
 			rr->info.engine = "hyperscan";
+			snprintf(
+				rr->why, sizeof(rr->why),
+				"Hyperscan takes the pattern: in the pipeline's database");
 			return 0;
 		}
 		ret = enf_rx_pcre2_compile(r->param, r->param_len, true,
@@ -363,10 +388,16 @@ static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 			return ret;
 		}
 		rr->info.engine = "pcre2";
+		snprintf(
+			rr->why, sizeof(rr->why),
+			"Hyperscan refuses the pattern (%s): PCRE2 with JIT and limits, on each value",
+			hs_msg);
 		return 0;
 	default:
 		/* "literal", "ip" or "numeric", as the parser named it */
 		rr->info.engine = r->info.engine;
+		snprintf(rr->why, sizeof(rr->why),
+			 "not a pattern: compared on each value");
 		return 0;
 	}
 }

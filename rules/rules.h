@@ -57,6 +57,8 @@ struct enf_rule_error {
  *	@streq, @beginsWith, @endsWith, @within), "ip" (@ipMatch) or "numeric"
  *	(@eq, @gt, @lt, @ge, @le). For a builder's rules, the engine the rule
  *	is expected to land on; enf_rules_build() has the last word.
+ * @why: for a rule of a built set, why it runs on @engine (Hyperscan's
+ *	reason for refusing a pattern); NULL for a builder's rules
  */
 struct enf_rule_info {
 	uint32_t id;
@@ -67,6 +69,7 @@ struct enf_rule_info {
 	const char *origin;
 	unsigned int line;
 	const char *engine;
+	const char *why;
 };
 
 struct enf_rules_builder;
@@ -133,6 +136,12 @@ void enf_ruleset_free(struct enf_ruleset *rs);
 size_t enf_ruleset_count(const struct enf_ruleset *rs);
 const struct enf_rule_info *enf_ruleset_rule(const struct enf_ruleset *rs,
 					     size_t i);
+
+/* The links after rule @i's first rule when it is a chain (0 otherwise),
+ * and link @k's info (its id is the chain's). */
+size_t enf_ruleset_links(const struct enf_ruleset *rs, size_t i);
+const struct enf_rule_info *enf_ruleset_link(const struct enf_ruleset *rs,
+					     size_t i, size_t k);
 
 /**
  * enf_rules_scratch_new() - per-thread matching state for @rs

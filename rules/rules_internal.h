@@ -396,6 +396,7 @@ struct enf_rs_rule {
 	bool in_db;
 	pcre2_code *re;
 	uint32_t first_link;
+	char why[256]; /* info.why: why the rule runs on its engine */
 };
 
 /*

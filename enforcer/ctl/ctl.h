@@ -54,6 +54,9 @@ long long jint(const json_t *o, const char *key);
 int do_status(int argc, char **argv);
 int do_reload(int argc, char **argv);
 int do_rule(int argc, char **argv);
+/* rule test and rule lint, offline (rule_offline.c): argv[0] is the verb */
+int do_rule_test(int argc, char **argv);
+int do_rule_lint(int argc, char **argv);
 int do_block(int argc, char **argv);
 int do_audit(int argc, char **argv);
 int do_offload(int argc, char **argv);

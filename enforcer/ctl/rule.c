@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* enforcerctl rule: add and list. */
+/* enforcerctl rule: add and list (test and lint: rule_offline.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -143,6 +143,11 @@ const struct cmd ctl_rule_cmds[] = {
 	{ "list", do_rule_list,
 	  "rule list                 rules loaded in "
 	  "the daemon" },
+	{ "test", do_rule_test,
+	  "rule test [-c CONF | -r RULES...] [FILE | -]   match the HTTP/1.1 "
+	  "requests in FILE offline: rules, variables, values" },
+	{ "lint", do_rule_lint,
+	  "rule lint [-c CONF | -r RULES...]   each rule's engine, and why" },
 };
 
 const size_t ctl_rule_ncmds = sizeof(ctl_rule_cmds) / sizeof(ctl_rule_cmds[0]);
