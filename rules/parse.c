@@ -1187,6 +1187,18 @@ static int action_apply(struct pctx *p, const struct tok *t,
 			 str_caseeq(n, nl, "phase") || str_caseeq(n, nl, "t") ||
 			 str_caseeq(n, nl, "tag");
 
+	if (str_caseeq(n, nl, "mode") && !p->chain_tail) {
+		if (!a->has_val || (!str_caseeq(a->val, a->val_len, "shadow") &&
+				    !str_caseeq(a->val, a->val_len, "enforce")))
+			return perr(
+				p, -EINVAL, tok_pos(p, t, a->name_pos),
+				"action 'mode' is mode:shadow or mode:enforce");
+		if (str_caseeq(a->val, a->val_len, "shadow"))
+			r->info.actions |= ENF_ACT_SHADOW;
+		else
+			r->info.actions &= ~ENF_ACT_SHADOW;
+		return 0;
+	}
 	if (str_caseeq(n, nl, "chain")) {
 		if (a->has_val)
 			return perr(p, -EINVAL, tok_pos(p, t, a->name_pos),
@@ -1609,6 +1621,15 @@ int enf_rules_builder_add_text(struct enf_rules_builder *b, const char *text,
 			       size_t len, const char *origin,
 			       struct enf_rule_error *err)
 {
+	return enf_rules_builder_add_text_mode(b, text, len, origin, false,
+					       err);
+}
+
+int enf_rules_builder_add_text_mode(struct enf_rules_builder *b,
+				    const char *text, size_t len,
+				    const char *origin, bool shadow,
+				    struct enf_rule_error *err)
+{
 	struct pctx p;
 	int ret;
 
@@ -1618,6 +1639,9 @@ int enf_rules_builder_add_text(struct enf_rules_builder *b, const char *text,
 	}
 	pctx_init(&p, b, err);
 	ret = parse_text(&p, origin ? origin : "<text>", text, len);
+	/* the rules are new, held by nobody else yet */
+	for (size_t i = 0; !ret && shadow && i < p.n_pend; i++)
+		p.pend[i]->info.actions |= ENF_ACT_SHADOW;
 	if (!ret)
 		ret = commit(b, &p);
 	if (ret == -ENOMEM)

@@ -40,6 +40,9 @@ struct enf_rule_error {
 #define ENF_ACT_PASS (1u << 3)
 #define ENF_ACT_LOG (1u << 4)
 #define ENF_ACT_NOLOG (1u << 5)
+/* mode:shadow, or a shadow rule of the database: what the rule would do is
+ * audited as shadow and not done */
+#define ENF_ACT_SHADOW (1u << 6)
 
 /* Severity, as ModSecurity numbers it (0 EMERGENCY .. 7 DEBUG); -1 unset. */
 
@@ -122,6 +125,16 @@ int enf_rules_builder_add_dir(struct enf_rules_builder *b, const char *dir,
  */
 int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		    struct enf_rule_error *err);
+
+/**
+ * enf_rules_builder_add_text_mode() - enf_rules_builder_add_text(), and
+ * with @shadow every rule added is a shadow rule (ENF_ACT_SHADOW), as
+ * mode:shadow makes one: the daemon loads the database's shadow rules so
+ */
+int enf_rules_builder_add_text_mode(struct enf_rules_builder *b,
+				    const char *text, size_t len,
+				    const char *origin, bool shadow,
+				    struct enf_rule_error *err);
 
 /* Rules the builder holds so far, in the order added (the daemon reads back
  * the rules one enf_rules_builder_add_text() call added, to store them). */

@@ -395,6 +395,17 @@ static const char *set_capture_write_probes(struct enf_config *c, char *value)
 	return NULL;
 }
 
+static const char *set_rules_mode(struct enf_config *c, char *value)
+{
+	if (!strcmp(value, "enforce"))
+		c->rules_shadow = false;
+	else if (!strcmp(value, "shadow"))
+		c->rules_shadow = true;
+	else
+		return "must be enforce or shadow";
+	return NULL;
+}
+
 /* Repeatable keys given in a file replace the defaults: their lists
  * start empty at the key's first line. */
 static void reset_interfaces(struct enf_config *c)
@@ -447,6 +458,7 @@ static const struct {
 	{ "capture_loss_interval", set_capture_loss_interval, false, NULL },
 	{ "capture_write_probes", set_capture_write_probes, false, NULL },
 	{ "capture_poll_ms", set_capture_poll_ms, false, NULL },
+	{ "rules_mode", set_rules_mode, false, NULL },
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

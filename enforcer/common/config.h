@@ -88,6 +88,8 @@ struct enf_conf_iface {
  *	return (entry+return)
  * @capture_poll_ms: under load, the daemon reads the capture ring every
  *	this many ms instead of being woken for records (enf_capture_set_wake)
+ * @rules_shadow: rules_mode = shadow: every rule is a shadow rule (what it
+ *	would do is audited, nothing is enforced)
  */
 struct enf_config {
 	struct enf_conf_iface interfaces[ENF_CONF_MAX_IFACES];
@@ -114,6 +116,7 @@ struct enf_config {
 	unsigned int capture_loss_interval;
 	bool capture_write_entry_only;
 	unsigned int capture_poll_ms;
+	bool rules_shadow;
 };
 
 /* Fills @c with the built-in defaults. */

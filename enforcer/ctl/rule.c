@@ -44,25 +44,34 @@ static char *read_stream(FILE *f, size_t max, size_t *len)
 
 static int do_rule_add(int argc, char **argv)
 {
+	static const struct option lo[] = {
+		{ "shadow", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *file = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	json_t *res, *r;
+	bool shadow = false;
 	FILE *f;
 	size_t i;
 	int c;
 
 	/* argv[0] is the verb; glibc restarts getopt when optind is 0. */
 	optind = 0;
-	while ((c = getopt(argc, argv, "+f:")) != -1) {
-		if (c != 'f')
+	while ((c = getopt_long(argc, argv, "+f:", lo, NULL)) != -1) {
+		if (c == 'S')
+			shadow = true;
+		else if (c == 'f')
+			file = optarg;
+		else
 			return EXIT_USAGE;
-		file = optarg;
 	}
 	argc -= optind;
 	argv += optind;
 	if ((file && argc > 0) || (!file && argc != 1)) {
-		p_err("usage: enforcerctl rule add 'SecRule ...' | -f FILE | -");
+		p_err("usage: enforcerctl rule add [--shadow] 'SecRule ...' | "
+		      "-f FILE | -");
 		return EXIT_USAGE;
 	}
 	if (!file && strcmp(argv[0], "-") == 0)
@@ -88,8 +97,9 @@ static int do_rule_add(int argc, char **argv)
 		len = strlen(text);
 	}
 	res = call("rule.add",
-		   json_pack("{s:s%,s:s}", "text", text, len, "source",
-			     file ? file : "enforcerctl"));
+		   json_pack("{s:s%,s:s,s:s}", "text", text, len, "source",
+			     file ? file : "enforcerctl", "mode",
+			     shadow ? "shadow" : "enforce"));
 	free(text);
 	if (!res)
 		return EXIT_FAILURE;
@@ -97,8 +107,8 @@ static int do_rule_add(int argc, char **argv)
 		print_json(res);
 	} else {
 		json_array_foreach(json_object_get(res, "added"), i, r) {
-			printf("added rule %lld: %s\n", jint(r, "id"),
-			       jstr(r, "msg"));
+			printf("added rule %lld (%s): %s\n", jint(r, "id"),
+			       jstr(r, "mode"), jstr(r, "msg"));
 		}
 		printf("rule set now has %lld rules, active in enforcerd\n",
 		       jint(res, "loaded"));
@@ -123,13 +133,13 @@ static int do_rule_list(int argc, char **argv)
 	if (ctl_opts.json) {
 		print_json(res);
 	} else {
-		printf("%-10s %-9s %-10s %-28s %s\n", "ID", "ENGINE", "ACTION",
-		       "ORIGIN", "MSG");
+		printf("%-10s %-9s %-10s %-8s %-28s %s\n", "ID", "ENGINE",
+		       "ACTION", "MODE", "ORIGIN", "MSG");
 		json_array_foreach(json_object_get(res, "rules"), i, r) {
-			printf("%-10lld %-9s %-10s %-28.28s %s\n",
+			printf("%-10lld %-9s %-10s %-8s %-28.28s %s\n",
 			       jint(r, "id"), jstr(r, "engine"),
-			       jstr(r, "action"), jstr(r, "origin"),
-			       jstr(r, "msg"));
+			       jstr(r, "action"), jstr(r, "mode"),
+			       jstr(r, "origin"), jstr(r, "msg"));
 		}
 	}
 	json_decref(res);
@@ -138,8 +148,8 @@ static int do_rule_list(int argc, char **argv)
 
 const struct cmd ctl_rule_cmds[] = {
 	{ "add", do_rule_add,
-	  "rule add 'SecRule ...' | -f FILE | -   validate, store and load "
-	  "rules" },
+	  "rule add [--shadow] 'SecRule ...' | -f FILE | -   validate, store "
+	  "and load rules (--shadow: audited, not enforced)" },
 	{ "list", do_rule_list,
 	  "rule list                 rules loaded in "
 	  "the daemon" },

@@ -241,7 +241,7 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
 		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:I},s:o,s:o,s:o}",
+		"s:I,s:I,s:I,s:I},s:o,s:o,s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "xdp_counters", xdp,
 		"interfaces", ifaces, "deny_entries", entries, "rules", rules,
@@ -253,8 +253,9 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 		(json_int_t)rd(&d->stats.response_streams), "matched",
 		(json_int_t)rd(&d->stats.matches), "verdicts",
 		(json_int_t)vs.verdicts, "denied", (json_int_t)vs.denied,
-		"audited", (json_int_t)vs.audited, "responses",
-		status_responses(d), "http2", status_http2(d), "loss",
+		"shadowed", (json_int_t)vs.shadowed, "audited",
+		(json_int_t)vs.audited, "responses", status_responses(d),
+		"http2", status_http2(d), "loss",
 		status_loss(d, ts, &cs, &vs)));
 }
 
@@ -273,9 +274,10 @@ static const char *action_name(uint32_t a)
 
 static json_t *rule_json(const struct enf_rule_info *r)
 {
-	return json_pack("{s:I,s:s,s:i,s:s,s:s,s:i,s:s}", "id",
+	return json_pack("{s:I,s:s,s:i,s:s,s:s,s:s,s:i,s:s}", "id",
 			 (json_int_t)r->id, "msg", r->msg, "severity",
-			 r->severity, "action", action_name(r->actions),
+			 r->severity, "action", action_name(r->actions), "mode",
+			 r->actions & ENF_ACT_SHADOW ? "shadow" : "enforce",
 			 "origin", r->origin, "line", (int)r->line, "engine",
 			 r->engine);
 }
@@ -340,8 +342,9 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 	struct pdb_rule *rows = NULL;
 	char dberr[PDB_ERR_LEN], source[96];
 	size_t files, fromdb, first, n, len, loaded;
-	const char *text, *src;
+	const char *text, *src, *mode;
 	json_t *added = NULL, *reply;
+	bool shadow;
 	int ret;
 
 	text = json_string_value(json_object_get(args, "text"));
@@ -349,11 +352,15 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 		return enf_ctl_err("rule.add needs \"text\"");
 	len = json_string_length(json_object_get(args, "text"));
 	src = json_string_value(json_object_get(args, "source"));
+	mode = json_string_value(json_object_get(args, "mode"));
+	if (mode && strcmp(mode, "shadow") && strcmp(mode, "enforce"))
+		return enf_ctl_err("rule.add: \"mode\" is shadow or enforce");
+	shadow = mode && !strcmp(mode, "shadow");
 	snprintf(source, sizeof(source), "%.48s (uid %u)",
 		 src ? src : "enforcerctl", (unsigned)peer->uid);
 
-	ret = enf_daemon_build_rules(&d->cfg, d->ctl_db, text, len, &b, &rs,
-				     &files, &fromdb, &err);
+	ret = enf_daemon_build_rules(&d->cfg, d->ctl_db, text, len, shadow, &b,
+				     &rs, &files, &fromdb, &err);
 	if (ret)
 		return rule_error_reply(&err, ret);
 	first = files + fromdb;
@@ -372,11 +379,14 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 		const struct enf_rule_info *r =
 			enf_rules_builder_rule(b, first + i);
 
-		rows[i] = (struct pdb_rule){ .rule_id = r->id,
-					     .text = r->text,
-					     .enabled = true,
-					     .mode = "enforce",
-					     .source = source };
+		rows[i] =
+			(struct pdb_rule){ .rule_id = r->id,
+					   .text = r->text,
+					   .enabled = true,
+					   .mode = r->actions & ENF_ACT_SHADOW ?
+							   "shadow" :
+							   "enforce",
+					   .source = source };
 		json_array_append_new(added, rule_json(r));
 	}
 	/* Stored first, all or nothing: what the database holds is what a
@@ -433,8 +443,8 @@ static int reload_rules(struct enf_daemon *d, size_t *loaded, json_t **reply)
 	size_t files, fromdb;
 	int ret;
 
-	ret = enf_daemon_build_rules(&d->cfg, d->ctl_db, NULL, 0, NULL, &rs,
-				     &files, &fromdb, &err);
+	ret = enf_daemon_build_rules(&d->cfg, d->ctl_db, NULL, 0, false, NULL,
+				     &rs, &files, &fromdb, &err);
 	if (ret) {
 		*reply = rule_error_reply(&err, ret);
 		return ret;

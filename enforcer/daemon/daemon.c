@@ -36,8 +36,10 @@ static int add_db_rule(const struct pdb_rule *r, void *arg)
 	int n;
 
 	snprintf(origin, sizeof(origin), "database rule %u", r->rule_id);
-	n = enf_rules_builder_add_text(c->b, r->text, strlen(r->text), origin,
-				       c->err);
+	/* a shadow rule of the database: audited, not enforced */
+	n = enf_rules_builder_add_text_mode(
+		c->b, r->text, strlen(r->text), origin,
+		r->mode && !strcmp(r->mode, "shadow"), c->err);
 	if (n < 0) {
 		c->ret = n;
 		return 1;
@@ -47,6 +49,7 @@ static int add_db_rule(const struct pdb_rule *r, void *arg)
 
 int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
 			   const char *extra, size_t extra_len,
+			   bool extra_shadow,
 			   struct enf_rules_builder **builder_out,
 			   struct enf_ruleset **out, size_t *from_files,
 			   size_t *from_db, struct enf_rule_error *err)
@@ -79,8 +82,8 @@ int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
 	}
 	total = enf_rules_builder_count(c.b);
 	if (extra) {
-		ret = enf_rules_builder_add_text(c.b, extra, extra_len,
-						 "<rule add>", err);
+		ret = enf_rules_builder_add_text_mode(
+			c.b, extra, extra_len, "<rule add>", extra_shadow, err);
 		if (ret < 0)
 			goto out_free;
 	}
@@ -129,7 +132,7 @@ int enf_daemon_check(const struct enf_config *cfg)
 	    pdb_open(cfg->database, &db, dberr))
 		pr_warn("check: %s (rules stored there are not checked)",
 			dberr);
-	ret = enf_daemon_build_rules(cfg, db, NULL, 0, NULL, &rs, &files,
+	ret = enf_daemon_build_rules(cfg, db, NULL, 0, false, NULL, &rs, &files,
 				     &fromdb, &err);
 	pdb_close(db);
 	if (ret) {
@@ -239,9 +242,9 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 		pr_err("policy database: %s", dberr);
 		return ret;
 	}
-	ret = enf_daemon_build_rules(cfg, d->db, NULL, 0, NULL, &d->rules,
-				     &d->rules_from_files, &d->rules_from_db,
-				     &rerr);
+	ret = enf_daemon_build_rules(cfg, d->db, NULL, 0, false, NULL,
+				     &d->rules, &d->rules_from_files,
+				     &d->rules_from_db, &rerr);
 	if (ret) {
 		log_rule_error("rules", &rerr, ret);
 		return ret;
@@ -269,6 +272,10 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	ret = enf_verdict_new(d->dp, d->db, &d->verdict);
 	if (ret)
 		return ret;
+	enf_verdict_set_shadow(d->verdict, cfg->rules_shadow);
+	if (cfg->rules_shadow)
+		pr_info("rules_mode = shadow: matches are audited, nothing is "
+			"enforced");
 	ret = enf_daemon_capture_start(d);
 	if (ret)
 		return ret;

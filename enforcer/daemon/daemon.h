@@ -193,12 +193,13 @@ int enf_daemon_check(const struct enf_config *cfg);
 /* --- between the daemon's own files --- */
 
 /* Builds the rule set from the rules directory and the database's enabled
- * rules, plus @extra (SecLang text, may be NULL). @added_first receives the
- * index of the first rule @extra added. Logs nothing; fills @err. */
+ * rules (its shadow rules as shadow rules), plus @extra (SecLang text, may
+ * be NULL; shadow rules with @extra_shadow). Logs nothing; fills @err. */
 struct enf_rule_error;
 struct enf_rules_builder;
 int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
 			   const char *extra, size_t extra_len,
+			   bool extra_shadow,
 			   struct enf_rules_builder **builder_out,
 			   struct enf_ruleset **out, size_t *from_files,
 			   size_t *from_db, struct enf_rule_error *err);

@@ -21,8 +21,14 @@
 struct enf_verdict {
 	struct enf_dp *dp;
 	struct pdb *db;
+	bool shadow_all;
 	struct enf_verdict_stats stats;
 };
+
+void enf_verdict_set_shadow(struct enf_verdict *v, bool all)
+{
+	v->shadow_all = all;
+}
 
 static void stat_inc(uint64_t *c)
 {
@@ -57,6 +63,7 @@ void enf_verdict_get_stats(const struct enf_verdict *v,
 	out->map_errors =
 		__atomic_load_n(&v->stats.map_errors, __ATOMIC_RELAXED);
 	out->db_errors = __atomic_load_n(&v->stats.db_errors, __ATOMIC_RELAXED);
+	out->shadowed = __atomic_load_n(&v->stats.shadowed, __ATOMIC_RELAXED);
 }
 
 void enf_tuple_addr_str(const struct enf_tuple *t, const uint8_t *addr,
@@ -157,7 +164,15 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 				   sizeof(daddr));
 	}
 
-	if (r->actions & deny_bits) {
+	if ((r->actions & deny_bits) &&
+	    (v->shadow_all || (r->actions & ENF_ACT_SHADOW))) {
+		/* what would have been done, audited, not done */
+		stat_inc(&v->stats.shadowed);
+		snprintf(action, sizeof(action), "shadow:deny:%s",
+			 have_flow ? "src" : "none(no flow)");
+		pr_info("verdict: rule %u (%s): shadow: would deny source %s",
+			r->id, r->msg, have_flow ? saddr : "(no flow)");
+	} else if (r->actions & deny_bits) {
 		if (!have_flow) {
 			stat_inc(&v->stats.unenforceable);
 			snprintf(action, sizeof(action), "deny:none(no flow)");

@@ -7,6 +7,7 @@
 #ifndef ENFORCER_VERDICT_H
 #define ENFORCER_VERDICT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "enforcer/request.h"
@@ -23,6 +24,8 @@ struct pdb;
  * @unenforceable: denies that could not be enforced (no flow known)
  * @map_errors: deny map writes that failed
  * @db_errors: database writes that failed
+ * @shadowed: denies of shadow rules (or of every rule in shadow mode),
+ *	audited and not done
  */
 struct enf_verdict_stats {
 	uint64_t verdicts;
@@ -31,6 +34,7 @@ struct enf_verdict_stats {
 	uint64_t unenforceable;
 	uint64_t map_errors;
 	uint64_t db_errors;
+	uint64_t shadowed;
 };
 
 struct enf_verdict;
@@ -46,6 +50,11 @@ int enf_verdict_new(struct enf_dp *dp, struct pdb *db,
 		    struct enf_verdict **out);
 void enf_verdict_free(struct enf_verdict *v); /* accepts NULL */
 
+/* @all: every rule is a shadow rule (rules_mode = shadow): what a match
+ * would do is audited, with the action "shadow:...", and not done. A rule
+ * with ENF_ACT_SHADOW is one in any case. */
+void enf_verdict_set_shadow(struct enf_verdict *v, bool all);
+
 /**
  * enf_verdict_apply() - act on one rule that matched one request
  * @v: the stage
@@ -54,7 +63,8 @@ void enf_verdict_free(struct enf_verdict *v); /* accepts NULL */
  *
  * deny, drop and block deny the request's peer address (the flow's source)
  * in XDP, record it in the blocklist and audit the match with the action
- * taken; pass and log only audit; nolog writes no audit row. Failures are
+ * taken; pass and log only audit; nolog writes no audit row. A shadow rule
+ * (enf_verdict_set_shadow()) audits "shadow:deny:src" and denies nothing. Failures are
  * logged, counted and audited; they never stop the pipeline.
  * Return: 0, or a negative errno when the action could not be completed.
  */

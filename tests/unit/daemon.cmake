@@ -10,3 +10,5 @@ enf_unit_test(test_deny SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_deny.c
               ${CMAKE_SOURCE_DIR}/enforcer/verdict/deny.c LIBS)
 enf_unit_test(test_pipeline SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_pipeline.c
               LIBS enf_daemon)
+enf_unit_test(test_verdict SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verdict.c
+              LIBS enf_verdict enf_policydb)

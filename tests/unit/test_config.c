@@ -97,7 +97,8 @@ static void test_capture_keys(void **state)
 		"tls_offsets_file = /etc/enforcer/offsets-local.conf\n"
 		"capture_loss_interval = 60\n"
 		"capture_write_probes = entry+return\n"
-		"capture_poll_ms = 3\n";
+		"capture_poll_ms = 3\n"
+		"rules_mode = shadow\n";
 	char err[ENF_CONF_ERR_LEN] = "";
 	struct enf_config c;
 
@@ -128,6 +129,7 @@ static void test_capture_keys(void **state)
 	assert_string_equal(c.tls_offsets_file,
 			    "/etc/enforcer/offsets-local.conf");
 	assert_int_equal(c.capture_loss_interval, 60);
+	assert_true(c.rules_shadow);
 	assert_false(c.capture_write_entry_only);
 	assert_int_equal(c.capture_poll_ms, 3);
 
@@ -327,6 +329,8 @@ static void test_errors(void **state)
 		{ "capture_write_probes = return\n",
 		  "t.conf:1: capture_write_probes: must be entry or "
 		  "entry+return" },
+		{ "rules_mode = detect\n",
+		  "t.conf:1: rules_mode: must be enforce or shadow" },
 	};
 
 	(void)state;

@@ -204,6 +204,31 @@ static void test_pm_phrases_split_on_spaces(void **state)
 	enf_rules_builder_free(b);
 }
 
+/* mode:shadow and mode:enforce (the last one wins); a source added as
+ * shadow (the database's shadow rules) marks all its rules. */
+static void test_shadow_mode(void **state)
+{
+	struct enf_rules_builder *b = new_builder();
+	struct enf_rule_error err;
+	const struct enf_rule *r;
+	static const char two[] = "SecRule ARGS \"@rx a\" \"id:20,deny\"\n"
+				  "SecRule ARGS \"@rx b\" \"id:21,log\"\n";
+
+	(void)state;
+	r = parse_ok(b, "SecRule ARGS \"@rx a\" \"id:10,deny,mode:shadow\"");
+	assert_int_equal(r->info.actions, ENF_ACT_DENY | ENF_ACT_SHADOW);
+	r = parse_ok(b, "SecRule ARGS \"@rx a\" "
+			"\"id:11,deny,mode:shadow,mode:enforce\"");
+	assert_int_equal(r->info.actions, ENF_ACT_DENY);
+	assert_int_equal(enf_rules_builder_add_text_mode(b, two, strlen(two),
+							 "db", true, &err),
+			 2);
+	assert_true(enf_rules_builder_rule(b, 2)->actions & ENF_ACT_SHADOW);
+	assert_true(enf_rules_builder_rule(b, 3)->actions & ENF_ACT_SHADOW);
+	assert_false(enf_rules_builder_rule(b, 0)->actions & ENF_ACT_PASS);
+	enf_rules_builder_free(b);
+}
+
 static void test_every_action_parses(void **state)
 {
 	struct enf_rules_builder *b = new_builder();
@@ -420,6 +445,9 @@ static const struct err_case err_cases[] = {
 	  "SecRule ARGS \"@rx a\" \"id:1,chain\"\n"
 	  "SecRule ARGS \"@rx b\" \"t:none,deny\"\n",
 	  -EINVAL, 2, 30, "not 'deny'" },
+	{ "mode of an unknown kind",
+	  "SecRule ARGS \"@rx a\" \"id:1,mode:detect\"", -EINVAL, 1, 28,
+	  "action 'mode' is mode:shadow or mode:enforce" },
 	{ "chain takes no value", "SecRule ARGS \"@rx a\" \"id:1,chain:2\"",
 	  -EINVAL, 1, 28, "action 'chain' takes no value" },
 	{ "count of an unknown variable", "SecRule &FOO \"@eq 0\" \"id:1\"",
@@ -831,6 +859,7 @@ int main(void)
 		cmocka_unit_test(test_every_operator_parses),
 		cmocka_unit_test(test_pm_phrases_split_on_spaces),
 		cmocka_unit_test(test_every_action_parses),
+		cmocka_unit_test(test_shadow_mode),
 		cmocka_unit_test(test_severity_names_and_numbers),
 		cmocka_unit_test(test_quoting_and_escapes),
 		cmocka_unit_test(test_continuation_joins_lines),

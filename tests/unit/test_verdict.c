@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The verdict stage with a real SQLite policy database and no data plane
+ * (no BPF maps here: a deny that reaches the maps fails with ENODEV, which
+ * is what tells an enforced deny from a shadow one). Shadow rules, and
+ * every rule under rules_mode = shadow, audit what they would do and do
+ * nothing.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "enforcer/verdict/verdict.h"
+#include "policydb/policydb.h"
+
+struct fx {
+	char dir[64];
+	char db_path[96];
+	struct pdb *db;
+	struct enf_verdict *v;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[PDB_ERR_LEN];
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/enf-verdict-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db_path, sizeof(f->db_path), "%s/policy.db", f->dir);
+	assert_int_equal(pdb_open(f->db_path, &f->db, err), 0);
+	assert_int_equal(enf_verdict_new(NULL, f->db, &f->v), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	enf_verdict_free(f->v);
+	pdb_close(f->db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* One match of rule @id with @actions, from 192.0.2.7:40000 to :443. */
+static int apply(struct fx *f, uint32_t id, uint32_t actions)
+{
+	struct enf_rule_info info = { .id = id,
+				      .msg = "test rule",
+				      .severity = 2,
+				      .actions = actions,
+				      .text = "",
+				      .origin = "test",
+				      .engine = "literal" };
+	struct enf_req_origin o = { .pid = 10,
+				    .tgid = 10,
+				    .comm = "server",
+				    .exe = "/usr/sbin/server",
+				    .tls_lib = "openssl" };
+	struct enf_request req = { 0 };
+	struct enf_rule_match m = { .rule = &info, .value_len = 4 };
+
+	o.tuple.family = ENF_FAMILY_V4;
+	o.tuple.proto = 6;
+	o.tuple.saddr[0] = 192;
+	o.tuple.saddr[1] = 0;
+	o.tuple.saddr[2] = 2;
+	o.tuple.saddr[3] = 7;
+	req.method.ptr = "GET";
+	req.method.len = 3;
+	req.uri.ptr = "/x";
+	req.uri.len = 2;
+	req.origin = &o;
+	strcpy(m.var, "ARGS:q");
+	memcpy(m.value, "evil", 4);
+	return enf_verdict_apply(f->v, &req, &m);
+}
+
+static int last_action(void *ctx, int ncols, const char *const *names,
+		       const char *const *values)
+{
+	(void)ncols;
+	(void)names;
+	if (values)
+		snprintf(ctx, 64, "%s", values[0] ? values[0] : "(null)");
+	return 0;
+}
+
+/* The action of the audit row of rule @id. */
+static void audited_action(struct fx *f, uint32_t id, char out[64])
+{
+	char sql[128], err[PDB_ERR_LEN];
+
+	out[0] = '\0';
+	snprintf(sql, sizeof(sql),
+		 "SELECT action FROM audit WHERE rule_id = %u", id);
+	assert_int_equal(pdb_query_readonly(f->db_path, sql, 0, last_action,
+					    out, NULL, err),
+			 1);
+}
+
+static void shadow_rule_denies_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct enf_verdict_stats st;
+	char action[64];
+
+	/* an enforced deny goes to the maps (and fails here: none) */
+	assert_int_equal(apply(f, 1, ENF_ACT_DENY), -ENODEV);
+	/* a shadow deny does not try */
+	assert_int_equal(apply(f, 2, ENF_ACT_DENY | ENF_ACT_SHADOW), 0);
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.verdicts, 2);
+	assert_int_equal(st.map_errors, 1);
+	assert_int_equal(st.shadowed, 1);
+	assert_int_equal(st.denied, 0);
+	assert_int_equal(st.audited, 2);
+	audited_action(f, 1, action);
+	assert_string_equal(action, "deny:src(failed:ENODEV)");
+	audited_action(f, 2, action);
+	assert_string_equal(action, "shadow:deny:src");
+	/* a shadow rule that only logs logs as before */
+	assert_int_equal(apply(f, 3, ENF_ACT_LOG | ENF_ACT_SHADOW), 0);
+	audited_action(f, 3, action);
+	assert_string_equal(action, "log");
+}
+
+static void shadow_mode_shadows_every_rule(void **state)
+{
+	struct fx *f = *state;
+	struct enf_verdict_stats st;
+	char action[64];
+
+	enf_verdict_set_shadow(f->v, true);
+	assert_int_equal(apply(f, 7, ENF_ACT_BLOCK), 0);
+	audited_action(f, 7, action);
+	assert_string_equal(action, "shadow:deny:src");
+	enf_verdict_set_shadow(f->v, false);
+	assert_int_equal(apply(f, 8, ENF_ACT_DROP), -ENODEV);
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.shadowed, 1);
+	assert_int_equal(st.map_errors, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(shadow_rule_denies_nothing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(shadow_mode_shadows_every_rule,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
+}
