@@ -91,8 +91,12 @@ else()
   message(STATUS "tls tests: no libssl.a/libcrypto.a (libssl-dev), test_tls_static not built")
 endif()
 
-# proc_events (exec, exit) and the sock_ops program's life.
+# proc_events (exec, exit) and the sock_ops program's life. It counts the
+# sock_ops programs on the root cgroup, which a running enforcerd (the
+# integration tests') adds to: never at the same time as those.
 enf_tls_bpf_test(test_tls_proc LIBS enf_tls_test_common Threads::Threads)
+set_tests_properties(test_tls_proc PROPERTIES
+                     RESOURCE_LOCK enforcer_tls_capture)
 
 # Writes probed at entry alone (enf_tls_opts.write_entry_only).
 enf_tls_bpf_test(test_tls_write1 LIBS enf_tls_test_ossl)
