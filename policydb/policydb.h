@@ -109,6 +109,17 @@ typedef int (*pdb_rule_cb)(const struct pdb_rule *r, void *ctx);
 int pdb_rule_foreach(struct pdb *db, bool enabled_only, pdb_rule_cb cb,
 		     void *ctx, char *err);
 
+/* Rule @id to @cb (strings valid during the call). Return: 0, -ENOENT when
+ * the database has no rule @id, or a negative errno. */
+int pdb_rule_get(struct pdb *db, uint32_t id, pdb_rule_cb cb, void *ctx,
+		 char *err);
+
+/* Enable or disable rule @id (its updated time is now), or delete it.
+ * Return: 0, -ENOENT when the database has no rule @id, or a negative
+ * errno. Inside pdb_tx_begin() they are undone by pdb_tx_rollback(). */
+int pdb_rule_set_enabled(struct pdb *db, uint32_t id, bool enabled, char *err);
+int pdb_rule_delete(struct pdb *db, uint32_t id, char *err);
+
 /* --- blocklist --- */
 
 /**

@@ -176,3 +176,87 @@ out_finalize:
 	sqlite3_finalize(st);
 	return ret;
 }
+
+/* Runs @sql (one statement binding ?1 = @id and maybe ?2 = @arg) and says
+ * how many rows it changed. */
+static int rule_change(struct pdb *db, const char *what, const char *sql,
+		       uint32_t id, int arg, char *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	pdb_clearerr(err);
+	if (!db || !id) {
+		pdb_seterr(err, "rule %s: no database or id", what);
+		return -EINVAL;
+	}
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		pdb_seterr(err, "rule %s: %s", what, sqlite3_errmsg(db->h));
+		return pdb_errno(db->h, rc);
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		sqlite3_bind_int(st, 2, arg);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		pdb_seterr(err, "rule %s: %s", what, sqlite3_errmsg(db->h));
+		ret = pdb_errno(db->h, rc);
+	} else if (!sqlite3_changes(db->h)) {
+		pdb_seterr(err, "rule %u is not in the database", id);
+		ret = -ENOENT;
+	} else {
+		ret = 0;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int pdb_rule_set_enabled(struct pdb *db, uint32_t id, bool enabled, char *err)
+{
+	return rule_change(db, "enable",
+			   "UPDATE rules SET enabled = ?2,"
+			   " updated = CAST(strftime('%s', 'now') AS INTEGER)"
+			   " WHERE rule_id = ?1",
+			   id, enabled ? 1 : 0, err);
+}
+
+int pdb_rule_delete(struct pdb *db, uint32_t id, char *err)
+{
+	return rule_change(db, "delete", "DELETE FROM rules WHERE rule_id = ?1",
+			   id, 0, err);
+}
+
+struct rule_get_ctx {
+	uint32_t id;
+	pdb_rule_cb cb;
+	void *ctx;
+	bool found;
+};
+
+static int rule_get_one(const struct pdb_rule *r, void *arg)
+{
+	struct rule_get_ctx *g = arg;
+
+	if (r->rule_id != g->id)
+		return 0;
+	g->found = true;
+	g->cb(r, g->ctx);
+	return 1; /* found: stop */
+}
+
+int pdb_rule_get(struct pdb *db, uint32_t id, pdb_rule_cb cb, void *ctx,
+		 char *err)
+{
+	struct rule_get_ctx g = { .id = id, .cb = cb, .ctx = ctx };
+	int ret;
+
+	ret = pdb_rule_foreach(db, false, rule_get_one, &g, err);
+	if (ret < 0)
+		return ret;
+	if (!g.found) {
+		pdb_seterr(err, "rule %u is not in the database", id);
+		return -ENOENT;
+	}
+	return 0;
+}

@@ -542,6 +542,172 @@ static json_t *cmd_rule_list(void *ctx, const json_t *args,
 	return enf_ctl_ok(json_pack("{s:o}", "rules", rules));
 }
 
+/* The "id" argument of a rule command: 1..2^32-1, else 0. */
+static uint32_t arg_rule_id(const json_t *args)
+{
+	json_int_t id = json_integer_value(json_object_get(args, "id"));
+
+	return id > 0 && id <= 0xffffffff ? (uint32_t)id : 0;
+}
+
+struct db_rule_json {
+	json_t *o;
+};
+
+static int db_rule_json(const struct pdb_rule *r, void *ctx)
+{
+	struct db_rule_json *j = ctx;
+
+	j->o = json_pack("{s:I,s:s,s:b,s:s,s:s?,s:I,s:I}", "id",
+			 (json_int_t)r->rule_id, "text", r->text, "enabled",
+			 r->enabled, "mode", r->mode ? r->mode : "enforce",
+			 "source", r->source, "created", (json_int_t)r->created,
+			 "updated", (json_int_t)r->updated);
+	return 0;
+}
+
+/*
+ * rule.show {id}: the rule as the active set has it (engine, why, text,
+ * origin, chain links) and, for a rule of the database, its row (also for
+ * a disabled rule, which the active set lacks).
+ */
+static json_t *cmd_rule_show(void *ctx, const json_t *args,
+			     const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	struct db_rule_json row = { NULL };
+	char dberr[PDB_ERR_LEN];
+	uint32_t id = arg_rule_id(args);
+	json_t *active = NULL;
+	int ret;
+
+	(void)peer;
+	if (!id)
+		return enf_ctl_err("rule.show needs an \"id\" from 1 to "
+				   "4294967295");
+	pthread_mutex_lock(&d->lock);
+	for (size_t i = 0; i < enf_ruleset_count(d->rules); i++) {
+		const struct enf_rule_info *r = enf_ruleset_rule(d->rules, i);
+		json_t *links;
+
+		if (r->id != id)
+			continue;
+		active = rule_json(r);
+		links = json_array();
+		for (size_t k = 0; k < enf_ruleset_links(d->rules, i); k++) {
+			const struct enf_rule_info *l =
+				enf_ruleset_link(d->rules, i, k);
+
+			json_array_append_new(
+				links, json_pack("{s:s,s:s?}", "engine",
+						 l->engine, "why", l->why));
+		}
+		json_object_set_new(active, "text", json_string(r->text));
+		json_object_set_new(active, "why",
+				    json_string(r->why ? r->why : ""));
+		json_object_set_new(active, "links", links);
+		break;
+	}
+	pthread_mutex_unlock(&d->lock);
+	ret = pdb_rule_get(d->ctl_db, id, db_rule_json, &row, dberr);
+	if (ret && ret != -ENOENT) {
+		json_decref(active);
+		return enf_ctl_err("rule %u: %s", id, dberr);
+	}
+	if (!active && !row.o)
+		return enf_ctl_err("no rule %u, active or in the database", id);
+	return enf_ctl_ok(json_pack("{s:I,s:o*,s:o*}", "id", (json_int_t)id,
+				    "active", active, "database", row.o));
+}
+
+static int row_exists(const struct pdb_rule *r, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	return 0;
+}
+
+/*
+ * rule.enable / rule.disable / rule.delete {id}: a rule of the database
+ * changed, and the set rebuilt and made active, all or nothing. The set is
+ * built first as if the change were made (no write lock held while it
+ * compiles: the event thread's audit rows go on), then the row changes and
+ * the set goes live; a set that does not build (enabling a rule whose id a
+ * rule file took since) changes nothing.
+ */
+static json_t *rule_change(struct enf_daemon *d, const json_t *args,
+			   const struct enf_ctl_peer *peer, const char *verb)
+{
+	struct enf_rule_error err;
+	struct enf_ruleset *rs = NULL;
+	char dberr[PDB_ERR_LEN];
+	uint32_t id = arg_rule_id(args);
+	bool enable = !strcmp(verb, "enable");
+	size_t files, fromdb, loaded;
+	int ret;
+
+	if (!id)
+		return enf_ctl_err("rule.%s needs an \"id\" from 1 to "
+				   "4294967295",
+				   verb);
+	ret = pdb_rule_get(d->ctl_db, id, row_exists, NULL, dberr);
+	if (ret == -ENOENT)
+		return enf_ctl_err("rule %u is not a rule of the database "
+				   "(rules of the rules directory change with "
+				   "their files)",
+				   id);
+	if (ret)
+		return enf_ctl_err("rule %u: %s", id, dberr);
+	ret = enf_daemon_build_rules_as_if(&d->cfg, d->ctl_db, id, enable, &rs,
+					   &files, &fromdb, &err);
+	if (ret)
+		return rule_error_reply(&err, ret);
+	if (!strcmp(verb, "delete"))
+		ret = pdb_rule_delete(d->ctl_db, id, dberr);
+	else
+		ret = pdb_rule_set_enabled(d->ctl_db, id, enable, dberr);
+	if (ret) {
+		enf_ruleset_free(rs);
+		return enf_ctl_err("rule %u: %s", id, dberr);
+	}
+	loaded = enf_ruleset_count(rs);
+	ret = publish_rules(d, rs, files, fromdb);
+	if (ret == -EBUSY)
+		enf_ruleset_free(rs);
+	if (ret == -ETIMEDOUT)
+		return enf_ctl_err(
+			"rule %u %sd in the database; the daemon has "
+			"not activated the new set yet",
+			id, verb);
+	if (ret)
+		return enf_ctl_err("rule %u %sd in the database; activating "
+				   "the new set failed: %s; it loads on the "
+				   "next reload",
+				   id, verb, strerror(-ret));
+	pr_info("control: uid %u: rule %u %sd; %zu active", (unsigned)peer->uid,
+		id, verb, loaded);
+	return enf_ctl_ok(json_pack("{s:I,s:I}", "id", (json_int_t)id, "loaded",
+				    (json_int_t)loaded));
+}
+
+static json_t *cmd_rule_enable(void *ctx, const json_t *args,
+			       const struct enf_ctl_peer *peer)
+{
+	return rule_change(ctx, args, peer, "enable");
+}
+
+static json_t *cmd_rule_disable(void *ctx, const json_t *args,
+				const struct enf_ctl_peer *peer)
+{
+	return rule_change(ctx, args, peer, "disable");
+}
+
+static json_t *cmd_rule_delete(void *ctx, const json_t *args,
+			       const struct enf_ctl_peer *peer)
+{
+	return rule_change(ctx, args, peer, "delete");
+}
+
 /* The deny entry a blocklist row names, parsed back from its key. */
 static int block_row_deny(const struct pdb_block *b, struct enf_deny *d)
 {
@@ -813,6 +979,10 @@ static const struct enf_ctl_command commands[] = {
 	{ "reload", cmd_reload },
 	{ "rule.add", cmd_rule_add },
 	{ "rule.list", cmd_rule_list },
+	{ "rule.show", cmd_rule_show },
+	{ "rule.enable", cmd_rule_enable },
+	{ "rule.disable", cmd_rule_disable },
+	{ "rule.delete", cmd_rule_delete },
 	{ "block.add", cmd_block_add },
 	{ "block.del", cmd_block_del },
 	{ "block.list", cmd_block_list },

@@ -27,6 +27,8 @@ struct db_rules_ctx {
 	struct enf_rules_builder *b;
 	struct enf_rule_error *err;
 	int ret;
+	uint32_t ov_id; /* this rule as if enabled were ov_enabled */
+	bool ov_enabled;
 };
 
 static int add_db_rule(const struct pdb_rule *r, void *arg)
@@ -35,6 +37,8 @@ static int add_db_rule(const struct pdb_rule *r, void *arg)
 	char origin[64];
 	int n;
 
+	if (!(r->rule_id == c->ov_id ? c->ov_enabled : r->enabled))
+		return 0;
 	snprintf(origin, sizeof(origin), "database rule %u", r->rule_id);
 	/* a shadow rule of the database: audited, not enforced */
 	n = enf_rules_builder_add_text_mode(
@@ -47,14 +51,16 @@ static int add_db_rule(const struct pdb_rule *r, void *arg)
 	return 0;
 }
 
-int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
-			   const char *extra, size_t extra_len,
-			   bool extra_shadow,
-			   struct enf_rules_builder **builder_out,
-			   struct enf_ruleset **out, size_t *from_files,
-			   size_t *from_db, struct enf_rule_error *err)
+static int build_rules(const struct enf_config *cfg, struct pdb *db,
+		       const char *extra, size_t extra_len, bool extra_shadow,
+		       uint32_t ov_id, bool ov_enabled,
+		       struct enf_rules_builder **builder_out,
+		       struct enf_ruleset **out, size_t *from_files,
+		       size_t *from_db, struct enf_rule_error *err)
 {
-	struct db_rules_ctx c = { .err = err };
+	struct db_rules_ctx c = { .err = err,
+				  .ov_id = ov_id,
+				  .ov_enabled = ov_enabled };
 	char dberr[PDB_ERR_LEN];
 	size_t files, total;
 	int ret;
@@ -68,7 +74,8 @@ int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
 		goto out_free;
 	files = enf_rules_builder_count(c.b);
 	if (db) {
-		ret = pdb_rule_foreach(db, true, add_db_rule, &c, dberr);
+		/* every row: the override may enable a disabled one */
+		ret = pdb_rule_foreach(db, false, add_db_rule, &c, dberr);
 		if (c.ret) {
 			ret = c.ret;
 			goto out_free;
@@ -102,6 +109,26 @@ int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
 out_free:
 	enf_rules_builder_free(c.b);
 	return ret;
+}
+
+int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
+			   const char *extra, size_t extra_len,
+			   bool extra_shadow,
+			   struct enf_rules_builder **builder_out,
+			   struct enf_ruleset **out, size_t *from_files,
+			   size_t *from_db, struct enf_rule_error *err)
+{
+	return build_rules(cfg, db, extra, extra_len, extra_shadow, 0, false,
+			   builder_out, out, from_files, from_db, err);
+}
+
+int enf_daemon_build_rules_as_if(const struct enf_config *cfg, struct pdb *db,
+				 uint32_t id, bool enabled,
+				 struct enf_ruleset **out, size_t *from_files,
+				 size_t *from_db, struct enf_rule_error *err)
+{
+	return build_rules(cfg, db, NULL, 0, false, id, enabled, NULL, out,
+			   from_files, from_db, err);
 }
 
 static void log_rule_error(const char *what, const struct enf_rule_error *e,

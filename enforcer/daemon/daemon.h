@@ -204,6 +204,14 @@ int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
 			   struct enf_ruleset **out, size_t *from_files,
 			   size_t *from_db, struct enf_rule_error *err);
 
+/* The same set (no @extra) as if the database's rule @id were enabled or
+ * not (not: also for a rule about to be deleted), the database unchanged:
+ * a change is tried before it is made, holding no write lock meanwhile. */
+int enf_daemon_build_rules_as_if(const struct enf_config *cfg, struct pdb *db,
+				 uint32_t id, bool enabled,
+				 struct enf_ruleset **out, size_t *from_files,
+				 size_t *from_db, struct enf_rule_error *err);
+
 /* The TLS event handler (an enf_capture_fn): event -> flow -> HTTP ->
  * rules -> verdict. */
 int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev);

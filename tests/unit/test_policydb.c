@@ -438,6 +438,58 @@ static void test_rules_insert_duplicate_foreach(void **state)
 	pdb_close(db);
 }
 
+static int rule_get_cb(const struct pdb_rule *r, void *ctx)
+{
+	struct pdb_rule *out = ctx;
+
+	out->rule_id = r->rule_id;
+	out->enabled = r->enabled;
+	return 0;
+}
+
+/* get, enable, disable, delete by id; an unknown id is -ENOENT and
+ * changes nothing; a change inside a rolled-back transaction is undone. */
+static void test_rules_get_enable_delete(void **state)
+{
+	struct pdb_rule rules[] = {
+		{ .rule_id = 10, .text = "ten", .enabled = true },
+		{ .rule_id = 20, .text = "twenty", .enabled = true },
+	};
+	struct pdb_rule got = { 0 };
+	struct rule_seen seen = { 0 };
+	struct fx *fx = *state;
+	struct pdb *db;
+
+	db = open_ok(fx);
+	check(pdb_rule_insert_many(db, rules, 2, fx->err) == 0, "insert: %s",
+	      fx->err);
+	check(pdb_rule_get(db, 20, rule_get_cb, &got, fx->err) == 0 &&
+		      got.rule_id == 20 && got.enabled,
+	      "get 20: id %u", got.rule_id);
+	check(pdb_rule_get(db, 30, rule_get_cb, &got, fx->err) == -ENOENT &&
+		      strstr(fx->err, "30"),
+	      "get 30: '%s'", fx->err);
+	check(pdb_rule_set_enabled(db, 20, false, fx->err) == 0, "disable: %s",
+	      fx->err);
+	check(pdb_rule_get(db, 20, rule_get_cb, &got, fx->err) == 0 &&
+		      !got.enabled,
+	      "20 still enabled");
+	check(pdb_rule_set_enabled(db, 30, true, fx->err) == -ENOENT,
+	      "enable an unknown rule");
+	/* undone with its transaction */
+	check(pdb_tx_begin(db, fx->err) == 0, "begin: %s", fx->err);
+	check(pdb_rule_delete(db, 10, fx->err) == 0, "delete: %s", fx->err);
+	check(pdb_tx_rollback(db, fx->err) == 0, "rollback: %s", fx->err);
+	check(pdb_rule_get(db, 10, rule_get_cb, &got, fx->err) == 0,
+	      "10 gone after a rollback");
+	check(pdb_rule_delete(db, 10, fx->err) == 0, "delete: %s", fx->err);
+	check(pdb_rule_delete(db, 10, fx->err) == -ENOENT, "delete twice");
+	check(pdb_rule_foreach(db, false, rule_cb, &seen, fx->err) == 0 &&
+		      seen.n == 1 && seen.ids[0] == 20,
+	      "left: %d rules", seen.n);
+	pdb_close(db);
+}
+
 static void test_rules_insert_many_all_or_none(void **state)
 {
 	struct pdb_rule one = { .rule_id = 10, .text = "ten", .enabled = 1 };
@@ -1337,6 +1389,7 @@ int main(void)
 		T(test_concurrent_first_open),
 		T(test_rules_insert_duplicate_foreach),
 		T(test_rules_insert_many_all_or_none),
+		T(test_rules_get_enable_delete),
 		T(test_rules_invalid),
 		T(test_block_upsert_refreshes),
 		T(test_block_foreach_order_and_state),
