@@ -39,7 +39,7 @@
 #define ENF_TLS_CALL_CAP_MIN ENF_TLS_CHUNK
 #define ENF_TLS_CALL_CAP_MAX (16u << 20)
 /* tls_events ring buffer size: default and bounds (powers of two). */
-#define ENF_TLS_RINGBUF_DEFAULT (16u << 20)
+#define ENF_TLS_RINGBUF_DEFAULT (4u << 20)
 #define ENF_TLS_RINGBUF_MIN (1u << 20)
 #define ENF_TLS_RINGBUF_MAX (256u << 20)
 #define ENF_PROC_RINGBUF_SIZE (1u << 18)
