@@ -28,7 +28,7 @@ static void test_defaults(void **state)
 	/* capture: the values enforcerd.8 documents */
 	assert_int_equal(c.capture_call_cap, 1048576);
 	assert_int_equal(c.capture_call_cap, ENF_TLS_CALL_CAP_DEFAULT);
-	assert_int_equal(c.capture_ringbuf, 16u << 20);
+	assert_int_equal(c.capture_ringbuf, 4u << 20);
 	assert_int_equal(c.capture_ringbuf, ENF_TLS_RINGBUF_DEFAULT);
 	assert_int_equal(c.n_capture_ports, 0);
 	assert_int_equal(c.n_capture_comms, 0);
