@@ -173,3 +173,31 @@ int run_verbs(const struct cmd *cmds, size_t n, const char *obj, int argc,
 }
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Reads all of @f, up to @max bytes; NULL on error or when larger. */
+char *read_stream(FILE *f, size_t max, size_t *len)
+{
+	size_t cap = 4096, n = 0, got;
+	char *buf = malloc(cap + 1), *nbuf;
+
+	while (buf) {
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n < cap) {
+			if (ferror(f))
+				break;
+			buf[n] = '\0';
+			*len = n;
+			return buf;
+		}
+		if (cap >= max)
+			break;
+		cap = cap * 2 > max ? max : cap * 2;
+		nbuf = realloc(buf, cap + 1);
+		if (!nbuf)
+			break;
+		buf = nbuf;
+	}
+	free(buf);
+	return NULL;
+}

@@ -44,6 +44,10 @@ json_t *call(const char *cmd, json_t *args);
 
 void print_json(const json_t *v);
 
+/* All of @f, at most @max bytes, NUL-terminated (*@len bytes before the
+ * NUL); NULL on a read error or when larger. */
+char *read_stream(FILE *f, size_t max, size_t *len);
+
 /* @s with control bytes as \xNN, malloc'd; NULL when out of memory. */
 char *term_safe(const char *s);
 /* @key of @o, terminal-safe, "" when absent; valid for eight more calls. */

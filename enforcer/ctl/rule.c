@@ -14,34 +14,6 @@
 
 /* --- rule --- */
 
-/* Reads all of @f, up to @max bytes; NULL on error or when larger. */
-static char *read_stream(FILE *f, size_t max, size_t *len)
-{
-	size_t cap = 4096, n = 0, got;
-	char *buf = malloc(cap + 1), *nbuf;
-
-	while (buf) {
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (n < cap) {
-			if (ferror(f))
-				break;
-			buf[n] = '\0';
-			*len = n;
-			return buf;
-		}
-		if (cap >= max)
-			break;
-		cap = cap * 2 > max ? max : cap * 2;
-		nbuf = realloc(buf, cap + 1);
-		if (!nbuf)
-			break;
-		buf = nbuf;
-	}
-	free(buf);
-	return NULL;
-}
-
 static int do_rule_add(int argc, char **argv)
 {
 	static const struct option lo[] = {

@@ -175,32 +175,6 @@ static int set_opts_parse(struct set_opts *o, int *argc, char ***argv,
 	return 0;
 }
 
-static char *read_all(FILE *f, size_t max, size_t *len)
-{
-	size_t cap = 65536, n = 0, got;
-	char *buf = malloc(cap), *nb;
-
-	while (buf) {
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (n < cap) {
-			if (ferror(f))
-				break;
-			*len = n;
-			return buf;
-		}
-		if (cap >= max)
-			break;
-		cap = cap * 2 > max ? max : cap * 2;
-		nb = realloc(buf, cap);
-		if (!nb)
-			break;
-		buf = nb;
-	}
-	free(buf);
-	return NULL;
-}
-
 struct test_ctx {
 	const struct enf_ruleset *rs;
 	struct enf_rules_scratch *s;
@@ -330,7 +304,7 @@ int do_rule_test(int argc, char **argv)
 		p_err("%s: %s", file, strerror(errno));
 		return EXIT_FAILURE;
 	}
-	in = read_all(f, TEST_INPUT_MAX, &len);
+	in = read_stream(f, TEST_INPUT_MAX, &len);
 	if (f != stdin)
 		fclose(f);
 	if (!in) {
