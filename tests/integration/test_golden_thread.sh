@@ -12,19 +12,6 @@ ENF_ID=enfit$$
 source "$(dirname "$0")/lib.sh"
 enf_need_root
 
-pass=0
-fail=0
-check() { # check NAME CMD...: one named assertion
-	local name=$1
-	shift
-	if "$@"; then
-		echo "ok   - $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL - $name"
-		fail=$((fail + 1))
-	fi
-}
 finish() {
 	echo "$pass passed, $fail failed"
 	if ((fail > 0)); then

@@ -14,19 +14,6 @@ ENF_ID=enfrc$$
 source "$(dirname "$0")/lib.sh"
 enf_need_root
 
-pass=0
-fail=0
-check() { # check NAME CMD...: one named assertion
-	local name=$1
-	shift
-	if "$@"; then
-		echo "ok   - $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL - $name"
-		fail=$((fail + 1))
-	fi
-}
 q1() { enf_ctl audit query "$1" | sed -n 2p | sed 's/ *$//'; }
 has_rule() { enf_ctl rule list | grep -q "^$1 "; }
 lacks_rule() { ! has_rule "$1"; }
