@@ -813,7 +813,9 @@ static long emit_chunk(__u32 i, void *data)
 		n = c->left;
 	if (c->done + n < c->carry)
 		flags |= ENF_TLS_F_MORE;
-	if (n <= ENF_TLS_SMALL)
+	if (n <= ENF_TLS_TINY)
+		emit_record(c, c->done, n, flags, ENF_TLS_TINY);
+	else if (n <= ENF_TLS_SMALL)
 		emit_record(c, c->done, n, flags, ENF_TLS_SMALL);
 	else if (n <= ENF_TLS_MEDIUM)
 		emit_record(c, c->done, n, flags, ENF_TLS_MEDIUM);

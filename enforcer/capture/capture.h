@@ -7,9 +7,9 @@
  * skipped, never passed on.
  *
  * tls_events records come in the size classes of the ABI (the header and
- * ENF_TLS_SMALL, ENF_TLS_MEDIUM or ENF_TLS_CHUNK data bytes); any record
- * is accepted whose @data_len fits in it, in ENF_TLS_CHUNK and, with
- * @offset, in the call's @len.
+ * ENF_TLS_TINY, ENF_TLS_SMALL, ENF_TLS_MEDIUM or ENF_TLS_CHUNK data
+ * bytes); any record is accepted whose @data_len fits in it, in
+ * ENF_TLS_CHUNK and, with @offset, in the call's @len.
  */
 #ifndef ENFORCER_CAPTURE_H
 #define ENFORCER_CAPTURE_H

@@ -31,8 +31,13 @@
 
 /* Plaintext bytes carried per record; longer calls take several records. */
 #define ENF_TLS_CHUNK 16384
-/* Smaller record sizes: a call of at most this many bytes takes one. */
-#define ENF_TLS_SMALL 512
+/*
+ * Smaller record sizes: a call of at most this many bytes takes one. The
+ * smallest holds a typical request line and headers or a short response
+ * head, so the ring advances little per request.
+ */
+#define ENF_TLS_TINY 256
+#define ENF_TLS_SMALL 1024
 #define ENF_TLS_MEDIUM 4096
 /* Per-call cap (bytes carried of one call): default and bounds. */
 #define ENF_TLS_CALL_CAP_DEFAULT (1u << 20)

@@ -563,14 +563,14 @@ static void test_record_checks(void **state)
 		__attribute__((aligned(8)));
 	struct enf_tls_event *ev = (struct enf_tls_event *)buf;
 	const size_t hdr = sizeof(*ev);
-	const size_t classes[] = { ENF_TLS_SMALL, ENF_TLS_MEDIUM,
+	const size_t classes[] = { ENF_TLS_TINY, ENF_TLS_SMALL, ENF_TLS_MEDIUM,
 				   ENF_TLS_CHUNK };
 
 	(void)state;
 	memset(buf, 0, sizeof(buf));
 	ev->direction = ENF_TLS_READ;
 	/* every size class, full and empty */
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
 		ev->len = ev->data_len = (__u32)classes[i];
 		ev->offset = 0;
 		assert_true(enf_capture_record_ok(ev, hdr + classes[i]));
