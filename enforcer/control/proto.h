@@ -15,6 +15,11 @@
 /* The largest request the daemon reads and reply the client reads. */
 #define ENF_CTL_MAX_REQUEST (1u << 20)
 #define ENF_CTL_MAX_REPLY (64u << 20)
+/* rule.add's named texts (enforcerctl rule import, one text a file): at
+ * most this many in one request, each name at most this many bytes. All of
+ * them travel in one request, so ENF_CTL_MAX_REQUEST bounds their bytes. */
+#define ENF_CTL_RULE_TEXTS_MAX 4096
+#define ENF_CTL_RULE_NAME_MAX 128
 /* How long the daemon waits for a whole request (from the moment it starts
  * waiting for one), and for a reply to be taken. */
 #define ENF_CTL_IO_TIMEOUT_MS 5000

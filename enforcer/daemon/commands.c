@@ -16,6 +16,7 @@
 #include "enforcer/build_config.h"
 #include "enforcer/capture/capture.h"
 #include "enforcer/common/log.h"
+#include "enforcer/control/proto.h"
 #include "enforcer/control/server.h"
 #include "enforcer/daemon/daemon.h"
 #include "enforcer/loader/tls.h"
@@ -332,46 +333,183 @@ static int publish_rules(struct enf_daemon *d, struct enf_ruleset *rs,
 	return ret;
 }
 
+static bool name_ok(const char *name, size_t len)
+{
+	if (!len || len > ENF_CTL_RULE_NAME_MAX || strlen(name) != len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] == '/' || (unsigned char)name[i] < 0x20 ||
+		    name[i] == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+int enf_rule_texts_parse(const json_t *args, struct enf_rule_text **out,
+			 size_t *n, char *err, size_t errlen)
+{
+	const json_t *one = json_object_get(args, "text");
+	const json_t *many = json_object_get(args, "texts"), *e, *jn, *jt;
+	struct enf_rule_text *t;
+	size_t i, k;
+
+	*out = NULL;
+	*n = 0;
+	if (one && many) {
+		snprintf(err, errlen,
+			 "rule.add takes \"text\" or \"texts\", not both");
+		return -EINVAL;
+	}
+	if (!one && !many) {
+		snprintf(err, errlen, "rule.add needs \"text\" or \"texts\"");
+		return -EINVAL;
+	}
+	if (one && !json_is_string(one)) {
+		snprintf(err, errlen, "rule.add: \"text\" is a string");
+		return -EINVAL;
+	}
+	if (many && (!json_is_array(many) || !json_array_size(many))) {
+		snprintf(err, errlen,
+			 "rule.add: \"texts\" is a non-empty array of "
+			 "{\"name\", \"text\"}");
+		return -EINVAL;
+	}
+	if (many && json_array_size(many) > ENF_CTL_RULE_TEXTS_MAX) {
+		snprintf(err, errlen,
+			 "rule.add: %zu texts, more than %d in one request",
+			 json_array_size(many), ENF_CTL_RULE_TEXTS_MAX);
+		return -E2BIG;
+	}
+	k = one ? 1 : json_array_size(many);
+	t = calloc(k, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (one) {
+		t[0] = (struct enf_rule_text){ "<rule add>",
+					       json_string_value(one),
+					       json_string_length(one) };
+	}
+	json_array_foreach(many, i, e) {
+		jn = json_object_get(e, "name");
+		jt = json_object_get(e, "text");
+		if (!json_is_string(jn) || !json_is_string(jt)) {
+			snprintf(err, errlen,
+				 "rule.add: texts[%zu] needs a \"name\" and "
+				 "a \"text\", both strings",
+				 i);
+			goto out_inval;
+		}
+		t[i] = (struct enf_rule_text){ json_string_value(jn),
+					       json_string_value(jt),
+					       json_string_length(jt) };
+		if (!name_ok(t[i].name, json_string_length(jn))) {
+			snprintf(err, errlen,
+				 "rule.add: texts[%zu]: a name is 1 to %d "
+				 "bytes, without '/' or control bytes",
+				 i, ENF_CTL_RULE_NAME_MAX);
+			goto out_inval;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(t[j].name, t[i].name) == 0) {
+				snprintf(err, errlen,
+					 "rule.add: two texts named '%s'",
+					 t[i].name);
+				goto out_inval;
+			}
+		}
+	}
+	for (i = 0; i < k; i++) {
+		const char *nul = memchr(t[i].text, '\0', t[i].len);
+		unsigned int line = 1;
+
+		if (!nul)
+			continue;
+		for (const char *c = t[i].text; c < nul; c++)
+			line += *c == '\n';
+		snprintf(err, errlen, "rule refused: %s:%u: a NUL byte",
+			 t[i].name, line);
+		goto out_inval;
+	}
+	*out = t;
+	*n = k;
+	return 0;
+out_inval:
+	free(t);
+	return -EINVAL;
+}
+
+static int row_exists(const struct pdb_rule *r, void *ctx)
+{
+	(void)r;
+	(void)ctx;
+	return 0;
+}
+
+/* Room for "SOURCE:NAME (uid N)", the source column of a rule added. */
+#define ROW_SOURCE_LEN (48 + 1 + ENF_CTL_RULE_NAME_MAX + 24)
+
+/*
+ * rule.add {text | texts, source, mode, dry_run}: the texts validated with
+ * the active set (built from the rules directory and the database, the
+ * texts added, and compiled), then every rule they hold stored in one
+ * database transaction and the built set made active: all or nothing. A
+ * text of "texts" ([{name, text}]: enforcerctl rule import, one a file)
+ * is a source of its own named @name: its errors name it, and each of its
+ * rules is stored with the source "SOURCE:NAME (uid N)". With dry_run the
+ * set is built and nothing is stored or loaded.
+ */
 static json_t *cmd_rule_add(void *ctx, const json_t *args,
 			    const struct enf_ctl_peer *peer)
 {
 	struct enf_daemon *d = ctx;
 	struct enf_rules_builder *b = NULL;
 	struct enf_ruleset *rs = NULL;
+	struct enf_rule_text *texts = NULL;
 	struct enf_rule_error err;
 	struct pdb_rule *rows = NULL;
-	char dberr[PDB_ERR_LEN], source[96];
-	size_t files, fromdb, first, n, len, loaded;
-	const char *text, *src, *mode;
+	char dberr[PDB_ERR_LEN], why[256];
+	char(*sources)[ROW_SOURCE_LEN] = NULL;
+	size_t files, fromdb, first, n, n_texts, loaded;
+	const char *src, *mode;
 	json_t *added = NULL, *reply;
-	bool shadow;
+	bool shadow, named, dry_run;
 	int ret;
 
-	text = json_string_value(json_object_get(args, "text"));
-	if (!text)
-		return enf_ctl_err("rule.add needs \"text\"");
-	len = json_string_length(json_object_get(args, "text"));
+	ret = enf_rule_texts_parse(args, &texts, &n_texts, why, sizeof(why));
+	if (ret)
+		return enf_ctl_err("%s", why);
+	named = json_object_get(args, "texts") != NULL;
+	dry_run = json_is_true(json_object_get(args, "dry_run"));
 	src = json_string_value(json_object_get(args, "source"));
 	mode = json_string_value(json_object_get(args, "mode"));
-	if (mode && strcmp(mode, "shadow") && strcmp(mode, "enforce"))
-		return enf_ctl_err("rule.add: \"mode\" is shadow or enforce");
+	if (mode && strcmp(mode, "shadow") && strcmp(mode, "enforce")) {
+		reply = enf_ctl_err("rule.add: \"mode\" is shadow or enforce");
+		goto out;
+	}
 	shadow = mode && !strcmp(mode, "shadow");
-	snprintf(source, sizeof(source), "%.48s (uid %u)",
-		 src ? src : "enforcerctl", (unsigned)peer->uid);
 
-	ret = enf_daemon_build_rules(&d->cfg, d->ctl_db, text, len, shadow, &b,
-				     &rs, &files, &fromdb, &err);
-	if (ret)
-		return rule_error_reply(&err, ret);
+	ret = enf_daemon_build_rules_texts(&d->cfg, d->ctl_db, texts, n_texts,
+					   shadow, &b, &rs, &files, &fromdb,
+					   &err);
+	if (ret) {
+		reply = rule_error_reply(&err, ret);
+		goto out;
+	}
 	first = files + fromdb;
 	n = enf_rules_builder_count(b) - first;
 	if (n == 0) {
-		reply = enf_ctl_err("rule refused: the text holds no rule");
+		reply = enf_ctl_err(named ? "rule refused: the texts hold no "
+					    "rule" :
+					    "rule refused: the text holds no "
+					    "rule");
 		goto out;
 	}
 	rows = calloc(n, sizeof(*rows));
+	sources = calloc(n, sizeof(*sources));
 	added = json_array();
-	if (!rows || !added) {
+	if (!rows || !sources || !added) {
 		reply = enf_ctl_err("out of memory");
 		goto out;
 	}
@@ -379,6 +517,15 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 		const struct enf_rule_info *r =
 			enf_rules_builder_rule(b, first + i);
 
+		/* a rule's origin is the name of the text it came from */
+		if (named)
+			snprintf(sources[i], sizeof(sources[i]),
+				 "%.48s:%s (uid %u)", src ? src : "enforcerctl",
+				 r->origin, (unsigned)peer->uid);
+		else
+			snprintf(sources[i], sizeof(sources[i]),
+				 "%.48s (uid %u)", src ? src : "enforcerctl",
+				 (unsigned)peer->uid);
 		rows[i] =
 			(struct pdb_rule){ .rule_id = r->id,
 					   .text = r->text,
@@ -386,8 +533,30 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 					   .mode = r->actions & ENF_ACT_SHADOW ?
 							   "shadow" :
 							   "enforce",
-					   .source = source };
+					   .source = sources[i] };
+		/* the set holds every enabled row: a row with this id is a
+		 * disabled one, which the insert below would trip on */
+		ret = pdb_rule_get(d->ctl_db, r->id, row_exists, NULL, dberr);
+		if (ret != -ENOENT) {
+			reply = ret ? enf_ctl_err("rule %u: %s", r->id, dberr) :
+				      enf_ctl_err("rule refused: %s:%u: id %u "
+						  "is taken by a disabled rule "
+						  "of the database (enable or "
+						  "delete it first)",
+						  r->origin, r->line, r->id);
+			goto out;
+		}
 		json_array_append_new(added, rule_json(r));
+	}
+	loaded = enf_ruleset_count(rs);
+	if (dry_run) {
+		pr_info("control: uid %u: dry run of %zu rule(s) from %zu "
+			"text(s); %zu would be active",
+			(unsigned)peer->uid, n, n_texts, loaded);
+		reply = enf_ctl_ok(json_pack("{s:O,s:I,s:b}", "added", added,
+					     "loaded", (json_int_t)loaded,
+					     "dry_run", 1));
+		goto out;
 	}
 	/* Stored first, all or nothing: what the database holds is what a
 	 * restart loads, so it must never hold a rule the daemon refused. */
@@ -396,9 +565,8 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 		reply = enf_ctl_err("rule not stored: %s", dberr);
 		goto out;
 	}
-	/* Read before handing @rs over: once published, the event thread may
-	 * free it (a reload) at any moment. */
-	loaded = enf_ruleset_count(rs);
+	/* @loaded was read before handing @rs over: once published, the
+	 * event thread may free it (a reload) at any moment. */
 	ret = publish_rules(d, rs, files, fromdb + n);
 	if (ret == -EBUSY) {
 		reply = enf_ctl_err("rule stored; another rule set was still "
@@ -420,13 +588,16 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 		goto out;
 	}
 	rs = NULL; /* owned by the event thread now */
-	pr_info("control: uid %u added %zu rule(s); %zu active",
-		(unsigned)peer->uid, n, loaded);
-	reply = enf_ctl_ok(json_pack("{s:O,s:I}", "added", added, "loaded",
-				     (json_int_t)loaded));
+	pr_info("control: uid %u added %zu rule(s) from %zu text(s); %zu "
+		"active",
+		(unsigned)peer->uid, n, n_texts, loaded);
+	reply = enf_ctl_ok(json_pack("{s:O,s:I,s:b}", "added", added, "loaded",
+				     (json_int_t)loaded, "dry_run", 0));
 out:
 	json_decref(added);
+	free(sources);
 	free(rows);
+	free(texts);
 	enf_ruleset_free(rs);
 	enf_rules_builder_free(b);
 	return reply;
@@ -618,13 +789,6 @@ static json_t *cmd_rule_show(void *ctx, const json_t *args,
 		return enf_ctl_err("no rule %u, active or in the database", id);
 	return enf_ctl_ok(json_pack("{s:I,s:o*,s:o*}", "id", (json_int_t)id,
 				    "active", active, "database", row.o));
-}
-
-static int row_exists(const struct pdb_rule *r, void *ctx)
-{
-	(void)r;
-	(void)ctx;
-	return 0;
 }
 
 /*

@@ -52,8 +52,8 @@ static int add_db_rule(const struct pdb_rule *r, void *arg)
 }
 
 static int build_rules(const struct enf_config *cfg, struct pdb *db,
-		       const char *extra, size_t extra_len, bool extra_shadow,
-		       uint32_t ov_id, bool ov_enabled,
+		       const struct enf_rule_text *extra, size_t n_extra,
+		       bool extra_shadow, uint32_t ov_id, bool ov_enabled,
 		       struct enf_rules_builder **builder_out,
 		       struct enf_ruleset **out, size_t *from_files,
 		       size_t *from_db, struct enf_rule_error *err)
@@ -88,9 +88,11 @@ static int build_rules(const struct enf_config *cfg, struct pdb *db,
 		}
 	}
 	total = enf_rules_builder_count(c.b);
-	if (extra) {
-		ret = enf_rules_builder_add_text_mode(
-			c.b, extra, extra_len, "<rule add>", extra_shadow, err);
+	for (size_t i = 0; i < n_extra; i++) {
+		ret = enf_rules_builder_add_text_mode(c.b, extra[i].text,
+						      extra[i].len,
+						      extra[i].name,
+						      extra_shadow, err);
 		if (ret < 0)
 			goto out_free;
 	}
@@ -118,8 +120,21 @@ int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
 			   struct enf_ruleset **out, size_t *from_files,
 			   size_t *from_db, struct enf_rule_error *err)
 {
-	return build_rules(cfg, db, extra, extra_len, extra_shadow, 0, false,
+	struct enf_rule_text t = { "<rule add>", extra, extra_len };
+
+	return build_rules(cfg, db, &t, extra ? 1 : 0, extra_shadow, 0, false,
 			   builder_out, out, from_files, from_db, err);
+}
+
+int enf_daemon_build_rules_texts(const struct enf_config *cfg, struct pdb *db,
+				 const struct enf_rule_text *texts, size_t n,
+				 bool shadow,
+				 struct enf_rules_builder **builder_out,
+				 struct enf_ruleset **out, size_t *from_files,
+				 size_t *from_db, struct enf_rule_error *err)
+{
+	return build_rules(cfg, db, texts, n, shadow, 0, false, builder_out,
+			   out, from_files, from_db, err);
 }
 
 int enf_daemon_build_rules_as_if(const struct enf_config *cfg, struct pdb *db,

@@ -204,6 +204,38 @@ int enf_daemon_build_rules(const struct enf_config *cfg, struct pdb *db,
 			   struct enf_ruleset **out, size_t *from_files,
 			   size_t *from_db, struct enf_rule_error *err);
 
+/**
+ * struct enf_rule_text - one named SecLang text of a rule.add request (a
+ * file of `enforcerctl rule import`)
+ * @name: its name: the origin of its rules and of its errors
+ * @text: the text, @len bytes
+ * @len: bytes of @text
+ */
+struct enf_rule_text {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+
+/* enf_daemon_build_rules() with @n named texts as the extra rules, in
+ * order, each parsed as a source of its own (a chain does not run from one
+ * into the next); all or nothing: one refused text refuses the set. */
+int enf_daemon_build_rules_texts(const struct enf_config *cfg, struct pdb *db,
+				 const struct enf_rule_text *texts, size_t n,
+				 bool shadow,
+				 struct enf_rules_builder **builder_out,
+				 struct enf_ruleset **out, size_t *from_files,
+				 size_t *from_db, struct enf_rule_error *err);
+
+/* The texts of rule.add's @args: "texts" ([{"name", "text"}, ...], at most
+ * ENF_CTL_RULE_TEXTS_MAX, names of at most ENF_CTL_RULE_NAME_MAX bytes
+ * without '/' or control bytes, each name once, no NUL in a text) or the
+ * older "text" (one text named "<rule add>"). *@out (malloc'd) points into
+ * @args. Return: 0, or -EINVAL / -E2BIG / -ENOMEM with @err saying why. */
+struct json_t;
+int enf_rule_texts_parse(const struct json_t *args, struct enf_rule_text **out,
+			 size_t *n, char *err, size_t errlen);
+
 /* The same set (no @extra) as if the database's rule @id were enabled or
  * not (not: also for a rule about to be deleted), the database unchanged:
  * a change is tried before it is made, holding no write lock meanwhile. */
