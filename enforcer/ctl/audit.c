@@ -82,7 +82,7 @@ static int do_audit_query(int argc, char **argv)
 
 const struct cmd ctl_audit_cmds[] = {
 	{ "query", do_audit_query,
-	  "audit query \"SELECT ...\" read-only SQL over the audit log" },
+	  "audit query \"SELECT ...\" read-only SQL over the audit log", NULL },
 };
 
 const size_t ctl_audit_ncmds =

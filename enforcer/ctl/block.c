@@ -124,12 +124,14 @@ static int do_block_list(int argc, char **argv)
 const struct cmd ctl_block_cmds[] = {
 	{ "add", do_block_add,
 	  "block add KIND KEY        deny: src ADDR | cidr ADDR/LEN |\n"
-	  "                            flow tcp|udp PEER:PORT LOCAL:PORT" },
-	{ "del", do_block_del,
-	  "block del KIND KEY        remove a deny entry" },
+	  "                            flow tcp|udp PEER:PORT LOCAL:PORT",
+	  NULL },
+	{ "del", do_block_del, "block del KIND KEY        remove a deny entry",
+	  NULL },
 	{ "list", do_block_list,
 	  "block list                active deny entries, and whether the "
-	  "kernel holds them" },
+	  "kernel holds them",
+	  NULL },
 };
 
 const size_t ctl_block_ncmds =

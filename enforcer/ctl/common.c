@@ -154,11 +154,24 @@ long long jint(const json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
+static bool is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+}
+
 int run_verbs(const struct cmd *cmds, size_t n, const char *obj, int argc,
 	      char **argv)
 {
 	const struct cmd *c;
 
+	if (argc >= 2 && is_help(argv[1])) {
+		printf("Usage: enforcerctl [OPTIONS] %s VERB [ARGS]\n\n", obj);
+		for (size_t i = 0; i < n; i++)
+			printf("  %s\n", cmds[i].usage);
+		printf("\n'enforcerctl %s VERB --help' for a verb's own.\n",
+		       obj);
+		return EXIT_SUCCESS;
+	}
 	if (argc < 2) {
 		p_err("'%s' needs a verb: %s%s%s", obj, cmds[0].name,
 		      n > 1 ? ", " : "", n > 1 ? cmds[1].name : "");
@@ -167,6 +180,12 @@ int run_verbs(const struct cmd *cmds, size_t n, const char *obj, int argc,
 	c = cmd_select(cmds, n, argv[1], "verb");
 	if (!c)
 		return EXIT_USAGE;
+	if (argc == 3 && is_help(argv[2])) {
+		printf("Usage: enforcerctl [OPTIONS] %s\n", c->usage);
+		if (c->help)
+			printf("\n%s\n", c->help);
+		return EXIT_SUCCESS;
+	}
 	argc--;
 	argv++;
 	return c->fn(argc, argv);

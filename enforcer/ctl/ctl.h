@@ -19,12 +19,13 @@ struct ctl_opts {
 };
 extern struct ctl_opts ctl_opts;
 
-/* A command: its name, its handler (argv[0] is the command's own name) and
- * a line of help. */
+/* A command: its name, its handler (argv[0] is the command's own name), a
+ * line of help, and optionally more (printed by OBJECT VERB --help). */
 struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *usage;
+	const char *help;
 };
 
 /* Prints "Error: ..." on stderr, or {"error": ...} on stdout under --json. */
@@ -34,7 +35,8 @@ void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const struct cmd *cmd_select(const struct cmd *cmds, size_t n, const char *name,
 			     const char *what);
 
-/* Dispatches argv[1] among @cmds (argv[0] is the object). */
+/* Dispatches argv[1] among @cmds (argv[0] is the object). OBJECT --help
+ * lists the verbs; OBJECT VERB --help prints the verb's help. */
 int run_verbs(const struct cmd *cmds, size_t n, const char *obj, int argc,
 	      char **argv);
 

@@ -32,10 +32,14 @@ static int do_version(int argc, char **argv)
 static int do_help(int argc, char **argv);
 
 static const struct cmd objects[] = {
-	{ "status", do_status, NULL },	 { "rule", do_rule, NULL },
-	{ "block", do_block, NULL },	 { "audit", do_audit, NULL },
-	{ "reload", do_reload, NULL },	 { "offload", do_offload, NULL },
-	{ "version", do_version, NULL }, { "help", do_help, NULL },
+	{ "status", do_status, NULL, NULL },
+	{ "rule", do_rule, NULL, NULL },
+	{ "block", do_block, NULL, NULL },
+	{ "audit", do_audit, NULL, NULL },
+	{ "reload", do_reload, NULL, NULL },
+	{ "offload", do_offload, NULL, NULL },
+	{ "version", do_version, NULL, NULL },
+	{ "help", do_help, NULL, NULL },
 };
 
 static void usage(FILE *out)

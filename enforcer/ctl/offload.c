@@ -275,7 +275,8 @@ static const struct cmd offload_cmds[] = {
 	  "offload check [--object FILE] [--element-size N] [--stack-limit N]"
 	  " [--max-insns N]\n"
 	  "                          does the XDP object fit the NFP offload "
-	  "subset?" },
+	  "subset?",
+	  NULL },
 };
 
 int do_offload(int argc, char **argv)
