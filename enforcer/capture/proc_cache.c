@@ -28,6 +28,7 @@ struct pc_exe_id {
 struct pc_entry {
 	__u32 tgid;
 	__u64 start;
+	__u64 exited_ns; /* when its exit was seen (CLOCK_MONOTONIC), or 0 */
 	struct pc_exe_id id;
 	char *exe;
 	int hnext; /* next in the hash chain */
@@ -294,6 +295,21 @@ static bool pc_same_exe(const struct pc_exe_id *a, const struct pc_exe_id *b)
 int enf_proc_cache_exe(struct enf_proc_cache *pc, __u32 tgid, char *buf,
 		       size_t len)
 {
+	return enf_proc_cache_exe_at(pc, tgid, 0, buf, len);
+}
+
+/*
+ * Entry @e of a process that is gone may answer for an event at @ts_ns
+ * when the process was alive then: it was not seen exiting before it.
+ */
+static bool pc_alive_at(const struct pc_entry *e, __u64 ts_ns)
+{
+	return ts_ns && (!e->exited_ns || ts_ns <= e->exited_ns);
+}
+
+int enf_proc_cache_exe_at(struct enf_proc_cache *pc, __u32 tgid, __u64 ts_ns,
+			  char *buf, size_t len)
+{
 	__u64 start, again;
 	struct pc_exe_id id;
 	struct pc_entry *e;
@@ -305,6 +321,11 @@ int enf_proc_cache_exe(struct enf_proc_cache *pc, __u32 tgid, char *buf,
 	if (!err)
 		err = pc_stat_exe(pc, tgid, &id);
 	if (err) {
+		if (i != PC_NONE && (err == -ESRCH || err == -ENOENT) &&
+		    pc_alive_at(&pc->e[i], ts_ns)) {
+			pc->stats.gone_hits++;
+			return pc_copy(pc->e[i].exe, buf, len);
+		}
 		if (i != PC_NONE && err == -ESRCH)
 			pc_release(pc, i);
 		return err;
@@ -341,6 +362,7 @@ int enf_proc_cache_exe(struct enf_proc_cache *pc, __u32 tgid, char *buf,
 	e = &pc->e[i];
 	e->tgid = tgid;
 	e->start = start;
+	e->exited_ns = 0;
 	e->id = id;
 	e->exe = exe;
 	e->hnext = pc->buckets[pc_bucket(pc, tgid)];
@@ -352,6 +374,19 @@ int enf_proc_cache_exe(struct enf_proc_cache *pc, __u32 tgid, char *buf,
 out_free_exe:
 	free(exe);
 	return err;
+}
+
+void enf_proc_cache_exited(struct enf_proc_cache *pc, __u32 tgid, __u64 ts_ns)
+{
+	int i = pc_find(pc, tgid);
+
+	if (i == PC_NONE)
+		return;
+	if (!ts_ns) {
+		pc_release(pc, i);
+		return;
+	}
+	pc->e[i].exited_ns = ts_ns;
 }
 
 void enf_proc_cache_forget(struct enf_proc_cache *pc, __u32 tgid)

@@ -29,12 +29,15 @@
  * @misses: lookups that read the exe link (first sight or a changed process)
  * @stale: entries dropped because the start time or the executable changed
  * @evictions: entries dropped to make room
+ * @gone_hits: lookups answered for a process gone since, from what it ran
+ *	when the event happened (enf_proc_cache_exe_at())
  */
 struct enf_proc_cache_stats {
 	__u64 hits;
 	__u64 misses;
 	__u64 stale;
 	__u64 evictions;
+	__u64 gone_hits;
 };
 
 struct enf_proc_cache;
@@ -73,6 +76,39 @@ void enf_proc_cache_free(struct enf_proc_cache *pc);
  */
 int enf_proc_cache_exe(struct enf_proc_cache *pc, __u32 tgid, char *buf,
 		       size_t len);
+
+/**
+ * enf_proc_cache_exe_at() - the executable a process ran at a given time
+ * @pc: the cache
+ * @tgid: the process id
+ * @ts_ns: CLOCK_MONOTONIC time of the event asked about (a TLS record's),
+ *	0 for none
+ * @buf: receives the path, NUL-terminated
+ * @len: size of @buf
+ *
+ * As enf_proc_cache_exe(), except for a process that is gone (or exiting)
+ * by now: a short-lived client (curl) is often gone before its request is
+ * matched. Its cached entry answers when the process was alive at @ts_ns,
+ * that is, its exit was not seen (enf_proc_cache_exited()) before @ts_ns.
+ * The daemon caches each process at its exec, so one that lived for a
+ * single request is known. A pid is not reused for thousands of process
+ * creations, so an entry whose exit is not seen yet is the process's own.
+ *
+ * Return: as enf_proc_cache_exe().
+ */
+int enf_proc_cache_exe_at(struct enf_proc_cache *pc, __u32 tgid, __u64 ts_ns,
+			  char *buf, size_t len);
+
+/**
+ * enf_proc_cache_exited() - a process was seen exiting
+ * @pc: the cache
+ * @tgid: the process id
+ * @ts_ns: CLOCK_MONOTONIC time of its exit; 0 drops it at once
+ *
+ * Its entry stays, for the events it made before @ts_ns still to be
+ * matched, until evicted or replaced by a process that reuses the pid.
+ */
+void enf_proc_cache_exited(struct enf_proc_cache *pc, __u32 tgid, __u64 ts_ns);
 
 /**
  * enf_proc_cache_forget() - drop a process from the cache

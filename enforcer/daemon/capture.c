@@ -10,6 +10,7 @@
  * (the control thread's status), which reads discovery under @disc_lock.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +72,18 @@ static int on_proc_event(void *ctx, const struct enf_proc_event *ev)
 	} else if (ev->type == ENF_PROC_EXIT)
 		enf_discover_exit(d->disc, ev->tgid);
 	pthread_mutex_unlock(&d->disc_lock);
-	/* a pid reused later must not find this process's facts */
-	if (ev->type == ENF_PROC_EXIT)
-		enf_proc_cache_forget(d->procs, ev->tgid);
+	/*
+	 * Known from its exec on, while it runs (a client that lives for one
+	 * request is gone by the time that request is matched); kept after
+	 * its exit for the events it made before, never for a pid reused.
+	 */
+	if (ev->type == ENF_PROC_EXEC) {
+		char exe[PATH_MAX];
+
+		enf_proc_cache_exe(d->procs, ev->tgid, exe, sizeof(exe));
+	} else if (ev->type == ENF_PROC_EXIT) {
+		enf_proc_cache_exited(d->procs, ev->tgid, ev->ts_ns);
+	}
 	return 0;
 }
 

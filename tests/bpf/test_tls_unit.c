@@ -323,6 +323,65 @@ static void test_gone_and_kernel_thread(void **state)
 	enf_proc_cache_free(pc);
 }
 
+/*
+ * A process gone before its event is matched (curl after one request):
+ * answered from what it ran, for events made while it was alive; never
+ * for an event after its exit, nor for a pid reused by another process.
+ */
+static void test_gone_answers_for_its_past(void **state)
+{
+	struct fake_proc *fp = *state;
+	struct enf_proc_cache_stats st;
+	struct enf_proc_cache *pc;
+	char buf[PATH_MAX], want[PATH_MAX];
+
+	assert_int_equal(enf_proc_cache_new(16, fp->root, &pc), 0);
+	write_stat(fp, 107, "curl", 900);
+	write_exe(fp, 107, "/usr/bin/curl");
+	exe_is(fp, pc, 107, "/usr/bin/curl"); /* cached at its exec */
+	fs_path(fp, "/usr/bin/curl", want, sizeof(want));
+	remove_proc(fp, 107);
+	/* gone, exit not seen yet: an event of it is answered */
+	assert_int_equal(enf_proc_cache_exe_at(pc, 107, 5000, buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf, want);
+	/* without a time, as before: not answered */
+	assert_int_equal(enf_proc_cache_exe(pc, 107, buf, sizeof(buf)), -ESRCH);
+	assert_int_equal(enf_proc_cache_count(pc), 0);
+
+	write_stat(fp, 108, "curl", 901);
+	write_exe(fp, 108, "/usr/bin/curl");
+	exe_is(fp, pc, 108, "/usr/bin/curl");
+	remove_proc(fp, 108);
+	enf_proc_cache_exited(pc, 108, 6000);
+	assert_int_equal(enf_proc_cache_count(pc), 1);
+	/* an event before the exit: answered; after it: not */
+	assert_int_equal(enf_proc_cache_exe_at(pc, 108, 5999, buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf, want);
+	assert_int_equal(enf_proc_cache_exe_at(pc, 108, 6001, buf, sizeof(buf)),
+			 -ESRCH);
+	assert_int_equal(enf_proc_cache_count(pc), 0);
+
+	/* the pid reused by another program: the live process wins */
+	write_stat(fp, 109, "curl", 902);
+	write_exe(fp, 109, "/usr/bin/curl");
+	exe_is(fp, pc, 109, "/usr/bin/curl");
+	enf_proc_cache_exited(pc, 109, 7000);
+	write_stat(fp, 109, "wget", 950);
+	write_exe(fp, 109, "/usr/bin/wget");
+	fs_path(fp, "/usr/bin/wget", want, sizeof(want));
+	assert_int_equal(enf_proc_cache_exe_at(pc, 109, 8000, buf, sizeof(buf)),
+			 0);
+	assert_string_equal(buf, want);
+	/* a time of 0 drops the entry at the exit */
+	enf_proc_cache_exited(pc, 109, 0);
+	assert_int_equal(enf_proc_cache_count(pc), 0);
+	enf_proc_cache_get_stats(pc, &st);
+	assert_int_equal(st.gone_hits, 2);
+	enf_proc_cache_free(pc);
+}
+
 static void test_small_buffer(void **state)
 {
 	struct fake_proc *fp = *state;
@@ -695,6 +754,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_comm_with_parens_and_spaces,
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_gone_and_kernel_thread,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_gone_answers_for_its_past,
 						fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_small_buffer, fake_setup,
 						fake_teardown),
