@@ -89,6 +89,16 @@ size_t enf_ruleset_count(const struct enf_ruleset *rs)
 	return rs ? rs->n_visible : 0;
 }
 
+bool enf_ruleset_reads_origin(const struct enf_ruleset *rs)
+{
+	return rs && rs->reads_origin;
+}
+
+bool enf_ruleset_matches_outbound(const struct enf_ruleset *rs)
+{
+	return rs && rs->outbound;
+}
+
 size_t enf_ruleset_links(const struct enf_ruleset *rs, size_t i)
 {
 	return rs && i < rs->n_visible ? rs->rules[i].r->n_links : 0;
@@ -426,6 +436,43 @@ static int count_list(struct enf_ruleset *rs)
 	return 0;
 }
 
+/* @r reads a variable of class @cls, or (@origin) one of the origin's. */
+static bool rule_reads(const struct enf_rule *r, int cls, bool origin)
+{
+	for (size_t t = 0; t < r->n_targets; t++) {
+		enum enf_item_class c = r->targets[t].cls;
+
+		if (origin ? enf_ic_is_origin(c) :
+			     c == (enum enf_item_class)cls)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Which rules see outbound requests: those of a chain that reads DIRECTION
+ * anywhere (the chain's rule or a link), so a rule set written for a server
+ * never matches what this host's clients send. And whether any rule reads
+ * the origin, so its user knows to fill it before matching.
+ */
+static void origin_flags(struct enf_ruleset *rs)
+{
+	for (size_t i = 0; i < rs->n_visible; i++) {
+		struct enf_rs_rule *rr = &rs->rules[i];
+		bool dir = rule_reads(rr->r, ENF_IC_DIRECTION, false);
+
+		for (size_t k = 0; k < rr->r->n_links; k++)
+			dir |= rule_reads(rs->rules[rr->first_link + k].r,
+					  ENF_IC_DIRECTION, false);
+		rr->outbound = dir;
+		for (size_t k = 0; k < rr->r->n_links; k++)
+			rs->rules[rr->first_link + k].outbound = dir;
+		rs->outbound |= dir;
+	}
+	for (size_t i = 0; i < rs->n; i++)
+		rs->reads_origin |= rule_reads(rs->rules[i].r, 0, true);
+}
+
 /* Append @r (a reference the set takes) and decide where it runs. */
 static int add_rule(struct enf_ruleset *rs, struct enf_rule *r,
 		    struct enf_rule_error *err)
@@ -491,6 +538,7 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 	ret = count_list(rs);
 	if (ret)
 		goto out_nomem;
+	origin_flags(rs);
 	*out = rs;
 	return 0;
 

@@ -6,6 +6,7 @@
  * transformed value. A hit counts for a rule only if the rule targets that
  * value. Matches are collected first and reported in rule order.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -39,6 +40,11 @@ struct enf_rules_scratch {
 	size_t cap_found;
 	char *buf; /* the transformed value */
 	size_t buf_cap;
+	/* the origin's numbers and address as text, for the request */
+	char addr[INET6_ADDRSTRLEN];
+	char rport[8];
+	char sport[8];
+	char uid[12];
 };
 
 /* A value of the request: scalars first, then the collections. */
@@ -50,7 +56,9 @@ struct item {
 	size_t key_len;
 };
 
-#define N_SCALARS 7
+#define N_SCALARS 9
+/* the origin's values, after the anomalies, when the request has one */
+#define N_ORIGIN 9
 
 static const char *const anom_names[ENF_ANOM_BITS] = ENF_ANOM_NAMES;
 
@@ -58,7 +66,91 @@ static size_t item_count(const struct enf_request *req)
 {
 	return N_SCALARS + 2 * req->n_args + 2 * req->n_headers +
 	       2 * req->n_args_post + 2 * req->n_cookies +
-	       (size_t)__builtin_popcountll(req->anomalies);
+	       (size_t)__builtin_popcountll(req->anomalies) +
+	       (req->origin ? N_ORIGIN : 0);
+}
+
+/* An inbound request's peer is its client; an outbound one's, its server. */
+static bool origin_outbound(const struct enf_request *req)
+{
+	return req->origin && req->origin->direction == ENF_REQ_OUTBOUND;
+}
+
+/* The origin's address and ports as text, once a request. */
+static void origin_format(struct enf_rules_scratch *s,
+			  const struct enf_request *req)
+{
+	const struct enf_tuple *t = &req->origin->tuple;
+	uint16_t server;
+
+	s->addr[0] = s->rport[0] = s->sport[0] = '\0';
+	snprintf(s->uid, sizeof(s->uid), "%u", req->origin->uid);
+	if (t->family != ENF_FAMILY_V4 && t->family != ENF_FAMILY_V6)
+		return; /* no IP flow: uncorrelated */
+	inet_ntop(t->family == ENF_FAMILY_V4 ? AF_INET : AF_INET6, t->saddr,
+		  s->addr, sizeof(s->addr));
+	/* the tuple has the peer as source */
+	snprintf(s->rport, sizeof(s->rport), "%u", ntohs(t->sport));
+	server = origin_outbound(req) ? t->sport : t->dport;
+	snprintf(s->sport, sizeof(s->sport), "%u", ntohs(server));
+}
+
+/* The request's REQUEST_BASENAME: its decoded path after the last '/' or
+ * '\' (as ModSecurity v3; no separator gives an empty basename). */
+static struct enf_str basename_of(const struct enf_str *path)
+{
+	struct enf_str b = { "", 0 };
+
+	for (size_t i = path->len; i > 0; i--) {
+		if (path->ptr[i - 1] == '/' || path->ptr[i - 1] == '\\') {
+			b.ptr = path->ptr + i;
+			b.len = path->len - i;
+			break;
+		}
+	}
+	return b;
+}
+
+/* A C string of the origin as item @cls: absent when empty or unknown. */
+static bool item_cstr(struct item *it, enum enf_item_class cls, const char *v)
+{
+	if (!v || !*v)
+		return false;
+	it->cls = cls;
+	it->ptr = v;
+	it->len = strlen(v);
+	return true;
+}
+
+/* Origin value @i of @req (its origin_format()ed text in @s). */
+static bool item_origin(const struct enf_request *req,
+			const struct enf_rules_scratch *s, size_t i,
+			struct item *it)
+{
+	const struct enf_req_origin *o = req->origin;
+
+	switch (i) {
+	case 0:
+		return item_cstr(it, ENF_IC_REMOTE_ADDR, s->addr);
+	case 1:
+		return item_cstr(it, ENF_IC_REMOTE_PORT, s->rport);
+	case 2:
+		return item_cstr(it, ENF_IC_SERVER_PORT, s->sport);
+	case 3:
+		return item_cstr(it, ENF_IC_PROC_EXE, o->exe);
+	case 4:
+		return item_cstr(it, ENF_IC_PROC_COMM, o->comm);
+	case 5:
+		return item_cstr(it, ENF_IC_PROC_UID, s->uid);
+	case 6:
+		return item_cstr(it, ENF_IC_PROC_CGROUP, o->cgroup);
+	case 7:
+		return item_cstr(it, ENF_IC_TLS_LIB, o->tls_lib);
+	case 8:
+		return item_cstr(it, ENF_IC_DIRECTION,
+				 origin_outbound(req) ? "outbound" : "inbound");
+	}
+	return false;
 }
 
 static void item_str(struct item *it, enum enf_item_class cls,
@@ -79,19 +171,27 @@ static bool item_field(struct item *it, enum enf_item_class cls,
 	return true;
 }
 
-/* Item @i of @req; false when it is absent (no body). */
-static bool item_get(const struct enf_request *req, size_t i, struct item *it)
+/* Item @i of @req; false when it is absent (no body). A producer that
+ * does not decode (no @uri_decoded) has its URI and path read raw. */
+static bool item_get(const struct enf_request *req,
+		     const struct enf_rules_scratch *s, size_t i,
+		     struct item *it)
 {
+	const struct enf_str *path = req->uri_decoded.ptr ? &req->path_decoded :
+							    &req->path;
+	struct enf_str base;
+
 	memset(it, 0, sizeof(*it));
 	switch (i) {
 	case 0:
 		item_str(it, ENF_IC_METHOD, &req->method);
 		return true;
 	case 1:
-		item_str(it, ENF_IC_URI, &req->uri);
+		item_str(it, ENF_IC_URI,
+			 req->uri_decoded.ptr ? &req->uri_decoded : &req->uri);
 		return true;
 	case 2:
-		item_str(it, ENF_IC_FILENAME, &req->path);
+		item_str(it, ENF_IC_FILENAME, path);
 		return true;
 	case 3:
 		item_str(it, ENF_IC_QUERY, &req->query);
@@ -105,6 +205,13 @@ static bool item_get(const struct enf_request *req, size_t i, struct item *it)
 	case 6:
 		item_str(it, ENF_IC_BODY, &req->body);
 		return req->body.len || req->body_len;
+	case 7:
+		item_str(it, ENF_IC_URI_RAW, &req->uri);
+		return true;
+	case 8:
+		base = basename_of(path);
+		item_str(it, ENF_IC_BASENAME, &base);
+		return true;
 	}
 	i -= N_SCALARS;
 	if (i < req->n_args) {
@@ -158,7 +265,7 @@ static bool item_get(const struct enf_request *req, size_t i, struct item *it)
 		it->key_len = it->len;
 		return true;
 	}
-	return false;
+	return req->origin && item_origin(req, s, i, it);
 }
 
 /* ARGS and ARGS_NAMES read the query's and the body's arguments. */
@@ -252,7 +359,7 @@ static size_t count_values(const struct enf_request *req, size_t n_items,
 	struct item it;
 
 	for (size_t i = 0; i < n_items; i++)
-		n += item_get(req, i, &it) && target_selects(t, &it, s);
+		n += item_get(req, s, i, &it) && target_selects(t, &it, s);
 	return n;
 }
 
@@ -274,6 +381,7 @@ struct scan {
 	size_t item_idx;
 	const char *v;
 	size_t vl;
+	bool outbound; /* the request is outbound: DIRECTION rules only */
 	int err;
 };
 
@@ -285,9 +393,12 @@ static int note(struct scan *m, uint32_t ri)
 {
 	const struct enf_rule *r = m->rs->rules[ri].r;
 	struct enf_rules_scratch *s = m->s;
-	int ti = rule_target_for(r, m->it, s);
 	struct found *f;
+	int ti;
 
+	if (m->outbound && !m->rs->rules[ri].outbound)
+		return 0;
+	ti = rule_target_for(r, m->it, s);
 	if (ti < 0)
 		return 0;
 	if (s->seen[ri] == s->req_gen) {
@@ -451,6 +562,8 @@ static int scan_value(struct scan *m)
 		if (s->seen[p->other[k]] == s->req_gen &&
 		    s->found[s->slot[p->other[k]]].target == 0)
 			continue; /* no better target to find */
+		if (m->outbound && !rr->outbound)
+			continue;
 		if (rule_target_for(rr->r, m->it, m->s) < 0)
 			continue;
 		res = run_other(m, rr);
@@ -471,6 +584,7 @@ static int cmp_found(const void *a, const void *b)
 }
 
 static void fill_match(const struct enf_ruleset *rs,
+		       const struct enf_rules_scratch *s,
 		       const struct enf_request *req, const struct found *f,
 		       struct enf_rule_match *mt)
 {
@@ -491,7 +605,7 @@ static void fill_match(const struct enf_ruleset *rs,
 	} else if (enf_var_is_collection(t->var)) {
 		size_t kl;
 
-		item_get(req, f->item, &it);
+		item_get(req, s, f->item, &it);
 		kl = it.key_len < sizeof(mt->var) ? it.key_len :
 						    sizeof(mt->var);
 		snprintf(mt->var, sizeof(mt->var), "%s:%.*s", name, (int)kl,
@@ -514,7 +628,8 @@ static bool item_for(struct scan *m, const struct enf_request *req,
 	const struct enf_target *t;
 
 	if (i < n_items)
-		return item_get(req, i, it) && pipe_wants(m->pipe, it, m->s);
+		return item_get(req, m->s, i, it) &&
+		       pipe_wants(m->pipe, it, m->s);
 	t = m->rs->counts[i - n_items];
 	memset(it, 0, sizeof(*it));
 	it->cls = ENF_IC_COUNT;
@@ -591,9 +706,16 @@ int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 		return -EINVAL;
 	if (!rs->n)
 		return 0;
+	/* outbound requests (a client's on this host) are for the rules
+	 * that ask for them by reading DIRECTION */
+	m.outbound = origin_outbound(req);
+	if (m.outbound && !rs->outbound)
+		return 0;
 	gen_next(&s->req_gen, s->seen, s->n_rules);
 	s->n_found = 0;
 	n_items = item_count(req);
+	if (req->origin)
+		origin_format(s, req);
 
 	hits0 = s->limit_hits;
 	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
@@ -633,7 +755,7 @@ int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 
 		if (!chain_holds(rs, s, s->found[k].rule))
 			continue;
-		fill_match(rs, req, &s->found[k], &mt);
+		fill_match(rs, s, req, &s->found[k], &mt);
 		count++;
 		if (cb && cb(&mt, ctx))
 			break;

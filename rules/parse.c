@@ -48,8 +48,8 @@ static const struct {
 					  ENF_IC_COOKIE_NAME, false, true },
 	[ENF_V_PROTOCOL_ANOMALY] = { "PROTOCOL_ANOMALY", ENF_IC_ANOMALY, true,
 				     true },
-	/* the target as received, as REQUEST_URI here (never decoded) */
-	[ENF_V_REQUEST_URI_RAW] = { "REQUEST_URI_RAW", ENF_IC_URI },
+	/* the target as received (REQUEST_URI is decoded) */
+	[ENF_V_REQUEST_URI_RAW] = { "REQUEST_URI_RAW", ENF_IC_URI_RAW },
 	[ENF_V_REQUEST_HEADERS] = { "REQUEST_HEADERS", ENF_IC_HDR_VALUE, true,
 				    true },
 	[ENF_V_REQUEST_HEADERS_NAMES] = { "REQUEST_HEADERS_NAMES",
@@ -57,6 +57,17 @@ static const struct {
 	/* ModSecurity's TX:MSC_PCRE_LIMITS_EXCEEDED; both spellings read */
 	[ENF_V_MSC_PCRE_LIMITS_EXCEEDED] = { "MSC_PCRE_LIMITS_EXCEEDED",
 					     ENF_IC_PCRE_LIMIT },
+	[ENF_V_REQUEST_BASENAME] = { "REQUEST_BASENAME", ENF_IC_BASENAME },
+	/* enforcer's: the flow and the process (enf_req_origin) */
+	[ENF_V_REMOTE_ADDR] = { "REMOTE_ADDR", ENF_IC_REMOTE_ADDR },
+	[ENF_V_REMOTE_PORT] = { "REMOTE_PORT", ENF_IC_REMOTE_PORT },
+	[ENF_V_SERVER_PORT] = { "SERVER_PORT", ENF_IC_SERVER_PORT },
+	[ENF_V_PROCESS_EXE] = { "PROCESS_EXE", ENF_IC_PROC_EXE },
+	[ENF_V_PROCESS_COMM] = { "PROCESS_COMM", ENF_IC_PROC_COMM },
+	[ENF_V_PROCESS_UID] = { "PROCESS_UID", ENF_IC_PROC_UID },
+	[ENF_V_PROCESS_CGROUP] = { "PROCESS_CGROUP", ENF_IC_PROC_CGROUP },
+	[ENF_V_TLS_LIBRARY] = { "TLS_LIBRARY", ENF_IC_TLS_LIB },
+	[ENF_V_DIRECTION] = { "DIRECTION", ENF_IC_DIRECTION },
 };
 
 static const struct {

@@ -150,6 +150,16 @@ size_t enf_ruleset_count(const struct enf_ruleset *rs);
 const struct enf_rule_info *enf_ruleset_rule(const struct enf_ruleset *rs,
 					     size_t i);
 
+/*
+ * enf_ruleset_reads_origin(): a rule reads a process or flow variable
+ * (REMOTE_ADDR, PROCESS_EXE, DIRECTION, ...): give requests their origin
+ * before matching. enf_ruleset_matches_outbound(): a rule (a chain) reads
+ * DIRECTION; only such rules see outbound requests, and without one
+ * enf_rules_match() reports nothing for an outbound request.
+ */
+bool enf_ruleset_reads_origin(const struct enf_ruleset *rs);
+bool enf_ruleset_matches_outbound(const struct enf_ruleset *rs);
+
 /* The links after rule @i's first rule when it is a chain (0 otherwise),
  * and link @k's info (its id is the chain's). */
 size_t enf_ruleset_links(const struct enf_ruleset *rs, size_t i);

@@ -144,7 +144,25 @@ enum enf_item_class {
 	ENF_IC_ANOMALY, /* the name of each protocol anomaly of the request */
 	ENF_IC_COUNT, /* a count target's value (struct enf_target @count) */
 	ENF_IC_PCRE_LIMIT, /* "1" once matching the request hit a PCRE2 limit */
+	ENF_IC_URI_RAW, /* the target as received */
+	ENF_IC_BASENAME, /* the decoded path after its last '/' or '\' */
+	/* from the request's origin (absent when it has none: offline) */
+	ENF_IC_REMOTE_ADDR,
+	ENF_IC_REMOTE_PORT,
+	ENF_IC_SERVER_PORT,
+	ENF_IC_PROC_EXE,
+	ENF_IC_PROC_COMM,
+	ENF_IC_PROC_UID,
+	ENF_IC_PROC_CGROUP,
+	ENF_IC_TLS_LIB,
+	ENF_IC_DIRECTION,
 };
+
+/* The item classes that read the request's origin. */
+static inline bool enf_ic_is_origin(enum enf_item_class c)
+{
+	return c >= ENF_IC_REMOTE_ADDR && c <= ENF_IC_DIRECTION;
+}
 
 /* Variables, in the order of the table in parse.c. */
 enum enf_var {
@@ -168,6 +186,16 @@ enum enf_var {
 	ENF_V_PROTOCOL_ANOMALY,
 	ENF_V_REQUEST_URI_RAW,
 	ENF_V_MSC_PCRE_LIMITS_EXCEEDED,
+	ENF_V_REQUEST_BASENAME,
+	ENF_V_REMOTE_ADDR,
+	ENF_V_REMOTE_PORT,
+	ENF_V_SERVER_PORT,
+	ENF_V_PROCESS_EXE,
+	ENF_V_PROCESS_COMM,
+	ENF_V_PROCESS_UID,
+	ENF_V_PROCESS_CGROUP,
+	ENF_V_TLS_LIBRARY,
+	ENF_V_DIRECTION,
 	ENF_V__COUNT,
 };
 
@@ -397,6 +425,7 @@ struct enf_rs_rule {
 	pcre2_code *re;
 	uint32_t first_link;
 	char why[256]; /* info.why: why the rule runs on its engine */
+	bool outbound; /* its chain reads DIRECTION: it sees outbound requests */
 };
 
 /*
@@ -412,6 +441,8 @@ struct enf_ruleset {
 	const struct enf_target **counts;
 	size_t n_counts;
 	bool limit_var; /* a rule reads MSC_PCRE_LIMITS_EXCEEDED */
+	bool reads_origin; /* a rule reads a process or flow variable */
+	bool outbound; /* a chain reads DIRECTION: outbound requests match */
 };
 
 /* ASCII case-insensitive comparison of two byte strings of equal length. */

@@ -202,8 +202,8 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 	memset(o, 0, sizeof(*o));
 	memcpy(ec->comm, ev->comm, ENF_COMM_LEN);
 	ec->comm[ENF_COMM_LEN] = '\0';
-	if (enf_proc_cache_exe(ec->d->procs, ev->tgid, ec->exe,
-			       sizeof(ec->exe)) < 0)
+	if (enf_proc_cache_exe_at(ec->d->procs, ev->tgid, ev->ts_ns, ec->exe,
+				  sizeof(ec->exe)) < 0)
 		ec->exe[0] = '\0';
 	o->pid = ev->pid;
 	o->tgid = ev->tgid;
@@ -233,19 +233,27 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 	}
 }
 
-static int on_match(const struct enf_rule_match *m, void *arg)
+/* The origin of @ec's record, filled once an event (it reads /proc for
+ * the executable the first time a process is seen). */
+static const struct enf_req_origin *event_origin(struct event_ctx *ec)
 {
-	const struct enf_request *req = ((void **)arg)[0];
-	struct enf_daemon *d = ((void **)arg)[1];
-	struct event_ctx *ec = ((void **)arg)[2];
-
 	if (!ec->have_origin) {
 		fill_origin(ec, ec->ev);
 		ec->have_origin = true;
 	}
+	return &ec->origin;
+}
 
+static int on_match(const struct enf_rule_match *m, void *arg)
+{
+	struct enf_request req = *(const struct enf_request *)((void **)arg)[0];
+	struct enf_daemon *d = ((void **)arg)[1];
+	struct event_ctx *ec = ((void **)arg)[2];
+
+	/* the verdict and the audit always have it */
+	req.origin = event_origin(ec);
 	stat_inc(&d->stats.matches);
-	enf_verdict_apply(d->verdict, req, m);
+	enf_verdict_apply(d->verdict, &req, m);
 	return 0;
 }
 
@@ -386,15 +394,19 @@ static int on_request(const struct enf_request *parsed, void *arg)
 	}
 	if (ec->s->kind == STREAM_REQUESTS)
 		pair_expect(ec, &req);
-	/* filled by on_match() before the verdict reads it */
-	req.origin = &ec->origin;
 	if (ec->ev->direction != ENF_TLS_READ) {
-		/* Requests this host's clients send: parsed, not yet matched
-		 * (rules gain a DIRECTION variable later). */
+		/* Requests this host's clients send: matched only by the
+		 * rules that read DIRECTION, when the set has any. */
 		stat_inc(&d->stats.outbound_requests);
-		return 0;
+		if (!enf_ruleset_matches_outbound(d->rules))
+			return 0;
+	} else {
+		stat_inc(&d->stats.requests);
 	}
-	stat_inc(&d->stats.requests);
+	/* Rules that read the process or the flow see the origin; others
+	 * match without it, and on_match() fills it for the verdict. */
+	req.origin = enf_ruleset_reads_origin(d->rules) ? event_origin(ec) :
+							  NULL;
 	pr_debug("request: pid %u %.*s %.*s %.*s", ec->ev->tgid, ENF_COMM_LEN,
 		 ec->ev->comm, (int)req.method.len, req.method.ptr,
 		 (int)(req.uri.len > 200 ? 200 : req.uri.len), req.uri.ptr);

@@ -6,8 +6,9 @@
  * Target, path, query. The target is split at its first '?'. An
  * absolute-form target ("http://h:p/x?q", RFC 9112 3.2.2) gives its path
  * part: path "/x", query "q" (an empty path stays empty: "http://h" has
- * path ""); @uri stays the whole target. uri_decoded and path_decoded are
- * percent-decoded once: '+' stays '+', "%252e" gives "%2e", "%00" gives a
+ * path ""); @uri stays the whole target. uri_decoded (the target from its
+ * path on: no scheme or authority, as ModSecurity v3's REQUEST_URI) and
+ * path_decoded are percent-decoded once: '+' stays '+', "%252e" gives "%2e", "%00" gives a
  * NUL byte, a '%' without two hex digits is kept and sets
  * ENF_ANOM_BAD_ESCAPE. ARGS_GET are the query's pieces (args.c: '+' is a
  * space there).
@@ -287,7 +288,7 @@ static int derive_uri(struct enf_http_derive *d, struct enf_request *req,
 		req->path_decoded = mkstr("", 0);
 		return 0;
 	}
-	w = enf_http_pct_decode(u, n, d->uri, false, anom);
+	w = enf_http_pct_decode(u + start, n - start, d->uri, false, anom);
 	req->uri_decoded = mkstr(d->uri, w);
 	req->path_decoded =
 		mkstr(d->uri + w, enf_http_pct_decode(req->path.ptr, plen,

@@ -204,8 +204,10 @@ struct enf_req_origin {
  * @body_len: the body's true length as framed by the message
  * @anomalies: ENF_ANOM_* bits
  * @origin: filled by the daemon from the capture; NULL in offline use
- * @uri_decoded: @uri percent-decoded once ('+' kept; an invalid escape is
- *	kept as is and sets ENF_ANOM_BAD_ESCAPE)
+ * @uri_decoded: @uri from its path on (an absolute-form target's scheme
+ *	and authority left out, as ModSecurity v3's REQUEST_URI), percent-
+ *	decoded once ('+' kept; an invalid escape is kept as is and sets
+ *	ENF_ANOM_BAD_ESCAPE); NULL ptr when the producer does not decode
  * @path_decoded: @path percent-decoded the same way (REQUEST_FILENAME)
  * @host: the request's host as the server takes it: the authority of an
  *	absolute-form target, else the first Host header (HTTP/2: :authority,

@@ -227,6 +227,32 @@ for k in 1 2 3 4 5 6; do
 done
 check "the log-only rule denied nothing" not_blocked "$ENF_CLI3_ADDR"
 
+# --- rules that read the process and the direction: an inbound request is
+# nginx's, an outbound one curl's (curl's own request, captured in its
+# libssl), and only rules that read DIRECTION see outbound requests ---
+out=$(enf_ctl rule add 'SecRule PROCESS_COMM "@streq nginx" "id:900400,msg:'\''nginx got it'\'',chain,log,pass"
+  SecRule REQUEST_URI "@beginsWith /proc-check" "t:none"
+SecRule PROCESS_COMM "@streq curl" "id:900401,msg:'\''curl got it'\'',chain,log,pass"
+  SecRule REQUEST_URI "@beginsWith /proc-check" "t:none"
+SecRule DIRECTION "@streq outbound" "id:900402,msg:'\''key material sent'\'',chain,log,pass"
+  SecRule REQUEST_HEADERS:X-Note "@contains PRIVATE KEY" "t:none"' 2>&1)
+check "process and direction rules added" grep -q 'added rule 900402' <<<"$out"
+enf_curl "$ENF_CLI3_ADDR" /proc-check -H 'X-Note: -----BEGIN PRIVATE KEY-----' >/dev/null 2>&1
+proc_logged() { test "$(q1 "SELECT count(*) FROM audit WHERE rule_id IN (900400, 900402)")" -ge 2; }
+enf_wait_for 5 proc_logged
+check "PROCESS_COMM: the request nginx received matched once" \
+	test "$(q1 "SELECT count(*) FROM audit WHERE rule_id = 900400 AND direction = 'inbound'")" = 1
+check "PROCESS_COMM: no inbound request is curl's, and curl's own is not matched without DIRECTION" \
+	test "$(q1 "SELECT count(*) FROM audit WHERE rule_id = 900401")" = 0
+check "DIRECTION: curl's outbound request matched once" \
+	test "$(q1 "SELECT count(*) FROM audit WHERE rule_id = 900402 AND direction = 'outbound'")" = 1
+curl_exe=$(readlink -f "$(command -v curl)")
+got=$(q1 "SELECT exe FROM audit WHERE rule_id = 900402")
+check "the outbound match names curl's executable ($got)" test "$got" = "$curl_exe"
+got=$(q1 "SELECT saddr FROM audit WHERE rule_id = 900402")
+check "the outbound match's peer is the server ($got)" test "$got" = "$ENF_SRV_ADDR"
+check "the log-only outbound rule denied nothing" not_blocked "$ENF_SRV_ADDR"
+
 # --- reloads: enforcerctl reload and SIGHUP rebuild from files and database ---
 n_active=$(enf_ctl rule list | tail -n +2 | wc -l)
 out=$(enf_ctl reload 2>&1)

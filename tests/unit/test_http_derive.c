@@ -276,9 +276,8 @@ static void test_host_absolute_form(void **state)
 		  "/p/%41");
 	check_str("absolute-form: query", t->req.query, "x=1");
 	check_str("absolute-form: path_decoded", t->req.path_decoded, "/p/A");
-	check_str("absolute-form: uri_decoded is the whole target",
-		  t->req.uri_decoded,
-		  "http://user:pw@abs.example:8080/p/A?x=1");
+	check_str("absolute-form: uri_decoded from the path on, as v3",
+		  t->req.uri_decoded, "/p/A?x=1");
 	CHECK_GET("absolute-form: ARGS_GET", t, 0, "x", "1");
 	check_anom("absolute-form and one Host: no DUP_HOST", t,
 		   ENF_ANOM_DUP_HOST, false);
@@ -289,6 +288,8 @@ static void test_host_absolute_form(void **state)
 		  "h.example");
 	check_str("absolute-form without a path: path empty", t->req.path, "");
 	check_str("absolute-form without a path: query", t->req.query, "q");
+	check_str("absolute-form without a path: uri_decoded",
+		  t->req.uri_decoded, "?q");
 
 	t_req(t, "GET", "http:///x");
 	t_hdr(t, "Host", "fallback.example");

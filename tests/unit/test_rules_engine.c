@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <cmocka.h>
 #include <hs/hs.h>
@@ -49,6 +51,29 @@ static const struct var_case var_cases[] = {
 	  NULL, NULL, NULL, "REQUEST_METHOD", "PURGE" },
 	{ "REQUEST_URI holds the query", "REQUEST_URI \"@contains zq7\"", "GET",
 	  "/a?x=zq7", NULL, NULL, NULL, "REQUEST_URI", "/a?x=zq7" },
+	{ "REQUEST_URI is decoded once, '+' kept",
+	  "REQUEST_URI \"@contains zq7\"", "GET", "/%7a%71%37/%2541+b", NULL,
+	  NULL, NULL, "REQUEST_URI", "/zq7/%41+b" },
+	{ "REQUEST_URI_RAW is the target as sent",
+	  "REQUEST_URI_RAW \"@contains %7a\"", "GET", "/%7aq7?x=%41", NULL,
+	  NULL, NULL, "REQUEST_URI_RAW", "/%7aq7?x=%41" },
+	{ "REQUEST_URI_RAW is not decoded", "REQUEST_URI_RAW \"@contains zq7\"",
+	  "GET", "/%7aq7", NULL, NULL, NULL, NULL, NULL },
+	{ "REQUEST_FILENAME is decoded", "REQUEST_FILENAME \"@endsWith .php\"",
+	  "GET", "/a/b%2ephp?x=1", NULL, NULL, NULL, "REQUEST_FILENAME",
+	  "/a/b.php" },
+	{ "REQUEST_BASENAME", "REQUEST_BASENAME \"@streq s.php\"", "GET",
+	  "/up/load/s%2ephp?x=/y", NULL, NULL, NULL, "REQUEST_BASENAME",
+	  "s.php" },
+	{ "REQUEST_BASENAME after a backslash",
+	  "REQUEST_BASENAME \"@streq s.php\"", "GET", "/up%5cs.php", NULL, NULL,
+	  NULL, "REQUEST_BASENAME", "s.php" },
+	{ "REQUEST_BASENAME of a directory is empty",
+	  "REQUEST_BASENAME \"@rx ^$\"", "GET", "/up/", NULL, NULL, NULL,
+	  "REQUEST_BASENAME", "" },
+	{ "process variables absent without an origin",
+	  "PROCESS_EXE|PROCESS_COMM|PROCESS_UID|REMOTE_ADDR|DIRECTION \"@rx ^\"",
+	  "GET", "/", NULL, NULL, NULL, NULL, NULL },
 	{ "REQUEST_FILENAME is the path", "REQUEST_FILENAME \"@contains zq7\"",
 	  "GET", "/zq7/a?x=1", NULL, NULL, NULL, "REQUEST_FILENAME", "/zq7/a" },
 	{ "REQUEST_FILENAME excludes the query",
@@ -389,6 +414,140 @@ static void test_counts(void **state)
  * when each of its rules matches the request; it is listed, stored and
  * reported as one rule (its first rule's variable and value).
  */
+/* An origin: @peer:@pport as the tuple's source, @local:@lport its
+ * destination (v4 or v6 by the peer's form). */
+static void origin_init(struct enf_req_origin *o, int direction,
+			const char *peer, uint16_t pport, const char *local,
+			uint16_t lport)
+{
+	bool v6 = strchr(peer, ':') != NULL;
+
+	memset(o, 0, sizeof(*o));
+	o->pid = o->tgid = 4242;
+	o->uid = 1000;
+	o->comm = "curl";
+	o->exe = "/usr/bin/curl";
+	o->tls_lib = "openssl";
+	o->cgroup = "/system.slice/app.service";
+	o->direction = direction;
+	o->tuple.family = v6 ? ENF_FAMILY_V6 : ENF_FAMILY_V4;
+	o->tuple.proto = IPPROTO_TCP;
+	assert_int_equal(
+		inet_pton(v6 ? AF_INET6 : AF_INET, peer, o->tuple.saddr), 1);
+	assert_int_equal(
+		inet_pton(v6 ? AF_INET6 : AF_INET, local, o->tuple.daddr), 1);
+	o->tuple.sport = htons(pport);
+	o->tuple.dport = htons(lport);
+}
+
+static const char origin_rules[] =
+	"SecRule REMOTE_ADDR \"@ipMatch 192.0.2.0/24\" \"id:1\"\n"
+	"SecRule REMOTE_PORT \"@eq 51000\" \"id:2\"\n"
+	"SecRule SERVER_PORT \"@eq 443\" \"id:3\"\n"
+	"SecRule PROCESS_EXE \"@endsWith /curl\" \"id:4\"\n"
+	"SecRule PROCESS_COMM \"@streq curl\" \"id:5\"\n"
+	"SecRule PROCESS_UID \"@eq 1000\" \"id:6\"\n"
+	"SecRule PROCESS_CGROUP \"@beginsWith /system.slice/\" \"id:7\"\n"
+	"SecRule TLS_LIBRARY \"@streq openssl\" \"id:8\"\n"
+	"SecRule DIRECTION \"@streq inbound\" \"id:9\"\n"
+	"SecRule REQUEST_URI \"@contains attack\" \"id:10\"\n"
+	"SecRule DIRECTION \"@streq outbound\" \"id:11,chain\"\n"
+	"  SecRule REQUEST_BODY \"@contains PRIVATE KEY\" \"t:none\"\n"
+	"SecRule PROCESS_EXE \"!@streq /usr/bin/curl\" \"id:12\"\n"
+	"SecRule DIRECTION \"@streq outbound\" \"id:13,chain\"\n"
+	"  SecRule SERVER_PORT \"@eq 443\" \"chain\"\n"
+	"  SecRule REMOTE_ADDR \"@ipMatch 198.51.100.0/24\" \"t:none\"\n"
+	"SecRule REMOTE_ADDR \"@streq 2001:db8::5\" \"id:14\"\n";
+
+/* The process and flow variables read the request's origin: the peer and
+ * the server's port by direction, the process, its cgroup and library. */
+static void test_origin_variables(void **state)
+{
+	static const uint32_t inbound_fires[] = {
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+	};
+	struct enf_req_origin o;
+	const struct tmatch *m;
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, origin_rules);
+	assert_true(enf_ruleset_reads_origin(t.rs));
+	assert_true(enf_ruleset_matches_outbound(t.rs));
+
+	origin_init(&o, ENF_REQ_INBOUND, "192.0.2.7", 51000, "10.0.0.1", 443);
+	treq_init(&req, "GET", "/attack");
+	req.req.origin = &o;
+	assert_int_equal(tset_match(&t, &req.req, &got), 10);
+	for (size_t i = 0; i < 10; i++)
+		if (!tmatches_find(&got, inbound_fires[i]))
+			fail_msg("inbound: rule %u did not fire",
+				 inbound_fires[i]);
+	m = tmatches_find(&got, 1);
+	assert_string_equal(m->var, "REMOTE_ADDR");
+	assert_string_equal(m->value, "192.0.2.7");
+	assert_string_equal(tmatches_find(&got, 3)->value, "443");
+	assert_string_equal(tmatches_find(&got, 9)->value, "inbound");
+
+	/* outbound: only the chains that read DIRECTION; the peer is the
+	 * server, whose port is SERVER_PORT */
+	origin_init(&o, ENF_REQ_OUTBOUND, "198.51.100.9", 443, "10.0.0.1",
+		    40000);
+	treq_init(&req, "POST", "/attack");
+	treq_body(&req, "-----BEGIN PRIVATE KEY-----");
+	req.req.origin = &o;
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_non_null(tmatches_find(&got, 11));
+	assert_non_null(tmatches_find(&got, 13));
+	/* the same chain misses a server on another port */
+	origin_init(&o, ENF_REQ_OUTBOUND, "198.51.100.9", 8443, "10.0.0.1",
+		    40000);
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_non_null(tmatches_find(&got, 11));
+
+	/* IPv6 peers as text; another executable fires the negated rule */
+	origin_init(&o, ENF_REQ_INBOUND, "2001:db8::5", 51000, "2001:db8::1",
+		    8443);
+	o.exe = "/usr/bin/wget";
+	treq_init(&req, "GET", "/");
+	req.req.origin = &o;
+	tset_match(&t, &req.req, &got);
+	assert_non_null(tmatches_find(&got, 14));
+	assert_non_null(tmatches_find(&got, 12));
+	assert_null(tmatches_find(&got, 1));
+	assert_null(tmatches_find(&got, 3));
+
+	/* uncorrelated (no IP flow): no address or ports; the process is
+	 * known; an unknown executable is absent, not empty */
+	o.tuple.family = 0;
+	o.exe = "";
+	tset_match(&t, &req.req, &got);
+	assert_null(tmatches_find(&got, 14));
+	assert_null(tmatches_find(&got, 2));
+	assert_null(tmatches_find(&got, 12));
+	assert_non_null(tmatches_find(&got, 5));
+	tset_free(&t);
+
+	/* a set that reads no origin, and one that reads it inbound only */
+	load(&t, "SecRule REQUEST_URI \"@contains attack\" \"id:1\"");
+	assert_false(enf_ruleset_reads_origin(t.rs));
+	assert_false(enf_ruleset_matches_outbound(t.rs));
+	origin_init(&o, ENF_REQ_OUTBOUND, "198.51.100.9", 443, "10.0.0.1",
+		    40000);
+	treq_init(&req, "GET", "/attack");
+	req.req.origin = &o;
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	req.req.origin = NULL; /* offline: inbound */
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	tset_free(&t);
+	load(&t, "SecRule PROCESS_UID \"@eq 0\" \"id:1\"");
+	assert_true(enf_ruleset_reads_origin(t.rs));
+	assert_false(enf_ruleset_matches_outbound(t.rs));
+	tset_free(&t);
+}
+
 static void test_chain(void **state)
 {
 	static const char text[] =
@@ -1332,6 +1491,7 @@ int main(void)
 		cmocka_unit_test(test_regex_selectors),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_origin_variables),
 		cmocka_unit_test(test_reports_in_rule_order),
 		cmocka_unit_test(test_reports_rule_target_order),
 		cmocka_unit_test(test_each_rule_reported_once),

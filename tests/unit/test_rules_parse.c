@@ -111,6 +111,17 @@ static void test_every_variable_parses(void **state)
 		{ "ARGS:id", ENF_V_ARGS, "id" },
 		{ "ARGS_GET:page", ENF_V_ARGS_GET, "page" },
 		{ "request_uri", ENF_V_REQUEST_URI, NULL },
+		{ "REQUEST_URI_RAW", ENF_V_REQUEST_URI_RAW, NULL },
+		{ "REQUEST_BASENAME", ENF_V_REQUEST_BASENAME, NULL },
+		{ "REMOTE_ADDR", ENF_V_REMOTE_ADDR, NULL },
+		{ "REMOTE_PORT", ENF_V_REMOTE_PORT, NULL },
+		{ "SERVER_PORT", ENF_V_SERVER_PORT, NULL },
+		{ "PROCESS_EXE", ENF_V_PROCESS_EXE, NULL },
+		{ "PROCESS_COMM", ENF_V_PROCESS_COMM, NULL },
+		{ "PROCESS_UID", ENF_V_PROCESS_UID, NULL },
+		{ "PROCESS_CGROUP", ENF_V_PROCESS_CGROUP, NULL },
+		{ "TLS_LIBRARY", ENF_V_TLS_LIBRARY, NULL },
+		{ "DIRECTION", ENF_V_DIRECTION, NULL },
 	};
 	struct enf_rules_builder *b = new_builder();
 	char text[2048];

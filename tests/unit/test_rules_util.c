@@ -40,13 +40,15 @@ static int hexval(char c)
 	return -1;
 }
 
-static struct enf_str decode(struct treq *t, const char *s, size_t n)
+/* Percent-decoded @s; '+' a space in arguments (@plus), kept in URIs. */
+static struct enf_str decode_as(struct treq *t, const char *s, size_t n,
+				bool plus)
 {
 	char *d = store(t, s, n);
 	size_t o = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '+') {
+		if (s[i] == '+' && plus) {
 			d[o++] = ' ';
 		} else if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
 			   hexval(s[i + 2]) >= 0) {
@@ -59,6 +61,11 @@ static struct enf_str decode(struct treq *t, const char *s, size_t n)
 	}
 	d[o] = '\0';
 	return (struct enf_str){ d, o };
+}
+
+static struct enf_str decode(struct treq *t, const char *s, size_t n)
+{
+	return decode_as(t, s, n, true);
 }
 
 void treq_init(struct treq *t, const char *method, const char *uri)
@@ -75,6 +82,8 @@ void treq_init(struct treq *t, const char *method, const char *uri)
 	t->req.uri.len = strlen(uri);
 	t->req.path.ptr = t->req.uri.ptr;
 	t->req.path.len = plen;
+	t->req.uri_decoded = decode_as(t, uri, strlen(uri), false);
+	t->req.path_decoded = decode_as(t, uri, plen, false);
 	if (q) {
 		t->req.query.ptr = t->req.uri.ptr + plen + 1;
 		t->req.query.len = strlen(q + 1);

@@ -13,7 +13,7 @@
 #include "rules/rules.h"
 
 #define TREQ_FIELDS 32
-#define TREQ_STORE 16384
+#define TREQ_STORE 65536
 
 /* A request and the memory its strings point into. */
 struct treq {
@@ -27,7 +27,8 @@ struct treq {
 };
 
 /* @uri is split into path and query; query arguments are split on '&' and
- * '=' and percent-decoded ('+' is a space), as the HTTP parser does. */
+ * '=' and percent-decoded ('+' is a space), as the HTTP parser does; the
+ * URI and the path are percent-decoded too ('+' kept). No origin. */
 void treq_init(struct treq *t, const char *method, const char *uri);
 void treq_header(struct treq *t, const char *name, const char *value);
 void treq_body(struct treq *t, const char *body);
