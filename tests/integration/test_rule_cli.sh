@@ -4,8 +4,10 @@
 # audits what it would deny and denies nothing; rule show, disable, enable
 # and delete change the database and the active set together; rules of the
 # rules directory cannot be changed that way; a chain added at run time
-# matches only when all its rules do. nginx with TLS in a server namespace,
-# curl in a client namespace.
+# matches only when all its rules do; rule import loads a directory of
+# .conf files all or nothing (a bad file, a duplicate id, a dry run, an
+# oversized directory: nothing added). nginx with TLS in a server
+# namespace, curl in a client namespace.
 # Usage: test_rule_cli.sh BUILD_DIR
 set -uo pipefail
 
@@ -83,6 +85,98 @@ sleep 1
 check "... and only then" rows 910200 1
 check "its audit row names the first rule's variable" \
 	test "$(q1 "SELECT excerpt FROM audit WHERE rule_id = 910200")" = "REQUEST_URI=/search?q=both"
+
+# --- rule import: a directory of .conf files, all or nothing ---
+imp=$ENF_TMP/import
+mkdir -p "$imp/ok" "$imp/bad" "$imp/dup" "$imp/off" "$imp/inc" "$imp/big"
+cat >"$imp/ok/10-uri.conf" <<'RULES'
+# rule import: one rule
+SecRule REQUEST_URI "@contains imp-one" "id:920101,msg:'import one',log,pass"
+RULES
+cat >"$imp/ok/20-args.conf" <<'RULES'
+SecRule ARGS:q "@streq imp-two" "id:920102,msg:'import two',log,pass"
+SecRule REQUEST_HEADERS:User-Agent "@contains imp-agent" \
+    "id:920103,msg:'import three',log,pass"
+RULES
+cat >"$imp/ok/30-file.conf" <<'RULES'
+SecRule REQUEST_FILENAME "@streq /search/imp-four" "id:920104,msg:'import four',log,pass"
+RULES
+echo 'not a rule file' >"$imp/ok/README"
+imp_rows() { q1 "SELECT count(*) FROM rules WHERE rule_id BETWEEN 920100 AND 920399"; }
+before=$(enf_ctl rule list)
+
+out=$(enf_ctl rule import --dry-run "$imp/ok" 2>&1)
+check "import --dry-run lists what it would add" grep -q "would add rule 920103 (enforce) from 20-args.conf:2: import three" <<<"$out"
+check "... and says it stored nothing" grep -q "dry run: 4 rules from 3 files would be added" <<<"$out"
+check "... and stores nothing" test "$(imp_rows)" = 0
+check "... and loads nothing" test "$(enf_ctl rule list)" = "$before"
+
+out=$(enf_ctl rule import "$imp/ok" 2>&1)
+check "import: 4 rules of 3 files" grep -q "imported 4 rules from 3 files" <<<"$out"
+check "... each named with its file and line" grep -q "added rule 920104 (enforce) from 30-file.conf:1: import four" <<<"$out"
+check "... all active" eval 'has_rule 920101 && has_rule 920102 && has_rule 920103 && has_rule 920104'
+check "... all stored" test "$(imp_rows)" = 4
+check "... in one reload" test "$(grep -c 'added 4 rule(s) from 3 text(s)' "$ENF_TMP/enforcerd.log")" = 1
+check "rule show: an imported rule's source is its file" \
+	grep -q "source import:20-args.conf (uid 0)" <<<"$(enf_ctl rule show 920102)"
+enf_curl "$ENF_CLI_ADDR" "/search?x=imp-one" >/dev/null
+enf_curl "$ENF_CLI_ADDR" "/search?q=imp-two" >/dev/null
+enf_curl "$ENF_CLI_ADDR" "/search" -A "imp-agent/1" >/dev/null
+enf_curl "$ENF_CLI_ADDR" "/search/imp-four" >/dev/null
+for id in 920101 920102 920103 920104; do
+	check "imported rule $id matches its request" enf_wait_for 5 rows "$id" 1
+done
+
+# a third file that does not parse: nothing of the directory added
+printf '%s\n' 'SecRule ARGS "@streq a" "id:920201,log,pass"' >"$imp/bad/10-a.conf"
+printf '%s\n' 'SecRule ARGS "@streq b" "id:920202,log,pass"' >"$imp/bad/20-b.conf"
+printf '%s\n' '# broken' 'SecRule ARGS "@nosuch c" "id:920203,log,pass"' >"$imp/bad/30-c.conf"
+before=$(enf_ctl rule list)
+out=$(enf_ctl rule import "$imp/bad" 2>&1)
+rc=$?
+check "a bad file fails the import (exit $rc)" test "$rc" = 1
+check "... naming its file, line and column" grep -q "rule refused: 30-c.conf:2:15: unknown operator '@nosuch'" <<<"$out"
+check "... and adds nothing" test "$(enf_ctl rule list)" = "$before"
+check "... and stores nothing" test "$(imp_rows)" = 4
+
+# an id that a loaded rule holds: nothing added
+printf '%s\n' 'SecRule ARGS "@streq a" "id:920301,log,pass"' >"$imp/dup/10-new.conf"
+printf '%s\n' 'SecRule ARGS "@streq b" "id:920101,log,pass"' >"$imp/dup/20-dup.conf"
+out=$(enf_ctl rule import "$imp/dup" 2>&1)
+rc=$?
+check "a duplicate id fails the import (exit $rc)" test "$rc" = 1
+check "... naming the file and the rule it repeats" grep -q "20-dup.conf:1:.*duplicate id 920101 (already defined at" <<<"$out"
+check "... and adds nothing" test "$(enf_ctl rule list)" = "$before"
+check "... nor the other file's rule" lacks_rule 920301
+check "... and stores nothing" test "$(imp_rows)" = 4
+
+# an id that a disabled rule of the database holds
+enf_ctl rule disable 920104 >/dev/null
+printf '%s\n' 'SecRule ARGS "@streq b" "id:920104,log,pass"' >"$imp/off/10-off.conf"
+out=$(enf_ctl rule import "$imp/off" 2>&1)
+check "an id held by a disabled rule is refused" grep -q "10-off.conf:1: id 920104 is taken by a disabled rule" <<<"$out"
+enf_ctl rule enable 920104 >/dev/null
+
+# Include, and @pmFromFile relative to the directory: refused with the line
+printf '%s\n' '# x' 'Include other.conf' >"$imp/inc/10-inc.conf"
+out=$(enf_ctl rule import "$imp/inc" 2>&1)
+check "Include is refused with its file and line" grep -q "10-inc.conf:2:1: unsupported directive 'Include'" <<<"$out"
+echo 'phrase' >"$imp/inc/words.txt"
+printf '%s\n' 'SecRule ARGS "@pmFromFile words.txt" "id:920401,log,pass"' >"$imp/inc/10-inc.conf"
+out=$(enf_ctl rule import "$imp/inc" 2>&1)
+check "a relative @pmFromFile is refused with its file and line" grep -q "10-inc.conf:1:[0-9]*: @pmFromFile: 'words.txt' is relative" <<<"$out"
+
+# more than one control request carries
+before=$(enf_ctl rule list)
+head -c 700000 /dev/zero | tr '\0' '#' >"$imp/big/10-a.conf"
+head -c 700000 /dev/zero | tr '\0' '#' >"$imp/big/20-b.conf"
+printf '\n%s\n' 'SecRule ARGS "@streq a" "id:920501,log,pass"' >>"$imp/big/20-b.conf"
+out=$(enf_ctl rule import "$imp/big" 2>&1)
+rc=$?
+check "a directory over the request limit fails (exit $rc)" test "$rc" = 1
+check "... saying so" grep -q "more than 1048576 bytes.*nothing imported" <<<"$out"
+check "... and adds nothing" test "$(enf_ctl rule list)" = "$before"
+check "the daemon still answers" has_rule 920101
 
 echo "$pass passed, $fail failed"
 if ((fail > 0)); then
