@@ -222,7 +222,7 @@ out_nomem:
 static int import_read(const char *dir, int dfd, const char *name,
 		       struct import_files *f)
 {
-	size_t left = ENF_CTL_MAX_REQUEST - f->bytes, len = 0;
+	size_t left, len = 0;
 	unsigned int line;
 	struct stat st;
 	char *text = NULL;
@@ -231,6 +231,9 @@ static int import_read(const char *dir, int dfd, const char *name,
 	json_t *t;
 	int fd, ret;
 
+	/* (a file may grow between its fstat() and its read) */
+	left = f->bytes < ENF_CTL_MAX_REQUEST ? ENF_CTL_MAX_REQUEST - f->bytes :
+						0;
 	if (strlen(name) > ENF_CTL_RULE_NAME_MAX) {
 		p_err("%s/%s: a name longer than %d bytes: nothing imported",
 		      dir, name, ENF_CTL_RULE_NAME_MAX);
