@@ -94,6 +94,11 @@ bool enf_ruleset_reads_origin(const struct enf_ruleset *rs)
 	return rs && rs->reads_origin;
 }
 
+bool enf_ruleset_needs_origin(const struct enf_ruleset *rs, bool outbound)
+{
+	return rs && (outbound ? rs->outbound : rs->reads_origin);
+}
+
 bool enf_ruleset_matches_outbound(const struct enf_ruleset *rs)
 {
 	return rs && rs->outbound;
@@ -449,28 +454,45 @@ static bool rule_reads(const struct enf_rule *r, int cls, bool origin)
 	return false;
 }
 
+/* @r is DIRECTION "@streq outbound", which no inbound request matches. */
+static bool rule_outbound_only(const struct enf_rule *r)
+{
+	return r->n_targets == 1 && r->targets[0].var == ENF_V_DIRECTION &&
+	       !r->targets[0].count && !r->targets[0].exclude &&
+	       r->op == ENF_OP_STREQ && !r->negated &&
+	       !strcmp(r->param, "outbound");
+}
+
 /*
  * Which rules see outbound requests: those of a chain that reads DIRECTION
  * anywhere (the chain's rule or a link), so a rule set written for a server
- * never matches what this host's clients send. And whether any rule reads
- * the origin, so its user knows to fill it before matching.
+ * never matches what this host's clients send. And whether a rule that can
+ * match an inbound request reads the origin, so that its user fills it
+ * before matching (a chain that requires DIRECTION outbound cannot match
+ * without an origin, which is what an inbound request gets then).
  */
 static void origin_flags(struct enf_ruleset *rs)
 {
 	for (size_t i = 0; i < rs->n_visible; i++) {
 		struct enf_rs_rule *rr = &rs->rules[i];
 		bool dir = rule_reads(rr->r, ENF_IC_DIRECTION, false);
+		bool out_only = rule_outbound_only(rr->r);
+		bool origin = rule_reads(rr->r, 0, true);
 
-		for (size_t k = 0; k < rr->r->n_links; k++)
-			dir |= rule_reads(rs->rules[rr->first_link + k].r,
-					  ENF_IC_DIRECTION, false);
+		for (size_t k = 0; k < rr->r->n_links; k++) {
+			const struct enf_rule *l =
+				rs->rules[rr->first_link + k].r;
+
+			dir |= rule_reads(l, ENF_IC_DIRECTION, false);
+			out_only |= rule_outbound_only(l);
+			origin |= rule_reads(l, 0, true);
+		}
 		rr->outbound = dir;
 		for (size_t k = 0; k < rr->r->n_links; k++)
 			rs->rules[rr->first_link + k].outbound = dir;
 		rs->outbound |= dir;
+		rs->reads_origin |= origin && !out_only;
 	}
-	for (size_t i = 0; i < rs->n; i++)
-		rs->reads_origin |= rule_reads(rs->rules[i].r, 0, true);
 }
 
 /* Append @r (a reference the set takes) and decide where it runs. */

@@ -151,14 +151,20 @@ const struct enf_rule_info *enf_ruleset_rule(const struct enf_ruleset *rs,
 					     size_t i);
 
 /*
- * enf_ruleset_reads_origin(): a rule reads a process or flow variable
- * (REMOTE_ADDR, PROCESS_EXE, DIRECTION, ...): give requests their origin
- * before matching. enf_ruleset_matches_outbound(): a rule (a chain) reads
- * DIRECTION; only such rules see outbound requests, and without one
- * enf_rules_match() reports nothing for an outbound request.
+ * enf_ruleset_reads_origin(): a rule that can match an inbound request
+ * reads a process or flow variable (REMOTE_ADDR, PROCESS_EXE, DIRECTION,
+ * ...): give inbound requests their origin before matching. A chain that
+ * requires DIRECTION "@streq outbound" does not count: without an origin
+ * a request is inbound, and such a chain cannot match it.
+ * enf_ruleset_matches_outbound(): a rule (a chain) reads DIRECTION; only
+ * such rules see outbound requests, which always need their origin, and
+ * without one enf_rules_match() reports nothing for an outbound request.
+ * enf_ruleset_needs_origin(): whether a request of that direction needs
+ * its origin (false for outbound: it is not matched at all).
  */
 bool enf_ruleset_reads_origin(const struct enf_ruleset *rs);
 bool enf_ruleset_matches_outbound(const struct enf_ruleset *rs);
+bool enf_ruleset_needs_origin(const struct enf_ruleset *rs, bool outbound);
 
 /* The links after rule @i's first rule when it is a chain (0 otherwise),
  * and link @k's info (its id is the chain's). */

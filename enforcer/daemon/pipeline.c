@@ -62,6 +62,7 @@ struct stream {
 	__u64 next_seq;
 	struct enf_tuple tuple;
 	__u64 sock_cookie;
+	char *exe; /* its process's executable, once looked up (NULL before) */
 	union {
 		struct enf_http1 *http;
 		struct enf_http1_resp *resp;
@@ -191,6 +192,7 @@ void enf_pipeline_free_flow(void *state)
 	if (s->pair)
 		s->pair->pair = NULL;
 	stream_drop_parser(s, on_request_unmatched, &s->d);
+	free(s->exe);
 	free(s);
 }
 
@@ -202,9 +204,16 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 	memset(o, 0, sizeof(*o));
 	memcpy(ec->comm, ev->comm, ENF_COMM_LEN);
 	ec->comm[ENF_COMM_LEN] = '\0';
-	if (enf_proc_cache_exe_at(ec->d->procs, ev->tgid, ev->ts_ns, ec->exe,
-				  sizeof(ec->exe)) < 0)
+	/* A stream is one process's TLS session, and a process keeps its
+	 * executable until an execve() that ends its sessions: looked up
+	 * (with /proc reads) once a stream, not once a request. */
+	if (ec->s && ec->s->exe)
+		snprintf(ec->exe, sizeof(ec->exe), "%s", ec->s->exe);
+	else if (enf_proc_cache_exe_at(ec->d->procs, ev->tgid, ev->ts_ns,
+				       ec->exe, sizeof(ec->exe)) < 0)
 		ec->exe[0] = '\0';
+	else if (ec->s)
+		ec->s->exe = strdup(ec->exe);
 	o->pid = ev->pid;
 	o->tgid = ev->tgid;
 	o->uid = ev->uid;
@@ -405,8 +414,10 @@ static int on_request(const struct enf_request *parsed, void *arg)
 	}
 	/* Rules that read the process or the flow see the origin; others
 	 * match without it, and on_match() fills it for the verdict. */
-	req.origin = enf_ruleset_reads_origin(d->rules) ? event_origin(ec) :
-							  NULL;
+	req.origin = enf_ruleset_needs_origin(d->rules, ec->ev->direction !=
+								ENF_TLS_READ) ?
+			     event_origin(ec) :
+			     NULL;
 	pr_debug("request: pid %u %.*s %.*s %.*s", ec->ev->tgid, ENF_COMM_LEN,
 		 ec->ev->comm, (int)req.method.len, req.method.ptr,
 		 (int)(req.uri.len > 200 ? 200 : req.uri.len), req.uri.ptr);

