@@ -2,8 +2,9 @@
 /*
  * Compiling a builder's rules into a rule set: rules grouped by
  * transformation pipeline, one Hyperscan block-mode database per pipeline
- * with every @rx and @pm pattern of its rules, PCRE2 for the @rx patterns
- * Hyperscan refuses.
+ * with every @rx and @pm pattern of its rules. An @rx pattern Hyperscan
+ * refuses goes in as a prefilter when Hyperscan takes it so (each hit then
+ * confirmed by PCRE2), else runs on PCRE2 alone.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,14 +13,14 @@
 
 #include "rules/rules_internal.h"
 
-bool enf_rx_hs_ok(const char *pattern, char *msg, size_t msg_len)
+static bool hs_takes(const char *pattern, unsigned int flags, char *msg,
+		     size_t msg_len)
 {
 	hs_compile_error_t *cerr = NULL;
 	hs_expr_info_t *info = NULL;
 	bool ok;
 
-	if (hs_expression_info(pattern, ENF_HS_RX_FLAGS, &info, &cerr) !=
-	    HS_SUCCESS) {
+	if (hs_expression_info(pattern, flags, &info, &cerr) != HS_SUCCESS) {
 		if (msg)
 			snprintf(msg, msg_len, "%s",
 				 cerr ? cerr->message : "refused");
@@ -31,6 +32,21 @@ bool enf_rx_hs_ok(const char *pattern, char *msg, size_t msg_len)
 		snprintf(msg, msg_len, "pattern can match an empty string");
 	free(info);
 	return ok;
+}
+
+bool enf_rx_hs_ok(const char *pattern, char *msg, size_t msg_len)
+{
+	return hs_takes(pattern, ENF_HS_RX_FLAGS, msg, msg_len);
+}
+
+/*
+ * A prefilter whose approximation can match the empty string (a pattern
+ * of lookarounds alone, "(?<=a)") would fire on every value: refused, and
+ * the pattern stays on PCRE2 alone.
+ */
+bool enf_rx_hs_prefilter_ok(const char *pattern, char *msg, size_t msg_len)
+{
+	return hs_takes(pattern, ENF_HS_PREFILTER_FLAGS, msg, msg_len);
 }
 
 int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
@@ -190,7 +206,9 @@ static int pats_fill(struct enf_ruleset *rs, uint32_t pi, struct pats *pt)
 			continue;
 		if (r->op == ENF_OP_RX) {
 			pt->expr[pt->n] = r->param;
-			pt->flags[pt->n] = ENF_HS_RX_FLAGS;
+			pt->flags[pt->n] = rr->prefilter ?
+						   ENF_HS_PREFILTER_FLAGS :
+						   ENF_HS_RX_FLAGS;
 			pt->ids[pt->n] = (unsigned int)pt->n;
 			p->pat_rule[pt->n++] = (uint32_t)i;
 			continue;
@@ -240,8 +258,9 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 	/*
 	 * Each @rx pattern was checked on its own (hs_expression_info) when
 	 * parsed and again when the rule was placed; should Hyperscan still
-	 * refuse one in the database, that rule moves to PCRE2 and the
-	 * database is compiled again, at most once per rule.
+	 * refuse one in the database (exact or as a prefilter), that rule
+	 * moves to PCRE2 alone and the database is compiled again, at most
+	 * once per rule.
 	 */
 	for (;;) {
 		hs_compile_error_t *cerr = NULL;
@@ -283,6 +302,17 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 		}
 		snprintf(hs_msg, sizeof(hs_msg), "%s", cerr->message);
 		hs_free_compile_error(cerr);
+		rr->in_db = false;
+		rr->info.engine = "pcre2";
+		if (rr->prefilter) {
+			/* its PCRE2 code is there already */
+			rr->prefilter = false;
+			snprintf(
+				rr->why, sizeof(rr->why),
+				"Hyperscan took the pattern alone as a prefilter but not in the pipeline's database: %s",
+				hs_msg);
+			continue;
+		}
 		ret = enf_rx_pcre2_compile(rr->r->param, rr->r->param_len, true,
 					   &rr->re, msg, sizeof(msg), &off);
 		if (ret) {
@@ -293,8 +323,6 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 				rr->info.id, msg, off, hs_msg);
 			goto out_free_pats;
 		}
-		rr->in_db = false;
-		rr->info.engine = "pcre2";
 		snprintf(
 			rr->why, sizeof(rr->why),
 			"Hyperscan took the pattern alone but not in the pipeline's database: %s",
@@ -369,7 +397,7 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 {
 	const struct enf_rule *r = rr->r;
-	char msg[160], hs_msg[160];
+	char msg[160], hs_msg[160], pf_msg[160];
 	size_t off = 0;
 	int ret;
 
@@ -402,11 +430,27 @@ static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 				r->info.id, msg, off, hs_msg);
 			return ret;
 		}
+		if (enf_rx_hs_prefilter_ok(r->param, pf_msg, sizeof(pf_msg))) {
+			rr->in_db = true;
+			rr->prefilter = true;
+			rr->info.engine = "hyperscan+pcre2";
+			snprintf(
+				rr->why, sizeof(rr->why),
+				"prefilter: Hyperscan refuses the exact pattern (%s); an approximation of it is in the pipeline's database, each hit confirmed by PCRE2 (JIT, limits)",
+				hs_msg);
+			return 0;
+		}
 		rr->info.engine = "pcre2";
-		snprintf(
-			rr->why, sizeof(rr->why),
-			"Hyperscan refuses the pattern (%s): PCRE2 with JIT and limits, on each value",
-			hs_msg);
+		if (!strcmp(pf_msg, hs_msg))
+			snprintf(
+				rr->why, sizeof(rr->why),
+				"Hyperscan refuses the pattern (%s), also as a prefilter: PCRE2 with JIT and limits, on each value",
+				hs_msg);
+		else
+			snprintf(
+				rr->why, sizeof(rr->why),
+				"Hyperscan refuses the pattern (%.140s; as a prefilter: %.140s): PCRE2 with JIT and limits, on each value",
+				hs_msg, pf_msg);
 		return 0;
 	default:
 		/* "literal", "ip" or "numeric", as the parser named it */

@@ -2,9 +2,10 @@
 /*
  * Matching a request against a rule set. For each pipeline, each value some
  * rule of the pipeline targets is transformed once and scanned once with the
- * pipeline's Hyperscan database; PCRE2 and literal rules then run on the same
- * transformed value. A hit counts for a rule only if the rule targets that
- * value. Matches are collected first and reported in rule order.
+ * pipeline's Hyperscan database; a prefilter's hit is confirmed by PCRE2 on
+ * that value; PCRE2 and literal rules then run on the same transformed
+ * value. A hit counts for a rule only if the rule targets that value.
+ * Matches are collected first and reported in rule order.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -386,26 +387,40 @@ struct scan {
 };
 
 /*
- * Rule @ri matched the current value: keep it, or keep the better of two
- * values for it (the rule's earlier target, as ModSecurity walks them).
+ * The target of rule @ri that takes the current value, when a match on it
+ * would be kept: -1 when the rule does not read the value, does not see
+ * outbound requests and this one is, or matched already on a value of the
+ * same or an earlier target (values come in item order: only an earlier
+ * target wins).
  */
-static int note(struct scan *m, uint32_t ri)
+static int target_to_try(struct scan *m, uint32_t ri)
 {
-	const struct enf_rule *r = m->rs->rules[ri].r;
-	struct enf_rules_scratch *s = m->s;
-	struct found *f;
+	const struct enf_rules_scratch *s = m->s;
 	int ti;
 
 	if (m->outbound && !m->rs->rules[ri].outbound)
-		return 0;
-	ti = rule_target_for(r, m->it, s);
+		return -1;
+	ti = rule_target_for(m->rs->rules[ri].r, m->it, m->s);
+	if (ti >= 0 && s->seen[ri] == s->req_gen &&
+	    (uint32_t)ti >= s->found[s->slot[ri]].target)
+		return -1;
+	return ti;
+}
+
+/*
+ * Rule @ri matched the current value through its target @ti (from
+ * target_to_try()): keep it, or keep this value in place of the one of a
+ * later target (the rule's earlier target, as ModSecurity walks them).
+ */
+static int note_at(struct scan *m, uint32_t ri, int ti)
+{
+	struct enf_rules_scratch *s = m->s;
+	struct found *f;
+
 	if (ti < 0)
 		return 0;
 	if (s->seen[ri] == s->req_gen) {
 		f = &s->found[s->slot[ri]];
-		/* Values come in item order: only an earlier target wins. */
-		if ((uint32_t)ti >= f->target)
-			return 0;
 	} else {
 		if (s->n_found == s->cap_found) {
 			size_t ncap = s->cap_found ? s->cap_found * 2 : 16;
@@ -431,21 +446,65 @@ static int note(struct scan *m, uint32_t ri)
 	return 0;
 }
 
+/*
+ * @rr's PCRE2 code on the current value: 1 it matches, 0 it does not, -1
+ * PCRE2 gave up (match, depth or heap limit, JIT stack), which is counted:
+ * the rule then does not fire on this value, negated or not.
+ */
+static int run_pcre2(struct scan *m, const struct enf_rs_rule *rr)
+{
+	int rc = pcre2_match(rr->re, (PCRE2_SPTR)m->v, m->vl, 0, 0, m->s->md,
+			     m->s->mctx);
+
+	if (rc >= 0)
+		return 1;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	m->s->limit_hits++;
+	return -1;
+}
+
+/*
+ * A hit of a rule that is not negated. A prefilter's hit is a candidate:
+ * PCRE2 decides, and runs only when a match would count (the rule reads
+ * the value and has no match on it or an earlier target yet).
+ */
 static int on_hs_match(unsigned int id, unsigned long long from,
 		       unsigned long long to, unsigned int flags, void *ctx)
 {
 	struct scan *m = ctx;
 	uint32_t ri = m->pipe->pat_rule[id];
+	const struct enf_rs_rule *rr = &m->rs->rules[ri];
+	int ti;
 
 	(void)from;
 	(void)to;
 	(void)flags;
-	if (m->rs->rules[ri].r->negated) {
+	if (rr->r->negated) {
+		/* decided after the scan (scan_value()) */
 		m->s->hit[ri] = m->s->val_gen;
 		return 0;
 	}
-	m->err = note(m, ri);
+	ti = target_to_try(m, ri);
+	if (ti < 0 || (rr->prefilter && run_pcre2(m, rr) != 1))
+		return 0;
+	m->err = note_at(m, ri, ti);
 	return m->err ? 1 : 0;
+}
+
+/*
+ * Whether negated rule @rr, in the database, fires on the current value
+ * (@hit: its pattern was reported on it): when the pattern does not match.
+ * No hit: it cannot match (a prefilter reports a superset of the matches).
+ * A hit of an exact pattern: it matches. A prefilter's hit: PCRE2 decides;
+ * when PCRE2 gives up, the rule does not fire (counted).
+ */
+static bool negated_fires(struct scan *m, const struct enf_rs_rule *rr,
+			  bool hit)
+{
+	if (!hit)
+		return true;
+	return rr->prefilter && run_pcre2(m, rr) == 0;
 }
 
 /* 1: the operator matches the value, 0: it does not, -1: PCRE2 gave up. */
@@ -467,20 +526,10 @@ static int run_other(struct scan *m, const struct enf_rs_rule *rr)
 	const struct enf_rule *r = rr->r;
 	const char *v = m->v;
 	size_t vl = m->vl, pl = r->param_len;
-	int rc;
 
 	switch (r->op) {
 	case ENF_OP_RX:
-		rc = pcre2_match(rr->re, (PCRE2_SPTR)v, vl, 0, 0, m->s->md,
-				 m->s->mctx);
-		if (rc >= 0)
-			return 1;
-		if (rc == PCRE2_ERROR_NOMATCH)
-			return 0;
-		/* Match, depth or heap limit, JIT stack: counted, and the
-		 * rule does not fire on this value either way. */
-		m->s->limit_hits++;
-		return -1;
+		return run_pcre2(m, rr);
 	case ENF_OP_CONTAINS:
 		return vl >= pl && memmem(v, vl, r->param, pl);
 	case ENF_OP_STREQ:
@@ -547,29 +596,25 @@ static int scan_value(struct scan *m)
 	}
 	for (size_t k = 0; k < p->n_neg; k++) {
 		uint32_t ri = p->neg[k];
-		int err;
+		int ti = target_to_try(m, ri), err;
 
-		if (s->hit[ri] == s->val_gen)
+		if (ti < 0 || !negated_fires(m, &m->rs->rules[ri],
+					     s->hit[ri] == s->val_gen))
 			continue;
-		err = note(m, ri);
+		err = note_at(m, ri, ti);
 		if (err)
 			return err;
 	}
 	for (size_t k = 0; k < p->n_other; k++) {
 		const struct enf_rs_rule *rr = &m->rs->rules[p->other[k]];
-		int res, err;
+		int ti = target_to_try(m, p->other[k]), res, err;
 
-		if (s->seen[p->other[k]] == s->req_gen &&
-		    s->found[s->slot[p->other[k]]].target == 0)
-			continue; /* no better target to find */
-		if (m->outbound && !rr->outbound)
-			continue;
-		if (rule_target_for(rr->r, m->it, m->s) < 0)
+		if (ti < 0)
 			continue;
 		res = run_other(m, rr);
 		if (res < 0 || res == rr->r->negated)
 			continue;
-		err = note(m, p->other[k]);
+		err = note_at(m, p->other[k], ti);
 		if (err)
 			return err;
 	}

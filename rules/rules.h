@@ -56,10 +56,13 @@ struct enf_rule_error {
  * @origin: where it came from (file name or caller's origin)
  * @line: its first line in @origin
  * @engine: where its operator runs: "hyperscan" (@rx, @pm, @pmFromFile),
- *	"pcre2" (an @rx pattern Hyperscan refuses), "literal" (@contains,
- *	@streq, @beginsWith, @endsWith, @within), "ip" (@ipMatch) or "numeric"
- *	(@eq, @gt, @lt, @ge, @le). For a builder's rules, the engine the rule
- *	is expected to land on; enf_rules_build() has the last word.
+ *	"hyperscan+pcre2" (an @rx pattern Hyperscan refuses as written but
+ *	takes as a prefilter: its hits are confirmed by PCRE2), "pcre2" (an
+ *	@rx pattern Hyperscan refuses, even as a prefilter), "literal"
+ *	(@contains, @streq, @beginsWith, @endsWith, @within), "ip" (@ipMatch)
+ *	or "numeric" (@eq, @gt, @lt, @ge, @le). For a builder's rules, the
+ *	engine the rule is expected to land on ("pcre2" for both of the
+ *	former); enf_rules_build() has the last word.
  * @why: for a rule of a built set, why it runs on @engine (Hyperscan's
  *	reason for refusing a pattern); NULL for a builder's rules
  */
@@ -199,7 +202,8 @@ void enf_rules_scratch_free(struct enf_rules_scratch *s);
  * enf_rules_scratch_limit_hits() - PCRE2 matches abandoned on a limit
  * A pcre2_match() that hits its match, depth or heap limit (or runs out of
  * JIT stack) counts here and counts as no match: the rule does not fire on
- * that value, negated or not.
+ * that value, negated or not. This holds for PCRE2 confirming a prefilter's
+ * hit as for a rule on PCRE2 alone.
  * Return: the count since @s was made.
  */
 uint64_t enf_rules_scratch_limit_hits(const struct enf_rules_scratch *s);

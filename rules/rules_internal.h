@@ -337,6 +337,15 @@ struct enf_rule *enf_builder_rule_at(const struct enf_rules_builder *b,
 	(HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH | HS_FLAG_CASELESS)
 #define ENF_PCRE2_OPTIONS (PCRE2_DOTALL | PCRE2_MULTILINE)
 
+/*
+ * An @rx pattern Hyperscan refuses as written (backreferences, lookaround,
+ * atomic groups, possessive quantifiers, conditionals, ...) may still go in
+ * the database as a prefilter: Hyperscan widens what it cannot do, so the
+ * approximation reports a superset of the pattern's matches, and each value
+ * it reports is confirmed by the rule's PCRE2 code.
+ */
+#define ENF_HS_PREFILTER_FLAGS (ENF_HS_RX_FLAGS | HS_FLAG_PREFILTER)
+
 /**
  * enf_rx_hs_ok() - whether Hyperscan takes @pattern on its own
  * @msg: on false, Hyperscan's reason (may be NULL)
@@ -347,6 +356,15 @@ struct enf_rule *enf_builder_rule_at(const struct enf_rules_builder *b,
  * Return: true when Hyperscan takes it.
  */
 bool enf_rx_hs_ok(const char *pattern, char *msg, size_t msg_len);
+
+/**
+ * enf_rx_hs_prefilter_ok() - whether Hyperscan takes @pattern as a prefilter
+ * (ENF_HS_PREFILTER_FLAGS), its approximation matching no empty string
+ * @msg: on false, Hyperscan's reason (may be NULL)
+ * @msg_len: bytes of @msg
+ * Return: true when Hyperscan takes it so.
+ */
+bool enf_rx_hs_prefilter_ok(const char *pattern, char *msg, size_t msg_len);
 
 /**
  * enf_ip_parse() - an IPv4 or IPv6 address in text, IPv4 as IPv4-mapped
@@ -411,21 +429,25 @@ struct enf_pipe {
  * @r: the parsed rule (a reference)
  * @pipe: index of its pipeline
  * @in_db: its pattern (or phrases) sit in the pipeline's Hyperscan database
- * @re: its PCRE2 pattern, when the rule runs there
- */
-/*
+ * @prefilter: in the database as a prefilter (ENF_HS_PREFILTER_FLAGS): a
+ *	hit is only a candidate, confirmed by @re
+ * @re: its PCRE2 pattern, when the rule runs there (alone, or confirming
+ *	a prefilter)
  * @first_link: on a chain's first rule, the index of its first link (the
- * links of a chain sit together, after every visible rule of the set)
+ *	links of a chain sit together, after every visible rule of the set)
+ * @why: info.why: why the rule runs on its engine
+ * @outbound: its chain reads DIRECTION: it sees outbound requests
  */
 struct enf_rs_rule {
 	struct enf_rule_info info;
 	struct enf_rule *r;
 	uint32_t pipe;
 	bool in_db;
+	bool prefilter;
 	pcre2_code *re;
 	uint32_t first_link;
-	char why[256]; /* info.why: why the rule runs on its engine */
-	bool outbound; /* its chain reads DIRECTION: it sees outbound requests */
+	char why[384];
+	bool outbound;
 };
 
 /*

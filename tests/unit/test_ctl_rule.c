@@ -84,7 +84,8 @@ static int setup(void **state)
 	    "\"id:1,msg:'sqli',deny\"\n"
 	    "SecRule REQUEST_HEADERS:User-Agent \"@pm sqlmap nikto\" "
 	    "\"id:2,msg:'scanner',deny\"\n"
-	    "SecRule ARGS \"@rx (a)\\1\" \"id:3,msg:'backref'\"\n");
+	    "SecRule ARGS \"@rx (a)\\1\" \"id:3,msg:'backref'\"\n"
+	    "SecRule ARGS \"@rx a\\Kb\" \"id:4,msg:'keep out'\"\n");
 	put("req.txt", "GET /?q=1%20UNION%20SELECT%202 HTTP/1.1\r\n"
 		       "Host: a\r\nUser-Agent: sqlmap/1.7\r\n\r\n"
 		       "GET /fine HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -165,8 +166,10 @@ static void rule_lint_says_why(void **state)
 	HAS("Hyperscan takes the pattern");
 	HAS("2          hyperscan");
 	HAS("2 phrase(s), literal");
-	HAS("3          pcre2");
-	HAS("Hyperscan refuses the pattern (");
+	HAS("3          hyperscan+pcre2 rules/a.conf:3: prefilter: Hyperscan "
+	    "refuses the exact pattern (Back-references");
+	HAS("4          pcre2     rules/a.conf:4: Hyperscan refuses the "
+	    "pattern (");
 }
 
 /* Errors: a bad rule with its position, no request, usage. */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The engine: compile and match. Which variable a hit counts for, header and
- * argument selection, negation, transformations, every operator, PCRE2
- * fallback and limits, line anchors on both engines, rule order of reports,
- * scratch reuse and its failure.
+ * argument selection, negation, transformations, every operator, Hyperscan
+ * prefilters confirmed by PCRE2, PCRE2 fallback and limits, line anchors on
+ * every engine, rule order of reports, scratch reuse and its
+ * failure.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -21,6 +22,7 @@
 #include <hs/hs.h>
 
 #include "rules/rules.h"
+#include "rules/rules_internal.h"
 #include "test_rules_util.h"
 
 static void load(struct tset *t, const char *text)
@@ -620,7 +622,9 @@ static void test_negation(void **state)
 	     "SecRule ARGS:pin \"!@rx ^(\\d)\\1$\" \"id:3,deny\"\n"
 	     "SecRule REQUEST_HEADERS:Host \"!@streq example.com\" \"id:4\"\n"
 	     "SecRule REQUEST_METHOD \"!@pm get head\" \"id:5,deny\"\n");
-	assert_string_equal(enf_ruleset_rule(t.rs, 2)->engine, "pcre2");
+	/* a backreference: prefiltered by Hyperscan, decided by PCRE2 */
+	assert_string_equal(enf_ruleset_rule(t.rs, 2)->engine,
+			    "hyperscan+pcre2");
 
 	/* nothing to object to: all values satisfy the positive tests */
 	treq_init(&req, "GET", "/a?x=1&y=22&pin=11");
@@ -811,7 +815,7 @@ static void test_pm_is_caseless_any_phrase(void **state)
 	tset_free(&t);
 }
 
-static void test_backreference_runs_on_pcre2(void **state)
+static void test_backreference_and_lookbehind_beside_hyperscan(void **state)
 {
 	struct tmatches got;
 	struct treq req;
@@ -821,8 +825,10 @@ static void test_backreference_runs_on_pcre2(void **state)
 	load(&t, "SecRule ARGS \"@rx (\\w{3,})\\1\" \"id:1,deny\"\n"
 		 "SecRule ARGS \"@rx (?<=x)y\" \"id:2,deny\"\n"
 		 "SecRule ARGS \"@rx ^abc\" \"id:3,deny\"\n");
-	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine, "pcre2");
-	assert_string_equal(enf_ruleset_rule(t.rs, 1)->engine, "pcre2");
+	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine,
+			    "hyperscan+pcre2");
+	assert_string_equal(enf_ruleset_rule(t.rs, 1)->engine,
+			    "hyperscan+pcre2");
 	assert_string_equal(enf_ruleset_rule(t.rs, 2)->engine, "hyperscan");
 	treq_init(&req, "GET", "/?q=abcabc");
 	assert_int_equal(tset_match(&t, &req.req, &got), 2);
@@ -866,16 +872,21 @@ static void test_anchors_match_at_line_ends(void **state)
 		bool fires;
 	} want[] = {
 		{ 1, "hyperscan", true }, /* ^cmd= */
-		{ 2, "pcre2", true }, /* ^cmd=(?=x) */
+		{ 2, "hyperscan+pcre2", true }, /* ^cmd=(?=x) */
 		{ 3, "hyperscan", true }, /* whoami$ */
-		{ 4, "pcre2", true }, /* (?<=who)ami$ */
-		{ 5, "pcre2", true }, /* ^cmd=(\w)\1 */
+		{ 4, "hyperscan+pcre2", true }, /* (?<=who)ami$ */
+		{ 5, "hyperscan+pcre2", true }, /* ^cmd=(\w)\1 */
 		{ 6, "hyperscan", false }, /* ^xx */
-		{ 7, "pcre2", false }, /* ^xx(?=\s) */
+		{ 7, "hyperscan+pcre2", false }, /* ^xx(?=\s) */
 		{ 8, "hyperscan", false }, /* \Acmd= */
 		{ 9, "hyperscan", false }, /* whoami\z */
 		{ 10, "hyperscan", true }, /* 1.cmd: dot takes the newline */
-		{ 11, "pcre2", false }, /* cmd=$(?<!y) */
+		{ 11, "hyperscan+pcre2", false }, /* cmd=$(?<!y) */
+		/* \K: refused by Hyperscan even as a prefilter */
+		{ 12, "pcre2", true }, /* ^cmd=\Kxx */
+		{ 13, "pcre2", true }, /* who\Kami$ */
+		{ 14, "pcre2", false }, /* ^xx\K */
+		{ 15, "pcre2", false }, /* \Acmd=\K */
 	};
 	struct tmatches got;
 	struct treq req;
@@ -892,10 +903,14 @@ static void test_anchors_match_at_line_ends(void **state)
 		 "SecRule REQUEST_BODY \"@rx \\Acmd=\" \"id:8\"\n"
 		 "SecRule REQUEST_BODY \"@rx whoami\\z\" \"id:9\"\n"
 		 "SecRule REQUEST_BODY \"@rx 1.cmd\" \"id:10\"\n"
-		 "SecRule REQUEST_BODY \"@rx cmd=$(?<!y)\" \"id:11\"\n");
+		 "SecRule REQUEST_BODY \"@rx cmd=$(?<!y)\" \"id:11\"\n"
+		 "SecRule REQUEST_BODY \"@rx ^cmd=\\Kxx\" \"id:12\"\n"
+		 "SecRule REQUEST_BODY \"@rx who\\Kami$\" \"id:13\"\n"
+		 "SecRule REQUEST_BODY \"@rx ^xx\\K\" \"id:14\"\n"
+		 "SecRule REQUEST_BODY \"@rx \\Acmd=\\K\" \"id:15\"\n");
 	treq_init(&req, "POST", "/");
 	treq_body(&req, "a=1\ncmd=xx whoami\nb=2");
-	assert_int_equal(tset_match(&t, &req.req, &got), 6);
+	assert_int_equal(tset_match(&t, &req.req, &got), 8);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const struct enf_rule_info *r = enf_ruleset_rule(t.rs, i);
 		const struct tmatch *m = tmatches_find(&got, want[i].id);
@@ -914,9 +929,10 @@ static void test_anchors_match_at_line_ends(void **state)
 	 * sits before the LF only, as PCRE2's default newline has it */
 	treq_init(&req, "POST", "/");
 	treq_body(&req, "cmd=1 whoami\r\nb=2");
-	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_int_equal(tset_match(&t, &req.req, &got), 3);
 	assert_non_null(tmatches_find(&got, 1));
 	assert_non_null(tmatches_find(&got, 8));
+	assert_non_null(tmatches_find(&got, 15));
 	tset_free(&t);
 }
 
@@ -1188,10 +1204,12 @@ static void test_pcre2_limit_is_counted_as_no_match(void **state)
 	struct tset t;
 
 	(void)state;
-	/* exponential backtracking, and a backreference for PCRE2 */
-	load(&t, "SecRule ARGS \"@rx ^(a|aa)+\\1b\" \"id:1,deny\"\n"
-		 "SecRule ARGS \"!@rx ^(a|aa)+\\1b\" \"id:2,deny\"\n");
+	/* exponential backtracking; \K keeps it on PCRE2 alone (see
+	 * test_prefilter_confirmation_limit_is_counted for a prefilter) */
+	load(&t, "SecRule ARGS \"@rx ^(a|aa)+\\1\\Kb\" \"id:1,deny\"\n"
+		 "SecRule ARGS \"!@rx ^(a|aa)+\\1\\Kb\" \"id:2,deny\"\n");
 	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine, "pcre2");
+	assert_string_equal(enf_ruleset_rule(t.rs, 1)->engine, "pcre2");
 	/* the 'b' PCRE2 requires is there, so it has to backtrack */
 	memset(uri + 4, 'a', 60);
 	strcpy(uri + 64, "cb");
@@ -1273,7 +1291,9 @@ static void test_pcre2_match_limit_bounds(void **state)
 		 "\"id:2\"\n"
 		 "SecRule ARGS:v \"@rx ^(?:a+)+(?=a{8}b)\" \"id:3\"\n");
 	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine, "pcre2");
-	assert_string_equal(enf_ruleset_rule(t.rs, 1)->engine, "pcre2");
+	/* a lookahead: prefiltered, and PCRE2 confirms under the same limits */
+	assert_string_equal(enf_ruleset_rule(t.rs, 1)->engine,
+			    "hyperscan+pcre2");
 
 	o = (size_t)snprintf(uri, sizeof(uri), "/?w=");
 	for (int i = 0; i < 1000; i++)
@@ -1301,6 +1321,248 @@ static void test_pcre2_match_limit_bounds(void **state)
 	if (tmatches_find(&got, 2))
 		fail_msg("16000 steps of backtracking are within the limit");
 	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 3);
+	tset_free(&t);
+}
+
+static int on_prefilter_hit(unsigned int id, unsigned long long from,
+			    unsigned long long to, unsigned int flags,
+			    void *ctx)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	*(bool *)ctx = true;
+	return 1;
+}
+
+/*
+ * Does Hyperscan, with the engine's prefilter flags, report @pattern on
+ * @value? Lets a test show that a value passes the prefilter, so that only
+ * PCRE2's confirmation can keep the rule from firing.
+ */
+static bool prefilter_hits(const char *pattern, const char *value)
+{
+	hs_compile_error_t *cerr = NULL;
+	hs_scratch_t *scratch = NULL;
+	hs_database_t *db = NULL;
+	bool hit = false;
+	hs_error_t e;
+
+	if (hs_compile(pattern, ENF_HS_PREFILTER_FLAGS, HS_MODE_BLOCK, NULL,
+		       &db, &cerr) != HS_SUCCESS)
+		fail_msg("Hyperscan refuses '%s' as a prefilter: %s", pattern,
+			 cerr ? cerr->message : "?");
+	assert_int_equal(hs_alloc_scratch(db, &scratch), HS_SUCCESS);
+	e = hs_scan(db, value, (unsigned int)strlen(value), 0, scratch,
+		    on_prefilter_hit, &hit);
+	/* the callback stops the scan at the first hit */
+	assert_true(e == HS_SUCCESS || e == HS_SCAN_TERMINATED);
+	hs_free_scratch(scratch);
+	hs_free_database(db);
+	return hit;
+}
+
+/*
+ * A backreference and a lookbehind run as Hyperscan prefilters confirmed
+ * by PCRE2: a value that matches fires them; a value the prefilter alone
+ * would pass does not; a value of a variable the rule does not read, in the
+ * same database, does not either.
+ */
+static void test_prefilter_confirms_each_hit(void **state)
+{
+	static const char backref[] = "(\\w{3,})\\1";
+	static const char behind[] = "(?<=user=)admin\\b";
+	const struct enf_rule_info *info;
+	const struct tmatch *m;
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule ARGS \"@rx (\\w{3,})\\1\" \"id:1\"\n"
+		 "SecRule ARGS|REQUEST_BODY \"@rx (?<=user=)admin\\b\" "
+		 "\"id:2\"\n"
+		 "SecRule REQUEST_HEADERS \"@rx zq7\" \"id:3\"\n");
+	for (size_t i = 0; i < 2; i++) {
+		info = enf_ruleset_rule(t.rs, i);
+		assert_string_equal(info->engine, "hyperscan+pcre2");
+		/* why: "prefilter: " and what Hyperscan said of the pattern */
+		if (strncmp(info->why, "prefilter: ", 11) ||
+		    !strstr(info->why,
+			    i ? "Zero-width assertions" : "Back-references"))
+			fail_msg("rule %u: why is '%s'", info->id, info->why);
+	}
+	assert_string_equal(enf_ruleset_rule(t.rs, 2)->engine, "hyperscan");
+
+	/* true cases */
+	treq_init(&req, "GET", "/?a=1&q=abcabc");
+	m = fired(&t, &req, 1, &got);
+	assert_non_null(m);
+	assert_string_equal(m->var, "ARGS:q");
+	assert_string_equal(m->value, "abcabc");
+	treq_init(&req, "POST", "/?a=1");
+	treq_body(&req, "x=1&user=admin");
+	m = fired(&t, &req, 2, &got);
+	assert_non_null(m);
+	assert_string_equal(m->var, "REQUEST_BODY");
+
+	/* near misses that pass the prefilter: PCRE2 says no */
+	assert_true(prefilter_hits(backref, "abcabd"));
+	assert_true(prefilter_hits(behind, "role=admin"));
+	treq_init(&req, "POST", "/?q=abcabd&r=role%3Dadmin");
+	treq_body(&req, "user=administrator");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+
+	/* a header is scanned with the same database, but no prefilter
+	 * rule reads it: no PCRE2 run, no match */
+	treq_init(&req, "GET", "/?q=1");
+	treq_header(&req, "X", "zq7 abcabc user=admin");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_int_equal(got.m[0].id, 3);
+	tset_free(&t);
+}
+
+/*
+ * A negated prefilter rule matches when the prefilter does not fire, or
+ * fires and PCRE2 does not confirm; not when PCRE2 confirms.
+ */
+static void test_negated_prefilter_rule(void **state)
+{
+	static const char pattern[] = "^(\\d)\\1$";
+	const struct tmatch *m;
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule ARGS:pin \"!@rx ^(\\d)\\1$\" \"id:1\"\n");
+	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine,
+			    "hyperscan+pcre2");
+	/* the prefilter fires and PCRE2 confirms: the test passes */
+	assert_true(prefilter_hits(pattern, "44"));
+	treq_init(&req, "GET", "/?pin=44");
+	assert_null(fired(&t, &req, 1, &got));
+	/* the prefilter fires, PCRE2 does not confirm: the rule fires */
+	assert_true(prefilter_hits(pattern, "45"));
+	treq_init(&req, "GET", "/?pin=45");
+	m = fired(&t, &req, 1, &got);
+	assert_non_null(m);
+	assert_string_equal(m->var, "ARGS:pin");
+	assert_string_equal(m->value, "45");
+	/* the prefilter does not fire: the rule fires, no PCRE2 needed */
+	assert_false(prefilter_hits(pattern, "x"));
+	treq_init(&req, "GET", "/?pin=x");
+	m = fired(&t, &req, 1, &got);
+	assert_non_null(m);
+	assert_string_equal(m->value, "x");
+	/* the first value of several that fails the test is reported */
+	treq_init(&req, "GET", "/?pin=44&pin=4&pin=x");
+	m = fired(&t, &req, 1, &got);
+	assert_non_null(m);
+	assert_string_equal(m->value, "4");
+	/* no value: nothing to fire on */
+	treq_init(&req, "GET", "/?other=45");
+	assert_null(fired(&t, &req, 1, &got));
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 0);
+	tset_free(&t);
+}
+
+/*
+ * Patterns Hyperscan refuses even as a prefilter stay on PCRE2 alone, and
+ * lint says so: \K, \R, a subroutine call, and a lookbehind alone (its
+ * approximation would match the empty string, so every value).
+ */
+static void test_refused_even_as_prefilter_stays_pcre2(void **state)
+{
+	static const struct {
+		uint32_t id;
+		const char *why;
+		const char *value;
+		bool fires;
+	} cases[] = {
+		{ 1, "also as a prefilter", "xabc", true },
+		{ 1, "also as a prefilter", "abd", false },
+		{ 2, "also as a prefilter", "a\r\nb", true },
+		{ 2, "also as a prefilter", "a b", false },
+		{ 3, "also as a prefilter", "xaa", true },
+		{ 3, "also as a prefilter", "xab", false },
+		{ 4, "as a prefilter: pattern can match an empty string", "ba",
+		  true },
+		{ 4, "as a prefilter: pattern can match an empty string", "bb",
+		  false },
+	};
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule REQUEST_HEADERS:X-V \"@rx ab\\Kc\" \"id:1\"\n"
+		 "SecRule REQUEST_HEADERS:X-V \"@rx a\\Rb\" \"id:2\"\n"
+		 "SecRule REQUEST_HEADERS:X-V \"@rx x(?1)(a)\" \"id:3\"\n"
+		 "SecRule REQUEST_HEADERS:X-V \"@rx (?<=a)\" \"id:4\"\n");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct enf_rule_info *r =
+			enf_ruleset_rule(t.rs, cases[i].id - 1);
+		const struct tmatch *m;
+
+		assert_int_equal(r->id, cases[i].id);
+		assert_string_equal(r->engine, "pcre2");
+		if (!strstr(r->why, cases[i].why))
+			fail_msg("rule %u: why '%s' lacks '%s'", r->id, r->why,
+				 cases[i].why);
+		treq_init(&req, "GET", "/");
+		treq_header(&req, "X-V", cases[i].value);
+		m = fired(&t, &req, cases[i].id, &got);
+		if (!m != !cases[i].fires)
+			fail_msg("rule %u on '%s': %s", r->id, cases[i].value,
+				 m ? "fired" : "did not fire");
+	}
+	tset_free(&t);
+}
+
+/*
+ * A PCRE2 limit hit while confirming a prefilter's hit is counted, and the
+ * rule, negated or not, does not fire on that value; the request then has
+ * MSC_PCRE_LIMITS_EXCEEDED. A value the prefilter does not report costs no
+ * PCRE2 run.
+ */
+static void test_prefilter_confirmation_limit_is_counted(void **state)
+{
+	/* never matches: (?<!a) fails after every split of the a's */
+	static const char pattern[] = "^(?:a|aa)+(?<!a)b";
+	char uri[128] = "/?q=";
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, "SecRule ARGS \"@rx ^(?:a|aa)+(?<!a)b\" \"id:1\"\n"
+		 "SecRule ARGS \"!@rx ^(?:a|aa)+(?<!a)b\" \"id:2\"\n"
+		 "SecRule MSC_PCRE_LIMITS_EXCEEDED \"@eq 1\" \"id:3\"\n");
+	assert_string_equal(enf_ruleset_rule(t.rs, 0)->engine,
+			    "hyperscan+pcre2");
+	assert_string_equal(enf_ruleset_rule(t.rs, 1)->engine,
+			    "hyperscan+pcre2");
+	memset(uri + 4, 'a', 60);
+	strcpy(uri + 64, "b");
+	assert_true(prefilter_hits(pattern, uri + 4));
+	treq_init(&req, "GET", uri);
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_int_equal(got.m[0].id, 3);
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 2);
+
+	/* within the limits PCRE2 says no: the negated rule fires */
+	assert_true(prefilter_hits(pattern, "aab"));
+	treq_init(&req, "GET", "/?q=aab");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_int_equal(got.m[0].id, 2);
+	/* no prefilter hit: the negated rule fires, no PCRE2 run */
+	assert_false(prefilter_hits(pattern, "xb"));
+	treq_init(&req, "GET", "/?q=xb");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_int_equal(got.m[0].id, 2);
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 2);
 	tset_free(&t);
 }
 
@@ -1501,7 +1763,8 @@ int main(void)
 		cmocka_unit_test(test_each_transformation_applies),
 		cmocka_unit_test(test_transformation_growth),
 		cmocka_unit_test(test_pm_is_caseless_any_phrase),
-		cmocka_unit_test(test_backreference_runs_on_pcre2),
+		cmocka_unit_test(
+			test_backreference_and_lookbehind_beside_hyperscan),
 		cmocka_unit_test(test_empty_matching_pattern_runs_on_pcre2),
 		cmocka_unit_test(test_each_operator),
 		cmocka_unit_test(test_pm_from_file),
@@ -1519,6 +1782,10 @@ int main(void)
 		cmocka_unit_test(test_pcre2_limit_is_counted_as_no_match),
 		cmocka_unit_test(test_pcre2_limit_can_be_matched),
 		cmocka_unit_test(test_pcre2_match_limit_bounds),
+		cmocka_unit_test(test_prefilter_confirms_each_hit),
+		cmocka_unit_test(test_negated_prefilter_rule),
+		cmocka_unit_test(test_refused_even_as_prefilter_stays_pcre2),
+		cmocka_unit_test(test_prefilter_confirmation_limit_is_counted),
 		cmocka_unit_test(test_scratch_follows_a_reload),
 		cmocka_unit_test(
 			test_scratch_update_failure_keeps_the_active_set),
