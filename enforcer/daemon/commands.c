@@ -516,6 +516,10 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 	for (size_t i = 0; i < n; i++) {
 		const struct enf_rule_info *r =
 			enf_rules_builder_rule(b, first + i);
+		/* the set has the last word on the engine (a pattern the
+		 * parser sends to PCRE2 may land on a Hyperscan prefilter) */
+		const struct enf_rule_info *built =
+			enf_ruleset_rule(rs, first + i);
 
 		/* a rule's origin is the name of the text it came from */
 		if (named)
@@ -546,7 +550,9 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 						  r->origin, r->line, r->id);
 			goto out;
 		}
-		json_array_append_new(added, rule_json(r));
+		json_array_append_new(
+			added,
+			rule_json(built && built->id == r->id ? built : r));
 	}
 	loaded = enf_ruleset_count(rs);
 	if (dry_run) {
