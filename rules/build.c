@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Compiling a builder's rules into a rule set: rules grouped by
+ * Compiling a builder's rules into a rule set: rules grouped by phase and
  * transformation pipeline, one Hyperscan block-mode database per pipeline
  * with every @rx and @pm pattern of its rules. An @rx pattern Hyperscan
  * refuses goes in as a prefilter when Hyperscan takes it so (each hit then
@@ -139,16 +139,20 @@ const struct enf_rule_info *enf_ruleset_rule(const struct enf_ruleset *rs,
 	return rs && i < rs->n_visible ? &rs->rules[i].info : NULL;
 }
 
-static uint32_t pipe_for(struct enf_ruleset *rs, const struct enf_rule *r)
+/* The pipeline of phase @phase and @r's transformations, made if new. */
+static uint32_t pipe_for(struct enf_ruleset *rs, const struct enf_rule *r,
+			 int phase)
 {
 	struct enf_pipe *p;
 
 	for (size_t i = 0; i < rs->n_pipes; i++) {
 		p = &rs->pipes[i];
-		if (p->n_tfn == r->n_tfn && !memcmp(p->tfn, r->tfn, r->n_tfn))
+		if (p->phase == phase && p->n_tfn == r->n_tfn &&
+		    !memcmp(p->tfn, r->tfn, r->n_tfn))
 			return (uint32_t)i;
 	}
 	p = &rs->pipes[rs->n_pipes];
+	p->phase = phase;
 	memcpy(p->tfn, r->tfn, r->n_tfn);
 	p->n_tfn = r->n_tfn;
 	return (uint32_t)rs->n_pipes++;
@@ -539,15 +543,17 @@ static void origin_flags(struct enf_ruleset *rs)
 	}
 }
 
-/* Append @r (a reference the set takes) and decide where it runs. */
-static int add_rule(struct enf_ruleset *rs, struct enf_rule *r,
+/* Append @r (a reference the set takes), matched in @phase, and decide
+ * where it runs. */
+static int add_rule(struct enf_ruleset *rs, struct enf_rule *r, int phase,
 		    struct enf_rule_error *err)
 {
 	struct enf_rs_rule *rr = &rs->rules[rs->n++];
 
 	rr->r = r;
 	rr->info = r->info;
-	rr->pipe = pipe_for(rs, r);
+	rr->phase = phase;
+	rr->pipe = pipe_for(rs, r, phase);
 	return place_rule(rr, err);
 }
 
@@ -576,17 +582,20 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 	/* the visible rules first, then the links of each chain together */
 	rs->n_visible = enf_builder_n_rules(b);
 	for (size_t i = 0; i < rs->n_visible; i++) {
-		ret = add_rule(rs, enf_rule_ref(enf_builder_rule_at(b, i)),
-			       err);
+		struct enf_rule *r = enf_builder_rule_at(b, i);
+
+		ret = add_rule(rs, enf_rule_ref(r), r->phase, err);
 		if (ret)
 			goto out_free_rs;
 	}
+	/* a chain's links are matched in its first rule's phase */
 	for (size_t i = 0; i < rs->n_visible; i++) {
 		struct enf_rule *l = rs->rules[i].r->chain;
 
 		rs->rules[i].first_link = (uint32_t)rs->n;
 		for (; l; l = l->chain) {
-			ret = add_rule(rs, enf_rule_ref(l), err);
+			ret = add_rule(rs, enf_rule_ref(l), rs->rules[i].phase,
+				       err);
 			if (ret)
 				goto out_free_rs;
 		}

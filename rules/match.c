@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Matching a request against a rule set. For each pipeline, each value some
- * rule of the pipeline targets is transformed once and scanned once with the
- * pipeline's Hyperscan database; a prefilter's hit is confirmed by PCRE2 on
- * that value; PCRE2 and literal rules then run on the same transformed
- * value. A hit counts for a rule only if the rule targets that value.
- * Matches are collected first and reported in rule order.
+ * Matching a request against a rule set, phase 1 then phase 2. For each
+ * pipeline of the phase, each value some rule of the pipeline targets is
+ * transformed once and scanned once with the pipeline's Hyperscan database;
+ * a prefilter's hit is confirmed by PCRE2 on that value; PCRE2 and literal
+ * rules then run on the same transformed value. A hit counts for a rule only
+ * if the rule targets that value. A phase's matches are collected first and
+ * reported in rule order, before the next phase is matched.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -738,12 +739,97 @@ static int scan_item(struct scan *m, const struct item *it, size_t idx)
 	return scan_value(m);
 }
 
-int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
-		    const struct enf_request *req, enf_rules_match_cb cb,
-		    void *ctx)
+/*
+ * Protocol anomalies only a body can raise: a phase 1 rule does not see
+ * them. Those either part of a request can raise (ARGS_LIMIT, BAD_ESCAPE,
+ * H2_RESET, ...) are seen in both phases.
+ */
+#define BODY_ANOMALIES                                                      \
+	(ENF_ANOM_BODY_TRUNCATED | ENF_ANOM_BAD_CHUNK | ENF_ANOM_BAD_JSON | \
+	 ENF_ANOM_BAD_MULTIPART | ENF_ANOM_JSON_DEPTH_LIMIT |               \
+	 ENF_ANOM_MULTIPART_LIMIT | ENF_ANOM_BODY_ARGS_PARTIAL |            \
+	 ENF_ANOM_H2_CONTENT_LENGTH)
+
+/*
+ * What a rule of @phase sees of @req, as ModSecurity has it: phase 1 what
+ * exists once the request headers are in (request line, URI, query and its
+ * arguments, headers, cookies, the process; no body, no body arguments, no
+ * body anomaly), written in @head; phase 2 all of it.
+ */
+static const struct enf_request *phase_view(const struct enf_request *req,
+					    int phase, struct enf_request *head)
+{
+	if (phase != 1)
+		return req;
+	*head = *req;
+	head->body = (struct enf_str){ .ptr = NULL, .len = 0 };
+	head->body_len = 0;
+	head->body_type = ENF_BODY_NONE;
+	head->args_post = NULL;
+	head->n_args_post = 0;
+	head->anomalies &= ~BODY_ANOMALIES;
+	return head;
+}
+
+/*
+ * Run the rules of @phase against @req (what the phase sees of the
+ * request): the request's values, the counts, then, when matching since
+ * the call began (@hits0) hit a PCRE2 limit, MSC_PCRE_LIMITS_EXCEEDED.
+ */
+static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
+		      uint64_t hits0)
+{
+	const struct enf_ruleset *rs = m->rs;
+	size_t n_items = item_count(req);
+	int err;
+
+	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
+		m->pipe = &rs->pipes[pi];
+		if (m->pipe->phase != phase)
+			continue;
+		for (size_t i = 0; i < n_items + rs->n_counts; i++) {
+			struct item it;
+			char num[24];
+
+			if (!item_for(m, req, n_items, i, &it, num))
+				continue;
+			err = scan_item(m, &it, i);
+			if (err)
+				return err;
+		}
+	}
+	/* after every other value: whether matching this request hit a
+	 * PCRE2 limit (MSC_PCRE_LIMITS_EXCEEDED, present only then) */
+	if (rs->limit_var && m->s->limit_hits > hits0) {
+		struct item it = { .cls = ENF_IC_PCRE_LIMIT,
+				   .ptr = "1",
+				   .len = 1 };
+
+		for (size_t pi = 0; pi < rs->n_pipes; pi++) {
+			m->pipe = &rs->pipes[pi];
+			if (m->pipe->phase != phase ||
+			    !pipe_wants(m->pipe, &it, m->s))
+				continue;
+			err = scan_item(m, &it, n_items + rs->n_counts);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Match phases @first to @last of @rs against @req, each phase's matches
+ * reported in rule order before the next phase is matched; a callback that
+ * stops the matching stops the phases after it too.
+ */
+static int match_phases(const struct enf_ruleset *rs,
+			struct enf_rules_scratch *s,
+			const struct enf_request *req, int first, int last,
+			enf_rules_match_cb cb, void *ctx)
 {
 	struct scan m = { .rs = rs, .s = s };
-	size_t n_items;
+	struct enf_request head;
 	uint64_t hits0;
 	int count = 0, err;
 
@@ -758,54 +844,51 @@ int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 		return 0;
 	gen_next(&s->req_gen, s->seen, s->n_rules);
 	s->n_found = 0;
-	n_items = item_count(req);
 	if (req->origin)
 		origin_format(s, req);
-
 	hits0 = s->limit_hits;
-	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
-		m.pipe = &rs->pipes[pi];
-		for (size_t i = 0; i < n_items + rs->n_counts; i++) {
-			struct item it;
-			char num[24];
 
-			if (!item_for(&m, req, n_items, i, &it, num))
+	for (int phase = first; phase <= last; phase++) {
+		const struct enf_request *view = phase_view(req, phase, &head);
+		size_t from = s->n_found;
+
+		err = scan_phase(&m, view, phase, hits0);
+		if (err)
+			return err;
+		/* sorting moves entries under slot[]: harmless, as the
+		 * rules of this phase are not matched again in this call */
+		if (s->n_found - from > 1)
+			qsort(s->found + from, s->n_found - from,
+			      sizeof(*s->found), cmp_found);
+		for (size_t k = from; k < s->n_found; k++) {
+			struct enf_rule_match mt;
+
+			if (!chain_holds(rs, s, s->found[k].rule))
 				continue;
-			err = scan_item(&m, &it, i);
-			if (err)
-				return err;
+			fill_match(rs, s, view, &s->found[k], &mt);
+			count++;
+			if (cb && cb(&mt, ctx))
+				return count;
 		}
-	}
-	/* after every other value: whether matching this request hit a
-	 * PCRE2 limit (MSC_PCRE_LIMITS_EXCEEDED, present only then) */
-	if (rs->limit_var && s->limit_hits > hits0) {
-		struct item it = { .cls = ENF_IC_PCRE_LIMIT,
-				   .ptr = "1",
-				   .len = 1 };
-
-		for (size_t pi = 0; pi < rs->n_pipes; pi++) {
-			m.pipe = &rs->pipes[pi];
-			if (!pipe_wants(m.pipe, &it, s))
-				continue;
-			err = scan_item(&m, &it, n_items + rs->n_counts);
-			if (err)
-				return err;
-		}
-	}
-
-	if (s->n_found > 1)
-		qsort(s->found, s->n_found, sizeof(*s->found), cmp_found);
-	for (size_t k = 0; k < s->n_found; k++) {
-		struct enf_rule_match mt;
-
-		if (!chain_holds(rs, s, s->found[k].rule))
-			continue;
-		fill_match(rs, s, req, &s->found[k], &mt);
-		count++;
-		if (cb && cb(&mt, ctx))
-			break;
 	}
 	return count;
+}
+
+int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
+		    const struct enf_request *req, enf_rules_match_cb cb,
+		    void *ctx)
+{
+	return match_phases(rs, s, req, 1, 2, cb, ctx);
+}
+
+int enf_rules_match_phase(const struct enf_ruleset *rs,
+			  struct enf_rules_scratch *s,
+			  const struct enf_request *req, int phase,
+			  enf_rules_match_cb cb, void *ctx)
+{
+	if (phase != 1 && phase != 2)
+		return -EINVAL;
+	return match_phases(rs, s, req, phase, phase, cb, ctx);
 }
 
 int enf_rules_scratch_update(struct enf_rules_scratch *s,

@@ -228,11 +228,32 @@ typedef int (*enf_rules_match_cb)(const struct enf_rule_match *m, void *ctx);
 
 /**
  * enf_rules_match() - run every rule of @rs against @req
- * Each rule is reported at most once per request, in rule order.
+ *
+ * Phase 1 rules first, against what exists once the request headers are
+ * in (no body, no body arguments); then phase 2 rules, against all of the
+ * request. Each rule is reported at most once per request: phase 1's
+ * matches in rule order, then phase 2's; a callback that stops the
+ * matching in phase 1 leaves phase 2 unmatched.
  * Return: number of matching rules reported, or a negative errno.
  */
 int enf_rules_match(const struct enf_ruleset *rs, struct enf_rules_scratch *s,
 		    const struct enf_request *req, enf_rules_match_cb cb,
 		    void *ctx);
+
+/**
+ * enf_rules_match_phase() - run the rules of one phase of @rs against @req
+ * @phase: 1 (what the request headers give: @req's body and body arguments
+ *	are not read) or 2
+ *
+ * As enf_rules_match(), for the rules of @phase alone: so a verdict can be
+ * had on a request's head before its body is in. MSC_PCRE_LIMITS_EXCEEDED
+ * reflects the PCRE2 runs of this call only.
+ * Return: number of matching rules reported, or a negative errno (-EINVAL
+ * for a phase other than 1 and 2).
+ */
+int enf_rules_match_phase(const struct enf_ruleset *rs,
+			  struct enf_rules_scratch *s,
+			  const struct enf_request *req, int phase,
+			  enf_rules_match_cb cb, void *ctx);
 
 #endif /* ENFORCER_RULES_H */

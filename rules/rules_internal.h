@@ -399,7 +399,9 @@ int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
 			 size_t *offset);
 
 /**
- * struct enf_pipe - the rules sharing one transformation pipeline
+ * struct enf_pipe - the rules of one phase sharing one transformation
+ * pipeline
+ * @phase: 1 or 2: the phase of these rules
  * @tfn: the pipeline
  * @n_tfn: its length (0: values are scanned as they are)
  * @db: Hyperscan database of the @rx and @pm patterns of these rules, or NULL
@@ -410,6 +412,7 @@ int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
  * @targets: the distinct targets of these rules, to skip values none wants
  */
 struct enf_pipe {
+	int phase;
 	uint8_t tfn[ENF_RULE_TFN_MAX];
 	size_t n_tfn;
 	hs_database_t *db;
@@ -428,6 +431,8 @@ struct enf_pipe {
  * @info: the caller's view; strings are the rule's, @engine this set's
  * @r: the parsed rule (a reference)
  * @pipe: index of its pipeline
+ * @phase: the phase it is matched in: its own, or for a chain's link the
+ *	chain's (a link has no phase of its own)
  * @in_db: its pattern (or phrases) sit in the pipeline's Hyperscan database
  * @prefilter: in the database as a prefilter (ENF_HS_PREFILTER_FLAGS): a
  *	hit is only a candidate, confirmed by @re
@@ -442,6 +447,7 @@ struct enf_rs_rule {
 	struct enf_rule_info info;
 	struct enf_rule *r;
 	uint32_t pipe;
+	int phase;
 	bool in_db;
 	bool prefilter;
 	pcre2_code *re;

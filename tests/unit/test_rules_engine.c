@@ -3,7 +3,7 @@
  * The engine: compile and match. Which variable a hit counts for, header and
  * argument selection, negation, transformations, every operator, Hyperscan
  * prefilters confirmed by PCRE2, PCRE2 fallback and limits, line anchors on
- * every engine, rule order of reports, scratch reuse and its
+ * every engine, phases, rule order of reports, scratch reuse and its
  * failure.
  */
 #include <errno.h>
@@ -1566,6 +1566,223 @@ static void test_prefilter_confirmation_limit_is_counted(void **state)
 	tset_free(&t);
 }
 
+/*
+ * phase:1 sees what exists once the request headers are in: the query's
+ * arguments (ARGS is ARGS_GET), headers, cookies, anomalies of the head,
+ * the process and the flow;
+ * no body, no body arguments, no body anomaly, and counts of what it sees.
+ * phase:2 sees it all. A chain's links run in its phase.
+ */
+static void test_phase1_sees_the_head_only(void **state)
+{
+	static const struct {
+		uint32_t id;
+		const char *var; /* NULL: must not fire */
+		const char *value;
+	} want[] = {
+		{ 1, NULL, NULL }, /* ARGS, phase 1: not the body's */
+		{ 2, "ARGS:id", "zq7" }, /* ARGS, phase 2 */
+		{ 3, NULL, NULL }, /* REQUEST_BODY, phase 1 */
+		{ 4, "REQUEST_BODY", "id=zq7" }, /* REQUEST_BODY, phase 2 */
+		{ 5, NULL, NULL }, /* ARGS_POST, phase 1 */
+		{ 6, "&ARGS", "1" }, /* &ARGS, phase 1: the query's one */
+		{ 7, "&ARGS", "2" }, /* &ARGS, phase 2 */
+		{ 8, "PROTOCOL_ANOMALY:BARE_LF", "BARE_LF" }, /* phase 1 */
+		{ 9, NULL, NULL }, /* BAD_JSON, phase 1 */
+		{ 10, "PROTOCOL_ANOMALY:BAD_JSON", "BAD_JSON" }, /* phase 2 */
+		{ 11, "REQUEST_HEADERS:X-A", "zq7" }, /* phase 1 */
+		{ 12, "REQUEST_COOKIES:c", "zq7" }, /* phase 1 */
+		{ 13, NULL, NULL }, /* a chain of phase 1 on the body */
+		{ 14, "REQUEST_METHOD", "POST" }, /* the same, phase 2 */
+		{ 15, "&REQUEST_BODY", "0" }, /* phase 1: no body */
+		{ 16, "REQUEST_METHOD", "POST" }, /* a chain of phase 1 */
+		{ 17, "PROCESS_EXE",
+		  "/usr/bin/curl" }, /* the origin, phase 1 */
+		{ 18, "REMOTE_ADDR", "192.0.2.7" },
+	};
+	struct enf_req_origin o;
+	const struct tmatch *m;
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t,
+	     "SecRule ARGS \"@rx zq7\" \"id:1,phase:1\"\n"
+	     "SecRule ARGS \"@rx zq7\" \"id:2,phase:2\"\n"
+	     "SecRule REQUEST_BODY \"@contains zq7\" \"id:3,phase:1\"\n"
+	     "SecRule REQUEST_BODY \"@contains zq7\" \"id:4,phase:2\"\n"
+	     "SecRule ARGS_POST \"@pm zq7\" \"id:5,phase:1\"\n"
+	     "SecRule &ARGS \"@eq 1\" \"id:6,phase:1\"\n"
+	     "SecRule &ARGS \"@eq 2\" \"id:7,phase:2\"\n"
+	     "SecRule PROTOCOL_ANOMALY \"@streq BARE_LF\" \"id:8,phase:1\"\n"
+	     "SecRule PROTOCOL_ANOMALY \"@streq BAD_JSON\" \"id:9,phase:1\"\n"
+	     "SecRule PROTOCOL_ANOMALY \"@streq BAD_JSON\" "
+	     "\"id:10,phase:2\"\n"
+	     "SecRule REQUEST_HEADERS \"@rx zq7\" \"id:11,phase:1\"\n"
+	     "SecRule REQUEST_COOKIES \"@rx zq7\" \"id:12,phase:1\"\n"
+	     "SecRule REQUEST_METHOD \"@streq POST\" \"id:13,phase:1,chain\"\n"
+	     "  SecRule REQUEST_BODY \"@rx zq7\" \"t:lowercase\"\n"
+	     "SecRule REQUEST_METHOD \"@streq POST\" \"id:14,phase:2,chain\"\n"
+	     "  SecRule REQUEST_BODY \"@rx zq7\" \"t:lowercase\"\n"
+	     "SecRule &REQUEST_BODY \"@eq 0\" \"id:15,phase:1\"\n"
+	     "SecRule REQUEST_METHOD \"@streq POST\" \"id:16,phase:1,chain\"\n"
+	     "  SecRule ARGS:a \"@streq 1\" \"t:trim\"\n"
+	     "SecRule PROCESS_EXE \"@endsWith /curl\" \"id:17,phase:1\"\n"
+	     "SecRule REMOTE_ADDR \"@ipMatch 192.0.2.0/24\" \"id:18,phase:1\"\n");
+	treq_init(&req, "POST", "/?a=1");
+	treq_post(&req, "id", "zq7");
+	treq_body(&req, "id=zq7");
+	treq_header(&req, "X-A", "zq7");
+	treq_cookie(&req, "c", "zq7");
+	req.req.anomalies = ENF_ANOM_BARE_LF | ENF_ANOM_BAD_JSON;
+	origin_init(&o, ENF_REQ_INBOUND, "192.0.2.7", 51000, "10.0.0.1", 443);
+	req.req.origin = &o;
+	tset_match(&t, &req.req, &got);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		m = tmatches_find(&got, want[i].id);
+		if (!want[i].var) {
+			if (m)
+				fail_msg("rule %u fired on %s '%s'", want[i].id,
+					 m->var, m->value);
+			continue;
+		}
+		if (!m)
+			fail_msg("rule %u did not fire", want[i].id);
+		if (strcmp(m->var, want[i].var) ||
+		    strcmp(m->value, want[i].value))
+			fail_msg("rule %u fired on %s '%s', want %s '%s'",
+				 want[i].id, m->var, m->value, want[i].var,
+				 want[i].value);
+	}
+	assert_int_equal(got.n, 13);
+
+	/* the query's arguments are there in both phases */
+	treq_init(&req, "GET", "/?id=zq7");
+	tset_match(&t, &req.req, &got);
+	assert_non_null(tmatches_find(&got, 1));
+	assert_non_null(tmatches_find(&got, 2));
+	tset_free(&t);
+}
+
+/* Ids of the rules reported, in order. */
+struct ids {
+	uint32_t id[16];
+	size_t n;
+};
+
+static int collect_ids(const struct enf_rule_match *m, void *ctx)
+{
+	struct ids *ids = ctx;
+
+	if (ids->n < sizeof(ids->id) / sizeof(ids->id[0]))
+		ids->id[ids->n++] = m->rule->id;
+	return 0;
+}
+
+static void assert_ids(const struct ids *got, const uint32_t *want, size_t n,
+		       const char *what)
+{
+	for (size_t i = 0; i < n && i < got->n; i++)
+		if (got->id[i] != want[i])
+			fail_msg("%s: match %zu is rule %u, want %u", what, i,
+				 got->id[i], want[i]);
+	if (got->n != n)
+		fail_msg("%s: %zu matches, want %zu", what, got->n, n);
+}
+
+/* Rules of both phases, interleaved, in several pipelines; rule 45 hits
+ * a PCRE2 limit on the request of phase_request(). */
+static const char phase_rules[] =
+	"SecRule ARGS \"@rx zq7\" \"id:10,phase:2\"\n"
+	"SecRule ARGS \"@contains zq7\" \"id:20,phase:1\"\n"
+	"SecRule REQUEST_METHOD \"@streq GET\" \"id:30,chain\"\n"
+	"  SecRule ARGS:q \"@rx zq7\" \"t:trim\"\n"
+	"SecRule ARGS \"@pm ZQ7\" \"id:40,phase:1,t:lowercase\"\n"
+	"SecRule ARGS:p \"@rx ^(a|aa)+\\1\\Kb\" \"id:45,phase:2\"\n"
+	"SecRule ARGS \"@rx zq7\" \"id:50,phase:request\"\n";
+
+static void phase_request(struct treq *req)
+{
+	char uri[128] = "/?q=zq7&p=";
+
+	memset(uri + 10, 'a', 60);
+	strcpy(uri + 70, "cb");
+	treq_init(req, "GET", uri);
+}
+
+/*
+ * Matches come in phase order, then rule order (ModSecurity's), whatever
+ * the order of the rules and their pipelines; a callback that stops the
+ * matching in phase 1 leaves phase 2 unmatched.
+ */
+static void test_matches_reported_in_phase_order(void **state)
+{
+	static const uint32_t order[] = { 20, 40, 10, 30, 50 };
+	struct ids got = { 0 };
+	struct treq req;
+	struct tset t;
+	uint32_t seen = 0;
+
+	(void)state;
+	load(&t, phase_rules);
+	phase_request(&req);
+	assert_int_equal(
+		enf_rules_match(t.rs, t.s, &req.req, collect_ids, &got), 5);
+	assert_ids(&got, order, 5, "both phases");
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 1);
+
+	assert_int_equal(enf_rules_match(t.rs, t.s, &req.req, stop_after_first,
+					 &seen),
+			 1);
+	assert_int_equal(seen, 20);
+	/* rule 45 (phase 2) did not run again */
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 1);
+	tset_free(&t);
+}
+
+/*
+ * enf_rules_match_phase(): the rules of one phase, phase 1 against the
+ * request's head alone; any other phase refused.
+ */
+static void test_match_one_phase(void **state)
+{
+	static const uint32_t one[] = { 20, 40 }, two[] = { 10, 30, 50 };
+	struct ids got = { 0 };
+	struct treq req;
+	struct tset t;
+
+	(void)state;
+	load(&t, phase_rules);
+	phase_request(&req);
+	assert_int_equal(enf_rules_match_phase(t.rs, t.s, &req.req, 1,
+					       collect_ids, &got),
+			 2);
+	assert_ids(&got, one, 2, "phase 1");
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 0);
+	got.n = 0;
+	assert_int_equal(enf_rules_match_phase(t.rs, t.s, &req.req, 2,
+					       collect_ids, &got),
+			 3);
+	assert_ids(&got, two, 3, "phase 2");
+	assert_int_equal(enf_rules_scratch_limit_hits(t.s), 1);
+
+	/* phase 1 does not read the body's arguments */
+	treq_init(&req, "POST", "/");
+	treq_post(&req, "q", "zq7");
+	assert_int_equal(
+		enf_rules_match_phase(t.rs, t.s, &req.req, 1, NULL, NULL), 0);
+	assert_int_equal(
+		enf_rules_match_phase(t.rs, t.s, &req.req, 2, NULL, NULL), 2);
+	assert_int_equal(enf_rules_match_phase(t.rs, t.s, &req.req, 0, NULL,
+					       NULL),
+			 -EINVAL);
+	assert_int_equal(enf_rules_match_phase(t.rs, t.s, &req.req, 3, NULL,
+					       NULL),
+			 -EINVAL);
+	tset_free(&t);
+}
+
 /* A scratch allocator that fails its n-th call (counting from 1). */
 static unsigned int alloc_calls, alloc_fail_at;
 
@@ -1786,6 +2003,9 @@ int main(void)
 		cmocka_unit_test(test_negated_prefilter_rule),
 		cmocka_unit_test(test_refused_even_as_prefilter_stays_pcre2),
 		cmocka_unit_test(test_prefilter_confirmation_limit_is_counted),
+		cmocka_unit_test(test_phase1_sees_the_head_only),
+		cmocka_unit_test(test_matches_reported_in_phase_order),
+		cmocka_unit_test(test_match_one_phase),
 		cmocka_unit_test(test_scratch_follows_a_reload),
 		cmocka_unit_test(
 			test_scratch_update_failure_keeps_the_active_set),
