@@ -359,6 +359,21 @@ static bool same_target(const struct enf_target *a, const struct enf_target *b)
 }
 
 /* The lists the matcher walks for pipeline @pi. */
+_Static_assert(ENF_IC_DIRECTION < 64, "item classes fit a 64-bit mask");
+
+/* The item classes target @t may take (a mask of 1 << enum enf_item_class):
+ * ARGS and ARGS_NAMES read the query's and the body's (class_takes()). */
+static uint64_t target_classes(const struct enf_target *t)
+{
+	if (t->count)
+		return 1ull << ENF_IC_COUNT;
+	if (t->var == ENF_V_ARGS)
+		return 1ull << ENF_IC_ARG_VALUE | 1ull << ENF_IC_ARG_POST_VALUE;
+	if (t->var == ENF_V_ARGS_NAMES)
+		return 1ull << ENF_IC_ARG_NAME | 1ull << ENF_IC_ARG_POST_NAME;
+	return 1ull << t->cls;
+}
+
 static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 {
 	struct enf_pipe *p = &rs->pipes[pi];
@@ -388,10 +403,14 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 			const struct enf_target *tg = &rr->r->targets[t];
 			bool dup = tg->exclude; /* takes nothing */
 
+			if (rr->outbound && !tg->exclude)
+				p->out_mask |= target_classes(tg);
 			for (size_t k = 0; k < p->n_targets && !dup; k++)
 				dup = same_target(p->targets[k], tg);
-			if (!dup)
-				p->targets[p->n_targets++] = tg;
+			if (dup)
+				continue;
+			p->targets[p->n_targets++] = tg;
+			p->cls_mask |= target_classes(tg);
 		}
 	}
 	return 0;
@@ -605,6 +624,7 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		if (ret)
 			goto out_free_rs;
 	}
+	origin_flags(rs); /* before the lists: they read rr->outbound */
 	for (uint32_t pi = 0; pi < rs->n_pipes; pi++) {
 		ret = pipe_lists(rs, pi);
 		if (ret)
@@ -613,7 +633,6 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 	ret = count_list(rs);
 	if (ret)
 		goto out_nomem;
-	origin_flags(rs);
 	*out = rs;
 	return 0;
 

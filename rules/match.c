@@ -182,6 +182,7 @@ static bool item_get(const struct enf_request *req,
 	const struct enf_str *path = req->uri_decoded.ptr ? &req->path_decoded :
 							    &req->path;
 	struct enf_str base;
+	size_t n_anom;
 
 	memset(it, 0, sizeof(*it));
 	switch (i) {
@@ -256,6 +257,9 @@ static bool item_get(const struct enf_request *req,
 		return item_field(it, ENF_IC_COOKIE_NAME, &req->cookies[i],
 				  true);
 	i -= req->n_cookies;
+	n_anom = (size_t)__builtin_popcountll(req->anomalies);
+	if (i >= n_anom)
+		return req->origin && item_origin(req, s, i - n_anom, it);
 	/* the i-th anomaly bit set, by its name (its own key) */
 	for (unsigned int b = 0; b < ENF_ANOM_BITS; b++) {
 		if (!(req->anomalies & (1ull << b)) || i--)
@@ -267,7 +271,7 @@ static bool item_get(const struct enf_request *req,
 		it->key_len = it->len;
 		return true;
 	}
-	return req->origin && item_origin(req, s, i, it);
+	return false;
 }
 
 /* ARGS and ARGS_NAMES read the query's and the body's arguments. */
@@ -345,6 +349,8 @@ static int rule_target_for(const struct enf_rule *r, const struct item *it,
 static bool pipe_wants(const struct enf_pipe *p, const struct item *it,
 		       struct enf_rules_scratch *s)
 {
+	if (!(p->cls_mask & 1ull << it->cls))
+		return false;
 	for (size_t i = 0; i < p->n_targets; i++) {
 		if (target_takes(p->targets[i], it, s))
 			return true;
@@ -675,6 +681,7 @@ static bool item_for(struct scan *m, const struct enf_request *req,
 
 	if (i < n_items)
 		return item_get(req, m->s, i, it) &&
+		       (!m->outbound || m->pipe->out_mask & 1ull << it->cls) &&
 		       pipe_wants(m->pipe, it, m->s);
 	t = m->rs->counts[i - n_items];
 	memset(it, 0, sizeof(*it));
@@ -786,6 +793,9 @@ static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
 	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
 		m->pipe = &rs->pipes[pi];
 		if (m->pipe->phase != phase)
+			continue;
+		/* an outbound request: only values its rules read */
+		if (m->outbound && !m->pipe->out_mask)
 			continue;
 		for (size_t i = 0; i < n_items + rs->n_counts; i++) {
 			struct item it;

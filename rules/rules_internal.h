@@ -410,6 +410,7 @@ int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
  * @neg: negated rules whose pattern is in @db (decided after the scan)
  * @other: rules run one by one: PCRE2 and literal operators
  * @targets: the distinct targets of these rules, to skip values none wants
+ * @cls_mask: 1 << each enum enf_item_class one of @targets may take
  */
 struct enf_pipe {
 	int phase;
@@ -424,6 +425,8 @@ struct enf_pipe {
 	size_t n_other;
 	const struct enf_target **targets;
 	size_t n_targets;
+	uint64_t cls_mask; /* the item classes @targets may take */
+	uint64_t out_mask; /* those the rules that see outbound requests take */
 };
 
 /**
