@@ -411,11 +411,6 @@ static void test_counts(void **state)
 	tset_free(&t);
 }
 
-/*
- * "chain": the first rule carries the id and actions; the chain matches
- * when each of its rules matches the request; it is listed, stored and
- * reported as one rule (its first rule's variable and value).
- */
 /* An origin: @peer:@pport as the tuple's source, @local:@lport its
  * destination (v4 or v6 by the peer's form). */
 static void origin_init(struct enf_req_origin *o, int direction,
@@ -568,6 +563,11 @@ static void test_origin_variables(void **state)
 	tset_free(&t);
 }
 
+/*
+ * "chain": the first rule carries the id and actions; the chain matches
+ * when each of its rules matches the request; it is listed, stored and
+ * reported as one rule (its first rule's variable and value).
+ */
 static void test_chain(void **state)
 {
 	static const char text[] =
