@@ -17,8 +17,9 @@ pkgs=(
 	# TLS peers of the capture tests (issue 4): wolfSSL, NSS's tools, Python
 	libwolfssl-dev libgnutls28-dev libnss3-dev libnss3-tools python3
 	libnginx-mod-http-echo binutils
-	# benchmarks (make bench): the HTTPS load and the capture peer tool
-	wrk bpftrace
+	# benchmarks (make bench): the HTTPS load and the capture peer tool;
+	# the rule engine's peer and its instruction counts (bench/rules)
+	wrk bpftrace libmodsecurity-dev valgrind
 	# libFuzzer for clang 14 (tests/fuzz: make test, make fuzz)
 	libclang-rt-14-dev
 	# the netdevsim guest test (tests/offload): kernel build, initramfs, qemu

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The "re300" rule set of bench/rules: some 380 @rx rules in the shape of
+ * The "re300" rule set of bench/rules: some 400 @rx rules in the shape of
  * the OWASP Core Rule Set (scanner user agents, restricted extensions and
  * headers, protocol checks, path traversal and OS files, Unix and Windows
  * command injection, PHP, XSS tags, handlers and URIs, SQL functions and
