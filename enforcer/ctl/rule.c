@@ -434,10 +434,10 @@ static int do_rule_list(int argc, char **argv)
 	if (ctl_opts.json) {
 		print_json(res);
 	} else {
-		printf("%-10s %-9s %-10s %-8s %-28s %s\n", "ID", "ENGINE",
+		printf("%-10s %-15s %-10s %-8s %-28s %s\n", "ID", "ENGINE",
 		       "ACTION", "MODE", "ORIGIN", "MSG");
 		json_array_foreach(json_object_get(res, "rules"), i, r) {
-			printf("%-10lld %-9s %-10s %-8s %-28.28s %s\n",
+			printf("%-10lld %-15s %-10s %-8s %-28.28s %s\n",
 			       jint(r, "id"), jstr(r, "engine"),
 			       jstr(r, "action"), jstr(r, "mode"),
 			       jstr(r, "origin"), jstr(r, "msg"));

@@ -384,7 +384,7 @@ int do_rule_lint(int argc, char **argv)
 			json_object_set_new(j, "links", links);
 			json_array_append_new(all, j);
 		} else {
-			printf("%-10u %-9s %s:%u: %s\n", r->id, r->engine,
+			printf("%-10u %-15s %s:%u: %s\n", r->id, r->engine,
 			       r->origin, r->line, r->why ? r->why : "");
 		}
 		for (size_t k = 0; k < nl; k++) {
@@ -394,7 +394,7 @@ int do_rule_lint(int argc, char **argv)
 			if (links)
 				json_array_append_new(links, lint_json(l));
 			else
-				printf("%-10s %-9s %s:%u: chained: %s\n", "",
+				printf("%-10s %-15s %s:%u: chained: %s\n", "",
 				       l->engine, l->origin, l->line,
 				       l->why ? l->why : "");
 		}
