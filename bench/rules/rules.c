@@ -1154,8 +1154,6 @@ int main(int argc, char **argv)
 		return dump_re300();
 	if (o.callgrind && o.cg_child < 0)
 		return callgrind_parent(&o);
-	if (o.cg_child >= 0)
-		o.requests = o.cg_requests;
 
 	rc = rcorpus_make(&c, o.requests, o.seed, (unsigned int)o.attack_pct,
 			  &err);
