@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,4 +69,25 @@ void bench_summary(const char *name, const char *metric, double value,
 	       name, metric, value >= 1000 ? 0 : 2, value, baseline, ratio->med,
 	       ratio->n, ratio->min, ratio->max);
 	fflush(stdout);
+}
+
+uint32_t bench_rand(uint64_t *state)
+{
+	*state = *state * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*state >> 33);
+}
+
+void bench_put(struct bench_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->len, sizeof(t->buf) - t->len, fmt, ap);
+	va_end(ap);
+	/* the templates are far below BENCH_TEXT_MAX; clamp all the same */
+	if (n > 0)
+		t->len += (size_t)n < sizeof(t->buf) - t->len ?
+				  (size_t)n :
+				  sizeof(t->buf) - t->len - 1;
 }

@@ -14,6 +14,7 @@
 #define ENFORCER_BENCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* Exit code of a benchmark that cannot run here (not root, no tool). */
@@ -79,5 +80,22 @@ int bench_parse_ulong(const char *opt, const char *s, unsigned long lo,
  */
 void bench_summary(const char *name, const char *metric, double value,
 		   const char *baseline, const struct bench_stat *ratio);
+
+/*
+ * Corpus building (bench/http, bench/rules): a fixed pseudo-random sequence
+ * (an LCG, the same in every run; quality is no issue), and a request text
+ * appended to with printf formats, clamped to its buffer.
+ */
+uint32_t bench_rand(uint64_t *state);
+
+#define BENCH_TEXT_MAX 16384
+
+struct bench_text {
+	char buf[BENCH_TEXT_MAX];
+	size_t len;
+};
+
+void bench_put(struct bench_text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif /* ENFORCER_BENCH_H */

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The request corpus of bench/http (corpus.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,11 +8,12 @@
 
 #include <strings.h>
 
+#include "bench.h"
 #include "corpus.h"
 #include "enforcer/http/http1.h"
 #include "h2enc.h"
 
-#define REQ_MAX 8192
+#define REQ_MAX BENCH_TEXT_MAX
 
 static const char ua_firefox[] =
 	"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 "
@@ -33,58 +33,29 @@ static const char *const pages[] = {
 	"/account/orders",
 };
 
-/* A fixed sequence, the same in every run (an LCG; quality is no issue). */
-static uint32_t next_rand(uint64_t *s)
+static void browser_headers(struct bench_text *o, uint32_t r)
 {
-	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
-	return (uint32_t)(*s >> 33);
+	bench_put(
+		o,
+		"Host: www.shop.example\r\n"
+		"User-Agent: %s\r\n"
+		"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,"
+		"image/avif,image/webp,*/*;q=0.8\r\n"
+		"Accept-Language: en-US,en;q=0.5\r\n"
+		"Accept-Encoding: gzip, deflate, br, zstd\r\n"
+		"Referer: https://www.shop.example/products?page=%u\r\n"
+		"Connection: keep-alive\r\n"
+		"Cookie: sid=%08x%08x; cart=%u; theme=dark; _ga=GA1.2.%u.%u\r\n"
+		"Upgrade-Insecure-Requests: 1\r\n"
+		"Sec-Fetch-Dest: document\r\n"
+		"Sec-Fetch-Mode: navigate\r\n"
+		"Sec-Fetch-Site: same-origin\r\n"
+		"Priority: u=0, i\r\n",
+		r & 1 ? ua_firefox : ua_chrome, r % 40, r, r * 2654435761u,
+		r % 7, r, r / 3);
 }
 
-struct out {
-	char buf[REQ_MAX];
-	size_t len;
-};
-
-static void put(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, sizeof(o->buf) - o->len, fmt, ap);
-	va_end(ap);
-	/* the templates are far below REQ_MAX; clamp all the same */
-	if (n > 0)
-		o->len += (size_t)n < sizeof(o->buf) - o->len ?
-				  (size_t)n :
-				  sizeof(o->buf) - o->len - 1;
-}
-
-static void browser_headers(struct out *o, uint32_t r)
-{
-	put(o,
-	    "Host: www.shop.example\r\n"
-	    "User-Agent: %s\r\n"
-	    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,"
-	    "image/avif,image/webp,*/*;q=0.8\r\n"
-	    "Accept-Language: en-US,en;q=0.5\r\n"
-	    "Accept-Encoding: gzip, deflate, br, zstd\r\n"
-	    "Referer: https://www.shop.example/products?page=%u\r\n"
-	    "Connection: keep-alive\r\n"
-	    "Cookie: sid=%08x%08x; cart=%u; theme=dark; _ga=GA1.2.%u.%u\r\n"
-	    "Upgrade-Insecure-Requests: 1\r\n"
-	    "Sec-Fetch-Dest: document\r\n"
-	    "Sec-Fetch-Mode: navigate\r\n"
-	    "Sec-Fetch-Site: same-origin\r\n"
-	    "Priority: u=0, i\r\n",
-	    r & 1 ? ua_firefox : ua_chrome, r % 40, r, r * 2654435761u, r % 7,
-	    r, r / 3);
-}
-
-static void make_request(struct out *o, enum corpus_kind k, uint32_t r,
+static void make_request(struct bench_text *o, enum corpus_kind k, uint32_t r,
 			 uint64_t *body)
 {
 	char b[4096];
@@ -93,24 +64,27 @@ static void make_request(struct out *o, enum corpus_kind k, uint32_t r,
 	o->len = 0;
 	switch (k) {
 	case CK_GET_BROWSER:
-		put(o, "GET %s?ref=nav&id=%u&utm_source=mail HTTP/1.1\r\n",
-		    pages[r % (sizeof(pages) / sizeof(pages[0]))], r % 10000);
+		bench_put(o,
+			  "GET %s?ref=nav&id=%u&utm_source=mail HTTP/1.1\r\n",
+			  pages[r % (sizeof(pages) / sizeof(pages[0]))],
+			  r % 10000);
 		browser_headers(o, r);
-		put(o, "\r\n");
+		bench_put(o, "\r\n");
 		return;
 	case CK_GET_API:
-		put(o,
-		    "GET /api/v2/items?filter=status%%3Dopen&sort=-created"
-		    "&limit=%u&offset=%u HTTP/1.1\r\n"
-		    "Host: api.shop.example\r\n"
-		    "User-Agent: %s\r\n"
-		    "Accept: application/json\r\n"
-		    "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIl"
-		    "%08x\r\n"
-		    "X-Request-Id: %08x-%04x\r\n"
-		    "Origin: https://www.shop.example\r\n"
-		    "Connection: keep-alive\r\n\r\n",
-		    20 + r % 80, r % 500, ua_chrome, r, r * 7, r & 0xffff);
+		bench_put(
+			o,
+			"GET /api/v2/items?filter=status%%3Dopen&sort=-created"
+			"&limit=%u&offset=%u HTTP/1.1\r\n"
+			"Host: api.shop.example\r\n"
+			"User-Agent: %s\r\n"
+			"Accept: application/json\r\n"
+			"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIl"
+			"%08x\r\n"
+			"X-Request-Id: %08x-%04x\r\n"
+			"Origin: https://www.shop.example\r\n"
+			"Connection: keep-alive\r\n\r\n",
+			20 + r % 80, r % 500, ua_chrome, r, r * 7, r & 0xffff);
 		return;
 	case CK_POST_FORM:
 		bl = snprintf(b, sizeof(b),
@@ -118,12 +92,12 @@ static void make_request(struct out *o, enum corpus_kind k, uint32_t r,
 			      "&remember=on&next=%%2Faccount%%2Forders"
 			      "&csrf_token=%08x%08x",
 			      r % 1000, r, r * 31, r * 17);
-		put(o, "POST /login HTTP/1.1\r\n");
+		bench_put(o, "POST /login HTTP/1.1\r\n");
 		browser_headers(o, r);
-		put(o,
-		    "Content-Type: application/x-www-form-urlencoded\r\n"
-		    "Content-Length: %d\r\n\r\n%s",
-		    bl, b);
+		bench_put(o,
+			  "Content-Type: application/x-www-form-urlencoded\r\n"
+			  "Content-Length: %d\r\n\r\n%s",
+			  bl, b);
 		break;
 	case CK_POST_JSON:
 		bl = snprintf(
@@ -136,15 +110,15 @@ static void make_request(struct out *o, enum corpus_kind k, uint32_t r,
 			"\"gift\":%s,\"note\":null}}",
 			r, r % 99999, 1 + r % 5, r % 200, (r / 7) % 99999,
 			r & 2 ? "true" : "false");
-		put(o,
-		    "POST /api/v2/orders HTTP/1.1\r\n"
-		    "Host: api.shop.example\r\n"
-		    "User-Agent: %s\r\n"
-		    "Accept: application/json\r\n"
-		    "Content-Type: application/json\r\n"
-		    "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.%08x\r\n"
-		    "Content-Length: %d\r\n\r\n%s",
-		    ua_firefox, r, bl, b);
+		bench_put(o,
+			  "POST /api/v2/orders HTTP/1.1\r\n"
+			  "Host: api.shop.example\r\n"
+			  "User-Agent: %s\r\n"
+			  "Accept: application/json\r\n"
+			  "Content-Type: application/json\r\n"
+			  "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.%08x\r\n"
+			  "Content-Length: %d\r\n\r\n%s",
+			  ua_firefox, r, bl, b);
 		break;
 	case CK_POST_MULTIPART: {
 		char file[1024];
@@ -164,32 +138,32 @@ static void make_request(struct out *o, enum corpus_kind k, uint32_t r,
 			      "Content-Type: text/plain\r\n\r\n%s\r\n"
 			      "------geckoformboundary%08x--\r\n",
 			      r, r, r, r, file, r);
-		put(o, "POST /upload HTTP/1.1\r\n");
+		bench_put(o, "POST /upload HTTP/1.1\r\n");
 		browser_headers(o, r);
-		put(o,
-		    "Content-Type: multipart/form-data; "
-		    "boundary=----geckoformboundary%08x\r\n"
-		    "Content-Length: %d\r\n\r\n%s",
-		    r, bl, b);
+		bench_put(o,
+			  "Content-Type: multipart/form-data; "
+			  "boundary=----geckoformboundary%08x\r\n"
+			  "Content-Length: %d\r\n\r\n%s",
+			  r, bl, b);
 		break;
 	}
 	case CK_POST_CHUNKED:
-		put(o, "POST /api/v2/events HTTP/1.1\r\n"
-		       "Host: api.shop.example\r\n"
-		       "User-Agent: shop-sync/1.4\r\n"
-		       "Content-Type: application/json\r\n"
-		       "Transfer-Encoding: chunked\r\n\r\n");
+		bench_put(o, "POST /api/v2/events HTTP/1.1\r\n"
+			     "Host: api.shop.example\r\n"
+			     "User-Agent: shop-sync/1.4\r\n"
+			     "Content-Type: application/json\r\n"
+			     "Transfer-Encoding: chunked\r\n\r\n");
 		bl = snprintf(b, sizeof(b), "{\"events\":[{\"t\":%u,", r);
-		put(o, "%x\r\n%s\r\n", bl, b);
+		bench_put(o, "%x\r\n%s\r\n", bl, b);
 		*body += (uint64_t)bl;
 		bl = snprintf(b, sizeof(b),
 			      "\"kind\":\"view\",\"page\":\"/p/%u\"},",
 			      r % 777);
-		put(o, "%x\r\n%s\r\n", bl, b);
+		bench_put(o, "%x\r\n%s\r\n", bl, b);
 		*body += (uint64_t)bl;
 		bl = snprintf(b, sizeof(b), "{\"t\":%u,\"kind\":\"buy\"}]}",
 			      r + 1);
-		put(o, "%x\r\n%s\r\n0\r\n\r\n", bl, b);
+		bench_put(o, "%x\r\n%s\r\n0\r\n\r\n", bl, b);
 		*body += (uint64_t)bl;
 		return;
 	default:
@@ -215,7 +189,7 @@ static enum corpus_kind pick(uint32_t r)
 
 int corpus_http1(struct corpus *c, size_t bytes)
 {
-	struct out *o;
+	struct bench_text *o;
 	uint64_t seed = 42;
 	size_t cap = bytes + REQ_MAX;
 
@@ -229,10 +203,10 @@ int corpus_http1(struct corpus *c, size_t bytes)
 		return -ENOMEM;
 	}
 	while (c->len < bytes) {
-		uint32_t r = next_rand(&seed);
+		uint32_t r = bench_rand(&seed);
 		enum corpus_kind k = pick(r);
 
-		make_request(o, k, next_rand(&seed), &c->body_bytes);
+		make_request(o, k, bench_rand(&seed), &c->body_bytes);
 		memcpy(c->p + c->len, o->buf, o->len);
 		c->len += o->len;
 		c->n_req++;

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The request corpus of bench/rules (corpus.h). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench.h"
 #include "corpus.h"
 #include "enforcer/http/http1.h"
 
-#define REQ_MAX 16384
+#define REQ_MAX BENCH_TEXT_MAX
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const kind_names[RK_KINDS] = {
@@ -192,37 +192,7 @@ static const char *const scanners[] = {
 
 /* ---- output ----------------------------------------------------------- */
 
-/* A fixed sequence, the same in every run (an LCG; quality is no issue). */
-static uint32_t next_rand(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
-	return (uint32_t)(*s >> 33);
-}
-
 #define PICK(arr, r) ((arr)[(r) % ARRAY_SIZE(arr)])
-
-struct out {
-	char buf[REQ_MAX];
-	size_t len;
-};
-
-static void put(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, sizeof(o->buf) - o->len, fmt, ap);
-	va_end(ap);
-	/* the templates are far below REQ_MAX; clamp all the same */
-	if (n > 0)
-		o->len += (size_t)n < sizeof(o->buf) - o->len ?
-				  (size_t)n :
-				  sizeof(o->buf) - o->len - 1;
-}
 
 /* @s percent-encoded as a browser encodes a form value (space as '+'). */
 static const char *enc(char *dst, size_t cap, const char *s)
@@ -282,28 +252,29 @@ struct parts {
 	char header_extra[1024]; /* "Name: value\r\n" or "" */
 };
 
-static void browser_headers(struct out *o, uint32_t r, const struct parts *p,
-			    const char *host)
+static void browser_headers(struct bench_text *o, uint32_t r,
+			    const struct parts *p, const char *host)
 {
-	put(o,
-	    "Host: %s\r\n"
-	    "User-Agent: %s\r\n"
-	    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,"
-	    "image/avif,image/webp,*/*;q=0.8\r\n"
-	    "Accept-Language: en-US,en;q=0.7,de;q=0.3\r\n"
-	    "Accept-Encoding: gzip, deflate, br, zstd\r\n"
-	    "Referer: https://%s/products?page=%u&sort=popular\r\n"
-	    "Connection: keep-alive\r\n"
-	    "Cookie: sid=%08x%08x; cart=%u; theme=%s; lang=en-US; "
-	    "_ga=GA1.2.%u.%u; consent=analytics%%3Dyes%%2Cads%%3Dno%s\r\n"
-	    "Upgrade-Insecure-Requests: 1\r\n"
-	    "Sec-Fetch-Dest: document\r\n"
-	    "Sec-Fetch-Mode: navigate\r\n"
-	    "Sec-Fetch-Site: same-origin\r\n"
-	    "%s",
-	    host, p->ua, host, r % 40, r, r * 2654435761u, r % 7,
-	    r & 4 ? "dark" : "light", r, r / 3, p->cookie_extra,
-	    p->header_extra);
+	bench_put(
+		o,
+		"Host: %s\r\n"
+		"User-Agent: %s\r\n"
+		"Accept: text/html,application/xhtml+xml,application/xml;q=0.9,"
+		"image/avif,image/webp,*/*;q=0.8\r\n"
+		"Accept-Language: en-US,en;q=0.7,de;q=0.3\r\n"
+		"Accept-Encoding: gzip, deflate, br, zstd\r\n"
+		"Referer: https://%s/products?page=%u&sort=popular\r\n"
+		"Connection: keep-alive\r\n"
+		"Cookie: sid=%08x%08x; cart=%u; theme=%s; lang=en-US; "
+		"_ga=GA1.2.%u.%u; consent=analytics%%3Dyes%%2Cads%%3Dno%s\r\n"
+		"Upgrade-Insecure-Requests: 1\r\n"
+		"Sec-Fetch-Dest: document\r\n"
+		"Sec-Fetch-Mode: navigate\r\n"
+		"Sec-Fetch-Site: same-origin\r\n"
+		"%s",
+		host, p->ua, host, r % 40, r, r * 2654435761u, r % 7,
+		r & 4 ? "dark" : "light", r, r / 3, p->cookie_extra,
+		p->header_extra);
 }
 
 /* A form body; @payload, when set, is the value of one field. */
@@ -369,19 +340,20 @@ static int json_body(char *b, size_t cap, uint32_t r, const char *payload)
 			r & 4 ? "true" : "false", 1 + r % 9);
 }
 
-static void post(struct out *o, const char *path, const char *ctype,
+static void post(struct bench_text *o, const char *path, const char *ctype,
 		 const char *body, int bl, uint32_t r, const struct parts *p)
 {
-	put(o, "POST %s HTTP/1.1\r\n", path);
+	bench_put(o, "POST %s HTTP/1.1\r\n", path);
 	browser_headers(o, r, p, "www.shop.example");
-	put(o,
-	    "Origin: https://www.shop.example\r\n"
-	    "Content-Type: %s\r\n"
-	    "Content-Length: %d\r\n\r\n%s",
-	    ctype, bl, body);
+	bench_put(o,
+		  "Origin: https://www.shop.example\r\n"
+		  "Content-Type: %s\r\n"
+		  "Content-Length: %d\r\n\r\n%s",
+		  ctype, bl, body);
 }
 
-static void make_multipart(struct out *o, uint32_t r, const struct parts *p)
+static void make_multipart(struct bench_text *o, uint32_t r,
+			   const struct parts *p)
 {
 	char file[1200], b[4096];
 	size_t i;
@@ -400,17 +372,17 @@ static void make_multipart(struct out *o, uint32_t r, const struct parts *p)
 		      "Content-Type: text/plain\r\n\r\n%s\r\n"
 		      "------geckoformboundary%08x--\r\n",
 		      r, r, r, r, file, r);
-	put(o, "POST /upload HTTP/1.1\r\n");
+	bench_put(o, "POST /upload HTTP/1.1\r\n");
 	browser_headers(o, r, p, "www.shop.example");
-	put(o,
-	    "Content-Type: multipart/form-data; "
-	    "boundary=----geckoformboundary%08x\r\n"
-	    "Content-Length: %d\r\n\r\n%s",
-	    r, bl, b);
+	bench_put(o,
+		  "Content-Type: multipart/form-data; "
+		  "boundary=----geckoformboundary%08x\r\n"
+		  "Content-Length: %d\r\n\r\n%s",
+		  r, bl, b);
 }
 
 /* A benign request of kind @k. */
-static void make_benign(struct out *o, enum rq_kind k, uint32_t r,
+static void make_benign(struct bench_text *o, enum rq_kind k, uint32_t r,
 			const struct parts *p)
 {
 	char b[4096], e[1024];
@@ -418,33 +390,36 @@ static void make_benign(struct out *o, enum rq_kind k, uint32_t r,
 
 	switch (k) {
 	case RK_PAGE:
-		put(o,
-		    "GET %s?q=%s&page=%u&sort=price_asc&utm_source=newsletter"
-		    "&utm_medium=email&utm_campaign=autumn-sale-%u HTTP/1.1\r\n",
-		    PICK(pages, r), enc(e, sizeof(e), PICK(searches, r / 7)),
-		    1 + r % 9, r % 12);
+		bench_put(
+			o,
+			"GET %s?q=%s&page=%u&sort=price_asc&utm_source=newsletter"
+			"&utm_medium=email&utm_campaign=autumn-sale-%u HTTP/1.1\r\n",
+			PICK(pages, r),
+			enc(e, sizeof(e), PICK(searches, r / 7)), 1 + r % 9,
+			r % 12);
 		browser_headers(o, r, p, "www.shop.example");
-		put(o, "\r\n");
+		bench_put(o, "\r\n");
 		return;
 	case RK_STATIC:
-		put(o, "GET %s HTTP/1.1\r\n", PICK(assets, r));
+		bench_put(o, "GET %s HTTP/1.1\r\n", PICK(assets, r));
 		browser_headers(o, r, p, "cdn.shop.example");
-		put(o, "\r\n");
+		bench_put(o, "\r\n");
 		return;
 	case RK_API_GET:
-		put(o,
-		    "GET /api/v2/items?filter=status%%3Dopen&fields=id%%2Cname"
-		    "%%2Cprice&sort=-created&limit=%u&offset=%u HTTP/1.1\r\n"
-		    "Host: api.shop.example\r\n"
-		    "User-Agent: %s\r\n"
-		    "Accept: application/json\r\n"
-		    "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIl"
-		    "%08x.%08x\r\n"
-		    "X-Request-Id: %08x-%04x\r\n"
-		    "Origin: https://www.shop.example\r\n"
-		    "Connection: keep-alive\r\n%s\r\n",
-		    20 + r % 80, r % 500, p->ua, r, r * 7, r * 3, r & 0xffff,
-		    p->header_extra);
+		bench_put(
+			o,
+			"GET /api/v2/items?filter=status%%3Dopen&fields=id%%2Cname"
+			"%%2Cprice&sort=-created&limit=%u&offset=%u HTTP/1.1\r\n"
+			"Host: api.shop.example\r\n"
+			"User-Agent: %s\r\n"
+			"Accept: application/json\r\n"
+			"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIl"
+			"%08x.%08x\r\n"
+			"X-Request-Id: %08x-%04x\r\n"
+			"Origin: https://www.shop.example\r\n"
+			"Connection: keep-alive\r\n%s\r\n",
+			20 + r % 80, r % 500, p->ua, r, r * 7, r * 3,
+			r & 0xffff, p->header_extra);
 		return;
 	case RK_FORM:
 		bl = form_body(b, sizeof(b), r, NULL);
@@ -467,7 +442,7 @@ static void make_benign(struct out *o, enum rq_kind k, uint32_t r,
 }
 
 /* An attack of kind @k: its payload, placed where @r says. */
-static void make_attack(struct out *o, enum rq_kind k, uint32_t r,
+static void make_attack(struct bench_text *o, enum rq_kind k, uint32_t r,
 			struct parts *p)
 {
 	const char *payload;
@@ -503,10 +478,10 @@ static void make_attack(struct out *o, enum rq_kind k, uint32_t r,
 	}
 	switch (pl) {
 	case PL_QUERY:
-		put(o, "GET %s?q=%s&page=%u HTTP/1.1\r\n", PICK(pages, r),
-		    enc(e, sizeof(e), payload), 1 + r % 9);
+		bench_put(o, "GET %s?q=%s&page=%u HTTP/1.1\r\n", PICK(pages, r),
+			  enc(e, sizeof(e), payload), 1 + r % 9);
 		browser_headers(o, r, p, "www.shop.example");
-		put(o, "\r\n");
+		bench_put(o, "\r\n");
 		return;
 	case PL_FORM:
 		bl = form_body(b, sizeof(b), r, payload);
@@ -741,7 +716,7 @@ int rcorpus_add_raw(struct rcorpus *c, const char *raw, size_t len,
 int rcorpus_make(struct rcorpus *c, size_t n, uint64_t seed,
 		 unsigned int attack_pct, const char **err)
 {
-	struct out *o = NULL;
+	struct bench_text *o = NULL;
 	char *stream = NULL;
 	size_t *wire = NULL, len = 0, cap;
 	uint8_t *kind = NULL;
@@ -763,11 +738,11 @@ int rcorpus_make(struct rcorpus *c, size_t n, uint64_t seed,
 		goto out_free;
 	}
 	for (size_t i = 0; i < n; i++) {
-		uint32_t r = next_rand(&seed);
+		uint32_t r = bench_rand(&seed);
 		enum rq_kind k = pick_kind(r, attack_pct);
 		struct parts p = { 0 };
 
-		r = next_rand(&seed);
+		r = bench_rand(&seed);
 		p.ua = PICK(user_agents, r >> 3);
 		o->len = 0;
 		if (rq_kind_is_attack(k))
