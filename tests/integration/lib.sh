@@ -24,20 +24,9 @@ ENF_TMP=
 ENF_NGINX_PID=
 ENF_DAEMON_PID=
 
-# Named assertions: check NAME CMD... runs CMD and counts it in pass or fail.
-pass=0
-fail=0
-check() { # check NAME CMD...: one named assertion
-	local name=$1
-	shift
-	if "$@"; then
-		echo "ok   - $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL - $name"
-		fail=$((fail + 1))
-	fi
-}
+# Named assertions: check NAME CMD... (pass and fail counts)
+# shellcheck source=../check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../check.sh"
 
 enf_die() {
 	echo "FATAL: $*" >&2

@@ -52,21 +52,9 @@ PIN=/sys/fs/bpf/enf-caplibs-$$
 CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
 CGROOT=
 DAEMON_PID=
-pass=0
-fail=0
+# shellcheck source=../check.sh
+source "$(dirname "$0")/../check.sh"
 skipped=()
-
-check() { # check NAME CMD...: one named assertion
-	local name=$1
-	shift
-	if "$@"; then
-		echo "ok   - $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL - $name"
-		fail=$((fail + 1))
-	fi
-}
 skip() { # skip NAME REASON
 	echo "skip - $1: $2"
 	skipped+=("$1")

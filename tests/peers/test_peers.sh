@@ -17,20 +17,9 @@ PEERS_BIN=$(cd "${1:?usage: test_peers.sh PEERS_BIN}" && pwd) || exit 1
 source "$(dirname "$0")/peers.sh"
 peers_need_root
 
-pass=0
-fail=0
+# shellcheck source=../check.sh
+source "$(dirname "$0")/../check.sh"
 skipped=()
-check() { # check NAME CMD...: one named assertion
-	local name=$1
-	shift
-	if "$@"; then
-		echo "ok   - $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL - $name"
-		fail=$((fail + 1))
-	fi
-}
 skip() { # skip NAME REASON
 	echo "skip - $1: $2"
 	skipped+=("$1")
