@@ -560,6 +560,9 @@ static void origin_flags(struct enf_ruleset *rs)
 		rs->outbound |= dir;
 		rs->reads_origin |= origin && !out_only;
 	}
+	for (size_t i = 0; i < rs->n; i++)
+		for (size_t t = 0; t < rs->rules[i].r->n_targets; t++)
+			rs->read_mask |= 1ull << rs->rules[i].r->targets[t].cls;
 }
 
 /* Append @r (a reference the set takes), matched in @phase, and decide

@@ -78,23 +78,28 @@ static bool origin_outbound(const struct enf_request *req)
 	return req->origin && req->origin->direction == ENF_REQ_OUTBOUND;
 }
 
-/* The origin's address and ports as text, once a request. */
+/* The origin's address, ports and uid as text, once a request, those that
+ * a rule of the set reads (@read: 1 << item class). */
 static void origin_format(struct enf_rules_scratch *s,
-			  const struct enf_request *req)
+			  const struct enf_request *req, uint64_t read)
 {
 	const struct enf_tuple *t = &req->origin->tuple;
 	uint16_t server;
 
-	s->addr[0] = s->rport[0] = s->sport[0] = '\0';
-	snprintf(s->uid, sizeof(s->uid), "%u", req->origin->uid);
+	s->addr[0] = s->rport[0] = s->sport[0] = s->uid[0] = '\0';
+	if (read & 1ull << ENF_IC_PROC_UID)
+		snprintf(s->uid, sizeof(s->uid), "%u", req->origin->uid);
 	if (t->family != ENF_FAMILY_V4 && t->family != ENF_FAMILY_V6)
 		return; /* no IP flow: uncorrelated */
-	inet_ntop(t->family == ENF_FAMILY_V4 ? AF_INET : AF_INET6, t->saddr,
-		  s->addr, sizeof(s->addr));
+	if (read & 1ull << ENF_IC_REMOTE_ADDR)
+		inet_ntop(t->family == ENF_FAMILY_V4 ? AF_INET : AF_INET6,
+			  t->saddr, s->addr, sizeof(s->addr));
 	/* the tuple has the peer as source */
-	snprintf(s->rport, sizeof(s->rport), "%u", ntohs(t->sport));
+	if (read & 1ull << ENF_IC_REMOTE_PORT)
+		snprintf(s->rport, sizeof(s->rport), "%u", ntohs(t->sport));
 	server = origin_outbound(req) ? t->sport : t->dport;
-	snprintf(s->sport, sizeof(s->sport), "%u", ntohs(server));
+	if (read & 1ull << ENF_IC_SERVER_PORT)
+		snprintf(s->sport, sizeof(s->sport), "%u", ntohs(server));
 }
 
 /* The request's REQUEST_BASENAME: its decoded path after the last '/' or
@@ -855,7 +860,7 @@ static int match_phases(const struct enf_ruleset *rs,
 	gen_next(&s->req_gen, s->seen, s->n_rules);
 	s->n_found = 0;
 	if (req->origin)
-		origin_format(s, req);
+		origin_format(s, req, rs->read_mask);
 	hits0 = s->limit_hits;
 
 	for (int phase = first; phase <= last; phase++) {

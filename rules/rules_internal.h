@@ -474,6 +474,7 @@ struct enf_ruleset {
 	bool limit_var; /* a rule reads MSC_PCRE_LIMITS_EXCEEDED */
 	bool reads_origin; /* a rule reads a process or flow variable */
 	bool outbound; /* a chain reads DIRECTION: outbound requests match */
+	uint64_t read_mask; /* 1 << each item class a rule reads (counts too) */
 };
 
 /* ASCII case-insensitive comparison of two byte strings of equal length. */
