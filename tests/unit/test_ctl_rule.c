@@ -153,7 +153,7 @@ static void rule_test_active_set(void **state)
 	    "  rule 50 [literal] REQUEST_FILENAME = '/fine'");
 	LACKS("rule 51");
 	assert_int_equal(ctl("rule lint -c enf.conf"), 0);
-	HAS("50         literal   database rule 50:1: not a pattern");
+	HAS("50         literal         database rule 50:1: not a pattern");
 	LACKS("\n51 ");
 }
 
@@ -168,7 +168,7 @@ static void rule_lint_says_why(void **state)
 	HAS("2 phrase(s), literal");
 	HAS("3          hyperscan+pcre2 rules/a.conf:3: prefilter: Hyperscan "
 	    "refuses the exact pattern (Back-references");
-	HAS("4          pcre2     rules/a.conf:4: Hyperscan refuses the "
+	HAS("4          pcre2           rules/a.conf:4: Hyperscan refuses the "
 	    "pattern (");
 }
 
