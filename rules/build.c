@@ -403,8 +403,10 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 			const struct enf_target *tg = &rr->r->targets[t];
 			bool dup = tg->exclude; /* takes nothing */
 
-			if (rr->outbound && !tg->exclude)
+			if (rr->outbound && !rr->in_only && !tg->exclude)
 				p->out_mask |= target_classes(tg);
+			if (!rr->out_only && !tg->exclude)
+				p->in_mask |= target_classes(tg);
 			for (size_t k = 0; k < p->n_targets && !dup; k++)
 				dup = same_target(p->targets[k], tg);
 			if (dup)
@@ -521,13 +523,16 @@ static bool rule_reads(const struct enf_rule *r, int cls, bool origin)
 	return false;
 }
 
-/* @r is DIRECTION "@streq outbound", which no inbound request matches. */
-static bool rule_outbound_only(const struct enf_rule *r)
+/*
+ * @r is DIRECTION "@streq @dir": a request of the other direction, or one
+ * without an origin, never matches it (no transformation turns "inbound"
+ * into "outbound" or back).
+ */
+static bool rule_direction_only(const struct enf_rule *r, const char *dir)
 {
 	return r->n_targets == 1 && r->targets[0].var == ENF_V_DIRECTION &&
 	       !r->targets[0].count && !r->targets[0].exclude &&
-	       r->op == ENF_OP_STREQ && !r->negated &&
-	       !strcmp(r->param, "outbound");
+	       r->op == ENF_OP_STREQ && !r->negated && !strcmp(r->param, dir);
 }
 
 /*
@@ -536,14 +541,18 @@ static bool rule_outbound_only(const struct enf_rule *r)
  * never matches what this host's clients send. And whether a rule that can
  * match an inbound request reads the origin, so that its user fills it
  * before matching (a chain that requires DIRECTION outbound cannot match
- * without an origin, which is what an inbound request gets then).
+ * without an origin, which is what an inbound request gets then). A chain
+ * that requires one direction (DIRECTION "@streq outbound" or "inbound" as
+ * one of its rules) is not matched at all against a request of the other
+ * or one without an origin: its values are not even transformed then.
  */
 static void origin_flags(struct enf_ruleset *rs)
 {
 	for (size_t i = 0; i < rs->n_visible; i++) {
 		struct enf_rs_rule *rr = &rs->rules[i];
 		bool dir = rule_reads(rr->r, ENF_IC_DIRECTION, false);
-		bool out_only = rule_outbound_only(rr->r);
+		bool out_only = rule_direction_only(rr->r, "outbound");
+		bool in_only = rule_direction_only(rr->r, "inbound");
 		bool origin = rule_reads(rr->r, 0, true);
 
 		for (size_t k = 0; k < rr->r->n_links; k++) {
@@ -551,12 +560,18 @@ static void origin_flags(struct enf_ruleset *rs)
 				rs->rules[rr->first_link + k].r;
 
 			dir |= rule_reads(l, ENF_IC_DIRECTION, false);
-			out_only |= rule_outbound_only(l);
+			out_only |= rule_direction_only(l, "outbound");
+			in_only |= rule_direction_only(l, "inbound");
 			origin |= rule_reads(l, 0, true);
 		}
 		rr->outbound = dir;
-		for (size_t k = 0; k < rr->r->n_links; k++)
+		rr->out_only = out_only;
+		rr->in_only = in_only;
+		for (size_t k = 0; k < rr->r->n_links; k++) {
 			rs->rules[rr->first_link + k].outbound = dir;
+			rs->rules[rr->first_link + k].out_only = out_only;
+			rs->rules[rr->first_link + k].in_only = in_only;
+		}
 		rs->outbound |= dir;
 		rs->reads_origin |= origin && !out_only;
 	}

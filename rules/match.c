@@ -401,16 +401,17 @@ struct scan {
 /*
  * The target of rule @ri that takes the current value, when a match on it
  * would be kept: -1 when the rule does not read the value, does not see
- * outbound requests and this one is, or matched already on a value of the
+ * requests of this one's direction, or matched already on a value of the
  * same or an earlier target (values come in item order: only an earlier
  * target wins).
  */
 static int target_to_try(struct scan *m, uint32_t ri)
 {
 	const struct enf_rules_scratch *s = m->s;
+	const struct enf_rs_rule *rr = &m->rs->rules[ri];
 	int ti;
 
-	if (m->outbound && !m->rs->rules[ri].outbound)
+	if (m->outbound ? !rr->outbound || rr->in_only : rr->out_only)
 		return -1;
 	ti = rule_target_for(m->rs->rules[ri].r, m->it, m->s);
 	if (ti >= 0 && s->seen[ri] == s->req_gen &&
@@ -675,29 +676,28 @@ static void fill_match(const struct enf_ruleset *rs,
 }
 
 /*
- * Value @i for the pipeline of @m, if one of its rules reads it: the
- * request's @n_items values, then one for each count target of the set
- * (its count written in @num).
+ * Value @i of the request for the rules of @phase: the request's @n_items
+ * values, then one for each count target of the set (its count, written in
+ * @num, only once a pipeline wants it: counting walks every value).
  */
-static bool item_for(struct scan *m, const struct enf_request *req,
-		     size_t n_items, size_t i, struct item *it, char num[24])
+static bool item_at(struct scan *m, const struct enf_request *req,
+		    size_t n_items, size_t i, struct item *it)
 {
-	const struct enf_target *t;
-
 	if (i < n_items)
-		return item_get(req, m->s, i, it) &&
-		       (!m->outbound || m->pipe->out_mask & 1ull << it->cls) &&
-		       pipe_wants(m->pipe, it, m->s);
-	t = m->rs->counts[i - n_items];
+		return item_get(req, m->s, i, it);
 	memset(it, 0, sizeof(*it));
 	it->cls = ENF_IC_COUNT;
-	it->key = (const char *)t;
-	if (!pipe_wants(m->pipe, it, m->s))
-		return false;
-	it->len = (size_t)snprintf(num, 24, "%zu",
-				   count_values(req, n_items, t, m->s));
-	it->ptr = num;
+	it->key = (const char *)m->rs->counts[i - n_items];
 	return true;
+}
+
+/* Pipeline @p wants @it, a value of a request of @m's direction. */
+static bool pipe_takes(const struct scan *m, const struct enf_pipe *p,
+		       const struct item *it)
+{
+	uint64_t mask = m->outbound ? p->out_mask : p->in_mask;
+
+	return mask & 1ull << it->cls && pipe_wants(p, it, m->s);
 }
 
 /* Matched rule @ri is reported: a visible rule whose links (when it
@@ -795,19 +795,28 @@ static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
 	size_t n_items = item_count(req);
 	int err;
 
-	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
-		m->pipe = &rs->pipes[pi];
-		if (m->pipe->phase != phase)
-			continue;
-		/* an outbound request: only values its rules read */
-		if (m->outbound && !m->pipe->out_mask)
-			continue;
-		for (size_t i = 0; i < n_items + rs->n_counts; i++) {
-			struct item it;
-			char num[24];
+	/* each value once, through every pipeline of the phase that wants
+	 * it: a rule still sees its values in item order */
+	for (size_t i = 0; i < n_items + rs->n_counts; i++) {
+		struct item it;
+		char num[24];
 
-			if (!item_for(m, req, n_items, i, &it, num))
+		if (!item_at(m, req, n_items, i, &it))
+			continue;
+		for (size_t pi = 0; pi < rs->n_pipes; pi++) {
+			const struct enf_pipe *p = &rs->pipes[pi];
+
+			if (p->phase != phase || !pipe_takes(m, p, &it))
 				continue;
+			if (it.cls == ENF_IC_COUNT && !it.ptr) {
+				it.len = (size_t)snprintf(
+					num, sizeof(num), "%zu",
+					count_values(req, n_items,
+						     rs->counts[i - n_items],
+						     m->s));
+				it.ptr = num;
+			}
+			m->pipe = p;
 			err = scan_item(m, &it, i);
 			if (err)
 				return err;
@@ -823,7 +832,7 @@ static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
 		for (size_t pi = 0; pi < rs->n_pipes; pi++) {
 			m->pipe = &rs->pipes[pi];
 			if (m->pipe->phase != phase ||
-			    !pipe_wants(m->pipe, &it, m->s))
+			    !pipe_takes(m, m->pipe, &it))
 				continue;
 			err = scan_item(m, &it, n_items + rs->n_counts);
 			if (err)

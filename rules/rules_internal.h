@@ -411,6 +411,9 @@ int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
  * @other: rules run one by one: PCRE2 and literal operators
  * @targets: the distinct targets of these rules, to skip values none wants
  * @cls_mask: 1 << each enum enf_item_class one of @targets may take
+ * @out_mask: the classes the rules that see outbound requests take
+ * @in_mask: the classes the rules that see other requests take (inbound
+ *	ones, and those without an origin)
  */
 struct enf_pipe {
 	int phase;
@@ -425,8 +428,9 @@ struct enf_pipe {
 	size_t n_other;
 	const struct enf_target **targets;
 	size_t n_targets;
-	uint64_t cls_mask; /* the item classes @targets may take */
-	uint64_t out_mask; /* those the rules that see outbound requests take */
+	uint64_t cls_mask;
+	uint64_t out_mask;
+	uint64_t in_mask;
 };
 
 /**
@@ -445,6 +449,9 @@ struct enf_pipe {
  *	links of a chain sit together, after every visible rule of the set)
  * @why: info.why: why the rule runs on its engine
  * @outbound: its chain reads DIRECTION: it sees outbound requests
+ * @out_only: its chain requires DIRECTION "outbound": it sees nothing else
+ * @in_only: its chain requires DIRECTION "inbound": it sees no outbound
+ *	request (nor one without an origin)
  */
 struct enf_rs_rule {
 	struct enf_rule_info info;
@@ -457,6 +464,8 @@ struct enf_rs_rule {
 	uint32_t first_link;
 	char why[384];
 	bool outbound;
+	bool out_only;
+	bool in_only;
 };
 
 /*

@@ -561,6 +561,39 @@ static void test_origin_variables(void **state)
 	req.req.origin = NULL;
 	assert_int_equal(tset_match(&t, &req.req, &got), 0);
 	tset_free(&t);
+
+	/* chains that require one direction, sharing a pipeline and a value
+	 * with a rule of both: each fires on its own direction only (they
+	 * are not even matched against the other) */
+	load(&t, "SecRule DIRECTION \"@streq inbound\" \"id:1,chain\"\n"
+		 "  SecRule REQUEST_HEADERS \"@contains evil\" \"t:none\"\n"
+		 "SecRule DIRECTION \"@streq outbound\" \"id:2,chain\"\n"
+		 "  SecRule REQUEST_HEADERS \"@contains evil\" \"t:none\"\n"
+		 "SecRule DIRECTION \"!@streq nowhere\" \"id:3,chain\"\n"
+		 "  SecRule REQUEST_HEADERS \"@contains evil\" \"t:none\"\n"
+		 "SecRule REQUEST_HEADERS \"@contains evil\" \"id:4,t:none\"\n"
+		 "SecRule &REQUEST_HEADERS \"@eq 1\" \"id:5\"");
+	treq_init(&req, "GET", "/");
+	treq_header(&req, "X-A", "evil");
+	origin_init(&o, ENF_REQ_INBOUND, "192.0.2.7", 51000, "10.0.0.1", 443);
+	req.req.origin = &o;
+	assert_int_equal(tset_match(&t, &req.req, &got), 4);
+	assert_non_null(tmatches_find(&got, 1));
+	assert_null(tmatches_find(&got, 2));
+	assert_non_null(tmatches_find(&got, 3));
+	assert_non_null(tmatches_find(&got, 4));
+	assert_non_null(tmatches_find(&got, 5));
+	origin_init(&o, ENF_REQ_OUTBOUND, "198.51.100.9", 443, "10.0.0.1",
+		    40000);
+	/* outbound: the chains that read DIRECTION, of that direction */
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_non_null(tmatches_find(&got, 2));
+	assert_non_null(tmatches_find(&got, 3));
+	req.req.origin = NULL; /* offline: no DIRECTION at all */
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_non_null(tmatches_find(&got, 4));
+	assert_non_null(tmatches_find(&got, 5));
+	tset_free(&t);
 }
 
 /*
