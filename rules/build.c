@@ -644,9 +644,13 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 	}
 	origin_flags(rs); /* before the lists: they read rr->outbound */
 	for (uint32_t pi = 0; pi < rs->n_pipes; pi++) {
+		const struct enf_pipe *p = &rs->pipes[pi];
+
 		ret = pipe_lists(rs, pi);
 		if (ret)
 			goto out_nomem;
+		rs->want[p->phase - 1][0] |= p->in_mask;
+		rs->want[p->phase - 1][1] |= p->out_mask;
 	}
 	ret = count_list(rs);
 	if (ret)

@@ -64,11 +64,18 @@ struct item {
 
 static const char *const anom_names[ENF_ANOM_BITS] = ENF_ANOM_NAMES;
 
+/* How many anomalies @req has (most have none: no popcount call then, a
+ * library call where the CPU baseline has no POPCNT). */
+static size_t anomaly_count(const struct enf_request *req)
+{
+	return req->anomalies ? (size_t)__builtin_popcountll(req->anomalies) :
+				0;
+}
+
 static size_t item_count(const struct enf_request *req)
 {
 	return N_SCALARS + 2 * req->n_args + 2 * req->n_headers +
-	       2 * req->n_args_post + 2 * req->n_cookies +
-	       (size_t)__builtin_popcountll(req->anomalies) +
+	       2 * req->n_args_post + 2 * req->n_cookies + anomaly_count(req) +
 	       (req->origin ? N_ORIGIN : 0);
 }
 
@@ -262,7 +269,7 @@ static bool item_get(const struct enf_request *req,
 		return item_field(it, ENF_IC_COOKIE_NAME, &req->cookies[i],
 				  true);
 	i -= req->n_cookies;
-	n_anom = (size_t)__builtin_popcountll(req->anomalies);
+	n_anom = anomaly_count(req);
 	if (i >= n_anom)
 		return req->origin && item_origin(req, s, i - n_anom, it);
 	/* the i-th anomaly bit set, by its name (its own key) */
@@ -792,16 +799,21 @@ static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
 		      uint64_t hits0)
 {
 	const struct enf_ruleset *rs = m->rs;
-	size_t n_items = item_count(req);
+	uint64_t want = rs->want[phase - 1][m->outbound];
+	size_t n_items;
 	int err;
 
+	if (!want)
+		return 0; /* no rule of the phase sees this request */
+	n_items = item_count(req);
 	/* each value once, through every pipeline of the phase that wants
 	 * it: a rule still sees its values in item order */
 	for (size_t i = 0; i < n_items + rs->n_counts; i++) {
 		struct item it;
 		char num[24];
 
-		if (!item_at(m, req, n_items, i, &it))
+		if (!item_at(m, req, n_items, i, &it) ||
+		    !(want & 1ull << it.cls))
 			continue;
 		for (size_t pi = 0; pi < rs->n_pipes; pi++) {
 			const struct enf_pipe *p = &rs->pipes[pi];

@@ -484,6 +484,9 @@ struct enf_ruleset {
 	bool reads_origin; /* a rule reads a process or flow variable */
 	bool outbound; /* a chain reads DIRECTION: outbound requests match */
 	uint64_t read_mask; /* 1 << each item class a rule reads (counts too) */
+	/* [phase - 1][outbound]: the classes the pipelines of the phase take
+	 * from a request of that direction (in_mask or out_mask, united) */
+	uint64_t want[2][2];
 };
 
 /* ASCII case-insensitive comparison of two byte strings of equal length. */
