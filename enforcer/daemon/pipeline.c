@@ -207,8 +207,9 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 	/* A stream is one process's TLS session, and a process keeps its
 	 * executable until an execve() that ends its sessions: looked up
 	 * (with /proc reads) once a stream, not once a request. */
+	o->exe = ec->exe;
 	if (ec->s && ec->s->exe)
-		snprintf(ec->exe, sizeof(ec->exe), "%s", ec->s->exe);
+		o->exe = ec->s->exe; /* the stream outlives the event */
 	else if (enf_proc_cache_exe_at(ec->d->procs, ev->tgid, ev->ts_ns,
 				       ec->exe, sizeof(ec->exe)) < 0)
 		ec->exe[0] = '\0';
@@ -219,7 +220,6 @@ static void fill_origin(struct event_ctx *ec, const struct enf_tls_event *ev)
 	o->uid = ev->uid;
 	o->cgroup_id = ev->cgroup_id;
 	o->comm = ec->comm;
-	o->exe = ec->exe;
 	o->tls_lib = ev->lib < ENF_TLS_LIB_MAX ? lib_names[ev->lib] :
 						 lib_names[0];
 	o->direction = ev->direction == ENF_TLS_READ ? ENF_REQ_INBOUND :
