@@ -1117,6 +1117,18 @@ struct action {
 	size_t val_pos;
 };
 
+/*
+ * What parse_actions() remembers across the actions of one rule, to check
+ * the rule as a whole after its last action: positions are offsets in the
+ * joined line (for errors), NO_POS when the action was not given.
+ */
+struct act_state {
+	bool have_id;
+	size_t enforce_pos; /* the first enforce: */
+	size_t cidr6_pos; /* the first enforce:cidr6/M */
+	size_t ttl_pos;
+};
+
 static int action_id(struct pctx *p, const struct tok *t,
 		     const struct action *a, struct enf_rule *r, bool *have_id)
 {
@@ -1187,16 +1199,111 @@ static int action_t(struct pctx *p, const struct tok *t, const struct action *a,
 	return 0;
 }
 
+/*
+ * enforce:WORD, or enforce:'WORD,WORD...' (a quoted value may list
+ * several). Each word is checked where it stands; the rule as a whole
+ * after its last action (check_enforce()).
+ */
+static int action_enforce(struct pctx *p, const struct tok *t,
+			  const struct action *a, struct enf_rule *r,
+			  struct act_state *st)
+{
+	char msg[sizeof(p->err->msg)];
+	size_t i = 0, s, e;
+	int err;
+
+	if (st->enforce_pos == NO_POS)
+		st->enforce_pos = tok_pos(p, t, a->name_pos);
+	do {
+		while (i < a->val_len && is_blank(a->val[i]))
+			i++;
+		s = i;
+		while (i < a->val_len && a->val[i] != ',')
+			i++;
+		e = i;
+		while (e > s && is_blank(a->val[e - 1]))
+			e--;
+		if (e == s)
+			return perr(p, -EINVAL, tok_pos(p, t, a->val_pos + s),
+				    "empty enforcement in enforce:");
+		err = enf_enforce_add(&r->info.enforce, a->val + s, e - s, msg,
+				      sizeof(msg));
+		if (err)
+			return perr(p, err, tok_pos(p, t, a->val_pos + s), "%s",
+				    msg);
+		if (st->cidr6_pos == NO_POS && r->info.enforce.cidr6)
+			st->cidr6_pos = tok_pos(p, t, a->val_pos + s);
+	} while (i++ < a->val_len);
+	return 0;
+}
+
+/* ttl:SECONDS, 0 to ENF_RULE_TTL_MAX, decimal digits only. */
+static int action_ttl(struct pctx *p, const struct tok *t,
+		      const struct action *a, struct enf_rule *r,
+		      struct act_state *st)
+{
+	unsigned long long v = 0;
+	bool ok = a->val_len > 0 && a->val_len <= 10;
+
+	if (st->ttl_pos != NO_POS)
+		return perr(p, -EINVAL, tok_pos(p, t, a->name_pos),
+			    "action 'ttl' given twice");
+	for (size_t i = 0; ok && i < a->val_len; i++) {
+		ok = a->val[i] >= '0' && a->val[i] <= '9';
+		v = v * 10 + (unsigned int)(a->val[i] - '0');
+	}
+	if (!ok || v > ENF_RULE_TTL_MAX)
+		return perr(p, -EINVAL, tok_pos(p, t, a->val_pos),
+			    "invalid ttl '%.*s' (seconds from 0 to %u; 0: no "
+			    "expiry)",
+			    qlen(a->val_len), a->val, ENF_RULE_TTL_MAX);
+	r->info.ttl = (uint32_t)v;
+	st->ttl_pos = tok_pos(p, t, a->name_pos);
+	return 0;
+}
+
+/*
+ * A rule's enforce: and ttl: as a whole, after its last action: cidr6/M
+ * needs cidr/N; enforce: with pass is refused (pass never enforces) and
+ * without deny, drop or block implies deny; ttl: needs something that
+ * makes deny entries.
+ */
+static int check_enforce(struct pctx *p, struct enf_rule *r,
+			 const struct act_state *st)
+{
+	const uint32_t disruptive = ENF_ACT_DENY | ENF_ACT_DROP | ENF_ACT_BLOCK;
+	char msg[sizeof(p->err->msg)];
+	int err;
+
+	err = enf_enforce_finish(&r->info.enforce, msg, sizeof(msg));
+	if (err)
+		return perr(p, err, st->cidr6_pos, "%s", msg);
+	if (r->info.enforce.kinds && (r->info.actions & ENF_ACT_PASS))
+		return perr(p, -EINVAL, st->enforce_pos,
+			    "'enforce' with 'pass': pass lets the request "
+			    "through and enforces nothing (drop pass, or "
+			    "enforce:)");
+	if (r->info.enforce.kinds && !(r->info.actions & disruptive))
+		r->info.actions |= ENF_ACT_DENY;
+	if (st->ttl_pos != NO_POS && !(r->info.actions & disruptive))
+		return perr(p, -EINVAL, st->ttl_pos,
+			    "'ttl' of a rule that denies nothing: ttl: is the "
+			    "life of the entries deny, drop, block or enforce: "
+			    "make");
+	return 0;
+}
+
 static int action_apply(struct pctx *p, const struct tok *t,
 			const struct action *a, struct enf_rule *r,
-			bool *have_id)
+			struct act_state *st)
 {
 	const char *n = a->name;
 	size_t nl = a->name_len;
-	bool needs_val = str_caseeq(n, nl, "id") || str_caseeq(n, nl, "msg") ||
-			 str_caseeq(n, nl, "severity") ||
-			 str_caseeq(n, nl, "phase") || str_caseeq(n, nl, "t") ||
-			 str_caseeq(n, nl, "tag");
+	bool needs_val =
+		str_caseeq(n, nl, "id") || str_caseeq(n, nl, "msg") ||
+		str_caseeq(n, nl, "severity") || str_caseeq(n, nl, "phase") ||
+		str_caseeq(n, nl, "t") || str_caseeq(n, nl, "tag") ||
+		str_caseeq(n, nl, "enforce") || str_caseeq(n, nl, "ttl");
 
 	if (str_caseeq(n, nl, "mode") && !p->chain_tail) {
 		if (!a->has_val || (!str_caseeq(a->val, a->val_len, "shadow") &&
@@ -1245,7 +1352,11 @@ static int action_apply(struct pctx *p, const struct tok *t,
 			    "action '%.*s' needs a value", qlen(nl), n);
 
 	if (str_caseeq(n, nl, "id"))
-		return action_id(p, t, a, r, have_id);
+		return action_id(p, t, a, r, &st->have_id);
+	if (str_caseeq(n, nl, "enforce"))
+		return action_enforce(p, t, a, r, st);
+	if (str_caseeq(n, nl, "ttl"))
+		return action_ttl(p, t, a, r, st);
 	if (str_caseeq(n, nl, "severity"))
 		return action_severity(p, t, a, r);
 	if (str_caseeq(n, nl, "t"))
@@ -1307,7 +1418,9 @@ static int parse_actions(struct pctx *p, const struct tok *t,
 {
 	const char *s = t->val;
 	size_t n = t->len, i = 0;
-	bool have_id = false;
+	struct act_state st = { .enforce_pos = NO_POS,
+				.cidr6_pos = NO_POS,
+				.ttl_pos = NO_POS };
 	char *vbuf;
 	int err = 0;
 
@@ -1389,12 +1502,14 @@ static int parse_actions(struct pctx *p, const struct tok *t,
 		}
 		if (i < n)
 			i++;
-		err = action_apply(p, t, &a, r, &have_id);
+		err = action_apply(p, t, &a, r, &st);
 		if (err)
 			goto out_free_vbuf;
 	}
-	if (!have_id && !p->chain_tail)
+	if (!st.have_id && !p->chain_tail)
 		err = perr(p, -EINVAL, t->raw, "missing id action");
+	if (!err && !p->chain_tail)
+		err = check_enforce(p, r, &st);
 out_free_vbuf:
 	free(vbuf);
 	return err;

@@ -44,6 +44,78 @@ struct enf_rule_error {
  * audited as shadow and not done */
 #define ENF_ACT_SHADOW (1u << 6)
 
+/*
+ * What a match enforces (struct enf_enforce.kinds bits): enforce:src,
+ * enforce:flow, enforce:cidr/N (and cidr6/M), enforce:reset, enforce:kill,
+ * enforce:egress. The daemon's verdict stage does what they say; see
+ * enforcer.rules(5) for which it enforces today.
+ */
+#define ENF_ENF_SRC (1u << 0) /* the peer's address */
+#define ENF_ENF_FLOW (1u << 1) /* the request's 5-tuple, peer first */
+#define ENF_ENF_CIDR (1u << 2) /* the peer's prefix */
+#define ENF_ENF_RESET (1u << 3) /* the TCP connection reset */
+#define ENF_ENF_KILL (1u << 4) /* the process killed */
+#define ENF_ENF_EGRESS (1u << 5) /* the process's cgroup kept from the peer */
+#define ENF_ENF_ALL                                                  \
+	(ENF_ENF_SRC | ENF_ENF_FLOW | ENF_ENF_CIDR | ENF_ENF_RESET | \
+	 ENF_ENF_KILL | ENF_ENF_EGRESS)
+
+/* The prefix an IPv6 peer gets under enforce:cidr/N without cidr6/M. */
+#define ENF_ENFORCE_CIDR6_DEFAULT 64
+/* ttl:SECONDS at most (a year); 0 or absent: no expiry. */
+#define ENF_RULE_TTL_MAX 31536000u
+/* Bytes enf_enforce_format() needs at most, NUL included. */
+#define ENF_ENFORCE_TEXT_MAX 64
+
+/**
+ * struct enf_enforce - what a disruptive match enforces
+ * @kinds: ENF_ENF_* bits; 0: nothing given (a rule's deny, drop or block
+ *	then enforces what the daemon's configuration says), or, in the
+ *	configuration, none (audit only)
+ * @cidr4: with ENF_ENF_CIDR, the IPv4 prefix length (1..32)
+ * @cidr6: with ENF_ENF_CIDR, the IPv6 prefix length (1..128)
+ */
+struct enf_enforce {
+	uint32_t kinds;
+	uint8_t cidr4;
+	uint8_t cidr6;
+};
+
+/**
+ * enf_enforce_add() - add one enforcement word to @e
+ * @e: what was added so far (zeroed to start)
+ * @word: "src", "flow", "cidr/N", "cidr6/M", "reset", "kill" or "egress",
+ *	case-insensitive, not NUL-terminated, no blanks around it
+ * @len: bytes of @word
+ * @msg: on failure, the reason naming @word
+ * @msg_len: bytes of @msg
+ *
+ * The one grammar of a rule's enforce: values and of the configuration's
+ * deny_action, drop_action and block_action. A word given twice is taken
+ * once; two different prefixes of one family are refused. Call
+ * enf_enforce_finish() after the last word.
+ * Return: 0, or -EINVAL with @msg filled.
+ */
+int enf_enforce_add(struct enf_enforce *e, const char *word, size_t len,
+		    char *msg, size_t msg_len);
+
+/**
+ * enf_enforce_finish() - check and complete @e after its last word
+ * cidr6/M without cidr/N is refused (the IPv4 prefix is always written);
+ * cidr/N without cidr6/M gives IPv6 peers ENF_ENFORCE_CIDR6_DEFAULT.
+ * Return: 0, or -EINVAL with @msg filled.
+ */
+int enf_enforce_finish(struct enf_enforce *e, char *msg, size_t msg_len);
+
+/**
+ * enf_enforce_format() - @e as enf_enforce_add() reads it:
+ * "src,flow,cidr/24,cidr6/64,reset,kill,egress" in that order, "none" for
+ * no kind
+ * @buf: ENF_ENFORCE_TEXT_MAX bytes are always enough
+ * Return: the length written, or -ENOSPC (@buf then holds a cut string).
+ */
+int enf_enforce_format(const struct enf_enforce *e, char *buf, size_t len);
+
 /* Severity, as ModSecurity numbers it (0 EMERGENCY .. 7 DEBUG); -1 unset. */
 
 /**
@@ -65,6 +137,11 @@ struct enf_rule_error {
  *	former); enf_rules_build() has the last word.
  * @why: for a rule of a built set, why it runs on @engine (Hyperscan's
  *	reason for refusing a pattern); NULL for a builder's rules
+ * @enforce: the rule's enforce: actions; kinds 0 when it names none (its
+ *	deny, drop or block enforces the configuration's default). enforce:
+ *	without deny, drop or block implies deny (ENF_ACT_DENY is set).
+ * @ttl: ttl:SECONDS, the life of the deny entries a match makes; 0: no
+ *	expiry
  */
 struct enf_rule_info {
 	uint32_t id;
@@ -76,6 +153,8 @@ struct enf_rule_info {
 	unsigned int line;
 	const char *engine;
 	const char *why;
+	struct enf_enforce enforce;
+	uint32_t ttl;
 };
 
 struct enf_rules_builder;
