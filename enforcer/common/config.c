@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -34,6 +35,9 @@ void enf_config_defaults(struct enf_config *c)
 	c->capture_loss_interval = ENF_CONF_LOSS_INTERVAL_DEFAULT;
 	c->capture_write_entry_only = true;
 	c->capture_poll_ms = ENF_CONF_POLL_MS_DEFAULT;
+	c->deny_action.kinds = ENF_ENF_SRC;
+	c->drop_action.kinds = ENF_ENF_SRC;
+	c->block_action.kinds = ENF_ENF_SRC;
 }
 
 const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m)
@@ -55,6 +59,9 @@ const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m)
 
 /* One key's parser: returns NULL on success or a static reason. */
 typedef const char *(*conf_setter)(struct enf_config *c, char *value);
+/* One whose reason names the value: written into @msg, and returned. */
+typedef const char *(*conf_setter_msg)(struct enf_config *c, char *value,
+				       char *msg, size_t msg_len);
 
 static const char *set_path(char *dst, size_t size, const char *value)
 {
@@ -406,6 +413,57 @@ static const char *set_rules_mode(struct enf_config *c, char *value)
 	return NULL;
 }
 
+/*
+ * deny_action, drop_action, block_action: a comma (or blank) list of the
+ * words a rule's enforce: takes (enf_enforce_add(): src, flow, cidr/N,
+ * cidr6/M, reset, kill, egress), or none alone: audit only.
+ */
+static const char *set_enforce(struct enf_enforce *out, char *value, char *msg,
+			       size_t msg_len)
+{
+	struct enf_enforce e = { 0 };
+	char *save = NULL;
+	bool none = false, any = false;
+
+	for (char *w = strtok_r(value, " \t,", &save); w;
+	     w = strtok_r(NULL, " \t,", &save)) {
+		if (!strcasecmp(w, "none")) {
+			none = true;
+		} else if (enf_enforce_add(&e, w, strlen(w), msg, msg_len)) {
+			return msg;
+		} else {
+			any = true;
+		}
+	}
+	if (none && any)
+		return "none (audit only) cannot be listed with an "
+		       "enforcement";
+	if (!none && !any)
+		return "needs a value";
+	if (enf_enforce_finish(&e, msg, msg_len))
+		return msg;
+	*out = e;
+	return NULL;
+}
+
+static const char *set_deny_action(struct enf_config *c, char *value, char *msg,
+				   size_t msg_len)
+{
+	return set_enforce(&c->deny_action, value, msg, msg_len);
+}
+
+static const char *set_drop_action(struct enf_config *c, char *value, char *msg,
+				   size_t msg_len)
+{
+	return set_enforce(&c->drop_action, value, msg, msg_len);
+}
+
+static const char *set_block_action(struct enf_config *c, char *value,
+				    char *msg, size_t msg_len)
+{
+	return set_enforce(&c->block_action, value, msg, msg_len);
+}
+
 /* Repeatable keys given in a file replace the defaults: their lists
  * start empty at the key's first line. */
 static void reset_interfaces(struct enf_config *c)
@@ -438,27 +496,33 @@ static const struct {
 	conf_setter set;
 	bool repeatable;
 	void (*reset)(struct enf_config *c);
+	conf_setter_msg set_msg; /* instead of @set */
 } conf_keys[] = {
-	{ "interface", set_interface, true, reset_interfaces },
-	{ "xdp_mode", set_xdp_mode, false, NULL },
-	{ "deny_map_entries", set_deny_entries, false, NULL },
-	{ "rules_dir", set_rules_dir, false, NULL },
-	{ "database", set_database, false, NULL },
-	{ "control_socket", set_control_socket, false, NULL },
-	{ "control_group", set_control_group, false, NULL },
-	{ "pin_path", set_pin_path, false, NULL },
-	{ "tls_library", set_tls_library, true, reset_tls_libs },
-	{ "log_level", set_log_level, false, NULL },
-	{ "capture_call_cap", set_capture_call_cap, false, NULL },
-	{ "capture_ringbuf", set_capture_ringbuf, false, NULL },
-	{ "capture_ports", set_capture_ports, true, reset_capture_ports },
-	{ "capture_comms", set_capture_comms, true, reset_capture_comms },
-	{ "capture_cgroups", set_capture_cgroups, true, reset_capture_cgroups },
-	{ "tls_offsets_file", set_tls_offsets_file, false, NULL },
-	{ "capture_loss_interval", set_capture_loss_interval, false, NULL },
-	{ "capture_write_probes", set_capture_write_probes, false, NULL },
-	{ "capture_poll_ms", set_capture_poll_ms, false, NULL },
-	{ "rules_mode", set_rules_mode, false, NULL },
+	{ "interface", set_interface, true, reset_interfaces, NULL },
+	{ "xdp_mode", set_xdp_mode, false, NULL, NULL },
+	{ "deny_map_entries", set_deny_entries, false, NULL, NULL },
+	{ "rules_dir", set_rules_dir, false, NULL, NULL },
+	{ "database", set_database, false, NULL, NULL },
+	{ "control_socket", set_control_socket, false, NULL, NULL },
+	{ "control_group", set_control_group, false, NULL, NULL },
+	{ "pin_path", set_pin_path, false, NULL, NULL },
+	{ "tls_library", set_tls_library, true, reset_tls_libs, NULL },
+	{ "log_level", set_log_level, false, NULL, NULL },
+	{ "capture_call_cap", set_capture_call_cap, false, NULL, NULL },
+	{ "capture_ringbuf", set_capture_ringbuf, false, NULL, NULL },
+	{ "capture_ports", set_capture_ports, true, reset_capture_ports, NULL },
+	{ "capture_comms", set_capture_comms, true, reset_capture_comms, NULL },
+	{ "capture_cgroups", set_capture_cgroups, true, reset_capture_cgroups,
+	  NULL },
+	{ "tls_offsets_file", set_tls_offsets_file, false, NULL, NULL },
+	{ "capture_loss_interval", set_capture_loss_interval, false, NULL,
+	  NULL },
+	{ "capture_write_probes", set_capture_write_probes, false, NULL, NULL },
+	{ "capture_poll_ms", set_capture_poll_ms, false, NULL, NULL },
+	{ "rules_mode", set_rules_mode, false, NULL, NULL },
+	{ "deny_action", NULL, false, NULL, set_deny_action },
+	{ "drop_action", NULL, false, NULL, set_drop_action },
+	{ "block_action", NULL, false, NULL, set_block_action },
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -498,6 +562,7 @@ int enf_config_parse(const char *text, const char *name, struct enf_config *c,
 		     char *err)
 {
 	bool seen[N_CONF_KEYS] = { false };
+	char msg[ENF_CONF_ERR_LEN / 2];
 	struct enf_config tmp = *c;
 	unsigned int lineno = 0;
 	char *copy, *line, *next;
@@ -560,7 +625,10 @@ int enf_config_parse(const char *text, const char *name, struct enf_config *c,
 					 "'%s' needs a value", key);
 			goto out;
 		}
-		why = conf_keys[k].set(&tmp, value);
+		why = conf_keys[k].set_msg ?
+			      conf_keys[k].set_msg(&tmp, value, msg,
+						   sizeof(msg)) :
+			      conf_keys[k].set(&tmp, value);
 		if (why) {
 			ret = conf_error(err, name, lineno, "%s: %s", key, why);
 			goto out;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "enforcer/tls_event.h"
+#include "rules/rules.h"
 
 #define ENF_CONF_MAX_IFACES 16
 #define ENF_CONF_MAX_TLS_LIBS 8
@@ -90,6 +91,10 @@ struct enf_conf_iface {
  *	this many ms instead of being woken for records (enf_capture_set_wake)
  * @rules_shadow: rules_mode = shadow: every rule is a shadow rule (what it
  *	would do is audited, nothing is enforced)
+ * @deny_action: what SecLang's deny enforces in a rule that names no
+ *	enforce: (deny_action = src by default; kinds 0: none, audit only)
+ * @drop_action: the same for drop
+ * @block_action: the same for block
  */
 struct enf_config {
 	struct enf_conf_iface interfaces[ENF_CONF_MAX_IFACES];
@@ -117,6 +122,9 @@ struct enf_config {
 	bool capture_write_entry_only;
 	unsigned int capture_poll_ms;
 	bool rules_shadow;
+	struct enf_enforce deny_action;
+	struct enf_enforce drop_action;
+	struct enf_enforce block_action;
 };
 
 /* Fills @c with the built-in defaults. */

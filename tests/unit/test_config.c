@@ -331,6 +331,26 @@ static void test_errors(void **state)
 		  "entry+return" },
 		{ "rules_mode = detect\n",
 		  "t.conf:1: rules_mode: must be enforce or shadow" },
+		{ "deny_action = src\ndrop_action = flow\n\n"
+		  "block_action = src, cidr/33\n",
+		  "t.conf:4: block_action: bad prefix length in 'cidr/33': the "
+		  "IPv4 prefix is cidr/N with N from 1 to 32" },
+		{ "deny_action = cidr/abc\n",
+		  "t.conf:1: deny_action: bad prefix length in 'cidr/abc'" },
+		{ "deny_action = cidr/24/64\n",
+		  "t.conf:1: deny_action: 'cidr/24/64' is not an enforcement" },
+		{ "drop_action = cidr6/48\n",
+		  "t.conf:1: drop_action: cidr6/48 without cidr/N" },
+		{ "drop_action = src, foo\n",
+		  "t.conf:1: drop_action: unknown enforcement 'foo' (src, flow, "
+		  "cidr/N, cidr6/M, reset, kill or egress)" },
+		{ "block_action = none, src\n",
+		  "t.conf:1: block_action: none (audit only) cannot be listed "
+		  "with an enforcement" },
+		{ "block_action = ,\n",
+		  "t.conf:1: block_action: needs a value" },
+		{ "deny_action = src\ndeny_action = flow\n",
+		  "t.conf:2: 'deny_action' given twice" },
 	};
 
 	(void)state;
@@ -348,6 +368,46 @@ static void test_errors(void **state)
 				 cases[i].want);
 		assert_memory_equal(&c, &before, sizeof(c));
 	}
+}
+
+/* deny_action, drop_action, block_action: src by default (today's
+ * behaviour), the rule grammar's words, none. */
+static void test_enforce_actions(void **state)
+{
+	char err[ENF_CONF_ERR_LEN] = "", buf[ENF_ENFORCE_TEXT_MAX];
+	struct enf_config c;
+
+	(void)state;
+	enf_config_defaults(&c);
+	assert_int_equal(c.deny_action.kinds, ENF_ENF_SRC);
+	assert_int_equal(c.drop_action.kinds, ENF_ENF_SRC);
+	assert_int_equal(c.block_action.kinds, ENF_ENF_SRC);
+	assert_int_equal(enf_config_parse("deny_action = src,flow\n"
+					  "drop_action = cidr/24 cidr6/56, "
+					  "reset\n"
+					  "block_action = NONE\n",
+					  "t.conf", &c, err),
+			 0);
+	assert_int_equal(c.deny_action.kinds, ENF_ENF_SRC | ENF_ENF_FLOW);
+	assert_int_equal(c.drop_action.kinds, ENF_ENF_CIDR | ENF_ENF_RESET);
+	assert_int_equal(c.drop_action.cidr4, 24);
+	assert_int_equal(c.drop_action.cidr6, 56);
+	assert_int_equal(c.block_action.kinds, 0);
+	assert_true(enf_enforce_format(&c.drop_action, buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "cidr/24,cidr6/56,reset");
+	/* IPv6 peers get /64 when only the IPv4 prefix is given */
+	enf_config_defaults(&c);
+	assert_int_equal(enf_config_parse("block_action = cidr/16, kill, "
+					  "egress\n",
+					  "t.conf", &c, err),
+			 0);
+	assert_int_equal(c.block_action.kinds,
+			 ENF_ENF_CIDR | ENF_ENF_KILL | ENF_ENF_EGRESS);
+	assert_int_equal(c.block_action.cidr4, 16);
+	assert_int_equal(c.block_action.cidr6, ENF_ENFORCE_CIDR6_DEFAULT);
+	/* the keys not given keep their default */
+	assert_int_equal(c.deny_action.kinds, ENF_ENF_SRC);
+	assert_int_equal(c.drop_action.kinds, ENF_ENF_SRC);
 }
 
 static void test_load_file(void **state)
@@ -381,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_capture_keys),
 		cmocka_unit_test(test_capture_bounds_accepted),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_enforce_actions),
 		cmocka_unit_test(test_load_file),
 	};
 
