@@ -315,6 +315,8 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	if (ret)
 		return ret;
 	enf_verdict_set_shadow(d->verdict, cfg->rules_shadow);
+	enf_verdict_set_enforce(d->verdict, &cfg->deny_action,
+				&cfg->drop_action, &cfg->block_action);
 	if (cfg->rules_shadow)
 		pr_info("rules_mode = shadow: matches are audited, nothing is "
 			"enforced");

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,17 +18,37 @@
 
 /* Bytes of the matched value kept in an audit row's excerpt. */
 #define VERDICT_EXCERPT_MAX 300
+/* Bytes of the action text: every kind with its note fits. */
+#define VERDICT_ACTION_MAX 192
+/* Bytes of it the audit row keeps (policydb's bound); a longer text is cut
+ * to end in "...", and the log line has it whole. */
+#define VERDICT_AUDIT_ACTION_MAX 64
+
+/* What SecLang's deny, drop and block enforce by default, in that order
+ * (struct enf_verdict @def). */
+enum { DEF_DENY, DEF_DROP, DEF_BLOCK, DEF_N };
 
 struct enf_verdict {
 	struct enf_dp *dp;
 	struct pdb *db;
 	bool shadow_all;
+	struct enf_enforce def[DEF_N]; /* see effective() */
 	struct enf_verdict_stats stats;
 };
 
 void enf_verdict_set_shadow(struct enf_verdict *v, bool all)
 {
 	v->shadow_all = all;
+}
+
+void enf_verdict_set_enforce(struct enf_verdict *v,
+			     const struct enf_enforce *deny,
+			     const struct enf_enforce *drop,
+			     const struct enf_enforce *block)
+{
+	v->def[DEF_DENY] = *deny;
+	v->def[DEF_DROP] = *drop;
+	v->def[DEF_BLOCK] = *block;
 }
 
 static void stat_inc(uint64_t *c)
@@ -43,6 +64,9 @@ int enf_verdict_new(struct enf_dp *dp, struct pdb *db, struct enf_verdict **out)
 		return -ENOMEM;
 	v->dp = dp;
 	v->db = db;
+	/* until the configuration says otherwise, as before it could */
+	for (size_t i = 0; i < DEF_N; i++)
+		v->def[i].kinds = ENF_ENF_SRC;
 	*out = v;
 	return 0;
 }
@@ -64,6 +88,8 @@ void enf_verdict_get_stats(const struct enf_verdict *v,
 		__atomic_load_n(&v->stats.map_errors, __ATOMIC_RELAXED);
 	out->db_errors = __atomic_load_n(&v->stats.db_errors, __ATOMIC_RELAXED);
 	out->shadowed = __atomic_load_n(&v->stats.shadowed, __ATOMIC_RELAXED);
+	out->not_enforced =
+		__atomic_load_n(&v->stats.not_enforced, __ATOMIC_RELAXED);
 }
 
 void enf_tuple_addr_str(const struct enf_tuple *t, const uint8_t *addr,
@@ -117,25 +143,202 @@ static const struct enf_str *find_header(const struct enf_request *req,
 }
 
 /*
- * Denies the flow's source address: in the NIC where one enforces, else in
- * the host maps. Returns 0 or -errno; sets *point to where.
+ * What a disruptive rule enforces: its own enforce:, else the configured
+ * default of its deny (first), drop or block.
  */
-static int deny_source(struct enf_verdict *v, const struct enf_tuple *t,
-		       uint32_t rule_id, const char **point)
+static const struct enf_enforce *effective(const struct enf_verdict *v,
+					   const struct enf_rule_info *r)
+{
+	if (r->enforce.kinds)
+		return &r->enforce;
+	if (r->actions & ENF_ACT_DENY)
+		return &v->def[DEF_DENY];
+	if (r->actions & ENF_ACT_DROP)
+		return &v->def[DEF_DROP];
+	return &v->def[DEF_BLOCK];
+}
+
+/* Appends "+" (but for the first) and a formatted part to @buf. */
+static void part(char *buf, size_t len, bool *first, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void part(char *buf, size_t len, bool *first, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	if (!*first)
+		buf[used++] = '+';
+	buf[used] = '\0';
+	*first = false;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The deny entry of @kind (ENF_ENF_SRC, _FLOW or _CIDR) for the peer of
+ * @t: its address, the 5-tuple as packets arrive (peer first), or its
+ * prefix with the host bits zeroed. Return: 0, or -EPROTONOSUPPORT for a
+ * flow that is neither TCP nor UDP.
+ */
+static int entry_for(uint32_t kind, const struct enf_enforce *e,
+		     const struct enf_tuple *t, struct enf_deny *d)
+{
+	bool v4 = t->family == ENF_FAMILY_V4;
+	unsigned int bits, bytes = v4 ? 4 : 16;
+
+	enf_deny_from_peer(t, d);
+	if (kind == ENF_ENF_FLOW) {
+		if (t->proto != IPPROTO_TCP && t->proto != IPPROTO_UDP)
+			return -EPROTONOSUPPORT;
+		d->kind = ENF_DENY_FLOW;
+		d->flow = *t;
+		memset(d->flow.pad, 0, sizeof(d->flow.pad));
+		return 0;
+	}
+	if (kind == ENF_ENF_CIDR) {
+		bits = v4 ? e->cidr4 : e->cidr6;
+		/* never a /0: that would deny every peer */
+		if (!bits || bits > bytes * 8)
+			return -EINVAL;
+		d->kind = ENF_DENY_CIDR;
+		d->prefixlen = (__u8)bits;
+		for (unsigned int i = 0; i < bytes; i++) {
+			if (i * 8 >= bits)
+				d->addr[i] = 0;
+			else if (i * 8 + 8 > bits)
+				d->addr[i] &=
+					(__u8)(0xff << (8 - (bits - i * 8)));
+		}
+	}
+	return 0;
+}
+
+/*
+ * Writes the entry of @kind for @t into the deny maps (NIC first where one
+ * enforces, else the host) and its blocklist row. Return: 0 or -errno.
+ */
+static int deny_entry(struct enf_verdict *v, const struct enf_rule_info *r,
+		      uint32_t kind, const struct enf_enforce *e,
+		      const struct enf_tuple *t, time_t now)
 {
 	struct enf_deny_result res;
+	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN];
 	struct enf_deny d;
 	int err;
 
-	*point = NULL;
-	if (!v->dp)
-		return -ENODEV;
-	enf_deny_from_peer(t, &d);
-	err = enf_dp_deny_add(v->dp, &d, rule_id, &res);
+	err = entry_for(kind, e, t, &d);
 	if (err)
 		return err;
-	*point = res.n_nic > 0 ? "nic" : "host";
+	if (!v->dp)
+		return -ENODEV;
+	err = enf_dp_deny_add(v->dp, &d, r->id, &res);
+	if (err)
+		return err;
+	if (enf_deny_format(&d, key, sizeof(key)) == 0) {
+		struct pdb_block b = {
+			.kind = enf_deny_kind_name(d.kind),
+			.key = key,
+			.rule_id = r->id,
+			.reason = r->msg,
+			.created = now,
+			.expires = r->ttl ? now + (time_t)r->ttl : 0,
+			.point = res.n_nic > 0 ? "nic" : "host",
+			.state = "active",
+		};
+
+		if (pdb_block_upsert(v->db, &b, dberr)) {
+			stat_inc(&v->stats.db_errors);
+			pr_warn("verdict: blocklist: %s", dberr);
+		}
+	}
 	return 0;
+}
+
+/*
+ * Does (or, for a shadow rule, only describes) what @e asks for, kind by
+ * kind, into @action: "deny:src+flow+cidr/24", each kind with a note when
+ * it was not done: "(no flow)", "(failed:ENOSPC)", "(not enforced)" for
+ * reset, kill and egress (issue 7 builds them). Return: 0, or the first
+ * error.
+ */
+static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
+		   const struct enf_enforce *e, const struct enf_tuple *t,
+		   bool shadow, char *action, size_t len)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} kinds[] = {
+		{ ENF_ENF_SRC, "src" },	  { ENF_ENF_FLOW, "flow" },
+		{ ENF_ENF_CIDR, "cidr" }, { ENF_ENF_RESET, "reset" },
+		{ ENF_ENF_KILL, "kill" }, { ENF_ENF_EGRESS, "egress" },
+	};
+	const uint32_t in_maps = ENF_ENF_SRC | ENF_ENF_FLOW | ENF_ENF_CIDR;
+	time_t now = time(NULL);
+	bool first = true, no_flow = false;
+	char name[16];
+	int ret = 0, err;
+
+	snprintf(action, len, "%sdeny:", shadow ? "shadow:" : "");
+	if (!(e->kinds & ENF_ENF_ALL))
+		part(action, len, &first, "none");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		uint32_t k = kinds[i].bit;
+
+		if (!(e->kinds & k))
+			continue;
+		if (k == ENF_ENF_CIDR && t)
+			snprintf(name, sizeof(name), "cidr/%u",
+				 t->family == ENF_FAMILY_V4 ? e->cidr4 :
+							      e->cidr6);
+		else
+			snprintf(name, sizeof(name), "%s", kinds[i].name);
+		if (!(k & in_maps)) {
+			part(action, len, &first, "%s(not enforced)", name);
+			if (!shadow)
+				stat_inc(&v->stats.not_enforced);
+			continue;
+		}
+		if (!t) {
+			part(action, len, &first, "%s(no flow)", name);
+			no_flow = true;
+			continue;
+		}
+		if (shadow) {
+			part(action, len, &first, "%s", name);
+			continue;
+		}
+		err = deny_entry(v, r, k, e, t, now);
+		if (err) {
+			stat_inc(&v->stats.map_errors);
+			part(action, len, &first, "%s(failed:%s)", name,
+			     strerrorname_np(-err) ? strerrorname_np(-err) :
+						     "error");
+			if (!ret)
+				ret = err;
+		} else {
+			stat_inc(&v->stats.denied);
+			part(action, len, &first, "%s", name);
+		}
+	}
+	if (no_flow && !shadow) {
+		stat_inc(&v->stats.unenforceable);
+		if (!ret)
+			ret = -ENOTCONN;
+	}
+	return ret;
+}
+
+/* @action cut for the audit row, visibly (see VERDICT_AUDIT_ACTION_MAX). */
+static const char *action_cut(char *action)
+{
+	if (strlen(action) > VERDICT_AUDIT_ACTION_MAX)
+		memcpy(action + VERDICT_AUDIT_ACTION_MAX - 3, "...", 4);
+	return action;
 }
 
 int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
@@ -145,14 +348,13 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 	const struct enf_req_origin *o = req->origin;
 	const uint32_t deny_bits = ENF_ACT_DENY | ENF_ACT_DROP | ENF_ACT_BLOCK;
 	char saddr[INET6_ADDRSTRLEN] = "", daddr[INET6_ADDRSTRLEN] = "";
-	char action[64], excerpt[VERDICT_EXCERPT_MAX + 160];
+	char action[VERDICT_ACTION_MAX], excerpt[VERDICT_EXCERPT_MAX + 160];
 	char dberr[PDB_ERR_LEN];
-	const char *point = NULL;
 	const struct enf_str *host;
 	char *method = NULL, *uri = NULL, *hoststr = NULL;
-	bool have_flow;
+	bool have_flow, shadow;
 	struct timespec now;
-	int ret = 0, err;
+	int ret = 0;
 
 	stat_inc(&v->stats.verdicts);
 	have_flow = o && (o->tuple.family == ENF_FAMILY_V4 ||
@@ -164,56 +366,20 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 				   sizeof(daddr));
 	}
 
-	if ((r->actions & deny_bits) &&
-	    (v->shadow_all || (r->actions & ENF_ACT_SHADOW))) {
-		/* what would have been done, audited, not done */
-		stat_inc(&v->stats.shadowed);
-		snprintf(action, sizeof(action), "shadow:deny:%s",
-			 have_flow ? "src" : "none(no flow)");
-		pr_info("verdict: rule %u (%s): shadow: would deny source %s",
-			r->id, r->msg, have_flow ? saddr : "(no flow)");
-	} else if (r->actions & deny_bits) {
-		if (!have_flow) {
-			stat_inc(&v->stats.unenforceable);
-			snprintf(action, sizeof(action), "deny:none(no flow)");
-			ret = -ENOTCONN;
-		} else {
-			err = deny_source(v, &o->tuple, r->id, &point);
-			if (err) {
-				stat_inc(&v->stats.map_errors);
-				pr_warn("verdict: rule %u: cannot deny %s: %s",
-					r->id, saddr, strerror(-err));
-				snprintf(action, sizeof(action),
-					 "deny:src(failed:%s)",
-					 strerrorname_np(-err) ?
-						 strerrorname_np(-err) :
-						 "error");
-				ret = err;
-			} else {
-				stat_inc(&v->stats.denied);
-				snprintf(action, sizeof(action), "deny:src");
-				pr_info("verdict: rule %u (%s): denied source "
-					"%s",
-					r->id, r->msg, saddr);
-			}
-		}
-		if (point) {
-			struct pdb_block b = {
-				.kind = "src",
-				.key = saddr,
-				.rule_id = r->id,
-				.reason = r->msg,
-				.created = time(NULL),
-				.expires = 0,
-				.point = point,
-				.state = "active",
-			};
-
-			if (pdb_block_upsert(v->db, &b, dberr)) {
-				stat_inc(&v->stats.db_errors);
-				pr_warn("verdict: blocklist: %s", dberr);
-			}
-		}
+	shadow = v->shadow_all || (r->actions & ENF_ACT_SHADOW);
+	if (r->actions & deny_bits) {
+		ret = enforce(v, r, effective(v, r),
+			      have_flow ? &o->tuple : NULL, shadow, action,
+			      sizeof(action));
+		if (shadow)
+			stat_inc(&v->stats.shadowed);
+		if (ret && ret != -ENOTCONN)
+			pr_warn("verdict: rule %u (%s): peer %s: %s", r->id,
+				r->msg, saddr, action);
+		else
+			pr_info("verdict: rule %u (%s): peer %s: %s%s", r->id,
+				r->msg, have_flow ? saddr : "(no flow)", action,
+				shadow ? " (would be done)" : "");
 	} else {
 		snprintf(action, sizeof(action), "%s",
 			 r->actions & ENF_ACT_PASS ? "pass" : "log");
@@ -244,7 +410,7 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 			.rule_id = r->id,
 			.msg = r->msg,
 			.severity = r->severity,
-			.action = action,
+			.action = action_cut(action),
 			.pid = o ? o->pid : 0,
 			.tgid = o ? o->tgid : 0,
 			.uid = o ? o->uid : 0,

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Verdicts: what happens when a rule matches a request. Every match that
- * logs leaves an audit row; a rule that denies puts the peer's address into
- * the XDP deny map and the blocklist of the policy database.
+ * logs leaves an audit row; a rule that denies puts what its enforce: (or
+ * the configured default of its deny, drop or block) names into the XDP
+ * deny maps and the blocklist of the policy database: the peer's address,
+ * the request's 5-tuple, or the peer's prefix.
  */
 #ifndef ENFORCER_VERDICT_H
 #define ENFORCER_VERDICT_H
@@ -19,13 +21,17 @@ struct pdb;
 /**
  * struct enf_verdict_stats - counters, read from any thread
  * @verdicts: matches handled
- * @denied: source addresses written into the deny maps
+ * @denied: deny entries (src, flow, cidr) written into the deny maps
  * @audited: audit rows written
  * @unenforceable: denies that could not be enforced (no flow known)
  * @map_errors: deny map writes that failed
  * @db_errors: database writes that failed
  * @shadowed: denies of shadow rules (or of every rule in shadow mode),
  *	audited and not done
+ * @not_enforced: enforce:reset, enforce:kill and enforce:egress asked for
+ *	by a denying rule (or a configured default) and not done: the verdict
+ *	stage does not enforce them yet (issue 7); audited "reset(not
+ *	enforced)" and so on
  */
 struct enf_verdict_stats {
 	uint64_t verdicts;
@@ -35,6 +41,7 @@ struct enf_verdict_stats {
 	uint64_t map_errors;
 	uint64_t db_errors;
 	uint64_t shadowed;
+	uint64_t not_enforced;
 };
 
 struct enf_verdict;
@@ -56,17 +63,40 @@ void enf_verdict_free(struct enf_verdict *v); /* accepts NULL */
 void enf_verdict_set_shadow(struct enf_verdict *v, bool all);
 
 /**
+ * enf_verdict_set_enforce() - what deny, drop and block enforce in a rule
+ * that names no enforce: (the configuration's deny_action, drop_action
+ * and block_action); src for each until called. A default of no kind
+ * (none) audits "deny:none" and enforces nothing.
+ */
+void enf_verdict_set_enforce(struct enf_verdict *v,
+			     const struct enf_enforce *deny,
+			     const struct enf_enforce *drop,
+			     const struct enf_enforce *block);
+
+/**
  * enf_verdict_apply() - act on one rule that matched one request
  * @v: the stage
  * @req: the request, with its origin
  * @m: the match
  *
- * deny, drop and block deny the request's peer address (the flow's source)
- * in XDP, record it in the blocklist and audit the match with the action
- * taken; pass and log only audit; nolog writes no audit row. A shadow rule
- * (enf_verdict_set_shadow()) audits "shadow:deny:src" and denies nothing. Failures are
- * logged, counted and audited; they never stop the pipeline.
- * Return: 0, or a negative errno when the action could not be completed.
+ * deny, drop and block enforce the rule's enforce: kinds, or without them
+ * the configured default of the first of deny, drop, block the rule has
+ * (enf_verdict_set_enforce()): src denies the peer's address (the flow's
+ * source), flow the request's 5-tuple (peer first, as packets arrive),
+ * cidr the peer's prefix (cidr4 or cidr6 bits, host bits zeroed); each in
+ * XDP (NIC first where one enforces) with a blocklist row whose expires is
+ * its creation plus the rule's ttl (0 without one; lifting expired entries
+ * is the sweeper's, not this function's). reset, kill and egress are not
+ * enforced here: audited as "reset(not enforced)" and counted. The audit
+ * row's action lists every kind: "deny:src+flow+cidr/24", a kind not done
+ * with why: "(no flow)", "(failed:ENOSPC)", "(not enforced)"; "deny:none"
+ * for a default of none. pass and log only audit; nolog writes no audit
+ * row. A shadow rule (or every rule, enf_verdict_set_shadow()) audits
+ * "shadow:" and the same text, and writes no deny entry and no blocklist
+ * row. Failures are logged, counted and audited; they never stop the
+ * pipeline.
+ * Return: 0, or a negative errno when an entry could not be written
+ * (-ENOTCONN: no flow to deny).
  */
 int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 		      const struct enf_rule_match *m);

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The verdict stage against the real deny maps (enf_dp_open() without
+ * pins: the host maps are created in the kernel, nothing is attached) and
+ * a real SQLite policy database: a rule's enforce: kinds (src, flow, cidr
+ * of IPv4 and IPv6 peers), the configured defaults of deny, drop and
+ * block, none, reset/kill/egress audited as not enforced and counted,
+ * ttl: giving the blocklist row's expires, shadow rules writing nothing,
+ * and a request without a flow. Each case asserts the exact set of map
+ * entries (kind, key, rule), the blocklist rows (kind, key, expires -
+ * created) and the audit row's action. Needs root and BPF: else it exits
+ * 77 (skipped).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "enforcer/loader/dataplane.h"
+#include "enforcer/verdict/deny.h"
+#include "enforcer/verdict/verdict.h"
+#include "policydb/policydb.h"
+
+#define SKIP_CODE 77
+#define MAX_ROWS 16
+
+struct fx {
+	char dir[64];
+	char db_path[96];
+	struct pdb *db;
+	struct enf_dp *dp;
+	struct enf_verdict *v;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[PDB_ERR_LEN];
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/enf-verdict-maps-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db_path, sizeof(f->db_path), "%s/policy.db", f->dir);
+	assert_int_equal(pdb_open(f->db_path, &f->db, err), 0);
+	assert_int_equal(enf_dp_open(NULL, &f->dp), 0);
+	assert_int_equal(enf_verdict_new(f->dp, f->db, &f->v), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	enf_verdict_free(f->v);
+	enf_dp_close(f->dp);
+	pdb_close(f->db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* A flow as the daemon gives it: peer first, TCP. */
+static void tuple(struct enf_tuple *t, const char *peer, uint16_t pport,
+		  const char *local, uint16_t lport)
+{
+	int af = strchr(peer, ':') ? AF_INET6 : AF_INET;
+
+	memset(t, 0, sizeof(*t));
+	assert_int_equal(inet_pton(af, peer, t->saddr), 1);
+	assert_int_equal(inet_pton(af, local, t->daddr), 1);
+	t->sport = htons(pport);
+	t->dport = htons(lport);
+	t->proto = IPPROTO_TCP;
+	t->family = af == AF_INET ? ENF_FAMILY_V4 : ENF_FAMILY_V6;
+}
+
+/*
+ * One match of rule @id (@actions, @enforce as the parser would leave it,
+ * @ttl) on a request from @t (NULL: no flow). Return: what
+ * enf_verdict_apply() returned.
+ */
+static int apply(struct fx *f, uint32_t id, uint32_t actions,
+		 const char *enforce_words, uint32_t ttl,
+		 const struct enf_tuple *t)
+{
+	struct enf_rule_info info = { .id = id,
+				      .msg = "test rule",
+				      .severity = 2,
+				      .actions = actions,
+				      .text = "",
+				      .origin = "test",
+				      .engine = "literal",
+				      .ttl = ttl };
+	struct enf_req_origin o = { .pid = 10,
+				    .tgid = 10,
+				    .comm = "server",
+				    .exe = "/usr/sbin/server",
+				    .tls_lib = "openssl" };
+	struct enf_request req = { 0 };
+	struct enf_rule_match m = { .rule = &info, .value_len = 4 };
+	char words[128], msg[256], *save = NULL;
+
+	snprintf(words, sizeof(words), "%s", enforce_words);
+	for (char *w = strtok_r(words, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save))
+		assert_int_equal(enf_enforce_add(&info.enforce, w, strlen(w),
+						 msg, sizeof(msg)),
+				 0);
+	assert_int_equal(enf_enforce_finish(&info.enforce, msg, sizeof(msg)),
+			 0);
+	if (t)
+		o.tuple = *t;
+	req.method.ptr = "GET";
+	req.method.len = 3;
+	req.uri.ptr = "/x";
+	req.uri.len = 2;
+	req.origin = &o;
+	strcpy(m.var, "ARGS:q");
+	memcpy(m.value, "evil", 4);
+	return enf_verdict_apply(f->v, &req, &m);
+}
+
+/* ---- what the maps, the blocklist and the audit hold ------------------- */
+
+struct rows {
+	char row[MAX_ROWS][192];
+	size_t n;
+};
+
+static int map_entry(const struct enf_deny *d, const struct enf_deny_value *v,
+		     void *ctx)
+{
+	struct rows *r = ctx;
+	char key[ENF_DENY_TEXT_MAX];
+
+	assert_int_equal(enf_deny_format(d, key, sizeof(key)), 0);
+	assert_true(r->n < MAX_ROWS);
+	snprintf(r->row[r->n++], sizeof(r->row[0]), "%s %s rule %u",
+		 enf_deny_kind_name(d->kind), key, v->rule_id);
+	return 0;
+}
+
+static int block_row(const struct pdb_block *b, void *ctx)
+{
+	struct rows *r = ctx;
+
+	assert_true(r->n < MAX_ROWS);
+	assert_true(b->created > 0);
+	if (b->expires)
+		snprintf(r->row[r->n++], sizeof(r->row[0]),
+			 "%s %s rule %u expires +%lld %s", b->kind, b->key,
+			 b->rule_id, (long long)(b->expires - b->created),
+			 b->point);
+	else
+		snprintf(r->row[r->n++], sizeof(r->row[0]),
+			 "%s %s rule %u expires never %s", b->kind, b->key,
+			 b->rule_id, b->point);
+	return 0;
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * @got must hold exactly the rows of @want (NULL-terminated), in any
+ * order; @what names the check.
+ */
+static void same_rows(struct rows *got, const char *const *want,
+		      const char *what)
+{
+	size_t n = 0;
+	bool ok;
+
+	while (want[n])
+		n++;
+	qsort(got->row, got->n, sizeof(got->row[0]), cmp_rows);
+	ok = got->n == n;
+	for (size_t i = 0; ok && i < n; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < got->n && !found; k++)
+			found = !strcmp(got->row[k], want[i]);
+		ok = found;
+	}
+	if (!ok) {
+		for (size_t k = 0; k < got->n; k++)
+			print_error("%s: got  '%s'\n", what, got->row[k]);
+		for (size_t i = 0; i < n; i++)
+			print_error("%s: want '%s'\n", what, want[i]);
+		fail_msg("%s: the rows differ", what);
+	}
+}
+
+static void maps_hold(struct fx *f, const char *const *want)
+{
+	struct rows r = { .n = 0 };
+
+	assert_int_equal(enf_dp_deny_foreach(f->dp, map_entry, &r), 0);
+	same_rows(&r, want, "deny maps");
+}
+
+static void blocklist_holds(struct fx *f, const char *const *want)
+{
+	struct rows r = { .n = 0 };
+	char err[PDB_ERR_LEN];
+
+	assert_true(pdb_block_foreach(f->db, true, block_row, &r, err) >= 0);
+	same_rows(&r, want, "blocklist");
+}
+
+static int first_value(void *ctx, int ncols, const char *const *names,
+		       const char *const *values)
+{
+	(void)ncols;
+	(void)names;
+	if (values)
+		snprintf(ctx, 128, "%s", values[0] ? values[0] : "(null)");
+	return 0;
+}
+
+/* The audit row of rule @id must say @want as its action. */
+static void audited(struct fx *f, uint32_t id, const char *want)
+{
+	char sql[128], err[PDB_ERR_LEN], got[128] = "";
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT action FROM audit WHERE rule_id = %u", id);
+	assert_int_equal(pdb_query_readonly(f->db_path, sql, 0, first_value,
+					    got, NULL, err),
+			 1);
+	if (strcmp(got, want))
+		fail_msg("rule %u: audit action '%s', want '%s'", id, got,
+			 want);
+}
+
+/* ---- the cases --------------------------------------------------------- */
+
+/* enforce:src,flow,cidr/24 with ttl:600 from an IPv4 peer: three entries,
+ * three rows expiring 600 s after they were made. */
+static void test_src_flow_cidr_v4_with_ttl(void **state)
+{
+	static const char *const maps[] = {
+		"src 192.0.2.7 rule 11",
+		"flow tcp 192.0.2.7:40000 192.0.2.1:443 rule 11",
+		"cidr 192.0.2.0/24 rule 11",
+		NULL,
+	};
+	static const char *const rows[] = {
+		"src 192.0.2.7 rule 11 expires +600 host",
+		"flow tcp 192.0.2.7:40000 192.0.2.1:443 rule 11 expires +600 "
+		"host",
+		"cidr 192.0.2.0/24 rule 11 expires +600 host",
+		NULL,
+	};
+	struct fx *f = *state;
+	struct enf_verdict_stats st;
+	struct enf_tuple t;
+
+	tuple(&t, "192.0.2.7", 40000, "192.0.2.1", 443);
+	assert_int_equal(
+		apply(f, 11, ENF_ACT_DENY, "src,flow,cidr/24", 600, &t), 0);
+	maps_hold(f, maps);
+	blocklist_holds(f, rows);
+	audited(f, 11, "deny:src+flow+cidr/24");
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.denied, 3);
+	assert_int_equal(st.map_errors, 0);
+	assert_int_equal(st.not_enforced, 0);
+}
+
+/* IPv6 peers: cidr6/M's prefix, or /64 when only cidr/N was given; host
+ * bits zeroed; no ttl: the rows never expire. */
+static void test_cidr_v6(void **state)
+{
+	static const char *const maps[] = {
+		"cidr 2001:db8:1::/48 rule 12",
+		"cidr 2001:db8:2:3::/64 rule 13",
+		"flow tcp [2001:db8:2:3::9]:50000 [2001:db8::1]:443 rule 13",
+		NULL,
+	};
+	static const char *const rows[] = {
+		"cidr 2001:db8:1::/48 rule 12 expires never host",
+		"cidr 2001:db8:2:3::/64 rule 13 expires never host",
+		"flow tcp [2001:db8:2:3::9]:50000 [2001:db8::1]:443 rule 13 "
+		"expires never host",
+		NULL,
+	};
+	struct fx *f = *state;
+	struct enf_tuple t;
+
+	tuple(&t, "2001:db8:1:2:3:4:5:6", 50000, "2001:db8::1", 443);
+	assert_int_equal(apply(f, 12, ENF_ACT_BLOCK, "cidr/24,cidr6/48", 0, &t),
+			 0);
+	audited(f, 12, "deny:cidr/48");
+	tuple(&t, "2001:db8:2:3::9", 50000, "2001:db8::1", 443);
+	assert_int_equal(apply(f, 13, ENF_ACT_DENY, "cidr/24,flow", 0, &t), 0);
+	audited(f, 13, "deny:flow+cidr/64");
+	maps_hold(f, maps);
+	blocklist_holds(f, rows);
+}
+
+/* A rule without enforce: takes the default of its deny, drop or block;
+ * src for all three until set; none writes nothing. */
+static void test_config_defaults(void **state)
+{
+	static const char *const maps[] = {
+		"src 198.51.100.1 rule 21",
+		"flow tcp 198.51.100.2:1000 192.0.2.1:443 rule 22",
+		"cidr 198.51.0.0/16 rule 24",
+		NULL,
+	};
+	struct enf_enforce deny = { .kinds = ENF_ENF_FLOW };
+	struct enf_enforce drop = { .kinds = 0 };
+	struct enf_enforce block = { .kinds = ENF_ENF_CIDR,
+				     .cidr4 = 16,
+				     .cidr6 = 64 };
+	struct fx *f = *state;
+	struct enf_verdict_stats st;
+	struct enf_tuple t;
+
+	tuple(&t, "198.51.100.1", 1000, "192.0.2.1", 443);
+	/* before the configuration: deny denies the source, as it always did */
+	assert_int_equal(apply(f, 21, ENF_ACT_DENY, "", 0, &t), 0);
+	audited(f, 21, "deny:src");
+
+	enf_verdict_set_enforce(f->v, &deny, &drop, &block);
+	tuple(&t, "198.51.100.2", 1000, "192.0.2.1", 443);
+	assert_int_equal(apply(f, 22, ENF_ACT_DENY | ENF_ACT_BLOCK, "", 0, &t),
+			 0);
+	audited(f, 22, "deny:flow");
+	tuple(&t, "198.51.100.3", 1000, "192.0.2.1", 443);
+	assert_int_equal(apply(f, 23, ENF_ACT_DROP, "", 60, &t), 0);
+	audited(f, 23, "deny:none");
+	tuple(&t, "198.51.100.4", 1000, "192.0.2.1", 443);
+	assert_int_equal(apply(f, 24, ENF_ACT_BLOCK, "", 0, &t), 0);
+	audited(f, 24, "deny:cidr/16");
+	maps_hold(f, maps);
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.denied, 3);
+	/* a rule's own enforce: wins over the default */
+	tuple(&t, "203.0.113.5", 1000, "192.0.2.1", 443);
+	assert_int_equal(apply(f, 25, ENF_ACT_DROP, "src", 0, &t), 0);
+	audited(f, 25, "deny:src");
+	/* pass and log enforce nothing, whatever the defaults */
+	assert_int_equal(apply(f, 26, ENF_ACT_PASS, "", 0, &t), 0);
+	audited(f, 26, "pass");
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.denied, 4);
+}
+
+/* reset, kill and egress are audited as not enforced and counted; what can
+ * be done is; the audit text is cut visibly at 64 bytes. */
+static void test_not_enforced_kinds(void **state)
+{
+	static const char *const maps[] = {
+		"src 192.0.2.9 rule 31",
+		"src 192.0.2.10 rule 33",
+		NULL,
+	};
+	struct fx *f = *state;
+	struct enf_verdict_stats st;
+	struct enf_tuple t;
+
+	tuple(&t, "192.0.2.9", 40000, "192.0.2.1", 443);
+	assert_int_equal(apply(f, 31, ENF_ACT_DENY, "src,reset", 0, &t), 0);
+	audited(f, 31, "deny:src+reset(not enforced)");
+	assert_int_equal(apply(f, 32, ENF_ACT_DENY, "kill", 0, &t), 0);
+	audited(f, 32, "deny:kill(not enforced)");
+	tuple(&t, "192.0.2.10", 40000, "192.0.2.1", 443);
+	assert_int_equal(
+		apply(f, 33, ENF_ACT_DENY, "egress,kill,reset,src", 0, &t), 0);
+	/* "deny:src+reset(not enforced)+kill(not enforced)+egress(not
+	 * enforced)" is 68 bytes: the row keeps 61 and "..." */
+	audited(f, 33,
+		"deny:src+reset(not enforced)+kill(not enforced)+egress(not "
+		"en...");
+	maps_hold(f, maps);
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.not_enforced, 5);
+	assert_int_equal(st.denied, 2);
+}
+
+/* A shadow rule, or every rule in shadow mode, audits "shadow:" and the
+ * same text and writes no entry and no row. */
+static void test_shadow_writes_nothing(void **state)
+{
+	static const char *const none[] = { NULL };
+	struct fx *f = *state;
+	struct enf_verdict_stats st;
+	struct enf_tuple t;
+
+	tuple(&t, "192.0.2.20", 40000, "192.0.2.1", 443);
+	assert_int_equal(apply(f, 41, ENF_ACT_DENY | ENF_ACT_SHADOW,
+			       "src,flow,cidr/24,reset", 600, &t),
+			 0);
+	audited(f, 41, "shadow:deny:src+flow+cidr/24+reset(not enforced)");
+	enf_verdict_set_shadow(f->v, true);
+	assert_int_equal(apply(f, 42, ENF_ACT_DROP, "", 0, &t), 0);
+	audited(f, 42, "shadow:deny:src");
+	maps_hold(f, none);
+	blocklist_holds(f, none);
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.shadowed, 2);
+	assert_int_equal(st.denied, 0);
+	assert_int_equal(st.not_enforced, 0);
+}
+
+/* Without a flow nothing can be denied: each kind says so, -ENOTCONN. */
+static void test_no_flow(void **state)
+{
+	static const char *const none[] = { NULL };
+	struct fx *f = *state;
+	struct enf_verdict_stats st;
+
+	assert_int_equal(apply(f, 51, ENF_ACT_DENY, "src,cidr/24,kill", 0,
+			       NULL),
+			 -ENOTCONN);
+	audited(f, 51, "deny:src(no flow)+cidr(no flow)+kill(not enforced)");
+	maps_hold(f, none);
+	blocklist_holds(f, none);
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.unenforceable, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_src_flow_cidr_v4_with_ttl,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cidr_v6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config_defaults, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_not_enforced_kinds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shadow_writes_nothing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_flow, setup, teardown),
+	};
+	struct enf_dp *dp;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_verdict_maps: BPF maps need root; "
+				"skipped\n");
+		return SKIP_CODE;
+	}
+	if (enf_dp_open(NULL, &dp)) {
+		fprintf(stderr, "test_verdict_maps: no BPF maps here; "
+				"skipped\n");
+		return SKIP_CODE;
+	}
+	enf_dp_close(dp);
+	return cmocka_run_group_tests_name("verdict_maps", tests, NULL, NULL);
+}
