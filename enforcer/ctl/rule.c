@@ -495,6 +495,21 @@ static int do_rule_show(int argc, char **argv)
 		printf("  msg:      %s\n", jstr(a, "msg"));
 		printf("  action:   %s, mode %s\n", jstr(a, "action"),
 		       jstr(a, "mode"));
+		if (json_is_string(json_object_get(a, "enforce"))) {
+			long long ttl = jint(a, "ttl");
+
+			printf("  enforce:  %s (%s%s), ", jstr(a, "enforce"),
+			       strcmp(jstr(a, "enforce_from"), "rule") ?
+				       "the configuration's " :
+				       "the rule's enforce:",
+			       strcmp(jstr(a, "enforce_from"), "rule") ?
+				       jstr(a, "enforce_from") :
+				       "");
+			if (ttl)
+				printf("ttl %lld s\n", ttl);
+			else
+				printf("no expiry\n");
+		}
 		printf("  engine:   %s: %s\n", jstr(a, "engine"),
 		       jstr(a, "why"));
 		json_array_foreach(json_object_get(a, "links"), i, l)

@@ -242,7 +242,7 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
 		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:I,s:I},s:o,s:o,s:o}",
+		"s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "xdp_counters", xdp,
 		"interfaces", ifaces, "deny_entries", entries, "rules", rules,
@@ -254,10 +254,10 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 		(json_int_t)rd(&d->stats.response_streams), "matched",
 		(json_int_t)rd(&d->stats.matches), "verdicts",
 		(json_int_t)vs.verdicts, "denied", (json_int_t)vs.denied,
-		"shadowed", (json_int_t)vs.shadowed, "audited",
-		(json_int_t)vs.audited, "responses", status_responses(d),
-		"http2", status_http2(d), "loss",
-		status_loss(d, ts, &cs, &vs)));
+		"not_enforced", (json_int_t)vs.not_enforced, "shadowed",
+		(json_int_t)vs.shadowed, "audited", (json_int_t)vs.audited,
+		"responses", status_responses(d), "http2", status_http2(d),
+		"loss", status_loss(d, ts, &cs, &vs)));
 }
 
 static const char *action_name(uint32_t a)
@@ -273,14 +273,51 @@ static const char *action_name(uint32_t a)
 	return "log";
 }
 
-static json_t *rule_json(const struct enf_rule_info *r)
+/*
+ * What a match of @r enforces, as the verdict stage decides it: the rule's
+ * enforce:, else the configured default of its deny, drop or block; in
+ * @buf ("src,cidr/24,cidr6/64", "none"), and where it comes from in
+ * *@from. NULL for a rule that denies nothing (pass, log).
+ */
+static const char *rule_enforce(const struct enf_daemon *d,
+				const struct enf_rule_info *r, char *buf,
+				size_t len, const char **from)
 {
-	return json_pack("{s:I,s:s,s:i,s:s,s:s,s:s,s:i,s:s}", "id",
-			 (json_int_t)r->id, "msg", r->msg, "severity",
+	const struct enf_enforce *e;
+
+	*from = NULL;
+	if (r->enforce.kinds) {
+		e = &r->enforce;
+		*from = "rule";
+	} else if (r->actions & ENF_ACT_DENY) {
+		e = &d->cfg.deny_action;
+		*from = "deny_action";
+	} else if (r->actions & ENF_ACT_DROP) {
+		e = &d->cfg.drop_action;
+		*from = "drop_action";
+	} else if (r->actions & ENF_ACT_BLOCK) {
+		e = &d->cfg.block_action;
+		*from = "block_action";
+	} else {
+		return NULL;
+	}
+	return enf_enforce_format(e, buf, len) < 0 ? "?" : buf;
+}
+
+static json_t *rule_json(const struct enf_daemon *d,
+			 const struct enf_rule_info *r)
+{
+	char buf[ENF_ENFORCE_TEXT_MAX];
+	const char *from,
+		*enforce = rule_enforce(d, r, buf, sizeof(buf), &from);
+
+	return json_pack("{s:I,s:s,s:i,s:s,s:s,s:s?,s:s?,s:I,s:s,s:i,s:s}",
+			 "id", (json_int_t)r->id, "msg", r->msg, "severity",
 			 r->severity, "action", action_name(r->actions), "mode",
 			 r->actions & ENF_ACT_SHADOW ? "shadow" : "enforce",
-			 "origin", r->origin, "line", (int)r->line, "engine",
-			 r->engine);
+			 "enforce", enforce, "enforce_from", from, "ttl",
+			 (json_int_t)r->ttl, "origin", r->origin, "line",
+			 (int)r->line, "engine", r->engine);
 }
 
 static json_t *rule_error_reply(const struct enf_rule_error *e, int ret)
@@ -552,7 +589,7 @@ static json_t *cmd_rule_add(void *ctx, const json_t *args,
 		}
 		json_array_append_new(
 			added,
-			rule_json(built && built->id == r->id ? built : r));
+			rule_json(d, built && built->id == r->id ? built : r));
 	}
 	loaded = enf_ruleset_count(rs);
 	if (dry_run) {
@@ -713,8 +750,8 @@ static json_t *cmd_rule_list(void *ctx, const json_t *args,
 		return NULL;
 	pthread_mutex_lock(&d->lock);
 	for (size_t i = 0; i < enf_ruleset_count(d->rules); i++)
-		json_array_append_new(rules,
-				      rule_json(enf_ruleset_rule(d->rules, i)));
+		json_array_append_new(
+			rules, rule_json(d, enf_ruleset_rule(d->rules, i)));
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack("{s:o}", "rules", rules));
 }
@@ -769,7 +806,7 @@ static json_t *cmd_rule_show(void *ctx, const json_t *args,
 
 		if (r->id != id)
 			continue;
-		active = rule_json(r);
+		active = rule_json(d, r);
 		links = json_array();
 		for (size_t k = 0; k < enf_ruleset_links(d->rules, i); k++) {
 			const struct enf_rule_info *l =
