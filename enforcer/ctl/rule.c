@@ -618,8 +618,11 @@ const struct cmd ctl_rule_cmds[] = {
 	  "rule delete ID            delete a rule of the database, reload",
 	  NULL },
 	{ "test", do_rule_test,
-	  "rule test [-c CONF | -r RULES...] [FILE | -]   match the HTTP/1.1 "
-	  "requests in FILE offline: rules, variables, values",
+	  "rule test [-c CONF | -r RULES...] [ORIGIN...] [FILE | -]   match "
+	  "the HTTP/1.1 requests in FILE offline: rules, variables, values; "
+	  "ORIGIN: --exe PATH --comm NAME --uid N --cgroup PATH "
+	  "--tls-library NAME --direction inbound|outbound "
+	  "--peer ADDR[:PORT] --local-port N",
 	  NULL },
 	{ "lint", do_rule_lint,
 	  "rule lint [-c CONF | -r RULES...]   each rule's engine, and why",

@@ -5,8 +5,10 @@
  * the enabled rules of its database, read-only) or on rule files given with
  * -r.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,32 +145,41 @@ out:
 	return ret ? ret : 0;
 }
 
-/* -c CONFIG and -r PATH (repeatable), then what is left in @argv. */
-static int set_opts_parse(struct set_opts *o, int *argc, char ***argv,
-			  const char *extra, const char **extra_val)
+static void set_opts_init(struct set_opts *o)
 {
-	char spec[16];
-	int c;
-
 	memset(o, 0, sizeof(*o));
 	o->config = ENF_DEFAULT_CONFIG;
-	snprintf(spec, sizeof(spec), "+c:r:%s", extra ? extra : "");
-	/* argv[0] is the verb; glibc restarts getopt when optind is 0. */
-	optind = 0;
-	while ((c = getopt(*argc, *argv, spec)) != -1) {
-		if (c == 'c') {
-			o->config = optarg;
-		} else if (c == 'r') {
-			if (o->n_paths == MAX_PATHS) {
-				p_err("at most %d -r paths", MAX_PATHS);
-				return EXIT_USAGE;
-			}
-			o->paths[o->n_paths++] = optarg;
-		} else if (extra && c == extra[0]) {
-			*extra_val = optarg;
-		} else {
+}
+
+/* Option @c of getopt (with @arg) when it is -c CONFIG or -r PATH: 0 when
+ * taken, EXIT_USAGE when not (or over the -r limit). */
+static int set_opt(struct set_opts *o, int c, const char *arg)
+{
+	if (c == 'c') {
+		o->config = arg;
+	} else if (c == 'r') {
+		if (o->n_paths == MAX_PATHS) {
+			p_err("at most %d -r paths", MAX_PATHS);
 			return EXIT_USAGE;
 		}
+		o->paths[o->n_paths++] = arg;
+	} else {
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* -c CONFIG and -r PATH (repeatable), then what is left in @argv. */
+static int set_opts_parse(struct set_opts *o, int *argc, char ***argv)
+{
+	int c;
+
+	set_opts_init(o);
+	/* argv[0] is the verb; glibc restarts getopt when optind is 0. */
+	optind = 0;
+	while ((c = getopt(*argc, *argv, "+c:r:")) != -1) {
+		if (set_opt(o, c, optarg))
+			return EXIT_USAGE;
 	}
 	*argc -= optind;
 	*argv += optind;
@@ -178,6 +189,7 @@ static int set_opts_parse(struct set_opts *o, int *argc, char ***argv,
 struct test_ctx {
 	const struct enf_ruleset *rs;
 	struct enf_rules_scratch *s;
+	const struct enf_req_origin *origin; /* --exe and the like, or NULL */
 	json_t *requests; /* --json */
 	size_t n_req;
 	size_t n_matched;
@@ -262,7 +274,14 @@ static int on_test_request(const struct enf_request *req, void *arg)
 		free(safe);
 	}
 	free(line);
-	n = enf_rules_match(c->rs, c->s, req, print_match, c);
+	if (c->origin) {
+		struct enf_request r = *req;
+
+		r.origin = c->origin;
+		n = enf_rules_match(c->rs, c->s, &r, print_match, c);
+	} else {
+		n = enf_rules_match(c->rs, c->s, req, print_match, c);
+	}
 	if (n < 0) {
 		c->err = n;
 		return 1;
@@ -272,13 +291,167 @@ static int on_test_request(const struct enf_request *req, void *arg)
 	return 0;
 }
 
+/* What rule test's requests come with: the options that make an origin. */
+struct test_origin {
+	struct enf_req_origin o;
+	bool set; /* one of them was given */
+	bool have_peer;
+	long local_port; /* -1: not given */
+	char comm[16];
+};
+
+/* --peer ADDR[:PORT], [V6ADDR]:PORT or V6ADDR: the peer as source. */
+static int parse_peer(const char *s, struct enf_tuple *t)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port = NULL, *colon = strchr(s, ':');
+	size_t hl;
+	char *end;
+	long p;
+
+	memset(t, 0, sizeof(*t));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || (rb[1] && rb[1] != ':'))
+			return -EINVAL;
+		hl = (size_t)(rb - s - 1);
+		s++;
+		port = rb[1] ? rb + 2 : NULL;
+	} else if (colon && !strchr(colon + 1, ':')) {
+		hl = (size_t)(colon - s); /* IPv4:PORT */
+		port = colon + 1;
+	} else {
+		hl = strlen(s); /* IPv4 or IPv6 alone */
+	}
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, t->saddr) == 1)
+		t->family = ENF_FAMILY_V4;
+	else if (inet_pton(AF_INET6, host, t->saddr) == 1)
+		t->family = ENF_FAMILY_V6;
+	else
+		return -EINVAL;
+	if (port) {
+		errno = 0;
+		p = strtol(port, &end, 10);
+		if (!*port || *end || errno || p < 1 || p > 65535)
+			return -EINVAL;
+		t->sport = htons((uint16_t)p);
+	}
+	t->proto = IPPROTO_TCP;
+	return 0;
+}
+
+/* A decimal in [@min, @max] in @v, or -1. */
+static long parse_num(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < min || v > max)
+		return -1;
+	return v;
+}
+
+/* One origin option @opt (its long name) with @val; a message on error. */
+static int origin_opt(struct test_origin *to, const char *opt, const char *val)
+{
+	struct enf_req_origin *o = &to->o;
+	long v;
+
+	to->set = true;
+	if (!strcmp(opt, "exe")) {
+		const char *base = strrchr(val, '/');
+
+		o->exe = val;
+		if (!o->comm) {
+			/* a process's comm: its executable's name, cut */
+			snprintf(to->comm, sizeof(to->comm), "%s",
+				 base ? base + 1 : val);
+			o->comm = to->comm;
+		}
+	} else if (!strcmp(opt, "comm")) {
+		snprintf(to->comm, sizeof(to->comm), "%s", val);
+		o->comm = to->comm;
+	} else if (!strcmp(opt, "uid")) {
+		v = parse_num(val, 0, 4294967294L);
+		if (v < 0)
+			goto bad;
+		o->uid = (uint32_t)v;
+	} else if (!strcmp(opt, "cgroup")) {
+		o->cgroup = val;
+	} else if (!strcmp(opt, "tls-library")) {
+		o->tls_lib = val;
+	} else if (!strcmp(opt, "direction")) {
+		if (!strcmp(val, "inbound"))
+			o->direction = ENF_REQ_INBOUND;
+		else if (!strcmp(val, "outbound"))
+			o->direction = ENF_REQ_OUTBOUND;
+		else
+			goto bad;
+	} else if (!strcmp(opt, "peer")) {
+		if (parse_peer(val, &o->tuple))
+			goto bad;
+		to->have_peer = true;
+	} else if (!strcmp(opt, "local-port")) {
+		to->local_port = parse_num(val, 1, 65535);
+		if (to->local_port < 0)
+			goto bad;
+	}
+	return 0;
+bad:
+	p_err("--%s: invalid value '%s'", opt, val);
+	return -EINVAL;
+}
+
+/* The origin the options made, or an error when they do not fit. This
+ * host's end of the flow has the unspecified address of the peer's family
+ * (no rule reads it). */
+static int origin_finish(struct test_origin *to)
+{
+	if (to->local_port >= 0) {
+		if (!to->have_peer) {
+			p_err("--local-port needs --peer (a flow has both ends)");
+			return -EINVAL;
+		}
+		to->o.tuple.dport = htons((uint16_t)to->local_port);
+	}
+	return 0;
+}
+
+#define RULE_TEST_USAGE                                            \
+	"usage: enforcerctl rule test [-c CONFIG | -r RULES ...] " \
+	"[--exe PATH] [--comm NAME] [--uid N] [--cgroup PATH] "    \
+	"[--tls-library NAME] [--direction inbound|outbound] "     \
+	"[--peer ADDR[:PORT]] [--local-port N] [-f REQUEST | REQUEST | -]"
+
 /*
- * rule test [-c CONFIG | -r RULES...] [-f REQUEST | -]: the HTTP/1.1
- * requests in the file (several, pipelined, are each tested) against the
- * set, as the daemon would match them, without a process or flow.
+ * rule test [-c CONFIG | -r RULES...] [ORIGIN OPTIONS] [-f REQUEST | -]:
+ * the HTTP/1.1 requests in the file (several, pipelined, are each tested)
+ * against the set, as the daemon would match them; with any of --exe,
+ * --comm, --uid, --cgroup, --tls-library, --direction, --peer and
+ * --local-port, as if that process had received (or sent) them on that
+ * flow; without, with no process or flow.
  */
 int do_rule_test(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "exe", required_argument, NULL, 0 },
+		{ "comm", required_argument, NULL, 0 },
+		{ "uid", required_argument, NULL, 0 },
+		{ "cgroup", required_argument, NULL, 0 },
+		{ "tls-library", required_argument, NULL, 0 },
+		{ "direction", required_argument, NULL, 0 },
+		{ "peer", required_argument, NULL, 0 },
+		{ "local-port", required_argument, NULL, 0 },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct test_origin to = { .local_port = -1 };
 	struct test_ctx c = { 0 };
 	struct enf_ruleset *rs = NULL;
 	struct enf_http1 *h = NULL;
@@ -287,13 +460,33 @@ int do_rule_test(int argc, char **argv)
 	char *in = NULL;
 	size_t len = 0;
 	FILE *f;
-	int ret = EXIT_FAILURE;
+	int ret = EXIT_FAILURE, opt, li;
 
-	if (set_opts_parse(&o, &argc, &argv, "f:", &file) || argc > 1 ||
-	    (argc == 1 && file)) {
-		p_err("usage: enforcerctl rule test [-c CONFIG | -r RULES ...] "
-		      "[-f REQUEST | REQUEST | -]");
+	set_opts_init(&o);
+	/* argv[0] is the verb; glibc restarts getopt when optind is 0. */
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "+c:r:f:", longopts, &li)) !=
+	       -1) {
+		if (opt == 0) {
+			if (origin_opt(&to, longopts[li].name, optarg))
+				return EXIT_USAGE;
+		} else if (opt == 'f') {
+			file = optarg;
+		} else if (set_opt(&o, opt, optarg)) {
+			p_err(RULE_TEST_USAGE);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1 || (argc == 1 && file)) {
+		p_err(RULE_TEST_USAGE);
 		return EXIT_USAGE;
+	}
+	if (to.set) {
+		if (origin_finish(&to))
+			return EXIT_USAGE;
+		c.origin = &to.o;
 	}
 	if (argc == 1)
 		file = argv[0];
@@ -365,7 +558,7 @@ int do_rule_lint(int argc, char **argv)
 	struct set_opts o;
 	json_t *all = NULL;
 
-	if (set_opts_parse(&o, &argc, &argv, NULL, NULL) || argc > 0) {
+	if (set_opts_parse(&o, &argc, &argv) || argc > 0) {
 		p_err("usage: enforcerctl rule lint [-c CONFIG | -r RULES ...]");
 		return EXIT_USAGE;
 	}

@@ -172,6 +172,69 @@ static void rule_lint_says_why(void **state)
 	    "pattern (");
 }
 
+/* The origin options: process and flow variables take their values, and
+ * an outbound request is matched only by the chains that read DIRECTION. */
+static void rule_test_with_origin(void **state)
+{
+	(void)state;
+	put("proc.conf",
+	    "SecRule PROCESS_EXE \"@streq /usr/bin/curl\" \"id:20\"\n"
+	    "SecRule PROCESS_COMM \"@streq curl\" \"id:21\"\n"
+	    "SecRule PROCESS_UID \"@eq 1000\" \"id:22\"\n"
+	    "SecRule REMOTE_ADDR \"@ipMatch 2001:db8::/32\" \"id:23\"\n"
+	    "SecRule SERVER_PORT \"@eq 8443\" \"id:24\"\n"
+	    "SecRule TLS_LIBRARY \"@streq gnutls\" \"id:25\"\n"
+	    "SecRule PROCESS_CGROUP \"@beginsWith /system.slice/\" \"id:26\"\n"
+	    "SecRule DIRECTION \"@streq outbound\" \"id:27,chain\"\n"
+	    "  SecRule REQUEST_FILENAME \"@streq /fine\" \"t:none\"\n"
+	    "SecRule REMOTE_PORT \"@eq 51000\" \"id:28\"\n");
+	put("fine.txt", "GET /fine HTTP/1.1\r\nHost: a\r\n\r\n");
+	/* without an origin, none of them has a value */
+	assert_int_equal(ctl("rule test -r proc.conf fine.txt"), 0);
+	HAS("no rule matched");
+	assert_int_equal(
+		ctl("rule test -r proc.conf --exe /usr/bin/curl --uid 1000 "
+		    "--peer [2001:db8::7]:51000 --local-port 8443 "
+		    "--tls-library gnutls --cgroup /system.slice/x.service "
+		    "fine.txt"),
+		0);
+	HAS("rule 20 [literal] PROCESS_EXE = '/usr/bin/curl'");
+	HAS("rule 21 [literal] PROCESS_COMM = 'curl'"); /* from --exe */
+	HAS("rule 22 [numeric] PROCESS_UID = '1000'");
+	HAS("rule 23 [ip] REMOTE_ADDR = '2001:db8::7'");
+	HAS("rule 24 [numeric] SERVER_PORT = '8443'");
+	HAS("rule 25 [literal] TLS_LIBRARY = 'gnutls'");
+	HAS("rule 26 [literal] PROCESS_CGROUP = '/system.slice/x.service'");
+	HAS("rule 28 [numeric] REMOTE_PORT = '51000'");
+	LACKS("rule 27"); /* inbound by default */
+	/* outbound: only the chain reading DIRECTION; the server is the
+	 * peer, whose port is SERVER_PORT */
+	assert_int_equal(ctl("rule test -r proc.conf --comm wget "
+			     "--direction outbound --peer 192.0.2.1:443 "
+			     "fine.txt"),
+			 0);
+	HAS("rule 27 [literal] DIRECTION = 'outbound'");
+	LACKS("rule 21");
+	LACKS("rule 28");
+	/* bad values: usage errors, nothing matched */
+	assert_int_equal(ctl("rule test -r proc.conf --direction sideways "
+			     "fine.txt"),
+			 2);
+	HAS("--direction: invalid value 'sideways'");
+	assert_int_equal(
+		ctl("rule test -r proc.conf --peer 300.1.1.1 fine.txt"), 2);
+	HAS("--peer: invalid value '300.1.1.1'");
+	assert_int_equal(ctl("rule test -r proc.conf --peer 192.0.2.1:0 "
+			     "fine.txt"),
+			 2);
+	assert_int_equal(ctl("rule test -r proc.conf --uid -1 fine.txt"), 2);
+	assert_int_equal(ctl("rule test -r proc.conf --local-port 443 "
+			     "fine.txt"),
+			 2);
+	HAS("--local-port needs --peer");
+	LACKS("rule 2");
+}
+
 /* Errors: a bad rule with its position, no request, usage. */
 static void errors(void **state)
 {
@@ -465,6 +528,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rule_test_with_files),
 		cmocka_unit_test(rule_test_active_set),
+		cmocka_unit_test(rule_test_with_origin),
 		cmocka_unit_test(rule_lint_says_why),
 		cmocka_unit_test(errors),
 		cmocka_unit_test(rule_help),
