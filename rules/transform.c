@@ -136,11 +136,42 @@ static unsigned char hex2(const char *p)
 	return (unsigned char)(hexval(p[0]) << 4 | hexval(p[1]));
 }
 
+/*
+ * Eight bytes at a time: a byte of the word is an ASCII capital when its low
+ * seven bits plus (0x80 - 'A') carry into bit 7 while plus (0x80 - 'Z' - 1)
+ * do not, and its own bit 7 is clear. Sums of seven-bit values and a byte
+ * below 0x80 never carry into the next byte, so each lane stands alone; the
+ * capital's mask bit 7 shifted to bit 5 is the 0x20 that lowers it.
+ */
 static size_t t_lowercase(char *b, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, low7, ge_a, gt_z;
+
+		memcpy(&w, b + i, 8);
+		low7 = w & ~high;
+		ge_a = low7 + ones * (0x80 - 'A');
+		gt_z = low7 + ones * (0x80 - 'Z' - 1);
+		w |= ((ge_a & ~gt_z & ~w & high) >> 2);
+		memcpy(b + i, &w, 8);
+	}
+	for (; i < len; i++)
 		b[i] = (char)to_lower(b[i]);
 	return len;
+}
+
+/* The first '%' or '+' of @b, or @len: what urlDecode leaves as it is. */
+static size_t url_plain_prefix(const char *b, size_t len)
+{
+	const char *pct = memchr(b, '%', len);
+	const char *plus = memchr(b, '+', pct ? (size_t)(pct - b) : len);
+
+	if (plus)
+		return (size_t)(plus - b);
+	return pct ? (size_t)(pct - b) : len;
 }
 
 /*
@@ -151,7 +182,7 @@ static size_t t_lowercase(char *b, size_t len)
  */
 static size_t t_urldecode(char *b, size_t len, bool uni)
 {
-	size_t i = 0, o = 0;
+	size_t i = url_plain_prefix(b, len), o = i;
 
 	while (i < len) {
 		if (b[i] == '%') {

@@ -33,6 +33,14 @@ static const struct tfn_case cases[] = {
 	  S("select \xc3\x84z") },
 	{ "urlDecode %XX and +", ENF_T_URLDECODE, S("a%20b+c%2fd"),
 	  S("a b c/d") },
+	{ "urlDecode: '+' after the first '%'", ENF_T_URLDECODE,
+	  S("plain text then %41+b"), S("plain text then A b") },
+	{ "urlDecode: '+' before the first '%'", ENF_T_URLDECODE,
+	  S("plain text+then %41"), S("plain text then A") },
+	{ "urlDecode: neither", ENF_T_URLDECODE, S("nothing to decode here"),
+	  S("nothing to decode here") },
+	{ "urlDecode: an escape last", ENF_T_URLDECODE, S("nothing until %2F"),
+	  S("nothing until /") },
 	{ "urlDecode keeps bad escapes", ENF_T_URLDECODE, S("%zz%4%41%"),
 	  S("%zz%4A%") },
 	{ "urlDecode leaves %u alone", ENF_T_URLDECODE, S("%u0041"),
@@ -275,6 +283,38 @@ static void test_each_transformation(void **state)
 				n > 0 ? (int)n : 0, buf, c->out_len,
 				(int)c->out_len, c->out);
 		free(buf);
+	}
+}
+
+/*
+ * lowercase works on words of eight bytes: every byte value in every lane,
+ * against the one-byte rule, over lengths that leave a tail too.
+ */
+static void test_lowercase_every_byte_every_lane(void **state)
+{
+	char in[256 + 15], buf[sizeof(in)];
+
+	(void)state;
+	for (size_t shift = 0; shift < 16; shift++) {
+		size_t len = 256 + shift;
+
+		for (size_t i = 0; i < len; i++)
+			in[i] = (char)((i + shift * 37) & 0xff);
+		memcpy(buf, in, len);
+		assert_int_equal(enf_tfn_apply(ENF_T_LOWERCASE, buf, len, len),
+				 (ssize_t)len);
+		for (size_t i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)in[i];
+			unsigned char want = c >= 'A' && c <= 'Z' ?
+						     (unsigned char)(c + 32) :
+						     c;
+
+			if ((unsigned char)buf[i] != want)
+				fail_msg("lowercase of byte %#x at %zu (length "
+					 "%zu): got %#x, want %#x",
+					 c, i, len, (unsigned char)buf[i],
+					 want);
+		}
 	}
 }
 
@@ -587,6 +627,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_transformation),
+		cmocka_unit_test(test_lowercase_every_byte_every_lane),
 		cmocka_unit_test(test_pipeline_runs_in_order),
 		cmocka_unit_test(test_names_look_up_case_insensitively),
 		cmocka_unit_test(test_growth_worst_cases),
