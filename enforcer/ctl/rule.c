@@ -23,6 +23,8 @@
 
 /* --- rule --- */
 
+static unsigned int bad_text_line(const char *s, size_t len, bool *nul);
+
 static int do_rule_add(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -33,7 +35,8 @@ static int do_rule_add(int argc, char **argv)
 	char *text = NULL;
 	size_t len = 0;
 	json_t *res, *r;
-	bool shadow = false;
+	bool shadow = false, nul;
+	unsigned int line;
 	FILE *f;
 	size_t i;
 	int c;
@@ -76,6 +79,15 @@ static int do_rule_add(int argc, char **argv)
 		if (!text)
 			return EXIT_FAILURE;
 		len = strlen(text);
+	}
+	line = bad_text_line(text, len, &nul);
+	if (line) {
+		p_err("%s:%u: %s: nothing added", file ? file : "argument",
+		      line,
+		      nul ? "a NUL byte" :
+			    "not UTF-8 text, which a rule is sent as");
+		free(text);
+		return EXIT_FAILURE;
 	}
 	res = call("rule.add",
 		   json_pack("{s:s%,s:s,s:s}", "text", text, len, "source",

@@ -456,6 +456,15 @@ static void import_refused_before_sending(void **state)
 	put_n("bin/a.conf", '\0', 4);
 	assert_int_equal(ctl("rule import bin"), 1);
 	HAS("bin/a.conf:1: a NUL byte");
+	/* rule add: the same checks, for a file and for an argument */
+	put("bin/add.conf", "SecRule ARGS \"@rx a\" \"id:1,deny\"\n# \xc3\n");
+	assert_int_equal(ctl("rule add -f bin/add.conf"), 1);
+	HAS("bin/add.conf:2: not UTF-8 text, which a rule is sent as: "
+	    "nothing added");
+	assert_int_equal(ctl("rule add 'SecRule ARGS \"@rx \xff\" \"id:1\"'"),
+			 1);
+	HAS("argument:1: not UTF-8 text");
+	unlink(strcat(strcpy(out, dir), "/bin/add.conf"));
 	/* not a regular file */
 	unlink(strcat(strcpy(out, dir), "/bin/a.conf"));
 	assert_int_equal(mkfifo(strcat(strcpy(out, dir), "/bin/a.conf"), 0644),
