@@ -317,8 +317,12 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 				hs_msg);
 			continue;
 		}
-		ret = enf_rx_pcre2_compile(rr->r->param, rr->r->param_len, true,
-					   &rr->re, msg, sizeof(msg), &off);
+		/* a rule that captures has its PCRE2 code already */
+		ret = rr->re ? 0 :
+			       enf_rx_pcre2_compile(rr->r->param,
+						    rr->r->param_len, true,
+						    &rr->re, msg, sizeof(msg),
+						    &off);
 		if (ret) {
 			enf_rule_error_set(
 				err, rr->info.origin, rr->r->param_line,
@@ -359,7 +363,7 @@ static bool same_target(const struct enf_target *a, const struct enf_target *b)
 }
 
 /* The lists the matcher walks for pipeline @pi. */
-_Static_assert(ENF_IC_DIRECTION < 64, "item classes fit a 64-bit mask");
+_Static_assert(ENF_IC_TX < 64, "item classes fit a 64-bit mask");
 
 /* The item classes target @t may take (a mask of 1 << enum enf_item_class):
  * ARGS and ARGS_NAMES read the query's and the body's (class_takes()). */
@@ -418,6 +422,47 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 	return 0;
 }
 
+/* @rr's pattern for PCRE2, JIT-compiled (once). */
+static int rule_pcre2(struct enf_rs_rule *rr, struct enf_rule_error *err)
+{
+	const struct enf_rule *r = rr->r;
+	char msg[160];
+	size_t off = 0;
+	int ret;
+
+	if (rr->re)
+		return 0;
+	ret = enf_rx_pcre2_compile(r->param, r->param_len, true, &rr->re, msg,
+				   sizeof(msg), &off);
+	if (ret)
+		enf_rule_error_set(
+			err, r->info.origin, r->param_line, r->param_col,
+			"rule %u: bad pattern: %s (PCRE2, at offset %zu)",
+			r->info.id, msg, off);
+	return ret;
+}
+
+/*
+ * A link that reads TX:N runs in no pipeline: on the groups of the capture
+ * before it, once that rule matched (the walk in match.c), its operator
+ * applied directly (@rx on PCRE2, @pm's phrases compared one by one).
+ */
+static int place_deferred(struct enf_rs_rule *rr, struct enf_rule_error *err)
+{
+	const struct enf_rule *r = rr->r;
+
+	rr->deferred = true;
+	rr->pipe = UINT32_MAX;
+	rr->info.why = rr->why;
+	snprintf(
+		rr->why, sizeof(rr->why),
+		"reads a capture (TX:N): matched after the chain's earlier rules, on the captured value");
+	rr->info.engine = r->op == ENF_OP_RX ? "pcre2" :
+			  r->op == ENF_OP_PM ? "literal" :
+					       r->info.engine;
+	return r->op == ENF_OP_RX ? rule_pcre2(rr, err) : 0;
+}
+
 /* Decide where rule @rr runs before any database is compiled. */
 static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 {
@@ -427,6 +472,12 @@ static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 	int ret;
 
 	rr->info.why = rr->why;
+	/* its groups come from PCRE2, wherever it is scanned */
+	if (enf_rule_captures(r)) {
+		ret = rule_pcre2(rr, err);
+		if (ret)
+			return ret;
+	}
 	switch (r->op) {
 	case ENF_OP_PM:
 		rr->in_db = true;
@@ -445,8 +496,10 @@ static int place_rule(struct enf_rs_rule *rr, struct enf_rule_error *err)
 				"Hyperscan takes the pattern: in the pipeline's database");
 			return 0;
 		}
-		ret = enf_rx_pcre2_compile(r->param, r->param_len, true,
-					   &rr->re, msg, sizeof(msg), &off);
+		ret = rr->re ? 0 :
+			       enf_rx_pcre2_compile(r->param, r->param_len,
+						    true, &rr->re, msg,
+						    sizeof(msg), &off);
 		if (ret) {
 			enf_rule_error_set(
 				err, r->info.origin, r->param_line,
@@ -572,8 +625,12 @@ static void origin_flags(struct enf_ruleset *rs)
 			rs->rules[rr->first_link + k].out_only = out_only;
 			rs->rules[rr->first_link + k].in_only = in_only;
 		}
+		/* a macro of its report reads the origin too */
+		origin |= rr->r->msg_tpl.origin || rr->r->logdata_tpl.origin;
 		rs->outbound |= dir;
 		rs->reads_origin |= origin && !out_only;
+		if (rr->r->msg_tpl.origin || rr->r->logdata_tpl.origin)
+			rs->read_mask |= 1ull << ENF_IC_REMOTE_ADDR;
 	}
 	for (size_t i = 0; i < rs->n; i++)
 		for (size_t t = 0; t < rs->rules[i].r->n_targets; t++)
@@ -590,8 +647,59 @@ static int add_rule(struct enf_ruleset *rs, struct enf_rule *r, int phase,
 	rr->r = r;
 	rr->info = r->info;
 	rr->phase = phase;
+	rr->walk_probe = UINT32_MAX;
+	rr->snap = -1;
+	rr->tx_slot = -1;
+	if (r->reads_tx)
+		return place_deferred(rr, err);
 	rr->pipe = pipe_for(rs, r, phase);
 	return place_rule(rr, err);
+}
+
+/*
+ * What capture does in chain @head (a visible rule's index): each rule of
+ * the chain that captures and is not deferred gets a walk over the rules
+ * after it, to the next such rule, whose deferred links read its groups;
+ * the chain's last rule that captures gives its report TX (a snapshot
+ * slot, filled by the rule whose walk reaches it, or by itself).
+ */
+static void capture_plan(struct enf_ruleset *rs, uint32_t head)
+{
+	struct enf_rs_rule *h = &rs->rules[head];
+	size_t n = 1 + h->r->n_links;
+	uint32_t last = UINT32_MAX;
+
+	/* chain position k -> index in the set */
+#define AT(k) ((k) == 0 ? head : h->first_link + (uint32_t)(k)-1)
+	for (size_t k = 0; k < n; k++)
+		if (enf_rule_captures(rs->rules[AT(k)].r))
+			last = (uint32_t)k;
+	/* the report shows TX only where a macro reads it */
+	if (last != UINT32_MAX && (h->r->msg_tpl.tx || h->r->logdata_tpl.tx))
+		h->tx_slot = (int32_t)rs->n_snaps++;
+	for (size_t k = 0; k < n; k++) {
+		struct enf_rs_rule *src = &rs->rules[AT(k)];
+		size_t e;
+
+		if (src->deferred || !enf_rule_captures(src->r))
+			continue;
+		for (e = k + 1; e < n; e++) {
+			const struct enf_rs_rule *l = &rs->rules[AT(e)];
+
+			if (l->deferred)
+				src->walk_probe = AT(e);
+			else if (enf_rule_captures(l->r))
+				break;
+		}
+		if (k + 1 < n) {
+			src->walk_from = AT(k + 1);
+			src->walk_end = e < n ? AT(e) : AT(n - 1) + 1;
+		}
+		if (last >= k && last < e)
+			src->snap = h->tx_slot; /* -1 without a macro */
+		src->cap_run = src->walk_probe != UINT32_MAX || src->snap >= 0;
+	}
+#undef AT
 }
 
 int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
@@ -642,6 +750,8 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		if (ret)
 			goto out_free_rs;
 	}
+	for (uint32_t i = 0; i < rs->n_visible; i++)
+		capture_plan(rs, i);
 	origin_flags(rs); /* before the lists: they read rr->outbound */
 	for (uint32_t pi = 0; pi < rs->n_pipes; pi++) {
 		const struct enf_pipe *p = &rs->pipes[pi];

@@ -29,6 +29,7 @@ struct found {
 struct enf_rules_scratch {
 	hs_scratch_t *hs;
 	pcre2_match_data *md;
+	pcre2_match_data *md_cap; /* groups 0..9, for capture */
 	pcre2_match_context *mctx;
 	uint64_t limit_hits;
 	size_t n_rules; /* rules the per-rule arrays can hold */
@@ -42,6 +43,12 @@ struct enf_rules_scratch {
 	size_t cap_found;
 	char *buf; /* the transformed value */
 	size_t buf_cap;
+	/* a capture's value through a deferred link's transformations: two,
+	 * so that one holds the groups while the other is written */
+	char *tbuf[2];
+	size_t tbuf_cap[2];
+	struct enf_tx_snap *snaps; /* TX of each chain's report */
+	size_t n_snaps;
 	/* the origin's numbers and address as text, for the request */
 	char addr[INET6_ADDRSTRLEN];
 	char rport[8];
@@ -422,8 +429,9 @@ static int target_to_try(struct scan *m, uint32_t ri)
 		return -1;
 	ti = rule_target_for(m->rs->rules[ri].r, m->it, m->s);
 	if (ti >= 0 && s->seen[ri] == s->req_gen &&
-	    (uint32_t)ti >= s->found[s->slot[ri]].target)
-		return -1;
+	    (rr->walk_probe != UINT32_MAX ||
+	     (uint32_t)ti >= s->found[s->slot[ri]].target))
+		return -1; /* a rule with a walk is seen once a walk held */
 	return ti;
 }
 
@@ -432,13 +440,11 @@ static int target_to_try(struct scan *m, uint32_t ri)
  * target_to_try()): keep it, or keep this value in place of the one of a
  * later target (the rule's earlier target, as ModSecurity walks them).
  */
-static int note_at(struct scan *m, uint32_t ri, int ti)
+static int note_raw(struct enf_rules_scratch *s, uint32_t ri, int ti,
+		    size_t item, const char *v, size_t vl)
 {
-	struct enf_rules_scratch *s = m->s;
 	struct found *f;
 
-	if (ti < 0)
-		return 0;
 	if (s->seen[ri] == s->req_gen) {
 		f = &s->found[s->slot[ri]];
 	} else {
@@ -460,29 +466,44 @@ static int note_at(struct scan *m, uint32_t ri, int ti)
 		f->rule = ri;
 	}
 	f->target = (uint32_t)ti;
-	f->item = m->item_idx;
-	f->len = m->vl < ENF_RULE_VALUE_MAX ? m->vl : ENF_RULE_VALUE_MAX;
-	memcpy(f->value, m->v, f->len);
+	f->item = item;
+	f->len = vl < ENF_RULE_VALUE_MAX ? vl : ENF_RULE_VALUE_MAX;
+	memcpy(f->value, v, f->len);
 	return 0;
 }
 
-/*
- * @rr's PCRE2 code on the current value: 1 it matches, 0 it does not, -1
- * PCRE2 gave up (match, depth or heap limit, JIT stack), which is counted:
- * the rule then does not fire on this value, negated or not.
- */
-static int run_pcre2(struct scan *m, const struct enf_rs_rule *rr)
+static int note_at(struct scan *m, uint32_t ri, int ti)
 {
-	int rc = pcre2_match(rr->re, (PCRE2_SPTR)m->v, m->vl, 0, 0, m->s->md,
-			     m->s->mctx);
+	if (ti < 0)
+		return 0;
+	return note_raw(m->s, ri, ti, m->item_idx, m->v, m->vl);
+}
+
+/*
+ * @re on @v: 1 it matches, 0 it does not, -1 PCRE2 gave up (match, depth
+ * or heap limit, JIT stack), which is counted: the rule then does not fire
+ * on this value, negated or not.
+ */
+static int rx_run(struct enf_rules_scratch *s, const pcre2_code *re,
+		  const char *v, size_t vl)
+{
+	int rc = pcre2_match(re, (PCRE2_SPTR)v, vl, 0, 0, s->md, s->mctx);
 
 	if (rc >= 0)
 		return 1;
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
-	m->s->limit_hits++;
+	s->limit_hits++;
 	return -1;
 }
+
+/* @rr's PCRE2 code on the current value, as rx_run(). */
+static int run_pcre2(struct scan *m, const struct enf_rs_rule *rr)
+{
+	return rx_run(m->s, rr->re, m->v, m->vl);
+}
+
+static int matched(struct scan *m, uint32_t ri, int ti);
 
 /*
  * A hit of a rule that is not negated. A prefilter's hit is a candidate:
@@ -508,7 +529,7 @@ static int on_hs_match(unsigned int id, unsigned long long from,
 	ti = target_to_try(m, ri);
 	if (ti < 0 || (rr->prefilter && run_pcre2(m, rr) != 1))
 		return 0;
-	m->err = note_at(m, ri, ti);
+	m->err = matched(m, ri, ti);
 	return m->err ? 1 : 0;
 }
 
@@ -541,15 +562,30 @@ static bool run_ipmatch(const struct enf_rule *r, const char *v, size_t vl)
 	return false;
 }
 
-static int run_other(struct scan *m, const struct enf_rs_rule *rr)
+/* @pm's phrases on @v, caseless, one by one (a deferred link's). */
+static bool pm_find(const struct enf_rule *r, const char *v, size_t vl)
+{
+	for (size_t i = 0; i < r->n_phrases; i++) {
+		const struct enf_str *ph = &r->phrases[i];
+
+		for (size_t k = 0; ph->len <= vl && k <= vl - ph->len; k++)
+			if (enf_memcaseeq(v + k, ph->ptr, ph->len))
+				return true;
+	}
+	return false;
+}
+
+/* @rr's operator on @v: 1 it matches, 0 it does not, -1 PCRE2 gave up. */
+static inline int op_eval(struct enf_rules_scratch *s,
+			  const struct enf_rs_rule *rr, const char *v,
+			  size_t vl)
 {
 	const struct enf_rule *r = rr->r;
-	const char *v = m->v;
-	size_t vl = m->vl, pl = r->param_len;
+	size_t pl = r->param_len;
 
 	switch (r->op) {
 	case ENF_OP_RX:
-		return run_pcre2(m, rr);
+		return rx_run(s, rr->re, v, vl);
 	case ENF_OP_CONTAINS:
 		return vl >= pl && memmem(v, vl, r->param, pl);
 	case ENF_OP_STREQ:
@@ -574,9 +610,175 @@ static int run_other(struct scan *m, const struct enf_rs_rule *rr)
 	case ENF_OP_LE:
 		return enf_value_int(v, vl) <= r->num;
 	case ENF_OP_PM:
-		break;
+		return pm_find(r, v, vl);
 	}
 	return 0;
+}
+
+static int run_other(struct scan *m, const struct enf_rs_rule *rr)
+{
+	return op_eval(m->s, rr, m->v, m->vl);
+}
+
+/*
+ * TX:0..TX:9 while a chain is walked: where each group's bytes are, and
+ * which of the scratch's two tbufs holds them (-1: neither, they are in
+ * the value scanned).
+ */
+struct txv {
+	const char *p[ENF_TX_N];
+	size_t len[ENF_TX_N];
+	uint16_t set;
+	int home;
+};
+
+/*
+ * The groups of @rr's pattern on @v (which it matched) become TX, all ten
+ * replaced: a group the pattern does not have, or that took no part in the
+ * match, is absent. A PCRE2 limit hit is counted and leaves TX empty: the
+ * rule still matched (its engine said so), its groups are not known.
+ */
+static void capture_run(struct enf_rules_scratch *s,
+			const struct enf_rs_rule *rr, const char *v, size_t vl,
+			struct txv *tx)
+{
+	PCRE2_SIZE *ov;
+	int rc;
+
+	tx->set = 0;
+	rc = pcre2_match(rr->re, (PCRE2_SPTR)v, vl, 0, 0, s->md_cap, s->mctx);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return;
+	if (rc < 0) {
+		s->limit_hits++;
+		return;
+	}
+	if (rc == 0 || rc > ENF_TX_N)
+		rc = ENF_TX_N; /* more groups than TX keeps */
+	ov = pcre2_get_ovector_pointer(s->md_cap);
+	for (int i = 0; i < rc; i++) {
+		if (ov[2 * i] == PCRE2_UNSET)
+			continue;
+		tx->p[i] = v + ov[2 * i];
+		/* \K in a lookaround can end a match before its start */
+		tx->len[i] = ov[2 * i + 1] > ov[2 * i] ?
+				     ov[2 * i + 1] - ov[2 * i] :
+				     0;
+		tx->set |= (uint16_t)(1u << i);
+	}
+}
+
+/* TX kept for a chain's report, each value cut to ENF_RULE_VALUE_MAX. */
+static void snap_fill(struct enf_tx_snap *sn, const struct txv *tx)
+{
+	sn->set = tx->set;
+	for (int i = 0; i < ENF_TX_N; i++) {
+		size_t n = tx->len[i];
+
+		if (!(tx->set & (1u << i)))
+			continue;
+		n = n < ENF_RULE_VALUE_MAX ? n : ENF_RULE_VALUE_MAX;
+		memcpy(sn->val[i], tx->p[i], n);
+		sn->len[i] = (uint16_t)n;
+	}
+}
+
+/* Make tbuf @b hold @need bytes. */
+static int tbuf_reserve(struct enf_rules_scratch *s, int b, size_t need)
+{
+	char *nb;
+
+	if (need <= s->tbuf_cap[b])
+		return 0;
+	nb = realloc(s->tbuf[b], need);
+	if (!nb)
+		return -ENOMEM;
+	s->tbuf[b] = nb;
+	s->tbuf_cap[b] = need;
+	return 0;
+}
+
+/*
+ * Deferred link @li on TX: its targets in order, each through the link's
+ * transformations (into the tbuf TX is not in), its operator applied. The
+ * first that fires is noted; a link that captures then replaces TX.
+ * Return: 1 it fired, 0 it did not, or a negative errno.
+ */
+static int tx_link(struct scan *m, uint32_t li, struct txv *tx)
+{
+	struct enf_rules_scratch *s = m->s;
+	const struct enf_rs_rule *l = &m->rs->rules[li];
+	const struct enf_rule *r = l->r;
+
+	for (size_t t = 0; t < r->n_targets; t++) {
+		int n = r->targets[t].sel[0] - '0', home = tx->home, res, err;
+		const char *v;
+		size_t vl;
+
+		if (!(tx->set & (1u << n)))
+			continue;
+		v = tx->p[n];
+		vl = tx->len[n];
+		if (r->n_tfn) {
+			size_t need = enf_tfn_bound(r->tfn, r->n_tfn, vl);
+			ssize_t tl;
+
+			home = tx->home == 0 ? 1 : 0;
+			if (need == SIZE_MAX)
+				return -E2BIG;
+			err = tbuf_reserve(s, home, need + 1);
+			if (err)
+				return err;
+			memcpy(s->tbuf[home], v, vl);
+			tl = enf_tfn_run(r->tfn, r->n_tfn, s->tbuf[home], vl,
+					 s->tbuf_cap[home]);
+			if (tl < 0)
+				return (int)tl;
+			v = s->tbuf[home];
+			vl = (size_t)tl;
+		}
+		res = op_eval(s, l, v, vl);
+		if (res < 0 || res == r->negated)
+			continue;
+		err = note_raw(s, li, (int)t, SIZE_MAX, v, vl);
+		if (err)
+			return err;
+		if (enf_rule_captures(r)) {
+			capture_run(s, l, v, vl, tx);
+			tx->home = home;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Rule @ri matched the current value through target @ti. A rule without
+ * cap_run is noted (the fast path). One with it gets its groups; with a
+ * walk, the deferred links after it are matched on them, in order, and
+ * the rule is noted only when every one of them fires: a chain holds when
+ * one value of the rule that captures satisfies the links reading it.
+ */
+static int matched(struct scan *m, uint32_t ri, int ti)
+{
+	const struct enf_rs_rule *rr = &m->rs->rules[ri];
+	struct txv tx = { .home = -1 };
+	int ret;
+
+	if (!rr->cap_run || ti < 0)
+		return note_at(m, ri, ti);
+	capture_run(m->s, rr, m->v, m->vl, &tx);
+	for (uint32_t k = rr->walk_from;
+	     rr->walk_probe != UINT32_MAX && k < rr->walk_end; k++) {
+		if (!m->rs->rules[k].deferred)
+			continue;
+		ret = tx_link(m, k, &tx);
+		if (ret <= 0)
+			return ret;
+	}
+	if (rr->snap >= 0)
+		snap_fill(&m->s->snaps[rr->snap], &tx);
+	return note_at(m, ri, ti);
 }
 
 static int hs_to_errno(hs_error_t e)
@@ -621,7 +823,7 @@ static int scan_value(struct scan *m)
 		if (ti < 0 || !negated_fires(m, &m->rs->rules[ri],
 					     s->hit[ri] == s->val_gen))
 			continue;
-		err = note_at(m, ri, ti);
+		err = matched(m, ri, ti);
 		if (err)
 			return err;
 	}
@@ -634,7 +836,7 @@ static int scan_value(struct scan *m)
 		res = run_other(m, rr);
 		if (res < 0 || res == rr->r->negated)
 			continue;
-		err = note_at(m, p->other[k], ti);
+		err = matched(m, p->other[k], ti);
 		if (err)
 			return err;
 	}
@@ -680,6 +882,31 @@ static void fill_match(const struct enf_ruleset *rs,
 	}
 	memcpy(mt->value, f->value, f->len);
 	mt->value_len = f->len;
+}
+
+/* @mt's logdata and msg, their macros expanded (fill_match() first). */
+static void fill_text(const struct enf_ruleset *rs,
+		      const struct enf_rules_scratch *s,
+		      const struct enf_request *req, const struct found *f,
+		      struct enf_rule_match *mt)
+{
+	const struct enf_rs_rule *rr = &rs->rules[f->rule];
+	const struct enf_rule *r = rr->r;
+	struct enf_macro_env env = {
+		.m = mt,
+		.req = req,
+		.remote_addr = req->origin ? s->addr : NULL,
+		.tx = rr->tx_slot >= 0 ? &s->snaps[rr->tx_slot] : NULL,
+	};
+
+	mt->logdata[0] = '\0';
+	if (r->logdata)
+		enf_macro_expand(&r->logdata_tpl, &env, mt->logdata,
+				 sizeof(mt->logdata));
+	if (r->msg_tpl.n_macros)
+		enf_macro_expand(&r->msg_tpl, &env, mt->msg, sizeof(mt->msg));
+	else
+		snprintf(mt->msg, sizeof(mt->msg), "%s", rr->info.msg);
 }
 
 /*
@@ -869,7 +1096,7 @@ static int match_phases(const struct enf_ruleset *rs,
 	uint64_t hits0;
 	int count = 0, err;
 
-	if (!rs || !s || !req || rs->n > s->n_rules)
+	if (!rs || !s || !req || rs->n > s->n_rules || rs->n_snaps > s->n_snaps)
 		return -EINVAL;
 	if (!rs->n)
 		return 0;
@@ -902,6 +1129,7 @@ static int match_phases(const struct enf_ruleset *rs,
 			if (!chain_holds(rs, s, s->found[k].rule))
 				continue;
 			fill_match(rs, s, view, &s->found[k], &mt);
+			fill_text(rs, s, view, &s->found[k], &mt);
 			count++;
 			if (cb && cb(&mt, ctx))
 				return count;
@@ -931,11 +1159,17 @@ int enf_rules_scratch_update(struct enf_rules_scratch *s,
 			     const struct enf_ruleset *rs)
 {
 	uint32_t *seen = NULL, *slot = NULL, *hit = NULL;
+	struct enf_tx_snap *snaps = NULL;
 	hs_scratch_t *hs = NULL;
 	int err = -ENOMEM;
 
 	if (!s || !rs)
 		return -EINVAL;
+	if (rs->n_snaps > s->n_snaps) {
+		snaps = calloc(rs->n_snaps, sizeof(*snaps));
+		if (!snaps)
+			goto out_free_new;
+	}
 	if (rs->n > s->n_rules) {
 		seen = calloc(rs->n, sizeof(*seen));
 		slot = calloc(rs->n, sizeof(*slot));
@@ -973,6 +1207,11 @@ int enf_rules_scratch_update(struct enf_rules_scratch *s,
 		hs_free_scratch(s->hs);
 		s->hs = hs;
 	}
+	if (snaps) {
+		free(s->snaps);
+		s->snaps = snaps;
+		s->n_snaps = rs->n_snaps;
+	}
 	if (seen) {
 		free(s->seen);
 		free(s->slot);
@@ -988,6 +1227,7 @@ int enf_rules_scratch_update(struct enf_rules_scratch *s,
 
 out_free_new:
 	hs_free_scratch(hs);
+	free(snaps);
 	free(seen);
 	free(slot);
 	free(hit);
@@ -1007,7 +1247,8 @@ int enf_rules_scratch_new(const struct enf_ruleset *rs,
 		return -ENOMEM;
 	s->mctx = pcre2_match_context_create(NULL);
 	s->md = pcre2_match_data_create(1, NULL);
-	if (!s->mctx || !s->md)
+	s->md_cap = pcre2_match_data_create(ENF_TX_N, NULL);
+	if (!s->mctx || !s->md || !s->md_cap)
 		goto out_free_scratch;
 	pcre2_set_match_limit(s->mctx, ENF_PCRE2_MATCH_LIMIT);
 	pcre2_set_depth_limit(s->mctx, ENF_PCRE2_DEPTH_LIMIT);
@@ -1029,12 +1270,16 @@ void enf_rules_scratch_free(struct enf_rules_scratch *s)
 		return;
 	hs_free_scratch(s->hs);
 	pcre2_match_data_free(s->md);
+	pcre2_match_data_free(s->md_cap);
 	pcre2_match_context_free(s->mctx);
 	free(s->seen);
 	free(s->slot);
 	free(s->hit);
 	free(s->found);
 	free(s->buf);
+	free(s->tbuf[0]);
+	free(s->tbuf[1]);
+	free(s->snaps);
 	free(s);
 }
 

@@ -68,6 +68,8 @@ static const struct {
 	[ENF_V_PROCESS_CGROUP] = { "PROCESS_CGROUP", ENF_IC_PROC_CGROUP },
 	[ENF_V_TLS_LIBRARY] = { "TLS_LIBRARY", ENF_IC_TLS_LIB },
 	[ENF_V_DIRECTION] = { "DIRECTION", ENF_IC_DIRECTION },
+	/* TX:0..TX:9: read only as "TX:N" (parse_var()) */
+	[ENF_V_TX] = { "TX", ENF_IC_TX, true, true },
 };
 
 static const struct {
@@ -234,6 +236,9 @@ static void rule_free(struct enf_rule *r)
 	free(r->text);
 	free(r->msg);
 	free(r->origin);
+	free(r->logdata);
+	enf_macro_free(&r->msg_tpl);
+	enf_macro_free(&r->logdata_tpl);
 	if (r->chain)
 		enf_rule_unref(r->chain);
 	free(r);
@@ -575,6 +580,38 @@ static int add_target(struct pctx *p, const struct tok *t, struct enf_rule *r,
 	return 0;
 }
 
+/*
+ * TX:N (@sel, a digit, at offset @s of token @t): the group N of the
+ * capture of an earlier rule of the chain being parsed. Only a link reads
+ * it, and only after a rule of its chain that captures (capture on an @rx
+ * that is not negated): there is nothing to read anywhere else.
+ */
+static int parse_tx(struct pctx *p, const struct tok *t, size_t s,
+		    enum target_kind kind, struct enf_rule *r, char sel)
+{
+	const struct enf_rule *c;
+	bool captured = false;
+
+	if (kind != TK_PLAIN)
+		return perr(p, -EINVAL, tok_pos(p, t, s - 1),
+			    "TX:%c is read as it is, not counted or excluded",
+			    sel);
+	if (!p->chain_tail)
+		return perr(
+			p, -EINVAL, tok_pos(p, t, s),
+			"TX:%c is read only by a chained rule after a rule of its chain with 'capture' (this rule is not a chain's link)",
+			sel);
+	for (c = p->chain_head; c && !captured; c = c->chain)
+		captured = enf_rule_captures(c);
+	if (!captured)
+		return perr(
+			p, -EINVAL, tok_pos(p, t, s),
+			"TX:%c: no earlier rule of chain %u has 'capture' on an @rx operator that is not negated: nothing sets TX:%c",
+			sel, p->chain_head->info.id, sel);
+	r->reads_tx = true;
+	return add_target(p, t, r, ENF_V_TX, kind, &sel, 1, false, 0);
+}
+
 static int parse_var(struct pctx *p, const struct tok *t, size_t s, size_t e,
 		     struct enf_rule *r)
 {
@@ -595,12 +632,17 @@ static int parse_var(struct pctx *p, const struct tok *t, size_t s, size_t e,
 	colon = memchr(v, ':', n);
 	name_len = colon ? (size_t)(colon - v) : n;
 	if (colon && str_caseeq(v, name_len, "TX")) {
-		/* the one TX variable there is: ModSecurity's limit flag */
+		char sel = colon[1];
+
+		/* TX:0..TX:9, a capture of an earlier rule of the chain */
+		if (n - name_len - 1 == 1 && sel >= '0' && sel <= '9')
+			return parse_tx(p, t, s, kind, r, sel);
+		/* and ModSecurity's limit flag */
 		if (!str_caseeq(colon + 1, n - name_len - 1,
 				"MSC_PCRE_LIMITS_EXCEEDED"))
 			return perr(
 				p, -EINVAL, tok_pos(p, t, s),
-				"TX:%.*s: the TX collection is not supported, except TX:MSC_PCRE_LIMITS_EXCEEDED",
+				"TX:%.*s: the TX collection is not supported, except TX:0 to TX:9 (captures) and TX:MSC_PCRE_LIMITS_EXCEEDED",
 				qlen(n - name_len - 1), colon + 1);
 		if (kind != TK_PLAIN)
 			return perr(
@@ -610,7 +652,8 @@ static int parse_var(struct pctx *p, const struct tok *t, size_t s, size_t e,
 				  NULL, 0, false, 0);
 	}
 	for (int i = 0; i < ENF_V__COUNT; i++) {
-		if (str_caseeq(v, name_len, var_defs[i].name)) {
+		if (i != ENF_V_TX &&
+		    str_caseeq(v, name_len, var_defs[i].name)) {
 			var = i;
 			break;
 		}
@@ -698,6 +741,12 @@ static int parse_vars(struct pctx *p, const struct tok *t, struct enf_rule *r)
 		err = parse_var(p, t, s, i, r);
 		if (err)
 			return err;
+		for (size_t k = 0; r->reads_tx && k < r->n_targets; k++)
+			if (r->targets[k].var != ENF_V_TX)
+				return perr(
+					p, -EINVAL, tok_pos(p, t, s),
+					"a rule that reads TX:N reads captures only (it runs on them after the chain's earlier rules matched), not %s",
+					var_defs[r->targets[k].var].name);
 		if (i == t->len)
 			return check_exclusions(p, t, r);
 		i++;
@@ -1200,6 +1249,36 @@ static int action_t(struct pctx *p, const struct tok *t, const struct action *a,
 }
 
 /*
+ * logdata:'TEXT': its macros are checked here, an unknown one refused
+ * (where it stands in the action's value: exact unless the value has
+ * escaped quotes before it).
+ */
+static int action_logdata(struct pctx *p, const struct tok *t,
+			  const struct action *a, struct enf_rule *r)
+{
+	char msg[sizeof(p->err->msg) - 64], *ld;
+	size_t off = 0;
+	int err;
+
+	if (a->val_len > ENF_RULE_LOGDATA_MAX)
+		return perr(p, -E2BIG, tok_pos(p, t, a->val_pos),
+			    "logdata longer than %d bytes",
+			    ENF_RULE_LOGDATA_MAX);
+	ld = strndup(a->val, a->val_len);
+	if (!ld)
+		return -ENOMEM;
+	enf_macro_free(&r->logdata_tpl);
+	free(r->logdata);
+	r->logdata = ld;
+	err = enf_macro_parse(&r->logdata_tpl, ld, a->val_len, true, &off, msg,
+			      sizeof(msg));
+	if (err == -EINVAL)
+		return perr(p, err, tok_pos(p, t, a->val_pos + off),
+			    "logdata: %s", msg);
+	return err;
+}
+
+/*
  * enforce:WORD, or enforce:'WORD,WORD...' (a quoted value may list
  * several). Each word is checked where it stands; the rule as a whole
  * after its last action (check_enforce()).
@@ -1303,7 +1382,8 @@ static int action_apply(struct pctx *p, const struct tok *t,
 		str_caseeq(n, nl, "id") || str_caseeq(n, nl, "msg") ||
 		str_caseeq(n, nl, "severity") || str_caseeq(n, nl, "phase") ||
 		str_caseeq(n, nl, "t") || str_caseeq(n, nl, "tag") ||
-		str_caseeq(n, nl, "enforce") || str_caseeq(n, nl, "ttl");
+		str_caseeq(n, nl, "enforce") || str_caseeq(n, nl, "ttl") ||
+		str_caseeq(n, nl, "logdata");
 
 	if (str_caseeq(n, nl, "mode") && !p->chain_tail) {
 		if (!a->has_val || (!str_caseeq(a->val, a->val_len, "shadow") &&
@@ -1324,11 +1404,19 @@ static int action_apply(struct pctx *p, const struct tok *t,
 		r->chained = true;
 		return 0;
 	}
+	/* on a link too: its groups are read by the links after it */
+	if (str_caseeq(n, nl, "capture")) {
+		if (a->has_val)
+			return perr(p, -EINVAL, tok_pos(p, t, a->name_pos),
+				    "action 'capture' takes no value");
+		r->capture = true;
+		return 0;
+	}
 	/* a chain's first rule carries its actions, as in ModSecurity */
 	if (p->chain_tail && !str_caseeq(n, nl, "t"))
 		return perr(
 			p, -EINVAL, tok_pos(p, t, a->name_pos),
-			"a chained rule takes only 't:' and 'chain' (rule %u's first rule carries the chain's actions), not '%.*s'",
+			"a chained rule takes only 't:', 'capture' and 'chain' (rule %u's first rule carries the chain's actions), not '%.*s'",
 			p->chain_head->info.id, qlen(nl), n);
 
 	if (!needs_val) {
@@ -1389,6 +1477,8 @@ static int action_apply(struct pctx *p, const struct tok *t,
 		r->msg = m;
 		return 0;
 	}
+	if (str_caseeq(n, nl, "logdata"))
+		return action_logdata(p, t, a, r);
 	/* tag */
 	{
 		char **tags, *tag;
@@ -1620,6 +1710,19 @@ static int parse_line(struct pctx *p)
 	if (!r->text || !r->origin)
 		goto out_free_rule;
 	r->info.msg = r->msg ? r->msg : "";
+	r->info.logdata = r->logdata ? r->logdata : "";
+	if (r->msg) {
+		char msg[8];
+		size_t off;
+
+		/* msg: took any text before macros: what names none stays
+		 * as written */
+		err = enf_macro_parse(&r->msg_tpl, r->msg, strlen(r->msg),
+				      false, &off, msg, sizeof(msg));
+		if (err)
+			goto out_free_rule;
+		err = -ENOMEM;
+	}
 	r->info.text = r->text;
 	r->info.origin = r->origin;
 	r->info.line = p->first_line;

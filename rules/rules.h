@@ -17,7 +17,10 @@
 /* Limits on what a rule source may make the engine allocate. */
 #define ENF_RULES_MAX 10000 /* rules in one set */
 #define ENF_RULE_TEXT_MAX 65536 /* bytes of one rule, continuations joined */
-#define ENF_RULE_MSG_MAX 512 /* bytes of msg:'...' */
+#define ENF_RULE_MSG_MAX 512 /* bytes of msg:'...', and of msg expanded */
+/* bytes of logdata:'...' as written, and of logdata expanded (as
+ * ModSecurity cuts it); a longer expansion is cut and ends in "..." */
+#define ENF_RULE_LOGDATA_MAX 512
 
 /**
  * struct enf_rule_error - where and why a rule source was refused
@@ -142,6 +145,8 @@ int enf_enforce_format(const struct enf_enforce *e, char *buf, size_t len);
  *	without deny, drop or block implies deny (ENF_ACT_DENY is set).
  * @ttl: ttl:SECONDS, the life of the deny entries a match makes; 0: no
  *	expiry
+ * @logdata: logdata: action as written (macros not expanded), "" when
+ *	absent
  */
 struct enf_rule_info {
 	uint32_t id;
@@ -155,6 +160,7 @@ struct enf_rule_info {
 	const char *why;
 	struct enf_enforce enforce;
 	uint32_t ttl;
+	const char *logdata;
 };
 
 struct enf_rules_builder;
@@ -294,12 +300,23 @@ uint64_t enf_rules_scratch_limit_hits(const struct enf_rules_scratch *s);
  *	"REQUEST_HEADERS:User-Agent"), NUL-terminated
  * @value: the (transformed) value the pattern matched in, cut to 256 bytes
  * @value_len: bytes in @value
+ * @logdata: the rule's logdata: with its macros expanded for this match
+ *	(expanded values with control bytes, backslashes and bytes that are
+ *	not UTF-8 escaped as \xHH or \\), at most ENF_RULE_LOGDATA_MAX
+ *	bytes; "" when the rule has none
+ * @msg: the rule's msg: expanded the same way (rule->msg as written when
+ *	it has no macro), at most ENF_RULE_MSG_MAX bytes
+ *
+ * @logdata and @msg came after the others: a caller that makes a match
+ * itself and zeroes it has them empty.
  */
 struct enf_rule_match {
 	const struct enf_rule_info *rule;
 	char var[128];
 	char value[256];
 	size_t value_len;
+	char logdata[ENF_RULE_LOGDATA_MAX + 1];
+	char msg[ENF_RULE_MSG_MAX + 1];
 };
 
 /* Called once per matching rule; return non-zero to stop matching. */

@@ -156,6 +156,9 @@ enum enf_item_class {
 	ENF_IC_PROC_CGROUP,
 	ENF_IC_TLS_LIB,
 	ENF_IC_DIRECTION,
+	/* TX:0..TX:9, a capture of an earlier rule of the chain: never a
+	 * value of the request, read by the chain's walk (match.c) */
+	ENF_IC_TX,
 };
 
 /* The item classes that read the request's origin. */
@@ -196,6 +199,7 @@ enum enf_var {
 	ENF_V_PROCESS_CGROUP,
 	ENF_V_TLS_LIBRARY,
 	ENF_V_DIRECTION,
+	ENF_V_TX, /* TX:N, N in @sel (one digit) */
 	ENF_V__COUNT,
 };
 
@@ -263,6 +267,99 @@ struct enf_ipnet {
 	uint8_t bits;
 };
 
+/* Capture groups a rule with 'capture' sets: TX:0 to TX:9. */
+#define ENF_TX_N 10
+
+/* What a %{...} macro of msg: or logdata: names. */
+enum enf_macro_kind {
+	ENF_M_TEXT, /* not a macro: the template's text as written */
+	ENF_M_TX, /* TX.N, N in @tx */
+	ENF_M_MATCHED_VAR,
+	ENF_M_MATCHED_VAR_NAME,
+	ENF_M_REQUEST_METHOD,
+	ENF_M_REQUEST_URI,
+	ENF_M_REMOTE_ADDR,
+	ENF_M_PROCESS_EXE,
+	ENF_M_PROCESS_COMM,
+	ENF_M_RULE_ID,
+	ENF_M_RULE_MSG,
+};
+
+/**
+ * struct enf_macro_part - a stretch of a template
+ * @kind: enum enf_macro_kind
+ * @tx: for ENF_M_TX, the group
+ * @off: for ENF_M_TEXT, its offset in the template's text
+ * @len: for ENF_M_TEXT, its bytes
+ */
+struct enf_macro_part {
+	uint8_t kind;
+	uint8_t tx;
+	uint32_t off;
+	uint32_t len;
+};
+
+/**
+ * struct enf_macro_tpl - msg: or logdata: cut into text and macros
+ * @text: the value as written (owned by the rule)
+ * @parts: its stretches, in order; NULL when @n_macros is 0
+ * @n_parts: entries in @parts
+ * @n_macros: how many of them are macros
+ * @origin: a macro reads the request's origin (REMOTE_ADDR, PROCESS_*)
+ * @tx: a macro reads TX.N
+ */
+struct enf_macro_tpl {
+	const char *text;
+	struct enf_macro_part *parts;
+	size_t n_parts;
+	size_t n_macros;
+	bool origin;
+	bool tx;
+};
+
+/**
+ * enf_macro_parse() - cut @text into parts
+ * @text: the value, NUL-terminated, @len bytes; @tpl points at it after
+ * @strict: an unknown macro name is an error (logdata:); without it the
+ *	%{...} is kept as text (msg:, which took any text before macros)
+ * @err_off: on error, the offset in @text of the offending '%'
+ * @msg: on error, why, naming the macro
+ * Return: 0, -EINVAL (an unknown or unterminated macro) or -ENOMEM.
+ */
+int enf_macro_parse(struct enf_macro_tpl *tpl, const char *text, size_t len,
+		    bool strict, size_t *err_off, char *msg, size_t msg_len);
+void enf_macro_free(struct enf_macro_tpl *tpl);
+
+/**
+ * struct enf_tx_snap - TX:0..TX:9 of a match, kept for its report
+ * @set: bit N: TX:N has a value
+ * @len: bytes kept of each, at most ENF_RULE_VALUE_MAX
+ * @val: the values, cut to ENF_RULE_VALUE_MAX
+ */
+struct enf_tx_snap {
+	uint16_t set;
+	uint16_t len[ENF_TX_N];
+	char val[ENF_TX_N][ENF_RULE_VALUE_MAX];
+};
+
+/* What a template expands against. Every pointer may be NULL. */
+struct enf_macro_env {
+	const struct enf_rule_match *m;
+	const struct enf_request *req;
+	const char *remote_addr;
+	const struct enf_tx_snap *tx;
+};
+
+/**
+ * enf_macro_expand() - @tpl expanded into @out (@cap bytes, NUL included)
+ * A macro's value is escaped (enf_escape_append()); the text as written is
+ * copied. What does not fit is cut, at a whole character or escape, and
+ * the result then ends in "...".
+ * Return: the length written.
+ */
+size_t enf_macro_expand(const struct enf_macro_tpl *tpl,
+			const struct enf_macro_env *env, char *out, size_t cap);
+
 /**
  * struct enf_rule - a parsed rule; immutable once parsed, shared by the
  * builder and every rule set built from it (reference counted)
@@ -285,6 +382,11 @@ struct enf_ipnet {
  * @num: the integer of @eq, @gt, @lt, @ge and @le
  * @param_line: physical line of the operator argument (for build errors)
  * @param_col: its column
+ * @capture: the rule has 'capture'
+ * @reads_tx: its targets are TX:N (a chain's link after a capture)
+ * @logdata: logdata: as written, NULL when absent
+ * @msg_tpl: @msg cut into text and macros
+ * @logdata_tpl: @logdata cut into text and macros
  */
 struct enf_rule {
 	struct enf_rule_info info;
@@ -314,7 +416,18 @@ struct enf_rule {
 	char *text;
 	char *msg;
 	char *origin;
+	bool capture;
+	bool reads_tx;
+	char *logdata;
+	struct enf_macro_tpl msg_tpl;
+	struct enf_macro_tpl logdata_tpl;
 };
+
+/* 'capture' that sets TX: on an @rx operator that is not negated. */
+static inline bool enf_rule_captures(const struct enf_rule *r)
+{
+	return r->capture && r->op == ENF_OP_RX && !r->negated;
+}
 
 struct enf_rule *enf_rule_ref(struct enf_rule *r);
 void enf_rule_unref(struct enf_rule *r);
@@ -452,6 +565,20 @@ struct enf_pipe {
  * @out_only: its chain requires DIRECTION "outbound": it sees nothing else
  * @in_only: its chain requires DIRECTION "inbound": it sees no outbound
  *	request (nor one without an origin)
+ * @deferred: it reads TX:N: in no pipeline; matched by the walk of the
+ *	rule whose capture it reads (@pipe is then UINT32_MAX)
+ * @cap_run: on a match, run PCRE2 for its groups: a walk follows, or its
+ *	groups are what the chain's report shows as TX
+ * @walk_from: with @cap_run, the set's index of the first rule its walk
+ *	takes: the rules after it in the chain up to the next rule that
+ *	captures and is not deferred (@walk_end, excluded); the walk matches
+ *	the deferred ones among them on the groups, in order
+ * @walk_probe: the last deferred rule of the walk; UINT32_MAX: no walk.
+ *	It is seen once a walk held, and the rule is not tried again then
+ * @snap: the slot of the scratch's TX snapshots this rule (or its walk)
+ *	fills for the chain's report, -1 for none
+ * @tx_slot: on a chain's first rule, the slot its report reads TX from
+ *	(its last rule that captures), -1 for none
  */
 struct enf_rs_rule {
 	struct enf_rule_info info;
@@ -466,6 +593,13 @@ struct enf_rs_rule {
 	bool outbound;
 	bool out_only;
 	bool in_only;
+	bool deferred;
+	bool cap_run;
+	uint32_t walk_from;
+	uint32_t walk_end;
+	uint32_t walk_probe;
+	int32_t snap;
+	int32_t tx_slot;
 };
 
 /*
@@ -487,7 +621,18 @@ struct enf_ruleset {
 	/* [phase - 1][outbound]: the classes the pipelines of the phase take
 	 * from a request of that direction (in_mask or out_mask, united) */
 	uint64_t want[2][2];
+	size_t n_snaps; /* TX snapshots a scratch keeps (chains that capture) */
 };
+
+/**
+ * enf_escape_append() - append @v escaped to @out at *@o, within @cap
+ * (NUL included): a control byte, DEL, a backslash and a byte that is not
+ * part of a valid UTF-8 character become \xHH (a backslash \\); nothing
+ * is cut inside a character or an escape.
+ * Return: false when not all of @v fit (*@o then where it stopped).
+ */
+bool enf_escape_append(char *out, size_t cap, size_t *o, const char *v,
+		       size_t vl);
 
 /* ASCII case-insensitive comparison of two byte strings of equal length. */
 bool enf_memcaseeq(const char *a, const char *b, size_t len);

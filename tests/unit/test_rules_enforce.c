@@ -197,7 +197,7 @@ static const struct err_case err_cases[] = {
 	  "'ttl' of a rule that denies nothing" },
 	{ "enforce on a chain link",
 	  R "\"id:1,chain,deny\"\n" R "\"enforce:src\"", 2, 23,
-	  "a chained rule takes only 't:' and 'chain' (rule 1's first rule "
+	  "a chained rule takes only 't:', 'capture' and 'chain' (rule 1's first rule "
 	  "carries the chain's actions), not 'enforce'" },
 	{ "ttl on a chain link",
 	  R "\"id:1,chain,deny,enforce:src\"\n" R "\"t:none,ttl:60\"", 2, 30,

@@ -450,7 +450,7 @@ static const struct err_case err_cases[] = {
 	  "SecRule ARGS \"@rx a\" \"id:1,chain,deny\"\n"
 	  "SecRule ARGS \"@rx b\" \"id:2\"\n",
 	  -EINVAL, 2, 23,
-	  "a chained rule takes only 't:' and 'chain' (rule 1's first rule "
+	  "a chained rule takes only 't:', 'capture' and 'chain' (rule 1's first rule "
 	  "carries the chain's actions), not 'id'" },
 	{ "a link with a disruptive action",
 	  "SecRule ARGS \"@rx a\" \"id:1,chain\"\n"

@@ -205,6 +205,8 @@ static int collect(const struct enf_rule_match *m, void *ctx)
 	memcpy(tm->value, m->value, m->value_len);
 	tm->value[m->value_len] = '\0';
 	tm->value_len = m->value_len;
+	snprintf(tm->logdata, sizeof(tm->logdata), "%s", m->logdata);
+	snprintf(tm->msg, sizeof(tm->msg), "%s", m->msg);
 	return 0;
 }
 

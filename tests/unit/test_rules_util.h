@@ -41,6 +41,8 @@ struct tmatch {
 	char var[128];
 	char value[257];
 	size_t value_len;
+	char logdata[ENF_RULE_LOGDATA_MAX + 1];
+	char msg[ENF_RULE_MSG_MAX + 1];
 };
 
 struct tmatches {
