@@ -52,10 +52,11 @@ int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err)
 		"INSERT INTO audit (time_ns, time, event, rule_id, msg,"
 		" severity, action, pid, tgid, uid, exe, comm, cgroup_id,"
 		" proto, saddr, sport, daddr, dport, tls_lib, direction,"
-		" method, host, uri, excerpt, cgroup, container, sock_cookie)"
+		" method, host, uri, excerpt, cgroup, container, sock_cookie,"
+		" logdata)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 		" ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
-		" ?25, ?26, ?27)";
+		" ?25, ?26, ?27, ?28)";
 	char when[32];
 	sqlite3_stmt *st;
 	int64_t t, ret;
@@ -111,6 +112,10 @@ int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err)
 	pdb_bind_text_max(st, 26, a->container, PDB_AUDIT_CONTAINER_MAX);
 	/* cookies count up from 1 per boot: never near INT64_MAX */
 	bind_id(st, 27, (int64_t)a->sock_cookie, a->sock_cookie != 0);
+	/* a rule without logdata: NULL, as rows before v3 */
+	pdb_bind_text_max(st, 28,
+			  a->logdata && a->logdata[0] ? a->logdata : NULL,
+			  PDB_AUDIT_LOGDATA_MAX);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		ret = sqlite3_last_insert_rowid(db->h);

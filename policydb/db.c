@@ -96,6 +96,12 @@ static const char schema_v2[] =
 	"CREATE INDEX audit_container_time ON audit (container, time_ns)\n"
 	"\tWHERE container IS NOT NULL;\n";
 
+/*
+ * v3: a match's logdata (the rule's logdata: with its macros expanded:
+ * what matched, in the rule author's words). Rows before v3 keep NULL.
+ */
+static const char schema_v3[] = "ALTER TABLE audit ADD COLUMN logdata TEXT;\n";
+
 struct pdb_migration {
 	int version;
 	const char *sql;
@@ -104,6 +110,7 @@ struct pdb_migration {
 static const struct pdb_migration migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
+	{ 3, schema_v3 },
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == PDB_SCHEMA_VERSION,

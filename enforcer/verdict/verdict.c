@@ -434,6 +434,7 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 			.cgroup = o ? o->cgroup : NULL,
 			.container = o ? o->container : NULL,
 			.sock_cookie = o ? o->sock_cookie : 0,
+			.logdata = m->logdata,
 		};
 
 		if (method && uri && pdb_audit_insert(v->db, &a, dberr) > 0) {

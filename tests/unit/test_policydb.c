@@ -157,7 +157,7 @@ static void test_open_creates_and_migrates(void **state)
 		  "id,time_ns,time,event,rule_id,msg,severity,action,pid,tgid,"
 		  "uid,exe,comm,cgroup_id,proto,saddr,sport,daddr,dport,"
 		  "tls_lib,direction,method,host,uri,excerpt,cgroup,container,"
-		  "sock_cookie" },
+		  "sock_cookie,logdata" },
 	};
 	static const struct {
 		const char *table, *columns;
@@ -815,6 +815,7 @@ static void test_audit_insert_read_back(void **state)
 		.container = "0123456789abcdef0123456789abcdef0123456789abcdef"
 			     "0123456789abcdef",
 		.sock_cookie = 8589934597ULL,
+		.logdata = "union select in ARGS:id",
 	};
 	static const struct {
 		const char *col, *want;
@@ -850,6 +851,7 @@ static void test_audit_insert_read_back(void **state)
 		  "0123456789abcdef0123456789abcdef0123456789abcdef"
 		  "0123456789abcdef" },
 		{ "sock_cookie", "8589934597" },
+		{ "logdata", "union select in ARGS:id" },
 	};
 	struct pdb_audit sparse = { .time_ns = 1000,
 				    .event = "match",
@@ -877,7 +879,7 @@ static void test_audit_insert_read_back(void **state)
 	ret = pdb_query_readonly(fx->path, sql, 10, rows_cb, &r, &cut, fx->err);
 	check(ret == 1 && r.nrows == 1 && !cut, "query: %d rows (%s)", ret,
 	      fx->err);
-	check(r.ncols == 28, "audit has %d columns", r.ncols);
+	check(r.ncols == 29, "audit has %d columns", r.ncols);
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
 		v = value_of(&r, 0, want[i].col);
 		check(v && !strcmp(v, want[i].want),
@@ -893,7 +895,8 @@ static void test_audit_insert_read_back(void **state)
 	check(!value_of(&r, 0, "rule_id") && !value_of(&r, 0, "severity") &&
 		      !value_of(&r, 0, "msg") && !value_of(&r, 0, "uri") &&
 		      !value_of(&r, 0, "cgroup") &&
-		      !value_of(&r, 0, "container"),
+		      !value_of(&r, 0, "container") &&
+		      !value_of(&r, 0, "logdata"),
 	      "rule 0, severity -1 and NULL strings not stored as NULL");
 	check(!value_of(&r, 0, "sock_cookie"),
 	      "socket cookie 0 not stored as NULL");
@@ -1219,12 +1222,12 @@ static void test_migrate_from_v1(void **state)
 
 	make_v1(fx);
 	db = open_ok(fx);
-	check(raw_int(fx->path, "PRAGMA user_version") == 2,
+	check(raw_int(fx->path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
 	      "user_version after migrating v1: %lld",
 	      (long long)raw_int(fx->path, "PRAGMA user_version"));
 	columns_of(fx->path, "audit", buf, sizeof(buf));
-	check(strstr(buf, ",excerpt,cgroup,container,sock_cookie") &&
-		      !strcmp(buf + strlen(buf) - 11, "sock_cookie"),
+	check(strstr(buf, ",excerpt,cgroup,container,sock_cookie,logdata") &&
+		      !strcmp(buf + strlen(buf) - 7, "logdata"),
 	      "migrated audit columns: %s", buf);
 	/* the rows of v1, untouched, with NULL in the new columns */
 	check(raw_int(fx->path, "SELECT count(*) FROM audit") == 3,
@@ -1264,6 +1267,99 @@ static void test_migrate_from_v1(void **state)
 			" ORDER BY time_ns",
 			"audit_container_time"),
 	      "a question by container does not use audit_container_time");
+	raw_text(fx->path, "PRAGMA integrity_check", buf, sizeof(buf));
+	check(!strcmp(buf, "ok"), "integrity check: %s", buf);
+}
+
+/*
+ * A database as a v2 build left it: the v1 and v2 steps, its version, and
+ * rows that use v2's columns.
+ */
+static void make_v2(struct fx *fx)
+{
+	char *sql;
+	int rc;
+
+	check(pdb_schema_step(2) && pdb_schema_step(3),
+	      "no migration step to v2 or v3");
+	sql = sqlite3_mprintf("PRAGMA journal_mode = WAL; BEGIN; %s %s"
+			      " PRAGMA user_version = 2;"
+			      " PRAGMA application_id = %d; COMMIT;",
+			      pdb_schema_step(1), pdb_schema_step(2),
+			      PDB_APPLICATION_ID);
+	check(sql, "out of memory");
+	rc = raw_exec(fx->path, sql);
+	sqlite3_free(sql);
+	check(rc == SQLITE_OK, "create a v2 database: %d", rc);
+	rc = raw_exec(fx->path,
+		      "INSERT INTO audit (time_ns, event, rule_id, msg,"
+		      " excerpt, container, sock_cookie) VALUES"
+		      " (1000, 'match', 7, 'm1', 'ARGS:a=1', 'c1', 5),"
+		      " (2000, 'match', 8, 'm2', 'ARGS:b=2', NULL, 6);");
+	check(rc == SQLITE_OK, "rows into the v2 database: %d", rc);
+	check(raw_int(fx->path, "PRAGMA user_version") == 2, "not at v2");
+}
+
+static void test_migrate_from_v2(void **state)
+{
+	struct pdb_audit a = { .event = "match",
+			       .rule_id = 9,
+			       .severity = -1,
+			       .logdata = "n=150 in ARGS:n" },
+			 none = { .event = "match",
+				  .rule_id = 10,
+				  .severity = -1,
+				  .logdata = "" };
+	struct fx *fx = *state;
+	char buf[512], big[PDB_AUDIT_LOGDATA_MAX + 100];
+	struct pdb *db;
+	int64_t id;
+
+	make_v2(fx);
+	db = open_ok(fx);
+	check(raw_int(fx->path, "PRAGMA user_version") == 3,
+	      "user_version after migrating v2: %lld",
+	      (long long)raw_int(fx->path, "PRAGMA user_version"));
+	columns_of(fx->path, "audit", buf, sizeof(buf));
+	check(strstr(buf, ",container,sock_cookie,logdata") &&
+		      !strcmp(buf + strlen(buf) - 7, "logdata"),
+	      "migrated audit columns: %s", buf);
+	raw_text(
+		fx->path,
+		"SELECT group_concat(time_ns || ':' || rule_id || ':' || msg ||"
+		" ':' || excerpt || ':' || coalesce(container, '-') || ':' ||"
+		" sock_cookie || ':' || coalesce(logdata, 'NULL'), ' ')"
+		" FROM (SELECT * FROM audit ORDER BY id)",
+		buf, sizeof(buf));
+	check(!strcmp(buf, "1000:7:m1:ARGS:a=1:c1:5:NULL "
+			   "2000:8:m2:ARGS:b=2:-:6:NULL"),
+	      "v2 audit rows changed: %s", buf);
+
+	id = pdb_audit_insert(db, &a, fx->err);
+	check(id == 3, "v3 row after v2 rows: id %lld %s", (long long)id,
+	      fx->err);
+	id = pdb_audit_insert(db, &none, fx->err);
+	check(id == 4, "row without logdata: id %lld %s", (long long)id,
+	      fx->err);
+	/* cut at its bound, as every audit string */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	a.logdata = big;
+	id = pdb_audit_insert(db, &a, fx->err);
+	check(id == 5, "row with a long logdata: id %lld %s", (long long)id,
+	      fx->err);
+	pdb_close(db);
+	raw_text(fx->path, "SELECT logdata FROM audit WHERE id = 3", buf,
+		 sizeof(buf));
+	check(!strcmp(buf, "n=150 in ARGS:n"), "v3 row's logdata: %s", buf);
+	check(raw_int(fx->path, "SELECT count(*) FROM audit WHERE id = 4 AND"
+				" logdata IS NULL") == 1,
+	      "an empty logdata is not stored as NULL");
+	check(raw_int(fx->path, "SELECT length(logdata) FROM audit WHERE"
+				" id = 5") == PDB_AUDIT_LOGDATA_MAX,
+	      "long logdata stored with %lld bytes",
+	      (long long)raw_int(fx->path, "SELECT length(logdata) FROM audit"
+					   " WHERE id = 5"));
 	raw_text(fx->path, "PRAGMA integrity_check", buf, sizeof(buf));
 	check(!strcmp(buf, "ok"), "integrity check: %s", buf);
 }
@@ -1401,6 +1497,7 @@ int main(void)
 		T(test_audit_prune),
 		T(test_odd_path),
 		T(test_migrate_from_v1),
+		T(test_migrate_from_v2),
 		T(test_migrate_from_empty_file),
 		T(test_migrate_failure_rolls_back),
 		T(test_audit_capture_loss),
