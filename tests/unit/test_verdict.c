@@ -156,6 +156,85 @@ static void shadow_mode_shadows_every_rule(void **state)
 	assert_int_equal(st.map_errors, 1);
 }
 
+static int audited_col(void *ctx, int ncols, const char *const *names,
+		       const char *const *values)
+{
+	(void)ncols;
+	(void)names;
+	if (values)
+		snprintf(ctx, 600, "%s", values[0] ? values[0] : "(null)");
+	return 0;
+}
+
+struct verdict_ctx {
+	struct fx *f;
+	const struct enf_request *req;
+	int ret;
+};
+
+static int to_verdict(const struct enf_rule_match *m, void *arg)
+{
+	struct verdict_ctx *c = arg;
+
+	c->ret = enf_verdict_apply(c->f->v, c->req, m);
+	return 0;
+}
+
+/* A real match of a rule with logdata: its expansion in the audit row. */
+static void verdict_writes_logdata(void **state)
+{
+	static const char rules[] =
+		"SecRule ARGS \"@rx ^(\\d+)$\" \"id:21,log,capture,chain,"
+		"logdata:'n=%{TX.1} in %{MATCHED_VAR_NAME} \\ %{REQUEST_METHOD}'\"\n"
+		"SecRule TX:1 \"@gt 100\"\n"
+		"SecRule ARGS \"@rx ^\\d\" \"id:22,log\"\n";
+	struct enf_field args[1] = { { .name = { "n", 1 },
+				       .value = { "150", 3 } } };
+	struct enf_request req = { .method = { "GET", 3 },
+				   .uri = { "/?n=150", 7 },
+				   .args = args,
+				   .n_args = 1 };
+	struct fx *f = *state;
+	struct enf_rules_builder *b = NULL;
+	struct enf_rules_scratch *s = NULL;
+	struct enf_ruleset *rs = NULL;
+	struct verdict_ctx c = { .f = f, .req = &req };
+	struct enf_rule_error rerr;
+	char sql[128], err[PDB_ERR_LEN], out[600];
+
+	assert_int_equal(enf_rules_builder_new(&b), 0);
+	assert_int_equal(enf_rules_builder_add_text(b, rules, strlen(rules),
+						    "<test>", &rerr),
+			 2);
+	assert_int_equal(enf_rules_build(b, &rs, &rerr), 0);
+	assert_int_equal(enf_rules_scratch_new(rs, &s), 0);
+	assert_int_equal(enf_rules_match(rs, s, &req, to_verdict, &c), 2);
+	assert_int_equal(c.ret, 0);
+	snprintf(sql, sizeof(sql),
+		 "SELECT logdata FROM audit WHERE rule_id = %u", 21);
+	assert_int_equal(pdb_query_readonly(f->db_path, sql, 0, audited_col,
+					    out, NULL, err),
+			 1);
+	assert_string_equal(out, "n=150 in ARGS:n \\ GET");
+	/* a rule without logdata, and a match made by hand: NULL */
+	snprintf(sql, sizeof(sql),
+		 "SELECT logdata FROM audit WHERE rule_id = %u", 22);
+	assert_int_equal(pdb_query_readonly(f->db_path, sql, 0, audited_col,
+					    out, NULL, err),
+			 1);
+	assert_string_equal(out, "(null)");
+	assert_int_equal(apply(f, 23, ENF_ACT_LOG), 0);
+	snprintf(sql, sizeof(sql),
+		 "SELECT logdata FROM audit WHERE rule_id = %u", 23);
+	assert_int_equal(pdb_query_readonly(f->db_path, sql, 0, audited_col,
+					    out, NULL, err),
+			 1);
+	assert_string_equal(out, "(null)");
+	enf_rules_scratch_free(s);
+	enf_ruleset_free(rs);
+	enf_rules_builder_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +242,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(shadow_mode_shadows_every_rule,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(verdict_writes_logdata, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
