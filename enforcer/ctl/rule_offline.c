@@ -223,10 +223,14 @@ static int print_match(const struct enf_rule_match *m, void *arg)
 	if (ctl_opts.json) {
 		req = json_array_get(c->requests,
 				     json_array_size(c->requests) - 1);
+		/* msg and logdata with their macros expanded */
 		jm = json_pack("{s:I,s:s,s:s%,s:s,s:s,s:s?}", "id",
 			       (json_int_t)m->rule->id, "var", m->var, "value",
-			       m->value, m->value_len, "msg", m->rule->msg,
-			       "engine", m->rule->engine, "why", m->rule->why);
+			       m->value, m->value_len, "msg", m->msg, "engine",
+			       m->rule->engine, "why", m->rule->why);
+		if (jm && m->logdata[0])
+			json_object_set_new(jm, "logdata",
+					    json_string(m->logdata));
 		json_array_append_new(json_object_get(req, "matches"), jm);
 		return 0;
 	}
@@ -235,12 +239,19 @@ static int print_match(const struct enf_rule_match *m, void *arg)
 		return 1;
 	/* a value may hold any byte: shown with control bytes escaped */
 	{
-		char *safe = term_safe(v);
+		char *safe = term_safe(v), *msg = term_safe(m->msg), *ld = NULL;
 
 		printf("  rule %u [%s] %s = '%s'%s%s\n", m->rule->id,
 		       m->rule->engine, m->var, safe ? safe : "?",
-		       m->rule->msg[0] ? "  " : "", m->rule->msg);
+		       m->msg[0] ? "  " : "", msg ? msg : "?");
+		/* escaped by the engine already; term_safe() is a guard */
+		if (m->logdata[0]) {
+			ld = term_safe(m->logdata);
+			printf("    logdata: %s\n", ld ? ld : "?");
+		}
 		free(safe);
+		free(msg);
+		free(ld);
 	}
 	free(v);
 	return 0;

@@ -118,6 +118,27 @@ static void rule_test_with_files(void **state)
 	HAS("\"var\": \"ARGS:q\"");
 }
 
+/* A rule with logdata: expanded under its match line; msg expanded too. */
+static void rule_test_prints_logdata(void **state)
+{
+	(void)state;
+	put("cap.conf",
+	    "SecRule ARGS \"@rx ^(\\d+)$\" \"id:9,capture,chain,msg:'n "
+	    "%{TX.1}',logdata:'%{TX.1} in %{MATCHED_VAR_NAME} by "
+	    "%{REQUEST_METHOD}'\"\n"
+	    "SecRule TX:1 \"@gt 100\"\n");
+	put("cap.txt", "GET /?a=5&b=150 HTTP/1.1\r\nHost: a\r\n\r\n"
+		       "GET /?a=50 HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_int_equal(ctl("rule test -r cap.conf cap.txt"), 0);
+	HAS("rule 9 [hyperscan] ARGS:b = '150'  n 150\n"
+	    "    logdata: 150 in ARGS:b by GET\n");
+	HAS("request 2: GET /?a=50 HTTP/1.1 (anomalies: none)\n"
+	    "  no rule matched");
+	assert_int_equal(ctl("--json rule test -r cap.conf cap.txt"), 0);
+	HAS("\"logdata\": \"150 in ARGS:b by GET\"");
+	HAS("\"msg\": \"n 150\"");
+}
+
 /* The active set: the configuration's rules directory and its database's
  * enabled rules; a disabled one is not in it. */
 static void rule_test_active_set(void **state)
@@ -536,6 +557,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rule_test_with_files),
+		cmocka_unit_test(rule_test_prints_logdata),
 		cmocka_unit_test(rule_test_active_set),
 		cmocka_unit_test(rule_test_with_origin),
 		cmocka_unit_test(rule_lint_says_why),
