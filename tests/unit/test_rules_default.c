@@ -42,6 +42,18 @@ struct probe {
 	const char *out_exe;
 };
 
+#define A10 "aaaaaaaaaa"
+#define A100 A10 A10 A10 A10 A10 A10 A10 A10 A10 A10
+#define A1000 A100 A100 A100 A100 A100 A100 A100 A100 A100 A100
+#define PAD3000 A1000 A1000 A1000
+
+/*
+ * Rules with no row in the table: no request makes a rule of the set give
+ * up, so 100001 (a pattern gave up) is tried with a rule added for it
+ * (test_engine_limit_is_denied).
+ */
+static const uint32_t tested_apart[] = { 100001 };
+
 /* A rule, one attack on it, one near-miss that must fire nothing. */
 struct row {
 	uint32_t id;
@@ -157,6 +169,10 @@ static const struct row rows[] = {
 	{ 100101, GET("/login?user=admin'+or+'1'='1"),
 	  GET("/search?q=tea'+or+'coffee'='tea") },
 	{ 100101, GET("/item?id=1+or+1=1"), GET("/item?id=1+or+1=10") },
+	/* a long word before the '=' (an atomic group: no backtracking into
+	 * it, so padding cannot make the pattern give up) */
+	{ 100101, GET("/item?id=1+or+" PAD3000 "+=+b+x'+or+1=1--"),
+	  GET("/item?id=1+or+" PAD3000 "+=+b") },
 	{ 100101, HDR("Cookie", "session=x' OR 'a'='a"),
 	  HDR("Cookie", "session=ab12cd34; theme=dark") },
 	/* no blank after or / || when a quote or a digit follows */
@@ -190,6 +206,17 @@ static const struct row rows[] = {
 	  POST("/post", "html=<a+href=\"javascript:void(0);\">menu</a>") },
 	{ 100201, GET("/go?url=javascript:eval(atob('YQ'))"),
 	  GET("/go?url=javascript:void+0") },
+	/* a tab or a line end inside the scheme, which browsers drop, and
+	 * character references for them and for the colon */
+	{ 100201, GET("/go?url=java%09script:alert(1)"),
+	  GET("/go?url=java+script:alert(1)") },
+	{ 100201,
+	  POST("/post", "html=<a+href=\"jav%26%23x09;ascript:alert(1)\">"),
+	  POST("/post", "html=<a+href=\"jav%26%23x09;ascript:void(0)\">") },
+	{ 100201, GET("/go?url=JAVA%26Tab;SCRIPT%26colon;alert(1)"),
+	  GET("/search?q=javascript%26colon;+the+good+parts") },
+	{ 100201, GET("/go?u=java%0d%0ascript%26%2358;alert(1)"),
+	  GET("/go?u=java%0d%0aisland%26%2358;alert(1)") },
 	{ 100202, GET("/search?q=<img+src=x+onerror=alert(1)>"),
 	  GET("/search?q=onerror=retry") },
 	{ 100202, GET("/c?m=<svg/onload=alert(1)>"),
@@ -421,7 +448,9 @@ static void test_rules_are_well_formed(void **state)
 			fail_msg("rule %u: no severity", r->id);
 		if (strcmp(r->engine, "hyperscan") &&
 		    strcmp(r->engine, "hyperscan+pcre2") &&
-		    strcmp(r->engine, "pcre2") && strcmp(r->engine, "literal"))
+		    strcmp(r->engine, "pcre2") &&
+		    strcmp(r->engine, "literal") &&
+		    strcmp(r->engine, "numeric"))
 			fail_msg("rule %u: runs on %s", r->id, r->engine);
 	}
 }
@@ -437,6 +466,9 @@ static void test_every_rule_has_an_attack_and_a_near_miss(void **state)
 
 		for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++)
 			found |= rows[k].id == id;
+		for (size_t k = 0;
+		     k < sizeof(tested_apart) / sizeof(tested_apart[0]); k++)
+			found |= tested_apart[k] == id;
 		if (!found)
 			fail_msg("rule %u has no row in the attack table", id);
 	}
@@ -590,6 +622,7 @@ static void test_tautology_prefiltered_rest_on_hyperscan(void **state)
 		const struct enf_rule_info *r = enf_ruleset_rule(d->t.rs, i);
 		/* the outbound chains start with DIRECTION "@streq ..." */
 		const char *want = r->id == 100101     ? "hyperscan+pcre2" :
+				   r->id == 100001     ? "numeric" :
 				   r->id / 100 == 1009 ? "literal" :
 							 "hyperscan";
 
@@ -599,6 +632,54 @@ static void test_tautology_prefiltered_rest_on_hyperscan(void **state)
 		if (r->id == 100101 && strncmp(r->why, "prefilter: ", 11))
 			fail_msg("rule 100101: why is '%s'", r->why);
 	}
+}
+
+/*
+ * Rule 100001: a request on which some rule's pattern gave up (PCRE2's
+ * match limit) is denied, whichever phase gave up; one decided within the
+ * limits is not. The patterns that give up are added for the test: rules
+ * that only log, so what denies is 100001.
+ */
+static void test_engine_limit_is_denied(void **state)
+{
+	static const char extra[] =
+		"SecRule ARGS:slow \"@rx ^(?:a+)+(?=a{12}b)\" "
+		"\"id:900001,phase:2,t:none,log,pass\"\n"
+		"SecRule REQUEST_HEADERS:X-Slow \"@rx ^(?:a+)+(?=a{12}b)\" "
+		"\"id:900002,phase:1,t:none,log,pass\"\n";
+	struct enf_rules_builder *b = NULL;
+	struct enf_rule_error err = { 0 };
+	struct tset t = { 0 };
+	struct tmatches m;
+	struct treq req;
+	char dir[4096];
+
+	(void)state;
+	assert_non_null(tsrc_path(dir, sizeof(dir), "rules/sets"));
+	assert_int_equal(enf_rules_builder_new(&b), 0);
+	assert_true(enf_rules_builder_add_dir(b, dir, &err) > 0);
+	assert_int_equal(enf_rules_builder_add_text(b, extra, strlen(extra),
+						    "extra", &err),
+			 2);
+	assert_int_equal(enf_rules_build(b, &t.rs, &err), 0);
+	enf_rules_builder_free(b);
+	assert_int_equal(enf_rules_scratch_new(t.rs, &t.s), 0);
+
+	/* phase 2 gives up */
+	treq_init(&req, "GET", "/?slow=" A10 A10 A10 "b");
+	assert_int_equal(tset_match(&t, &req.req, &m), 1);
+	assert_non_null(tmatches_find(&m, 100001));
+	assert_true(enf_rules_scratch_limit_hits(t.s) >= 1);
+	/* phase 1 gives up; phase 2's rule sees it */
+	treq_init(&req, "GET", "/");
+	treq_header(&req, "X-Slow", A10 A10 A10 "b");
+	assert_int_equal(tset_match(&t, &req.req, &m), 1);
+	assert_non_null(tmatches_find(&m, 100001));
+	/* decided within the limits: no match, nothing denied */
+	treq_init(&req, "GET", "/?slow=aaaaab");
+	treq_header(&req, "X-Slow", "aaaaab");
+	assert_int_equal(tset_match(&t, &req.req, &m), 0);
+	tset_free(&t);
 }
 
 int main(void)
@@ -612,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_demo_attack_is_denied),
 		cmocka_unit_test(test_demo_benign_requests_pass),
 		cmocka_unit_test(test_tautology_prefiltered_rest_on_hyperscan),
+		cmocka_unit_test(test_engine_limit_is_denied),
 	};
 
 	return cmocka_run_group_tests_name("rules_default", tests, setup,
