@@ -319,7 +319,8 @@ struct seg {
 	unsigned int line; /* physical line; the stretch starts in column 1 */
 };
 
-/* A token of a logical line: @val points into the unescaped copy. */
+/* A token of a logical line: @val points into a NUL-terminated copy of its
+ * text (without the quotes of a quoted token). */
 struct tok {
 	size_t raw; /* offset of its first byte (the quote, if quoted) */
 	const char *val;
@@ -338,7 +339,7 @@ struct pctx {
 	struct enf_rule_error *err;
 	/* the logical line being parsed */
 	char *buf; /* continuations joined, NUL-terminated */
-	char *unesc; /* tokens unescaped, at the offsets of their raw text */
+	char *unesc; /* tokens NUL-terminated, at the offsets of their text */
 	size_t len;
 	size_t cap;
 	struct seg *segs;
@@ -391,21 +392,12 @@ static int qlen(size_t len)
 	return len > QUOTE_MAX ? QUOTE_MAX : (int)len;
 }
 
-/* Offset in the joined line of byte @k of token @t's unescaped value. */
+/* Offset in the joined line of byte @k of token @t's value (a value is its
+ * text as written: nothing is unescaped). */
 static size_t tok_pos(const struct pctx *p, const struct tok *t, size_t k)
 {
-	size_t i = t->raw;
-
-	if (!t->quoted)
-		return i + k;
-	for (i++; k > 0 && i < p->len; k--) {
-		if (p->buf[i] == '\\' && i + 1 < p->len &&
-		    (p->buf[i + 1] == '"' || p->buf[i + 1] == '\\'))
-			i += 2;
-		else
-			i++;
-	}
-	return i;
+	(void)p;
+	return t->raw + (t->quoted ? 1 : 0) + k;
 }
 
 static int grow(void **arr, size_t *cap, size_t want, size_t elem)
@@ -465,8 +457,10 @@ static int line_append(struct pctx *p, const char *s, size_t n,
 }
 
 /*
- * The next whitespace-separated token at *@pos: a double-quoted string (\"
- * and \\ unescaped, any other backslash kept as written) or a bare word.
+ * The next whitespace-separated token at *@pos: a double-quoted string or a
+ * bare word. As ModSecurity v3 reads it, a quoted string keeps every byte as
+ * written: a backslash and the byte after it stay as they are (so \" does
+ * not end the string, and \\ is two backslashes), nothing is unescaped.
  * Return: 1 with @t filled, 0 at the end of the line, or a negative errno.
  */
 static int next_tok(struct pctx *p, size_t *pos, struct tok *t)
@@ -490,8 +484,8 @@ static int next_tok(struct pctx *p, size_t *pos, struct tok *t)
 		for (i++; i < p->len; i++) {
 			char c = p->buf[i];
 
-			if (c == '\\' && i + 1 < p->len &&
-			    (p->buf[i + 1] == '"' || p->buf[i + 1] == '\\')) {
+			if (c == '\\' && i + 1 < p->len) {
+				out[o++] = c;
 				out[o++] = p->buf[++i];
 			} else if (c == '"') {
 				closed = true;
@@ -513,8 +507,8 @@ static int next_tok(struct pctx *p, size_t *pos, struct tok *t)
 		while (i < p->len && !is_blank(p->buf[i]))
 			out[o++] = p->buf[i++];
 	}
-	/* Unescaping only shrinks, so this NUL lands at or before the byte
-	 * that ended the token, never inside the next one. */
+	/* The copy is no longer than the token's text, so this NUL lands at
+	 * or before the byte that ended the token, never inside the next. */
 	out[o] = '\0';
 	t->val = out;
 	t->len = o;
@@ -1250,8 +1244,7 @@ static int action_t(struct pctx *p, const struct tok *t, const struct action *a,
 
 /*
  * logdata:'TEXT': its macros are checked here, an unknown one refused
- * (where it stands in the action's value: exact unless the value has
- * escaped quotes before it).
+ * where it stands in the action's value.
  */
 static int action_logdata(struct pctx *p, const struct tok *t,
 			  const struct action *a, struct enf_rule *r)
@@ -1547,10 +1540,12 @@ static int parse_actions(struct pctx *p, const struct tok *t,
 				bool closed = false;
 
 				a.val_pos++;
+				/* as written: \' does not end the
+				 * value and stays in it (ModSecurity v3) */
 				for (i++; i < n; i++) {
-					if (s[i] == '\\' && i + 1 < n &&
-					    s[i + 1] == '\'') {
-						vbuf[o++] = s[++i];
+					if (s[i] == '\\' && i + 1 < n) {
+						vbuf[o++] = s[i++];
+						vbuf[o++] = s[i];
 					} else if (s[i] == '\'') {
 						closed = true;
 						i++;

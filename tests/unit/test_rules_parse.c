@@ -311,14 +311,22 @@ static void test_quoting_and_escapes(void **state)
 	const struct enf_rule *r;
 
 	(void)state;
-	/* \" and \\ unescape in a double-quoted token; \d stays as written */
+	/* as ModSecurity v3 reads it: a double-quoted token keeps every
+	 * byte as written; \" does not end it, \\ is two backslashes */
 	r = parse_ok(b, "SecRule ARGS \"@rx \\\"a\\\\.b\\d+\" \"id:1\"");
-	assert_string_equal(r->param, "\"a\\.b\\d+");
-	/* single-quoted action values with commas and \' */
+	assert_string_equal(r->param, "\\\"a\\\\.b\\d+");
+	/* \\ before a quote: the quote ends the token */
+	r = parse_ok(b, "SecRule ARGS \"@endsWith a\\\\\" \"id:3\"");
+	assert_string_equal(r->param, "a\\\\");
+	/* single-quoted action values with commas; \' does not end one and
+	 * stays in it, as does \\ (which does not escape the quote after) */
 	r = parse_ok(b, "SecRule ARGS \"@rx a\" "
-			"\"id:2,msg:'it\\'s a, b',tag:'x y'\"");
-	assert_string_equal(r->info.msg, "it's a, b");
+			"\"id:2,msg:'it\\'s a, b',tag:'x y',"
+			"logdata:'\\\\',tag:'\\\"'\"");
+	assert_string_equal(r->info.msg, "it\\'s a, b");
 	assert_string_equal(r->tags[0], "x y");
+	assert_string_equal(r->info.logdata, "\\\\");
+	assert_string_equal(r->tags[1], "\\\"");
 	/* bare tokens */
 	r = parse_ok(b, "SecRule REQUEST_METHOD ^POST$ id:4,deny");
 	assert_string_equal(r->param, "^POST$");

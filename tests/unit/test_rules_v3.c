@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * SecLang as ModSecurity v3 reads it, end to end through the engine: every
+ * expectation here was checked against libmodsecurity 3.0.9 (a rule set and
+ * a request through msc_rules_add() and msc_process_*()), except where a
+ * comment says enforcer differs on purpose.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rules/rules.h"
+#include "test_rules_util.h"
+
+static void load(struct tset *t, const char *text)
+{
+	struct enf_rule_error err = { 0 };
+	int ret = tset_load(t, text, &err);
+
+	if (ret)
+		fail_msg("rules refused (%d) at %s:%u:%u: %s\n  text: %s", ret,
+			 err.origin, err.line, err.column, err.msg, text);
+}
+
+/* The ids that matched, in report order, as "1,2,4". */
+static const char *ids_of(const struct tmatches *m, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? "," : "",
+				      m->m[i].id);
+	return buf;
+}
+
+static void expect_ids(const char *what, struct tset *t,
+		       const struct enf_request *req, const char *want)
+{
+	struct tmatches got;
+	char ids[256];
+	int n = tset_match(t, req, &got);
+
+	if (n < 0)
+		fail_msg("%s: match failed: %d", what, n);
+	if (strcmp(ids_of(&got, ids, sizeof(ids)), want))
+		fail_msg("%s: matched [%s], want [%s]", what, ids, want);
+}
+
+/*
+ * Operator arguments and action values are kept as written: "@rx ^a\\b$"
+ * is the regex ^a\\b$ (a literal backslash), "@contains a\\b" looks for
+ * two backslashes, "@streq a\"b" for a backslash and a quote, and
+ * msg:'it\'s' is it\'s.
+ */
+static void test_escapes_kept_as_written(void **state)
+{
+	static const char rules[] =
+		"SecRule ARGS:a \"@rx ^a\\\\b$\" \"id:1\"\n"
+		"SecRule ARGS:b \"@contains a\\\\b\" \"id:2\"\n"
+		"SecRule ARGS:a \"@contains a\\\\b\" \"id:3\"\n"
+		"SecRule ARGS:d \"@streq a\\\"b\" \"id:4\"\n"
+		"SecRule ARGS:c \"@streq a\\\"b\" \"id:5\"\n"
+		"SecRule ARGS:c \"@rx a\\\"b\" \"id:6,msg:'it\\'s'\"\n"
+		"SecRule ARGS:a \"@endsWith a\\\\\" \"id:7\"\n"
+		"SecRule ARGS:e \"@endsWith a\\\\\" \"id:8\"\n";
+	struct tmatches got;
+	struct tset t = { 0 };
+	struct treq req;
+
+	(void)state;
+	load(&t, rules);
+	/* a=a\b b=a\\b c=a"b d=a\"b e=xa\\ */
+	treq_init(&req, "GET",
+		  "/x?a=a%5Cb&b=a%5C%5Cb&c=a%22b&d=a%5C%22b&e=xa%5C%5C");
+	expect_ids("escapes", &t, &req.req, "1,2,4,6,8");
+	assert_int_equal(tset_match(&t, &req.req, &got), 5);
+	assert_string_equal(tmatches_find(&got, 6)->msg, "it\\'s");
+	tset_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_escapes_kept_as_written),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
