@@ -934,6 +934,33 @@ static bool pipe_takes(const struct scan *m, const struct enf_pipe *p,
 	return mask & 1ull << it->cls && pipe_wants(p, it, m->s);
 }
 
+/*
+ * What a chain reports, as ModSecurity's MATCHED_VAR has it once a chain
+ * holds: its last link's variable and value (for an outbound chain that
+ * starts on DIRECTION, what was sent, not "outbound"). A link on TX:N
+ * gives way to the link before it, which names the variable the value was
+ * captured from. A rule that is no chain reports itself. @from: the
+ * phase's first entry.
+ */
+static const struct found *chain_report(const struct enf_ruleset *rs,
+					const struct enf_rules_scratch *s,
+					const struct found *f, size_t from)
+{
+	const struct enf_rs_rule *rr = &rs->rules[f->rule];
+
+	for (size_t k = rr->r->n_links; k-- > 0;) {
+		uint32_t li = (uint32_t)(rr->first_link + k);
+
+		if (s->seen[li] != s->req_gen || rs->rules[li].deferred)
+			continue;
+		/* found[] is sorted by rule here: slot[] is stale */
+		for (size_t j = from; j < s->n_found; j++)
+			if (s->found[j].rule == li)
+				return &s->found[j];
+	}
+	return f;
+}
+
 /* Matched rule @ri is reported: a visible rule whose links (when it
  * starts a chain) all matched this request too. */
 static bool chain_holds(const struct enf_ruleset *rs,
@@ -1128,7 +1155,11 @@ static int match_phases(const struct enf_ruleset *rs,
 
 			if (!chain_holds(rs, s, s->found[k].rule))
 				continue;
-			fill_match(rs, s, view, &s->found[k], &mt);
+			fill_match(rs, s, view,
+				   chain_report(rs, s, &s->found[k], from),
+				   &mt);
+			/* the chain's own info: its actions, msg, logdata */
+			mt.rule = &rs->rules[s->found[k].rule].info;
 			fill_text(rs, s, view, &s->found[k], &mt);
 			count++;
 			if (cb && cb(&mt, ctx))

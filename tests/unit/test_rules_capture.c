@@ -248,13 +248,17 @@ struct mcase {
 	const char *value; /* the value reported, when it fires */
 };
 
-/* Each case of @cases against rule 1 of @rules. */
+/*
+ * Each case of @cases against rule 1 of @rules. A chain reports its last
+ * link's variable and value; a link on TX:N gives way to the one before.
+ */
 static void check_matches(const char *what, const char *rules,
 			  const struct mcase *cases, size_t n)
 {
 	struct enf_rule_error err;
 	struct tmatches ms;
 	struct tset t;
+	int bad = 0;
 
 	if (tset_load(&t, rules, &err))
 		fail_msg("%s: rules refused: %s:%u:%u %s", what, err.origin,
@@ -273,11 +277,16 @@ static void check_matches(const char *what, const char *rules,
 				what, cases[i].uri, ret,
 				m ? "fired" : "did not fire",
 				cases[i].fires ? "to fire" : "not to fire");
-		if (m && cases[i].value && strcmp(m->value, cases[i].value))
-			fail_msg("%s: %s: reported value '%s', want '%s'", what,
-				 cases[i].uri, m->value, cases[i].value);
+		if (m && cases[i].value && strcmp(m->value, cases[i].value)) {
+			print_error("%s: %s: reported value '%s', want '%s'\n",
+				    what, cases[i].uri, m->value,
+				    cases[i].value);
+			bad++;
+		}
 	}
 	tset_free(&t);
+	if (bad)
+		fail_msg("%s: %d reported values differ", what, bad);
 }
 
 #define CHECK(what, rules, ...)                                             \
@@ -354,13 +363,13 @@ static void test_capture_chains(void **state)
 	      "SecRule REQUEST_METHOD \"@streq GET\" \"id:1,chain\"\n"
 	      "SecRule ARGS \"@rx ^(\\d+)$\" \"capture,chain\"\n"
 	      "SecRule TX:1 \"@lt 10\"\n",
-	      { "/?a=5", true, "GET" }, { "/?a=50", false, NULL },
-	      { "/?a=50&b=3", true, "GET" });
+	      { "/?a=5", true, "5" }, { "/?a=50", false, NULL },
+	      { "/?a=50&b=3", true, "3" });
 	CHECK("a request link between the capture and the TX link",
 	      "SecRule ARGS \"@rx ^(\\d+)$\" \"id:1,capture,chain\"\n"
 	      "SecRule ARGS_NAMES \"@streq go\" \"chain\"\n"
 	      "SecRule TX:1 \"@gt 100\"\n",
-	      { "/?a=500&go=x", true, "500" }, { "/?a=500", false, NULL },
+	      { "/?a=500&go=x", true, "go" }, { "/?a=500", false, NULL },
 	      { "/?a=5&go=x", false, NULL });
 	CHECK("a TX link that captures again: TX replaced",
 	      "SecRule ARGS \"@rx ^(\\w+)-(\\w+)$\" \"id:1,capture,chain\"\n"
@@ -386,7 +395,7 @@ static void test_capture_chains(void **state)
 	CHECK("a capture in the first rule with no TX link: as without it",
 	      "SecRule ARGS \"@rx (\\d+)\" \"id:1,capture,chain\"\n"
 	      "SecRule ARGS_NAMES \"@streq b\"\n",
-	      { "/?a=1&b=x", true, "1" }, { "/?a=1", false, NULL });
+	      { "/?a=1&b=x", true, "b" }, { "/?a=1", false, NULL });
 }
 
 /* A PCRE2 limit hit while capturing is counted; TX is then empty. */

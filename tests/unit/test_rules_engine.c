@@ -599,7 +599,8 @@ static void test_origin_variables(void **state)
 /*
  * "chain": the first rule carries the id and actions; the chain matches
  * when each of its rules matches the request; it is listed, stored and
- * reported as one rule (its first rule's variable and value).
+ * reported as one rule: its first rule's id and actions, and its last
+ * link's variable and value, as ModSecurity's MATCHED_VAR.
  */
 static void test_chain(void **state)
 {
@@ -627,7 +628,8 @@ static void test_chain(void **state)
 	assert_int_equal(tset_match(&t, &req.req, &got), 2);
 	m = tmatches_find(&got, 10);
 	assert_non_null(m);
-	assert_string_equal(m->var, "REQUEST_METHOD");
+	assert_string_equal(m->var, "REQUEST_HEADERS:User-Agent");
+	assert_string_equal(m->value, "curl/8");
 	assert_non_null(tmatches_find(&got, 11));
 	/* one link fails: no match of the chain */
 	treq_init(&req, "GET", "/?cmd=rm%20x");
@@ -1626,9 +1628,10 @@ static void test_phase1_sees_the_head_only(void **state)
 		{ 11, "REQUEST_HEADERS:X-A", "zq7" }, /* phase 1 */
 		{ 12, "REQUEST_COOKIES:c", "zq7" }, /* phase 1 */
 		{ 13, NULL, NULL }, /* a chain of phase 1 on the body */
-		{ 14, "REQUEST_METHOD", "POST" }, /* the same, phase 2 */
+		{ 14, "REQUEST_BODY", "id=zq7" }, /* the same, phase 2:
+						  * its link reports */
 		{ 15, "&REQUEST_BODY", "0" }, /* phase 1: no body */
-		{ 16, "REQUEST_METHOD", "POST" }, /* a chain of phase 1 */
+		{ 16, "ARGS:a", "1" }, /* a chain of phase 1 */
 		{ 17, "PROCESS_EXE",
 		  "/usr/bin/curl" }, /* the origin, phase 1 */
 		{ 18, "REMOTE_ADDR", "192.0.2.7" },
