@@ -1739,6 +1739,16 @@ out_free_rule:
 	return err;
 }
 
+/* A physical line whose first non-blank byte is '#'. */
+static bool is_comment(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_blank(s[i]))
+		i++;
+	return i < n && s[i] == '#';
+}
+
 /* Parse @text into pending rules. @origin must outlive the call. */
 static int parse_text(struct pctx *p, const char *origin, const char *text,
 		      size_t len)
@@ -1779,7 +1789,11 @@ static int parse_text(struct pctx *p, const char *origin, const char *text,
 			}
 			if (e > pos && text[e - 1] == '\r')
 				e--;
-			cont = nl && e > pos && text[e - 1] == '\\';
+			/* a comment ends at its line end, backslash or not
+			 * (ModSecurity v3; Apache would continue it) */
+			cont = nl && e > pos && text[e - 1] == '\\' &&
+			       !(line == p->first_line &&
+				 is_comment(text + pos, e - pos));
 			if (cont)
 				e--;
 			err = line_append(p, text + pos, e - pos, line);

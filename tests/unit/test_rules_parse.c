@@ -374,18 +374,36 @@ static void test_continuation_joins_lines(void **state)
 	enf_rules_builder_free(b);
 }
 
-static void test_comment_continues_like_apache(void **state)
+/* As ModSecurity v3 (3.0.9) reads it, and unlike Apache: a comment ending
+ * in a backslash ends at its line end; the rule after it loads. */
+static void test_comment_ends_at_its_line(void **state)
 {
 	struct enf_rules_builder *b = new_builder();
 	struct enf_rule_error err = { 0 };
-	const char *text = "# SecRule ARGS \"@rx a\" \\\n"
-			   "    \"id:1\"\n"
-			   "SecRule ARGS \"@rx a\" \"id:2\"\n";
+	const char *text = "# a comment \\\n"
+			   "SecRule ARGS \"@rx a\" \"id:2\"\n"
+			   "  \t# indented \\\r\n"
+			   "SecRule ARGS \"@rx a\" \\\n"
+			   "  \"id:3\"\n";
 
 	(void)state;
-	assert_int_equal(add(b, text, &err), 1);
+	assert_int_equal(add(b, text, &err), 2);
 	assert_int_equal(enf_rules_builder_rule(b, 0)->id, 2);
-	assert_int_equal(enf_rules_builder_rule(b, 0)->line, 3);
+	assert_int_equal(enf_rules_builder_rule(b, 0)->line, 2);
+	assert_int_equal(enf_rules_builder_rule(b, 1)->id, 3);
+	assert_int_equal(enf_rules_builder_rule(b, 1)->line, 4);
+	/* a '#' line inside a continued rule is the rule's text, not a
+	 * comment (ModSecurity refuses it too) */
+	assert_int_equal(add(b,
+			     "SecRule ARGS \"@rx a\" \"id:4,\\\n"
+			     "# x \\\n"
+			     "deny\"\n",
+			     &err),
+			 -EINVAL);
+	assert_int_equal(err.line, 2);
+	assert_int_equal(err.column, 1);
+	assert_non_null(strstr(err.msg, "'#'"));
+	assert_int_equal(enf_rules_builder_count(b), 2);
 	enf_rules_builder_free(b);
 }
 
@@ -882,7 +900,7 @@ int main(void)
 		cmocka_unit_test(test_severity_names_and_numbers),
 		cmocka_unit_test(test_quoting_and_escapes),
 		cmocka_unit_test(test_continuation_joins_lines),
-		cmocka_unit_test(test_comment_continues_like_apache),
+		cmocka_unit_test(test_comment_ends_at_its_line),
 		cmocka_unit_test(test_empty_and_comment_only_text),
 		cmocka_unit_test(test_errors_point_at_line_and_column),
 		cmocka_unit_test(test_nul_byte_is_refused),
