@@ -1095,17 +1095,26 @@ static int parse_op(struct pctx *p, const struct tok *t, struct enf_rule *r)
 		pcre2_code *code = NULL;
 		size_t off = 0;
 
-		if (enf_rx_hs_ok(r->param, hs_msg, sizeof(hs_msg)))
-			break;
+		/*
+		 * Every pattern must compile on PCRE2, wherever it runs: a
+		 * pattern Hyperscan takes and PCRE2 refuses ("[\w-.]", "\8")
+		 * would mean something on one engine and nothing on the
+		 * other (ModSecurity loads such a rule, which never matches).
+		 */
 		err = enf_rx_pcre2_compile(r->param, r->param_len, false, &code,
 					   msg, sizeof(msg), &off);
 		if (err)
-			return perr(
-				p, err, tok_pos(p, t, ps + off),
-				"bad pattern: %s (PCRE2, at offset %zu; Hyperscan: %s)",
-				msg, off, hs_msg);
+			return perr(p, err, tok_pos(p, t, ps + off),
+				    "bad pattern: %s (PCRE2, at offset %zu)%s",
+				    msg, off,
+				    enf_rx_hs_ok(r->param, NULL, 0) ?
+					    "; Hyperscan would take it, but "
+					    "a pattern must compile on PCRE2 "
+					    "too" :
+					    "");
 		pcre2_code_free(code);
-		r->info.engine = "pcre2";
+		if (!enf_rx_hs_ok(r->param, hs_msg, sizeof(hs_msg)))
+			r->info.engine = "pcre2";
 		break;
 	}
 	case ENF_OP_PM:
