@@ -363,3 +363,21 @@ size_t enf_macro_expand(const struct enf_macro_tpl *tpl,
 	out[o] = '\0';
 	return o;
 }
+
+size_t enf_rules_escape(char *out, size_t cap, const char *v, size_t vl,
+			bool *cut)
+{
+	size_t o = 0;
+	bool all;
+
+	if (!cap) {
+		if (cut)
+			*cut = vl > 0;
+		return 0;
+	}
+	all = enf_escape_append(out, cap, &o, v, vl);
+	out[o] = '\0';
+	if (cut)
+		*cut = !all;
+	return o;
+}

@@ -319,6 +319,18 @@ struct enf_rule_match {
 	char msg[ENF_RULE_MSG_MAX + 1];
 };
 
+/**
+ * enf_rules_escape() - @v (@vl bytes, any bytes) as text in @out: a control
+ * byte, DEL and a byte that is not part of a valid UTF-8 character become
+ * \xHH, a backslash \\; what does not fit in @cap bytes (NUL included) is
+ * cut at a whole character or escape. For showing a match's @var and
+ * @value, which hold what a peer sent, in a terminal, JSON or the audit.
+ * @cut: set to whether @v was cut (may be NULL)
+ * Return: the bytes written before the NUL (0 when @cap is 0).
+ */
+size_t enf_rules_escape(char *out, size_t cap, const char *v, size_t vl,
+			bool *cut);
+
 /* Called once per matching rule; return non-zero to stop matching. */
 typedef int (*enf_rules_match_cb)(const struct enf_rule_match *m, void *ctx);
 

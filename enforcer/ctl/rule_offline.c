@@ -216,44 +216,58 @@ static void anomaly_names(uint64_t anom, char *buf, size_t len)
 static int print_match(const struct enf_rule_match *m, void *arg)
 {
 	struct test_ctx *c = arg;
-	json_t *jm, *req;
-	char *v;
+	/* a variable and a value hold what a peer sent, any byte: escaped
+	 * (\xHH, \\), so that a terminal and JSON get text, nothing cut */
+	char var[sizeof(m->var) * 4], val[sizeof(m->value) * 4 + 1];
+	json_t *jm, *req, *jmsg;
 
 	c->n_matched++;
+	enf_rules_escape(var, sizeof(var), m->var, strlen(m->var), NULL);
+	enf_rules_escape(val, sizeof(val), m->value, m->value_len, NULL);
 	if (ctl_opts.json) {
 		req = json_array_get(c->requests,
 				     json_array_size(c->requests) - 1);
-		/* msg and logdata with their macros expanded */
-		jm = json_pack("{s:I,s:s,s:s%,s:s,s:s,s:s?}", "id",
-			       (json_int_t)m->rule->id, "var", m->var, "value",
-			       m->value, m->value_len, "msg", m->msg, "engine",
-			       m->rule->engine, "why", m->rule->why);
-		if (jm && m->logdata[0])
-			json_object_set_new(jm, "logdata",
-					    json_string(m->logdata));
-		json_array_append_new(json_object_get(req, "matches"), jm);
+		/* msg and logdata with their macros expanded; a msg written
+		 * in a rule file that is not UTF-8 is escaped too */
+		jmsg = json_string(m->msg);
+		if (!jmsg) {
+			char esc[sizeof(m->msg) * 4];
+
+			enf_rules_escape(esc, sizeof(esc), m->msg,
+					 strlen(m->msg), NULL);
+			jmsg = json_string(esc);
+		}
+		jm = json_pack("{s:I,s:s,s:s,s:o,s:s,s:s?}", "id",
+			       (json_int_t)m->rule->id, "var", var, "value",
+			       val, "msg", jmsg, "engine", m->rule->engine,
+			       "why", m->rule->why);
+		if (jm && m->logdata[0] &&
+		    json_object_set_new(jm, "logdata",
+					json_string(m->logdata))) {
+			json_decref(jm);
+			jm = NULL;
+		}
+		if (!jm || json_array_append_new(
+				   json_object_get(req, "matches"), jm)) {
+			c->err = -ENOMEM;
+			return 1;
+		}
 		return 0;
 	}
-	v = strndup(m->value, m->value_len);
-	if (!v)
-		return 1;
-	/* a value may hold any byte: shown with control bytes escaped */
 	{
-		char *safe = term_safe(v), *msg = term_safe(m->msg), *ld = NULL;
+		char *msg = term_safe(m->msg), *ld = NULL;
 
 		printf("  rule %u [%s] %s = '%s'%s%s\n", m->rule->id,
-		       m->rule->engine, m->var, safe ? safe : "?",
-		       m->msg[0] ? "  " : "", msg ? msg : "?");
+		       m->rule->engine, var, val, m->msg[0] ? "  " : "",
+		       msg ? msg : "?");
 		/* escaped by the engine already; term_safe() is a guard */
 		if (m->logdata[0]) {
 			ld = term_safe(m->logdata);
 			printf("    logdata: %s\n", ld ? ld : "?");
 		}
-		free(safe);
 		free(msg);
 		free(ld);
 	}
-	free(v);
 	return 0;
 }
 

@@ -16,7 +16,9 @@
 #include "enforcer/verdict/verdict.h"
 #include "policydb/policydb.h"
 
-/* Bytes of the matched value kept in an audit row's excerpt. */
+/* Bytes of an audit row's excerpt "VAR=value", each escaped: the
+ * variable's, then the matched value's. */
+#define VERDICT_EXCERPT_VAR 160
 #define VERDICT_EXCERPT_MAX 300
 /* Bytes of the action text: every kind with its note fits. */
 #define VERDICT_ACTION_MAX 192
@@ -348,7 +350,8 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 	const struct enf_req_origin *o = req->origin;
 	const uint32_t deny_bits = ENF_ACT_DENY | ENF_ACT_DROP | ENF_ACT_BLOCK;
 	char saddr[INET6_ADDRSTRLEN] = "", daddr[INET6_ADDRSTRLEN] = "";
-	char action[VERDICT_ACTION_MAX], excerpt[VERDICT_EXCERPT_MAX + 160];
+	char action[VERDICT_ACTION_MAX],
+		excerpt[VERDICT_EXCERPT_VAR + 1 + VERDICT_EXCERPT_MAX + 1];
 	char dberr[PDB_ERR_LEN];
 	const struct enf_str *host;
 	char *method = NULL, *uri = NULL, *hoststr = NULL;
@@ -388,14 +391,16 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 	if ((r->actions & ENF_ACT_NOLOG) && !(r->actions & deny_bits))
 		return ret;
 
-	snprintf(excerpt, sizeof(excerpt), "%s=%.*s", m->var,
-		 (int)(m->value_len < VERDICT_EXCERPT_MAX ?
-			       m->value_len :
-			       VERDICT_EXCERPT_MAX),
-		 m->value);
-	for (char *p = excerpt; *p; p++) {
-		if ((unsigned char)*p < 0x20)
-			*p = '.';
+	/* "VAR=value", each escaped (\xHH, \\: a NUL or a control byte a
+	 * peer sent is shown, not cut at or passed on), cut at a whole
+	 * character */
+	{
+		size_t o = enf_rules_escape(excerpt, VERDICT_EXCERPT_VAR + 1,
+					    m->var, strlen(m->var), NULL);
+
+		excerpt[o++] = '=';
+		enf_rules_escape(excerpt + o, VERDICT_EXCERPT_MAX + 1, m->value,
+				 m->value_len, NULL);
 	}
 	method = strndup_or_empty(&req->method, 32);
 	uri = strndup_or_empty(&req->uri, 4096);

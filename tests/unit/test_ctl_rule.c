@@ -116,6 +116,18 @@ static void rule_test_with_files(void **state)
 	assert_int_equal(ctl("--json rule test -r rules - < req.txt"), 0);
 	HAS("\"matched\": 2");
 	HAS("\"var\": \"ARGS:q\"");
+	/* values with a NUL, a control byte and a byte that is not UTF-8:
+	 * shown escaped, whole, in text and JSON */
+	put("bin.conf", "SecRule ARGS \"@rx b\" \"id:3\"\n");
+	put("bin.txt", "GET /?q=a%ffb&v=a%00b%01c HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_int_equal(ctl("rule test -r bin.conf bin.txt"), 0);
+	HAS("rule 3 [hyperscan] ARGS:q = 'a\\xffb'");
+	assert_int_equal(ctl("--json rule test -r bin.conf bin.txt"), 0);
+	HAS("\"matched\": 1");
+	HAS("\"value\": \"a\\\\xffb\"");
+	put("bin.conf", "SecRule ARGS:v \"@rx b\" \"id:3\"\n");
+	assert_int_equal(ctl("rule test -r bin.conf bin.txt"), 0);
+	HAS("rule 3 [hyperscan] ARGS:v = 'a\\x00b\\x01c'");
 }
 
 /* A rule with logdata: expanded under its match line; msg expanded too. */

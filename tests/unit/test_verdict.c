@@ -235,6 +235,53 @@ static void verdict_writes_logdata(void **state)
 	enf_rules_builder_free(b);
 }
 
+/*
+ * The excerpt keeps what a peer sent, escaped: a NUL, control bytes, a
+ * byte that is not UTF-8 and a backslash, none cut at or passed on raw;
+ * a long value is cut at the excerpt's 300 bytes, at a whole escape.
+ */
+static void excerpt_escapes_the_value(void **state)
+{
+	struct enf_rule_info info = { .id = 31,
+				      .msg = "m",
+				      .severity = 2,
+				      .actions = ENF_ACT_LOG,
+				      .text = "",
+				      .origin = "test",
+				      .engine = "literal" };
+	struct enf_request req = { .method = { "GET", 3 }, .uri = { "/", 1 } };
+	struct enf_rule_match m = { .rule = &info };
+	struct fx *f = *state;
+	char sql[128], err[PDB_ERR_LEN], out[600];
+	static const char v[] = "a\0b\x01"
+				"c\xff\\d";
+
+	strcpy(m.var, "ARGS:q\x1b");
+	memcpy(m.value, v, sizeof(v) - 1);
+	m.value_len = sizeof(v) - 1;
+	assert_int_equal(enf_verdict_apply(f->v, &req, &m), 0);
+	snprintf(sql, sizeof(sql),
+		 "SELECT excerpt FROM audit WHERE rule_id = %u", 31);
+	assert_int_equal(pdb_query_readonly(f->db_path, sql, 0, audited_col,
+					    out, NULL, err),
+			 1);
+	assert_string_equal(out, "ARGS:q\\x1b=a\\x00b\\x01c\\xff\\\\d");
+
+	/* 256 bytes of 0x01 escape to 1024: cut at 300, a whole escape */
+	info.id = 32;
+	memset(m.value, 1, sizeof(m.value));
+	m.value_len = sizeof(m.value);
+	strcpy(m.var, "ARGS:q");
+	assert_int_equal(enf_verdict_apply(f->v, &req, &m), 0);
+	snprintf(sql, sizeof(sql),
+		 "SELECT length(excerpt) FROM audit WHERE rule_id = %u", 32);
+	assert_int_equal(pdb_query_readonly(f->db_path, sql, 0, audited_col,
+					    out, NULL, err),
+			 1);
+	/* "ARGS:q=" and 75 escapes: 7 + 300 */
+	assert_string_equal(out, "307");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +291,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(verdict_writes_logdata, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(excerpt_escapes_the_value,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
