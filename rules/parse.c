@@ -336,6 +336,7 @@ struct pctx {
 	size_t cap_pend;
 	struct idset ids; /* ids of @pend */
 	const char *origin;
+	bool in_file; /* @origin is the path of the file being read */
 	struct enf_rule_error *err;
 	/* the logical line being parsed */
 	char *buf; /* continuations joined, NUL-terminated */
@@ -963,6 +964,31 @@ static int pm_file_read(const char *path, char **buf, size_t *len,
 }
 
 /*
+ * @name (@len bytes) as a path in @out: as written when absolute, else
+ * relative to the directory of the file being read ("." for a file named
+ * without one).
+ * Return: 0, -ENOENT when the text was not read from a file and @name is
+ * relative, or -ENAMETOOLONG.
+ */
+static int path_near(const struct pctx *p, const char *name, size_t len,
+		     char *out, size_t cap)
+{
+	const char *slash = strrchr(p->origin, '/');
+	int n;
+
+	if (len && name[0] == '/')
+		n = snprintf(out, cap, "%.*s", (int)len, name);
+	else if (!p->in_file)
+		return -ENOENT;
+	else if (!slash)
+		n = snprintf(out, cap, "%.*s", (int)len, name);
+	else
+		n = snprintf(out, cap, "%.*s/%.*s", (int)(slash - p->origin),
+			     p->origin, (int)len, name);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/*
  * @pmFromFile's argument: file names separated by blanks, each absolute or
  * relative to the directory of the rule's file. Their phrases become the
  * rule's, as @pm's.
@@ -970,7 +996,7 @@ static int pm_file_read(const char *path, char **buf, size_t *len,
 static int load_pm_files(struct pctx *p, const struct tok *t, size_t ps,
 			 struct enf_rule *r)
 {
-	const char *a = r->param, *slash = strrchr(p->origin, '/');
+	const char *a = r->param;
 	size_t n = r->param_len, i = 0, len = 0, k = 0, nph = 0;
 	char path[PATH_MAX], why[160];
 	char *buf = NULL;
@@ -993,22 +1019,16 @@ static int load_pm_files(struct pctx *p, const struct tok *t, size_t ps,
 				   "@pmFromFile: URLs are not supported");
 			goto out;
 		}
-		if (a[s] == '/') {
-			ret = snprintf(path, sizeof(path), "%.*s", (int)fl,
-				       a + s);
-		} else if (slash && access(p->origin, F_OK) == 0) {
-			ret = snprintf(path, sizeof(path), "%.*s/%.*s",
-				       (int)(slash - p->origin), p->origin,
-				       (int)fl, a + s);
-		} else {
+		ret = path_near(p, a + s, fl, path, sizeof(path));
+		if (ret == -ENOENT) {
 			ret = perr(
 				p, -EINVAL, tok_pos(p, t, ps + s),
 				"@pmFromFile: '%.*s' is relative, and the rule is not read from a file: give an absolute path",
 				qlen(fl), a + s);
 			goto out;
 		}
-		if (ret < 0 || (size_t)ret >= sizeof(path)) {
-			ret = perr(p, -ENAMETOOLONG, tok_pos(p, t, ps + s),
+		if (ret) {
+			ret = perr(p, ret, tok_pos(p, t, ps + s),
 				   "@pmFromFile: path too long");
 			goto out;
 		}
@@ -1994,7 +2014,9 @@ static int parse_file(struct pctx *p, const char *path)
 	ret = read_file(path, &text, &len, p->err);
 	if (ret)
 		return ret;
+	p->in_file = true;
 	ret = parse_text(p, path, text, len);
+	p->in_file = false;
 	if (ret == -ENOMEM)
 		enf_rule_error_set(p->err, path, 0, 0, "out of memory");
 	free(text);

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -27,6 +29,60 @@ static void load(struct tset *t, const char *text)
 	if (ret)
 		fail_msg("rules refused (%d) at %s:%u:%u: %s\n  text: %s", ret,
 			 err.origin, err.line, err.column, err.msg, text);
+}
+
+/* A scratch directory for rule files, removed with rm -r by dir_done(). */
+static void dir_make(char *dir)
+{
+	if (!mkdtemp(dir))
+		fail_msg("mkdtemp %s failed", dir);
+}
+
+static void dir_done(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Write @text to @dir/@name (subdirectories made as needed). */
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	for (char *s = strchr(path + strlen(dir) + 1, '/'); s;
+	     s = strchr(s + 1, '/')) {
+		*s = '\0';
+		mkdir(path, 0700);
+		*s = '/';
+	}
+	f = fopen(path, "w");
+	if (!f)
+		fail_msg("cannot write %s", path);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Build the rules of @path (a file) into @t; returns the first error. */
+static int load_file(struct tset *t, const char *path,
+		     struct enf_rule_error *err)
+{
+	struct enf_rules_builder *b = NULL;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	ret = enf_rules_builder_new(&b);
+	if (!ret)
+		ret = enf_rules_builder_add_file(b, path, err);
+	if (ret >= 0)
+		ret = enf_rules_build(b, &t->rs, err);
+	if (!ret)
+		ret = enf_rules_scratch_new(t->rs, &t->s);
+	enf_rules_builder_free(b);
+	return ret;
 }
 
 /* The ids that matched, in report order, as "1,2,4". */
@@ -86,10 +142,40 @@ static void test_escapes_kept_as_written(void **state)
 	tset_free(&t);
 }
 
+/*
+ * A relative @pmFromFile in a file named without a directory ("-r t.conf")
+ * is read from "." (the file's directory), as ModSecurity reads it.
+ */
+static void test_pm_from_file_of_a_bare_file_name(void **state)
+{
+	char dir[] = "/tmp/enf-v3-pm-XXXXXX", cwd[512];
+	struct enf_rule_error err = { 0 };
+	struct tset t;
+	struct treq req;
+	int ret;
+
+	(void)state;
+	dir_make(dir);
+	put(dir, "t.conf", "SecRule ARGS:c \"@pmFromFile rel.txt\" \"id:1\"\n");
+	put(dir, "rel.txt", "a\"b\n");
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	ret = load_file(&t, "t.conf", &err);
+	assert_int_equal(chdir(cwd), 0);
+	if (ret)
+		fail_msg("t.conf refused (%d) at %s:%u:%u: %s", ret, err.origin,
+			 err.line, err.column, err.msg);
+	treq_init(&req, "GET", "/x?c=xa%22bx");
+	expect_ids("@pmFromFile rel.txt", &t, &req.req, "1");
+	tset_free(&t);
+	dir_done(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escapes_kept_as_written),
+		cmocka_unit_test(test_pm_from_file_of_a_bare_file_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
