@@ -32,6 +32,8 @@ struct enf_rules_scratch {
 	pcre2_match_data *md_cap; /* groups 0..9, for capture */
 	pcre2_match_context *mctx;
 	uint64_t limit_hits;
+	uint64_t tfn_runs; /* values through a pipeline's transformations */
+	uint64_t hs_scans; /* values scanned with a pipeline's database */
 	size_t n_rules; /* rules the per-rule arrays can hold */
 	uint32_t *seen; /* == req_gen: the rule matched this request */
 	uint32_t *slot; /* its entry in found */
@@ -809,6 +811,7 @@ static int scan_value(struct scan *m)
 		if (m->vl > UINT_MAX)
 			return -E2BIG;
 		m->err = 0;
+		s->hs_scans++;
 		e = hs_scan(p->db, m->v, (unsigned int)m->vl, 0, s->hs,
 			    on_hs_match, m);
 		if (e == HS_SCAN_TERMINATED)
@@ -1002,6 +1005,7 @@ static int scan_item(struct scan *m, const struct item *it, size_t idx)
 			s->buf_cap = need + 1;
 		}
 		memcpy(s->buf, m->v, m->vl);
+		s->tfn_runs++;
 		tl = enf_tfn_run(m->pipe->tfn, m->pipe->n_tfn, s->buf, m->vl,
 				 s->buf_cap);
 		if (tl < 0)
@@ -1317,4 +1321,20 @@ void enf_rules_scratch_free(struct enf_rules_scratch *s)
 uint64_t enf_rules_scratch_limit_hits(const struct enf_rules_scratch *s)
 {
 	return s ? s->limit_hits : 0;
+}
+
+void enf_rules_scratch_work(const struct enf_rules_scratch *s,
+			    uint64_t *tfn_runs, uint64_t *hs_scans)
+{
+	*tfn_runs = s ? s->tfn_runs : 0;
+	*hs_scans = s ? s->hs_scans : 0;
+}
+
+size_t enf_ruleset_databases(const struct enf_ruleset *rs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; rs && i < rs->n_pipes; i++)
+		n += rs->pipes[i].db != NULL;
+	return n;
 }

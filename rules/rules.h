@@ -294,6 +294,21 @@ void enf_rules_scratch_free(struct enf_rules_scratch *s);
 uint64_t enf_rules_scratch_limit_hits(const struct enf_rules_scratch *s);
 
 /**
+ * enf_rules_scratch_work() - what matching with @s did since it was made
+ * @tfn_runs: values put through a pipeline's transformations: one per
+ *	value and (phase, pipeline) that wants it, whatever the number of
+ *	rules sharing the pipeline
+ * @hs_scans: values scanned with a pipeline's Hyperscan database, counted
+ *	the same way
+ */
+void enf_rules_scratch_work(const struct enf_rules_scratch *s,
+			    uint64_t *tfn_runs, uint64_t *hs_scans);
+
+/* The Hyperscan databases of @rs: one per phase and transformation
+ * pipeline that has patterns Hyperscan takes (as they are or prefilters). */
+size_t enf_ruleset_databases(const struct enf_ruleset *rs);
+
+/**
  * struct enf_rule_match - one rule that matched a request
  * @rule: the rule
  * @var: the variable that matched, as SecLang names it ("ARGS:id",

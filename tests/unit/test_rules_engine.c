@@ -597,6 +597,56 @@ static void test_origin_variables(void **state)
 }
 
 /*
+ * One Hyperscan database per phase and pipeline, and each value through a
+ * pipeline's transformations and its database once per request, however
+ * many rules share them: 18 rules on ARGS in three (phase, pipeline)
+ * pairs, a request with four arguments: 12 runs and 12 scans, not 72.
+ */
+static void test_values_transformed_once_per_pipeline(void **state)
+{
+	char text[4096];
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+	uint64_t runs, scans;
+	size_t o = 0;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "SecRule ARGS \"@rx zz%da\" "
+				      "\"id:%d,t:lowercase\"\n",
+				      i, 100 + i);
+	for (int i = 0; i < 5; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "SecRule ARGS \"@rx zz%db\" "
+				      "\"id:%d,t:urlDecode,t:lowercase\"\n",
+				      i, 200 + i);
+	for (int i = 0; i < 3; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o,
+				      "SecRule ARGS \"@rx zz%dc\" "
+				      "\"id:%d,phase:1,t:lowercase\"\n",
+				      i, 300 + i);
+	assert_true(o < sizeof(text));
+	load(&t, text);
+	assert_int_equal(enf_ruleset_databases(t.rs), 3);
+	treq_init(&req, "GET", "/?a=ZZ1A&b=x&c=y&d=zz2c");
+	assert_int_equal(req.req.n_args, 4);
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_non_null(tmatches_find(&got, 101));
+	assert_non_null(tmatches_find(&got, 302));
+	enf_rules_scratch_work(t.s, &runs, &scans);
+	assert_int_equal(runs, 12);
+	assert_int_equal(scans, 12);
+	/* the next request adds as much again */
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	enf_rules_scratch_work(t.s, &runs, &scans);
+	assert_int_equal(runs, 24);
+	assert_int_equal(scans, 24);
+	tset_free(&t);
+}
+
+/*
  * "chain": the first rule carries the id and actions; the chain matches
  * when each of its rules matches the request; it is listed, stored and
  * reported as one rule: its first rule's id and actions, and its last
@@ -2024,6 +2074,7 @@ int main(void)
 		cmocka_unit_test(test_exclusions),
 		cmocka_unit_test(test_regex_selectors),
 		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_values_transformed_once_per_pipeline),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_origin_variables),
 		cmocka_unit_test(test_reports_in_rule_order),
