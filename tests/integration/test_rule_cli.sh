@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Rules managed at run time against a running enforcerd: a shadow rule
-# audits what it would deny and denies nothing; rule show, disable, enable
+# audits what it would deny and denies nothing; drop and block enforce what
+# the configuration's drop_action and block_action say; rule show, disable, enable
 # and delete change the database and the active set together; rules of the
 # rules directory cannot be changed that way; a chain added at run time
 # matches only when all its rules do; rule import loads a directory of
@@ -23,6 +24,11 @@ served() { test "$(enf_curl "$1" "$2" 2>&1)" = "$3"; }
 rows() { test "$(q1 "SELECT count(*) FROM audit WHERE rule_id = $1")" = "$2"; }
 
 enf_setup "${1:-build}"
+# what SecLang's drop and block enforce, from the configuration
+cat >>"$ENF_TMP/enforcer.conf" <<CONF
+drop_action = flow
+block_action = none
+CONF
 enf_start_nginx
 enf_start_enforcerd
 
@@ -36,6 +42,28 @@ check "its audit row says what it would have done" \
 check "the client was not denied" served "$ENF_CLI_ADDR" /secret "the secret page"
 check "nothing in the blocklist" test -z "$(enf_ctl block list | grep " $ENF_CLI_ADDR ")"
 check "status counts it as shadowed" test "$(enf_stat requests.shadowed)" -ge 1
+
+# --- drop and block enforce what the configuration says ---
+out=$(enf_ctl rule add 'SecRule REQUEST_URI "@rx ^/secret/drop" "id:910150,msg:'\''dropped'\'',drop"
+SecRule REQUEST_URI "@rx ^/secret/block" "id:910151,msg:'\''blocked'\'',block"' 2>&1)
+check "drop and block rules added" grep -q 'added rule 910151' <<<"$out"
+check "rule show: drop enforces the configured drop_action" \
+	grep -q "enforce:  flow (the configuration's drop_action)" <<<"$(enf_ctl rule show 910150)"
+check "rule show: block enforces the configured block_action" \
+	grep -q "enforce:  none (the configuration's block_action)" <<<"$(enf_ctl rule show 910151)"
+enf_curl "$ENF_CLI_ADDR" /secret/drop >/dev/null 2>&1
+check "drop's audit row: the flow, as drop_action says" \
+	enf_wait_for 5 test "$(q1 "SELECT action FROM audit WHERE rule_id = 910150")" = "deny:flow"
+flowkey=$(enf_ctl block list | awk -v c="$ENF_CLI_ADDR:" '$1 == "flow" && index($3, c) == 1 { print $2, $3, $4; exit }')
+check "the blocklist holds that flow" test -n "$flowkey"
+check "and not the client's address" test -z "$(enf_ctl block list | grep "^src  *$ENF_CLI_ADDR ")"
+enf_curl "$ENF_CLI_ADDR" /secret/block >/dev/null 2>&1
+check "block's audit row: nothing enforced, as block_action = none says" \
+	enf_wait_for 5 test "$(q1 "SELECT action FROM audit WHERE rule_id = 910151")" = "deny:none"
+check "a new connection of the client is served" served "$ENF_CLI_ADDR" /secret "the secret page"
+[[ -n $flowkey ]] && enf_ctl block del flow $flowkey >/dev/null
+enf_ctl rule delete 910150 >/dev/null
+enf_ctl rule delete 910151 >/dev/null
 
 # --- rule show ---
 out=$(enf_ctl rule show 910100 2>&1)
@@ -83,8 +111,8 @@ enf_curl "$ENF_CLI_ADDR" "/search?q=both" >/dev/null
 check "the chain matches when both rules do" enf_wait_for 5 rows 910200 1
 sleep 1
 check "... and only then" rows 910200 1
-check "its audit row names the first rule's variable" \
-	test "$(q1 "SELECT excerpt FROM audit WHERE rule_id = 910200")" = "REQUEST_URI=/search?q=both"
+check "its audit row names the last link's variable, as MATCHED_VAR" \
+	test "$(q1 "SELECT excerpt FROM audit WHERE rule_id = 910200")" = "ARGS:q=both"
 
 # --- rule import: a directory of .conf files, all or nothing ---
 imp=$ENF_TMP/import
