@@ -97,6 +97,7 @@ void enf_ruleset_free(struct enf_ruleset *rs)
 	}
 	free(rs->pipes);
 	free(rs->counts);
+	free(rs->uncond);
 	free(rs);
 }
 
@@ -637,6 +638,39 @@ static void origin_flags(struct enf_ruleset *rs)
 			rs->read_mask |= 1ull << rs->rules[i].r->targets[t].cls;
 }
 
+/*
+ * A SecAction runs in no pipeline: it has no value to scan. The matcher
+ * notes it once per request in its phase (rs->uncond), for the requests
+ * any rule without DIRECTION sees: inbound ones and those without an
+ * origin.
+ */
+static void place_uncond(struct enf_ruleset *rs, struct enf_rs_rule *rr)
+{
+	uint32_t acts = rr->r->info.actions;
+	const char *denies = NULL;
+
+	/* what rule lint shows: a SecAction that denies denies everything */
+	if (!(acts & ENF_ACT_SHADOW))
+		denies = acts & ENF_ACT_DENY  ? "deny" :
+			 acts & ENF_ACT_DROP  ? "drop" :
+			 acts & ENF_ACT_BLOCK ? "block" :
+						NULL;
+	rr->pipe = UINT32_MAX;
+	rr->info.engine = "unconditional";
+	rr->info.why = rr->why;
+	snprintf(
+		rr->why, sizeof(rr->why),
+		"SecAction: no variables, no operator: matches every inbound request (and one without an origin) in phase %d",
+		rr->phase);
+	if (denies)
+		snprintf(
+			rr->why + strlen(rr->why),
+			sizeof(rr->why) - strlen(rr->why),
+			"; WARNING: its '%s' denies every one of those requests",
+			denies);
+	rs->uncond[rs->n_uncond++] = (uint32_t)(rr - rs->rules);
+}
+
 /* Append @r (a reference the set takes), matched in @phase, and decide
  * where it runs. */
 static int add_rule(struct enf_ruleset *rs, struct enf_rule *r, int phase,
@@ -650,6 +684,10 @@ static int add_rule(struct enf_ruleset *rs, struct enf_rule *r, int phase,
 	rr->walk_probe = UINT32_MAX;
 	rr->snap = -1;
 	rr->tx_slot = -1;
+	if (r->uncond) {
+		place_uncond(rs, rr);
+		return 0;
+	}
 	if (r->reads_tx)
 		return place_deferred(rr, err);
 	rr->pipe = pipe_for(rs, r, phase);
@@ -721,7 +759,9 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		goto out_nomem;
 	rs->rules = calloc(n ? n : 1, sizeof(*rs->rules));
 	rs->pipes = calloc(n ? n : 1, sizeof(*rs->pipes));
-	if (!rs->rules || !rs->pipes)
+	/* room for every visible rule as a SecAction */
+	rs->uncond = calloc(n ? n : 1, sizeof(*rs->uncond));
+	if (!rs->rules || !rs->pipes || !rs->uncond)
 		goto out_nomem;
 
 	/* the visible rules first, then the links of each chain together */

@@ -859,11 +859,20 @@ static void fill_match(const struct enf_ruleset *rs,
 		       struct enf_rule_match *mt)
 {
 	const struct enf_rs_rule *rr = &rs->rules[f->rule];
-	const struct enf_target *t = &rr->r->targets[f->target];
-	const char *name = enf_var_name(t->var);
+	const struct enf_target *t;
+	const char *name;
 	struct item it;
 
 	mt->rule = &rr->info;
+	if (rr->r->uncond) {
+		/* a SecAction: no variable, no value */
+		mt->var[0] = '\0';
+		mt->value[0] = '\0';
+		mt->value_len = 0;
+		return;
+	}
+	t = &rr->r->targets[f->target];
+	name = enf_var_name(t->var);
 	if (t->count) {
 		/* "&VAR" or "&VAR:selector" as written ('/' around a pattern) */
 		if (!t->sel)
@@ -1149,6 +1158,17 @@ static int match_phases(const struct enf_ruleset *rs,
 		err = scan_phase(&m, view, phase, hits0);
 		if (err)
 			return err;
+		/* the SecActions of the phase match whatever the request
+		 * holds (an outbound request is for DIRECTION rules only) */
+		for (size_t k = 0; !m.outbound && k < rs->n_uncond; k++) {
+			uint32_t ri = rs->uncond[k];
+
+			if (rs->rules[ri].phase != phase)
+				continue;
+			err = note_raw(s, ri, 0, 0, "", 0);
+			if (err)
+				return err;
+		}
 		/* sorting moves entries under slot[]: harmless, as the
 		 * rules of this phase are not matched again in this call */
 		if (s->n_found - from > 1)

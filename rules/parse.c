@@ -1419,6 +1419,16 @@ static int action_apply(struct pctx *p, const struct tok *t,
 			r->info.actions &= ~ENF_ACT_SHADOW;
 		return 0;
 	}
+	/* SecAction has no variables nor operator: what reads them is
+	 * refused rather than ignored (t:none is the one transformation) */
+	if (r->uncond &&
+	    (str_caseeq(n, nl, "chain") || str_caseeq(n, nl, "capture") ||
+	     (str_caseeq(n, nl, "t") && a->has_val &&
+	      !str_caseeq(a->val, a->val_len, "none"))))
+		return perr(
+			p, -EINVAL, tok_pos(p, t, a->name_pos),
+			"SecAction takes no '%.*s': it has no variables and no operator (it matches every request in its phase)",
+			qlen(nl), n);
 	if (str_caseeq(n, nl, "chain")) {
 		if (a->has_val)
 			return perr(p, -EINVAL, tok_pos(p, t, a->name_pos),
@@ -1667,7 +1677,8 @@ static int parse_line(struct pctx *p)
 	struct tok t[4];
 	struct enf_rule *r;
 	size_t pos = 0, start, end;
-	int n, err;
+	bool uncond;
+	int n, want, err;
 
 	while (pos < p->len && is_blank(p->buf[pos]))
 		pos++;
@@ -1678,24 +1689,35 @@ static int parse_line(struct pctx *p)
 	err = next_tok(p, &pos, &t[0]);
 	if (err < 0)
 		return err;
-	if (!str_caseeq(t[0].val, t[0].len, "SecRule"))
+	uncond = str_caseeq(t[0].val, t[0].len, "SecAction");
+	if (!uncond && !str_caseeq(t[0].val, t[0].len, "SecRule"))
 		return perr(p, -EINVAL, t[0].raw,
 			    "unsupported directive '%.*s'", qlen(t[0].len),
 			    t[0].val);
-	for (n = 1; n < 4; n++) {
+	/* SecAction ACTIONS; SecRule VARIABLES OPERATOR [ACTIONS] */
+	want = uncond ? 2 : 4;
+	for (n = 1; n < want; n++) {
 		err = next_tok(p, &pos, &t[n]);
 		if (err < 0)
 			return err;
 		if (!err)
 			break;
 	}
+	if (uncond && p->chain_tail)
+		return perr(
+			p, -EINVAL, t[0].raw,
+			"SecAction cannot be a link of chain %u: the rule after 'chain' is a SecRule",
+			p->chain_head->info.id);
+	if (uncond && n < want)
+		return perr(p, -EINVAL, p->len,
+			    "SecAction without actions (an id is required)");
 	/* a chain's link may have no actions at all */
-	if (n < 4 && !(n == 3 && p->chain_tail))
+	if (n < want && !(n == 3 && p->chain_tail))
 		return perr(p, -EINVAL, p->len, "SecRule without %s",
 			    n == 1 ? "variables" :
 			    n == 2 ? "an operator" :
 				     "actions (an id is required)");
-	if (n == 4) {
+	if (n == want) {
 		struct tok extra;
 
 		err = next_tok(p, &pos, &extra);
@@ -1717,11 +1739,17 @@ static int parse_line(struct pctx *p)
 	r->refs = 1;
 	r->phase = 2;
 	r->info.severity = -1;
-	err = parse_vars(p, &t[1], r);
-	if (!err)
-		err = parse_op(p, &t[2], r);
-	if (!err && n == 4)
-		err = parse_actions(p, &t[3], r);
+	if (uncond) {
+		r->uncond = true;
+		r->info.engine = "unconditional";
+		err = parse_actions(p, &t[1], r);
+	} else {
+		err = parse_vars(p, &t[1], r);
+		if (!err)
+			err = parse_op(p, &t[2], r);
+		if (!err && n == 4)
+			err = parse_actions(p, &t[3], r);
+	}
 	if (err)
 		goto out_free_rule;
 

@@ -134,8 +134,11 @@ int enf_enforce_format(const struct enf_enforce *e, char *buf, size_t len);
  *	"hyperscan+pcre2" (an @rx pattern Hyperscan refuses as written but
  *	takes as a prefilter: its hits are confirmed by PCRE2), "pcre2" (an
  *	@rx pattern Hyperscan refuses, even as a prefilter), "literal"
- *	(@contains, @streq, @beginsWith, @endsWith, @within), "ip" (@ipMatch)
- *	or "numeric" (@eq, @gt, @lt, @ge, @le). For a builder's rules, the
+ *	(@contains, @streq, @beginsWith, @endsWith, @within), "ip" (@ipMatch),
+ *	"numeric" (@eq, @gt, @lt, @ge, @le) or "unconditional" (a SecAction:
+ *	no variables, no operator; it matches every request its phase sees
+ *	that is inbound or has no origin, reported with an empty variable
+ *	and value). For a builder's rules, the
  *	engine the rule is expected to land on ("pcre2" for both of the
  *	former); enf_rules_build() has the last word.
  * @why: for a rule of a built set, why it runs on @engine (Hyperscan's

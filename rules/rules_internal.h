@@ -384,6 +384,8 @@ size_t enf_macro_expand(const struct enf_macro_tpl *tpl,
  * @param_col: its column
  * @capture: the rule has 'capture'
  * @reads_tx: its targets are TX:N (a chain's link after a capture)
+ * @uncond: a SecAction: no targets, no operator; it matches every request
+ *	its set matches in its phase
  * @logdata: logdata: as written, NULL when absent
  * @msg_tpl: @msg cut into text and macros
  * @logdata_tpl: @logdata cut into text and macros
@@ -418,6 +420,7 @@ struct enf_rule {
 	char *origin;
 	bool capture;
 	bool reads_tx;
+	bool uncond;
 	char *logdata;
 	struct enf_macro_tpl msg_tpl;
 	struct enf_macro_tpl logdata_tpl;
@@ -622,6 +625,8 @@ struct enf_ruleset {
 	 * from a request of that direction (in_mask or out_mask, united) */
 	uint64_t want[2][2];
 	size_t n_snaps; /* TX snapshots a scratch keeps (chains that capture) */
+	uint32_t *uncond; /* the SecActions (visible rules), in rule order */
+	size_t n_uncond;
 };
 
 /**

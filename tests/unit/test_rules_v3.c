@@ -171,11 +171,74 @@ static void test_pm_from_file_of_a_bare_file_name(void **state)
 	dir_done(dir);
 }
 
+/*
+ * SecAction: an unconditional rule, reported once per request in its phase
+ * (rule order within the phase), with no variable and no value; its msg
+ * macros expanded. As ModSecurity 3.0.9: a phase:1 SecAction with log
+ * logs a warning on every request, one with deny denies it (403).
+ */
+static void test_secaction_matches_every_request(void **state)
+{
+	static const char rules[] =
+		"SecAction \"id:3,phase:2,pass,t:none,msg:'m %{REQUEST_METHOD}'\"\n"
+		"SecRule ARGS:c \"@streq x\" \"id:2,phase:1,log\"\n"
+		"SecAction id:1,phase:1,log,msg:'first'\n"
+		"SecRule DIRECTION \"@streq outbound\" \"id:4,phase:2,log\"\n"
+		"SecAction \"id:5,phase:2,deny\"\n";
+	struct enf_req_origin o = { .comm = "curl",
+				    .exe = "/usr/bin/curl",
+				    .tls_lib = "openssl" };
+	const struct enf_rule_info *info;
+	const struct tmatch *m;
+	struct tmatches got;
+	struct tset t = { 0 };
+	struct treq req;
+
+	(void)state;
+	load(&t, rules);
+	info = enf_ruleset_rule(t.rs, 0);
+	assert_string_equal(info->engine, "unconditional");
+	assert_non_null(strstr(info->why, "phase 2"));
+	assert_null(strstr(info->why, "WARNING"));
+	/* rule lint shows why: a SecAction that denies denies everything */
+	info = enf_ruleset_rule(t.rs, 4);
+	assert_string_equal(info->engine, "unconditional");
+	assert_non_null(strstr(info->why, "WARNING: its 'deny' denies"));
+	assert_true(info->actions & ENF_ACT_DENY);
+
+	treq_init(&req, "POST", "/?c=x");
+	expect_ids("phase order, then rule order", &t, &req.req, "2,1,3,5");
+	treq_init(&req, "GET", "/");
+	expect_ids("any request", &t, &req.req, "1,3,5");
+	assert_int_equal(tset_match(&t, &req.req, &got), 3);
+	m = tmatches_find(&got, 3);
+	assert_string_equal(m->var, "");
+	assert_int_equal(m->value_len, 0);
+	assert_string_equal(m->msg, "m GET");
+	assert_string_equal(tmatches_find(&got, 1)->msg, "first");
+
+	/* one phase at a time: phase 1's SecAction alone, then phase 2's */
+	assert_int_equal(
+		enf_rules_match_phase(t.rs, t.s, &req.req, 1, NULL, NULL), 1);
+	assert_int_equal(
+		enf_rules_match_phase(t.rs, t.s, &req.req, 2, NULL, NULL), 2);
+
+	/* an outbound request is for the rules that read DIRECTION */
+	o.direction = ENF_REQ_OUTBOUND;
+	req.req.origin = &o;
+	expect_ids("outbound", &t, &req.req, "4");
+	/* an inbound one with its origin sees them all */
+	o.direction = ENF_REQ_INBOUND;
+	expect_ids("inbound", &t, &req.req, "1,3,5");
+	tset_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escapes_kept_as_written),
 		cmocka_unit_test(test_pm_from_file_of_a_bare_file_name),
+		cmocka_unit_test(test_secaction_matches_every_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
