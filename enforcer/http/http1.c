@@ -1543,6 +1543,20 @@ static int h1_skip_line_whole(struct enf_http1 *p, struct h1_io *io)
 	bool nul = false;
 
 	for (i = 0; i < avail; i++) {
+		/* eight bytes at a time while none is '\r' or below (a byte
+		 * below 0x0e borrows in w - 0x0e..; one of 0x80 or above has
+		 * bit 7 set, and ~w clears it) */
+		while (i + 8 <= avail) {
+			const uint64_t ones = 0x0101010101010101ull;
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if ((w - ones * 0x0e) & ~w & ones * 0x80)
+				break;
+			i += 8;
+		}
+		if (i == avail)
+			break;
 		if (s[i] > '\r')
 			continue;
 		if (s[i] == '\n')
