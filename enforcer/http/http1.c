@@ -1531,7 +1531,7 @@ static bool h1_framing_name_at(const char *s, size_t n)
  * A whole line of a head that is not kept, read at its start in one pass:
  * what h1_line_step() and h1_line_content() do for it with three memchr()s
  * a line, done with one loop that finds its LF and notes CR and NUL bytes
- * on the way. Response heads are read this way for every response (the
+ * on the way, eight bytes at a time where none is at or below '\r'. Response heads are read this way for every response (the
  * daemon keeps their status only), and their lines are short.
  * Return: 1 when a line was read, 0 when the input holds no whole line
  * (nothing done: h1_line_step() reads it as it comes).

@@ -750,6 +750,11 @@ static const struct {
 	{ IN("\r\n") },
 	{ IN("HTTP/1.1 2x0 Bad\r\nContent-Length: 0\r\n\r\n") },
 	{ IN("HTTP/1.1 200 O\rK\nContent-Length: 1\n\nz") },
+	/* field lines read whole eight bytes at a time: a bare CR and a NUL
+	 * past the first eight, at each offset in a word */
+	{ IN("HTTP/1.1 200 OK\r\nX-Long-Field-Name: some value\rwith CR\r\n"
+	     "X-Other-Field: abc\0def\r\nX-Third: 0123456\r7\r\n"
+	     "Content-Length: 0\r\n\r\n") },
 	{ IN("HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n") },
 	{ IN("HTTP/1.1 200 OK\r\nX-Long: "
 	     "0123456789012345678901234567890123456789012345678901234567890123"
