@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -350,6 +351,13 @@ struct pctx {
 	/* the last rule of an open chain: the next rule is its link */
 	struct enf_rule *chain_tail;
 	struct enf_rule *chain_head;
+	/* the files being read, outermost first (Include's cycle check) */
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} open_files[ENF_RULES_INCLUDE_DEPTH];
+	unsigned int depth;
+	size_t n_files; /* files this call read */
 };
 
 static void pos_to_lc(const struct pctx *p, size_t pos, unsigned int *line,
@@ -1672,6 +1680,173 @@ static int chain_link(struct pctx *p, struct enf_rule *r)
 	return 0;
 }
 
+static int read_file(const char *path, char **out, size_t *out_len,
+		     struct stat *st, struct enf_rule_error *err);
+static int parse_text(struct pctx *p, const char *origin, const char *text,
+		      size_t len);
+
+/* Parse @text, read from @path (@st its stat), as a file of this source. */
+static int parse_read(struct pctx *p, const char *path, const char *text,
+		      size_t len, const struct stat *st)
+{
+	const char *origin = p->origin;
+	bool in_file = p->in_file;
+	int ret;
+
+	p->open_files[p->depth].dev = st->st_dev;
+	p->open_files[p->depth].ino = st->st_ino;
+	p->depth++;
+	p->in_file = true;
+	ret = parse_text(p, path, text, len);
+	p->depth--;
+	p->origin = origin;
+	p->in_file = in_file;
+	return ret;
+}
+
+/* Where an Include stands, for errors once its files were parsed (which
+ * reuse the logical line's buffers). */
+struct inc_at {
+	const char *origin;
+	unsigned int line;
+	unsigned int col;
+	const char *spec; /* the file name as written */
+};
+
+static int inc_err(struct pctx *p, const struct inc_at *at, int ret,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int inc_err(struct pctx *p, const struct inc_at *at, int ret,
+		   const char *fmt, ...)
+{
+	char msg[sizeof(p->err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	enf_rule_error_set(p->err, at->origin, at->line, at->col,
+			   "Include '%.*s': %s", qlen(strlen(at->spec)),
+			   at->spec, msg);
+	return ret;
+}
+
+/* One file an Include names: read, checked against the files being read,
+ * parsed; an error inside it says where it was included from. */
+static int include_one(struct pctx *p, const struct inc_at *at,
+		       const char *path)
+{
+	struct enf_rule_error e = { 0 };
+	size_t len = 0;
+	char *text = NULL;
+	struct stat st;
+	int ret;
+
+	if (p->n_files >= ENF_RULES_SOURCE_FILES_MAX)
+		return inc_err(p, at, -E2BIG,
+			       "more than %d files in one rule source",
+			       ENF_RULES_SOURCE_FILES_MAX);
+	p->n_files++;
+	ret = read_file(path, &text, &len, &st, &e);
+	if (ret)
+		return inc_err(p, at, ret, "%s: %s", path, e.msg);
+	for (unsigned int i = 0; i < p->depth; i++) {
+		if (p->open_files[i].dev == st.st_dev &&
+		    p->open_files[i].ino == st.st_ino) {
+			free(text);
+			return inc_err(
+				p, at, -ELOOP,
+				"%s is being read already: an Include cycle",
+				path);
+		}
+	}
+	ret = parse_read(p, path, text, len, &st);
+	free(text);
+	if (ret && ret != -ENOMEM && p->err) {
+		size_t l = strlen(p->err->msg);
+
+		snprintf(p->err->msg + l, sizeof(p->err->msg) - l,
+			 " (included from %s:%u)", at->origin, at->line);
+	}
+	return ret;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Include FILE (the rest of the logical line after the directive, from
+ * @pos): FILE relative to the including file's directory, a glob pattern
+ * read in name order; nested up to ENF_RULES_INCLUDE_DEPTH files, a cycle
+ * refused. Only a file's text can include: text not read from a file has
+ * no directory to include from.
+ */
+static int parse_include(struct pctx *p, const struct tok *dir, size_t pos)
+{
+	char spec[PATH_MAX], pat[PATH_MAX];
+	struct inc_at at = { .origin = p->origin, .spec = spec };
+	struct tok t, extra;
+	glob_t g = { 0 };
+	int ret;
+
+	ret = next_tok(p, &pos, &t);
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		return perr(p, -EINVAL, p->len, "Include without a file name");
+	ret = next_tok(p, &pos, &extra);
+	if (ret < 0)
+		return ret;
+	if (ret)
+		return perr(p, -EINVAL, extra.raw,
+			    "unexpected '%.*s' after Include's file name",
+			    qlen(extra.len), extra.val);
+	if (!p->in_file)
+		return perr(
+			p, -EINVAL, dir->raw,
+			"unsupported directive 'Include' in text not read from a file (rule add, rule import, the policy database): it has no directory to include from; put the rules themselves in the text");
+	if (p->chain_tail)
+		return perr(
+			p, -EINVAL, dir->raw,
+			"Include after 'chain' (rule %u): a chain's link is the next rule of the same file",
+			p->chain_head->info.id);
+	if (!t.len || t.len >= sizeof(spec))
+		return perr(p, -EINVAL, t.raw, "Include: %s file name",
+			    t.len ? "too long a" : "an empty");
+	memcpy(spec, t.val, t.len);
+	spec[t.len] = '\0';
+	pos_to_lc(p, tok_pos(p, &t, 0), &at.line, &at.col);
+	if (p->depth >= ENF_RULES_INCLUDE_DEPTH)
+		return inc_err(p, &at, -ELOOP,
+			       "files included more than %d deep",
+			       ENF_RULES_INCLUDE_DEPTH);
+	if (path_near(p, spec, t.len, pat, sizeof(pat)))
+		return inc_err(p, &at, -ENAMETOOLONG, "path too long");
+	/* the line's tokens are not read after this: the files included
+	 * reuse its buffers */
+	if (!strpbrk(pat, "*?["))
+		return include_one(p, &at, pat);
+	ret = glob(pat, GLOB_NOSORT, NULL, &g);
+	if (ret == GLOB_NOMATCH)
+		return inc_err(p, &at, -ENOENT, "no file matches %s", pat);
+	if (ret == GLOB_NOSPACE) {
+		globfree(&g);
+		return -ENOMEM;
+	}
+	if (ret) {
+		globfree(&g);
+		return inc_err(p, &at, -EIO,
+			       "cannot read the directories of %s", pat);
+	}
+	qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), cmp_strp);
+	for (size_t i = 0; !ret && i < g.gl_pathc; i++)
+		ret = include_one(p, &at, g.gl_pathv[i]);
+	globfree(&g);
+	return ret;
+}
+
 static int parse_line(struct pctx *p)
 {
 	struct tok t[4];
@@ -1689,6 +1864,8 @@ static int parse_line(struct pctx *p)
 	err = next_tok(p, &pos, &t[0]);
 	if (err < 0)
 		return err;
+	if (str_caseeq(t[0].val, t[0].len, "Include"))
+		return parse_include(p, &t[0], pos);
 	uncond = str_caseeq(t[0].val, t[0].len, "SecAction");
 	if (!uncond && !str_caseeq(t[0].val, t[0].len, "SecRule"))
 		return perr(p, -EINVAL, t[0].raw,
@@ -1954,13 +2131,12 @@ static void err_errno(struct enf_rule_error *err, const char *origin,
 			   strerror_r(e, buf, sizeof(buf)));
 }
 
-/* Read a whole file of at most ENF_RULES_FILE_MAX bytes. */
+/* Read a whole file of at most ENF_RULES_FILE_MAX bytes; @st its stat. */
 static int read_file(const char *path, char **out, size_t *out_len,
-		     struct enf_rule_error *err)
+		     struct stat *st, struct enf_rule_error *err)
 {
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
-	struct stat st;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1969,13 +2145,13 @@ static int read_file(const char *path, char **out, size_t *out_len,
 		err_errno(err, path, "cannot open", -ret);
 		return ret;
 	}
-	if (fstat(fd, &st)) {
+	if (fstat(fd, st)) {
 		ret = -errno;
 		err_errno(err, path, "cannot stat", -ret);
 		goto out_close;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	if (!S_ISREG(st->st_mode)) {
+		ret = S_ISDIR(st->st_mode) ? -EISDIR : -EINVAL;
 		enf_rule_error_set(err, path, 0, 0, "not a regular file");
 		goto out_close;
 	}
@@ -2037,14 +2213,20 @@ static int parse_file(struct pctx *p, const char *path)
 {
 	size_t len = 0;
 	char *text = NULL;
+	struct stat st;
 	int ret;
 
-	ret = read_file(path, &text, &len, p->err);
+	if (p->n_files >= ENF_RULES_SOURCE_FILES_MAX) {
+		enf_rule_error_set(p->err, path, 0, 0,
+				   "more than %d files in one rule source",
+				   ENF_RULES_SOURCE_FILES_MAX);
+		return -E2BIG;
+	}
+	p->n_files++;
+	ret = read_file(path, &text, &len, &st, p->err);
 	if (ret)
 		return ret;
-	p->in_file = true;
-	ret = parse_text(p, path, text, len);
-	p->in_file = false;
+	ret = parse_read(p, path, text, len, &st);
 	if (ret == -ENOMEM)
 		enf_rule_error_set(p->err, path, 0, 0, "out of memory");
 	free(text);

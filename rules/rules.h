@@ -196,13 +196,19 @@ int enf_rules_builder_add_text(struct enf_rules_builder *b, const char *text,
 /**
  * enf_rules_builder_add_file() - parse a .conf file and add its rules
  * Same contract as enf_rules_builder_add_text(); -errno when unreadable.
+ * The file may Include others (relative to the including file's
+ * directory, glob patterns in name order, 16 files open at once): all or
+ * nothing across everything included; -ENOENT for an included file
+ * missing or a pattern that matches none, -ELOOP for a cycle or too deep
+ * a nesting. Text (enf_rules_builder_add_text()) cannot Include.
  */
 int enf_rules_builder_add_file(struct enf_rules_builder *b, const char *path,
 			       struct enf_rule_error *err);
 
 /**
  * enf_rules_builder_add_dir() - add every *.conf in @dir, in name order
- * All or nothing across the directory. A missing directory is -ENOENT.
+ * All or nothing across the directory and what its files Include. A
+ * missing directory is -ENOENT.
  */
 int enf_rules_builder_add_dir(struct enf_rules_builder *b, const char *dir,
 			      struct enf_rule_error *err);

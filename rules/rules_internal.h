@@ -24,6 +24,10 @@
 #define ENF_RULE_TFN_MAX 16 /* transformations in one pipeline */
 #define ENF_RULES_FILE_MAX (16u << 20) /* bytes of one .conf file */
 #define ENF_RULES_DIR_MAX 4096 /* .conf files in one directory */
+/* files open at once through Include, the outermost counted */
+#define ENF_RULES_INCLUDE_DEPTH 16
+/* files one source reads (add_file, add_dir), the included ones counted */
+#define ENF_RULES_SOURCE_FILES_MAX 4096
 #define ENF_RULE_VALUE_MAX 256 /* bytes of a matched value reported */
 
 /*

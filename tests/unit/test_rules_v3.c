@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -233,12 +234,223 @@ static void test_secaction_matches_every_request(void **state)
 	tset_free(&t);
 }
 
+/* Add @path (a file, or with @dir a directory) to a new builder: what
+ * enf_rules_builder_add_file/dir() returned, the builder's count in @n. */
+static int add_src(const char *path, bool dir, struct enf_rule_error *err,
+		   size_t *n)
+{
+	struct enf_rules_builder *b = NULL;
+	int ret;
+
+	memset(err, 0, sizeof(*err));
+	assert_int_equal(enf_rules_builder_new(&b), 0);
+	ret = dir ? enf_rules_builder_add_dir(b, path, err) :
+		    enf_rules_builder_add_file(b, path, err);
+	*n = enf_rules_builder_count(b);
+	enf_rules_builder_free(b);
+	return ret;
+}
+
+/* @path's source must be refused with @want at @origin (under @dir),
+ * @line, @column, the message holding @msg, and nothing added. */
+static void refused(const char *what, const char *dir, const char *path,
+		    bool is_dir, int want, const char *origin,
+		    unsigned int line, unsigned int column, const char *msg)
+{
+	struct enf_rule_error err;
+	char full[256], worigin[256];
+	size_t n;
+	int ret;
+
+	snprintf(full, sizeof(full), "%s/%s", dir, path);
+	snprintf(worigin, sizeof(worigin), "%s/%s", dir, origin);
+	ret = add_src(full, is_dir, &err, &n);
+	if (ret != want || strcmp(err.origin, worigin) || err.line != line ||
+	    err.column != column || !strstr(err.msg, msg) || n)
+		fail_msg("%s: got %d at %s:%u:%u \"%s\" (%zu rules), want %d "
+			 "at %s:%u:%u \"...%s...\" (0 rules)",
+			 what, ret, err.origin, err.line, err.column, err.msg,
+			 n, want, worigin, line, column, msg);
+}
+
+/*
+ * Include: relative to the including file's directory, a glob read in
+ * name order, nested, quoted or not, the directive's name in any case;
+ * the rules land in the order ModSecurity 3.0.9 loads them (checked:
+ * 10, 30, 20, 1 for this tree), each with its own file and line, and a
+ * relative @pmFromFile of an included file is read from that file's
+ * directory.
+ */
+static void test_include_order_and_origins(void **state)
+{
+	char dir[] = "/tmp/enf-v3-inc-XXXXXX", path[256];
+	static const struct {
+		uint32_t id;
+		const char *file;
+		unsigned int line;
+	} want[] = {
+		{ 10, "conf.d/10-a.conf", 1 },
+		{ 30, "conf.d/../sub/x.conf", 2 },
+		{ 20, "conf.d/20-b.conf", 1 },
+		{ 40, "conf.d/20-b.conf", 3 },
+		{ 1, "main.conf", 4 },
+	};
+	struct enf_rule_error err = { 0 };
+	struct tset t;
+	struct treq req;
+
+	(void)state;
+	dir_make(dir);
+	put(dir, "main.conf",
+	    "# the rules of conf.d first\n"
+	    "Include conf.d/*.conf\n"
+	    "\n"
+	    "SecRule ARGS:c \"@rx a\" \"id:1\"\n");
+	put(dir, "conf.d/20-b.conf",
+	    "SecRule ARGS:c \"@rx a\" \"id:20\"\n"
+	    "include \"../sub/y.conf\"\n"
+	    "SecRule ARGS:c \"@pmFromFile words.txt\" \"id:40\"\n");
+	put(dir, "conf.d/10-a.conf",
+	    "SecRule ARGS:c \"@rx a\" \"id:10\"\n"
+	    "Include ../sub/x.conf\n");
+	put(dir, "conf.d/words.txt", "xq\n");
+	put(dir, "conf.d/notes.txt", "not a rule file\n");
+	put(dir, "sub/x.conf", "\nSecRule ARGS:c \"@rx a\" \"id:30\"\n");
+	put(dir, "sub/y.conf", "# nothing but a comment\n");
+
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	if (load_file(&t, path, &err))
+		fail_msg("main.conf refused at %s:%u:%u: %s", err.origin,
+			 err.line, err.column, err.msg);
+	assert_int_equal(enf_ruleset_count(t.rs), 5);
+	for (size_t i = 0; i < 5; i++) {
+		const struct enf_rule_info *r = enf_ruleset_rule(t.rs, i);
+		char o[256];
+
+		snprintf(o, sizeof(o), "%s/%s", dir, want[i].file);
+		if (r->id != want[i].id || strcmp(r->origin, o) ||
+		    r->line != want[i].line)
+			fail_msg("rule %zu: %u at %s:%u, want %u at %s:%u", i,
+				 r->id, r->origin, r->line, want[i].id, o,
+				 want[i].line);
+	}
+	treq_init(&req, "GET", "/?c=axq");
+	expect_ids("included rules", &t, &req.req, "10,30,20,40,1");
+	tset_free(&t);
+	dir_done(dir);
+}
+
+/*
+ * What an Include may not do, each refused with the file and line of the
+ * construct, and nothing of the source added: a missing file, a pattern
+ * that matches nothing (both errors in ModSecurity too), a cycle, too
+ * deep a nesting, an error inside an included file (which says where it
+ * was included from), an id twice (ModSecurity: "Rule id: 10 is
+ * duplicated"), an Include inside an open chain (ModSecurity would chain
+ * across files: refused here), and a malformed Include.
+ */
+static void test_include_refusals(void **state)
+{
+	char dir[] = "/tmp/enf-v3-incx-XXXXXX", name[32], text[64];
+
+	(void)state;
+	dir_make(dir);
+	put(dir, "missing.conf",
+	    "SecRule ARGS \"@rx a\" \"id:1\"\n"
+	    "Include nothere.conf\n");
+	refused("missing file", dir, "missing.conf", false, -ENOENT,
+		"missing.conf", 2, 9, "nothere.conf: cannot open");
+	put(dir, "nomatch.conf", "Include \"none/*.conf\"\n");
+	refused("glob without a match", dir, "nomatch.conf", false, -ENOENT,
+		"nomatch.conf", 1, 10, "no file matches");
+
+	put(dir, "cyc/a.conf",
+	    "SecRule ARGS \"@rx a\" \"id:1\"\n"
+	    "Include b.conf\n");
+	put(dir, "cyc/b.conf", "Include a.conf\n");
+	refused("a cycle", dir, "cyc/a.conf", false, -ELOOP, "cyc/b.conf", 1, 9,
+		"is being read already: an Include cycle (included from ");
+	put(dir, "self.conf", "Include ./self.conf\n");
+	refused("a file that includes itself", dir, "self.conf", false, -ELOOP,
+		"self.conf", 1, 9, "an Include cycle");
+
+	/* d0 includes d1 ... d16: 17 files open at once */
+	for (int i = 0; i <= 16; i++) {
+		snprintf(name, sizeof(name), "deep/d%d.conf", i);
+		snprintf(text, sizeof(text), "Include d%d.conf\n", i + 1);
+		put(dir, name, text);
+	}
+	put(dir, "deep/d17.conf", "SecRule ARGS \"@rx a\" \"id:1\"\n");
+	refused("too deep", dir, "deep/d0.conf", false, -ELOOP, "deep/d15.conf",
+		1, 9, "more than 16 deep");
+
+	put(dir, "bad/main.conf",
+	    "SecRule ARGS \"@rx a\" \"id:1\"\n"
+	    "Include inc/*.conf\n");
+	put(dir, "bad/inc/1.conf", "SecRule ARGS \"@rx b\" \"id:2\"\n");
+	put(dir, "bad/inc/2.conf", "\nSecRule ARGS \"@rx b\" \"id:3,bogus\"\n");
+	refused("an error in an included file", dir, "bad/main.conf", false,
+		-EINVAL, "bad/inc/2.conf", 2, 28,
+		"unknown action 'bogus' (included from ");
+
+	/* a directory that holds the file it includes: read twice */
+	put(dir, "twice/a.conf", "Include b.conf\n");
+	put(dir, "twice/b.conf", "SecRule ARGS \"@rx a\" \"id:7\"\n");
+	refused("a file read twice", dir, "twice", true, -EEXIST,
+		"twice/b.conf", 1, 26, "duplicate id 7 (already defined at ");
+
+	put(dir, "chain.conf",
+	    "SecRule ARGS \"@rx a\" \"id:1,chain\"\n"
+	    "Include b.conf\n");
+	refused("Include in an open chain", dir, "chain.conf", false, -EINVAL,
+		"chain.conf", 2, 1, "Include after 'chain' (rule 1)");
+	put(dir, "two.conf", "Include a.conf b.conf\n");
+	refused("two names", dir, "two.conf", false, -EINVAL, "two.conf", 1, 16,
+		"unexpected 'b.conf' after Include's file name");
+	put(dir, "none.conf", "Include\n");
+	refused("no name", dir, "none.conf", false, -EINVAL, "none.conf", 1, 8,
+		"Include without a file name");
+	put(dir, "openchain/a.conf", "Include b.conf\n");
+	put(dir, "openchain/b.conf", "SecRule ARGS \"@rx a\" \"id:1,chain\"\n");
+	refused("a chain open at the end of an included file", dir,
+		"openchain/a.conf", false, -EINVAL, "openchain/b.conf", 1, 0,
+		"'chain' with no rule after it");
+	dir_done(dir);
+}
+
+/* Text not read from a file (rule add, rule import, the database) has no
+ * directory: Include is refused there, relative or absolute. */
+static void test_include_in_text_refused(void **state)
+{
+	static const char *const texts[] = {
+		"SecRule ARGS \"@rx a\" \"id:1\"\nInclude other.conf\n",
+		"SecRule ARGS \"@rx a\" \"id:1\"\nInclude /etc/passwd\n",
+	};
+	struct enf_rule_error err;
+	struct tset t = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(tset_load(&t, texts[i], &err), -EINVAL);
+		assert_int_equal(err.line, 2);
+		assert_int_equal(err.column, 1);
+		assert_non_null(strstr(
+			err.msg, "unsupported directive 'Include' in text not "
+				 "read from a file"));
+		tset_free(&t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escapes_kept_as_written),
 		cmocka_unit_test(test_pm_from_file_of_a_bare_file_name),
 		cmocka_unit_test(test_secaction_matches_every_request),
+		cmocka_unit_test(test_include_order_and_origins),
+		cmocka_unit_test(test_include_refusals),
+		cmocka_unit_test(test_include_in_text_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
