@@ -37,16 +37,18 @@ static const struct {
 	[ENF_V_REQUEST_BODY] = { "REQUEST_BODY", ENF_IC_BODY },
 	[ENF_V_ARGS] = { "ARGS", ENF_IC_ARG_VALUE, true, true },
 	[ENF_V_ARGS_GET] = { "ARGS_GET", ENF_IC_ARG_VALUE, true, true },
-	[ENF_V_ARGS_NAMES] = { "ARGS_NAMES", ENF_IC_ARG_NAME, false, true },
+	/* the *_NAMES take a selector too, as ModSecurity v3 reads them:
+	 * ARGS_NAMES:id is the name "id" when the request has it */
+	[ENF_V_ARGS_NAMES] = { "ARGS_NAMES", ENF_IC_ARG_NAME, true, true },
 	[ENF_V_ARGS_POST] = { "ARGS_POST", ENF_IC_ARG_POST_VALUE, true, true },
-	[ENF_V_ARGS_GET_NAMES] = { "ARGS_GET_NAMES", ENF_IC_ARG_NAME, false,
+	[ENF_V_ARGS_GET_NAMES] = { "ARGS_GET_NAMES", ENF_IC_ARG_NAME, true,
 				   true },
 	[ENF_V_ARGS_POST_NAMES] = { "ARGS_POST_NAMES", ENF_IC_ARG_POST_NAME,
-				    false, true },
+				    true, true },
 	[ENF_V_REQUEST_COOKIES] = { "REQUEST_COOKIES", ENF_IC_COOKIE_VALUE,
 				    true, true },
 	[ENF_V_REQUEST_COOKIES_NAMES] = { "REQUEST_COOKIES_NAMES",
-					  ENF_IC_COOKIE_NAME, false, true },
+					  ENF_IC_COOKIE_NAME, true, true },
 	[ENF_V_PROTOCOL_ANOMALY] = { "PROTOCOL_ANOMALY", ENF_IC_ANOMALY, true,
 				     true },
 	/* the target as received (REQUEST_URI is decoded) */
@@ -54,7 +56,7 @@ static const struct {
 	[ENF_V_REQUEST_HEADERS] = { "REQUEST_HEADERS", ENF_IC_HDR_VALUE, true,
 				    true },
 	[ENF_V_REQUEST_HEADERS_NAMES] = { "REQUEST_HEADERS_NAMES",
-					  ENF_IC_HDR_NAME, false, true },
+					  ENF_IC_HDR_NAME, true, true },
 	/* ModSecurity's TX:MSC_PCRE_LIMITS_EXCEEDED; both spellings read */
 	[ENF_V_MSC_PCRE_LIMITS_EXCEEDED] = { "MSC_PCRE_LIMITS_EXCEEDED",
 					     ENF_IC_PCRE_LIMIT },
@@ -515,6 +517,13 @@ static int next_tok(struct pctx *p, size_t *pos, struct tok *t)
 		t->quoted = false;
 		while (i < p->len && !is_blank(p->buf[i]))
 			out[o++] = p->buf[i++];
+		/* ModSecurity v3 skips a backslash before a blank in a bare
+		 * operator (@rx\ b is "@rx b"), and keeps it elsewhere
+		 * (a\ b\d): refused rather than guessed */
+		if (i < p->len && p->buf[i - 1] == '\\')
+			return perr(
+				p, -EINVAL, i - 1,
+				"a backslash does not join a bare token to the next: quote a token that holds blanks (\"@rx a b\")");
 	}
 	/* The copy is no longer than the token's text, so this NUL lands at
 	 * or before the byte that ended the token, never inside the next. */

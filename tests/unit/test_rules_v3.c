@@ -442,6 +442,56 @@ static void test_include_in_text_refused(void **state)
 	}
 }
 
+/*
+ * A selector on ARGS_NAMES, REQUEST_HEADERS_NAMES, REQUEST_COOKIES_NAMES
+ * (and the GET and POST names) picks the names it names, caselessly, and
+ * an exclusion takes them out, as ModSecurity 3.0.9 reads them (checked:
+ * 1,2,3,4,5,7 and these variables on this request).
+ */
+static void test_selectors_on_names(void **state)
+{
+	static const char rules[] =
+		"SecRule ARGS_NAMES:foo \"@rx .\" \"id:1\"\n"
+		"SecRule ARGS_NAMES|!ARGS_NAMES:foo \"@rx .\" \"id:2\"\n"
+		"SecRule REQUEST_HEADERS_NAMES:host \"@rx .\" \"id:3\"\n"
+		"SecRule REQUEST_COOKIES_NAMES:/^s/ \"@rx .\" \"id:4\"\n"
+		"SecRule ARGS_NAMES:bar \"@streq Bar\" \"id:5\"\n"
+		"SecRule ARGS_GET_NAMES:nope \"@rx .\" \"id:6\"\n"
+		"SecRule &ARGS_NAMES:foo \"@eq 1\" \"id:7\"\n";
+	static const struct {
+		uint32_t id;
+		const char *var, *value;
+	} want[] = {
+		{ 1, "ARGS_NAMES:foo", "foo" },
+		{ 2, "ARGS_NAMES:Bar", "Bar" },
+		{ 3, "REQUEST_HEADERS_NAMES:Host", "Host" },
+		{ 4, "REQUEST_COOKIES_NAMES:sid", "sid" },
+		{ 5, "ARGS_NAMES:Bar", "Bar" },
+		{ 7, "&ARGS_NAMES:foo", "1" },
+	};
+	struct tmatches got;
+	struct tset t = { 0 };
+	struct treq req;
+
+	(void)state;
+	load(&t, rules);
+	treq_init(&req, "GET", "/x?foo=1&Bar=2");
+	treq_header(&req, "Host", "h");
+	treq_cookie(&req, "sid", "1");
+	treq_cookie(&req, "other", "2");
+	expect_ids("selectors on names", &t, &req.req, "1,2,3,4,5,7");
+	assert_int_equal(tset_match(&t, &req.req, &got), 6);
+	for (size_t i = 0; i < 6; i++) {
+		const struct tmatch *m = tmatches_find(&got, want[i].id);
+
+		if (strcmp(m->var, want[i].var) ||
+		    strcmp(m->value, want[i].value))
+			fail_msg("rule %u: %s '%s', want %s '%s'", m->id,
+				 m->var, m->value, want[i].var, want[i].value);
+	}
+	tset_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -451,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_include_order_and_origins),
 		cmocka_unit_test(test_include_refusals),
 		cmocka_unit_test(test_include_in_text_refused),
+		cmocka_unit_test(test_selectors_on_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
