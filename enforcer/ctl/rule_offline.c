@@ -257,9 +257,15 @@ static int print_match(const struct enf_rule_match *m, void *arg)
 	{
 		char *msg = term_safe(m->msg), *ld = NULL;
 
-		printf("  rule %u [%s] %s = '%s'%s%s\n", m->rule->id,
-		       m->rule->engine, var, val, m->msg[0] ? "  " : "",
-		       msg ? msg : "?");
+		/* a SecAction matches no variable: nothing to show */
+		if (var[0])
+			printf("  rule %u [%s] %s = '%s'%s%s\n", m->rule->id,
+			       m->rule->engine, var, val, m->msg[0] ? "  " : "",
+			       msg ? msg : "?");
+		else
+			printf("  rule %u [%s]%s%s\n", m->rule->id,
+			       m->rule->engine, m->msg[0] ? "  " : "",
+			       msg ? msg : "?");
 		/* escaped by the engine already; term_safe() is a guard */
 		if (m->logdata[0]) {
 			ld = term_safe(m->logdata);

@@ -128,6 +128,16 @@ static void rule_test_with_files(void **state)
 	put("bin.conf", "SecRule ARGS:v \"@rx b\" \"id:3\"\n");
 	assert_int_equal(ctl("rule test -r bin.conf bin.txt"), 0);
 	HAS("rule 3 [hyperscan] ARGS:v = 'a\\x00b\\x01c'");
+	/* a SecAction: unconditional, no variable shown; rule lint warns
+	 * of its deny */
+	put("act.conf", "SecAction \"id:4,phase:1,log,msg:'every request'\"\n"
+			"SecAction \"id:5,deny,msg:'all denied'\"\n");
+	assert_int_equal(ctl("rule test -r act.conf bin.txt"), 0);
+	HAS("rule 4 [unconditional]  every request\n");
+	HAS("rule 5 [unconditional]  all denied\n");
+	LACKS("= ''");
+	assert_int_equal(ctl("rule lint -r act.conf"), 0);
+	HAS("WARNING: its 'deny' denies every one of those requests");
 }
 
 /* A rule with logdata: expanded under its match line; msg expanded too. */
