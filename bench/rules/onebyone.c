@@ -44,6 +44,7 @@ enum ovar {
 	OV_COOKIES,
 	OV_COOKIES_NAMES,
 	OV_ORIGIN, /* a process or flow variable: none without an origin */
+	OV_PCRE_LIMIT, /* TX:MSC_PCRE_LIMITS_EXCEEDED: "1" once one was hit */
 };
 
 static const struct {
@@ -86,7 +87,15 @@ struct otarget {
 	size_t sel_len;
 };
 
-enum oop { OP_RX, OP_STREQ, OP_CONTAINS, OP_BEGINS, OP_ENDS, OP_WITHIN };
+enum oop {
+	OP_RX,
+	OP_STREQ,
+	OP_CONTAINS,
+	OP_BEGINS,
+	OP_ENDS,
+	OP_WITHIN,
+	OP_EQ,
+};
 
 /* One rule of a chain (or the rule, when it is no chain). */
 struct olink {
@@ -106,6 +115,7 @@ struct olink {
 /* A rule: it fires when each of its links fires on some value. */
 struct orule {
 	uint32_t id;
+	bool reads_limit; /* run after the others, as the engine does */
 	struct olink *links;
 	size_t n_links;
 };
@@ -119,6 +129,7 @@ struct obo {
 	char *buf;
 	size_t buf_cap;
 	uint64_t limit_hits;
+	uint64_t req_hits; /* limit_hits when the request began */
 	size_t no_jit;
 };
 
@@ -207,6 +218,16 @@ static int read_targets(struct rd *r, struct olink *ln, const char *vars)
 		if (*v == '!' || *v == '&')
 			return rd_err(r, -EOPNOTSUPP,
 				      "exclusions and counts are not read");
+		/* the engine's limit flag, both spellings */
+		if ((len == 27 &&
+		     !strncasecmp(v, "TX:MSC_PCRE_LIMITS_EXCEEDED", len)) ||
+		    (len == 24 &&
+		     !strncasecmp(v, "MSC_PCRE_LIMITS_EXCEEDED", len))) {
+			t->v = OV_PCRE_LIMIT;
+			ln->n_targets++;
+			v += len + (end ? 1 : 0);
+			continue;
+		}
 		colon = memchr(v, ':', len);
 		nl = colon ? (size_t)(colon - v) : len;
 		for (k = 0; k < sizeof(ovars) / sizeof(ovars[0]); k++)
@@ -266,7 +287,7 @@ static const struct {
 } literal_ops[] = {
 	{ "streq", OP_STREQ },	     { "contains", OP_CONTAINS },
 	{ "beginsWith", OP_BEGINS }, { "endsWith", OP_ENDS },
-	{ "within", OP_WITHIN },
+	{ "within", OP_WITHIN },     { "eq", OP_EQ },
 };
 
 static int compile(struct obo *o, struct rd *r, struct olink *ln,
@@ -453,6 +474,10 @@ static int read_rule(struct obo *o, const struct enf_ruleset *rs, size_t i,
 			 "rule %u: its chain does not read as one", info->id);
 		rc = -EPROTO;
 	}
+	for (size_t l = 0; !rc && l < ru->n_links; l++)
+		for (size_t k = 0; k < ru->links[l].n_targets; k++)
+			ru->reads_limit |= ru->links[l].targets[k].v ==
+					   OV_PCRE_LIMIT;
 	return rc;
 }
 
@@ -511,6 +536,9 @@ static int run_op(struct obo *o, const struct olink *ln, const char *v,
 		return vl >= pl && !memcmp(v + vl - pl, p, pl);
 	case OP_WITHIN:
 		return !vl || (vl <= pl && memmem(p, pl, v, vl));
+	case OP_EQ:
+		/* the one value it meets here is the limit flag's "1" */
+		return strtoll(p, NULL, 10) == (vl == 1 && *v == '1');
 	case OP_RX:
 		break;
 	}
@@ -674,6 +702,10 @@ static int run_link(struct obo *o, const struct olink *ln,
 			rc = run_fields(o, ln, t, req->cookies, req->n_cookies,
 					true);
 			break;
+		case OV_PCRE_LIMIT:
+			if (o->limit_hits > o->req_hits)
+				rc = run_value(o, ln, "1", 1);
+			break;
 		case OV_ORIGIN:
 			/* no values without an origin (offline, as here);
 			 * with one, this reader does not know their text */
@@ -705,16 +737,23 @@ int obo_match(struct obo *o, const struct enf_request *req, uint32_t *ids,
 {
 	int count = 0;
 
-	for (size_t i = 0; i < o->n; i++) {
-		int rc = run_rule(o, &o->rules[i], req);
+	o->req_hits = o->limit_hits;
+	/* rules on the limit flag after every other, to see what they hit */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < o->n; i++) {
+			int rc;
 
-		if (rc < 0)
-			return rc;
-		if (!rc)
-			continue;
-		if (ids && (size_t)count < cap)
-			ids[count] = o->rules[i].id;
-		count++;
+			if (o->rules[i].reads_limit != (pass == 1))
+				continue;
+			rc = run_rule(o, &o->rules[i], req);
+			if (rc < 0)
+				return rc;
+			if (!rc)
+				continue;
+			if (ids && (size_t)count < cap)
+				ids[count] = o->rules[i].id;
+			count++;
+		}
 	}
 	return count;
 }
