@@ -274,33 +274,19 @@ static const char *action_name(uint32_t a)
 }
 
 /*
- * What a match of @r enforces, as the verdict stage decides it: the rule's
- * enforce:, else the configured default of its deny, drop or block; in
- * @buf ("src,cidr/24,cidr6/64", "none"), and where it comes from in
- * *@from. NULL for a rule that denies nothing (pass, log).
+ * What a match of @r enforces, as the verdict stage decides it
+ * (enf_verdict_effective()), in @buf ("src,cidr/24,cidr6/64", "none"), and
+ * where it comes from in *@from. NULL for a rule that denies nothing.
  */
 static const char *rule_enforce(const struct enf_daemon *d,
 				const struct enf_rule_info *r, char *buf,
 				size_t len, const char **from)
 {
-	const struct enf_enforce *e;
+	const struct enf_enforce *e =
+		enf_verdict_effective(d->verdict, r, from);
 
-	*from = NULL;
-	if (r->enforce.kinds) {
-		e = &r->enforce;
-		*from = "rule";
-	} else if (r->actions & ENF_ACT_DENY) {
-		e = &d->cfg.deny_action;
-		*from = "deny_action";
-	} else if (r->actions & ENF_ACT_DROP) {
-		e = &d->cfg.drop_action;
-		*from = "drop_action";
-	} else if (r->actions & ENF_ACT_BLOCK) {
-		e = &d->cfg.block_action;
-		*from = "block_action";
-	} else {
+	if (!e)
 		return NULL;
-	}
 	return enf_enforce_format(e, buf, len) < 0 ? "?" : buf;
 }
 

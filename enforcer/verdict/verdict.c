@@ -34,7 +34,7 @@ struct enf_verdict {
 	struct enf_dp *dp;
 	struct pdb *db;
 	bool shadow_all;
-	struct enf_enforce def[DEF_N]; /* see effective() */
+	struct enf_enforce def[DEF_N]; /* see enf_verdict_effective() */
 	struct enf_verdict_stats stats;
 };
 
@@ -144,20 +144,33 @@ static const struct enf_str *find_header(const struct enf_request *req,
 	return NULL;
 }
 
-/*
- * What a disruptive rule enforces: its own enforce:, else the configured
- * default of its deny (first), drop or block.
- */
-static const struct enf_enforce *effective(const struct enf_verdict *v,
-					   const struct enf_rule_info *r)
+const struct enf_enforce *enf_verdict_effective(const struct enf_verdict *v,
+						const struct enf_rule_info *r,
+						const char **from)
 {
-	if (r->enforce.kinds)
+	static const char *const names[DEF_N] = {
+		[DEF_DENY] = "deny_action",
+		[DEF_DROP] = "drop_action",
+		[DEF_BLOCK] = "block_action",
+	};
+	int i;
+
+	if (!(r->actions & (ENF_ACT_DENY | ENF_ACT_DROP | ENF_ACT_BLOCK))) {
+		if (from)
+			*from = NULL;
+		return NULL;
+	}
+	if (r->enforce.kinds) {
+		if (from)
+			*from = "rule";
 		return &r->enforce;
-	if (r->actions & ENF_ACT_DENY)
-		return &v->def[DEF_DENY];
-	if (r->actions & ENF_ACT_DROP)
-		return &v->def[DEF_DROP];
-	return &v->def[DEF_BLOCK];
+	}
+	i = r->actions & ENF_ACT_DENY ? DEF_DENY :
+	    r->actions & ENF_ACT_DROP ? DEF_DROP :
+					DEF_BLOCK;
+	if (from)
+		*from = names[i];
+	return &v->def[i];
 }
 
 /* Appends "+" (but for the first) and a formatted part to @buf. */
@@ -371,7 +384,7 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 
 	shadow = v->shadow_all || (r->actions & ENF_ACT_SHADOW);
 	if (r->actions & deny_bits) {
-		ret = enforce(v, r, effective(v, r),
+		ret = enforce(v, r, enf_verdict_effective(v, r, NULL),
 			      have_flow ? &o->tuple : NULL, shadow, action,
 			      sizeof(action));
 		if (shadow)

@@ -74,6 +74,21 @@ void enf_verdict_set_enforce(struct enf_verdict *v,
 			     const struct enf_enforce *block);
 
 /**
+ * enf_verdict_effective() - what a match of @r enforces
+ * @v: the stage, with its defaults (enf_verdict_set_enforce())
+ * @r: the rule
+ * @from: if not NULL, set to where the answer comes from: "rule" (its
+ *	enforce:), "deny_action", "drop_action" or "block_action" (the
+ *	default of the first of deny, drop, block the rule has); NULL with a
+ *	NULL return
+ * Return: the enforce kinds enf_verdict_apply() acts on for @r, or NULL
+ * for a rule with none of deny, drop and block (pass, log).
+ */
+const struct enf_enforce *enf_verdict_effective(const struct enf_verdict *v,
+						const struct enf_rule_info *r,
+						const char **from);
+
+/**
  * enf_verdict_apply() - act on one rule that matched one request
  * @v: the stage
  * @req: the request, with its origin
