@@ -108,6 +108,22 @@ void print_json(const json_t *v)
  * they cannot move the cursor, retitle the window or clear the screen.
  * malloc'd; NULL when out of memory.
  */
+bool parse_uint(const char *s, unsigned long min, unsigned long max,
+		unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = (unsigned int)v;
+	return true;
+}
+
 char *term_safe(const char *s)
 {
 	size_t n = 0;

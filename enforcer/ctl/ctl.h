@@ -50,6 +50,11 @@ void print_json(const json_t *v);
  * NUL); NULL on a read error or when larger. */
 char *read_stream(FILE *f, size_t max, size_t *len);
 
+/* A whole decimal number in [@min, @max] (@max <= UINT_MAX) in *@out: digits
+ * only, no blank or sign; false for anything else, NULL included. */
+bool parse_uint(const char *s, unsigned long min, unsigned long max,
+		unsigned int *out);
+
 /* @s with control bytes as \xNN, malloc'd; NULL when out of memory. */
 char *term_safe(const char *s);
 /* @key of @o, terminal-safe, "" when absent; valid for eight more calls. */

@@ -46,23 +46,6 @@ static const char *ascii_safe(const char *s, char *buf, size_t size)
 /* Buffer for ascii_safe(): every byte may take four. */
 #define SAFE_MAX (4 * ENF_OFFLOAD_MSG_MAX + 8)
 
-/* Parses a whole decimal number in [@min, @max]. */
-static bool parse_uint(const char *s, unsigned long min, unsigned long max,
-		       unsigned int *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = (unsigned int)v;
-	return true;
-}
-
 /* The value of option @name at argv[*i], as "--name V" or "--name=V";
  * NULL when argv[*i] is not that option. Sets *missing when V is absent. */
 static const char *opt_value(int argc, char **argv, int *i, const char *name,

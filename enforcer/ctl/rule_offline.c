@@ -258,14 +258,10 @@ static int print_match(const struct enf_rule_match *m, void *arg)
 		char *msg = term_safe(m->msg), *ld = NULL;
 
 		/* a SecAction matches no variable: nothing to show */
+		printf("  rule %u [%s]", m->rule->id, m->rule->engine);
 		if (var[0])
-			printf("  rule %u [%s] %s = '%s'%s%s\n", m->rule->id,
-			       m->rule->engine, var, val, m->msg[0] ? "  " : "",
-			       msg ? msg : "?");
-		else
-			printf("  rule %u [%s]%s%s\n", m->rule->id,
-			       m->rule->engine, m->msg[0] ? "  " : "",
-			       msg ? msg : "?");
+			printf(" %s = '%s'", var, val);
+		printf("%s%s\n", m->msg[0] ? "  " : "", msg ? msg : "?");
 		/* escaped by the engine already; term_safe() is a guard */
 		if (m->logdata[0]) {
 			ld = term_safe(m->logdata);
@@ -305,13 +301,12 @@ static int on_test_request(const struct enf_request *req, void *arg)
 		free(safe);
 	}
 	free(line);
-	if (c->origin) {
+	{
 		struct enf_request r = *req;
 
-		r.origin = c->origin;
+		if (c->origin)
+			r.origin = c->origin;
 		n = enf_rules_match(c->rs, c->s, &r, print_match, c);
-	} else {
-		n = enf_rules_match(c->rs, c->s, req, print_match, c);
 	}
 	if (n < 0) {
 		c->err = n;
@@ -326,8 +321,8 @@ static int on_test_request(const struct enf_request *req, void *arg)
 struct test_origin {
 	struct enf_req_origin o;
 	bool set; /* one of them was given */
-	bool have_peer;
-	long local_port; /* -1: not given */
+	bool have_local_port;
+	unsigned int local_port;
 	char comm[16];
 };
 
@@ -337,8 +332,7 @@ static int parse_peer(const char *s, struct enf_tuple *t)
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *port = NULL, *colon = strchr(s, ':');
 	size_t hl;
-	char *end;
-	long p;
+	unsigned int p;
 
 	memset(t, 0, sizeof(*t));
 	if (s[0] == '[') {
@@ -366,9 +360,7 @@ static int parse_peer(const char *s, struct enf_tuple *t)
 	else
 		return -EINVAL;
 	if (port) {
-		errno = 0;
-		p = strtol(port, &end, 10);
-		if (!*port || *end || errno || p < 1 || p > 65535)
+		if (!parse_uint(port, 1, 65535, &p))
 			return -EINVAL;
 		t->sport = htons((uint16_t)p);
 	}
@@ -376,24 +368,10 @@ static int parse_peer(const char *s, struct enf_tuple *t)
 	return 0;
 }
 
-/* A decimal in [@min, @max] in @v, or -1. */
-static long parse_num(const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!*s || *end || errno || v < min || v > max)
-		return -1;
-	return v;
-}
-
 /* One origin option @opt (its long name) with @val; a message on error. */
 static int origin_opt(struct test_origin *to, const char *opt, const char *val)
 {
 	struct enf_req_origin *o = &to->o;
-	long v;
 
 	to->set = true;
 	if (!strcmp(opt, "exe")) {
@@ -410,10 +388,9 @@ static int origin_opt(struct test_origin *to, const char *opt, const char *val)
 		snprintf(to->comm, sizeof(to->comm), "%s", val);
 		o->comm = to->comm;
 	} else if (!strcmp(opt, "uid")) {
-		v = parse_num(val, 0, 4294967294L);
-		if (v < 0)
+		/* (uid_t)-1 is no user */
+		if (!parse_uint(val, 0, 4294967294UL, &o->uid))
 			goto bad;
-		o->uid = (uint32_t)v;
 	} else if (!strcmp(opt, "cgroup")) {
 		o->cgroup = val;
 	} else if (!strcmp(opt, "tls-library")) {
@@ -428,11 +405,10 @@ static int origin_opt(struct test_origin *to, const char *opt, const char *val)
 	} else if (!strcmp(opt, "peer")) {
 		if (parse_peer(val, &o->tuple))
 			goto bad;
-		to->have_peer = true;
 	} else if (!strcmp(opt, "local-port")) {
-		to->local_port = parse_num(val, 1, 65535);
-		if (to->local_port < 0)
+		if (!parse_uint(val, 1, 65535, &to->local_port))
 			goto bad;
+		to->have_local_port = true;
 	}
 	return 0;
 bad:
@@ -445,8 +421,8 @@ bad:
  * (no rule reads it). */
 static int origin_finish(struct test_origin *to)
 {
-	if (to->local_port >= 0) {
-		if (!to->have_peer) {
+	if (to->have_local_port) {
+		if (!to->o.tuple.family) { /* parse_peer() sets it */
 			p_err("--local-port needs --peer (a flow has both ends)");
 			return -EINVAL;
 		}
@@ -482,7 +458,7 @@ int do_rule_test(int argc, char **argv)
 		{ "local-port", required_argument, NULL, 0 },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct test_origin to = { .local_port = -1 };
+	struct test_origin to = { 0 };
 	struct test_ctx c = { 0 };
 	struct enf_ruleset *rs = NULL;
 	struct enf_http1 *h = NULL;
