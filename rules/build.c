@@ -91,6 +91,11 @@ void enf_ruleset_free(struct enf_ruleset *rs)
 
 		hs_free_database(p->db);
 		free(p->pat_rule);
+		for (size_t k = 0; k < p->n_parts; k++) {
+			hs_free_database(p->parts[k].db);
+			free(p->parts[k].pat_rule);
+		}
+		free(p->parts);
 		free(p->neg);
 		free(p->other);
 		free(p->targets);
@@ -421,6 +426,153 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Whether rule @rr may read a value of item class @cls in a request of
+ * direction @out (1: outbound), as the matcher decides it (target_to_try():
+ * the rule's direction, then a target of that class that is no exclusion).
+ */
+static bool rule_may_take(const struct enf_rs_rule *rr, int out,
+			  unsigned int cls)
+{
+	if (out ? !rr->outbound || rr->in_only : rr->out_only)
+		return false;
+	for (size_t t = 0; t < rr->r->n_targets; t++) {
+		const struct enf_target *tg = &rr->r->targets[t];
+
+		if (!tg->exclude && target_classes(tg) & 1ull << cls)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A database of the patterns of @pt that @in marks (@pat_rule: the whole
+ * database's pattern -> rule). One Hyperscan does not compile is left out
+ * (@part->db NULL): its values go to the whole database, which holds every
+ * pattern of it. Return: 0 or -ENOMEM.
+ */
+static int part_compile(const struct pats *pt, const uint8_t *in,
+			const uint32_t *pat_rule, struct enf_pipe_db *part)
+{
+	const char **expr = calloc(pt->n, sizeof(*expr));
+	unsigned int *flags = calloc(pt->n, sizeof(*flags));
+	unsigned int *ids = calloc(pt->n, sizeof(*ids));
+	hs_compile_error_t *cerr = NULL;
+	int ret = -ENOMEM;
+	unsigned int m = 0;
+
+	part->pat_rule = calloc(pt->n, sizeof(*part->pat_rule));
+	if (!expr || !flags || !ids || !part->pat_rule)
+		goto out;
+	for (size_t j = 0; j < pt->n; j++) {
+		if (!in[j])
+			continue;
+		expr[m] = pt->expr[j];
+		flags[m] = pt->flags[j];
+		ids[m] = m;
+		part->pat_rule[m++] = pat_rule[j];
+	}
+	if (hs_compile_multi(expr, flags, ids, m, HS_MODE_BLOCK, NULL,
+			     &part->db, &cerr) != HS_SUCCESS) {
+		hs_free_compile_error(cerr);
+		part->db = NULL;
+	}
+	part->n_pat = m;
+	ret = 0;
+out:
+	if (!part->db) {
+		free(part->pat_rule);
+		part->pat_rule = NULL;
+	}
+	free(expr);
+	free(flags);
+	free(ids);
+	return ret;
+}
+
+/*
+ * Values that only a few rules of pipeline @pi may read are scanned with a
+ * database of those rules' patterns alone: one database per distinct set
+ * of at most half of the patterns that the rules which may take a value of
+ * an item class in a request of a direction have (header names that one
+ * rule of twenty reads, outbound requests that only the EDR chains see);
+ * other values use the whole database. After pipe_lists() and
+ * origin_flags(). Return: 0 or -ENOMEM.
+ */
+static int pipe_parts(struct enf_ruleset *rs, uint32_t pi)
+{
+	struct enf_pipe *p = &rs->pipes[pi];
+	size_t n_pat = p->n_pat;
+	struct pats pt = { 0 };
+	uint8_t *sets = NULL, *in = NULL;
+	int ret = -ENOMEM;
+
+	memset(p->db_for, ENF_PIPE_DB_NONE, sizeof(p->db_for));
+	if (!p->db)
+		return 0;
+	pt.expr = calloc(n_pat, sizeof(*pt.expr));
+	pt.flags = calloc(n_pat, sizeof(*pt.flags));
+	pt.ids = calloc(n_pat, sizeof(*pt.ids));
+	pt.owned = calloc(n_pat, sizeof(*pt.owned));
+	in = malloc(n_pat);
+	sets = malloc(ENF_PIPE_PARTS_MAX * n_pat);
+	p->parts = calloc(ENF_PIPE_PARTS_MAX, sizeof(*p->parts));
+	if (!pt.expr || !pt.flags || !pt.ids || !pt.owned || !in || !sets ||
+	    !p->parts)
+		goto out;
+	/* the patterns as the whole database has them: same order, same
+	 * rules (pats_fill() writes @pat_rule again, as it was) */
+	ret = pats_fill(rs, pi, &pt);
+	if (ret)
+		goto out;
+	for (int d = 0; d < 2; d++) {
+		uint64_t mask = d ? p->out_mask : p->in_mask;
+
+		for (unsigned int c = 0; c < 64; c++) {
+			size_t n_in = 0, k;
+
+			if (!(mask & 1ull << c))
+				continue;
+			for (size_t j = 0; j < n_pat; j++) {
+				in[j] = rule_may_take(
+					&rs->rules[p->pat_rule[j]], d, c);
+				n_in += in[j];
+			}
+			if (!n_in)
+				continue;
+			/* a part that keeps more than half of the patterns
+			 * saves less in a scan than its compile costs */
+			if (2 * n_in > n_pat) {
+				p->db_for[d][c] = ENF_PIPE_DB_ALL;
+				continue;
+			}
+			for (k = 0; k < p->n_parts; k++)
+				if (!memcmp(sets + k * n_pat, in, n_pat))
+					break;
+			if (k == p->n_parts) {
+				memcpy(sets + k * n_pat, in, n_pat);
+				ret = part_compile(&pt, in, p->pat_rule,
+						   &p->parts[k]);
+				if (ret)
+					goto out;
+				p->n_parts++;
+			}
+			p->db_for[d][c] = p->parts[k].db ? (uint8_t)k :
+							   ENF_PIPE_DB_ALL;
+		}
+	}
+	ret = 0;
+out:
+	pats_release(&pt);
+	free(pt.expr);
+	free(pt.flags);
+	free(pt.ids);
+	free(pt.owned);
+	free(in);
+	free(sets);
+	return ret;
 }
 
 /* @rr's pattern for PCRE2, JIT-compiled (once). */
@@ -801,6 +953,9 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 			goto out_nomem;
 		rs->want[p->phase - 1][0] |= p->in_mask;
 		rs->want[p->phase - 1][1] |= p->out_mask;
+		ret = pipe_parts(rs, pi);
+		if (ret)
+			goto out_nomem;
 	}
 	ret = count_list(rs);
 	if (ret)

@@ -406,6 +406,7 @@ struct scan {
 	const struct enf_ruleset *rs;
 	struct enf_rules_scratch *s;
 	const struct enf_pipe *pipe;
+	const uint32_t *pat_rule; /* of the database being scanned */
 	const struct item *it;
 	size_t item_idx;
 	const char *v;
@@ -516,7 +517,7 @@ static int on_hs_match(unsigned int id, unsigned long long from,
 		       unsigned long long to, unsigned int flags, void *ctx)
 {
 	struct scan *m = ctx;
-	uint32_t ri = m->pipe->pat_rule[id];
+	uint32_t ri = m->pat_rule[id];
 	const struct enf_rs_rule *rr = &m->rs->rules[ri];
 	int ti;
 
@@ -804,15 +805,25 @@ static int scan_value(struct scan *m)
 {
 	const struct enf_pipe *p = m->pipe;
 	struct enf_rules_scratch *s = m->s;
+	uint8_t k = p->db_for[m->outbound][m->it->cls];
 	hs_error_t e;
 
 	gen_next(&s->val_gen, s->hit, s->n_rules);
-	if (p->db) {
+	/* the pipeline's database, or the part of it with the patterns of
+	 * the rules that may read a value of this class (pipe_parts()) */
+	if (k != ENF_PIPE_DB_NONE) {
+		const hs_database_t *db = p->db;
+
+		m->pat_rule = p->pat_rule;
+		if (k != ENF_PIPE_DB_ALL) {
+			db = p->parts[k].db;
+			m->pat_rule = p->parts[k].pat_rule;
+		}
 		if (m->vl > UINT_MAX)
 			return -E2BIG;
 		m->err = 0;
 		s->hs_scans++;
-		e = hs_scan(p->db, m->v, (unsigned int)m->vl, 0, s->hs,
+		e = hs_scan(db, m->v, (unsigned int)m->vl, 0, s->hs,
 			    on_hs_match, m);
 		if (e == HS_SCAN_TERMINATED)
 			return m->err;
@@ -1239,22 +1250,29 @@ int enf_rules_scratch_update(struct enf_rules_scratch *s,
 	 * swapped in only once it serves every database of @rs.
 	 */
 	for (size_t i = 0; i < rs->n_pipes; i++) {
-		hs_error_t e;
+		const struct enf_pipe *p = &rs->pipes[i];
 
-		if (!rs->pipes[i].db)
-			continue;
-		if (!hs && s->hs) {
-			e = hs_clone_scratch(s->hs, &hs);
+		/* the pipeline's database, then its parts' */
+		for (size_t k = 0; k <= p->n_parts; k++) {
+			const hs_database_t *db = k ? p->parts[k - 1].db :
+						      p->db;
+			hs_error_t e;
+
+			if (!db)
+				continue;
+			if (!hs && s->hs) {
+				e = hs_clone_scratch(s->hs, &hs);
+				if (e != HS_SUCCESS) {
+					hs = NULL;
+					err = hs_to_errno(e);
+					goto out_free_new;
+				}
+			}
+			e = hs_alloc_scratch(db, &hs);
 			if (e != HS_SUCCESS) {
-				hs = NULL;
 				err = hs_to_errno(e);
 				goto out_free_new;
 			}
-		}
-		e = hs_alloc_scratch(rs->pipes[i].db, &hs);
-		if (e != HS_SUCCESS) {
-			err = hs_to_errno(e);
-			goto out_free_new;
 		}
 	}
 
@@ -1354,7 +1372,10 @@ size_t enf_ruleset_databases(const struct enf_ruleset *rs)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; rs && i < rs->n_pipes; i++)
+	for (size_t i = 0; rs && i < rs->n_pipes; i++) {
 		n += rs->pipes[i].db != NULL;
+		for (size_t k = 0; k < rs->pipes[i].n_parts; k++)
+			n += rs->pipes[i].parts[k].db != NULL;
+	}
 	return n;
 }

@@ -314,7 +314,10 @@ void enf_rules_scratch_work(const struct enf_rules_scratch *s,
 			    uint64_t *tfn_runs, uint64_t *hs_scans);
 
 /* The Hyperscan databases of @rs: one per phase and transformation
- * pipeline that has patterns Hyperscan takes (as they are or prefilters). */
+ * pipeline that has patterns Hyperscan takes (as they are or prefilters),
+ * and one per part of a pipeline's patterns that some values are scanned
+ * with alone (those of the rules that may read a value of an item class in
+ * a request of a direction, where not all of them may). */
 size_t enf_ruleset_databases(const struct enf_ruleset *rs);
 
 /**

@@ -518,6 +518,22 @@ int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
 			 pcre2_code **code, char *msg, size_t msg_len,
 			 size_t *offset);
 
+#define ENF_PIPE_DB_ALL 0xff
+#define ENF_PIPE_DB_NONE 0xfe
+#define ENF_PIPE_PARTS_MAX (2 * 64)
+
+/**
+ * struct enf_pipe_db - a Hyperscan database of part of a pipeline's patterns
+ * @db: the database
+ * @pat_rule: its pattern id -> index of the rule in the set
+ * @n_pat: patterns in @db
+ */
+struct enf_pipe_db {
+	hs_database_t *db;
+	uint32_t *pat_rule;
+	size_t n_pat;
+};
+
 /**
  * struct enf_pipe - the rules of one phase sharing one transformation
  * pipeline
@@ -534,6 +550,14 @@ int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
  * @out_mask: the classes the rules that see outbound requests take
  * @in_mask: the classes the rules that see other requests take (inbound
  *	ones, and those without an origin)
+ * @parts: databases of part of @db's patterns, for values only some of the
+ *	rules may read (a header's name that one rule of twenty reads, an
+ *	outbound request that only the EDR chains see)
+ * @n_parts: their number
+ * @db_for: per direction (0: inbound or no origin, 1: outbound) and item
+ *	class, the database a value is scanned with: ENF_PIPE_DB_ALL (@db),
+ *	ENF_PIPE_DB_NONE (no pattern of these rules reads it), or an index in
+ *	@parts
  */
 struct enf_pipe {
 	int phase;
@@ -551,6 +575,9 @@ struct enf_pipe {
 	uint64_t cls_mask;
 	uint64_t out_mask;
 	uint64_t in_mask;
+	struct enf_pipe_db *parts;
+	size_t n_parts;
+	uint8_t db_for[2][64];
 };
 
 /**

@@ -647,6 +647,53 @@ static void test_values_transformed_once_per_pipeline(void **state)
 }
 
 /*
+ * A value that only a few rules of a pipeline read is scanned with a
+ * database of their patterns alone: here a header's name with rules 1 and
+ * 3's (two patterns of five: a part beside the whole pipeline's database);
+ * an argument, which four of the five read, with the whole database. Each
+ * pattern still matches where its rule reads and nowhere else.
+ */
+static void test_pipeline_parts_by_item_class(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+	uint64_t runs, scans;
+
+	(void)state;
+	load(&t, "SecRule REQUEST_HEADERS_NAMES \"@rx ^x-evil\" "
+		 "\"id:1,t:lowercase\"\n"
+		 "SecRule ARGS \"@rx evil\" \"id:2,t:lowercase\"\n"
+		 "SecRule ARGS|REQUEST_HEADERS_NAMES \"@pm both\" "
+		 "\"id:3,t:lowercase\"\n"
+		 "SecRule ARGS \"@rx zz4\" \"id:4,t:lowercase\"\n"
+		 "SecRule ARGS \"@rx zz5\" \"id:5,t:lowercase\"\n");
+	assert_int_equal(enf_ruleset_databases(t.rs), 2);
+
+	/* the name is rule 1's and 3's; "evil" in it is not rule 2's */
+	treq_init(&req, "GET", "/?q=harmless");
+	treq_header(&req, "X-Evil-Both", "evil");
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_non_null(tmatches_find(&got, 1));
+	assert_non_null(tmatches_find(&got, 3));
+	assert_string_equal(tmatches_find(&got, 3)->var,
+			    "REQUEST_HEADERS_NAMES:X-Evil-Both");
+
+	/* the argument is rule 2's and 3's; ^x-evil in it is not rule 1's */
+	treq_init(&req, "GET", "/?q=x-evil-both");
+	treq_header(&req, "Accept", "x-evil");
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_non_null(tmatches_find(&got, 2));
+	assert_string_equal(tmatches_find(&got, 3)->var, "ARGS:q");
+	/* each value transformed and scanned once: an argument's value and
+	 * a header's name in each of the two requests */
+	enf_rules_scratch_work(t.s, &runs, &scans);
+	assert_int_equal(scans, 4);
+	assert_int_equal(runs, 4);
+	tset_free(&t);
+}
+
+/*
  * "chain": the first rule carries the id and actions; the chain matches
  * when each of its rules matches the request; it is listed, stored and
  * reported as one rule: its first rule's id and actions, and its last
@@ -2075,6 +2122,7 @@ int main(void)
 		cmocka_unit_test(test_regex_selectors),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_values_transformed_once_per_pipeline),
+		cmocka_unit_test(test_pipeline_parts_by_item_class),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_origin_variables),
 		cmocka_unit_test(test_reports_in_rule_order),
