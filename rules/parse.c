@@ -753,12 +753,23 @@ static int parse_vars(struct pctx *p, const struct tok *t, struct enf_rule *r)
 		err = parse_var(p, t, s, i, r);
 		if (err)
 			return err;
-		for (size_t k = 0; r->reads_tx && k < r->n_targets; k++)
-			if (r->targets[k].var != ENF_V_TX)
+		/* the variable just read, where the error points: one that
+		 * is not TX:N after TX:N, or TX:N after others */
+		if (r->reads_tx) {
+			enum enf_var nv = r->targets[r->n_targets - 1].var,
+				     other = nv;
+
+			for (size_t k = 0;
+			     other == ENF_V_TX && k < r->n_targets; k++)
+				other = r->targets[k].var;
+			if (other != ENF_V_TX)
 				return perr(
 					p, -EINVAL, tok_pos(p, t, s),
-					"a rule that reads TX:N reads captures only (it runs on them after the chain's earlier rules matched), not %s",
-					var_defs[r->targets[k].var].name);
+					"a rule that reads TX:N reads captures only (it runs on them after the chain's earlier rules matched), not %s%s",
+					var_defs[other].name,
+					nv == ENF_V_TX ? " (read before TX:N)" :
+							 "");
+		}
 		if (i == t->len)
 			return check_exclusions(p, t, r);
 		i++;
@@ -930,14 +941,35 @@ static int pm_file_read(const char *path, char **buf, size_t *len,
 {
 	char *line = NULL, *nb;
 	size_t cap = 0;
+	struct stat st;
 	ssize_t got;
+	int ret = 0, fd;
 	FILE *f;
-	int ret = 0;
 
-	f = fopen(path, "re");
+	/* as read_file(): a FIFO must not block the load */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(why, why_len, "%s", strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(why, why_len, "%s", strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, why_len, "not a regular file");
+		close(fd);
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
-		snprintf(why, why_len, "%s", strerror(errno));
-		return -errno;
+		ret = -errno;
+		snprintf(why, why_len, "%s", strerror(-ret));
+		close(fd);
+		return ret;
 	}
 	while ((got = getline(&line, &cap, f)) >= 0) {
 		size_t l = (size_t)got;
@@ -1780,9 +1812,34 @@ static int include_one(struct pctx *p, const struct inc_at *at,
 	return ret;
 }
 
-static int cmp_strp(const void *a, const void *b)
+/* qsort() of file names, in strcmp() order */
+static int cmp_names(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* path_near() for a glob pattern @spec: the including file's directory
+ * with glob's special characters escaped, so that only @spec's are. */
+static int glob_near(const struct pctx *p, const char *spec, char *out,
+		     size_t cap)
+{
+	const char *slash = strrchr(p->origin, '/');
+	size_t o = 0, n = strlen(spec);
+
+	if (spec[0] != '/' && slash) {
+		for (const char *c = p->origin; c < slash; c++) {
+			if (o + 2 >= cap)
+				return -ENAMETOOLONG;
+			if (strchr("*?[\\", *c))
+				out[o++] = '\\';
+			out[o++] = *c;
+		}
+		out[o++] = '/';
+	}
+	if (o + n >= cap)
+		return -ENAMETOOLONG;
+	memcpy(out + o, spec, n + 1);
+	return 0;
 }
 
 /*
@@ -1794,7 +1851,7 @@ static int cmp_strp(const void *a, const void *b)
  */
 static int parse_include(struct pctx *p, const struct tok *dir, size_t pos)
 {
-	char spec[PATH_MAX], pat[PATH_MAX];
+	char spec[PATH_MAX], pat[PATH_MAX], gpat[2 * PATH_MAX];
 	struct inc_at at = { .origin = p->origin, .spec = spec };
 	struct tok t, extra;
 	glob_t g = { 0 };
@@ -1835,9 +1892,12 @@ static int parse_include(struct pctx *p, const struct tok *dir, size_t pos)
 		return inc_err(p, &at, -ENAMETOOLONG, "path too long");
 	/* the line's tokens are not read after this: the files included
 	 * reuse its buffers */
-	if (!strpbrk(pat, "*?["))
+	/* a pattern is what the Include wrote, not the directory's name */
+	if (!strpbrk(spec, "*?["))
 		return include_one(p, &at, pat);
-	ret = glob(pat, GLOB_NOSORT, NULL, &g);
+	if (glob_near(p, spec, gpat, sizeof(gpat)))
+		return inc_err(p, &at, -ENAMETOOLONG, "path too long");
+	ret = glob(gpat, GLOB_NOSORT, NULL, &g);
 	if (ret == GLOB_NOMATCH)
 		return inc_err(p, &at, -ENOENT, "no file matches %s", pat);
 	if (ret == GLOB_NOSPACE) {
@@ -1849,7 +1909,7 @@ static int parse_include(struct pctx *p, const struct tok *dir, size_t pos)
 		return inc_err(p, &at, -EIO,
 			       "cannot read the directories of %s", pat);
 	}
-	qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), cmp_strp);
+	qsort(g.gl_pathv, g.gl_pathc, sizeof(*g.gl_pathv), cmp_names);
 	for (size_t i = 0; !ret && i < g.gl_pathc; i++)
 		ret = include_one(p, &at, g.gl_pathv[i]);
 	globfree(&g);
@@ -2148,7 +2208,9 @@ static int read_file(const char *path, char **out, size_t *out_len,
 	char *buf = NULL;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO or a device opens without waiting for a writer,
+	 * to be refused below as not a regular file */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ret = -errno;
 		err_errno(err, path, "cannot open", -ret);
@@ -2261,11 +2323,6 @@ int enf_rules_builder_add_file(struct enf_rules_builder *b, const char *path,
 	}
 	pctx_fini(&p);
 	return ret;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static bool is_conf_name(const char *name)

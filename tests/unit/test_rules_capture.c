@@ -131,7 +131,9 @@ static const struct err_case err_cases[] = {
 	{ "TX:1 with a request variable before it",
 	  "SecRule ARGS \"@rx (a)\" \"id:1,capture,chain\"\n"
 	  "SecRule REQUEST_URI|TX:1 \"@eq 1\"",
-	  -EINVAL, 2, "TX:1", "reads captures only" },
+	  -EINVAL, 2, "TX:1",
+	  "reads captures only (it runs on them after the chain's earlier "
+	  "rules matched), not REQUEST_URI (read before TX:N)" },
 	{ "TX:1 counted",
 	  "SecRule ARGS \"@rx (a)\" \"id:1,capture,chain\"\n"
 	  "SecRule &TX:1 \"@eq 1\"",

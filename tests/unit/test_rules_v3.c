@@ -351,7 +351,7 @@ static void test_include_order_and_origins(void **state)
  */
 static void test_include_refusals(void **state)
 {
-	char dir[] = "/tmp/enf-v3-incx-XXXXXX", name[32], text[64];
+	char dir[] = "/tmp/enf-v3-incx-XXXXXX", name[32], text[64], path[256];
 
 	(void)state;
 	dir_make(dir);
@@ -415,6 +415,43 @@ static void test_include_refusals(void **state)
 	refused("a chain open at the end of an included file", dir,
 		"openchain/a.conf", false, -EINVAL, "openchain/b.conf", 1, 0,
 		"'chain' with no rule after it");
+
+	/* a FIFO (a file or a pattern's match) is refused, not waited on:
+	 * without a writer, opening it would block the load for ever */
+	put(dir, "fifo/main.conf", "Include ff\n");
+	put(dir, "fifo/glob.conf", "Include f*\n");
+	put(dir, "fifo/pm.conf", "SecRule ARGS \"@pmFromFile ff\" \"id:1\"\n");
+	snprintf(path, sizeof(path), "%s/fifo/ff", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	refused("an Include of a FIFO", dir, "fifo/main.conf", false, -EINVAL,
+		"fifo/main.conf", 1, 9, "not a regular file");
+	refused("a pattern matching a FIFO", dir, "fifo/glob.conf", false,
+		-EINVAL, "fifo/glob.conf", 1, 9, "not a regular file");
+	refused("@pmFromFile of a FIFO", dir, "fifo/pm.conf", false, -EINVAL,
+		"fifo/pm.conf", 1, 27, "not a regular file");
+	dir_done(dir);
+}
+
+/* A directory whose name holds glob's characters includes by plain name
+ * and by pattern: only the pattern as written is a pattern. */
+static void test_include_from_a_bracketed_directory(void **state)
+{
+	char dir[] = "/tmp/enf-v3-brk-XXXXXX", path[256];
+	struct enf_rule_error err;
+	size_t n;
+
+	(void)state;
+	dir_make(dir);
+	put(dir, "br[1]*/main.conf", "Include y.conf\nInclude \"g/*.conf\"\n");
+	put(dir, "br[1]*/y.conf", "SecRule ARGS \"@rx a\" \"id:1\"\n");
+	put(dir, "br[1]*/g/a.conf", "SecRule ARGS \"@rx b\" \"id:2\"\n");
+	put(dir, "br[1]*/g/b.conf", "SecRule ARGS \"@rx c\" \"id:3\"\n");
+	/* what the unescaped directory would match instead */
+	put(dir, "br1x/g/c.conf", "SecRule ARGS \"@rx d\" \"id:4\"\n");
+	snprintf(path, sizeof(path), "%s/br[1]*/main.conf", dir);
+	if (add_src(path, false, &err, &n) < 0 || n != 3)
+		fail_msg("%s: %s:%u:%u %s (%zu rules, want 3)", path,
+			 err.origin, err.line, err.column, err.msg, n);
 	dir_done(dir);
 }
 
@@ -501,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_include_order_and_origins),
 		cmocka_unit_test(test_include_refusals),
 		cmocka_unit_test(test_include_in_text_refused),
+		cmocka_unit_test(test_include_from_a_bracketed_directory),
 		cmocka_unit_test(test_selectors_on_names),
 	};
 
