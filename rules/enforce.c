@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rules/rules.h"
+#include "rules/rules_internal.h"
 
 #define QUOTE_MAX 64 /* bytes of a bad word quoted back */
 
@@ -22,21 +23,10 @@ static const struct {
 	{ "egress", ENF_ENF_EGRESS },
 };
 
+/* @a (@alen bytes) is the word @b, in any case */
 static bool caseeq(const char *a, size_t alen, const char *b)
 {
-	size_t i;
-
-	if (alen != strlen(b))
-		return false;
-	for (i = 0; i < alen; i++) {
-		char x = a[i], y = b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x = (char)(x - 'A' + 'a');
-		if (x != y)
-			return false;
-	}
-	return true;
+	return alen == strlen(b) && enf_memcaseeq(a, b, alen);
 }
 
 static bool prefix_caseeq(const char *a, size_t alen, const char *p)
