@@ -202,6 +202,25 @@ static void pats_release(struct pats *pt)
 	pt->n = 0;
 }
 
+/* Room for @max patterns; false when out of memory (pats_free() then). */
+static bool pats_alloc(struct pats *pt, size_t max)
+{
+	pt->expr = calloc(max, sizeof(*pt->expr));
+	pt->flags = calloc(max, sizeof(*pt->flags));
+	pt->ids = calloc(max, sizeof(*pt->ids));
+	pt->owned = calloc(max, sizeof(*pt->owned));
+	return pt->expr && pt->flags && pt->ids && pt->owned;
+}
+
+static void pats_free(struct pats *pt)
+{
+	pats_release(pt);
+	free(pt->expr);
+	free(pt->flags);
+	free(pt->ids);
+	free(pt->owned);
+}
+
 /* Lay out the patterns of pipeline @pi's rules that go to Hyperscan. */
 static int pats_fill(struct enf_ruleset *rs, uint32_t pi, struct pats *pt)
 {
@@ -255,12 +274,8 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 	}
 	if (!max)
 		return 0;
-	pt.expr = calloc(max, sizeof(*pt.expr));
-	pt.flags = calloc(max, sizeof(*pt.flags));
-	pt.ids = calloc(max, sizeof(*pt.ids));
-	pt.owned = calloc(max, sizeof(*pt.owned));
 	p->pat_rule = calloc(max, sizeof(*p->pat_rule));
-	if (!pt.expr || !pt.flags || !pt.ids || !pt.owned || !p->pat_rule) {
+	if (!pats_alloc(&pt, max) || !p->pat_rule) {
 		enf_rule_error_set(err, "", 0, 0, "out of memory");
 		goto out_free_pats;
 	}
@@ -345,11 +360,7 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 	ret = 0;
 
 out_free_pats:
-	pats_release(&pt);
-	free(pt.expr);
-	free(pt.flags);
-	free(pt.ids);
-	free(pt.owned);
+	pats_free(&pt);
 	return ret;
 }
 
@@ -512,15 +523,10 @@ static int pipe_parts(struct enf_ruleset *rs, uint32_t pi)
 	memset(p->db_for, ENF_PIPE_DB_NONE, sizeof(p->db_for));
 	if (!p->db)
 		return 0;
-	pt.expr = calloc(n_pat, sizeof(*pt.expr));
-	pt.flags = calloc(n_pat, sizeof(*pt.flags));
-	pt.ids = calloc(n_pat, sizeof(*pt.ids));
-	pt.owned = calloc(n_pat, sizeof(*pt.owned));
 	in = malloc(n_pat);
 	sets = malloc(ENF_PIPE_PARTS_MAX * n_pat);
 	p->parts = calloc(ENF_PIPE_PARTS_MAX, sizeof(*p->parts));
-	if (!pt.expr || !pt.flags || !pt.ids || !pt.owned || !in || !sets ||
-	    !p->parts)
+	if (!pats_alloc(&pt, n_pat) || !in || !sets || !p->parts)
 		goto out;
 	/* the patterns as the whole database has them: same order, same
 	 * rules (pats_fill() writes @pat_rule again, as it was) */
@@ -565,11 +571,7 @@ static int pipe_parts(struct enf_ruleset *rs, uint32_t pi)
 	}
 	ret = 0;
 out:
-	pats_release(&pt);
-	free(pt.expr);
-	free(pt.flags);
-	free(pt.ids);
-	free(pt.owned);
+	pats_free(&pt);
 	free(in);
 	free(sets);
 	return ret;
