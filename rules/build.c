@@ -447,7 +447,7 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 static bool rule_may_take(const struct enf_rs_rule *rr, int out,
 			  unsigned int cls)
 {
-	if (out ? !rr->outbound || rr->in_only : rr->out_only)
+	if (!enf_rs_rule_sees(rr, out))
 		return false;
 	for (size_t t = 0; t < rr->r->n_targets; t++) {
 		const struct enf_target *tg = &rr->r->targets[t];

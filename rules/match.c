@@ -428,7 +428,7 @@ static int target_to_try(struct scan *m, uint32_t ri)
 	const struct enf_rs_rule *rr = &m->rs->rules[ri];
 	int ti;
 
-	if (m->outbound ? !rr->outbound || rr->in_only : rr->out_only)
+	if (!enf_rs_rule_sees(rr, m->outbound))
 		return -1;
 	ti = rule_target_for(m->rs->rules[ri].r, m->it, m->s);
 	if (ti >= 0 && s->seen[ri] == s->req_gen &&

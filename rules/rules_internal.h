@@ -636,6 +636,13 @@ struct enf_rs_rule {
 	int32_t tx_slot;
 };
 
+/* Whether @rr sees a request of direction @out (outbound, a client's on
+ * this host: only the chains that read DIRECTION do). */
+static inline bool enf_rs_rule_sees(const struct enf_rs_rule *rr, bool out)
+{
+	return out ? rr->outbound && !rr->in_only : !rr->out_only;
+}
+
 /*
  * @counts: every count target ("&VAR") of the rules, each valued once a
  * request after the request's own values.
