@@ -6,6 +6,7 @@
  * refuses goes in as a prefilter when Hyperscan takes it so (each hit then
  * confirmed by PCRE2), else runs on PCRE2 alone.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,26 @@ bool enf_rx_hs_ok(const char *pattern, char *msg, size_t msg_len)
 bool enf_rx_hs_prefilter_ok(const char *pattern, char *msg, size_t msg_len)
 {
 	return hs_takes(pattern, ENF_HS_PREFILTER_FLAGS, msg, msg_len);
+}
+
+bool enf_rx_joinable(const char *pattern)
+{
+	for (const char *c = pattern; *c; c++) {
+		if (*c == '\\') {
+			if (!c[1] || strchr("AzZG", c[1]))
+				return false;
+			c++; /* the escaped byte is no anchor or group */
+			continue;
+		}
+		if (c[0] != '(' || c[1] != '?')
+			continue;
+		/* an option group, "(?i)" or "(?s-m:": no option turned off */
+		for (const char *o = c + 2;
+		     isalpha((unsigned char)*o) || *o == '-'; o++)
+			if (*o == '-')
+				return false;
+	}
+	return true;
 }
 
 int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
@@ -221,6 +242,17 @@ static void pats_free(struct pats *pt)
 	free(pt->owned);
 }
 
+/* Whether the patterns of @pt that @in marks (NULL: all) scan values
+ * joined: @pm phrases are literals; @rx as enf_rx_joinable(). */
+static bool pats_joinable(const struct pats *pt, const uint8_t *in)
+{
+	for (size_t j = 0; j < pt->n; j++)
+		if ((!in || in[j]) && pt->flags[j] != ENF_HS_PM_FLAGS &&
+		    !enf_rx_joinable(pt->expr[j]))
+			return false;
+	return true;
+}
+
 /* Lay out the patterns of pipeline @pi's rules that go to Hyperscan. */
 static int pats_fill(struct enf_ruleset *rs, uint32_t pi, struct pats *pt)
 {
@@ -302,8 +334,10 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 			break;
 		if (hs_compile_multi(pt.expr, pt.flags, pt.ids,
 				     (unsigned int)pt.n, HS_MODE_BLOCK, NULL,
-				     &p->db, &cerr) == HS_SUCCESS)
+				     &p->db, &cerr) == HS_SUCCESS) {
+			p->joined = pats_joinable(&pt, NULL);
 			break;
+		}
 		p->db = NULL;
 		if (!cerr || cerr->expression < 0) {
 			enf_rule_error_set(
@@ -491,6 +525,7 @@ static int part_compile(const struct pats *pt, const uint8_t *in,
 		part->db = NULL;
 	}
 	part->n_pat = m;
+	part->joined = pats_joinable(pt, in);
 	ret = 0;
 out:
 	if (!part->db) {

@@ -34,6 +34,7 @@ struct enf_rules_scratch {
 	uint64_t limit_hits;
 	uint64_t tfn_runs; /* values through a pipeline's transformations */
 	uint64_t hs_scans; /* values scanned with a pipeline's database */
+	uint64_t hs_joined; /* scans of a pipeline's values joined */
 	size_t n_rules; /* rules the per-rule arrays can hold */
 	uint32_t *seen; /* == req_gen: the rule matched this request */
 	uint32_t *slot; /* its entry in found */
@@ -45,6 +46,14 @@ struct enf_rules_scratch {
 	size_t cap_found;
 	char *buf; /* the transformed value */
 	size_t buf_cap;
+	/* a phase's values (phase_items()), and a pipeline's of them
+	 * (pipe_pass()), transformed into cat, each followed by '\n' */
+	struct pitem *items;
+	size_t items_cap;
+	struct pval *pv;
+	size_t pv_cap;
+	char *cat;
+	size_t cat_cap;
 	/* a capture's value through a deferred link's transformations: two,
 	 * so that one holds the groups while the other is written */
 	char *tbuf[2];
@@ -65,6 +74,23 @@ struct item {
 	size_t len;
 	const char *key; /* argument or header name */
 	size_t key_len;
+};
+
+/* A value of the request that a rule of the phase being matched reads. */
+struct pitem {
+	struct item it;
+	size_t idx; /* its item index */
+	char num[24]; /* a count target's count, once a pipeline wants it */
+};
+
+/* A value of pitems a pipeline takes, transformed. */
+struct pval {
+	uint32_t item; /* index in the scratch's items */
+	uint8_t k; /* its database (enf_pipe.db_for) */
+	bool placed; /* transformed into the scratch's cat */
+	bool alone; /* scanned alone: its joined scan hit, or it had none */
+	size_t off; /* in cat */
+	size_t len;
 };
 
 #define N_SCALARS 9
@@ -412,6 +438,7 @@ struct scan {
 	const char *v;
 	size_t vl;
 	bool outbound; /* the request is outbound: DIRECTION rules only */
+	bool no_hit; /* the value's joined scan had no hit: skip its own */
 	int err;
 };
 
@@ -811,7 +838,7 @@ static int scan_value(struct scan *m)
 	gen_next(&s->val_gen, s->hit, s->n_rules);
 	/* the pipeline's database, or the part of it with the patterns of
 	 * the rules that may read a value of this class (pipe_parts()) */
-	if (k != ENF_PIPE_DB_NONE) {
+	if (k != ENF_PIPE_DB_NONE && !m->no_hit) {
 		const hs_database_t *db = p->db;
 
 		m->pat_rule = p->pat_rule;
@@ -1068,6 +1095,205 @@ static const struct enf_request *phase_view(const struct enf_request *req,
 	return head;
 }
 
+/* @*arr holds at least @n elements of @size bytes; false: out of memory. */
+static bool room_for(void **arr, size_t *cap, size_t n, size_t size)
+{
+	void *na;
+	size_t nc;
+
+	if (n <= *cap)
+		return true;
+	nc = *cap ? *cap : 16;
+	while (nc < n && nc <= SIZE_MAX / 2 / size)
+		nc *= 2;
+	if (nc < n)
+		return false;
+	na = realloc(*arr, nc * size);
+	if (!na)
+		return false;
+	*arr = na;
+	*cap = nc;
+	return true;
+}
+
+/*
+ * The values of @req (the request's @n_items, then the set's counts) that
+ * some rule of the phase reads (@want: their classes), in item order, in
+ * the scratch's items. Return: how many, or -ENOMEM.
+ */
+static ssize_t phase_items(struct scan *m, const struct enf_request *req,
+			   size_t n_items, uint64_t want)
+{
+	struct enf_rules_scratch *s = m->s;
+	size_t total = n_items + m->rs->n_counts, n = 0;
+
+	if (!room_for((void **)&s->items, &s->items_cap, total,
+		      sizeof(*s->items)) ||
+	    !room_for((void **)&s->pv, &s->pv_cap, total, sizeof(*s->pv)))
+		return -ENOMEM;
+	for (size_t i = 0; i < total; i++) {
+		struct pitem *pi = &s->items[n];
+
+		if (!item_at(m, req, n_items, i, &pi->it) ||
+		    !(want & 1ull << pi->it.cls))
+			continue;
+		pi->idx = i;
+		n++;
+	}
+	return (ssize_t)n;
+}
+
+/* Any hit ends a joined scan: its values are then scanned one by one. */
+static int on_joined_hit(unsigned int id, unsigned long long from,
+			 unsigned long long to, unsigned int flags, void *ctx)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	(void)ctx;
+	return 1;
+}
+
+/* Value @v through @p's transformations into the scratch's cat at @off,
+ * followed by '\n'; its length in @v->len. Return: 0 or -errno. */
+static int pval_place(struct enf_rules_scratch *s, const struct enf_pipe *p,
+		      struct pval *v, size_t off)
+{
+	const struct item *it = &s->items[v->item].it;
+	size_t vl = it->ptr ? it->len : 0;
+	size_t need = enf_tfn_bound(p->tfn, p->n_tfn, vl);
+	ssize_t tl;
+
+	if (need == SIZE_MAX || need > SIZE_MAX - off - 2)
+		return -E2BIG;
+	if (!room_for((void **)&s->cat, &s->cat_cap, off + need + 1, 1))
+		return -ENOMEM;
+	if (vl)
+		memcpy(s->cat + off, it->ptr, vl);
+	v->off = off;
+	v->len = vl;
+	if (p->n_tfn) {
+		s->tfn_runs++;
+		tl = enf_tfn_run(p->tfn, p->n_tfn, s->cat + off, vl,
+				 s->cat_cap - off - 1);
+		if (tl < 0)
+			return (int)tl;
+		v->len = (size_t)tl;
+	}
+	s->cat[off + v->len] = '\n';
+	v->placed = true;
+	return 0;
+}
+
+/*
+ * Transform @m's pipeline's @nv values, those of one database together in
+ * the scratch's cat, and scan each database's values joined by '\n' once
+ * (a request's values are many and short, and a scan's fixed cost is most
+ * of its cost). A joined scan without a hit means none of the values has
+ * one on its own, for the database's patterns all read the same on a value
+ * alone and beside others (enf_pipe.joined): it is then not scanned alone.
+ * A hit may straddle values, so every value of the database is scanned
+ * alone then. Return: 0 or -errno.
+ */
+static int pipe_place(struct scan *m, size_t nv)
+{
+	const struct enf_pipe *p = m->pipe;
+	struct enf_rules_scratch *s = m->s;
+	size_t off = 0;
+	int err;
+
+	for (size_t j = 0; j < nv; j++) {
+		uint8_t k = s->pv[j].k;
+		size_t from = off, n = 0;
+		const hs_database_t *db;
+		bool joined;
+		hs_error_t e;
+
+		if (s->pv[j].placed)
+			continue;
+		for (size_t i = j; i < nv; i++) {
+			if (s->pv[i].k != k)
+				continue;
+			err = pval_place(s, p, &s->pv[i], off);
+			if (err)
+				return err;
+			off += s->pv[i].len + 1;
+			n++;
+		}
+		if (k == ENF_PIPE_DB_NONE)
+			continue;
+		db = k == ENF_PIPE_DB_ALL ? p->db : p->parts[k].db;
+		joined = k == ENF_PIPE_DB_ALL ? p->joined : p->parts[k].joined;
+		/* the last '\n' is no value's */
+		if (n < 2 || !joined || off - from - 1 > UINT_MAX)
+			continue;
+		s->hs_joined++;
+		e = hs_scan(db, s->cat + from, (unsigned int)(off - from - 1),
+			    0, s->hs, on_joined_hit, NULL);
+		if (e == HS_SCAN_TERMINATED)
+			continue;
+		if (e != HS_SUCCESS)
+			return hs_to_errno(e);
+		for (size_t i = j; i < nv; i++)
+			if (s->pv[i].k == k)
+				s->pv[i].alone = false;
+	}
+	return 0;
+}
+
+/*
+ * The rules of @m's pipeline against the phase's @n values that it wants,
+ * in item order: a rule still sees its values in item order.
+ */
+static int pipe_pass(struct scan *m, const struct enf_request *req,
+		     size_t n_items, size_t n)
+{
+	const struct enf_pipe *p = m->pipe;
+	struct enf_rules_scratch *s = m->s;
+	size_t nv = 0;
+	int err;
+
+	for (size_t j = 0; j < n; j++) {
+		struct pitem *pi = &s->items[j];
+
+		if (!pipe_takes(m, p, &pi->it))
+			continue;
+		if (pi->it.cls == ENF_IC_COUNT && !pi->it.ptr) {
+			pi->it.len = (size_t)snprintf(
+				pi->num, sizeof(pi->num), "%zu",
+				count_values(req, n_items,
+					     m->rs->counts[pi->idx - n_items],
+					     s));
+			pi->it.ptr = pi->num;
+		}
+		s->pv[nv++] = (struct pval){
+			.item = (uint32_t)j,
+			.k = p->db_for[m->outbound][pi->it.cls],
+			.alone = true,
+		};
+	}
+	if (!nv)
+		return 0;
+	err = pipe_place(m, nv);
+	if (err)
+		return err;
+	for (size_t j = 0; j < nv; j++) {
+		const struct pval *v = &s->pv[j];
+
+		m->it = &s->items[v->item].it;
+		m->item_idx = s->items[v->item].idx;
+		m->v = s->cat + v->off;
+		m->vl = v->len;
+		m->no_hit = !v->alone;
+		err = scan_value(m);
+		if (err)
+			return err;
+	}
+	m->no_hit = false;
+	return 0;
+}
+
 /*
  * Run the rules of @phase against @req (what the phase sees of the
  * request): the request's values, the counts, then, when matching since
@@ -1079,38 +1305,23 @@ static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
 	const struct enf_ruleset *rs = m->rs;
 	uint64_t want = rs->want[phase - 1][m->outbound];
 	size_t n_items;
+	ssize_t n;
 	int err;
 
 	if (!want)
 		return 0; /* no rule of the phase sees this request */
 	n_items = item_count(req);
-	/* each value once, through every pipeline of the phase that wants
-	 * it: a rule still sees its values in item order */
-	for (size_t i = 0; i < n_items + rs->n_counts; i++) {
-		struct item it;
-		char num[24];
-
-		if (!item_at(m, req, n_items, i, &it) ||
-		    !(want & 1ull << it.cls))
+	n = phase_items(m, req, n_items, want);
+	if (n < 0)
+		return (int)n;
+	/* pipeline by pipeline: a rule reads one pipeline's values */
+	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
+		m->pipe = &rs->pipes[pi];
+		if (m->pipe->phase != phase)
 			continue;
-		for (size_t pi = 0; pi < rs->n_pipes; pi++) {
-			const struct enf_pipe *p = &rs->pipes[pi];
-
-			if (p->phase != phase || !pipe_takes(m, p, &it))
-				continue;
-			if (it.cls == ENF_IC_COUNT && !it.ptr) {
-				it.len = (size_t)snprintf(
-					num, sizeof(num), "%zu",
-					count_values(req, n_items,
-						     rs->counts[i - n_items],
-						     m->s));
-				it.ptr = num;
-			}
-			m->pipe = p;
-			err = scan_item(m, &it, i);
-			if (err)
-				return err;
-		}
+		err = pipe_pass(m, req, n_items, (size_t)n);
+		if (err)
+			return err;
 	}
 	/* after every other value: whether matching this request hit a
 	 * PCRE2 limit (MSC_PCRE_LIMITS_EXCEEDED, present only then) */
@@ -1350,6 +1561,9 @@ void enf_rules_scratch_free(struct enf_rules_scratch *s)
 	free(s->hit);
 	free(s->found);
 	free(s->buf);
+	free(s->items);
+	free(s->pv);
+	free(s->cat);
 	free(s->tbuf[0]);
 	free(s->tbuf[1]);
 	free(s->snaps);
@@ -1362,10 +1576,12 @@ uint64_t enf_rules_scratch_limit_hits(const struct enf_rules_scratch *s)
 }
 
 void enf_rules_scratch_work(const struct enf_rules_scratch *s,
-			    uint64_t *tfn_runs, uint64_t *hs_scans)
+			    uint64_t *tfn_runs, uint64_t *hs_scans,
+			    uint64_t *hs_joined)
 {
 	*tfn_runs = s ? s->tfn_runs : 0;
 	*hs_scans = s ? s->hs_scans : 0;
+	*hs_joined = s ? s->hs_joined : 0;
 }
 
 size_t enf_ruleset_databases(const struct enf_ruleset *rs)

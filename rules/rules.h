@@ -307,11 +307,15 @@ uint64_t enf_rules_scratch_limit_hits(const struct enf_rules_scratch *s);
  * @tfn_runs: values put through a pipeline's transformations: one per
  *	value and (phase, pipeline) that wants it, whatever the number of
  *	rules sharing the pipeline
- * @hs_scans: values scanned with a pipeline's Hyperscan database, counted
- *	the same way
+ * @hs_scans: values scanned alone with a pipeline's Hyperscan database
+ * @hs_joined: scans of a request's values joined: the values of a
+ *	pipeline that share a database are first scanned as one, and a
+ *	value is scanned alone only when that scan has a hit (or the value
+ *	is its database's only one in the request)
  */
 void enf_rules_scratch_work(const struct enf_rules_scratch *s,
-			    uint64_t *tfn_runs, uint64_t *hs_scans);
+			    uint64_t *tfn_runs, uint64_t *hs_scans,
+			    uint64_t *hs_joined);
 
 /* The Hyperscan databases of @rs: one per phase and transformation
  * pipeline that has patterns Hyperscan takes (as they are or prefilters),

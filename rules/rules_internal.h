@@ -487,6 +487,20 @@ bool enf_rx_hs_ok(const char *pattern, char *msg, size_t msg_len);
 bool enf_rx_hs_prefilter_ok(const char *pattern, char *msg, size_t msg_len);
 
 /**
+ * enf_rx_joinable() - whether @pattern, compiled with ENF_HS_RX_FLAGS (or as
+ * a prefilter), matches a value alone only where it also matches that value
+ * with other values around it, each after a '\n'
+ *
+ * With MULTILINE, '^' and '$' match after and before the '\n' as at the
+ * value's ends, and '\b' sees a non-word byte as at an end; a match that
+ * spans values only adds hits. What does not hold so is refused: the
+ * absolute anchors \A, \z, \Z and \G, and a group that turns an option
+ * off ("(?-m)", "(?s-m:"). The test reads the text and is cautious: those
+ * letters quoted by \Q...\E, or a '-' in any option group, refuse too.
+ */
+bool enf_rx_joinable(const char *pattern);
+
+/**
  * enf_ip_parse() - an IPv4 or IPv6 address in text, IPv4 as IPv4-mapped
  * @s: the text, not NUL-terminated, nothing around the address
  * @n: its bytes
@@ -527,11 +541,13 @@ int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
  * @db: the database
  * @pat_rule: its pattern id -> index of the rule in the set
  * @n_pat: patterns in @db
+ * @joined: as enf_pipe.joined, for @db
  */
 struct enf_pipe_db {
 	hs_database_t *db;
 	uint32_t *pat_rule;
 	size_t n_pat;
+	bool joined;
 };
 
 /**
@@ -543,6 +559,10 @@ struct enf_pipe_db {
  * @db: Hyperscan database of the @rx and @pm patterns of these rules, or NULL
  * @pat_rule: Hyperscan pattern id -> index of its rule in the set
  * @n_pat: patterns in @db
+ * @joined: @db's patterns may scan a request's values joined by '\n':
+ *	each matches a value alone only where it also matches the value
+ *	among others (enf_rx_joinable()), so a joined scan without a hit
+ *	stands for the scans of the values alone
  * @neg: negated rules whose pattern is in @db (decided after the scan)
  * @other: rules run one by one: PCRE2 and literal operators
  * @targets: the distinct targets of these rules, to skip values none wants
@@ -566,6 +586,7 @@ struct enf_pipe {
 	hs_database_t *db;
 	uint32_t *pat_rule;
 	size_t n_pat;
+	bool joined;
 	uint32_t *neg;
 	size_t n_neg;
 	uint32_t *other;

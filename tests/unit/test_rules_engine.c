@@ -608,7 +608,7 @@ static void test_values_transformed_once_per_pipeline(void **state)
 	struct tmatches got;
 	struct treq req;
 	struct tset t;
-	uint64_t runs, scans;
+	uint64_t runs, scans, joined;
 	size_t o = 0;
 
 	(void)state;
@@ -635,14 +635,67 @@ static void test_values_transformed_once_per_pipeline(void **state)
 	assert_int_equal(tset_match(&t, &req.req, &got), 2);
 	assert_non_null(tmatches_find(&got, 101));
 	assert_non_null(tmatches_find(&got, 302));
-	enf_rules_scratch_work(t.s, &runs, &scans);
+	/* each pipeline's four values scanned joined once; alone only
+	 * where that scan hit: the first (zz1a) and the third (zz2c) */
+	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
 	assert_int_equal(runs, 12);
-	assert_int_equal(scans, 12);
+	assert_int_equal(joined, 3);
+	assert_int_equal(scans, 8);
 	/* the next request adds as much again */
 	assert_int_equal(tset_match(&t, &req.req, &got), 2);
-	enf_rules_scratch_work(t.s, &runs, &scans);
+	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
 	assert_int_equal(runs, 24);
-	assert_int_equal(scans, 24);
+	assert_int_equal(joined, 6);
+	assert_int_equal(scans, 16);
+	/* nothing to find: one joined scan a pipeline, none alone */
+	treq_init(&req, "GET", "/?a=one&b=two&c=three&d=four");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
+	assert_int_equal(joined, 9);
+	assert_int_equal(scans, 16);
+	tset_free(&t);
+}
+
+/*
+ * A pipeline's values are scanned joined by '\n' first: a pattern reads
+ * each value as it reads it alone. '^' and '$' hold at each value's ends,
+ * a hit across two values is no match, a value's own newline is kept, and
+ * a pattern with an absolute anchor (\A, \z) or an option turned off
+ * ("(?-m)") makes its database scan each value alone.
+ */
+static void test_values_scanned_joined(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+	uint64_t runs, scans, joined;
+
+	(void)state;
+	load(&t, "SecRule ARGS \"@rx ^abc$\" \"id:1,t:none\"\n"
+		 "SecRule ARGS \"@rx b\\sc\" \"id:2,t:none\"\n"
+		 "SecRule ARGS \"@rx k\\nl\" \"id:3,t:none\"\n"
+		 "SecRule ARGS \"@rx ^x\" \"id:4,t:lowercase\"\n"
+		 "SecRule ARGS \"@rx \\Ayz\" \"id:5,t:lowercase\"\n"
+		 "SecRule ARGS \"@rx (?-m)^q$\" \"id:6,t:urlDecode\"\n");
+	/* "ab" then "c": "b\nc" only joined; "abc" alone matches ^abc$;
+	 * s is "k\nl" (decoded) */
+	treq_init(&req, "GET", "/?p=ab&q=c&r=abc&s=k%0Al");
+	assert_int_equal(tset_match(&t, &req.req, &got), 2);
+	assert_string_equal(tmatches_find(&got, 1)->var, "ARGS:r");
+	assert_string_equal(tmatches_find(&got, 3)->var, "ARGS:s");
+	assert_null(tmatches_find(&got, 2));
+	/* \A and (?-m): their values scanned alone, the later one found */
+	treq_init(&req, "GET", "/?a=1&b=YZ&c=xq&d=q");
+	assert_int_equal(tset_match(&t, &req.req, &got), 3);
+	assert_string_equal(tmatches_find(&got, 4)->var, "ARGS:c");
+	assert_string_equal(tmatches_find(&got, 5)->var, "ARGS:b");
+	assert_string_equal(tmatches_find(&got, 6)->var, "ARGS:d");
+	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
+	/* first request: t:none joined (hit: 4 alone), t:lowercase and
+	 * t:urlDecode alone (their databases hold \A, (?-m)): 4 + 4 + 4;
+	 * second: t:none joined (no hit), the others alone again: 4 + 4 */
+	assert_int_equal(joined, 2);
+	assert_int_equal(scans, 20);
 	tset_free(&t);
 }
 
@@ -658,7 +711,7 @@ static void test_pipeline_parts_by_item_class(void **state)
 	struct tmatches got;
 	struct treq req;
 	struct tset t;
-	uint64_t runs, scans;
+	uint64_t runs, scans, joined;
 
 	(void)state;
 	load(&t, "SecRule REQUEST_HEADERS_NAMES \"@rx ^x-evil\" "
@@ -687,7 +740,7 @@ static void test_pipeline_parts_by_item_class(void **state)
 	assert_string_equal(tmatches_find(&got, 3)->var, "ARGS:q");
 	/* each value transformed and scanned once: an argument's value and
 	 * a header's name in each of the two requests */
-	enf_rules_scratch_work(t.s, &runs, &scans);
+	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
 	assert_int_equal(scans, 4);
 	assert_int_equal(runs, 4);
 	tset_free(&t);
@@ -2122,6 +2175,7 @@ int main(void)
 		cmocka_unit_test(test_regex_selectors),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_values_transformed_once_per_pipeline),
+		cmocka_unit_test(test_values_scanned_joined),
 		cmocka_unit_test(test_pipeline_parts_by_item_class),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_origin_variables),
