@@ -468,6 +468,8 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 				continue;
 			p->targets[p->n_targets++] = tg;
 			p->cls_mask |= target_classes(tg);
+			if (!tg->count && !tg->sel)
+				p->all_mask |= target_classes(tg);
 		}
 	}
 	return 0;

@@ -398,6 +398,8 @@ static bool pipe_wants(const struct enf_pipe *p, const struct item *it,
 {
 	if (!(p->cls_mask & 1ull << it->cls))
 		return false;
+	if (p->all_mask & 1ull << it->cls)
+		return true;
 	for (size_t i = 0; i < p->n_targets; i++) {
 		if (target_takes(p->targets[i], it, s))
 			return true;
@@ -1116,6 +1118,19 @@ static bool room_for(void **arr, size_t *cap, size_t n, size_t size)
 	return true;
 }
 
+/* Item @i into @pi when the phase reads its class (@want). Return: 1 when
+ * taken, 0 when not. */
+static size_t take_item(struct scan *m, const struct enf_request *req,
+			size_t n_items, size_t i, uint64_t want,
+			struct pitem *pi)
+{
+	if (!item_at(m, req, n_items, i, &pi->it) ||
+	    !(want & 1ull << pi->it.cls))
+		return 0;
+	pi->idx = i;
+	return 1;
+}
+
 /*
  * The values of @req (the request's @n_items, then the set's counts) that
  * some rule of the phase reads (@want: their classes), in item order, in
@@ -1124,22 +1139,37 @@ static bool room_for(void **arr, size_t *cap, size_t n, size_t size)
 static ssize_t phase_items(struct scan *m, const struct enf_request *req,
 			   size_t n_items, uint64_t want)
 {
+	/* the collections, in item_get()'s order: a collection of a class
+	 * that no rule of the phase reads is skipped whole */
+	static const uint8_t sec_cls[] = {
+		ENF_IC_ARG_VALUE,      ENF_IC_ARG_NAME,
+		ENF_IC_HDR_VALUE,      ENF_IC_HDR_NAME,
+		ENF_IC_ARG_POST_VALUE, ENF_IC_ARG_POST_NAME,
+		ENF_IC_COOKIE_VALUE,   ENF_IC_COOKIE_NAME,
+	};
+	const size_t sec_n[] = {
+		req->n_args,	req->n_args,	  req->n_headers,
+		req->n_headers, req->n_args_post, req->n_args_post,
+		req->n_cookies, req->n_cookies,
+	};
 	struct enf_rules_scratch *s = m->s;
-	size_t total = n_items + m->rs->n_counts, n = 0;
+	size_t total = n_items + m->rs->n_counts, n = 0, i = 0;
 
 	if (!room_for((void **)&s->items, &s->items_cap, total,
 		      sizeof(*s->items)) ||
 	    !room_for((void **)&s->pv, &s->pv_cap, total, sizeof(*s->pv)))
 		return -ENOMEM;
-	for (size_t i = 0; i < total; i++) {
-		struct pitem *pi = &s->items[n];
-
-		if (!item_at(m, req, n_items, i, &pi->it) ||
-		    !(want & 1ull << pi->it.cls))
-			continue;
-		pi->idx = i;
-		n++;
+	for (; i < N_SCALARS; i++)
+		n += take_item(m, req, n_items, i, want, &s->items[n]);
+	for (size_t sec = 0; sec < sizeof(sec_cls); sec++) {
+		for (size_t j = 0;
+		     want & 1ull << sec_cls[sec] && j < sec_n[sec]; j++)
+			n += take_item(m, req, n_items, i + j, want,
+				       &s->items[n]);
+		i += sec_n[sec];
 	}
+	for (; i < total; i++)
+		n += take_item(m, req, n_items, i, want, &s->items[n]);
 	return (ssize_t)n;
 }
 

@@ -567,6 +567,8 @@ struct enf_pipe_db {
  * @other: rules run one by one: PCRE2 and literal operators
  * @targets: the distinct targets of these rules, to skip values none wants
  * @cls_mask: 1 << each enum enf_item_class one of @targets may take
+ * @all_mask: the classes one of @targets takes every value of (no
+ *	selector)
  * @out_mask: the classes the rules that see outbound requests take
  * @in_mask: the classes the rules that see other requests take (inbound
  *	ones, and those without an origin)
@@ -594,6 +596,7 @@ struct enf_pipe {
 	const struct enf_target **targets;
 	size_t n_targets;
 	uint64_t cls_mask;
+	uint64_t all_mask;
 	uint64_t out_mask;
 	uint64_t in_mask;
 	struct enf_pipe_db *parts;
