@@ -182,6 +182,7 @@ static uint32_t pipe_for(struct enf_ruleset *rs, const struct enf_rule *r,
 	p->phase = phase;
 	memcpy(p->tfn, r->tfn, r->n_tfn);
 	p->n_tfn = r->n_tfn;
+	p->tfn_flat = enf_tfn_bound_is_len(p->tfn, p->n_tfn);
 	return (uint32_t)rs->n_pipes++;
 }
 

@@ -1192,7 +1192,7 @@ static int pval_place(struct enf_rules_scratch *s, const struct enf_pipe *p,
 {
 	const struct item *it = &s->items[v->item].it;
 	size_t vl = it->ptr ? it->len : 0;
-	size_t need = enf_tfn_bound(p->tfn, p->n_tfn, vl);
+	size_t need = p->tfn_flat ? vl : enf_tfn_bound(p->tfn, p->n_tfn, vl);
 	ssize_t tl;
 
 	if (need == SIZE_MAX || need > SIZE_MAX - off - 2)

@@ -102,6 +102,10 @@ const char *enf_tfn_name(enum enf_tfn t);
  */
 size_t enf_tfn_bound(const uint8_t *tfns, size_t n, size_t len);
 
+/* Whether enf_tfn_bound() of the pipeline is the value's length, whatever
+ * it is: no utf8toUnicode, no length. */
+bool enf_tfn_bound_is_len(const uint8_t *tfns, size_t n);
+
 /**
  * enf_tfn_apply() - run one transformation over @buf in place
  * @t: the transformation
@@ -556,6 +560,7 @@ struct enf_pipe_db {
  * @phase: 1 or 2: the phase of these rules
  * @tfn: the pipeline
  * @n_tfn: its length (0: values are scanned as they are)
+ * @tfn_flat: enf_tfn_bound_is_len() of @tfn
  * @db: Hyperscan database of the @rx and @pm patterns of these rules, or NULL
  * @pat_rule: Hyperscan pattern id -> index of its rule in the set
  * @n_pat: patterns in @db
@@ -585,6 +590,7 @@ struct enf_pipe {
 	int phase;
 	uint8_t tfn[ENF_RULE_TFN_MAX];
 	size_t n_tfn;
+	bool tfn_flat;
 	hs_database_t *db;
 	uint32_t *pat_rule;
 	size_t n_pat;

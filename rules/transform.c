@@ -915,6 +915,14 @@ static size_t min_size(size_t a, size_t b)
  * - length writes the digits of at most @cur, all ASCII.
  * - The others keep or shrink a value and make no byte high.
  */
+bool enf_tfn_bound_is_len(const uint8_t *tfns, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tfns[i] == ENF_T_UTF8TOUNICODE || tfns[i] == ENF_T_LENGTH)
+			return false;
+	return true;
+}
+
 size_t enf_tfn_bound(const uint8_t *tfns, size_t n, size_t len)
 {
 	size_t cur = len, phi = sat_mul(len, 6), max = len;

@@ -492,6 +492,10 @@ static void test_growth_worst_cases(void **state)
 	/* a length past what the bound can count */
 	assert_int_equal(enf_tfn_bound(u1, 1, SIZE_MAX / 2), SIZE_MAX);
 	assert_int_equal(enf_tfn_bound(u1, 0, 10), 10);
+	/* which pipelines never need more room than the value has */
+	assert_false(enf_tfn_bound_is_len(u1, 1));
+	assert_false(enf_tfn_bound_is_len(len1, 1));
+	assert_true(enf_tfn_bound_is_len(u1, 0));
 	free(in);
 }
 
@@ -620,6 +624,9 @@ static void test_random_inputs_stay_in_bounds(void **state)
 			 n_tfn);
 		run_bounded(what, tfns, n_tfn, (char *)in, len, &out);
 		free(out);
+		if (enf_tfn_bound_is_len(tfns, n_tfn) &&
+		    enf_tfn_bound(tfns, n_tfn, len) != len)
+			fail_msg("%s: bound is not the length", what);
 	}
 }
 
