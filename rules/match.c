@@ -1185,8 +1185,21 @@ static int on_joined_hit(unsigned int id, unsigned long long from,
 	return 1;
 }
 
-/* Value @v through @p's transformations into the scratch's cat at @off,
- * followed by '\n'; its length in @v->len. Return: 0 or -errno. */
+/* Value @v through @p's transformations (tfn_each()) into the scratch's
+ * cat at @off, followed by '\n'; its length in @v->len. Return: 0 or
+ * -errno. */
+/*
+ * The stages of @p run on each value: all but a last lowercase, which
+ * keeps every length and the '\n' between values, and so runs once over
+ * the values of a database joined (pipe_place()).
+ */
+static size_t tfn_each(const struct enf_pipe *p)
+{
+	return p->n_tfn && p->tfn[p->n_tfn - 1] == ENF_T_LOWERCASE ?
+		       p->n_tfn - 1 :
+		       p->n_tfn;
+}
+
 static int pval_place(struct enf_rules_scratch *s, const struct enf_pipe *p,
 		      struct pval *v, size_t off)
 {
@@ -1203,9 +1216,10 @@ static int pval_place(struct enf_rules_scratch *s, const struct enf_pipe *p,
 		memcpy(s->cat + off, it->ptr, vl);
 	v->off = off;
 	v->len = vl;
-	if (p->n_tfn) {
+	if (p->n_tfn)
 		s->tfn_runs++;
-		tl = enf_tfn_run(p->tfn, p->n_tfn, s->cat + off, vl,
+	if (tfn_each(p)) {
+		tl = enf_tfn_run(p->tfn, tfn_each(p), s->cat + off, vl,
 				 s->cat_cap - off - 1);
 		if (tl < 0)
 			return (int)tl;
@@ -1251,6 +1265,9 @@ static int pipe_place(struct scan *m, size_t nv)
 			off += s->pv[i].len + 1;
 			n++;
 		}
+		if (tfn_each(p) < p->n_tfn)
+			enf_tfn_apply(ENF_T_LOWERCASE, s->cat + from,
+				      off - from, s->cat_cap - from);
 		if (k == ENF_PIPE_DB_NONE)
 			continue;
 		db = k == ENF_PIPE_DB_ALL ? p->db : p->parts[k].db;
