@@ -1185,9 +1185,6 @@ static int on_joined_hit(unsigned int id, unsigned long long from,
 	return 1;
 }
 
-/* Value @v through @p's transformations (tfn_each()) into the scratch's
- * cat at @off, followed by '\n'; its length in @v->len. Return: 0 or
- * -errno. */
 /*
  * The stages of @p run on each value: all but a last lowercase, which
  * keeps every length and the '\n' between values, and so runs once over
@@ -1200,6 +1197,9 @@ static size_t tfn_each(const struct enf_pipe *p)
 		       p->n_tfn;
 }
 
+/* Value @v through @p's transformations (tfn_each()) into the scratch's
+ * cat at @off, followed by '\n'; its length in @v->len. Return: 0 or
+ * -errno. */
 static int pval_place(struct enf_rules_scratch *s, const struct enf_pipe *p,
 		      struct pval *v, size_t off)
 {
