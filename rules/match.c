@@ -44,8 +44,6 @@ struct enf_rules_scratch {
 	struct found *found;
 	size_t n_found;
 	size_t cap_found;
-	char *buf; /* the transformed value */
-	size_t buf_cap;
 	/* a phase's values (phase_items()), and a pipeline's of them
 	 * (pipe_pass()), transformed into cat, each followed by '\n' */
 	struct pitem *items;
@@ -1028,43 +1026,6 @@ static bool chain_holds(const struct enf_ruleset *rs,
 	return true;
 }
 
-/* Value @it (item index @idx) through @m's pipeline, then scanned. */
-static int scan_item(struct scan *m, const struct item *it, size_t idx)
-{
-	struct enf_rules_scratch *s = m->s;
-
-	m->it = it;
-	m->item_idx = idx;
-	m->v = it->ptr ? it->ptr : "";
-	m->vl = it->ptr ? it->len : 0;
-	if (m->pipe->n_tfn) {
-		/* room for every stage (utf8toUnicode grows) */
-		size_t need =
-			enf_tfn_bound(m->pipe->tfn, m->pipe->n_tfn, m->vl);
-		ssize_t tl;
-
-		if (need == SIZE_MAX)
-			return -E2BIG;
-		if (need + 1 > s->buf_cap) {
-			char *nb = realloc(s->buf, need + 1);
-
-			if (!nb)
-				return -ENOMEM;
-			s->buf = nb;
-			s->buf_cap = need + 1;
-		}
-		memcpy(s->buf, m->v, m->vl);
-		s->tfn_runs++;
-		tl = enf_tfn_run(m->pipe->tfn, m->pipe->n_tfn, s->buf, m->vl,
-				 s->buf_cap);
-		if (tl < 0)
-			return (int)tl;
-		m->vl = (size_t)tl;
-		m->v = s->buf;
-	}
-	return scan_value(m);
-}
-
 /*
  * Protocol anomalies only a body can raise: a phase 1 rule does not see
  * them. Those either part of a request can raise (ARGS_LIMIT, BAD_ESCAPE,
@@ -1373,16 +1334,16 @@ static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
 	/* after every other value: whether matching this request hit a
 	 * PCRE2 limit (MSC_PCRE_LIMITS_EXCEEDED, present only then) */
 	if (rs->limit_var && m->s->limit_hits > hits0) {
-		struct item it = { .cls = ENF_IC_PCRE_LIMIT,
-				   .ptr = "1",
-				   .len = 1 };
-
+		/* the phase's values are matched: their room serves it */
+		m->s->items[0] = (struct pitem){
+			.it = { .cls = ENF_IC_PCRE_LIMIT, .ptr = "1", .len = 1 },
+			.idx = n_items + rs->n_counts,
+		};
 		for (size_t pi = 0; pi < rs->n_pipes; pi++) {
 			m->pipe = &rs->pipes[pi];
-			if (m->pipe->phase != phase ||
-			    !pipe_takes(m, m->pipe, &it))
+			if (m->pipe->phase != phase)
 				continue;
-			err = scan_item(m, &it, n_items + rs->n_counts);
+			err = pipe_pass(m, req, n_items, 1);
 			if (err)
 				return err;
 		}
@@ -1607,7 +1568,6 @@ void enf_rules_scratch_free(struct enf_rules_scratch *s)
 	free(s->slot);
 	free(s->hit);
 	free(s->found);
-	free(s->buf);
 	free(s->items);
 	free(s->pv);
 	free(s->cat);
