@@ -208,100 +208,131 @@ static void item_str(struct item *it, enum enf_item_class cls,
 	it->len = s->len;
 }
 
-/* A name and value pair of a collection as item @cls, keyed by its name. */
-static bool item_field(struct item *it, enum enf_item_class cls,
-		       const struct enf_field *f, bool name)
+/* The scalars' classes, in item order (item_scalar()). */
+static const uint8_t scalar_cls[N_SCALARS] = {
+	ENF_IC_METHOD, ENF_IC_URI,	ENF_IC_FILENAME,
+	ENF_IC_QUERY,  ENF_IC_PROTOCOL, ENF_IC_LINE,
+	ENF_IC_BODY,   ENF_IC_URI_RAW,	ENF_IC_BASENAME,
+};
+
+/*
+ * Scalar @i of @req (below N_SCALARS), of class scalar_cls[@i]; false when
+ * it is absent (no body). A producer that does not decode (no
+ * @uri_decoded) has its URI and path read raw.
+ */
+static bool item_scalar(const struct enf_request *req, size_t i,
+			struct item *it)
 {
-	item_str(it, cls, name ? &f->name : &f->value);
-	it->key = f->name.ptr;
-	it->key_len = f->name.len;
-	return true;
+	bool decoded = req->uri_decoded.ptr;
+	struct enf_str base;
+
+	it->key = NULL;
+	it->key_len = 0;
+	switch (i) {
+	case 0:
+		item_str(it, scalar_cls[i], &req->method);
+		return true;
+	case 1:
+		item_str(it, scalar_cls[i],
+			 decoded ? &req->uri_decoded : &req->uri);
+		return true;
+	case 2:
+		item_str(it, scalar_cls[i],
+			 decoded ? &req->path_decoded : &req->path);
+		return true;
+	case 3:
+		item_str(it, scalar_cls[i], &req->query);
+		return true;
+	case 4:
+		item_str(it, scalar_cls[i], &req->protocol);
+		return true;
+	case 5:
+		item_str(it, scalar_cls[i], &req->line);
+		return true;
+	case 6:
+		item_str(it, scalar_cls[i], &req->body);
+		return req->body.len || req->body_len;
+	case 7:
+		item_str(it, scalar_cls[i], &req->uri);
+		return true;
+	default:
+		base = basename_of(decoded ? &req->path_decoded : &req->path);
+		item_str(it, scalar_cls[i], &base);
+		return true;
+	}
 }
 
-/* Item @i of @req; false when it is absent (no body). A producer that
- * does not decode (no @uri_decoded) has its URI and path read raw. */
+/* The collections, in item order: each has one item per argument, header
+ * or cookie (item_coll()). */
+#define N_COLLS 8
+static const uint8_t coll_cls[N_COLLS] = {
+	ENF_IC_ARG_VALUE,    ENF_IC_ARG_NAME,	    ENF_IC_HDR_VALUE,
+	ENF_IC_HDR_NAME,     ENF_IC_ARG_POST_VALUE, ENF_IC_ARG_POST_NAME,
+	ENF_IC_COOKIE_VALUE, ENF_IC_COOKIE_NAME,
+};
+
+/* How many items collection @c of @req has. */
+static size_t coll_len(const struct enf_request *req, size_t c)
+{
+	switch (c / 2) {
+	case 0:
+		return req->n_args;
+	case 1:
+		return req->n_headers;
+	case 2:
+		return req->n_args_post;
+	default:
+		return req->n_cookies;
+	}
+}
+
+/* Item @j of collection @c of @req (@j below coll_len()), of class
+ * coll_cls[@c], keyed by its field's name. */
+static void item_coll(const struct enf_request *req, size_t c, size_t j,
+		      struct item *it)
+{
+	const struct enf_field *f;
+
+	switch (c / 2) {
+	case 0:
+		f = &req->args[j];
+		break;
+	case 1:
+		f = &req->headers[j];
+		break;
+	case 2:
+		f = &req->args_post[j];
+		break;
+	default:
+		f = &req->cookies[j];
+		break;
+	}
+	item_str(it, coll_cls[c], c % 2 ? &f->name : &f->value);
+	it->key = f->name.ptr;
+	it->key_len = f->name.len;
+}
+
+/* Item @i of @req: the scalars, the collections, the anomalies, the
+ * origin's values; false when it is absent. */
 static bool item_get(const struct enf_request *req,
 		     const struct enf_rules_scratch *s, size_t i,
 		     struct item *it)
 {
-	const struct enf_str *path = req->uri_decoded.ptr ? &req->path_decoded :
-							    &req->path;
-	struct enf_str base;
 	size_t n_anom;
 
-	memset(it, 0, sizeof(*it));
-	switch (i) {
-	case 0:
-		item_str(it, ENF_IC_METHOD, &req->method);
-		return true;
-	case 1:
-		item_str(it, ENF_IC_URI,
-			 req->uri_decoded.ptr ? &req->uri_decoded : &req->uri);
-		return true;
-	case 2:
-		item_str(it, ENF_IC_FILENAME, path);
-		return true;
-	case 3:
-		item_str(it, ENF_IC_QUERY, &req->query);
-		return true;
-	case 4:
-		item_str(it, ENF_IC_PROTOCOL, &req->protocol);
-		return true;
-	case 5:
-		item_str(it, ENF_IC_LINE, &req->line);
-		return true;
-	case 6:
-		item_str(it, ENF_IC_BODY, &req->body);
-		return req->body.len || req->body_len;
-	case 7:
-		item_str(it, ENF_IC_URI_RAW, &req->uri);
-		return true;
-	case 8:
-		base = basename_of(path);
-		item_str(it, ENF_IC_BASENAME, &base);
-		return true;
-	}
+	if (i < N_SCALARS)
+		return item_scalar(req, i, it);
 	i -= N_SCALARS;
-	if (i < req->n_args) {
-		item_str(it, ENF_IC_ARG_VALUE, &req->args[i].value);
-		it->key = req->args[i].name.ptr;
-		it->key_len = req->args[i].name.len;
-		return true;
+	for (size_t c = 0; c < N_COLLS; c++) {
+		size_t n = coll_len(req, c);
+
+		if (i < n) {
+			item_coll(req, c, i, it);
+			return true;
+		}
+		i -= n;
 	}
-	i -= req->n_args;
-	if (i < req->n_args) {
-		item_str(it, ENF_IC_ARG_NAME, &req->args[i].name);
-		it->key = it->ptr;
-		it->key_len = it->len;
-		return true;
-	}
-	i -= req->n_args;
-	if (i < req->n_headers) {
-		item_str(it, ENF_IC_HDR_VALUE, &req->headers[i].value);
-		it->key = req->headers[i].name.ptr;
-		it->key_len = req->headers[i].name.len;
-		return true;
-	}
-	i -= req->n_headers;
-	if (i < req->n_headers)
-		return item_field(it, ENF_IC_HDR_NAME, &req->headers[i], true);
-	i -= req->n_headers;
-	if (i < req->n_args_post)
-		return item_field(it, ENF_IC_ARG_POST_VALUE, &req->args_post[i],
-				  false);
-	i -= req->n_args_post;
-	if (i < req->n_args_post)
-		return item_field(it, ENF_IC_ARG_POST_NAME, &req->args_post[i],
-				  true);
-	i -= req->n_args_post;
-	if (i < req->n_cookies)
-		return item_field(it, ENF_IC_COOKIE_VALUE, &req->cookies[i],
-				  false);
-	i -= req->n_cookies;
-	if (i < req->n_cookies)
-		return item_field(it, ENF_IC_COOKIE_NAME, &req->cookies[i],
-				  true);
-	i -= req->n_cookies;
+	memset(it, 0, sizeof(*it));
 	n_anom = anomaly_count(req);
 	if (i >= n_anom)
 		return req->origin && item_origin(req, s, i - n_anom, it);
@@ -1095,24 +1126,13 @@ static size_t take_item(struct scan *m, const struct enf_request *req,
 /*
  * The values of @req (the request's @n_items, then the set's counts) that
  * some rule of the phase reads (@want: their classes), in item order, in
- * the scratch's items. Return: how many, or -ENOMEM.
+ * the scratch's items. The scalars and collections are read where they
+ * are, by class: a class that no rule of the phase reads costs nothing.
+ * Return: how many, or -ENOMEM.
  */
 static ssize_t phase_items(struct scan *m, const struct enf_request *req,
 			   size_t n_items, uint64_t want)
 {
-	/* the collections, in item_get()'s order: a collection of a class
-	 * that no rule of the phase reads is skipped whole */
-	static const uint8_t sec_cls[] = {
-		ENF_IC_ARG_VALUE,      ENF_IC_ARG_NAME,
-		ENF_IC_HDR_VALUE,      ENF_IC_HDR_NAME,
-		ENF_IC_ARG_POST_VALUE, ENF_IC_ARG_POST_NAME,
-		ENF_IC_COOKIE_VALUE,   ENF_IC_COOKIE_NAME,
-	};
-	const size_t sec_n[] = {
-		req->n_args,	req->n_args,	  req->n_headers,
-		req->n_headers, req->n_args_post, req->n_args_post,
-		req->n_cookies, req->n_cookies,
-	};
 	struct enf_rules_scratch *s = m->s;
 	size_t total = n_items + m->rs->n_counts, n = 0, i = 0;
 
@@ -1120,14 +1140,20 @@ static ssize_t phase_items(struct scan *m, const struct enf_request *req,
 		      sizeof(*s->items)) ||
 	    !room_for((void **)&s->pv, &s->pv_cap, total, sizeof(*s->pv)))
 		return -ENOMEM;
-	for (; i < N_SCALARS; i++)
-		n += take_item(m, req, n_items, i, want, &s->items[n]);
-	for (size_t sec = 0; sec < sizeof(sec_cls); sec++) {
-		for (size_t j = 0;
-		     want & 1ull << sec_cls[sec] && j < sec_n[sec]; j++)
-			n += take_item(m, req, n_items, i + j, want,
-				       &s->items[n]);
-		i += sec_n[sec];
+	for (; i < N_SCALARS; i++) {
+		if (!(want & 1ull << scalar_cls[i]) ||
+		    !item_scalar(req, i, &s->items[n].it))
+			continue;
+		s->items[n++].idx = i;
+	}
+	for (size_t c = 0; c < N_COLLS; c++) {
+		size_t len = coll_len(req, c);
+
+		for (size_t j = 0; want & 1ull << coll_cls[c] && j < len; j++) {
+			item_coll(req, c, j, &s->items[n].it);
+			s->items[n++].idx = i + j;
+		}
+		i += len;
 	}
 	for (; i < total; i++)
 		n += take_item(m, req, n_items, i, want, &s->items[n]);
