@@ -50,6 +50,8 @@ struct enf_rules_scratch {
 	size_t items_cap;
 	struct pval *pv;
 	size_t pv_cap;
+	uint32_t *gv; /* a database's values of pv, in order (pipe_place()) */
+	size_t gv_cap;
 	char *cat;
 	size_t cat_cap;
 	/* a capture's value through a deferred link's transformations: two,
@@ -1138,7 +1140,8 @@ static ssize_t phase_items(struct scan *m, const struct enf_request *req,
 
 	if (!room_for((void **)&s->items, &s->items_cap, total,
 		      sizeof(*s->items)) ||
-	    !room_for((void **)&s->pv, &s->pv_cap, total, sizeof(*s->pv)))
+	    !room_for((void **)&s->pv, &s->pv_cap, total, sizeof(*s->pv)) ||
+	    !room_for((void **)&s->gv, &s->gv_cap, total, sizeof(*s->gv)))
 		return -ENOMEM;
 	for (; i < N_SCALARS; i++) {
 		if (!(want & 1ull << scalar_cls[i]) ||
@@ -1160,16 +1163,81 @@ static ssize_t phase_items(struct scan *m, const struct enf_request *req,
 	return (ssize_t)n;
 }
 
-/* Any hit ends a joined scan: its values are then scanned one by one. */
+/* Any hit ends a joined scan; where it ended goes in @ctx. */
 static int on_joined_hit(unsigned int id, unsigned long long from,
 			 unsigned long long to, unsigned int flags, void *ctx)
 {
 	(void)id;
 	(void)from;
-	(void)to;
 	(void)flags;
-	(void)ctx;
+	*(unsigned long long *)ctx = to;
 	return 1;
+}
+
+/* Joined scans a database's values may take after the first one hit,
+ * before the rest of its values are simply scanned alone. */
+#define JOINED_RESCANS 6
+
+/*
+ * Which of a database's values @gv[@a..@b) (pv indices, placed in the
+ * scratch's cat one after another, each followed by '\n') need a scan
+ * alone: those are left alone, the others cleared. A joined scan without
+ * a hit clears its values (enf_pipe.joined). One with a hit names the
+ * value where the hit ended, which is scanned alone (the hit may be its,
+ * or straddle into it); the values before it and those after it are
+ * scanned joined again, each side on its own: a hit that straddles values
+ * or hides a later one (SINGLEMATCH) is found again there or cleared, and
+ * no order of Hyperscan's reports is assumed. @budget: joined scans left
+ * for the database; once spent, values not cleared are scanned alone.
+ * Return: 0 or -errno.
+ */
+static int joined_sweep(struct enf_rules_scratch *s, const hs_database_t *db,
+			const uint32_t *gv, size_t a, size_t b, int *budget)
+{
+	while (b - a >= 2 && *budget > 0) {
+		const struct pval *first = &s->pv[gv[a]];
+		const struct pval *last = &s->pv[gv[b - 1]];
+		size_t len = last->off + last->len - first->off, lo = a, hi = b;
+		unsigned long long to = 0;
+		hs_error_t e;
+		int err;
+
+		if (len > UINT_MAX)
+			return 0; /* left alone */
+		(*budget)--;
+		s->hs_joined++;
+		e = hs_scan(db, s->cat + first->off, (unsigned int)len, 0,
+			    s->hs, on_joined_hit, &to);
+		if (e == HS_SUCCESS) {
+			for (size_t i = a; i < b; i++)
+				s->pv[gv[i]].alone = false;
+			return 0;
+		}
+		if (e != HS_SCAN_TERMINATED)
+			return hs_to_errno(e);
+		/* the last value that starts at or before the hit's last
+		 * byte: the hit's own, or the one whose '\n' it ends on */
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (s->pv[gv[mid]].off <= first->off + to - 1)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		/* the smaller side by recursion (depth stays logarithmic),
+		 * the larger by the loop */
+		if (lo - a < b - lo - 1) {
+			err = joined_sweep(s, db, gv, a, lo, budget);
+			a = lo + 1;
+		} else {
+			err = joined_sweep(s, db, gv, lo + 1, b, budget);
+			b = lo;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /*
@@ -1219,13 +1287,13 @@ static int pval_place(struct enf_rules_scratch *s, const struct enf_pipe *p,
 
 /*
  * Transform @m's pipeline's @nv values, those of one database together in
- * the scratch's cat, and scan each database's values joined by '\n' once
- * (a request's values are many and short, and a scan's fixed cost is most
- * of its cost). A joined scan without a hit means none of the values has
- * one on its own, for the database's patterns all read the same on a value
- * alone and beside others (enf_pipe.joined): it is then not scanned alone.
- * A hit may straddle values, so every value of the database is scanned
- * alone then. Return: 0 or -errno.
+ * the scratch's cat, and scan each database's values joined by '\n' (a
+ * request's values are many and short, and a scan's fixed cost is most of
+ * its cost). A joined scan without a hit means none of the values has one
+ * on its own, for the database's patterns all read the same on a value
+ * alone and beside others (enf_pipe.joined): they are then not scanned
+ * alone. After a hit, joined_sweep() narrows down the values that are.
+ * Return: 0 or -errno.
  */
 static int pipe_place(struct scan *m, size_t nv)
 {
@@ -1239,7 +1307,7 @@ static int pipe_place(struct scan *m, size_t nv)
 		size_t from = off, n = 0;
 		const hs_database_t *db;
 		bool joined;
-		hs_error_t e;
+		int budget;
 
 		if (s->pv[j].placed)
 			continue;
@@ -1250,7 +1318,7 @@ static int pipe_place(struct scan *m, size_t nv)
 			if (err)
 				return err;
 			off += s->pv[i].len + 1;
-			n++;
+			s->gv[n++] = (uint32_t)i;
 		}
 		if (tfn_each(p) < p->n_tfn)
 			enf_tfn_apply(ENF_T_LOWERCASE, s->cat + from,
@@ -1259,19 +1327,12 @@ static int pipe_place(struct scan *m, size_t nv)
 			continue;
 		db = k == ENF_PIPE_DB_ALL ? p->db : p->parts[k].db;
 		joined = k == ENF_PIPE_DB_ALL ? p->joined : p->parts[k].joined;
-		/* the last '\n' is no value's */
-		if (n < 2 || !joined || off - from - 1 > UINT_MAX)
+		if (!joined)
 			continue;
-		s->hs_joined++;
-		e = hs_scan(db, s->cat + from, (unsigned int)(off - from - 1),
-			    0, s->hs, on_joined_hit, NULL);
-		if (e == HS_SCAN_TERMINATED)
-			continue;
-		if (e != HS_SUCCESS)
-			return hs_to_errno(e);
-		for (size_t i = j; i < nv; i++)
-			if (s->pv[i].k == k)
-				s->pv[i].alone = false;
+		budget = 1 + JOINED_RESCANS;
+		err = joined_sweep(s, db, s->gv, 0, n, &budget);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -1596,6 +1657,7 @@ void enf_rules_scratch_free(struct enf_rules_scratch *s)
 	free(s->found);
 	free(s->items);
 	free(s->pv);
+	free(s->gv);
 	free(s->cat);
 	free(s->tbuf[0]);
 	free(s->tbuf[1]);
