@@ -600,7 +600,8 @@ static void test_origin_variables(void **state)
  * One Hyperscan database per phase and pipeline, and each value through a
  * pipeline's transformations and its database once per request, however
  * many rules share them: 18 rules on ARGS in three (phase, pipeline)
- * pairs, a request with four arguments: 12 runs and 12 scans, not 72.
+ * pairs, a request with four arguments: 12 runs, not 72, and the values
+ * scanned joined, alone only where a joined scan hit.
  */
 static void test_values_transformed_once_per_pipeline(void **state)
 {
