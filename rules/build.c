@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -932,6 +933,9 @@ static void capture_plan(struct enf_ruleset *rs, uint32_t head)
 #undef AT
 }
 
+/* The last enf_pipe.memo_id given out. */
+static _Atomic uint64_t memo_ids;
+
 int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		    struct enf_rule_error *err)
 {
@@ -981,6 +985,7 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		ret = pipe_compile(rs, pi, err);
 		if (ret)
 			goto out_free_rs;
+		rs->pipes[pi].memo_id = atomic_fetch_add(&memo_ids, 1) + 1;
 	}
 	for (uint32_t i = 0; i < rs->n_visible; i++)
 		capture_plan(rs, i);

@@ -17,6 +17,35 @@
 
 #include "rules/rules_internal.h"
 
+/*
+ * The clean-value memo: values that a pipeline's database found nothing in,
+ * with what the pipeline made of them. A request's header values repeat
+ * from request to request (the same Accept, User-Agent and Accept-Encoding
+ * thousands of times), and proving again that one is clean is most of the
+ * cost of matching it: its transformations and its bytes in a joined scan.
+ * A value whose raw bytes, pipeline (enf_pipe.memo_id) and database are
+ * those of an entry is taken as transformed and clean, without either. A
+ * value enters the second time it is found clean (memo_seen), and an
+ * entry is only ever made from a joined scan without a hit (so on values
+ * of a database that scans joined, enf_pipe.joined), matched on the whole
+ * raw value byte for byte, and keyed on a pipeline number no other
+ * pipeline of any set has had: a value that a rule's pattern would hit is
+ * never in it. Direct-mapped, with a per-scratch seed: a peer that sends
+ * colliding values can make the memo miss, never make it wrong.
+ */
+#define MEMO_SLOTS 1024 /* a power of two */
+#define MEMO_DATA 480 /* the raw value, then its transformed form */
+#define MEMO_SEEN 4096 /* a power of two */
+
+struct memo_slot {
+	uint64_t key; /* memo_id << 8 | database (enf_pipe.db_for); 0: empty */
+	uint64_t hash;
+	uint32_t epoch; /* enf_rules_scratch.memo_epoch when written */
+	uint16_t raw_len;
+	uint16_t t_len;
+	char data[MEMO_DATA];
+};
+
 /* A matched rule, waiting to be reported. */
 struct found {
 	uint32_t rule; /* index in the set */
@@ -35,6 +64,15 @@ struct enf_rules_scratch {
 	uint64_t tfn_runs; /* values through a pipeline's transformations */
 	uint64_t hs_scans; /* values scanned with a pipeline's database */
 	uint64_t hs_joined; /* scans of a pipeline's values joined */
+	uint64_t memo_hits; /* values taken from the memo */
+	struct memo_slot *memo; /* MEMO_SLOTS, made on first use */
+	/* hashes of values seen clean once: a value goes in the memo the
+	 * second time, so that values seen once (a session cookie, a
+	 * nonce) do not push out those that come back */
+	uint32_t memo_seen[MEMO_SEEN];
+	uint32_t memo_epoch; /* entries of other epochs are empty */
+	uint64_t memo_seed;
+	bool memo_off;
 	size_t n_rules; /* rules the per-rule arrays can hold */
 	uint32_t *seen; /* == req_gen: the rule matched this request */
 	uint32_t *slot; /* its entry in found */
@@ -87,8 +125,11 @@ struct pitem {
 struct pval {
 	uint32_t item; /* index in the scratch's items */
 	uint8_t k; /* its database (enf_pipe.db_for) */
-	bool placed; /* transformed into the scratch's cat */
+	bool placed; /* transformed into the scratch's cat, or memoed */
 	bool alone; /* scanned alone: its joined scan hit, or it had none */
+	bool memo; /* may go in the memo: its database scans joined */
+	bool memoed; /* taken from the memo */
+	uint64_t hash; /* with memo: of its raw bytes (memo_hash()) */
 	size_t off; /* in cat */
 	size_t len;
 };
@@ -1240,6 +1281,125 @@ static int joined_sweep(struct enf_rules_scratch *s, const hs_database_t *db,
 	return 0;
 }
 
+static uint64_t memo_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0xff51afd7ed558ccdull;
+	return h ^ h >> 32;
+}
+
+/*
+ * A hash of @len bytes at @b, from @seed: of the length and of the first,
+ * middle and last eight bytes (every byte of a shorter value). Values that
+ * differ elsewhere share a slot, and the whole raw value is compared
+ * anyway: only a slot is at stake, never a match.
+ */
+static uint64_t memo_hash(const char *b, size_t len, uint64_t seed)
+{
+	uint64_t h = seed ^ len * 0x9e3779b97f4a7c15ull, w = 0, x;
+
+	if (len < 8) {
+		for (size_t i = 0; i < len; i++)
+			w = w << 8 | (unsigned char)b[i];
+		return memo_mix(h, w);
+	}
+	memcpy(&w, b, 8);
+	memcpy(&x, b + len - 8, 8);
+	h = memo_mix(memo_mix(h, w), x);
+	if (len > 16) {
+		memcpy(&w, b + len / 2 - 4, 8);
+		h = memo_mix(h, w);
+	}
+	return h;
+}
+
+static uint64_t memo_key(const struct enf_pipe *p, uint8_t k)
+{
+	return p->memo_id << 8 | k;
+}
+
+/*
+ * Whether @v (of @p, its database @k scanning values joined) is in the
+ * memo; it is then marked memoed and clean (not alone), for
+ * pipe_memo_place(). Otherwise it is marked for memo_put() when it fits.
+ */
+static bool memo_take(struct enf_rules_scratch *s, const struct enf_pipe *p,
+		      struct pval *v, uint8_t k)
+{
+	const struct item *it = &s->items[v->item].it;
+	size_t vl = it->ptr ? it->len : 0;
+	const struct memo_slot *e;
+
+	if (vl > MEMO_DATA)
+		return false;
+	v->memo = true;
+	/* the pipeline and database in the hash too: a value that many
+	 * pipelines read lands in a slot for each */
+	v->hash = memo_hash(it->ptr, vl,
+			    s->memo_seed ^
+				    memo_key(p, k) * 0x9e3779b97f4a7c15ull);
+	if (!s->memo)
+		return false;
+	e = &s->memo[v->hash & (MEMO_SLOTS - 1)];
+	if (e->key != memo_key(p, k) || e->hash != v->hash ||
+	    e->epoch != s->memo_epoch || e->raw_len != vl ||
+	    memcmp(e->data, it->ptr, vl))
+		return false;
+	v->memoed = true;
+	v->placed = true; /* in cat only if read (memo_place()) */
+	v->alone = false;
+	s->memo_hits++;
+	return true;
+}
+
+/* @v (memoed) as the memo holds it transformed, into the scratch's cat at
+ * @off, followed by '\n'. Return: 0 or -ENOMEM. */
+static int memo_place(struct enf_rules_scratch *s, struct pval *v, size_t off)
+{
+	const struct memo_slot *e = &s->memo[v->hash & (MEMO_SLOTS - 1)];
+
+	if (!room_for((void **)&s->cat, &s->cat_cap, off + e->t_len + 1, 1))
+		return -ENOMEM;
+	memcpy(s->cat + off, e->data + e->raw_len, e->t_len);
+	s->cat[off + e->t_len] = '\n';
+	v->off = off;
+	v->len = e->t_len;
+	v->placed = true;
+	return 0;
+}
+
+/* @v (of @p, database @k), found clean by a joined scan, into the memo
+ * when it fits. */
+static void memo_put(struct enf_rules_scratch *s, const struct enf_pipe *p,
+		     const struct pval *v)
+{
+	const struct item *it = &s->items[v->item].it;
+	size_t vl = it->ptr ? it->len : 0;
+	uint32_t *seen = &s->memo_seen[v->hash >> 40 & (MEMO_SEEN - 1)];
+	uint32_t tag = (uint32_t)v->hash + s->memo_epoch;
+	struct memo_slot *e;
+
+	if (vl + v->len > MEMO_DATA)
+		return;
+	if (*seen != tag) {
+		*seen = tag;
+		return; /* the first time */
+	}
+	if (!s->memo) {
+		s->memo = calloc(MEMO_SLOTS, sizeof(*s->memo));
+		if (!s->memo)
+			return; /* matching goes on without */
+	}
+	e = &s->memo[v->hash & (MEMO_SLOTS - 1)];
+	e->key = memo_key(p, v->k);
+	e->hash = v->hash;
+	e->epoch = s->memo_epoch;
+	e->raw_len = (uint16_t)vl;
+	e->t_len = (uint16_t)v->len;
+	if (vl)
+		memcpy(e->data, it->ptr, vl);
+	memcpy(e->data + vl, s->cat + v->off, v->len);
+}
+
 /*
  * The stages of @p run on each value: all but a last lowercase, which
  * keeps every length and the '\n' between values, and so runs once over
@@ -1304,16 +1464,28 @@ static int pipe_place(struct scan *m, size_t nv)
 
 	for (size_t j = 0; j < nv; j++) {
 		uint8_t k = s->pv[j].k;
-		size_t from = off, n = 0;
-		const hs_database_t *db;
-		bool joined;
+		size_t from = off, n = 0, nm = 0;
+		const hs_database_t *db = NULL;
+		bool joined = false;
 		int budget;
 
 		if (s->pv[j].placed)
 			continue;
+		if (k != ENF_PIPE_DB_NONE) {
+			db = k == ENF_PIPE_DB_ALL ? p->db : p->parts[k].db;
+			joined = k == ENF_PIPE_DB_ALL ? p->joined :
+							p->parts[k].joined;
+		}
+		/* the database's values: those in the memo listed from the
+		 * end of gv, the others placed and listed from its start */
 		for (size_t i = j; i < nv; i++) {
 			if (s->pv[i].k != k)
 				continue;
+			if (joined && !s->memo_off &&
+			    memo_take(s, p, &s->pv[i], k)) {
+				s->gv[nv - 1 - nm++] = (uint32_t)i;
+				continue;
+			}
 			err = pval_place(s, p, &s->pv[i], off);
 			if (err)
 				return err;
@@ -1323,10 +1495,16 @@ static int pipe_place(struct scan *m, size_t nv)
 		if (tfn_each(p) < p->n_tfn)
 			enf_tfn_apply(ENF_T_LOWERCASE, s->cat + from,
 				      off - from, s->cat_cap - from);
-		if (k == ENF_PIPE_DB_NONE)
-			continue;
-		db = k == ENF_PIPE_DB_ALL ? p->db : p->parts[k].db;
-		joined = k == ENF_PIPE_DB_ALL ? p->joined : p->parts[k].joined;
+		/* no rule reads a clean value but those outside the
+		 * database (pipe_pass()) */
+		for (size_t c = 0; (p->n_neg || p->n_other) && c < nm; c++) {
+			struct pval *v = &s->pv[s->gv[nv - 1 - c]];
+
+			err = memo_place(s, v, off);
+			if (err)
+				return err;
+			off += v->len + 1;
+		}
 		if (!joined)
 			continue;
 		budget = 1 + JOINED_RESCANS;
@@ -1381,11 +1559,20 @@ static int pipe_pass(struct scan *m, const struct enf_request *req,
 		m->v = s->cat + v->off;
 		m->vl = v->len;
 		m->no_hit = !v->alone;
+		if (m->no_hit && !p->n_neg && !p->n_other)
+			continue; /* nothing would read it */
 		err = scan_value(m);
 		if (err)
 			return err;
 	}
 	m->no_hit = false;
+	/* the values a joined scan found clean, for the next request */
+	for (size_t j = 0; j < nv; j++) {
+		const struct pval *v = &s->pv[j];
+
+		if (v->memo && !v->memoed && !v->alone)
+			memo_put(s, p, v);
+	}
 	return 0;
 }
 
@@ -1632,6 +1819,9 @@ int enf_rules_scratch_new(const struct enf_ruleset *rs,
 	pcre2_set_match_limit(s->mctx, ENF_PCRE2_MATCH_LIMIT);
 	pcre2_set_depth_limit(s->mctx, ENF_PCRE2_DEPTH_LIMIT);
 	pcre2_set_heap_limit(s->mctx, ENF_PCRE2_HEAP_LIMIT_KIB);
+	/* not a secret: it only spreads the memo's keys per scratch */
+	s->memo_seed = memo_hash((const char *)&s, sizeof(s),
+				 (uint64_t)(uintptr_t)s->mctx);
 	err = enf_rules_scratch_update(s, rs);
 	if (err)
 		goto out_free_scratch;
@@ -1662,7 +1852,37 @@ void enf_rules_scratch_free(struct enf_rules_scratch *s)
 	free(s->tbuf[0]);
 	free(s->tbuf[1]);
 	free(s->snaps);
+	free(s->memo);
 	free(s);
+}
+
+void enf_rules_scratch_memo(struct enf_rules_scratch *s, bool on)
+{
+	if (!s)
+		return;
+	s->memo_off = !on;
+	if (!on) {
+		free(s->memo);
+		s->memo = NULL;
+	}
+}
+
+void enf_rules_scratch_memo_clear(struct enf_rules_scratch *s)
+{
+	if (!s)
+		return;
+	/* every entry and tag written before is now of another epoch; once
+	 * in 2^32 clears, the epoch comes back round: wipe them then */
+	if (++s->memo_epoch == 0) {
+		if (s->memo)
+			memset(s->memo, 0, MEMO_SLOTS * sizeof(*s->memo));
+		memset(s->memo_seen, 0, sizeof(s->memo_seen));
+	}
+}
+
+uint64_t enf_rules_scratch_memo_hits(const struct enf_rules_scratch *s)
+{
+	return s ? s->memo_hits : 0;
 }
 
 uint64_t enf_rules_scratch_limit_hits(const struct enf_rules_scratch *s)

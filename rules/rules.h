@@ -293,6 +293,31 @@ int enf_rules_scratch_update(struct enf_rules_scratch *s,
 void enf_rules_scratch_free(struct enf_rules_scratch *s);
 
 /**
+ * enf_rules_scratch_memo() - keep (the default) or stop keeping a memo of
+ * clean values
+ * @s: a scratch
+ * @on: false drops the memo and matches every value afresh from then on
+ *
+ * A value that a pipeline's Hyperscan database found nothing in, in a scan
+ * of the request's values joined, a second time is kept with what the
+ * pipeline's transformations made of it (up to 1024 values, 480 bytes each
+ * with the transformed form; about 500 KiB, made on first use). The same raw value
+ * in a later request, for the same pipeline and database of the same set,
+ * is then taken as transformed and clean: neither transformed nor scanned
+ * again. What the value is matched with outside the database (PCRE2-only
+ * and literal operators, negated rules) still runs on it. Matches are the
+ * same with the memo and without.
+ */
+void enf_rules_scratch_memo(struct enf_rules_scratch *s, bool on);
+
+/* Empty @s's memo (it stays on): the next request is matched as the
+ * first. */
+void enf_rules_scratch_memo_clear(struct enf_rules_scratch *s);
+
+/* Values taken from @s's memo since @s was made. */
+uint64_t enf_rules_scratch_memo_hits(const struct enf_rules_scratch *s);
+
+/**
  * enf_rules_scratch_limit_hits() - PCRE2 matches abandoned on a limit
  * A pcre2_match() that hits its match, depth or heap limit (or runs out of
  * JIT stack) counts here and counts as no match: the rule does not fire on

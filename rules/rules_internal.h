@@ -585,6 +585,10 @@ struct enf_pipe_db {
  *	class, the database a value is scanned with: ENF_PIPE_DB_ALL (@db),
  *	ENF_PIPE_DB_NONE (no pattern of these rules reads it), or an index in
  *	@parts
+ * @memo_id: this pipeline's number among every pipeline of every set built
+ *	in the process (never 0, never reused): a scratch's clean-value memo
+ *	keys on it, so that no other pipeline, of this set or a later one,
+ *	takes a value's entry for its own
  */
 struct enf_pipe {
 	int phase;
@@ -608,6 +612,7 @@ struct enf_pipe {
 	struct enf_pipe_db *parts;
 	size_t n_parts;
 	uint8_t db_for[2][64];
+	uint64_t memo_id;
 };
 
 /**

@@ -73,6 +73,7 @@ struct opts {
 	unsigned long cg_requests;
 	bool sets[S_COUNT];
 	bool modsec;
+	bool memo; /* enforcer keeps its clean-value memo (the default) */
 	bool callgrind;
 	bool smoke;
 	int cg_child; /* enum contender, -1 when not a callgrind child */
@@ -258,6 +259,7 @@ static int load_set(enum set_id id, const struct opts *o,
 		       &l->rs, &l->s);
 	if (rc)
 		return rc;
+	enf_rules_scratch_memo(l->s, o->memo);
 	rc = obo_new(l->rs, oo, &l->obo, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "Error: pcre2 baseline: %s\n", err);
@@ -449,6 +451,10 @@ static void print_verdicts(const struct rcorpus *c, const struct loaded *l,
 static int one_pass(enum contender who, struct loaded *l,
 		    const struct rcorpus *c, uint64_t *sink)
 {
+	/* every pass meets the corpus as new traffic: values repeat from
+	 * request to request, not from pass to pass */
+	if (who == C_ENFORCER)
+		enf_rules_scratch_memo_clear(l->s);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct enf_request *req = &c->r[i].req;
 		int n;
@@ -569,7 +575,7 @@ static int time_set(const struct rcorpus *c, struct loaded *l,
 	       sp.max);
 	if (on[C_MODSEC])
 		printf(", modsec %.1f..%.1f", sm.min, sm.max);
-	printf(")\n");
+	printf(")%s\n", o->memo ? "" : " memo=off");
 	fflush(stdout);
 	return sink == UINT64_MAX; /* never: keeps @sink */
 }
@@ -673,6 +679,7 @@ static int callgrind_parent(const struct opts *o)
 				pct,
 				"--default-set",
 				(char *)o->default_set,
+				o->memo ? NULL : "--no-memo",
 				NULL,
 			};
 
@@ -726,7 +733,8 @@ static int callgrind_parent(const struct opts *o)
 			printf("%.1f", ir[s][C_MODSEC] / e);
 		else
 			printf("skipped");
-		printf(" (callgrind, %lu requests)\n", o->cg_requests);
+		printf(" (callgrind, %lu requests)%s\n", o->cg_requests,
+		       o->memo ? "" : " memo=off");
 	}
 	return failed;
 }
@@ -950,6 +958,7 @@ static void usage(FILE *f)
 		"  --rounds N        timed rounds (default 5)\n"
 		"  --sample-ms N     least time of one sample (default 300)\n"
 		"  --no-modsec       leave libmodsecurity3 out\n"
+		"  --no-memo         enforcer without its clean-value memo\n"
 		"  --callgrind       instructions per request under callgrind "
 		"instead of time\n"
 		"  --cg-requests N   requests under callgrind (default 200)\n"
@@ -971,6 +980,7 @@ static int parse_args(int argc, char **argv, struct opts *o, bool *dump)
 		O_ROUNDS,
 		O_SAMPLE,
 		O_NOMSC,
+		O_NOMEMO,
 		O_CG,
 		O_CGREQ,
 		O_VG,
@@ -988,6 +998,7 @@ static int parse_args(int argc, char **argv, struct opts *o, bool *dump)
 		{ "rounds", required_argument, NULL, O_ROUNDS },
 		{ "sample-ms", required_argument, NULL, O_SAMPLE },
 		{ "no-modsec", no_argument, NULL, O_NOMSC },
+		{ "no-memo", no_argument, NULL, O_NOMEMO },
 		{ "callgrind", no_argument, NULL, O_CG },
 		{ "cg-requests", required_argument, NULL, O_CGREQ },
 		{ "valgrind", required_argument, NULL, O_VG },
@@ -1040,6 +1051,9 @@ static int parse_args(int argc, char **argv, struct opts *o, bool *dump)
 			break;
 		case O_NOMSC:
 			o->modsec = false;
+			break;
+		case O_NOMEMO:
+			o->memo = false;
 			break;
 		case O_CG:
 			o->callgrind = true;
@@ -1138,6 +1152,7 @@ int main(int argc, char **argv)
 		.cg_requests = 200,
 		.sets = { true, true },
 		.modsec = true,
+		.memo = true,
 		.cg_child = -1,
 		.default_set = ENF_BENCH_SOURCE_DIR "/rules/sets/default.conf",
 		.valgrind = "valgrind",

@@ -101,9 +101,10 @@ static void print_status(const json_t *st)
 	       jint(v, "used"), jint(v, "slots"), jint(v, "tombs"),
 	       jint(v, "overflow"), jint(v, "moves"));
 	v = json_object_get(st, "rules");
-	printf("rules: %lld loaded (%lld from files, %lld from the database)\n",
+	printf("rules: %lld loaded (%lld from files, %lld from the database), "
+	       "%lld values from the memo\n",
 	       jint(v, "loaded"), jint(v, "from_files"),
-	       jint(v, "from_database"));
+	       jint(v, "from_database"), jint(v, "memo_hits"));
 	v = json_object_get(st, "tls");
 	printf("tls capture: events=%lld%s%s\n", jint(v, "events"),
 	       *jstr(v, "error") ? "; " : "", jstr(v, "error"));

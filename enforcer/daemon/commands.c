@@ -235,10 +235,11 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 	entries = status_entries(d);
 	tls = status_tls(d, ts, &cs);
 	pthread_mutex_lock(&d->lock);
-	rules = json_pack("{s:I,s:I,s:I}", "loaded",
+	rules = json_pack("{s:I,s:I,s:I,s:I}", "loaded",
 			  (json_int_t)enf_ruleset_count(d->rules), "from_files",
 			  (json_int_t)d->rules_from_files, "from_database",
-			  (json_int_t)d->rules_from_db);
+			  (json_int_t)d->rules_from_db, "memo_hits",
+			  (json_int_t)rd(&d->stats.memo_hits));
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
 		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"

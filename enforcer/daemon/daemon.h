@@ -77,6 +77,7 @@ struct pdb;
  *	start over
  * @flow_evictions: flows pushed out of the full flow table
  * @pcre2_limit_hits: PCRE2 matches stopped by a limit (no match assumed)
+ * @memo_hits: values the rule engine took from its clean-value memo
  * @loss_rows: capture-loss audit rows written
  */
 struct enf_pipeline_stats {
@@ -110,6 +111,7 @@ struct enf_pipeline_stats {
 	uint64_t session_reuse;
 	uint64_t flow_evictions;
 	uint64_t pcre2_limit_hits;
+	uint64_t memo_hits;
 	uint64_t loss_rows;
 };
 

@@ -425,6 +425,9 @@ static int on_request(const struct enf_request *parsed, void *arg)
 	__atomic_store_n(&d->stats.pcre2_limit_hits,
 			 enf_rules_scratch_limit_hits(d->scratch),
 			 __ATOMIC_RELAXED);
+	__atomic_store_n(&d->stats.memo_hits,
+			 enf_rules_scratch_memo_hits(d->scratch),
+			 __ATOMIC_RELAXED);
 	if (ret < 0) {
 		stat_inc(&d->stats.match_errors);
 		pr_warn("rules: matching failed: %s", strerror(-ret));

@@ -737,6 +737,8 @@ static void test_joined_hit_narrowed(void **state)
 
 	/* "b" then "c" straddle (no match); "b c" later is one */
 	load(&t, "SecRule ARGS \"@rx b\\sc\" \"id:2,t:none\"\n");
+	/* the second request repeats values: scanned afresh, not memoed */
+	enf_rules_scratch_memo(t.s, false);
 	treq_init(&req, "GET", "/?a=1&b=ab&c=cd&d=4&e=5&f=b+c&g=7");
 	assert_int_equal(tset_match(&t, &req.req, &got), 1);
 	assert_string_equal(tmatches_find(&got, 2)->var, "ARGS:f");
@@ -780,6 +782,98 @@ static void test_joined_hit_narrowed(void **state)
 	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
 	assert_int_equal(scans, 10);
 	assert_in_range(joined, 1, 7);
+	tset_free(&t);
+}
+
+/* A request with arguments a and b and headers X-A and X-B, and @hname
+ * with @hval when not NULL. */
+static void memo_req(struct treq *req, const char *a, const char *hname,
+		     const char *hval)
+{
+	char uri[128];
+
+	snprintf(uri, sizeof(uri), "/p?a=%s&b=x%%2541", a);
+	treq_init(req, "GET", uri);
+	treq_header(req, "X-A", "Quiet");
+	treq_header(req, "X-B", "still");
+	if (hname)
+		treq_header(req, hname, hval);
+}
+
+/*
+ * The clean-value memo (enf_rules_scratch_memo()): values that joined
+ * scans found clean twice are neither transformed nor scanned again in
+ * the requests after. An entry serves only its own database: the same raw value read
+ * by a class whose database holds other patterns (here a header, which
+ * rule 2 reads, against an argument, which it does not), or by another
+ * set on the same scratch, is matched afresh and matches. A value that
+ * hits is never memoed. Without the memo, the same matches.
+ */
+static void test_memo_serves_its_own_database_only(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t, u, v;
+	uint64_t runs, scans, joined, runs1, scans1, joined1, hits;
+
+	(void)state;
+	load(&t, "SecRule ARGS|REQUEST_HEADERS \"@rx evil\" "
+		 "\"id:1,t:none,t:urlDecode,t:lowercase\"\n"
+		 "SecRule REQUEST_HEADERS \"@rx ^calm$\" "
+		 "\"id:2,t:none,t:urlDecode,t:lowercase\"\n");
+	/* found clean once, then again (and kept), then from the memo */
+	for (int i = 0; i < 2; i++) {
+		memo_req(&req, "Calm", NULL, NULL);
+		assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	}
+	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
+	assert_int_equal(runs, 8);
+	assert_int_equal(enf_rules_scratch_memo_hits(t.s), 0);
+	memo_req(&req, "Calm", NULL, NULL);
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+	enf_rules_scratch_work(t.s, &runs1, &scans1, &joined1);
+	assert_int_equal(enf_rules_scratch_memo_hits(t.s), 4);
+	assert_int_equal(runs1 - runs, 0);
+	assert_int_equal(scans1 - scans, 0);
+	assert_int_equal(joined1 - joined, 0);
+
+	/* "Calm" is clean as an argument; as a header rule 2 reads it */
+	memo_req(&req, "Calm", "X-C", "Calm");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_string_equal(tmatches_find(&got, 2)->var, "REQUEST_HEADERS:X-C");
+	assert_int_equal(enf_rules_scratch_memo_hits(t.s), 8);
+
+	/* a value that hits is matched every time */
+	for (int i = 0; i < 2; i++) {
+		memo_req(&req, "EviL", NULL, NULL);
+		assert_int_equal(tset_match(&t, &req.req, &got), 1);
+		assert_string_equal(tmatches_find(&got, 1)->var, "ARGS:a");
+	}
+	hits = enf_rules_scratch_memo_hits(t.s);
+	assert_int_equal(hits, 8 + 2 * 3);
+
+	/* another set on the same scratch: its pipeline is not t's */
+	load(&u, "SecRule ARGS \"@rx calm\" "
+		 "\"id:3,t:none,t:urlDecode,t:lowercase\"\n");
+	assert_int_equal(enf_rules_scratch_update(t.s, u.rs), 0);
+	v = (struct tset){ .rs = u.rs, .s = t.s };
+	memo_req(&req, "Calm", NULL, NULL);
+	assert_int_equal(tset_match(&v, &req.req, &got), 1);
+	assert_string_equal(tmatches_find(&got, 3)->var, "ARGS:a");
+	assert_int_equal(enf_rules_scratch_memo_hits(t.s), hits);
+
+	/* without the memo: the same matches, every value matched afresh */
+	enf_rules_scratch_memo(t.s, false);
+	memo_req(&req, "Calm", "X-C", "Calm");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_string_equal(tmatches_find(&got, 2)->var, "REQUEST_HEADERS:X-C");
+	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
+	memo_req(&req, "Calm", "X-C", "Calm");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	enf_rules_scratch_work(t.s, &runs1, &scans1, &joined1);
+	assert_int_equal(runs1 - runs, 5);
+	assert_int_equal(enf_rules_scratch_memo_hits(t.s), hits);
+	tset_free(&u);
 	tset_free(&t);
 }
 
@@ -2261,6 +2355,7 @@ int main(void)
 		cmocka_unit_test(test_values_transformed_once_per_pipeline),
 		cmocka_unit_test(test_values_scanned_joined),
 		cmocka_unit_test(test_joined_hit_narrowed),
+		cmocka_unit_test(test_memo_serves_its_own_database_only),
 		cmocka_unit_test(test_pipeline_parts_by_item_class),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_origin_variables),
