@@ -26,8 +26,9 @@
  * A value whose raw bytes, pipeline (enf_pipe.memo_id) and database are
  * those of an entry is taken as transformed and clean, without either. A
  * value enters the second time it is found clean (memo_seen), and an
- * entry is only ever made from a joined scan without a hit (so on values
- * of a database that scans joined, enf_pipe.joined), matched on the whole
+ * entry is only ever made from a scan without a hit (joined or of the value
+ * alone; of a database that scans joined, enf_pipe.joined), matched on the
+ * whole
  * raw value byte for byte, and keyed on a pipeline number no other
  * pipeline of any set has had: a value that a rule's pattern would hit is
  * never in it. Direct-mapped, with a per-scratch seed: a peer that sends
@@ -513,6 +514,7 @@ struct scan {
 	size_t vl;
 	bool outbound; /* the request is outbound: DIRECTION rules only */
 	bool no_hit; /* the value's joined scan had no hit: skip its own */
+	bool hs_hit; /* the value's own scan had a hit (on_hs_match()) */
 	int err;
 };
 
@@ -625,6 +627,7 @@ static int on_hs_match(unsigned int id, unsigned long long from,
 	(void)from;
 	(void)to;
 	(void)flags;
+	m->hs_hit = true;
 	if (rr->r->negated) {
 		/* decided after the scan (scan_value()) */
 		m->s->hit[ri] = m->s->val_gen;
@@ -923,6 +926,7 @@ static int scan_value(struct scan *m)
 		if (m->vl > UINT_MAX)
 			return -E2BIG;
 		m->err = 0;
+		m->hs_hit = false;
 		s->hs_scans++;
 		e = hs_scan(db, m->v, (unsigned int)m->vl, 0, s->hs,
 			    on_hs_match, m);
@@ -1367,8 +1371,8 @@ static int memo_place(struct enf_rules_scratch *s, struct pval *v, size_t off)
 	return 0;
 }
 
-/* @v (of @p, database @k), found clean by a joined scan, into the memo
- * when it fits. */
+/* @v (of @p, database @k), found clean by a scan, into the memo when it
+ * fits. */
 static void memo_put(struct enf_rules_scratch *s, const struct enf_pipe *p,
 		     const struct pval *v)
 {
@@ -1553,26 +1557,25 @@ static int pipe_pass(struct scan *m, const struct enf_request *req,
 		return err;
 	for (size_t j = 0; j < nv; j++) {
 		const struct pval *v = &s->pv[j];
+		/* a joined scan cleared it, or (below) its own found nothing */
+		bool clean = !v->alone;
 
-		m->it = &s->items[v->item].it;
-		m->item_idx = s->items[v->item].idx;
-		m->v = s->cat + v->off;
-		m->vl = v->len;
-		m->no_hit = !v->alone;
-		if (m->no_hit && !p->n_neg && !p->n_other)
-			continue; /* nothing would read it */
-		err = scan_value(m);
-		if (err)
-			return err;
-	}
-	m->no_hit = false;
-	/* the values a joined scan found clean, for the next request */
-	for (size_t j = 0; j < nv; j++) {
-		const struct pval *v = &s->pv[j];
-
-		if (v->memo && !v->memoed && !v->alone)
+		if (v->alone || p->n_neg || p->n_other) {
+			m->it = &s->items[v->item].it;
+			m->item_idx = s->items[v->item].idx;
+			m->v = s->cat + v->off;
+			m->vl = v->len;
+			m->no_hit = !v->alone;
+			err = scan_value(m);
+			if (err)
+				return err;
+			clean = clean || !m->hs_hit;
+		} /* else nothing would read it */
+		/* v->memo: scanned with a database that scans joined */
+		if (clean && v->memo && !v->memoed)
 			memo_put(s, p, v);
 	}
+	m->no_hit = false;
 	return 0;
 }
 

@@ -298,8 +298,9 @@ void enf_rules_scratch_free(struct enf_rules_scratch *s);
  * @s: a scratch
  * @on: false drops the memo and matches every value afresh from then on
  *
- * A value that a pipeline's Hyperscan database found nothing in, in a scan
- * of the request's values joined, a second time is kept with what the
+ * A value that a pipeline's Hyperscan database (one that scans values
+ * joined) found nothing in a second time, in a joined scan or its own, is
+ * kept with what the
  * pipeline's transformations made of it (up to 1024 values, 480 bytes each
  * with the transformed form; about 500 KiB, made on first use). The same raw value
  * in a later request, for the same pipeline and database of the same set,
