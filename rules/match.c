@@ -1346,7 +1346,7 @@ static bool memo_take(struct enf_rules_scratch *s, const struct enf_pipe *p,
 	e = &s->memo[v->hash & (MEMO_SLOTS - 1)];
 	if (e->key != memo_key(p, k) || e->hash != v->hash ||
 	    e->epoch != s->memo_epoch || e->raw_len != vl ||
-	    memcmp(e->data, it->ptr, vl))
+	    (vl && memcmp(e->data, it->ptr, vl)))
 		return false;
 	v->memoed = true;
 	v->placed = true; /* in cat only if read (memo_place()) */

@@ -532,6 +532,66 @@ static void test_each_near_miss_fires_nothing(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* Whether @a and @b report the same rules on the same values. */
+static bool same_matches(const struct tmatches *a, const struct tmatches *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->m[i].id != b->m[i].id ||
+		    strcmp(a->m[i].var, b->m[i].var) ||
+		    strcmp(a->m[i].value, b->m[i].value))
+			return false;
+	return true;
+}
+
+/*
+ * The memo of clean values changes no match: every attack and near miss,
+ * three times over (so that their shared headers and the values of one
+ * request met again in another come from the memo), against the set with
+ * its memo and against a scratch without one.
+ */
+static void test_memo_changes_no_match(void **state)
+{
+	struct defset *d = *state;
+	struct tset plain = { .rs = d->t.rs };
+	uint64_t hits0 = enf_rules_scratch_memo_hits(d->t.s);
+	int failures = 0;
+
+	assert_int_equal(enf_rules_scratch_new(d->t.rs, &plain.s), 0);
+	enf_rules_scratch_memo(plain.s, false);
+	for (int round = 0; round < 3; round++) {
+		for (size_t k = 0; k < 2 * (sizeof(rows) / sizeof(rows[0]));
+		     k++) {
+			const struct probe *p = k % 2 ? &rows[k / 2].near :
+							&rows[k / 2].attack;
+			char what[512], got[2048], want[2048];
+			struct tmatches m, w;
+			struct treq req;
+			int n, nw;
+
+			build_probe(&req, p);
+			n = tset_match(&d->t, &req.req, &m);
+			build_probe(&req, p);
+			nw = tset_match(&plain, &req.req, &w);
+			if (n == nw && same_matches(&m, &w))
+				continue;
+			describe(p, what, sizeof(what));
+			list_matches(&m, got, sizeof(got));
+			list_matches(&w, want, sizeof(want));
+			print_error("round %d: '%s': with the memo %d:%s, "
+				    "without %d:%s\n",
+				    round, what, n, got, nw, want);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+	/* the memo served: the shared headers at least */
+	assert_true(enf_rules_scratch_memo_hits(d->t.s) - hits0 >
+		    2 * sizeof(rows) / sizeof(rows[0]));
+	enf_rules_scratch_free(plain.s);
+}
+
 static void test_ordinary_traffic_fires_nothing(void **state)
 {
 	struct defset *d = *state;
@@ -689,6 +749,7 @@ int main(void)
 		cmocka_unit_test(test_every_rule_has_an_attack_and_a_near_miss),
 		cmocka_unit_test(test_each_attack_fires_its_rule),
 		cmocka_unit_test(test_each_near_miss_fires_nothing),
+		cmocka_unit_test(test_memo_changes_no_match),
 		cmocka_unit_test(test_ordinary_traffic_fires_nothing),
 		cmocka_unit_test(test_demo_attack_is_denied),
 		cmocka_unit_test(test_demo_benign_requests_pass),
