@@ -27,12 +27,12 @@
  * those of an entry is taken as transformed and clean, without either. A
  * value enters the second time it is found clean (memo_seen), and an
  * entry is only ever made from a scan without a hit (joined or of the value
- * alone; of a database that scans joined, enf_pipe.joined), matched on the
- * whole
- * raw value byte for byte, and keyed on a pipeline number no other
- * pipeline of any set has had: a value that a rule's pattern would hit is
- * never in it. Direct-mapped, with a per-scratch seed: a peer that sends
- * colliding values can make the memo miss, never make it wrong.
+ * alone; of a database that scans joined, enf_pipe.joined). Entries are
+ * matched on the whole raw value byte for byte and keyed on a pipeline
+ * number no other pipeline of any set has had: a value that a rule's
+ * pattern would hit is never in it. Direct-mapped, with a per-scratch
+ * seed: a peer that sends colliding values can make the memo miss, never
+ * make it wrong.
  */
 #define MEMO_SLOTS 1024 /* a power of two */
 #define MEMO_DATA 480 /* the raw value, then its transformed form */
@@ -1324,7 +1324,7 @@ static uint64_t memo_key(const struct enf_pipe *p, uint8_t k)
 /*
  * Whether @v (of @p, its database @k scanning values joined) is in the
  * memo; it is then marked memoed and clean (not alone), for
- * pipe_memo_place(). Otherwise it is marked for memo_put() when it fits.
+ * memo_place(). Otherwise it is marked for memo_put() when it fits.
  */
 static bool memo_take(struct enf_rules_scratch *s, const struct enf_pipe *p,
 		      struct pval *v, uint8_t k)
@@ -1566,6 +1566,7 @@ static int pipe_pass(struct scan *m, const struct enf_request *req,
 			m->v = s->cat + v->off;
 			m->vl = v->len;
 			m->no_hit = !v->alone;
+			m->hs_hit = true; /* unless a scan finds nothing */
 			err = scan_value(m);
 			if (err)
 				return err;
