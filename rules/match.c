@@ -1367,7 +1367,6 @@ static int memo_place(struct enf_rules_scratch *s, struct pval *v, size_t off)
 	s->cat[off + e->t_len] = '\n';
 	v->off = off;
 	v->len = e->t_len;
-	v->placed = true;
 	return 0;
 }
 
