@@ -449,6 +449,7 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 		return -ENOMEM;
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct enf_rs_rule *rr = &rs->rules[i];
+		bool bare = !rr->in_db || rr->r->negated;
 
 		if (rr->pipe != pi)
 			continue;
@@ -460,10 +461,16 @@ static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
 			const struct enf_target *tg = &rr->r->targets[t];
 			bool dup = tg->exclude; /* takes nothing */
 
-			if (rr->outbound && !rr->in_only && !tg->exclude)
+			if (rr->outbound && !rr->in_only && !tg->exclude) {
 				p->out_mask |= target_classes(tg);
-			if (!rr->out_only && !tg->exclude)
+				if (bare)
+					p->bare_mask[1] |= target_classes(tg);
+			}
+			if (!rr->out_only && !tg->exclude) {
 				p->in_mask |= target_classes(tg);
+				if (bare)
+					p->bare_mask[0] |= target_classes(tg);
+			}
 			for (size_t k = 0; k < p->n_targets && !dup; k++)
 				dup = same_target(p->targets[k], tg);
 			if (dup)
@@ -933,7 +940,7 @@ static void capture_plan(struct enf_ruleset *rs, uint32_t head)
 #undef AT
 }
 
-/* The last enf_pipe.memo_id given out. */
+/* The last enf_ruleset.memo_id given out. */
 static _Atomic uint64_t memo_ids;
 
 int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
@@ -985,8 +992,8 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 		ret = pipe_compile(rs, pi, err);
 		if (ret)
 			goto out_free_rs;
-		rs->pipes[pi].memo_id = atomic_fetch_add(&memo_ids, 1) + 1;
 	}
+	rs->memo_id = atomic_fetch_add(&memo_ids, 1) + 1;
 	for (uint32_t i = 0; i < rs->n_visible; i++)
 		capture_plan(rs, i);
 	origin_flags(rs); /* before the lists: they read rr->outbound */
@@ -998,6 +1005,8 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 			goto out_nomem;
 		rs->want[p->phase - 1][0] |= p->in_mask;
 		rs->want[p->phase - 1][1] |= p->out_mask;
+		rs->take_all[p->phase - 1][0] |= p->in_mask & p->all_mask;
+		rs->take_all[p->phase - 1][1] |= p->out_mask & p->all_mask;
 		ret = pipe_parts(rs, pi);
 		if (ret)
 			goto out_nomem;

@@ -18,32 +18,35 @@
 #include "rules/rules_internal.h"
 
 /*
- * The clean-value memo: values that a pipeline's database found nothing in,
- * with what the pipeline made of them. A request's header values repeat
- * from request to request (the same Accept, User-Agent and Accept-Encoding
- * thousands of times), and proving again that one is clean is most of the
- * cost of matching it: its transformations and its bytes in a joined scan.
- * A value whose raw bytes, pipeline (enf_pipe.memo_id) and database are
- * those of an entry is taken as transformed and clean, without either. A
- * value enters the second time it is found clean (memo_seen), and an
- * entry is only ever made from a scan without a hit (joined or of the value
- * alone; of a database that scans joined, enf_pipe.joined). Entries are
- * matched on the whole raw value byte for byte and keyed on a pipeline
- * number no other pipeline of any set has had: a value that a rule's
- * pattern would hit is never in it. Direct-mapped, with a per-scratch
- * seed: a peer that sends colliding values can make the memo miss, never
- * make it wrong.
+ * The memo of clean values. A request's values repeat from request to
+ * request (the same Accept, User-Agent and Accept-Encoding thousands of
+ * times, the same argument names), and proving again that one is clean is
+ * most of the cost of matching it: listing it for each pipeline, its
+ * transformations, its bytes in a joined scan. A value that every pipeline
+ * of a phase that took it found clean (no pattern of their databases hit
+ * it, joined or alone), and whose class no negated rule of theirs nor one
+ * outside their databases reads (such rules fire on values no pattern
+ * hits: enf_pipe.bare_mask), is kept with its name, the
+ * second time it is found so (memo_seen). In a later request, a value of
+ * the same class, name and bytes, in the same phase and direction, against
+ * the same set, is not seen by any pipeline: which pipelines take a value
+ * and what their rules make of it follow from these alone. Entries are
+ * matched on the name and value byte for byte and keyed on a set number no
+ * other set of the process has had (enf_ruleset.memo_id). Two ways, the
+ * one less recently used replaced, with a per-scratch seed: a peer that
+ * sends colliding values can make the memo miss, never make it wrong.
  */
-#define MEMO_SLOTS 1024 /* a power of two */
-#define MEMO_DATA 480 /* the raw value, then its transformed form */
+#define MEMO_SLOTS 2048 /* a power of two: 1024 pairs */
+#define MEMO_DATA 228 /* a value's name, then the value */
 #define MEMO_SEEN 4096 /* a power of two */
 
 struct memo_slot {
-	uint64_t key; /* memo_id << 8 | database (enf_pipe.db_for); 0: empty */
+	uint64_t key; /* item_memo_key(); 0: empty */
 	uint64_t hash;
 	uint32_t epoch; /* enf_rules_scratch.memo_epoch when written */
-	uint16_t raw_len;
-	uint16_t t_len;
+	uint32_t used; /* enf_rules_scratch.memo_tick when last taken */
+	uint16_t name_len;
+	uint16_t len;
 	char data[MEMO_DATA];
 };
 
@@ -72,6 +75,7 @@ struct enf_rules_scratch {
 	 * nonce) do not push out those that come back */
 	uint32_t memo_seen[MEMO_SEEN];
 	uint32_t memo_epoch; /* entries of other epochs are empty */
+	uint32_t memo_tick; /* requests matched, for memo_slot.used */
 	uint64_t memo_seed;
 	bool memo_off;
 	size_t n_rules; /* rules the per-rule arrays can hold */
@@ -115,10 +119,21 @@ struct item {
 	size_t key_len;
 };
 
+/* Where a phase's value stands with the memo (phase_items(), pipe_pass()). */
+enum {
+	PM_NEW, /* no pipeline took it yet */
+	PM_OUT, /* not for the memo (a count, too long, the memo off) */
+	PM_MISS, /* looked up, not there: @hash is set */
+	PM_GONE, /* found there: clean in the phase, no pipeline sees it */
+};
+
 /* A value of the request that a rule of the phase being matched reads. */
 struct pitem {
 	struct item it;
 	size_t idx; /* its item index */
+	uint8_t memo; /* PM_* */
+	bool dirty; /* a pipeline that took it did not find it clean */
+	uint64_t hash; /* PM_MISS: item_memo_hash() */
 	char num[24]; /* a count target's count, once a pipeline wants it */
 };
 
@@ -126,11 +141,8 @@ struct pitem {
 struct pval {
 	uint32_t item; /* index in the scratch's items */
 	uint8_t k; /* its database (enf_pipe.db_for) */
-	bool placed; /* transformed into the scratch's cat, or memoed */
+	bool placed; /* transformed into the scratch's cat */
 	bool alone; /* scanned alone: its joined scan hit, or it had none */
-	bool memo; /* may go in the memo: its database scans joined */
-	bool memoed; /* taken from the memo */
-	uint64_t hash; /* with memo: of its raw bytes (memo_hash()) */
 	size_t off; /* in cat */
 	size_t len;
 };
@@ -330,27 +342,29 @@ static size_t coll_len(const struct enf_request *req, size_t c)
 	}
 }
 
+/* The fields of collection @c of @req (coll_len() of them). */
+static const struct enf_field *coll_fields(const struct enf_request *req,
+					   size_t c)
+{
+	switch (c / 2) {
+	case 0:
+		return req->args;
+	case 1:
+		return req->headers;
+	case 2:
+		return req->args_post;
+	default:
+		return req->cookies;
+	}
+}
+
 /* Item @j of collection @c of @req (@j below coll_len()), of class
  * coll_cls[@c], keyed by its field's name. */
 static void item_coll(const struct enf_request *req, size_t c, size_t j,
 		      struct item *it)
 {
-	const struct enf_field *f;
+	const struct enf_field *f = &coll_fields(req, c)[j];
 
-	switch (c / 2) {
-	case 0:
-		f = &req->args[j];
-		break;
-	case 1:
-		f = &req->headers[j];
-		break;
-	case 2:
-		f = &req->args_post[j];
-		break;
-	default:
-		f = &req->cookies[j];
-		break;
-	}
 	item_str(it, coll_cls[c], c % 2 ? &f->name : &f->value);
 	it->key = f->name.ptr;
 	it->key_len = f->name.len;
@@ -513,6 +527,7 @@ struct scan {
 	const char *v;
 	size_t vl;
 	bool outbound; /* the request is outbound: DIRECTION rules only */
+	uint64_t memo_base; /* item_memo_key() of the set, phase, direction */
 	bool no_hit; /* the value's joined scan had no hit: skip its own */
 	bool hs_hit; /* the value's own scan had a hit (on_hs_match()) */
 	int err;
@@ -1157,17 +1172,32 @@ static bool room_for(void **arr, size_t *cap, size_t n, size_t size)
 	return true;
 }
 
-/* Item @i into @pi when the phase reads its class (@want). Return: 1 when
- * taken, 0 when not. */
+static inline bool item_memo_take(struct scan *m, struct pitem *pi);
+
+/*
+ * @pi, item @i of the request, as the phase lists it: 0 when the memo has
+ * it (a value of a class that some pipeline takes whole, @early), which no
+ * pipeline then sees; 1 when it is listed.
+ */
+static inline size_t item_list(struct scan *m, struct pitem *pi, size_t i,
+			       uint64_t early)
+{
+	pi->idx = i;
+	pi->memo = PM_NEW;
+	pi->dirty = false;
+	return !(early & 1ull << pi->it.cls && item_memo_take(m, pi));
+}
+
+/* Item @i into @pi when the phase reads its class (@want), as
+ * item_list(). Return: 1 when listed, 0 when not. */
 static size_t take_item(struct scan *m, const struct enf_request *req,
-			size_t n_items, size_t i, uint64_t want,
+			size_t n_items, size_t i, uint64_t want, uint64_t early,
 			struct pitem *pi)
 {
 	if (!item_at(m, req, n_items, i, &pi->it) ||
 	    !(want & 1ull << pi->it.cls))
 		return 0;
-	pi->idx = i;
-	return 1;
+	return item_list(m, pi, i, early);
 }
 
 /*
@@ -1178,7 +1208,7 @@ static size_t take_item(struct scan *m, const struct enf_request *req,
  * Return: how many, or -ENOMEM.
  */
 static ssize_t phase_items(struct scan *m, const struct enf_request *req,
-			   size_t n_items, uint64_t want)
+			   size_t n_items, uint64_t want, uint64_t early)
 {
 	struct enf_rules_scratch *s = m->s;
 	size_t total = n_items + m->rs->n_counts, n = 0, i = 0;
@@ -1192,19 +1222,25 @@ static ssize_t phase_items(struct scan *m, const struct enf_request *req,
 		if (!(want & 1ull << scalar_cls[i]) ||
 		    !item_scalar(req, i, &s->items[n].it))
 			continue;
-		s->items[n++].idx = i;
+		n += item_list(m, &s->items[n], i, early);
 	}
 	for (size_t c = 0; c < N_COLLS; c++) {
 		size_t len = coll_len(req, c);
+		const struct enf_field *f = coll_fields(req, c);
 
 		for (size_t j = 0; want & 1ull << coll_cls[c] && j < len; j++) {
-			item_coll(req, c, j, &s->items[n].it);
-			s->items[n++].idx = i + j;
+			struct item *it = &s->items[n].it;
+
+			item_str(it, coll_cls[c],
+				 c % 2 ? &f[j].name : &f[j].value);
+			it->key = f[j].name.ptr;
+			it->key_len = f[j].name.len;
+			n += item_list(m, &s->items[n], i + j, early);
 		}
 		i += len;
 	}
 	for (; i < total; i++)
-		n += take_item(m, req, n_items, i, want, &s->items[n]);
+		n += take_item(m, req, n_items, i, want, early, &s->items[n]);
 	return (ssize_t)n;
 }
 
@@ -1285,10 +1321,27 @@ static int joined_sweep(struct enf_rules_scratch *s, const hs_database_t *db,
 	return 0;
 }
 
-static uint64_t memo_mix(uint64_t h, uint64_t w)
+static inline uint64_t memo_mix(uint64_t h, uint64_t w)
 {
 	h = (h ^ w) * 0xff51afd7ed558ccdull;
 	return h ^ h >> 32;
+}
+
+/* The @n bytes at @b (n <= 8) as a word, every one of them read, none
+ * past them: values of equal length are equal when their words are. */
+static inline uint64_t memo_word(const char *b, size_t n)
+{
+	uint32_t x, y;
+
+	if (n >= 4) {
+		memcpy(&x, b, 4);
+		memcpy(&y, b + n - 4, 4);
+		return (uint64_t)x << 32 | y;
+	}
+	if (!n)
+		return 0;
+	return (uint64_t)(unsigned char)b[0] << 16 |
+	       (uint64_t)(unsigned char)b[n / 2] << 8 | (unsigned char)b[n - 1];
 }
 
 /*
@@ -1297,15 +1350,12 @@ static uint64_t memo_mix(uint64_t h, uint64_t w)
  * differ elsewhere share a slot, and the whole raw value is compared
  * anyway: only a slot is at stake, never a match.
  */
-static uint64_t memo_hash(const char *b, size_t len, uint64_t seed)
+static inline uint64_t memo_hash(const char *b, size_t len, uint64_t seed)
 {
-	uint64_t h = seed ^ len * 0x9e3779b97f4a7c15ull, w = 0, x;
+	uint64_t h = seed ^ len * 0x9e3779b97f4a7c15ull, w, x;
 
-	if (len < 8) {
-		for (size_t i = 0; i < len; i++)
-			w = w << 8 | (unsigned char)b[i];
-		return memo_mix(h, w);
-	}
+	if (len <= 8)
+		return memo_mix(h, memo_word(b, len));
 	memcpy(&w, b, 8);
 	memcpy(&x, b + len - 8, 8);
 	h = memo_mix(memo_mix(h, w), x);
@@ -1316,73 +1366,92 @@ static uint64_t memo_hash(const char *b, size_t len, uint64_t seed)
 	return h;
 }
 
-static uint64_t memo_key(const struct enf_pipe *p, uint8_t k)
+/* Whether the @n bytes at @a and @b are the same. */
+static inline bool memo_eq(const char *a, const char *b, size_t n)
 {
-	return p->memo_id << 8 | k;
+	uint64_t w, x, y, z;
+
+	if (n <= 8)
+		return memo_word(a, n) == memo_word(b, n);
+	if (n > 16)
+		return !memcmp(a, b, n);
+	memcpy(&w, a, 8);
+	memcpy(&x, b, 8);
+	memcpy(&y, a + n - 8, 8);
+	memcpy(&z, b + n - 8, 8);
+	return w == x && y == z;
+}
+
+/* The key of the memo's entries for values of class @cls in the phase and
+ * direction being matched, against @m's set (scan.memo_base). */
+static inline uint64_t item_memo_key(const struct scan *m,
+				     enum enf_item_class cls)
+{
+	return m->memo_base | (uint64_t)cls << 8;
+}
+
+/* The classes of values the memo may keep: not a count nor
+ * MSC_PCRE_LIMITS_EXCEEDED, which are no values of the request. */
+#define MEMO_CLASSES \
+	(~0ull & ~(1ull << ENF_IC_COUNT | 1ull << ENF_IC_PCRE_LIMIT))
+
+/* The memo's hash of @it (of a class with entry key @key): memo_hash() of
+ * its name, then of its value. */
+static inline uint64_t item_memo_hash(const struct enf_rules_scratch *s,
+				      const struct item *it, uint64_t key)
+{
+	uint64_t seed = s->memo_seed ^ key * 0x9e3779b97f4a7c15ull;
+	size_t kl = it->key_len;
+
+	if (kl)
+		seed = memo_hash(it->key, kl, seed);
+	return memo_hash(it->ptr, it->len, seed);
 }
 
 /*
- * Whether @v (of @p, its database @k scanning values joined) is in the
- * memo; it is then marked memoed and clean (not alone), for
- * memo_place(). Otherwise it is marked for memo_put() when it fits.
+ * Whether @pi, of a class in MEMO_CLASSES, is in the memo: it is then
+ * PM_GONE. Otherwise PM_MISS (its hash set for item_memo_put()), or PM_OUT
+ * when its name and value are longer than an entry holds.
  */
-static bool memo_take(struct enf_rules_scratch *s, const struct enf_pipe *p,
-		      struct pval *v, uint8_t k)
+static inline bool item_memo_take(struct scan *m, struct pitem *pi)
 {
-	const struct item *it = &s->items[v->item].it;
-	size_t vl = it->ptr ? it->len : 0;
-	const struct memo_slot *e;
+	struct enf_rules_scratch *s = m->s;
+	const struct item *it = &pi->it;
+	size_t vl = it->len, kl = it->key_len;
+	uint64_t key = item_memo_key(m, it->cls);
+	struct memo_slot *e;
 
-	if (vl > MEMO_DATA)
+	if (kl + vl > MEMO_DATA) {
+		pi->memo = PM_OUT;
 		return false;
-	v->memo = true;
-	/* the pipeline and database in the hash too: a value that many
-	 * pipelines read lands in a slot for each */
-	v->hash = memo_hash(it->ptr, vl,
-			    s->memo_seed ^
-				    memo_key(p, k) * 0x9e3779b97f4a7c15ull);
+	}
+	pi->hash = item_memo_hash(s, it, key);
+	pi->memo = PM_MISS;
 	if (!s->memo)
 		return false;
-	e = &s->memo[v->hash & (MEMO_SLOTS - 1)];
-	if (e->key != memo_key(p, k) || e->hash != v->hash ||
-	    e->epoch != s->memo_epoch || e->raw_len != vl ||
-	    (vl && memcmp(e->data, it->ptr, vl)))
+	e = &s->memo[pi->hash & (MEMO_SLOTS - 2)];
+	if (e->hash != pi->hash && (++e)->hash != pi->hash)
 		return false;
-	v->memoed = true;
-	v->placed = true; /* in cat only if read (memo_place()) */
-	v->alone = false;
+	if (e->key != key || e->epoch != s->memo_epoch || e->name_len != kl ||
+	    e->len != vl || !memo_eq(e->data, it->key, kl) ||
+	    !memo_eq(e->data + kl, it->ptr, vl))
+		return false;
+	e->used = s->memo_tick;
+	pi->memo = PM_GONE;
 	s->memo_hits++;
 	return true;
 }
 
-/* @v (memoed) as the memo holds it transformed, into the scratch's cat at
- * @off, followed by '\n'. Return: 0 or -ENOMEM. */
-static int memo_place(struct enf_rules_scratch *s, struct pval *v, size_t off)
+/* @pi (PM_MISS, clean in the phase) into the memo, the second time. */
+static void item_memo_put(struct scan *m, const struct pitem *pi)
 {
-	const struct memo_slot *e = &s->memo[v->hash & (MEMO_SLOTS - 1)];
-
-	if (!room_for((void **)&s->cat, &s->cat_cap, off + e->t_len + 1, 1))
-		return -ENOMEM;
-	memcpy(s->cat + off, e->data + e->raw_len, e->t_len);
-	s->cat[off + e->t_len] = '\n';
-	v->off = off;
-	v->len = e->t_len;
-	return 0;
-}
-
-/* @v (of @p, database @k), found clean by a scan, into the memo when it
- * fits. */
-static void memo_put(struct enf_rules_scratch *s, const struct enf_pipe *p,
-		     const struct pval *v)
-{
-	const struct item *it = &s->items[v->item].it;
-	size_t vl = it->ptr ? it->len : 0;
-	uint32_t *seen = &s->memo_seen[v->hash >> 40 & (MEMO_SEEN - 1)];
-	uint32_t tag = (uint32_t)v->hash + s->memo_epoch;
+	struct enf_rules_scratch *s = m->s;
+	const struct item *it = &pi->it;
+	size_t vl = it->len, kl = it->key_len;
+	uint32_t *seen = &s->memo_seen[pi->hash >> 40 & (MEMO_SEEN - 1)];
+	uint32_t tag = (uint32_t)pi->hash + s->memo_epoch;
 	struct memo_slot *e;
 
-	if (vl + v->len > MEMO_DATA)
-		return;
 	if (*seen != tag) {
 		*seen = tag;
 		return; /* the first time */
@@ -1392,15 +1461,22 @@ static void memo_put(struct enf_rules_scratch *s, const struct enf_pipe *p,
 		if (!s->memo)
 			return; /* matching goes on without */
 	}
-	e = &s->memo[v->hash & (MEMO_SLOTS - 1)];
-	e->key = memo_key(p, v->k);
-	e->hash = v->hash;
+	/* of the pair, an empty slot, or the one taken less recently */
+	e = &s->memo[pi->hash & (MEMO_SLOTS - 2)];
+	if (e->key && e->epoch == s->memo_epoch &&
+	    (!e[1].key || e[1].epoch != s->memo_epoch ||
+	     (int32_t)(e[1].used - e->used) < 0))
+		e++;
+	e->key = item_memo_key(m, it->cls);
+	e->used = s->memo_tick;
+	e->hash = pi->hash;
 	e->epoch = s->memo_epoch;
-	e->raw_len = (uint16_t)vl;
-	e->t_len = (uint16_t)v->len;
+	e->name_len = (uint16_t)kl;
+	e->len = (uint16_t)vl;
+	if (kl)
+		memcpy(e->data, it->key, kl);
 	if (vl)
-		memcpy(e->data, it->ptr, vl);
-	memcpy(e->data + vl, s->cat + v->off, v->len);
+		memcpy(e->data + kl, it->ptr, vl);
 }
 
 /*
@@ -1467,7 +1543,7 @@ static int pipe_place(struct scan *m, size_t nv)
 
 	for (size_t j = 0; j < nv; j++) {
 		uint8_t k = s->pv[j].k;
-		size_t from = off, n = 0, nm = 0;
+		size_t from = off, n = 0;
 		const hs_database_t *db = NULL;
 		bool joined = false;
 		int budget;
@@ -1479,16 +1555,10 @@ static int pipe_place(struct scan *m, size_t nv)
 			joined = k == ENF_PIPE_DB_ALL ? p->joined :
 							p->parts[k].joined;
 		}
-		/* the database's values: those in the memo listed from the
-		 * end of gv, the others placed and listed from its start */
+		/* the database's values, placed and listed in gv */
 		for (size_t i = j; i < nv; i++) {
 			if (s->pv[i].k != k)
 				continue;
-			if (joined && !s->memo_off &&
-			    memo_take(s, p, &s->pv[i], k)) {
-				s->gv[nv - 1 - nm++] = (uint32_t)i;
-				continue;
-			}
 			err = pval_place(s, p, &s->pv[i], off);
 			if (err)
 				return err;
@@ -1498,16 +1568,6 @@ static int pipe_place(struct scan *m, size_t nv)
 		if (tfn_each(p) < p->n_tfn)
 			enf_tfn_apply(ENF_T_LOWERCASE, s->cat + from,
 				      off - from, s->cat_cap - from);
-		/* no rule reads a clean value but those outside the
-		 * database (pipe_pass()) */
-		for (size_t c = 0; (p->n_neg || p->n_other) && c < nm; c++) {
-			struct pval *v = &s->pv[s->gv[nv - 1 - c]];
-
-			err = memo_place(s, v, off);
-			if (err)
-				return err;
-			off += v->len + 1;
-		}
 		if (!joined)
 			continue;
 		budget = 1 + JOINED_RESCANS;
@@ -1533,8 +1593,14 @@ static int pipe_pass(struct scan *m, const struct enf_request *req,
 	for (size_t j = 0; j < n; j++) {
 		struct pitem *pi = &s->items[j];
 
-		if (!pipe_takes(m, p, &pi->it))
+		if (pi->memo == PM_GONE || !pipe_takes(m, p, &pi->it))
 			continue;
+		if (pi->memo == PM_NEW) {
+			pi->memo = PM_OUT;
+			if (!s->memo_off && MEMO_CLASSES & 1ull << pi->it.cls &&
+			    item_memo_take(m, pi))
+				continue;
+		}
 		if (pi->it.cls == ENF_IC_COUNT && !pi->it.ptr) {
 			pi->it.len = (size_t)snprintf(
 				pi->num, sizeof(pi->num), "%zu",
@@ -1571,9 +1637,13 @@ static int pipe_pass(struct scan *m, const struct enf_request *req,
 				return err;
 			clean = clean || !m->hs_hit;
 		} /* else nothing would read it */
-		/* v->memo: scanned with a database that scans joined */
-		if (clean && v->memo && !v->memoed)
-			memo_put(s, p, v);
+		/* a value the memo may keep is clean in every pipeline
+		 * that took it, and no negated rule nor one outside the
+		 * database of any of them reads its class (those fire on
+		 * values no pattern hits) */
+		if (!clean || p->bare_mask[m->outbound] &
+				      1ull << s->items[v->item].it.cls)
+			s->items[v->item].dirty = true;
 	}
 	m->no_hit = false;
 	return 0;
@@ -1588,7 +1658,7 @@ static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
 		      uint64_t hits0)
 {
 	const struct enf_ruleset *rs = m->rs;
-	uint64_t want = rs->want[phase - 1][m->outbound];
+	uint64_t want = rs->want[phase - 1][m->outbound], lim0;
 	size_t n_items;
 	ssize_t n;
 	int err;
@@ -1596,9 +1666,15 @@ static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
 	if (!want)
 		return 0; /* no rule of the phase sees this request */
 	n_items = item_count(req);
-	n = phase_items(m, req, n_items, want);
+	m->memo_base = rs->memo_id << 16 | (uint64_t)(phase - 1) << 1 |
+		       m->outbound;
+	n = phase_items(m, req, n_items, want,
+			m->s->memo_off ? 0 :
+					 rs->take_all[phase - 1][m->outbound] &
+						 MEMO_CLASSES);
 	if (n < 0)
 		return (int)n;
+	lim0 = m->s->limit_hits;
 	/* pipeline by pipeline: a rule reads one pipeline's values */
 	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
 		m->pipe = &rs->pipes[pi];
@@ -1608,6 +1684,11 @@ static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
 		if (err)
 			return err;
 	}
+	/* whole values clean in the phase into the memo: not when PCRE2
+	 * gave up on some value (what it would have found is not known) */
+	for (ssize_t j = 0; m->s->limit_hits == lim0 && j < n; j++)
+		if (m->s->items[j].memo == PM_MISS && !m->s->items[j].dirty)
+			item_memo_put(m, &m->s->items[j]);
 	/* after every other value: whether matching this request hit a
 	 * PCRE2 limit (MSC_PCRE_LIMITS_EXCEEDED, present only then) */
 	if (rs->limit_var && m->s->limit_hits > hits0) {
@@ -1653,6 +1734,7 @@ static int match_phases(const struct enf_ruleset *rs,
 	if (m.outbound && !rs->outbound)
 		return 0;
 	gen_next(&s->req_gen, s->seen, s->n_rules);
+	s->memo_tick++;
 	s->n_found = 0;
 	if (req->origin)
 		origin_format(s, req, rs->read_mask);

@@ -298,16 +298,14 @@ void enf_rules_scratch_free(struct enf_rules_scratch *s);
  * @s: a scratch
  * @on: false drops the memo and matches every value afresh from then on
  *
- * A value that a pipeline's Hyperscan database (one that scans values
- * joined) found nothing in a second time, in a joined scan or its own, is
- * kept with what the
- * pipeline's transformations made of it (up to 1024 values, 480 bytes each
- * with the transformed form; about 500 KiB, made on first use). The same raw value
- * in a later request, for the same pipeline and database of the same set,
- * is then taken as transformed and clean: neither transformed nor scanned
- * again. What the value is matched with outside the database (PCRE2-only
- * and literal operators, negated rules) still runs on it. Matches are the
- * same with the memo and without.
+ * A value of a request that every pipeline of a phase taking it found
+ * clean a second time (no pattern of their Hyperscan databases hit it, and
+ * no negated rule or rule outside the databases reads its variable) is
+ * kept with its name (up to 2048 values of at most 228 bytes with the
+ * name; 512 KiB, made on first use). The same variable, name and
+ * bytes in a later request, in the same phase and direction against the
+ * same set, is then taken as clean: no pipeline lists, transforms or scans
+ * it again. Matches are the same with the memo and without.
  */
 void enf_rules_scratch_memo(struct enf_rules_scratch *s, bool on);
 

@@ -577,6 +577,8 @@ struct enf_pipe_db {
  * @out_mask: the classes the rules that see outbound requests take
  * @in_mask: the classes the rules that see other requests take (inbound
  *	ones, and those without an origin)
+ * @bare_mask: per direction (as @db_for), the classes that @neg and @other
+ *	take: rules that may fire on a value no pattern hits
  * @parts: databases of part of @db's patterns, for values only some of the
  *	rules may read (a header's name that one rule of twenty reads, an
  *	outbound request that only the EDR chains see)
@@ -585,10 +587,6 @@ struct enf_pipe_db {
  *	class, the database a value is scanned with: ENF_PIPE_DB_ALL (@db),
  *	ENF_PIPE_DB_NONE (no pattern of these rules reads it), or an index in
  *	@parts
- * @memo_id: this pipeline's number among every pipeline of every set built
- *	in the process (never 0, never reused): a scratch's clean-value memo
- *	keys on it, so that no other pipeline, of this set or a later one,
- *	takes a value's entry for its own
  */
 struct enf_pipe {
 	int phase;
@@ -609,10 +607,10 @@ struct enf_pipe {
 	uint64_t all_mask;
 	uint64_t out_mask;
 	uint64_t in_mask;
+	uint64_t bare_mask[2];
 	struct enf_pipe_db *parts;
 	size_t n_parts;
 	uint8_t db_for[2][64];
-	uint64_t memo_id;
 };
 
 /**
@@ -697,9 +695,17 @@ struct enf_ruleset {
 	/* [phase - 1][outbound]: the classes the pipelines of the phase take
 	 * from a request of that direction (in_mask or out_mask, united) */
 	uint64_t want[2][2];
+	/* [phase - 1][outbound]: the classes some pipeline of the phase takes
+	 * every value of (no selector): their values are looked up in the
+	 * scratch's memo as the phase's values are listed (match.c) */
+	uint64_t take_all[2][2];
 	size_t n_snaps; /* TX snapshots a scratch keeps (chains that capture) */
 	uint32_t *uncond; /* the SecActions (visible rules), in rule order */
 	size_t n_uncond;
+	/* this set's number among every set built in the process (never 0,
+	 * never reused): a scratch's memo of clean values keys its entries
+	 * on it, so that no later set takes them for its own (match.c) */
+	uint64_t memo_id;
 };
 
 /**

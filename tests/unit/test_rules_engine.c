@@ -801,19 +801,23 @@ static void memo_req(struct treq *req, const char *a, const char *hname,
 }
 
 /*
- * The clean-value memo (enf_rules_scratch_memo()): values that joined
- * scans found clean twice are neither transformed nor scanned again in
- * the requests after. An entry serves only its own database: the same raw value read
- * by a class whose database holds other patterns (here a header, which
- * rule 2 reads, against an argument, which it does not), or by another
- * set on the same scratch, is matched afresh and matches. A value that
- * hits is never memoed. Without the memo, the same matches.
+ * The memo of clean values (enf_rules_scratch_memo()): values that every
+ * pipeline taking them found clean twice are neither transformed nor
+ * scanned again in the requests after. An entry is for its own class,
+ * name and set: the same bytes as another class (a header, which rule 2
+ * reads, against an argument, which it does not), under another name
+ * (X-D, which rule 7's pipeline takes, against X-A, which only rule 6's
+ * takes), or against another set on the
+ * same scratch, are matched afresh and match. A value that hits is never
+ * kept, nor one that a pipeline with a rule outside its database (rule
+ * 8's @streq) or with a negated rule (rule 9) takes: those rules fire on
+ * values their patterns do not hit. Without the memo, the same matches.
  */
-static void test_memo_serves_its_own_database_only(void **state)
+static void test_memo_of_clean_values(void **state)
 {
 	struct tmatches got;
 	struct treq req;
-	struct tset t, u, v;
+	struct tset t, u, v, w;
 	uint64_t runs, scans, joined, runs1, scans1, joined1, hits;
 
 	(void)state;
@@ -861,6 +865,25 @@ static void test_memo_serves_its_own_database_only(void **state)
 	assert_int_equal(tset_match(&v, &req.req, &got), 1);
 	assert_string_equal(tmatches_find(&got, 3)->var, "ARGS:a");
 	assert_int_equal(enf_rules_scratch_memo_hits(t.s), hits);
+
+	/* the name and the pipelines' other rules */
+	load(&w, "SecRule REQUEST_HEADERS \"@rx evil\" \"id:6,t:lowercase\"\n"
+		 "SecRule REQUEST_HEADERS:X-D \"@rx ^quiet$\" "
+		 "\"id:7,t:trim,t:lowercase\"\n"
+		 "SecRule ARGS \"@streq zz\" \"id:8,t:none,t:lowercase\"\n"
+		 "SecRule ARGS \"@rx evil\" \"id:10,t:lowercase\"\n"
+		 "SecRule ARGS:b \"!@rx ^ok$\" \"id:9,t:none,t:urlDecode\"\n");
+	for (int i = 0; i < 4; i++) {
+		memo_req(&req, "ZZ", i == 3 ? "X-D" : NULL, "Quiet");
+		assert_int_equal(tset_match(&w, &req.req, &got),
+				 i == 3 ? 3 : 2);
+		assert_non_null(tmatches_find(&got, 8));
+		assert_string_equal(tmatches_find(&got, 9)->var, "ARGS:b");
+	}
+	assert_string_equal(tmatches_find(&got, 7)->var, "REQUEST_HEADERS:X-D");
+	/* X-A and X-B, in the third request and the fourth */
+	assert_int_equal(enf_rules_scratch_memo_hits(w.s), 4);
+	tset_free(&w);
 
 	/* without the memo: the same matches, every value matched afresh */
 	enf_rules_scratch_memo(t.s, false);
@@ -2355,7 +2378,7 @@ int main(void)
 		cmocka_unit_test(test_values_transformed_once_per_pipeline),
 		cmocka_unit_test(test_values_scanned_joined),
 		cmocka_unit_test(test_joined_hit_narrowed),
-		cmocka_unit_test(test_memo_serves_its_own_database_only),
+		cmocka_unit_test(test_memo_of_clean_values),
 		cmocka_unit_test(test_pipeline_parts_by_item_class),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_origin_variables),
