@@ -358,16 +358,20 @@ static const struct enf_field *coll_fields(const struct enf_request *req,
 	}
 }
 
-/* Item @j of collection @c of @req (@j below coll_len()), of class
- * coll_cls[@c], keyed by its field's name. */
-static void item_coll(const struct enf_request *req, size_t c, size_t j,
-		      struct item *it)
+/* Field @f of collection @c as its item: of class coll_cls[@c], keyed by
+ * the field's name. */
+static void item_field(struct item *it, size_t c, const struct enf_field *f)
 {
-	const struct enf_field *f = &coll_fields(req, c)[j];
-
 	item_str(it, coll_cls[c], c % 2 ? &f->name : &f->value);
 	it->key = f->name.ptr;
 	it->key_len = f->name.len;
+}
+
+/* Item @j of collection @c of @req (@j below coll_len()). */
+static void item_coll(const struct enf_request *req, size_t c, size_t j,
+		      struct item *it)
+{
+	item_field(it, c, &coll_fields(req, c)[j]);
 }
 
 /* Item @i of @req: the scalars, the collections, the anomalies, the
@@ -1229,12 +1233,7 @@ static ssize_t phase_items(struct scan *m, const struct enf_request *req,
 		const struct enf_field *f = coll_fields(req, c);
 
 		for (size_t j = 0; want & 1ull << coll_cls[c] && j < len; j++) {
-			struct item *it = &s->items[n].it;
-
-			item_str(it, coll_cls[c],
-				 c % 2 ? &f[j].name : &f[j].value);
-			it->key = f[j].name.ptr;
-			it->key_len = f[j].name.len;
+			item_field(&s->items[n].it, c, &f[j]);
 			n += item_list(m, &s->items[n], i + j, early);
 		}
 		i += len;
