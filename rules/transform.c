@@ -12,6 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "rules/rules_internal.h"
 
 /* The first spelling of each transformation is the one enf_tfn_name() gives. */
@@ -136,6 +140,31 @@ static unsigned char hex2(const char *p)
 	return (unsigned char)(hexval(p[0]) << 4 | hexval(p[1]));
 }
 
+#ifdef __SSE2__
+/*
+ * Sixteen bytes at a time: a byte plus (0x80 - 'A'), wrapping, is below
+ * -128 + 26 as a signed byte exactly when the byte is an ASCII capital;
+ * the compare's mask, anded with 0x20, lowers it.
+ */
+static size_t t_lowercase(char *b, size_t len)
+{
+	const __m128i shift = _mm_set1_epi8((char)(0x80 - 'A'));
+	const __m128i limit = _mm_set1_epi8((char)(-128 + 26));
+	const __m128i bit = _mm_set1_epi8(0x20);
+	size_t i = 0;
+
+	for (; i + 16 <= len; i += 16) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(b + i));
+		__m128i cap = _mm_cmplt_epi8(_mm_add_epi8(w, shift), limit);
+
+		_mm_storeu_si128((__m128i *)(b + i),
+				 _mm_or_si128(w, _mm_and_si128(cap, bit)));
+	}
+	for (; i < len; i++)
+		b[i] = (char)to_lower(b[i]);
+	return len;
+}
+#else
 /*
  * Eight bytes at a time: a byte of the word is an ASCII capital when its low
  * seven bits plus (0x80 - 'A') carry into bit 7 while plus (0x80 - 'Z' - 1)
@@ -162,16 +191,62 @@ static size_t t_lowercase(char *b, size_t len)
 		b[i] = (char)to_lower(b[i]);
 	return len;
 }
+#endif
 
-/* The first '%' or '+' of @b, or @len: what urlDecode leaves as it is. */
-static size_t url_plain_prefix(const char *b, size_t len)
+/*
+ * '+' to a space all over @b: no escape reads a '+' (%XX wants two hex
+ * digits, %uHHLL four), so it is a space wherever it stands.
+ */
+static void url_plus_to_space(char *b, size_t len)
 {
-	const char *pct = memchr(b, '%', len);
-	const char *plus = memchr(b, '+', pct ? (size_t)(pct - b) : len);
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i plus = _mm_set1_epi8('+');
+	const __m128i flip = _mm_set1_epi8('+' ^ ' ');
 
-	if (plus)
-		return (size_t)(plus - b);
-	return pct ? (size_t)(pct - b) : len;
+	for (; i + 16 <= len; i += 16) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(b + i));
+		__m128i is = _mm_cmpeq_epi8(w, plus);
+
+		if (_mm_movemask_epi8(is))
+			_mm_storeu_si128(
+				(__m128i *)(b + i),
+				_mm_xor_si128(w, _mm_and_si128(is, flip)));
+	}
+#endif
+	for (; i < len; i++)
+		if (b[i] == '+')
+			b[i] = ' ';
+}
+
+/*
+ * The bytes from @i up to the next '%' (at least one: b[i] is not one)
+ * moved down to @o, @o <= @i; how many. Sixteen at a time: the run is
+ * stored whole when the store cannot reach a byte not yet read.
+ */
+static size_t url_copy_run(char *b, size_t len, size_t i, size_t o)
+{
+	const char *pct;
+	size_t n;
+#ifdef __SSE2__
+	if (i + 16 <= len) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(b + i));
+		unsigned int m = (unsigned int)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(w, _mm_set1_epi8('%')));
+
+		n = m ? (size_t)__builtin_ctz(m) : 16;
+		if (o + 16 <= i + n)
+			_mm_storeu_si128((__m128i *)(b + o), w);
+		else if (o < i)
+			memmove(b + o, b + i, n);
+		return n;
+	}
+#endif
+	pct = memchr(b + i, '%', len - i);
+	n = pct ? (size_t)(pct - (b + i)) : len - i;
+	if (o < i)
+		memmove(b + o, b + i, n);
+	return n;
 }
 
 /*
@@ -182,32 +257,41 @@ static size_t url_plain_prefix(const char *b, size_t len)
  */
 static size_t t_urldecode(char *b, size_t len, bool uni)
 {
-	size_t i = url_plain_prefix(b, len), o = i;
+	const char *pct;
+	size_t i, o;
 
+	url_plus_to_space(b, len);
+	pct = memchr(b, '%', len);
+	if (!pct)
+		return len;
+	i = o = (size_t)(pct - b);
 	while (i < len) {
-		if (b[i] == '%') {
-			if (uni && i + 5 < len &&
-			    (b[i + 1] == 'u' || b[i + 1] == 'U') &&
-			    is_hex2(b + i + 2) && is_hex2(b + i + 4)) {
-				unsigned char hi = hex2(b + i + 2);
-				unsigned char c = hex2(b + i + 4);
+		size_t n;
 
-				if (hi == 0xff && c > 0x00 && c < 0x5f)
-					c += 0x20;
-				b[o++] = (char)c;
-				i += 6;
-				continue;
-			}
-			if (i + 2 < len && is_hex2(b + i + 1)) {
-				b[o++] = (char)hex2(b + i + 1);
-				i += 3;
-				continue;
-			}
-			b[o++] = b[i++];
+		if (b[i] != '%') {
+			n = url_copy_run(b, len, i, o);
+			i += n;
+			o += n;
 			continue;
 		}
-		b[o++] = b[i] == '+' ? ' ' : b[i];
-		i++;
+		if (uni && i + 5 < len &&
+		    (b[i + 1] == 'u' || b[i + 1] == 'U') &&
+		    is_hex2(b + i + 2) && is_hex2(b + i + 4)) {
+			unsigned char hi = hex2(b + i + 2);
+			unsigned char c = hex2(b + i + 4);
+
+			if (hi == 0xff && c > 0x00 && c < 0x5f)
+				c += 0x20;
+			b[o++] = (char)c;
+			i += 6;
+			continue;
+		}
+		if (i + 2 < len && is_hex2(b + i + 1)) {
+			b[o++] = (char)hex2(b + i + 1);
+			i += 3;
+			continue;
+		}
+		b[o++] = b[i++];
 	}
 	return o;
 }

@@ -287,8 +287,9 @@ static void test_each_transformation(void **state)
 }
 
 /*
- * lowercase works on words of eight bytes: every byte value in every lane,
- * against the one-byte rule, over lengths that leave a tail too.
+ * lowercase works sixteen bytes at a time (eight without SSE2): every byte
+ * value in every lane, against the one-byte rule, over lengths that leave a
+ * tail too.
  */
 static void test_lowercase_every_byte_every_lane(void **state)
 {
@@ -573,6 +574,83 @@ static unsigned char rnd_byte(uint64_t *s)
 	}
 }
 
+static int ref_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* urlDecode(Uni), one byte at a time, as enforcer.rules(5) says it. */
+static size_t ref_urldecode(const char *in, size_t len, bool uni, char *out)
+{
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		const unsigned char *p = (const unsigned char *)in + i;
+
+		if (uni && p[0] == '%' && i + 6 <= len &&
+		    (p[1] | 0x20) == 'u' && ref_hex(p[2]) >= 0 &&
+		    ref_hex(p[3]) >= 0 && ref_hex(p[4]) >= 0 &&
+		    ref_hex(p[5]) >= 0) {
+			int hi = ref_hex(p[2]) * 16 + ref_hex(p[3]);
+			int c = ref_hex(p[4]) * 16 + ref_hex(p[5]);
+
+			out[o++] = (char)(hi == 0xff && c >= 1 && c <= 0x5e ?
+						  c + 0x20 :
+						  c);
+			i += 6;
+		} else if (p[0] == '%' && i + 3 <= len && ref_hex(p[1]) >= 0 &&
+			   ref_hex(p[2]) >= 0) {
+			out[o++] = (char)(ref_hex(p[1]) * 16 + ref_hex(p[2]));
+			i += 3;
+		} else {
+			out[o++] = p[0] == '+' ? ' ' : (char)p[0];
+			i++;
+		}
+	}
+	return o;
+}
+
+/*
+ * urlDecode and urlDecodeUni move runs between escapes sixteen bytes at a
+ * time: random strings, dense and sparse in escapes, cut ones and '+',
+ * against the reference, at every length up to 200.
+ */
+static void test_urldecode_against_reference(void **state)
+{
+	static const char dense[] = "%%%%uU+0aF9fgz-",
+			  sparse[] =
+				  "abcdefghijklmnopqrstuvwxyz0123456789/.-_=&%+";
+	char in[200], buf[sizeof(in)], want[sizeof(in)];
+	uint64_t seed = 0xdec0de5u;
+
+	(void)state;
+	for (unsigned int k = 0; k < 4000; k++) {
+		size_t len = k % (sizeof(in) + 1), wl;
+		const char *abc = k % 3 ? sparse : dense;
+		size_t na = strlen(abc);
+		bool uni = k & 1;
+		ssize_t n;
+
+		for (size_t i = 0; i < len; i++)
+			in[i] = abc[rnd(&seed) % na];
+		/* now and then a long plain stretch after an escape */
+		if (len > 40 && k % 5 == 0)
+			memset(in + 3 + rnd(&seed) % 10, 'x', 30);
+		memcpy(buf, in, len);
+		n = enf_tfn_apply(uni ? ENF_T_URLDECODEUNI : ENF_T_URLDECODE,
+				  buf, len, len);
+		wl = ref_urldecode(in, len, uni, want);
+		if (n != (ssize_t)wl || memcmp(buf, want, wl))
+			fail_msg("%s of input %u (length %zu): %zd bytes, "
+				 "want %zu (\"%.*s\")",
+				 uni ? "urlDecodeUni" : "urlDecode", k, len, n,
+				 wl, (int)len, in);
+	}
+}
+
 static void test_random_inputs_stay_in_bounds(void **state)
 {
 	const unsigned int per_tfn = 1500, pipelines = 1500;
@@ -639,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_names_look_up_case_insensitively),
 		cmocka_unit_test(test_growth_worst_cases),
 		cmocka_unit_test(test_random_inputs_stay_in_bounds),
+		cmocka_unit_test(test_urldecode_against_reference),
 	};
 
 	return cmocka_run_group_tests_name("rules_transform", tests, NULL,
