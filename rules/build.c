@@ -125,6 +125,8 @@ void enf_ruleset_free(struct enf_ruleset *rs)
 	free(rs->pipes);
 	free(rs->counts);
 	free(rs->uncond);
+	free(rs->named[0]);
+	free(rs->named[1]);
 	free(rs);
 }
 
@@ -429,6 +431,44 @@ static uint64_t target_classes(const struct enf_target *t)
 	if (t->var == ENF_V_ARGS_NAMES)
 		return 1ull << ENF_IC_ARG_NAME | 1ull << ENF_IC_ARG_POST_NAME;
 	return 1ull << t->cls;
+}
+
+/*
+ * Per phase, the classes its pipelines read only through literal
+ * selectors (enf_ruleset.named_only) and those targets (named): a target
+ * without a selector or with a regex one reads its classes whole. Count
+ * targets list nothing (counts walk the request). After pipe_lists().
+ */
+static int named_lists(struct enf_ruleset *rs)
+{
+	uint64_t whole[2] = { 0, 0 };
+
+	for (size_t pi = 0; pi < rs->n_pipes; pi++) {
+		const struct enf_pipe *p = &rs->pipes[pi];
+		int ph = p->phase - 1;
+
+		for (size_t t = 0; t < p->n_targets; t++) {
+			const struct enf_target *tg = p->targets[t];
+			const struct enf_target **nn;
+
+			if (tg->count)
+				continue;
+			if (!tg->sel || tg->sel_re) {
+				whole[ph] |= target_classes(tg);
+				continue;
+			}
+			nn = realloc(rs->named[ph],
+				     (rs->n_named[ph] + 1) * sizeof(*nn));
+			if (!nn)
+				return -ENOMEM;
+			rs->named[ph] = nn;
+			nn[rs->n_named[ph]++] = tg;
+			rs->named_only[ph] |= target_classes(tg);
+		}
+	}
+	rs->named_only[0] &= ~whole[0];
+	rs->named_only[1] &= ~whole[1];
+	return 0;
 }
 
 static int pipe_lists(struct enf_ruleset *rs, uint32_t pi)
@@ -1012,6 +1052,9 @@ int enf_rules_build(const struct enf_rules_builder *b, struct enf_ruleset **out,
 			goto out_nomem;
 	}
 	ret = count_list(rs);
+	if (ret)
+		goto out_nomem;
+	ret = named_lists(rs);
 	if (ret)
 		goto out_nomem;
 	*out = rs;

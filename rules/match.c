@@ -1204,16 +1204,34 @@ static size_t take_item(struct scan *m, const struct enf_request *req,
 	return item_list(m, pi, i, early);
 }
 
+/* One of the literal selectors of @phase's targets that read @cls (a
+ * class in enf_ruleset.named_only) names the field called @name. */
+static bool named_in(const struct enf_ruleset *rs, int phase,
+		     enum enf_item_class cls, const struct enf_str *name)
+{
+	for (size_t k = 0; k < rs->n_named[phase - 1]; k++) {
+		const struct enf_target *t = rs->named[phase - 1][k];
+
+		if (t->sel_len == name->len && class_takes(t, cls) &&
+		    enf_memcaseeq(t->sel, name->ptr, name->len))
+			return true;
+	}
+	return false;
+}
+
 /*
  * The values of @req (the request's @n_items, then the set's counts) that
- * some rule of the phase reads (@want: their classes), in item order, in
+ * some rule of @phase reads (@want: their classes), in item order, in
  * the scratch's items. The scalars and collections are read where they
- * are, by class: a class that no rule of the phase reads costs nothing.
+ * are, by class: a class that no rule of the phase reads costs nothing,
+ * and of a class read only by name, the fields not named.
  * Return: how many, or -ENOMEM.
  */
 static ssize_t phase_items(struct scan *m, const struct enf_request *req,
-			   size_t n_items, uint64_t want, uint64_t early)
+			   int phase, size_t n_items, uint64_t want,
+			   uint64_t early)
 {
+	uint64_t named = m->rs->named_only[phase - 1];
 	struct enf_rules_scratch *s = m->s;
 	size_t total = n_items + m->rs->n_counts, n = 0, i = 0;
 
@@ -1231,8 +1249,12 @@ static ssize_t phase_items(struct scan *m, const struct enf_request *req,
 	for (size_t c = 0; c < N_COLLS; c++) {
 		size_t len = coll_len(req, c);
 		const struct enf_field *f = coll_fields(req, c);
+		bool by_name = named & 1ull << coll_cls[c];
 
 		for (size_t j = 0; want & 1ull << coll_cls[c] && j < len; j++) {
+			if (by_name &&
+			    !named_in(m->rs, phase, coll_cls[c], &f[j].name))
+				continue;
 			item_field(&s->items[n].it, c, &f[j]);
 			n += item_list(m, &s->items[n], i + j, early);
 		}
@@ -1667,7 +1689,7 @@ static int scan_phase(struct scan *m, const struct enf_request *req, int phase,
 	n_items = item_count(req);
 	m->memo_base = rs->memo_id << 16 | (uint64_t)(phase - 1) << 1 |
 		       m->outbound;
-	n = phase_items(m, req, n_items, want,
+	n = phase_items(m, req, phase, n_items, want,
 			m->s->memo_off ? 0 :
 					 rs->take_all[phase - 1][m->outbound] &
 						 MEMO_CLASSES);

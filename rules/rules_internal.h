@@ -699,6 +699,13 @@ struct enf_ruleset {
 	 * every value of (no selector): their values are looked up in the
 	 * scratch's memo as the phase's values are listed (match.c) */
 	uint64_t take_all[2][2];
+	/* [phase - 1]: the classes the pipelines of the phase read only by
+	 * name (literal selectors, no regex, never whole; counts aside), and
+	 * those targets: a value of such a class that none of them names is
+	 * not listed for the phase at all (match.c) */
+	uint64_t named_only[2];
+	const struct enf_target **named[2];
+	size_t n_named[2];
 	size_t n_snaps; /* TX snapshots a scratch keeps (chains that capture) */
 	uint32_t *uncond; /* the SecActions (visible rules), in rule order */
 	size_t n_uncond;

@@ -2129,6 +2129,69 @@ static void test_matches_reported_in_phase_order(void **state)
 }
 
 /*
+ * A class that a phase reads only through literal selectors lists only the
+ * fields they name (enf_ruleset.named_only): names compared without case,
+ * ARGS:name over query and body, counts and negated rules unchanged; a
+ * regex selector in the phase lists the class whole again.
+ */
+static void test_values_read_by_name_only(void **state)
+{
+	struct tmatches got;
+	struct treq req;
+	struct tset t, u;
+
+	(void)state;
+	load(&t, "SecRule REQUEST_HEADERS:User-Agent \"@rx scan\" "
+		 "\"id:1,phase:1,t:none,t:lowercase\"\n"
+		 "SecRule ARGS:id|ARGS_NAMES:Debug \"@rx ^(?:7|debug)$\" "
+		 "\"id:2,phase:2,t:none,t:lowercase\"\n"
+		 "SecRule &REQUEST_HEADERS:X-Count \"@eq 2\" \"id:3,phase:1\"\n"
+		 "SecRule REQUEST_COOKIES:session \"!@rx ^ok$\" "
+		 "\"id:4,phase:1,t:none\"\n");
+	treq_init(&req, "POST", "/p?x=7&debug=1");
+	treq_header(&req, "Accept", "scan");
+	treq_header(&req, "user-agent", "Scanner/1.0");
+	treq_header(&req, "X-Count", "a");
+	treq_header(&req, "x-count", "b");
+	treq_cookie(&req, "other", "scan");
+	treq_cookie(&req, "SESSION", "stolen");
+	treq_post(&req, "ID", "7");
+	assert_int_equal(tset_match(&t, &req.req, &got), 4);
+	assert_string_equal(tmatches_find(&got, 1)->var,
+			    "REQUEST_HEADERS:user-agent");
+	/* the first target that takes a value: ARGS:id, on the body's ID */
+	assert_string_equal(tmatches_find(&got, 2)->var, "ARGS:ID");
+	assert_string_equal(tmatches_find(&got, 3)->var,
+			    "&REQUEST_HEADERS:X-Count");
+	assert_string_equal(tmatches_find(&got, 4)->var,
+			    "REQUEST_COOKIES:SESSION");
+
+	/* fields of other names are not read: nothing fires */
+	treq_init(&req, "GET", "/p?x=7&ids=7");
+	treq_header(&req, "User-Agents", "scan");
+	treq_header(&req, "X-Count", "a");
+	treq_cookie(&req, "session", "ok");
+	treq_cookie(&req, "sessions", "bad");
+	assert_int_equal(tset_match(&t, &req.req, &got), 0);
+
+	/* a regex selector in phase 1 reads every header: both fire */
+	load(&u, "SecRule REQUEST_HEADERS:User-Agent \"@rx scan\" "
+		 "\"id:1,phase:1,t:none,t:lowercase\"\n"
+		 "SecRule REQUEST_HEADERS:/^x-evil/ \"@rx boom\" "
+		 "\"id:5,phase:1,t:none\"\n");
+	treq_init(&req, "GET", "/");
+	treq_header(&req, "X-Evil-1", "boom");
+	treq_header(&req, "USER-AGENT", "scanner");
+	assert_int_equal(tset_match(&u, &req.req, &got), 2);
+	assert_string_equal(tmatches_find(&got, 5)->var,
+			    "REQUEST_HEADERS:X-Evil-1");
+	assert_string_equal(tmatches_find(&got, 1)->var,
+			    "REQUEST_HEADERS:USER-AGENT");
+	tset_free(&t);
+	tset_free(&u);
+}
+
+/*
  * enf_rules_match_phase(): the rules of one phase, phase 1 against the
  * request's head alone; any other phase refused.
  */
@@ -2379,6 +2442,7 @@ int main(void)
 		cmocka_unit_test(test_values_scanned_joined),
 		cmocka_unit_test(test_joined_hit_narrowed),
 		cmocka_unit_test(test_memo_of_clean_values),
+		cmocka_unit_test(test_values_read_by_name_only),
 		cmocka_unit_test(test_pipeline_parts_by_item_class),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_origin_variables),
