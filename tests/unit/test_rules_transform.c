@@ -319,6 +319,42 @@ static void test_lowercase_every_byte_every_lane(void **state)
 	}
 }
 
+/*
+ * enf_memcaseeq() (selector names, @pm phrases) compares eight bytes at a
+ * time: every pair of byte values at every place of strings of 1 to 20
+ * bytes, against the one-byte rule (equal, or the same ASCII letter).
+ */
+static void test_memcaseeq_every_pair(void **state)
+{
+	char a[20], b[20];
+
+	(void)state;
+	for (size_t len = 1; len <= sizeof(a); len++) {
+		for (size_t at = 0; at < len; at++) {
+			for (unsigned int x = 0; x < 256; x++) {
+				for (unsigned int y = 0; y < 256; y++) {
+					bool want = x == y ||
+						    ((x | 0x20) == (y | 0x20) &&
+						     (x | 0x20) >= 'a' &&
+						     (x | 0x20) <= 'z');
+
+					memset(a, 'Q', len);
+					memset(b, 'q', len);
+					a[at] = (char)x;
+					b[at] = (char)y;
+					if (enf_memcaseeq(a, b, len) != want)
+						fail_msg("bytes %#x and %#x at "
+							 "%zu of %zu: %s",
+							 x, y, at, len,
+							 want ? "unequal" :
+								"equal");
+				}
+			}
+		}
+	}
+	assert_true(enf_memcaseeq("", "x", 0));
+}
+
 static void test_pipeline_runs_in_order(void **state)
 {
 	const uint8_t decode_then_lower[] = { ENF_T_URLDECODEUNI,
@@ -713,6 +749,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_each_transformation),
 		cmocka_unit_test(test_lowercase_every_byte_every_lane),
+		cmocka_unit_test(test_memcaseeq_every_pair),
 		cmocka_unit_test(test_pipeline_runs_in_order),
 		cmocka_unit_test(test_names_look_up_case_insensitively),
 		cmocka_unit_test(test_growth_worst_cases),
