@@ -46,52 +46,6 @@ static const struct {
 	{ "length", ENF_T_LENGTH },
 };
 
-/*
- * The eight bytes of @w, ASCII capitals lowered: a byte is a capital when
- * its low seven bits plus (0x80 - 'A') carry into bit 7 while plus
- * (0x80 - 'Z' - 1) do not, and its own bit 7 is clear. Sums of seven-bit
- * values and a byte below 0x80 never carry into the next byte, so each
- * lane stands alone; the capital's mask bit 7 shifted to bit 5 is the 0x20
- * that lowers it.
- */
-static inline uint64_t lower8(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
-	uint64_t low7 = w & ~high;
-	uint64_t ge_a = low7 + ones * (0x80 - 'A');
-	uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1);
-
-	return w | ((ge_a & ~gt_z & ~w & high) >> 2);
-}
-
-/* Eight bytes at a time, the last eight overlapping the word before. */
-bool enf_memcaseeq(const char *a, const char *b, size_t len)
-{
-	uint64_t x, y;
-
-	if (len < 8) {
-		for (size_t i = 0; i < len; i++) {
-			unsigned char c = a[i], d = b[i];
-
-			if (c != d && (c | 0x20) != (d | 0x20))
-				return false;
-			if (c != d && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
-				return false;
-		}
-		return true;
-	}
-	for (size_t i = 0;; i += 8) {
-		if (i + 8 > len)
-			i = len - 8;
-		memcpy(&x, a + i, 8);
-		memcpy(&y, b + i, 8);
-		if (x != y && lower8(x) != lower8(y))
-			return false;
-		if (i + 8 == len)
-			return true;
-	}
-}
-
 int enf_tfn_lookup(const char *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof(tfn_names) / sizeof(tfn_names[0]); i++) {
@@ -143,6 +97,47 @@ static bool is_alnum(unsigned char c)
 static unsigned char to_lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/*
+ * The eight bytes of @w, ASCII capitals lowered: a byte is a capital when
+ * its low seven bits plus (0x80 - 'A') carry into bit 7 while plus
+ * (0x80 - 'Z' - 1) do not, and its own bit 7 is clear. Sums of seven-bit
+ * values and a byte below 0x80 never carry into the next byte, so each
+ * lane stands alone; the capital's mask bit 7 shifted to bit 5 is the 0x20
+ * that lowers it.
+ */
+static inline uint64_t lower8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+	uint64_t low7 = w & ~high;
+	uint64_t ge_a = low7 + ones * (0x80 - 'A');
+	uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1);
+
+	return w | ((ge_a & ~gt_z & ~w & high) >> 2);
+}
+
+/* Eight bytes at a time, the last eight overlapping the word before. */
+bool enf_memcaseeq(const char *a, const char *b, size_t len)
+{
+	uint64_t x, y;
+
+	if (len < 8) {
+		for (size_t i = 0; i < len; i++)
+			if (to_lower(a[i]) != to_lower(b[i]))
+				return false;
+		return true;
+	}
+	for (size_t i = 0;; i += 8) {
+		if (i + 8 > len)
+			i = len - 8;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y && lower8(x) != lower8(y))
+			return false;
+		if (i + 8 == len)
+			return true;
+	}
 }
 
 static int hexval(unsigned char c)
