@@ -112,9 +112,11 @@ void enf_ruleset_free(struct enf_ruleset *rs)
 		struct enf_pipe *p = &rs->pipes[i];
 
 		hs_free_database(p->db);
+		hs_free_database(p->sweep);
 		free(p->pat_rule);
 		for (size_t k = 0; k < p->n_parts; k++) {
 			hs_free_database(p->parts[k].db);
+			hs_free_database(p->parts[k].sweep);
 			free(p->parts[k].pat_rule);
 		}
 		free(p->parts);
@@ -257,6 +259,37 @@ static bool pats_joinable(const struct pats *pt, const uint8_t *in)
 	return true;
 }
 
+/*
+ * The database that scans the values of one joined (enf_pipe.sweep): the
+ * @n patterns @expr, with @flags and @ids as the database has them, less
+ * HS_FLAG_SINGLEMATCH. NULL when the patterns do not read values joined
+ * (@joinable false), when memory runs out or when Hyperscan refuses them
+ * so: the values are then scanned alone, which finds the same matches.
+ */
+static hs_database_t *sweep_compile(bool joinable, const char *const *expr,
+				    const unsigned int *flags,
+				    const unsigned int *ids, size_t n)
+{
+	hs_compile_error_t *cerr = NULL;
+	hs_database_t *db = NULL;
+	unsigned int *f;
+
+	if (!joinable || !n)
+		return NULL;
+	f = malloc(n * sizeof(*f));
+	if (!f)
+		return NULL;
+	for (size_t j = 0; j < n; j++)
+		f[j] = flags[j] & ~(unsigned int)HS_FLAG_SINGLEMATCH;
+	if (hs_compile_multi(expr, f, ids, (unsigned int)n, HS_MODE_BLOCK, NULL,
+			     &db, &cerr) != HS_SUCCESS) {
+		hs_free_compile_error(cerr);
+		db = NULL;
+	}
+	free(f);
+	return db;
+}
+
 /* Lay out the patterns of pipeline @pi's rules that go to Hyperscan. */
 static int pats_fill(struct enf_ruleset *rs, uint32_t pi, struct pats *pt)
 {
@@ -339,7 +372,9 @@ static int pipe_compile(struct enf_ruleset *rs, uint32_t pi,
 		if (hs_compile_multi(pt.expr, pt.flags, pt.ids,
 				     (unsigned int)pt.n, HS_MODE_BLOCK, NULL,
 				     &p->db, &cerr) == HS_SUCCESS) {
-			p->joined = pats_joinable(&pt, NULL);
+			p->sweep = sweep_compile(pats_joinable(&pt, NULL),
+						 pt.expr, pt.flags, pt.ids,
+						 pt.n);
 			break;
 		}
 		p->db = NULL;
@@ -576,7 +611,9 @@ static int part_compile(const struct pats *pt, const uint8_t *in,
 		part->db = NULL;
 	}
 	part->n_pat = m;
-	part->joined = pats_joinable(pt, in);
+	if (part->db)
+		part->sweep = sweep_compile(pats_joinable(pt, in), expr, flags,
+					    ids, m);
 	ret = 0;
 out:
 	if (!part->db) {

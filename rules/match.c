@@ -142,7 +142,8 @@ struct pval {
 	uint32_t item; /* index in the scratch's items */
 	uint8_t k; /* its database (enf_pipe.db_for) */
 	bool placed; /* transformed into the scratch's cat */
-	bool alone; /* scanned alone: its joined scan hit, or it had none */
+	bool alone; /* scanned alone: a report of its joined scan ended in
+		     * it, or it had none */
 	size_t off; /* in cat */
 	size_t len;
 };
@@ -1265,81 +1266,89 @@ static ssize_t phase_items(struct scan *m, const struct enf_request *req,
 	return (ssize_t)n;
 }
 
-/* Any hit ends a joined scan; where it ended goes in @ctx. */
-static int on_joined_hit(unsigned int id, unsigned long long from,
-			 unsigned long long to, unsigned int flags, void *ctx)
+/* Reports a joined scan (joined_sweep()) takes before it gives up and
+ * leaves every value of it to be scanned alone: a value that matches at
+ * every byte costs no more than its scan alone. */
+#define SWEEP_REPORTS_MAX 256
+
+/* A joined scan of values @gv[0..@n) (pv indices) from cat offset @base:
+ * the value where the last report ended spans cat offsets [@lo, @hi). */
+struct sweep {
+	struct enf_rules_scratch *s;
+	const uint32_t *gv;
+	size_t n;
+	size_t base;
+	size_t lo, hi;
+	unsigned int left; /* reports still taken */
+};
+
+/* A report of a joined scan: the value where the match ended (its own, or
+ * the one whose '\n' it ends on) is scanned alone. */
+static int on_sweep_report(unsigned int id, unsigned long long from,
+			   unsigned long long to, unsigned int flags, void *ctx)
 {
+	struct sweep *w = ctx;
+	size_t at = w->base + (size_t)(to ? to - 1 : 0), lo = 0, hi = w->n;
+	struct pval *v;
+
 	(void)id;
 	(void)from;
 	(void)flags;
-	*(unsigned long long *)ctx = to;
-	return 1;
+	if (!w->left--)
+		return 1;
+	if (at - w->lo < w->hi - w->lo)
+		return 0; /* the value is marked already */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w->s->pv[w->gv[mid]].off <= at)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	v = &w->s->pv[w->gv[lo]];
+	v->alone = true;
+	w->lo = v->off;
+	w->hi = v->off + v->len + 1;
+	return 0;
 }
 
-/* Joined scans a database's values may take after the first one hit,
- * before the rest of its values are simply scanned alone. */
-#define JOINED_RESCANS 6
-
 /*
- * Which of a database's values @gv[@a..@b) (pv indices, placed in the
+ * Which of a database's values @gv[0..@n) (pv indices, placed in the
  * scratch's cat one after another, each followed by '\n') need a scan
- * alone: those are left alone, the others cleared. A joined scan without
- * a hit clears its values (enf_pipe.joined). One with a hit names the
- * value where the hit ended, which is scanned alone (the hit may be its,
- * or straddle into it); the values before it and those after it are
- * scanned joined again, each side on its own: a hit that straddles values
- * or hides a later one (SINGLEMATCH) is found again there or cleared, and
- * no order of Hyperscan's reports is assumed. @budget: joined scans left
- * for the database; once spent, values not cleared are scanned alone.
- * Return: 0 or -errno.
+ * alone, with @sweep (enf_pipe.sweep): one scan of them joined reports
+ * every end of every match of every pattern, and a value that matches a
+ * pattern alone matches it joined, ending at the same byte. So the values
+ * where no report ends are cleared, and those where one does are left
+ * alone (the match may be theirs, or straddle into them from the value
+ * before, which their own scan then does not find). Past
+ * SWEEP_REPORTS_MAX reports, every value is left alone. Return: 0 or
+ * -errno.
  */
-static int joined_sweep(struct enf_rules_scratch *s, const hs_database_t *db,
-			const uint32_t *gv, size_t a, size_t b, int *budget)
+static int joined_sweep(struct enf_rules_scratch *s, const hs_database_t *sweep,
+			const uint32_t *gv, size_t n)
 {
-	while (b - a >= 2 && *budget > 0) {
-		const struct pval *first = &s->pv[gv[a]];
-		const struct pval *last = &s->pv[gv[b - 1]];
-		size_t len = last->off + last->len - first->off, lo = a, hi = b;
-		unsigned long long to = 0;
-		hs_error_t e;
-		int err;
+	struct sweep w = { .s = s, .gv = gv, .n = n };
+	size_t len;
+	hs_error_t e;
 
-		if (len > UINT_MAX)
-			return 0; /* left alone */
-		(*budget)--;
-		s->hs_joined++;
-		e = hs_scan(db, s->cat + first->off, (unsigned int)len, 0,
-			    s->hs, on_joined_hit, &to);
-		if (e == HS_SUCCESS) {
-			for (size_t i = a; i < b; i++)
-				s->pv[gv[i]].alone = false;
-			return 0;
-		}
-		if (e != HS_SCAN_TERMINATED)
-			return hs_to_errno(e);
-		/* the last value that starts at or before the hit's last
-		 * byte: the hit's own, or the one whose '\n' it ends on */
-		while (hi - lo > 1) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (s->pv[gv[mid]].off <= first->off + to - 1)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		/* the smaller side by recursion (depth stays logarithmic),
-		 * the larger by the loop */
-		if (lo - a < b - lo - 1) {
-			err = joined_sweep(s, db, gv, a, lo, budget);
-			a = lo + 1;
-		} else {
-			err = joined_sweep(s, db, gv, lo + 1, b, budget);
-			b = lo;
-		}
-		if (err)
-			return err;
-	}
-	return 0;
+	if (n < 2)
+		return 0; /* left alone */
+	w.base = s->pv[gv[0]].off;
+	len = s->pv[gv[n - 1]].off + s->pv[gv[n - 1]].len - w.base;
+	if (len > UINT_MAX)
+		return 0;
+	w.left = SWEEP_REPORTS_MAX;
+	for (size_t i = 0; i < n; i++)
+		s->pv[gv[i]].alone = false;
+	s->hs_joined++;
+	e = hs_scan(sweep, s->cat + w.base, (unsigned int)len, 0, s->hs,
+		    on_sweep_report, &w);
+	if (e == HS_SUCCESS)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		s->pv[gv[i]].alone = true;
+	return e == HS_SCAN_TERMINATED ? 0 : hs_to_errno(e);
 }
 
 static inline uint64_t memo_mix(uint64_t h, uint64_t w)
@@ -1549,10 +1558,8 @@ static int pval_place(struct enf_rules_scratch *s, const struct enf_pipe *p,
  * Transform @m's pipeline's @nv values, those of one database together in
  * the scratch's cat, and scan each database's values joined by '\n' (a
  * request's values are many and short, and a scan's fixed cost is most of
- * its cost). A joined scan without a hit means none of the values has one
- * on its own, for the database's patterns all read the same on a value
- * alone and beside others (enf_pipe.joined): they are then not scanned
- * alone. After a hit, joined_sweep() narrows down the values that are.
+ * its cost), with the database's twin without SINGLEMATCH (enf_pipe.sweep):
+ * joined_sweep() leaves alone only the values where a report ends.
  * Return: 0 or -errno.
  */
 static int pipe_place(struct scan *m, size_t nv)
@@ -1565,17 +1572,13 @@ static int pipe_place(struct scan *m, size_t nv)
 	for (size_t j = 0; j < nv; j++) {
 		uint8_t k = s->pv[j].k;
 		size_t from = off, n = 0;
-		const hs_database_t *db = NULL;
-		bool joined = false;
-		int budget;
+		const hs_database_t *sweep = NULL;
 
 		if (s->pv[j].placed)
 			continue;
-		if (k != ENF_PIPE_DB_NONE) {
-			db = k == ENF_PIPE_DB_ALL ? p->db : p->parts[k].db;
-			joined = k == ENF_PIPE_DB_ALL ? p->joined :
-							p->parts[k].joined;
-		}
+		if (k != ENF_PIPE_DB_NONE)
+			sweep = k == ENF_PIPE_DB_ALL ? p->sweep :
+						       p->parts[k].sweep;
 		/* the database's values, placed and listed in gv */
 		for (size_t i = j; i < nv; i++) {
 			if (s->pv[i].k != k)
@@ -1589,10 +1592,9 @@ static int pipe_place(struct scan *m, size_t nv)
 		if (tfn_each(p) < p->n_tfn)
 			enf_tfn_apply(ENF_T_LOWERCASE, s->cat + from,
 				      off - from, s->cat_cap - from);
-		if (!joined)
+		if (!sweep)
 			continue;
-		budget = 1 + JOINED_RESCANS;
-		err = joined_sweep(s, db, s->gv, 0, n, &budget);
+		err = joined_sweep(s, sweep, s->gv, n);
 		if (err)
 			return err;
 	}
@@ -1851,10 +1853,14 @@ int enf_rules_scratch_update(struct enf_rules_scratch *s,
 	for (size_t i = 0; i < rs->n_pipes; i++) {
 		const struct enf_pipe *p = &rs->pipes[i];
 
-		/* the pipeline's database, then its parts' */
-		for (size_t k = 0; k <= p->n_parts; k++) {
-			const hs_database_t *db = k ? p->parts[k - 1].db :
-						      p->db;
+		/* the pipeline's database and its twin for joined scans,
+		 * then its parts' */
+		for (size_t k = 0; k < 2 * (p->n_parts + 1); k++) {
+			const struct enf_pipe_db *part =
+				k >= 2 ? &p->parts[k / 2 - 1] : NULL;
+			const hs_database_t *db =
+				k % 2 ? (part ? part->sweep : p->sweep) :
+					(part ? part->db : p->db);
 			hs_error_t e;
 
 			if (!db)

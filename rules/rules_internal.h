@@ -545,13 +545,13 @@ int enf_rx_pcre2_compile(const char *pattern, size_t len, bool jit,
  * @db: the database
  * @pat_rule: its pattern id -> index of the rule in the set
  * @n_pat: patterns in @db
- * @joined: as enf_pipe.joined, for @db
+ * @sweep: as enf_pipe.sweep, for @db
  */
 struct enf_pipe_db {
 	hs_database_t *db;
 	uint32_t *pat_rule;
 	size_t n_pat;
-	bool joined;
+	hs_database_t *sweep;
 };
 
 /**
@@ -564,10 +564,13 @@ struct enf_pipe_db {
  * @db: Hyperscan database of the @rx and @pm patterns of these rules, or NULL
  * @pat_rule: Hyperscan pattern id -> index of its rule in the set
  * @n_pat: patterns in @db
- * @joined: @db's patterns may scan a request's values joined by '\n':
- *	each matches a value alone only where it also matches the value
- *	among others (enf_rx_joinable()), so a joined scan without a hit
- *	stands for the scans of the values alone
+ * @sweep: @db's patterns without HS_FLAG_SINGLEMATCH, to scan a request's
+ *	values joined by '\n': each pattern matches a value alone only where
+ *	it also matches the value among others (enf_rx_joinable()), and every
+ *	end of every match is reported, so the values a joined scan reports
+ *	nothing in stand cleared, and the others are scanned alone with @db.
+ *	NULL: @db's values are scanned alone (a pattern that reads values
+ *	joined otherwise, or one Hyperscan refused without SINGLEMATCH)
  * @neg: negated rules whose pattern is in @db (decided after the scan)
  * @other: rules run one by one: PCRE2 and literal operators
  * @targets: the distinct targets of these rules, to skip values none wants
@@ -596,7 +599,7 @@ struct enf_pipe {
 	hs_database_t *db;
 	uint32_t *pat_rule;
 	size_t n_pat;
-	bool joined;
+	hs_database_t *sweep;
 	uint32_t *neg;
 	size_t n_neg;
 	uint32_t *other;

@@ -637,24 +637,24 @@ static void test_values_transformed_once_per_pipeline(void **state)
 	assert_non_null(tmatches_find(&got, 101));
 	assert_non_null(tmatches_find(&got, 302));
 	/* each pipeline's four values scanned joined once; alone only
-	 * where that scan hit: the first (zz1a: then "x\ny\nzz2c" joined
-	 * again, no hit) and the fourth (zz2c: then "zz1a\nx\ny" joined
-	 * again, no hit); t:urlDecode's joined scan has no hit */
+	 * where a report of that scan ended: the first (zz1a) in phase 2's
+	 * t:lowercase, the fourth (zz2c) in phase 1's; t:urlDecode's
+	 * joined scan reports nothing */
 	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
 	assert_int_equal(runs, 12);
-	assert_int_equal(joined, 5);
+	assert_int_equal(joined, 3);
 	assert_int_equal(scans, 2);
 	/* the next request adds as much again */
 	assert_int_equal(tset_match(&t, &req.req, &got), 2);
 	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
 	assert_int_equal(runs, 24);
-	assert_int_equal(joined, 10);
+	assert_int_equal(joined, 6);
 	assert_int_equal(scans, 4);
 	/* nothing to find: one joined scan a pipeline, none alone */
 	treq_init(&req, "GET", "/?a=one&b=two&c=three&d=four");
 	assert_int_equal(tset_match(&t, &req.req, &got), 0);
 	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
-	assert_int_equal(joined, 13);
+	assert_int_equal(joined, 9);
 	assert_int_equal(scans, 4);
 	tset_free(&t);
 }
@@ -694,45 +694,55 @@ static void test_values_scanned_joined(void **state)
 	assert_string_equal(tmatches_find(&got, 5)->var, "ARGS:b");
 	assert_string_equal(tmatches_find(&got, 6)->var, "ARGS:d");
 	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
-	/* first request: t:none's four values all alone in the end (three
-	 * hold or end a hit, and the fourth is left alone between them),
-	 * after two or three joined scans (which hit Hyperscan reports first
-	 * decides how the values split); t:lowercase and t:urlDecode alone
-	 * (their databases hold \A, (?-m)): 4 + 4 + 4; second: t:none
-	 * joined (no hit), the others alone again: 4 + 4 */
-	assert_in_range(joined, 3, 4);
-	assert_int_equal(scans, 20);
+	/* first request: t:none's values joined once, then alone the three
+	 * where a report ends ("c", where "b\nc" ends, "abc" and "k\nl"),
+	 * not "ab"; t:lowercase and t:urlDecode alone (their databases hold
+	 * \A, (?-m)): 3 + 4 + 4; second: t:none joined (no report), the
+	 * others alone again: 4 + 4 */
+	assert_int_equal(joined, 2);
+	assert_int_equal(scans, 19);
 	tset_free(&t);
 }
 
 /*
- * After a joined scan hits, only the value where the hit ended is scanned
- * alone; the values on each side of it are scanned joined again. A hit
- * that straddles two values is no match and must not hide a real one
- * later (each pattern reports once a scan); values that hit one after
- * another spend the joined scans' budget and are then scanned alone, every
- * match still found.
+ * A joined scan reports every end of every match, and only the values
+ * where a report ends are scanned alone: the one hit among eight; a hit
+ * that straddles two values (no match) beside a real one later; a pattern
+ * that hits two values (both alone, neither cleared, so the memo never
+ * keeps the second as clean); ten values that each hit. Past 256 reports,
+ * every value of the scan is scanned alone, every match still found.
  */
-static void test_joined_hit_narrowed(void **state)
+static void test_joined_reports_name_values(void **state)
 {
 	char text[2048], uri[512];
 	struct tmatches got;
 	struct treq req;
 	struct tset t;
-	uint64_t runs, scans, joined;
+	uint64_t runs, scans, joined, runs1, scans1, joined1;
 	size_t o = 0;
 
 	(void)state;
 	load(&t, "SecRule ARGS \"@rx evil\" \"id:1,t:none\"\n"
 		 "SecRule ARGS \"@rx b\\sc\" \"id:2,t:none\"\n");
-	/* one hit among eight values, in the sixth: the whole, the five
-	 * before it and the two after it joined, the sixth alone */
 	treq_init(&req, "GET", "/?a=1&b=2&c=3&d=4&e=5&f=evil&g=7&h=8");
 	assert_int_equal(tset_match(&t, &req.req, &got), 1);
 	assert_string_equal(tmatches_find(&got, 1)->var, "ARGS:f");
 	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
-	assert_int_equal(joined, 3);
+	assert_int_equal(joined, 1);
 	assert_int_equal(scans, 1);
+	/* "evil" in the first and the third value: both alone, and the
+	 * third is not kept as clean however often it is seen */
+	for (int i = 0; i < 3; i++) {
+		treq_init(&req, "GET", "/?a=evil&b=x&c=evil");
+		assert_int_equal(tset_match(&t, &req.req, &got), 1);
+		assert_string_equal(tmatches_find(&got, 1)->var, "ARGS:a");
+	}
+	enf_rules_scratch_work(t.s, &runs1, &scans1, &joined1);
+	assert_int_equal(joined1 - joined, 3);
+	assert_int_equal(scans1 - scans, 6);
+	treq_init(&req, "GET", "/?b=x&c=evil");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_string_equal(tmatches_find(&got, 1)->var, "ARGS:c");
 	tset_free(&t);
 
 	/* "b" then "c" straddle (no match); "b c" later is one */
@@ -742,23 +752,18 @@ static void test_joined_hit_narrowed(void **state)
 	treq_init(&req, "GET", "/?a=1&b=ab&c=cd&d=4&e=5&f=b+c&g=7");
 	assert_int_equal(tset_match(&t, &req.req, &got), 1);
 	assert_string_equal(tmatches_find(&got, 2)->var, "ARGS:f");
-	/* the straddle only: it ends in "cd", scanned alone (no match);
-	 * "1\nab" and "4\n5\n6\n7" joined again, no hit */
+	/* alone: "cd", where the straddle ends, and "b c" */
 	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
+	assert_int_equal(joined, 1);
+	assert_int_equal(scans, 2);
 	treq_init(&req, "GET", "/?a=1&b=ab&c=cd&d=4&e=5&f=6&g=7");
 	assert_int_equal(tset_match(&t, &req.req, &got), 0);
-	{
-		uint64_t runs1, scans1, joined1;
-
-		enf_rules_scratch_work(t.s, &runs1, &scans1, &joined1);
-		assert_int_equal(joined1 - joined, 3);
-		assert_int_equal(scans1 - scans, 1);
-	}
+	enf_rules_scratch_work(t.s, &runs1, &scans1, &joined1);
+	assert_int_equal(joined1 - joined, 1);
+	assert_int_equal(scans1 - scans, 1);
 	tset_free(&t);
 
-	/* ten rules, each matching its own value of ten: every value hits,
-	 * more than the budget of joined scans; each rule still matches
-	 * its value */
+	/* ten rules, each matching its own value of ten */
 	for (int i = 0; i < 10; i++)
 		o += (size_t)snprintf(text + o, sizeof(text) - o,
 				      "SecRule ARGS \"@rx ^zz%d$\" "
@@ -780,8 +785,28 @@ static void test_joined_hit_narrowed(void **state)
 				    var);
 	}
 	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
+	assert_int_equal(joined, 1);
 	assert_int_equal(scans, 10);
-	assert_in_range(joined, 1, 7);
+	tset_free(&t);
+
+	/* a letter, reported at each of 300 bytes of one value: the four
+	 * values alone; with two letters, only that value */
+	load(&t, "SecRule ARGS \"@rx [a-z]\" \"id:3,t:none\"\n");
+	enf_rules_scratch_memo(t.s, false);
+	o = (size_t)snprintf(uri, sizeof(uri), "/?a=1&b=2&c=");
+	memset(uri + o, 'x', 300);
+	snprintf(uri + o + 300, sizeof(uri) - o - 300, "&d=4");
+	treq_init(&req, "GET", uri);
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_string_equal(tmatches_find(&got, 3)->var, "ARGS:c");
+	enf_rules_scratch_work(t.s, &runs, &scans, &joined);
+	assert_int_equal(joined, 1);
+	assert_int_equal(scans, 4);
+	treq_init(&req, "GET", "/?a=1&b=2&c=xy&d=4");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	enf_rules_scratch_work(t.s, &runs1, &scans1, &joined1);
+	assert_int_equal(joined1 - joined, 1);
+	assert_int_equal(scans1 - scans, 1);
 	tset_free(&t);
 }
 
@@ -2440,7 +2465,7 @@ int main(void)
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_values_transformed_once_per_pipeline),
 		cmocka_unit_test(test_values_scanned_joined),
-		cmocka_unit_test(test_joined_hit_narrowed),
+		cmocka_unit_test(test_joined_reports_name_values),
 		cmocka_unit_test(test_memo_of_clean_values),
 		cmocka_unit_test(test_values_read_by_name_only),
 		cmocka_unit_test(test_pipeline_parts_by_item_class),
