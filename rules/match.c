@@ -989,6 +989,20 @@ static int cmp_found(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+/* The @n bytes at @src after the @at bytes of string @dst (room for @cap
+ * with its NUL, @at < @cap), as many as fit, then a NUL, as snprintf()
+ * would put them without its cost. Return: the string's new length. */
+static size_t put_str(char *dst, size_t cap, size_t at, const char *src,
+		      size_t n)
+{
+	if (n > cap - 1 - at)
+		n = cap - 1 - at;
+	if (n)
+		memcpy(dst + at, src, n);
+	dst[at + n] = '\0';
+	return at + n;
+}
+
 static void fill_match(const struct enf_ruleset *rs,
 		       const struct enf_rules_scratch *s,
 		       const struct enf_request *req, const struct found *f,
@@ -1018,15 +1032,15 @@ static void fill_match(const struct enf_ruleset *rs,
 				 t->sel_re ? "/" : "", (int)t->sel_len, t->sel,
 				 t->sel_re ? "/" : "");
 	} else if (enf_var_is_collection(t->var)) {
-		size_t kl;
+		size_t at = put_str(mt->var, sizeof(mt->var), 0, name,
+				    strlen(name));
 
 		item_get(req, s, f->item, &it);
-		kl = it.key_len < sizeof(mt->var) ? it.key_len :
-						    sizeof(mt->var);
-		snprintf(mt->var, sizeof(mt->var), "%s:%.*s", name, (int)kl,
-			 it.key ? it.key : "");
+		at = put_str(mt->var, sizeof(mt->var), at, ":", 1);
+		put_str(mt->var, sizeof(mt->var), at, it.key ? it.key : "",
+			it.key ? strnlen(it.key, it.key_len) : 0);
 	} else {
-		snprintf(mt->var, sizeof(mt->var), "%s", name);
+		put_str(mt->var, sizeof(mt->var), 0, name, strlen(name));
 	}
 	memcpy(mt->value, f->value, f->len);
 	mt->value_len = f->len;
@@ -1054,7 +1068,8 @@ static void fill_text(const struct enf_ruleset *rs,
 	if (r->msg_tpl.n_macros)
 		enf_macro_expand(&r->msg_tpl, &env, mt->msg, sizeof(mt->msg));
 	else
-		snprintf(mt->msg, sizeof(mt->msg), "%s", rr->info.msg);
+		put_str(mt->msg, sizeof(mt->msg), 0, rr->info.msg,
+			strlen(rr->info.msg));
 }
 
 /*

@@ -810,6 +810,35 @@ static void test_joined_reports_name_values(void **state)
 	tset_free(&t);
 }
 
+/* A match's variable is "ARGS:" and the argument's name, cut to fit
+ * (127 bytes and a NUL); a short name whole, the msg as written. */
+static void test_match_var_cut_to_fit(void **state)
+{
+	char uri[512], want[128];
+	struct tmatches got;
+	struct treq req;
+	struct tset t;
+	size_t o;
+
+	(void)state;
+	load(&t, "SecRule ARGS \"@rx evil\" \"id:1,t:none,msg:'Evil "
+		 "argument'\"\n");
+	o = (size_t)snprintf(uri, sizeof(uri), "/?");
+	memset(uri + o, 'n', 200);
+	snprintf(uri + o + 200, sizeof(uri) - o - 200, "=evil");
+	treq_init(&req, "GET", uri);
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	memcpy(want, "ARGS:", 5);
+	memset(want + 5, 'n', sizeof(want) - 6);
+	want[sizeof(want) - 1] = '\0';
+	assert_string_equal(tmatches_find(&got, 1)->var, want);
+	assert_string_equal(tmatches_find(&got, 1)->msg, "Evil argument");
+	treq_init(&req, "GET", "/?q=evil");
+	assert_int_equal(tset_match(&t, &req.req, &got), 1);
+	assert_string_equal(tmatches_find(&got, 1)->var, "ARGS:q");
+	tset_free(&t);
+}
+
 /* A request with arguments a and b and headers X-A and X-B, and @hname
  * with @hval when not NULL. */
 static void memo_req(struct treq *req, const char *a, const char *hname,
@@ -2466,6 +2495,7 @@ int main(void)
 		cmocka_unit_test(test_values_transformed_once_per_pipeline),
 		cmocka_unit_test(test_values_scanned_joined),
 		cmocka_unit_test(test_joined_reports_name_values),
+		cmocka_unit_test(test_match_var_cut_to_fit),
 		cmocka_unit_test(test_memo_of_clean_values),
 		cmocka_unit_test(test_values_read_by_name_only),
 		cmocka_unit_test(test_pipeline_parts_by_item_class),
