@@ -53,10 +53,10 @@ int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err)
 		" severity, action, pid, tgid, uid, exe, comm, cgroup_id,"
 		" proto, saddr, sport, daddr, dport, tls_lib, direction,"
 		" method, host, uri, excerpt, cgroup, container, sock_cookie,"
-		" logdata)"
+		" logdata, cmdline)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 		" ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
-		" ?25, ?26, ?27, ?28)";
+		" ?25, ?26, ?27, ?28, ?29)";
 	char when[32];
 	sqlite3_stmt *st;
 	int64_t t, ret;
@@ -116,6 +116,9 @@ int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err)
 	pdb_bind_text_max(st, 28,
 			  a->logdata && a->logdata[0] ? a->logdata : NULL,
 			  PDB_AUDIT_LOGDATA_MAX);
+	pdb_bind_text_max(st, 29,
+			  a->cmdline && a->cmdline[0] ? a->cmdline : NULL,
+			  PDB_AUDIT_CMDLINE_MAX);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		ret = sqlite3_last_insert_rowid(db->h);

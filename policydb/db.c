@@ -102,6 +102,12 @@ static const char schema_v2[] =
  */
 static const char schema_v3[] = "ALTER TABLE audit ADD COLUMN logdata TEXT;\n";
 
+/*
+ * v4: the command line of a process that a verdict killed (enforce:kill),
+ * read before the signal. Other rows, and rows before v4, keep NULL.
+ */
+static const char schema_v4[] = "ALTER TABLE audit ADD COLUMN cmdline TEXT;\n";
+
 struct pdb_migration {
 	int version;
 	const char *sql;
@@ -111,6 +117,7 @@ static const struct pdb_migration migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
 	{ 3, schema_v3 },
+	{ 4, schema_v4 },
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == PDB_SCHEMA_VERSION,

@@ -14,7 +14,7 @@
 /* Size callers give for error messages. */
 #define PDB_ERR_LEN 512
 /* Schema version this build writes (PRAGMA user_version). */
-#define PDB_SCHEMA_VERSION 3
+#define PDB_SCHEMA_VERSION 4
 
 /* Bounds of stored text. Rule text past its bound is refused (-E2BIG);
  * audit strings past theirs are cut, before a UTF-8 sequence, never in one. */
@@ -23,6 +23,7 @@
 #define PDB_AUDIT_URI_MAX 4096
 #define PDB_AUDIT_EXCERPT_MAX 1024
 #define PDB_AUDIT_LOGDATA_MAX 512 /* as the rule engine cuts it */
+#define PDB_AUDIT_CMDLINE_MAX 1024
 
 struct pdb;
 
@@ -187,6 +188,9 @@ int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
  * @sock_cookie: the socket's cookie, 0 unknown (stored as NULL; schema v2)
  * @logdata: the matching rule's logdata, expanded; NULL or "" when it has
  *	none (stored as NULL), cut at PDB_AUDIT_LOGDATA_MAX bytes (schema v3)
+ * @cmdline: the command line (arguments joined by spaces) of a process the
+ *	verdict killed; NULL or "" otherwise (stored as NULL), cut at
+ *	PDB_AUDIT_CMDLINE_MAX bytes (schema v4)
  *
  * Rows with event "capture-loss" (pdb_audit_capture_loss()) say that the
  * capture lost records: msg "lost N records on CPUs C (n), ... in S s",
@@ -221,6 +225,7 @@ struct pdb_audit {
 	const char *container;
 	uint64_t sock_cookie;
 	const char *logdata;
+	const char *cmdline;
 };
 
 /* Return: the new row's id (> 0), or a negative errno. */

@@ -157,7 +157,7 @@ static void test_open_creates_and_migrates(void **state)
 		  "id,time_ns,time,event,rule_id,msg,severity,action,pid,tgid,"
 		  "uid,exe,comm,cgroup_id,proto,saddr,sport,daddr,dport,"
 		  "tls_lib,direction,method,host,uri,excerpt,cgroup,container,"
-		  "sock_cookie,logdata" },
+		  "sock_cookie,logdata,cmdline" },
 	};
 	static const struct {
 		const char *table, *columns;
@@ -879,7 +879,7 @@ static void test_audit_insert_read_back(void **state)
 	ret = pdb_query_readonly(fx->path, sql, 10, rows_cb, &r, &cut, fx->err);
 	check(ret == 1 && r.nrows == 1 && !cut, "query: %d rows (%s)", ret,
 	      fx->err);
-	check(r.ncols == 29, "audit has %d columns", r.ncols);
+	check(r.ncols == 30, "audit has %d columns", r.ncols);
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
 		v = value_of(&r, 0, want[i].col);
 		check(v && !strcmp(v, want[i].want),
@@ -1226,8 +1226,9 @@ static void test_migrate_from_v1(void **state)
 	      "user_version after migrating v1: %lld",
 	      (long long)raw_int(fx->path, "PRAGMA user_version"));
 	columns_of(fx->path, "audit", buf, sizeof(buf));
-	check(strstr(buf, ",excerpt,cgroup,container,sock_cookie,logdata") &&
-		      !strcmp(buf + strlen(buf) - 7, "logdata"),
+	check(strstr(buf, ",excerpt,cgroup,container,sock_cookie,logdata,"
+			  "cmdline") &&
+		      !strcmp(buf + strlen(buf) - 7, "cmdline"),
 	      "migrated audit columns: %s", buf);
 	/* the rows of v1, untouched, with NULL in the new columns */
 	check(raw_int(fx->path, "SELECT count(*) FROM audit") == 3,
@@ -1317,12 +1318,12 @@ static void test_migrate_from_v2(void **state)
 
 	make_v2(fx);
 	db = open_ok(fx);
-	check(raw_int(fx->path, "PRAGMA user_version") == 3,
+	check(raw_int(fx->path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
 	      "user_version after migrating v2: %lld",
 	      (long long)raw_int(fx->path, "PRAGMA user_version"));
 	columns_of(fx->path, "audit", buf, sizeof(buf));
-	check(strstr(buf, ",container,sock_cookie,logdata") &&
-		      !strcmp(buf + strlen(buf) - 7, "logdata"),
+	check(strstr(buf, ",container,sock_cookie,logdata,cmdline") &&
+		      !strcmp(buf + strlen(buf) - 7, "cmdline"),
 	      "migrated audit columns: %s", buf);
 	raw_text(
 		fx->path,
@@ -1360,6 +1361,81 @@ static void test_migrate_from_v2(void **state)
 	      "long logdata stored with %lld bytes",
 	      (long long)raw_int(fx->path, "SELECT length(logdata) FROM audit"
 					   " WHERE id = 5"));
+	raw_text(fx->path, "PRAGMA integrity_check", buf, sizeof(buf));
+	check(!strcmp(buf, "ok"), "integrity check: %s", buf);
+}
+
+/*
+ * A v3 database (as a v3 build left it, with a row that uses logdata) gains
+ * cmdline: its rows keep NULL there, a kill's row stores its command line,
+ * cut at its bound, and a row without one stores NULL.
+ */
+static void test_migrate_from_v3(void **state)
+{
+	struct pdb_audit a = { .event = "match",
+			       .rule_id = 9,
+			       .severity = -1,
+			       .action = "deny:kill",
+			       .cmdline =
+				       "/usr/bin/curl -s https://x.example" },
+			 none = { .event = "match",
+				  .rule_id = 10,
+				  .severity = -1 };
+	struct fx *fx = *state;
+	char buf[512], big[PDB_AUDIT_CMDLINE_MAX + 100];
+	struct pdb *db;
+	char *sql;
+	int64_t id;
+	int rc;
+
+	check(pdb_schema_step(4) != NULL, "no migration step to v4");
+	sql = sqlite3_mprintf("PRAGMA journal_mode = WAL; BEGIN; %s %s %s"
+			      " PRAGMA user_version = 3;"
+			      " PRAGMA application_id = %d; COMMIT;",
+			      pdb_schema_step(1), pdb_schema_step(2),
+			      pdb_schema_step(3), PDB_APPLICATION_ID);
+	check(sql, "out of memory");
+	rc = raw_exec(fx->path, sql);
+	sqlite3_free(sql);
+	check(rc == SQLITE_OK, "create a v3 database: %d", rc);
+	rc = raw_exec(fx->path, "INSERT INTO audit (time_ns, event, rule_id,"
+				" msg, logdata) VALUES"
+				" (1000, 'match', 7, 'm1', 'ld1');");
+	check(rc == SQLITE_OK, "a row into the v3 database: %d", rc);
+
+	db = open_ok(fx);
+	check(raw_int(fx->path, "PRAGMA user_version") == 4,
+	      "user_version after migrating v3: %lld",
+	      (long long)raw_int(fx->path, "PRAGMA user_version"));
+	raw_text(fx->path,
+		 "SELECT rule_id || ':' || logdata || ':' ||"
+		 " coalesce(cmdline, 'NULL') FROM audit WHERE id = 1",
+		 buf, sizeof(buf));
+	check(!strcmp(buf, "7:ld1:NULL"), "v3 row after migration: %s", buf);
+	id = pdb_audit_insert(db, &a, fx->err);
+	check(id == 2, "v4 row: id %lld %s", (long long)id, fx->err);
+	id = pdb_audit_insert(db, &none, fx->err);
+	check(id == 3, "row without cmdline: id %lld %s", (long long)id,
+	      fx->err);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	a.cmdline = big;
+	id = pdb_audit_insert(db, &a, fx->err);
+	check(id == 4, "row with a long cmdline: id %lld %s", (long long)id,
+	      fx->err);
+	pdb_close(db);
+	raw_text(fx->path, "SELECT cmdline FROM audit WHERE id = 2", buf,
+		 sizeof(buf));
+	check(!strcmp(buf, "/usr/bin/curl -s https://x.example"),
+	      "v4 row's cmdline: %s", buf);
+	check(raw_int(fx->path, "SELECT count(*) FROM audit WHERE id = 3 AND"
+				" cmdline IS NULL") == 1,
+	      "a row without cmdline stores no NULL");
+	check(raw_int(fx->path, "SELECT length(cmdline) FROM audit WHERE"
+				" id = 4") == PDB_AUDIT_CMDLINE_MAX,
+	      "long cmdline stored with %lld bytes",
+	      (long long)raw_int(fx->path, "SELECT length(cmdline) FROM audit"
+					   " WHERE id = 4"));
 	raw_text(fx->path, "PRAGMA integrity_check", buf, sizeof(buf));
 	check(!strcmp(buf, "ok"), "integrity check: %s", buf);
 }
@@ -1498,6 +1574,7 @@ int main(void)
 		T(test_odd_path),
 		T(test_migrate_from_v1),
 		T(test_migrate_from_v2),
+		T(test_migrate_from_v3),
 		T(test_migrate_from_empty_file),
 		T(test_migrate_failure_rolls_back),
 		T(test_audit_capture_loss),
