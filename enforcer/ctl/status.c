@@ -140,10 +140,12 @@ static void print_status(const json_t *st)
 	printf("; capture-loss audit rows: %lld\n", jint(v, "loss_rows"));
 	v = json_object_get(st, "requests");
 	printf("requests: parsed=%lld outbound=%lld anomalous=%lld "
-	       "matched=%lld verdicts=%lld denied=%lld not_enforced=%lld "
-	       "shadowed=%lld audited=%lld\n",
+	       "matched=%lld verdicts=%lld denied=%lld killed=%lld "
+	       "kill_errors=%lld not_enforced=%lld shadowed=%lld "
+	       "audited=%lld\n",
 	       jint(v, "parsed"), jint(v, "outbound"), jint(v, "anomalous"),
 	       jint(v, "matched"), jint(v, "verdicts"), jint(v, "denied"),
+	       jint(v, "killed"), jint(v, "kill_errors"),
 	       jint(v, "not_enforced"), jint(v, "shadowed"),
 	       jint(v, "audited"));
 	print_all("responses:", json_object_get(st, "responses"));

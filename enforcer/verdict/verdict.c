@@ -13,6 +13,7 @@
 #include "enforcer/common/log.h"
 #include "enforcer/loader/dataplane.h"
 #include "enforcer/verdict/deny.h"
+#include "enforcer/verdict/kill.h"
 #include "enforcer/verdict/verdict.h"
 #include "policydb/policydb.h"
 
@@ -90,6 +91,9 @@ void enf_verdict_get_stats(const struct enf_verdict *v,
 		__atomic_load_n(&v->stats.map_errors, __ATOMIC_RELAXED);
 	out->db_errors = __atomic_load_n(&v->stats.db_errors, __ATOMIC_RELAXED);
 	out->shadowed = __atomic_load_n(&v->stats.shadowed, __ATOMIC_RELAXED);
+	out->killed = __atomic_load_n(&v->stats.killed, __ATOMIC_RELAXED);
+	out->kill_errors =
+		__atomic_load_n(&v->stats.kill_errors, __ATOMIC_RELAXED);
 	out->not_enforced =
 		__atomic_load_n(&v->stats.not_enforced, __ATOMIC_RELAXED);
 }
@@ -275,14 +279,17 @@ static int deny_entry(struct enf_verdict *v, const struct enf_rule_info *r,
 
 /*
  * Does (or, for a shadow rule, only describes) what @e asks for, kind by
- * kind, into @action: "deny:src+flow+cidr/24", each kind with a note when
- * it was not done: "(no flow)", "(failed:ENOSPC)", "(not enforced)" for
- * reset, kill and egress (issue 7 builds them). Return: 0, or the first
- * error.
+ * kind, into @action: "deny:src+flow+cidr/24+kill", each kind with a note
+ * when it was not done: "(no flow)", "(no process)", "(failed:ENOSPC)",
+ * "(not enforced)" for reset and egress (issue 7 builds them). @o: the
+ * request's origin, or NULL; @t its flow, or NULL. A kill sets @cmdline
+ * (room for ENF_KILL_CMDLINE_MAX) to the process's command line. Return:
+ * 0, or the first error.
  */
 static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
-		   const struct enf_enforce *e, const struct enf_tuple *t,
-		   bool shadow, char *action, size_t len)
+		   const struct enf_enforce *e, const struct enf_req_origin *o,
+		   const struct enf_tuple *t, bool shadow, char *action,
+		   size_t len, char *cmdline)
 {
 	static const struct {
 		uint32_t bit;
@@ -292,7 +299,8 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 		{ ENF_ENF_CIDR, "cidr" }, { ENF_ENF_RESET, "reset" },
 		{ ENF_ENF_KILL, "kill" }, { ENF_ENF_EGRESS, "egress" },
 	};
-	const uint32_t in_maps = ENF_ENF_SRC | ENF_ENF_FLOW | ENF_ENF_CIDR;
+	const uint32_t in_maps = ENF_ENF_SRC | ENF_ENF_FLOW | ENF_ENF_CIDR,
+		       done = in_maps | ENF_ENF_KILL;
 	time_t now = time(NULL);
 	bool first = true, no_flow = false;
 	char name[16];
@@ -312,19 +320,39 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 							      e->cidr6);
 		else
 			snprintf(name, sizeof(name), "%s", kinds[i].name);
-		if (!(k & in_maps)) {
+		if (!(k & done)) {
 			part(action, len, &first, "%s(not enforced)", name);
 			if (!shadow)
 				stat_inc(&v->stats.not_enforced);
 			continue;
 		}
-		if (!t) {
+		if (k == ENF_ENF_KILL && (!o || !o->tgid)) {
+			part(action, len, &first, "%s(no process)", name);
+			continue;
+		}
+		if (k != ENF_ENF_KILL && !t) {
 			part(action, len, &first, "%s(no flow)", name);
 			no_flow = true;
 			continue;
 		}
 		if (shadow) {
 			part(action, len, &first, "%s", name);
+			continue;
+		}
+		if (k == ENF_ENF_KILL) {
+			err = enf_kill_origin(o, cmdline, ENF_KILL_CMDLINE_MAX);
+			if (err) {
+				stat_inc(&v->stats.kill_errors);
+				part(action, len, &first, "%s(failed:%s)", name,
+				     strerrorname_np(-err) ?
+					     strerrorname_np(-err) :
+					     "error");
+				if (!ret)
+					ret = err;
+			} else {
+				stat_inc(&v->stats.killed);
+				part(action, len, &first, "%s", name);
+			}
 			continue;
 		}
 		err = deny_entry(v, r, k, e, t, now);
@@ -365,7 +393,7 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 	char saddr[INET6_ADDRSTRLEN] = "", daddr[INET6_ADDRSTRLEN] = "";
 	char action[VERDICT_ACTION_MAX],
 		excerpt[VERDICT_EXCERPT_VAR + 1 + VERDICT_EXCERPT_MAX + 1];
-	char dberr[PDB_ERR_LEN];
+	char dberr[PDB_ERR_LEN], cmdline[ENF_KILL_CMDLINE_MAX] = "";
 	const struct enf_str *host;
 	char *method = NULL, *uri = NULL, *hoststr = NULL;
 	bool have_flow, shadow;
@@ -384,9 +412,9 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 
 	shadow = v->shadow_all || (r->actions & ENF_ACT_SHADOW);
 	if (r->actions & deny_bits) {
-		ret = enforce(v, r, enf_verdict_effective(v, r, NULL),
+		ret = enforce(v, r, enf_verdict_effective(v, r, NULL), o,
 			      have_flow ? &o->tuple : NULL, shadow, action,
-			      sizeof(action));
+			      sizeof(action), cmdline);
 		if (shadow)
 			stat_inc(&v->stats.shadowed);
 		if (ret && ret != -ENOTCONN)
@@ -453,6 +481,7 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 			.container = o ? o->container : NULL,
 			.sock_cookie = o ? o->sock_cookie : 0,
 			.logdata = m->logdata,
+			.cmdline = cmdline,
 		};
 
 		if (method && uri && pdb_audit_insert(v->db, &a, dberr) > 0) {

@@ -28,10 +28,13 @@ struct pdb;
  * @db_errors: database writes that failed
  * @shadowed: denies of shadow rules (or of every rule in shadow mode),
  *	audited and not done
- * @not_enforced: enforce:reset, enforce:kill and enforce:egress asked for
- *	by a denying rule (or a configured default) and not done: the verdict
- *	stage does not enforce them yet (issue 7); audited "reset(not
- *	enforced)" and so on
+ * @killed: processes killed (enforce:kill)
+ * @kill_errors: kills refused or failed: the process gone, its pid reused
+ *	(another executable now), pid 1 or enforcerd itself
+ * @not_enforced: enforce:reset and enforce:egress asked for by a denying
+ *	rule (or a configured default) and not done: the verdict stage does
+ *	not enforce them yet (issue 7); audited "reset(not enforced)" and so
+ *	on
  */
 struct enf_verdict_stats {
 	uint64_t verdicts;
@@ -41,6 +44,8 @@ struct enf_verdict_stats {
 	uint64_t map_errors;
 	uint64_t db_errors;
 	uint64_t shadowed;
+	uint64_t killed;
+	uint64_t kill_errors;
 	uint64_t not_enforced;
 };
 
@@ -101,11 +106,13 @@ const struct enf_enforce *enf_verdict_effective(const struct enf_verdict *v,
  * cidr the peer's prefix (cidr4 or cidr6 bits, host bits zeroed); each in
  * XDP (NIC first where one enforces) with a blocklist row whose expires is
  * its creation plus the rule's ttl (0 without one; lifting expired entries
- * is the sweeper's, not this function's). reset, kill and egress are not
- * enforced here: audited as "reset(not enforced)" and counted. The audit
- * row's action lists every kind: "deny:src+flow+cidr/24", a kind not done
- * with why: "(no flow)", "(failed:ENOSPC)", "(not enforced)"; "deny:none"
- * for a default of none. pass and log only audit; nolog writes no audit
+ * is the sweeper's, not this function's); kill SIGKILLs the process that
+ * sent or received the request (enf_kill_origin(): never one whose pid
+ * was reused), its command line kept in the audit row. reset and egress
+ * are not enforced here: audited as "reset(not enforced)" and counted.
+ * The audit row's action lists every kind: "deny:src+flow+cidr/24+kill",
+ * a kind not done with why: "(no flow)", "(no process)",
+ * "(failed:ENOSPC)", "(not enforced)"; "deny:none" for a default of none. pass and log only audit; nolog writes no audit
  * row. A shadow rule (or every rule, enf_verdict_set_shadow()) audits
  * "shadow:" and the same text, and writes no deny entry and no blocklist
  * row. Failures are logged, counted and audited; they never stop the

@@ -104,8 +104,9 @@ static int apply(struct fx *f, uint32_t id, uint32_t actions,
 				      .origin = "test",
 				      .engine = "literal",
 				      .ttl = ttl };
-	struct enf_req_origin o = { .pid = 10,
-				    .tgid = 10,
+	/* no process: a kill says "(no process)" (test_verdict kills one) */
+	struct enf_req_origin o = { .pid = 0,
+				    .tgid = 0,
 				    .comm = "server",
 				    .exe = "/usr/sbin/server",
 				    .tls_lib = "openssl" };
@@ -363,8 +364,9 @@ static void test_config_defaults(void **state)
 	assert_int_equal(st.denied, 4);
 }
 
-/* reset, kill and egress are audited as not enforced and counted; what can
- * be done is; the audit text is cut visibly at 64 bytes. */
+/* reset and egress are audited as not enforced and counted, a kill
+ * without a process as such; what can be done is; the audit text is cut
+ * visibly at 64 bytes. */
 static void test_not_enforced_kinds(void **state)
 {
 	static const char *const maps[] = {
@@ -379,19 +381,20 @@ static void test_not_enforced_kinds(void **state)
 	tuple(&t, "192.0.2.9", 40000, "192.0.2.1", 443);
 	assert_int_equal(apply(f, 31, ENF_ACT_DENY, "src,reset", 0, &t), 0);
 	audited(f, 31, "deny:src+reset(not enforced)");
-	assert_int_equal(apply(f, 32, ENF_ACT_DENY, "kill", 0, &t), 0);
-	audited(f, 32, "deny:kill(not enforced)");
+	assert_int_equal(apply(f, 32, ENF_ACT_DENY, "egress", 0, &t), 0);
+	audited(f, 32, "deny:egress(not enforced)");
 	tuple(&t, "192.0.2.10", 40000, "192.0.2.1", 443);
 	assert_int_equal(
 		apply(f, 33, ENF_ACT_DENY, "egress,kill,reset,src", 0, &t), 0);
-	/* "deny:src+reset(not enforced)+kill(not enforced)+egress(not
-	 * enforced)" is 68 bytes: the row keeps 61 and "..." */
+	/* "deny:src+reset(not enforced)+kill(no process)+egress(not
+	 * enforced)" is 66 bytes: the row keeps 61 and "..." */
 	audited(f, 33,
-		"deny:src+reset(not enforced)+kill(not enforced)+egress(not "
-		"en...");
+		"deny:src+reset(not enforced)+kill(no process)+egress(not "
+		"enfo...");
 	maps_hold(f, maps);
 	enf_verdict_get_stats(f->v, &st);
-	assert_int_equal(st.not_enforced, 5);
+	assert_int_equal(st.not_enforced, 4);
+	assert_int_equal(st.killed, 0);
 	assert_int_equal(st.denied, 2);
 }
 
@@ -430,7 +433,7 @@ static void test_no_flow(void **state)
 	assert_int_equal(apply(f, 51, ENF_ACT_DENY, "src,cidr/24,kill", 0,
 			       NULL),
 			 -ENOTCONN);
-	audited(f, 51, "deny:src(no flow)+cidr(no flow)+kill(not enforced)");
+	audited(f, 51, "deny:src(no flow)+cidr(no flow)+kill(no process)");
 	maps_hold(f, none);
 	blocklist_holds(f, none);
 	enf_verdict_get_stats(f->v, &st);

@@ -4,7 +4,7 @@
  * (no BPF maps here: a deny that reaches the maps fails with ENODEV, which
  * is what tells an enforced deny from a shadow one). Shadow rules, and
  * every rule under rules_mode = shadow, audit what they would do and do
- * nothing.
+ * nothing. enforce:kill kills a child process of the test.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -282,6 +284,134 @@ static void excerpt_escapes_the_value(void **state)
 	assert_string_equal(out, "307");
 }
 
+/* A child running "sleep 30", its exec done: its pid. */
+static pid_t sleeper(void)
+{
+	char path[64], exe[256];
+	pid_t pid = fork();
+	ssize_t n = -1;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	for (int i = 0; i < 2000; i++) {
+		n = readlink(path, exe, sizeof(exe) - 1);
+		if (n > 0) {
+			exe[n] = '\0';
+			if (strstr(exe, "/sleep"))
+				return pid;
+		}
+		usleep(1000);
+	}
+	fail_msg("the child never ran sleep");
+	return -1;
+}
+
+/* Rule @id (deny, enforce:kill, @actions added) matched a request of the
+ * process @pid, known by @exe (NULL: its own) and comm "sleep". */
+static int apply_kill(struct fx *f, uint32_t id, uint32_t actions, pid_t pid,
+		      const char *exe)
+{
+	struct enf_rule_info info = { .id = id,
+				      .msg = "kill rule",
+				      .severity = 2,
+				      .actions = ENF_ACT_DENY | actions,
+				      .enforce = { .kinds = ENF_ENF_KILL },
+				      .text = "",
+				      .origin = "test",
+				      .engine = "literal" };
+	struct enf_req_origin o = { .pid = (uint32_t)pid,
+				    .tgid = (uint32_t)pid,
+				    .comm = "sleep",
+				    .tls_lib = "openssl" };
+	struct enf_request req = { 0 };
+	struct enf_rule_match m = { .rule = &info, .value_len = 4 };
+	char path[64], own[256] = "";
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, own, sizeof(own) - 1);
+	if (n > 0)
+		own[n] = '\0';
+	o.exe = exe ? exe : own;
+	req.method.ptr = "GET";
+	req.method.len = 3;
+	req.uri.ptr = "/x";
+	req.uri.len = 2;
+	req.origin = &o;
+	strcpy(m.var, "ARGS:q");
+	memcpy(m.value, "evil", 4);
+	return enf_verdict_apply(f->v, &req, &m);
+}
+
+/* The cmdline of the audit row of rule @id. */
+static void audited_cmdline(struct fx *f, uint32_t id, char out[600])
+{
+	char sql[128], err[PDB_ERR_LEN];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT cmdline FROM audit WHERE rule_id = %u", id);
+	assert_int_equal(pdb_query_readonly(f->db_path, sql, 0, audited_col,
+					    out, NULL, err),
+			 1);
+}
+
+/*
+ * enforce:kill SIGKILLs the process the request came from, and its audit
+ * row keeps the command line, read before the signal. A process whose
+ * executable is no longer the one the capture saw (its pid reused), pid 1
+ * and the daemon itself are refused, and a shadow rule kills nothing.
+ */
+static void kill_kills_the_process(void **state)
+{
+	struct fx *f = *state;
+	struct enf_verdict_stats st;
+	char action[64], out[600];
+	pid_t pid = sleeper();
+	int status;
+
+	assert_int_equal(apply_kill(f, 61, 0, pid, NULL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	audited_action(f, 61, action);
+	assert_string_equal(action, "deny:kill");
+	audited_cmdline(f, 61, out);
+	assert_string_equal(out, "sleep 30");
+
+	/* another executable now: not the process the capture saw */
+	pid = sleeper();
+	assert_int_equal(apply_kill(f, 62, 0, pid, "/usr/sbin/nginx"), -ESTALE);
+	audited_action(f, 62, action);
+	assert_string_equal(action, "deny:kill(failed:ESTALE)");
+	audited_cmdline(f, 62, out);
+	assert_string_equal(out, "(null)");
+	assert_int_equal(kill(pid, 0), 0);
+
+	/* a shadow rule: audited, the process lives */
+	assert_int_equal(apply_kill(f, 63, ENF_ACT_SHADOW, pid, NULL), 0);
+	audited_action(f, 63, action);
+	assert_string_equal(action, "shadow:deny:kill");
+	assert_int_equal(kill(pid, 0), 0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+
+	/* never init, never the daemon */
+	assert_int_equal(apply_kill(f, 64, 0, 1, NULL), -EPERM);
+	audited_action(f, 64, action);
+	assert_string_equal(action, "deny:kill(failed:EPERM)");
+	assert_int_equal(apply_kill(f, 65, 0, getpid(), NULL), -EPERM);
+	/* gone: nothing to kill */
+	assert_int_equal(apply_kill(f, 66, 0, pid, "/bin/sleep"), -ESRCH);
+
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.killed, 1);
+	assert_int_equal(st.kill_errors, 4);
+	assert_int_equal(st.shadowed, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +423,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(excerpt_escapes_the_value,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(kill_kills_the_process, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("verdict", tests, NULL, NULL);
