@@ -339,32 +339,21 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 			part(action, len, &first, "%s", name);
 			continue;
 		}
-		if (k == ENF_ENF_KILL) {
-			err = enf_kill_origin(o, cmdline, ENF_KILL_CMDLINE_MAX);
-			if (err) {
-				stat_inc(&v->stats.kill_errors);
-				part(action, len, &first, "%s(failed:%s)", name,
-				     strerrorname_np(-err) ?
-					     strerrorname_np(-err) :
-					     "error");
-				if (!ret)
-					ret = err;
-			} else {
-				stat_inc(&v->stats.killed);
-				part(action, len, &first, "%s", name);
-			}
-			continue;
-		}
-		err = deny_entry(v, r, k, e, t, now);
+		err = k == ENF_ENF_KILL ?
+			      enf_kill_origin(o, cmdline,
+					      ENF_KILL_CMDLINE_MAX) :
+			      deny_entry(v, r, k, e, t, now);
 		if (err) {
-			stat_inc(&v->stats.map_errors);
+			stat_inc(k == ENF_ENF_KILL ? &v->stats.kill_errors :
+						     &v->stats.map_errors);
 			part(action, len, &first, "%s(failed:%s)", name,
 			     strerrorname_np(-err) ? strerrorname_np(-err) :
 						     "error");
 			if (!ret)
 				ret = err;
 		} else {
-			stat_inc(&v->stats.denied);
+			stat_inc(k == ENF_ENF_KILL ? &v->stats.killed :
+						     &v->stats.denied);
 			part(action, len, &first, "%s", name);
 		}
 	}

@@ -58,6 +58,23 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Rule @info matched "evil" in ARGS:q of GET /x, a request of @o. */
+static int apply_to(struct fx *f, const struct enf_rule_info *info,
+		    const struct enf_req_origin *o)
+{
+	struct enf_request req = { 0 };
+	struct enf_rule_match m = { .rule = info, .value_len = 4 };
+
+	req.method.ptr = "GET";
+	req.method.len = 3;
+	req.uri.ptr = "/x";
+	req.uri.len = 2;
+	req.origin = o;
+	strcpy(m.var, "ARGS:q");
+	memcpy(m.value, "evil", 4);
+	return enf_verdict_apply(f->v, &req, &m);
+}
+
 /* One match of rule @id with @actions, from 192.0.2.7:40000 to :443. */
 static int apply(struct fx *f, uint32_t id, uint32_t actions)
 {
@@ -73,8 +90,6 @@ static int apply(struct fx *f, uint32_t id, uint32_t actions)
 				    .comm = "server",
 				    .exe = "/usr/sbin/server",
 				    .tls_lib = "openssl" };
-	struct enf_request req = { 0 };
-	struct enf_rule_match m = { .rule = &info, .value_len = 4 };
 
 	o.tuple.family = ENF_FAMILY_V4;
 	o.tuple.proto = 6;
@@ -82,14 +97,7 @@ static int apply(struct fx *f, uint32_t id, uint32_t actions)
 	o.tuple.saddr[1] = 0;
 	o.tuple.saddr[2] = 2;
 	o.tuple.saddr[3] = 7;
-	req.method.ptr = "GET";
-	req.method.len = 3;
-	req.uri.ptr = "/x";
-	req.uri.len = 2;
-	req.origin = &o;
-	strcpy(m.var, "ARGS:q");
-	memcpy(m.value, "evil", 4);
-	return enf_verdict_apply(f->v, &req, &m);
+	return apply_to(f, &info, &o);
 }
 
 static int last_action(void *ctx, int ncols, const char *const *names,
@@ -327,8 +335,6 @@ static int apply_kill(struct fx *f, uint32_t id, uint32_t actions, pid_t pid,
 				    .tgid = (uint32_t)pid,
 				    .comm = "sleep",
 				    .tls_lib = "openssl" };
-	struct enf_request req = { 0 };
-	struct enf_rule_match m = { .rule = &info, .value_len = 4 };
 	char path[64], own[256] = "";
 	ssize_t n;
 
@@ -337,14 +343,7 @@ static int apply_kill(struct fx *f, uint32_t id, uint32_t actions, pid_t pid,
 	if (n > 0)
 		own[n] = '\0';
 	o.exe = exe ? exe : own;
-	req.method.ptr = "GET";
-	req.method.len = 3;
-	req.uri.ptr = "/x";
-	req.uri.len = 2;
-	req.origin = &o;
-	strcpy(m.var, "ARGS:q");
-	memcpy(m.value, "evil", 4);
-	return enf_verdict_apply(f->v, &req, &m);
+	return apply_to(f, &info, &o);
 }
 
 /* The cmdline of the audit row of rule @id. */
