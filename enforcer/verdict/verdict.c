@@ -408,7 +408,8 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 			stat_inc(&v->stats.shadowed);
 		if (ret && ret != -ENOTCONN)
 			pr_warn("verdict: rule %u (%s): peer %s: %s", r->id,
-				r->msg, saddr, action);
+				r->msg, have_flow ? saddr : "(no flow)",
+				action);
 		else
 			pr_info("verdict: rule %u (%s): peer %s: %s%s", r->id,
 				r->msg, have_flow ? saddr : "(no flow)", action,
