@@ -243,7 +243,7 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
 		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o}",
+		"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "xdp_counters", xdp,
 		"interfaces", ifaces, "deny_entries", entries, "rules", rules,
@@ -256,7 +256,8 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 		(json_int_t)rd(&d->stats.matches), "verdicts",
 		(json_int_t)vs.verdicts, "denied", (json_int_t)vs.denied,
 		"killed", (json_int_t)vs.killed, "kill_errors",
-		(json_int_t)vs.kill_errors, "not_enforced",
+		(json_int_t)vs.kill_errors, "resets", (json_int_t)vs.resets,
+		"reset_errors", (json_int_t)vs.reset_errors, "not_enforced",
 		(json_int_t)vs.not_enforced, "shadowed",
 		(json_int_t)vs.shadowed, "audited", (json_int_t)vs.audited,
 		"responses", status_responses(d), "http2", status_http2(d),

@@ -14,6 +14,7 @@
 #include "enforcer/loader/dataplane.h"
 #include "enforcer/verdict/deny.h"
 #include "enforcer/verdict/kill.h"
+#include "enforcer/verdict/reset.h"
 #include "enforcer/verdict/verdict.h"
 #include "policydb/policydb.h"
 
@@ -94,6 +95,9 @@ void enf_verdict_get_stats(const struct enf_verdict *v,
 	out->killed = __atomic_load_n(&v->stats.killed, __ATOMIC_RELAXED);
 	out->kill_errors =
 		__atomic_load_n(&v->stats.kill_errors, __ATOMIC_RELAXED);
+	out->resets = __atomic_load_n(&v->stats.resets, __ATOMIC_RELAXED);
+	out->reset_errors =
+		__atomic_load_n(&v->stats.reset_errors, __ATOMIC_RELAXED);
 	out->not_enforced =
 		__atomic_load_n(&v->stats.not_enforced, __ATOMIC_RELAXED);
 }
@@ -277,14 +281,31 @@ static int deny_entry(struct enf_verdict *v, const struct enf_rule_info *r,
 	return 0;
 }
 
+/* The counters of a kind's outcome: done, failed. */
+static void count(struct enf_verdict *v, uint32_t kind, int err)
+{
+	switch (kind) {
+	case ENF_ENF_KILL:
+		stat_inc(err ? &v->stats.kill_errors : &v->stats.killed);
+		break;
+	case ENF_ENF_RESET:
+		stat_inc(err ? &v->stats.reset_errors : &v->stats.resets);
+		break;
+	default:
+		stat_inc(err ? &v->stats.map_errors : &v->stats.denied);
+	}
+}
+
 /*
  * Does (or, for a shadow rule, only describes) what @e asks for, kind by
- * kind, into @action: "deny:src+flow+cidr/24+kill", each kind with a note
- * when it was not done: "(no flow)", "(no process)", "(failed:ENOSPC)",
- * "(not enforced)" for reset and egress (issue 7 builds them). @o: the
- * request's origin, or NULL; @t its flow, or NULL. A kill sets @cmdline
- * (room for ENF_KILL_CMDLINE_MAX) to the process's command line. Return:
- * 0, or the first error.
+ * kind, into @action: "deny:src+flow+cidr/24+reset+kill", each kind with a
+ * note when it was not done: "(no flow)", "(no process)",
+ * "(failed:ENOSPC)", "(not enforced)" for egress (issue 7 builds it). @o:
+ * the request's origin, or NULL; @t its flow, or NULL. A kill sets
+ * @cmdline (room for ENF_KILL_CMDLINE_MAX) to the process's command line.
+ * The socket is reset before the process is killed: a kill would close it
+ * on its own, without telling the peer at once. Return: 0, or the first
+ * error.
  */
 static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 		   const struct enf_enforce *e, const struct enf_req_origin *o,
@@ -299,8 +320,8 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 		{ ENF_ENF_CIDR, "cidr" }, { ENF_ENF_RESET, "reset" },
 		{ ENF_ENF_KILL, "kill" }, { ENF_ENF_EGRESS, "egress" },
 	};
-	const uint32_t in_maps = ENF_ENF_SRC | ENF_ENF_FLOW | ENF_ENF_CIDR,
-		       done = in_maps | ENF_ENF_KILL;
+	const uint32_t done = ENF_ENF_SRC | ENF_ENF_FLOW | ENF_ENF_CIDR |
+			      ENF_ENF_RESET | ENF_ENF_KILL;
 	time_t now = time(NULL);
 	bool first = true, no_flow = false;
 	char name[16];
@@ -339,21 +360,20 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 			part(action, len, &first, "%s", name);
 			continue;
 		}
-		err = k == ENF_ENF_KILL ?
-			      enf_kill_origin(o, cmdline,
-					      ENF_KILL_CMDLINE_MAX) :
-			      deny_entry(v, r, k, e, t, now);
+		if (k == ENF_ENF_KILL)
+			err = enf_kill_origin(o, cmdline, ENF_KILL_CMDLINE_MAX);
+		else if (k == ENF_ENF_RESET)
+			err = enf_reset_flow(o);
+		else
+			err = deny_entry(v, r, k, e, t, now);
+		count(v, k, err);
 		if (err) {
-			stat_inc(k == ENF_ENF_KILL ? &v->stats.kill_errors :
-						     &v->stats.map_errors);
 			part(action, len, &first, "%s(failed:%s)", name,
 			     strerrorname_np(-err) ? strerrorname_np(-err) :
 						     "error");
 			if (!ret)
 				ret = err;
 		} else {
-			stat_inc(k == ENF_ENF_KILL ? &v->stats.killed :
-						     &v->stats.denied);
 			part(action, len, &first, "%s", name);
 		}
 	}

@@ -31,10 +31,12 @@ struct pdb;
  * @killed: processes killed (enforce:kill)
  * @kill_errors: kills refused or failed: the process gone, its pid reused
  *	(another executable now), pid 1 or enforcerd itself
- * @not_enforced: enforce:reset and enforce:egress asked for by a denying
- *	rule (or a configured default) and not done: the verdict stage does
- *	not enforce them yet (issue 7); audited "reset(not enforced)" and so
- *	on
+ * @resets: TCP sockets destroyed (enforce:reset)
+ * @reset_errors: resets that failed: the connection already gone
+ *	(ENOENT), its 5-tuple taken by another socket (ESTALE), not TCP
+ * @not_enforced: enforce:egress asked for by a denying rule (or a
+ *	configured default) and not done: the verdict stage does not
+ *	enforce it yet (issue 7); audited "egress(not enforced)"
  */
 struct enf_verdict_stats {
 	uint64_t verdicts;
@@ -46,6 +48,8 @@ struct enf_verdict_stats {
 	uint64_t shadowed;
 	uint64_t killed;
 	uint64_t kill_errors;
+	uint64_t resets;
+	uint64_t reset_errors;
 	uint64_t not_enforced;
 };
 
@@ -106,14 +110,16 @@ const struct enf_enforce *enf_verdict_effective(const struct enf_verdict *v,
  * cidr the peer's prefix (cidr4 or cidr6 bits, host bits zeroed); each in
  * XDP (NIC first where one enforces) with a blocklist row whose expires is
  * its creation plus the rule's ttl (0 without one; lifting expired entries
- * is the sweeper's, not this function's); kill SIGKILLs the process that
+ * is the sweeper's, not this function's); reset destroys the flow's TCP
+ * socket in its process's network namespace (enf_reset_flow(): only the
+ * socket the capture saw, by its cookie); kill SIGKILLs the process that
  * sent or received the request (enf_kill_origin(): never one whose pid
- * was reused), its command line kept in the audit row. reset and egress
- * are not enforced here: audited as "reset(not enforced)" and counted.
- * The audit row's action lists every kind: "deny:src+flow+cidr/24+kill",
- * a kind not done with why: "(no flow)", "(no process)",
- * "(failed:ENOSPC)", "(not enforced)"; "deny:none" for a default of none. pass and log only audit; nolog writes no audit
- * row. A shadow rule (or every rule, enf_verdict_set_shadow()) audits
+ * was reused), its command line kept in the audit row. egress is not
+ * enforced here: audited as "egress(not enforced)" and counted. The audit
+ * row's action lists every kind: "deny:src+flow+cidr/24+reset+kill", a
+ * kind not done with why: "(no flow)", "(no process)",
+ * "(failed:ENOSPC)", "(not enforced)"; "deny:none" for a default of none.
+ * pass and log only audit; nolog writes no audit row. A shadow rule (or every rule, enf_verdict_set_shadow()) audits
  * "shadow:" and the same text, and writes no deny entry and no blocklist
  * row. Failures are logged, counted and audited; they never stop the
  * pipeline.

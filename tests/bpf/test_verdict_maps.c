@@ -4,7 +4,9 @@
  * pins: the host maps are created in the kernel, nothing is attached) and
  * a real SQLite policy database: a rule's enforce: kinds (src, flow, cidr
  * of IPv4 and IPv6 peers), the configured defaults of deny, drop and
- * block, none, reset/kill/egress audited as not enforced and counted,
+ * block, none, egress audited as not enforced and counted, a kill
+ * without a process, reset of a real connection in another network
+ * namespace (and of a flow without a socket, a stale cookie, UDP),
  * ttl: giving the blocklist row's expires, shadow rules writing nothing,
  * and a request without a flow. Each case asserts the exact set of map
  * entries (kind, key, rule), the blocklist rows (kind, key, expires -
@@ -12,6 +14,15 @@
  * 77 (skipped).
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -89,12 +100,12 @@ static void tuple(struct enf_tuple *t, const char *peer, uint16_t pport,
 
 /*
  * One match of rule @id (@actions, @enforce as the parser would leave it,
- * @ttl) on a request from @t (NULL: no flow). Return: what
+ * @ttl) on a request of @o (its flow, process and socket). Return: what
  * enf_verdict_apply() returned.
  */
-static int apply(struct fx *f, uint32_t id, uint32_t actions,
-		 const char *enforce_words, uint32_t ttl,
-		 const struct enf_tuple *t)
+static int apply_from(struct fx *f, uint32_t id, uint32_t actions,
+		      const char *enforce_words, uint32_t ttl,
+		      const struct enf_req_origin *o)
 {
 	struct enf_rule_info info = { .id = id,
 				      .msg = "test rule",
@@ -104,12 +115,6 @@ static int apply(struct fx *f, uint32_t id, uint32_t actions,
 				      .origin = "test",
 				      .engine = "literal",
 				      .ttl = ttl };
-	/* no process: a kill says "(no process)" (test_verdict kills one) */
-	struct enf_req_origin o = { .pid = 0,
-				    .tgid = 0,
-				    .comm = "server",
-				    .exe = "/usr/sbin/server",
-				    .tls_lib = "openssl" };
 	struct enf_request req = { 0 };
 	struct enf_rule_match m = { .rule = &info, .value_len = 4 };
 	char words[128], msg[256], *save = NULL;
@@ -122,16 +127,32 @@ static int apply(struct fx *f, uint32_t id, uint32_t actions,
 				 0);
 	assert_int_equal(enf_enforce_finish(&info.enforce, msg, sizeof(msg)),
 			 0);
-	if (t)
-		o.tuple = *t;
 	req.method.ptr = "GET";
 	req.method.len = 3;
 	req.uri.ptr = "/x";
 	req.uri.len = 2;
-	req.origin = &o;
+	req.origin = o;
 	strcpy(m.var, "ARGS:q");
 	memcpy(m.value, "evil", 4);
 	return enf_verdict_apply(f->v, &req, &m);
+}
+
+/* The same from flow @t (NULL: none) of no process and no known socket: a
+ * kill says "(no process)" (test_verdict kills one), a reset looks the
+ * flow up in this network namespace. */
+static int apply(struct fx *f, uint32_t id, uint32_t actions,
+		 const char *enforce_words, uint32_t ttl,
+		 const struct enf_tuple *t)
+{
+	struct enf_req_origin o = { .pid = 0,
+				    .tgid = 0,
+				    .comm = "server",
+				    .exe = "/usr/sbin/server",
+				    .tls_lib = "openssl" };
+
+	if (t)
+		o.tuple = *t;
+	return apply_from(f, id, actions, enforce_words, ttl, &o);
 }
 
 /* ---- what the maps, the blocklist and the audit hold ------------------- */
@@ -364,10 +385,10 @@ static void test_config_defaults(void **state)
 	assert_int_equal(st.denied, 4);
 }
 
-/* reset and egress are audited as not enforced and counted, a kill
- * without a process as such; what can be done is; the audit text is cut
- * visibly at 64 bytes. */
-static void test_not_enforced_kinds(void **state)
+/* egress is audited as not enforced and counted, a kill without a
+ * process as "(no process)", a reset of a flow no socket has as failed
+ * (ENOENT) and of a UDP flow as not supported. */
+static void test_kinds_not_done(void **state)
 {
 	static const char *const maps[] = {
 		"src 192.0.2.9 rule 31",
@@ -379,23 +400,225 @@ static void test_not_enforced_kinds(void **state)
 	struct enf_tuple t;
 
 	tuple(&t, "192.0.2.9", 40000, "192.0.2.1", 443);
-	assert_int_equal(apply(f, 31, ENF_ACT_DENY, "src,reset", 0, &t), 0);
-	audited(f, 31, "deny:src+reset(not enforced)");
+	assert_int_equal(apply(f, 31, ENF_ACT_DENY, "src,reset", 0, &t),
+			 -ENOENT);
+	audited(f, 31, "deny:src+reset(failed:ENOENT)");
 	assert_int_equal(apply(f, 32, ENF_ACT_DENY, "egress", 0, &t), 0);
 	audited(f, 32, "deny:egress(not enforced)");
 	tuple(&t, "192.0.2.10", 40000, "192.0.2.1", 443);
-	assert_int_equal(
-		apply(f, 33, ENF_ACT_DENY, "egress,kill,reset,src", 0, &t), 0);
-	/* "deny:src+reset(not enforced)+kill(no process)+egress(not
-	 * enforced)" is 66 bytes: the row keeps 61 and "..." */
+	assert_int_equal(apply(f, 33, ENF_ACT_DENY, "egress,kill,reset,src", 0,
+			       &t),
+			 -ENOENT);
+	/* "deny:src+reset(failed:ENOENT)+kill(no process)+egress(not
+	 * enforced)" is 67 bytes: the row keeps 61 and "..." */
 	audited(f, 33,
-		"deny:src+reset(not enforced)+kill(no process)+egress(not "
-		"enfo...");
+		"deny:src+reset(failed:ENOENT)+kill(no process)+egress(not "
+		"enf...");
+	t.proto = IPPROTO_UDP;
+	assert_int_equal(apply(f, 34, ENF_ACT_DENY, "reset", 0, &t),
+			 -EPROTONOSUPPORT);
+	audited(f, 34, "deny:reset(failed:EPROTONOSUPPORT)");
 	maps_hold(f, maps);
 	enf_verdict_get_stats(f->v, &st);
-	assert_int_equal(st.not_enforced, 4);
+	assert_int_equal(st.not_enforced, 2);
 	assert_int_equal(st.killed, 0);
+	assert_int_equal(st.resets, 0);
+	assert_int_equal(st.reset_errors, 3);
 	assert_int_equal(st.denied, 2);
+}
+
+/* ---- enforce:reset against a real connection --------------------------- */
+
+/* What the connection's process tells the test. */
+struct conn_report {
+	struct enf_tuple t; /* the server side's flow, peer first */
+	uint64_t cookie; /* the server side's socket cookie */
+	int err[2]; /* errno of a read on the server, the client end */
+};
+
+static void up_lo(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	strcpy(ifr.ifr_name, "lo");
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr))
+		_exit(10);
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+		_exit(11);
+	close(fd);
+}
+
+/* errno of a read of @fd: 0 for data or an orderly end, EAGAIN when
+ * nothing came (@wait: within 2 s, else at once). */
+static int read_errno(int fd, bool wait)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	char c;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (recv(fd, &c, 1, wait ? 0 : MSG_DONTWAIT) >= 0)
+		return 0;
+	return errno == EWOULDBLOCK ? EAGAIN : errno;
+}
+
+/*
+ * The process of a connection, in a network namespace of its own (not the
+ * test's): a listener on loopback (@af), a client connected to it and the
+ * accepted socket. It reports the flow and cookie on @out, then for each
+ * byte read from @in ('p': peek at once, 'w': wait) the errno of a read on
+ * the server's and the client's end. Never returns.
+ */
+static void conn_process(int af, int in, int out)
+{
+	struct sockaddr_storage ss = { 0 }, peer;
+	socklen_t len = sizeof(ss);
+	struct conn_report r = { 0 };
+	int lfd, cfd, sfd, one = 1;
+	char cmd;
+
+	if (unshare(CLONE_NEWNET))
+		_exit(12);
+	up_lo();
+	ss.ss_family = (sa_family_t)af;
+	if (af == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_addr.s_addr =
+			htonl(INADDR_LOOPBACK);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_addr = in6addr_loopback;
+	lfd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cfd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || cfd < 0 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(lfd, (struct sockaddr *)&ss, len) || listen(lfd, 1) ||
+	    getsockname(lfd, (struct sockaddr *)&ss, &len) ||
+	    connect(cfd, (struct sockaddr *)&ss, len))
+		_exit(13);
+	sfd = accept(lfd, NULL, NULL);
+	len = sizeof(ss);
+	socklen_t plen = sizeof(peer), clen = sizeof(r.cookie);
+	if (sfd < 0 || getsockname(sfd, (struct sockaddr *)&ss, &len) ||
+	    getpeername(sfd, (struct sockaddr *)&peer, &plen) ||
+	    getsockopt(sfd, SOL_SOCKET, SO_COOKIE, &r.cookie, &clen))
+		_exit(14);
+	r.t.proto = IPPROTO_TCP;
+	if (af == AF_INET) {
+		const struct sockaddr_in *l = (void *)&ss, *p = (void *)&peer;
+
+		r.t.family = ENF_FAMILY_V4;
+		memcpy(r.t.saddr, &p->sin_addr, 4);
+		memcpy(r.t.daddr, &l->sin_addr, 4);
+		r.t.sport = p->sin_port;
+		r.t.dport = l->sin_port;
+	} else {
+		const struct sockaddr_in6 *l = (void *)&ss, *p = (void *)&peer;
+
+		r.t.family = ENF_FAMILY_V6;
+		memcpy(r.t.saddr, &p->sin6_addr, 16);
+		memcpy(r.t.daddr, &l->sin6_addr, 16);
+		r.t.sport = p->sin6_port;
+		r.t.dport = l->sin6_port;
+	}
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		_exit(15);
+	while (read(in, &cmd, 1) == 1) {
+		r.err[0] = read_errno(sfd, cmd == 'w');
+		r.err[1] = read_errno(cfd, cmd == 'w');
+		if (write(out, &r, sizeof(r)) != sizeof(r))
+			_exit(16);
+	}
+	_exit(0);
+}
+
+/* Asks the connection's process to read both ends (@cmd as above). */
+static void conn_ask(int in, int out, char cmd, struct conn_report *r)
+{
+	assert_int_equal(write(in, &cmd, 1), 1);
+	assert_int_equal(read(out, r, sizeof(*r)), (ssize_t)sizeof(*r));
+}
+
+/* A connection in another network namespace, reset by its process's flow
+ * and cookie: a stale cookie leaves it open; the right one ends
+ * it at both ends at once, the server's read ECONNABORTED, the client's
+ * ECONNRESET; a second reset finds no socket (ENOENT). */
+static void reset_connection(struct fx *f, int af, uint32_t id)
+{
+	int to_child[2], from_child[2], status;
+	struct enf_req_origin o = { .comm = "server",
+				    .exe = "/usr/sbin/server",
+				    .tls_lib = "openssl" };
+	struct enf_verdict_stats st;
+	struct conn_report r;
+	char want[64];
+	pid_t pid;
+	int ret;
+
+	assert_int_equal(pipe2(to_child, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(from_child, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(to_child[1]);
+		close(from_child[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		conn_process(af, to_child[0], from_child[1]);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	assert_int_equal(read(from_child[0], &r, sizeof(r)),
+			 (ssize_t)sizeof(r));
+	assert_true(r.cookie != 0);
+	o.pid = o.tgid = (uint32_t)pid;
+	o.tuple = r.t;
+
+	/* the kernel finds no socket of that cookie: ESTALE (up to 6.x) or
+	 * ENOENT (6.18), both audited as failed */
+	o.sock_cookie = r.cookie + 1;
+	ret = apply_from(f, id, ENF_ACT_DENY, "reset", 0, &o);
+	if (ret != -ESTALE && ret != -ENOENT)
+		fail_msg("a stale cookie: %s, want ESTALE or ENOENT",
+			 strerror(-ret));
+	snprintf(want, sizeof(want), "deny:reset(failed:%s)",
+		 strerrorname_np(-ret));
+	audited(f, id, want);
+	conn_ask(to_child[1], from_child[0], 'p', &r);
+	if (r.err[0] != EAGAIN || r.err[1] != EAGAIN)
+		fail_msg("a stale cookie ended the connection: server %s, "
+			 "client %s",
+			 strerror(r.err[0]), strerror(r.err[1]));
+
+	o.sock_cookie = r.cookie;
+	assert_int_equal(apply_from(f, id + 1, ENF_ACT_DENY, "reset", 0, &o),
+			 0);
+	audited(f, id + 1, "deny:reset");
+	conn_ask(to_child[1], from_child[0], 'w', &r);
+	if (r.err[0] != ECONNABORTED || r.err[1] != ECONNRESET)
+		fail_msg("after the reset: server read %s (want "
+			 "ECONNABORTED), client read %s (want ECONNRESET)",
+			 strerror(r.err[0]), strerror(r.err[1]));
+	assert_int_equal(apply_from(f, id + 2, ENF_ACT_DENY, "reset", 0, &o),
+			 -ENOENT);
+	audited(f, id + 2, "deny:reset(failed:ENOENT)");
+
+	close(to_child[1]);
+	close(from_child[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.resets, 1);
+	assert_int_equal(st.reset_errors, 2);
+	assert_int_equal(st.denied, 0);
+}
+
+static void test_reset_v4(void **state)
+{
+	reset_connection(*state, AF_INET, 61);
+}
+
+static void test_reset_v6(void **state)
+{
+	reset_connection(*state, AF_INET6, 71);
 }
 
 /* A shadow rule, or every rule in shadow mode, audits "shadow:" and the
@@ -409,9 +632,10 @@ static void test_shadow_writes_nothing(void **state)
 
 	tuple(&t, "192.0.2.20", 40000, "192.0.2.1", 443);
 	assert_int_equal(apply(f, 41, ENF_ACT_DENY | ENF_ACT_SHADOW,
-			       "src,flow,cidr/24,reset", 600, &t),
+			       "src,flow,cidr/24,reset,egress", 600, &t),
 			 0);
-	audited(f, 41, "shadow:deny:src+flow+cidr/24+reset(not enforced)");
+	audited(f, 41,
+		"shadow:deny:src+flow+cidr/24+reset+egress(not enforced)");
 	enf_verdict_set_shadow(f->v, true);
 	assert_int_equal(apply(f, 42, ENF_ACT_DROP, "", 0, &t), 0);
 	audited(f, 42, "shadow:deny:src");
@@ -448,8 +672,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cidr_v6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_defaults, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_not_enforced_kinds, setup,
+		cmocka_unit_test_setup_teardown(test_kinds_not_done, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_reset_v4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_v6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shadow_writes_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_flow, setup, teardown),
