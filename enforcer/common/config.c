@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -15,6 +16,21 @@
 #include "enforcer/build_config.h"
 #include "enforcer/common/config.h"
 #include "enforcer/common/log.h"
+
+/* 127.0.0.0/8 and ::1/128 into the allowlist. Return: NULL, or why not. */
+static const char *add_loopback(struct enf_config *c)
+{
+	static const struct enf_cidr lo[] = {
+		{ .family = AF_INET, .prefixlen = 8, .addr = { 127 } },
+		{ .family = AF_INET6, .prefixlen = 128, .addr = { [15] = 1 } },
+	};
+
+	if (c->n_allow + 2 > ENF_ALLOW_MAX)
+		return "too many prefixes (at most 64)";
+	c->allow[c->n_allow++] = lo[0];
+	c->allow[c->n_allow++] = lo[1];
+	return NULL;
+}
 
 void enf_config_defaults(struct enf_config *c)
 {
@@ -38,6 +54,8 @@ void enf_config_defaults(struct enf_config *c)
 	c->deny_action.kinds = ENF_ENF_SRC;
 	c->drop_action.kinds = ENF_ENF_SRC;
 	c->block_action.kinds = ENF_ENF_SRC;
+	add_loopback(c);
+	c->allow_mgmt = true;
 }
 
 const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m)
@@ -464,6 +482,61 @@ static const char *set_block_action(struct enf_config *c, char *value,
 	return set_enforce(&c->block_action, value, msg, msg_len);
 }
 
+/*
+ * allowlist: a comma (or blank) list of prefixes ("192.0.2.0/24",
+ * "2001:db8::/32", an address alone), loopback (127.0.0.0/8, ::1/128) and
+ * mgmt (the management interface's networks); none alone: nothing.
+ * Repeatable: the lines add up, the first replaces the default.
+ */
+static const char *set_allowlist(struct enf_config *c, char *value, char *msg,
+				 size_t msg_len)
+{
+	char *save = NULL;
+	bool none = false, any = false;
+	const char *why;
+
+	for (char *w = strtok_r(value, " \t,", &save); w;
+	     w = strtok_r(NULL, " \t,", &save)) {
+		if (!strcasecmp(w, "none")) {
+			none = true;
+			continue;
+		}
+		any = true;
+		if (!strcasecmp(w, "loopback")) {
+			why = add_loopback(c);
+			if (why)
+				return why;
+		} else if (!strcasecmp(w, "mgmt")) {
+			c->allow_mgmt = true;
+		} else if (c->n_allow == ENF_ALLOW_MAX) {
+			return "too many prefixes (at most 64)";
+		} else if (enf_cidr_parse(w, &c->allow[c->n_allow], msg,
+					  msg_len)) {
+			return msg;
+		} else {
+			c->n_allow++;
+		}
+	}
+	if (none && any)
+		return "none (nothing allowlisted) cannot be listed with a "
+		       "prefix";
+	return NULL;
+}
+
+static const char *set_mgmt_interface(struct enf_config *c, char *value)
+{
+	if (strlen(value) >= sizeof(c->mgmt_interface))
+		return "interface name too long";
+	snprintf(c->mgmt_interface, sizeof(c->mgmt_interface), "%s", value);
+	return NULL;
+}
+
+static void reset_allowlist(struct enf_config *c)
+{
+	c->n_allow = 0;
+	c->allow_mgmt = false;
+}
+
 /* Repeatable keys given in a file replace the defaults: their lists
  * start empty at the key's first line. */
 static void reset_interfaces(struct enf_config *c)
@@ -523,6 +596,8 @@ static const struct {
 	{ "deny_action", NULL, false, NULL, set_deny_action },
 	{ "drop_action", NULL, false, NULL, set_drop_action },
 	{ "block_action", NULL, false, NULL, set_block_action },
+	{ "allowlist", NULL, true, reset_allowlist, set_allowlist },
+	{ "mgmt_interface", set_mgmt_interface, false, NULL, NULL },
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "enforcer/common/cidr.h"
 #include "enforcer/tls_event.h"
 #include "rules/rules.h"
 
@@ -95,6 +96,14 @@ struct enf_conf_iface {
  *	enforce: (deny_action = src by default; kinds 0: none, audit only)
  * @drop_action: the same for drop
  * @block_action: the same for block
+ * @allow: prefixes whose peers are never denied (allowlist; loopback's
+ *	127.0.0.0/8 and ::1/128 by default): a verdict against one is
+ *	audited as suppressed
+ * @n_allow: entries in @allow
+ * @allow_mgmt: the management network is allowlisted too (the word mgmt,
+ *	in the default): the networks of @mgmt_interface, resolved at start
+ * @mgmt_interface: the management interface; "" for the interface of the
+ *	default route, unless enforcer enforces on it
  */
 struct enf_config {
 	struct enf_conf_iface interfaces[ENF_CONF_MAX_IFACES];
@@ -125,6 +134,10 @@ struct enf_config {
 	struct enf_enforce deny_action;
 	struct enf_enforce drop_action;
 	struct enf_enforce block_action;
+	struct enf_cidr allow[ENF_ALLOW_MAX];
+	size_t n_allow;
+	bool allow_mgmt;
+	char mgmt_interface[IF_NAMESIZE];
 };
 
 /* Fills @c with the built-in defaults. */

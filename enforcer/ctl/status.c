@@ -95,6 +95,21 @@ static void print_status(const json_t *st)
 	       "cidr6=%lld spill=%lld\n",
 	       jint(v, "src4"), jint(v, "src6"), jint(v, "flow"),
 	       jint(v, "cidr4"), jint(v, "cidr6"), jint(v, "spill"));
+	{
+		json_t *al = json_object_get(st, "allowlist"), *item;
+		const char *mgmt = json_string_value(
+			json_object_get(al, "mgmt_interface"));
+		size_t i;
+
+		printf("allowlist (never denied):");
+		json_array_foreach(json_object_get(al, "prefixes"), i, item)
+			printf(" %s", json_string_value(item));
+		if (!json_array_size(json_object_get(al, "prefixes")))
+			printf(" none");
+		if (mgmt)
+			printf(" (management network: %s)", mgmt);
+		printf("\n");
+	}
 	v = json_object_get(v, "fast4");
 	printf("host src4 fast table: %lld/%lld slots used, %lld deleted, "
 	       "%lld overflowed to deny_src4, %lld moved\n",
@@ -142,12 +157,14 @@ static void print_status(const json_t *st)
 	printf("requests: parsed=%lld outbound=%lld anomalous=%lld "
 	       "matched=%lld verdicts=%lld denied=%lld killed=%lld "
 	       "kill_errors=%lld resets=%lld reset_errors=%lld "
-	       "not_enforced=%lld shadowed=%lld audited=%lld\n",
+	       "suppressed=%lld not_enforced=%lld shadowed=%lld "
+	       "audited=%lld\n",
 	       jint(v, "parsed"), jint(v, "outbound"), jint(v, "anomalous"),
 	       jint(v, "matched"), jint(v, "verdicts"), jint(v, "denied"),
 	       jint(v, "killed"), jint(v, "kill_errors"), jint(v, "resets"),
-	       jint(v, "reset_errors"), jint(v, "not_enforced"),
-	       jint(v, "shadowed"), jint(v, "audited"));
+	       jint(v, "reset_errors"), jint(v, "suppressed"),
+	       jint(v, "not_enforced"), jint(v, "shadowed"),
+	       jint(v, "audited"));
 	print_all("responses:", json_object_get(st, "responses"));
 	print_all("http2:", json_object_get(st, "http2"));
 	print_all("not inspected or lost:", json_object_get(st, "loss"));

@@ -217,6 +217,21 @@ static json_t *status_http2(struct enf_daemon *d)
 			 "unmatched", (json_int_t)rd(&d->stats.h2_unmatched));
 }
 
+/* The allowlist in effect: its prefixes and the management interface. */
+static json_t *status_allowlist(const struct enf_daemon *d)
+{
+	json_t *list = json_array();
+	char text[ENF_CIDR_TEXT_MAX];
+
+	for (size_t i = 0; list && i < d->n_allow; i++) {
+		enf_cidr_format(&d->allow[i], text, sizeof(text));
+		json_array_append_new(list, json_string(text));
+	}
+	return json_pack("{s:o,s:s?}", "prefixes", list ? list : json_null(),
+			 "mgmt_interface",
+			 d->mgmt_iface[0] ? d->mgmt_iface : NULL);
+}
+
 static json_t *cmd_status(void *ctx, const json_t *args,
 			  const struct enf_ctl_peer *peer)
 {
@@ -243,7 +258,7 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
 		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o}",
+		"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "xdp_counters", xdp,
 		"interfaces", ifaces, "deny_entries", entries, "rules", rules,
@@ -257,11 +272,13 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 		(json_int_t)vs.verdicts, "denied", (json_int_t)vs.denied,
 		"killed", (json_int_t)vs.killed, "kill_errors",
 		(json_int_t)vs.kill_errors, "resets", (json_int_t)vs.resets,
-		"reset_errors", (json_int_t)vs.reset_errors, "not_enforced",
+		"reset_errors", (json_int_t)vs.reset_errors, "suppressed",
+		(json_int_t)vs.suppressed, "not_enforced",
 		(json_int_t)vs.not_enforced, "shadowed",
 		(json_int_t)vs.shadowed, "audited", (json_int_t)vs.audited,
 		"responses", status_responses(d), "http2", status_http2(d),
-		"loss", status_loss(d, ts, &cs, &vs)));
+		"loss", status_loss(d, ts, &cs, &vs), "allowlist",
+		status_allowlist(d)));
 }
 
 static const char *action_name(uint32_t a)
@@ -1018,10 +1035,36 @@ static void audit_block(struct enf_daemon *d, const struct enf_ctl_peer *peer,
 		pr_warn("audit: %s", dberr);
 }
 
+/* The allowlist prefix @d would deny an address of (a source, a flow's
+ * peer, a prefix that overlaps it), or NULL. */
+static const struct enf_cidr *allowlisted(const struct enf_daemon *d,
+					  const struct enf_deny *deny)
+{
+	struct enf_cidr c = { .family = deny->family,
+			      .prefixlen = deny->prefixlen };
+
+	if (deny->kind == ENF_DENY_FLOW)
+		return enf_cidr_find(
+			d->allow, d->n_allow,
+			deny->flow.family == ENF_FAMILY_V4 ? AF_INET : AF_INET6,
+			deny->flow.saddr);
+	if (deny->kind == ENF_DENY_SRC)
+		return enf_cidr_find(d->allow, d->n_allow, deny->family,
+				     deny->addr);
+	memcpy(c.addr, deny->addr, sizeof(c.addr));
+	for (size_t i = 0; i < d->n_allow; i++) {
+		if (enf_cidr_overlap(&d->allow[i], &c))
+			return &d->allow[i];
+	}
+	return NULL;
+}
+
 static json_t *cmd_block_add(void *ctx, const json_t *args,
 			     const struct enf_ctl_peer *peer)
 {
 	struct enf_daemon *d = ctx;
+	const struct enf_cidr *allowed;
+	char text[ENF_CIDR_TEXT_MAX];
 	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN], reason[256];
 	const char *why = json_string_value(json_object_get(args, "reason"));
 	struct enf_deny_result res;
@@ -1032,6 +1075,14 @@ static json_t *cmd_block_add(void *ctx, const json_t *args,
 	bad = block_args(args, &deny, key, sizeof(key));
 	if (bad)
 		return bad;
+	allowed = allowlisted(d, &deny);
+	if (allowed) {
+		enf_cidr_format(allowed, text, sizeof(text));
+		return enf_ctl_err("%s %s: in the allowlist (%s), never "
+				   "denied; change allowlist in the "
+				   "configuration first",
+				   enf_deny_kind_name(deny.kind), key, text);
+	}
 	ret = enf_dp_deny_add(d->dp, &deny, 0, &res);
 	if (ret)
 		return enf_ctl_err("deny %s %s: %s",

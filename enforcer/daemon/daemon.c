@@ -189,6 +189,70 @@ int enf_daemon_check(const struct enf_config *cfg)
 	return 0;
 }
 
+/* Whether enforcer enforces on @ifname (an interface of the config). */
+static bool enforced_iface(const struct enf_config *cfg, const char *ifname)
+{
+	for (size_t i = 0; i < cfg->n_interfaces; i++) {
+		if (!strcmp(cfg->interfaces[i].name, ifname))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The allowlist in effect: the configured prefixes, and with mgmt the
+ * networks of the management interface: mgmt_interface, or else the
+ * interface of the default route unless enforcer enforces on it (its
+ * networks may be where attacks come from). Logged whole.
+ */
+static void build_allowlist(struct enf_daemon *d)
+{
+	const struct enf_config *cfg = &d->cfg;
+	char line[1024] = "", text[ENF_CIDR_TEXT_MAX];
+	size_t used = 0;
+	int n;
+
+	memcpy(d->allow, cfg->allow, cfg->n_allow * sizeof(cfg->allow[0]));
+	d->n_allow = cfg->n_allow;
+	d->mgmt_iface[0] = '\0';
+	if (cfg->allow_mgmt) {
+		if (cfg->mgmt_interface[0]) {
+			snprintf(d->mgmt_iface, sizeof(d->mgmt_iface), "%s",
+				 cfg->mgmt_interface);
+		} else if (enf_default_route_iface(d->mgmt_iface)) {
+			pr_info("allowlist: no management network: no default "
+				"route (set mgmt_interface or list it in "
+				"allowlist)");
+		} else if (enforced_iface(cfg, d->mgmt_iface)) {
+			pr_warn("allowlist: the default route's interface %s "
+				"is enforced on: its networks are not "
+				"allowlisted as the management network (set "
+				"mgmt_interface or list it in allowlist)",
+				d->mgmt_iface);
+			d->mgmt_iface[0] = '\0';
+		}
+	}
+	if (d->mgmt_iface[0]) {
+		n = enf_cidr_of_iface(d->mgmt_iface, d->allow + d->n_allow,
+				      ENF_ALLOW_MAX - d->n_allow);
+		if (n < 0)
+			pr_warn("allowlist: management interface %s: %s",
+				d->mgmt_iface, strerror(-n));
+		else
+			d->n_allow += (size_t)n;
+	}
+	for (size_t i = 0; i < d->n_allow && used < sizeof(line) - 1; i++) {
+		enf_cidr_format(&d->allow[i], text, sizeof(text));
+		n = snprintf(line + used, sizeof(line) - used, " %s", text);
+		if (n > 0)
+			used += (size_t)n;
+	}
+	pr_info("allowlist (never denied):%s%s%s%s",
+		d->n_allow ? line : " none",
+		d->mgmt_iface[0] ? " (management network: " : "", d->mgmt_iface,
+		d->mgmt_iface[0] ? ")" : "");
+}
+
 static int start_dataplane(struct enf_daemon *d)
 {
 	static const enum enf_xdp_mode modes[] = {
@@ -314,6 +378,8 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	ret = enf_verdict_new(d->dp, d->db, &d->verdict);
 	if (ret)
 		return ret;
+	build_allowlist(d);
+	enf_verdict_set_allowlist(d->verdict, d->allow, d->n_allow);
 	enf_verdict_set_shadow(d->verdict, cfg->rules_shadow);
 	enf_verdict_set_enforce(d->verdict, &cfg->deny_action,
 				&cfg->drop_action, &cfg->block_action);

@@ -118,6 +118,12 @@ struct enf_pipeline_stats {
 struct enf_daemon {
 	struct enf_config cfg;
 	time_t started;
+	/* Peers never denied: the configured allowlist with the management
+	 * network's prefixes added (build_allowlist()); set at start, read
+	 * by every thread. */
+	struct enf_cidr allow[ENF_ALLOW_MAX];
+	size_t n_allow;
+	char mgmt_iface[IF_NAMESIZE]; /* "" when none */
 
 	/* Event thread only. */
 	struct pdb *db;

@@ -37,6 +37,8 @@ struct enf_verdict {
 	struct pdb *db;
 	bool shadow_all;
 	struct enf_enforce def[DEF_N]; /* see enf_verdict_effective() */
+	struct enf_cidr allow[ENF_ALLOW_MAX];
+	size_t n_allow;
 	struct enf_verdict_stats stats;
 };
 
@@ -53,6 +55,13 @@ void enf_verdict_set_enforce(struct enf_verdict *v,
 	v->def[DEF_DENY] = *deny;
 	v->def[DEF_DROP] = *drop;
 	v->def[DEF_BLOCK] = *block;
+}
+
+void enf_verdict_set_allowlist(struct enf_verdict *v,
+			       const struct enf_cidr *list, size_t n)
+{
+	v->n_allow = n < ENF_ALLOW_MAX ? n : ENF_ALLOW_MAX;
+	memcpy(v->allow, list, v->n_allow * sizeof(*list));
 }
 
 static void stat_inc(uint64_t *c)
@@ -98,6 +107,8 @@ void enf_verdict_get_stats(const struct enf_verdict *v,
 	out->resets = __atomic_load_n(&v->stats.resets, __ATOMIC_RELAXED);
 	out->reset_errors =
 		__atomic_load_n(&v->stats.reset_errors, __ATOMIC_RELAXED);
+	out->suppressed =
+		__atomic_load_n(&v->stats.suppressed, __ATOMIC_RELAXED);
 	out->not_enforced =
 		__atomic_load_n(&v->stats.not_enforced, __ATOMIC_RELAXED);
 }
@@ -300,7 +311,9 @@ static void count(struct enf_verdict *v, uint32_t kind, int err)
  * Does (or, for a shadow rule, only describes) what @e asks for, kind by
  * kind, into @action: "deny:src+flow+cidr/24+reset+kill", each kind with a
  * note when it was not done: "(no flow)", "(no process)",
- * "(failed:ENOSPC)", "(not enforced)" for egress (issue 7 builds it). @o:
+ * "(failed:ENOSPC)", "(suppressed)" against a peer in the allowlist (kill,
+ * against the local process, still acts), "(not enforced)" for egress
+ * (issue 7 builds it). @o:
  * the request's origin, or NULL; @t its flow, or NULL. A kill sets
  * @cmdline (room for ENF_KILL_CMDLINE_MAX) to the process's command line.
  * The socket is reset before the process is killed: a kill would close it
@@ -323,9 +336,16 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 	const uint32_t done = ENF_ENF_SRC | ENF_ENF_FLOW | ENF_ENF_CIDR |
 			      ENF_ENF_RESET | ENF_ENF_KILL;
 	time_t now = time(NULL);
-	bool first = true, no_flow = false;
-	char name[16];
+	bool first = true, no_flow = false, suppressed = false;
+	const struct enf_cidr *allowed = NULL;
+	char name[16], text[ENF_CIDR_TEXT_MAX], peer[INET6_ADDRSTRLEN];
 	int ret = 0, err;
+
+	if (t && v->n_allow)
+		allowed = enf_cidr_find(v->allow, v->n_allow,
+					t->family == ENF_FAMILY_V4 ? AF_INET :
+								     AF_INET6,
+					t->saddr);
 
 	snprintf(action, len, "%sdeny:", shadow ? "shadow:" : "");
 	if (!(e->kinds & ENF_ENF_ALL))
@@ -356,6 +376,11 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 			no_flow = true;
 			continue;
 		}
+		if (allowed && k != ENF_ENF_KILL) {
+			part(action, len, &first, "%s(suppressed)", name);
+			suppressed = true;
+			continue;
+		}
 		if (shadow) {
 			part(action, len, &first, "%s", name);
 			continue;
@@ -376,6 +401,15 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 		} else {
 			part(action, len, &first, "%s", name);
 		}
+	}
+	if (suppressed) {
+		enf_cidr_format(allowed, text, sizeof(text));
+		enf_tuple_addr_str(t, t->saddr, peer, sizeof(peer));
+		pr_info("verdict: rule %u: peer %s is in the allowlist (%s): "
+			"not denied",
+			r->id, peer, text);
+		if (!shadow)
+			stat_inc(&v->stats.suppressed);
 	}
 	if (no_flow && !shadow) {
 		stat_inc(&v->stats.unenforceable);

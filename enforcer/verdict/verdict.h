@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "enforcer/common/cidr.h"
 #include "enforcer/request.h"
 #include "rules/rules.h"
 
@@ -34,6 +35,8 @@ struct pdb;
  * @resets: TCP sockets destroyed (enforce:reset)
  * @reset_errors: resets that failed: the connection already gone
  *	(ENOENT), its 5-tuple taken by another socket (ESTALE), not TCP
+ * @suppressed: denying verdicts against an allowlisted peer: audited with
+ *	"(suppressed)", nothing done against the peer
  * @not_enforced: enforce:egress asked for by a denying rule (or a
  *	configured default) and not done: the verdict stage does not
  *	enforce it yet (issue 7); audited "egress(not enforced)"
@@ -50,6 +53,7 @@ struct enf_verdict_stats {
 	uint64_t kill_errors;
 	uint64_t resets;
 	uint64_t reset_errors;
+	uint64_t suppressed;
 	uint64_t not_enforced;
 };
 
@@ -81,6 +85,19 @@ void enf_verdict_set_enforce(struct enf_verdict *v,
 			     const struct enf_enforce *deny,
 			     const struct enf_enforce *drop,
 			     const struct enf_enforce *block);
+
+/**
+ * enf_verdict_set_allowlist() - peers never denied
+ * @list: prefixes (copied; at most ENF_ALLOW_MAX are kept)
+ * @n: entries in @list
+ * A denying verdict whose peer (the flow's source) one of them holds does
+ * nothing against it: src, flow, cidr, reset and egress are audited with
+ * "(suppressed)" and counted once as suppressed. kill still acts: it is
+ * against the local process, not the peer. Call before enf_verdict_apply()
+ * runs on any thread. Empty until called.
+ */
+void enf_verdict_set_allowlist(struct enf_verdict *v,
+			       const struct enf_cidr *list, size_t n);
 
 /**
  * enf_verdict_effective() - what a match of @r enforces
@@ -118,7 +135,7 @@ const struct enf_enforce *enf_verdict_effective(const struct enf_verdict *v,
  * enforced here: audited as "egress(not enforced)" and counted. The audit
  * row's action lists every kind: "deny:src+flow+cidr/24+reset+kill", a
  * kind not done with why: "(no flow)", "(no process)",
- * "(failed:ENOSPC)", "(not enforced)"; "deny:none" for a default of none.
+ * "(failed:ENOSPC)", "(suppressed)" (allowlisted peer), "(not enforced)"; "deny:none" for a default of none.
  * pass and log only audit; nolog writes no audit row. A shadow rule (or every rule, enf_verdict_set_shadow()) audits
  * "shadow:" and the same text, and writes no deny entry and no blocklist
  * row. Failures are logged, counted and audited; they never stop the

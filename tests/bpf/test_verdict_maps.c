@@ -647,6 +647,45 @@ static void test_shadow_writes_nothing(void **state)
 	assert_int_equal(st.not_enforced, 0);
 }
 
+/* A peer in the allowlist is never denied: each kind against it is
+ * audited "(suppressed)" and the verdict counted once; a kill still acts
+ * (here: no process); a peer outside is denied as ever. */
+static void test_allowlist_suppresses(void **state)
+{
+	static const char *const maps[] = {
+		"src 192.0.2.77 rule 82",
+		NULL,
+	};
+	struct fx *f = *state;
+	struct enf_cidr allow[2];
+	struct enf_verdict_stats st;
+	struct enf_tuple t;
+	char err[128];
+
+	assert_int_equal(
+		enf_cidr_parse("192.0.2.0/26", &allow[0], err, sizeof(err)), 0);
+	assert_int_equal(enf_cidr_parse("2001:db8::/64", &allow[1], err,
+					sizeof(err)),
+			 0);
+	enf_verdict_set_allowlist(f->v, allow, 2);
+	tuple(&t, "192.0.2.5", 40000, "192.0.2.1", 443);
+	assert_int_equal(apply(f, 81, ENF_ACT_DENY, "src,flow", 600, &t), 0);
+	audited(f, 81, "deny:src(suppressed)+flow(suppressed)");
+	tuple(&t, "192.0.2.77", 40000, "192.0.2.1", 443);
+	assert_int_equal(apply(f, 82, ENF_ACT_DENY, "src", 0, &t), 0);
+	audited(f, 82, "deny:src");
+	tuple(&t, "2001:db8::5", 40000, "2001:db8::1", 443);
+	assert_int_equal(apply(f, 83, ENF_ACT_DENY, "cidr/24,kill", 0, &t), 0);
+	audited(f, 83, "deny:cidr/64(suppressed)+kill(no process)");
+	assert_int_equal(
+		apply(f, 84, ENF_ACT_DENY | ENF_ACT_SHADOW, "src", 0, &t), 0);
+	audited(f, 84, "shadow:deny:src(suppressed)");
+	maps_hold(f, maps);
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.suppressed, 2);
+	assert_int_equal(st.denied, 1);
+}
+
 /* Without a flow nothing can be denied: each kind says so, -ENOTCONN. */
 static void test_no_flow(void **state)
 {
@@ -679,6 +718,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shadow_writes_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_allowlist_suppresses,
+						setup, teardown),
 	};
 	struct enf_dp *dp;
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -351,6 +352,24 @@ static void test_errors(void **state)
 		  "t.conf:1: block_action: needs a value" },
 		{ "deny_action = src\ndeny_action = flow\n",
 		  "t.conf:2: 'deny_action' given twice" },
+		{ "allowlist = loopback\nallowlist = 10.1.2.3/8\n",
+		  "t.conf:2: allowlist: '10.1.2.3/8' has host bits set "
+		  "(10.0.0.0/8?)" },
+		{ "allowlist = 10.0.0.0/33\n",
+		  "t.conf:1: allowlist: '10.0.0.0/33': the prefix length must "
+		  "be 0 to 32" },
+		{ "allowlist = 2001:db8::/129\n",
+		  "t.conf:1: allowlist: '2001:db8::/129': the prefix length "
+		  "must be 0 to 128" },
+		{ "allowlist = lan\n",
+		  "t.conf:1: allowlist: 'lan' is not an IPv4 or IPv6 address" },
+		{ "allowlist = 10.0.0.0/\n",
+		  "t.conf:1: allowlist: '10.0.0.0/': the prefix length must" },
+		{ "allowlist = none, 10.0.0.0/8\n",
+		  "t.conf:1: allowlist: none (nothing allowlisted) cannot be "
+		  "listed with a prefix" },
+		{ "mgmt_interface = eth0\nmgmt_interface = eth1\n",
+		  "t.conf:2: 'mgmt_interface' given twice" },
 	};
 
 	(void)state;
@@ -410,6 +429,111 @@ static void test_enforce_actions(void **state)
 	assert_int_equal(c.drop_action.kinds, ENF_ENF_SRC);
 }
 
+/* The texts of @c's allowlist, joined by spaces. */
+static void allow_text(const struct enf_config *c, char *buf, size_t len)
+{
+	char one[ENF_CIDR_TEXT_MAX];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->n_allow; i++) {
+		enf_cidr_format(&c->allow[i], one, sizeof(one));
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			 i ? " " : "", one);
+	}
+}
+
+/* allowlist: loopback and mgmt by default; a file's lines replace the
+ * default and add up; none empties it. */
+static void test_allowlist(void **state)
+{
+	char err[ENF_CONF_ERR_LEN] = "", got[512];
+	struct enf_config c;
+
+	(void)state;
+	enf_config_defaults(&c);
+	allow_text(&c, got, sizeof(got));
+	assert_string_equal(got, "127.0.0.0/8 ::1/128");
+	assert_true(c.allow_mgmt);
+	assert_string_equal(c.mgmt_interface, "");
+
+	assert_int_equal(enf_config_parse("allowlist = 198.51.100.0/24, "
+					  "2001:DB8::/32 203.0.113.7\n"
+					  "allowlist = loopback\n"
+					  "mgmt_interface = eth1\n",
+					  "t.conf", &c, err),
+			 0);
+	allow_text(&c, got, sizeof(got));
+	assert_string_equal(got, "198.51.100.0/24 2001:db8::/32 "
+				 "203.0.113.7/32 127.0.0.0/8 ::1/128");
+	assert_false(c.allow_mgmt); /* not listed: the default is replaced */
+	assert_string_equal(c.mgmt_interface, "eth1");
+
+	enf_config_defaults(&c);
+	assert_int_equal(
+		enf_config_parse("allowlist = mgmt\n", "t.conf", &c, err), 0);
+	assert_int_equal(c.n_allow, 0);
+	assert_true(c.allow_mgmt);
+	assert_int_equal(
+		enf_config_parse("allowlist = none\n", "t.conf", &c, err), 0);
+	assert_int_equal(c.n_allow, 0);
+	assert_false(c.allow_mgmt);
+}
+
+/* Prefixes: what holds what, v4-mapped addresses, overlap. */
+static void test_cidr(void **state)
+{
+	struct enf_cidr a, b;
+	uint8_t addr[16] = { 0 };
+	char err[128], text[ENF_CIDR_TEXT_MAX];
+
+	(void)state;
+	assert_int_equal(enf_cidr_parse("192.0.2.0/25", &a, err, sizeof(err)),
+			 0);
+	assert_int_equal(inet_pton(AF_INET, "192.0.2.127", addr), 1);
+	assert_true(enf_cidr_contains(&a, AF_INET, addr));
+	assert_int_equal(inet_pton(AF_INET, "192.0.2.128", addr), 1);
+	assert_false(enf_cidr_contains(&a, AF_INET, addr));
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:192.0.2.9", addr), 1);
+	assert_true(enf_cidr_contains(&a, AF_INET6, addr));
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:192.0.2.200", addr), 1);
+	assert_false(enf_cidr_contains(&a, AF_INET6, addr));
+	assert_int_equal(
+		enf_cidr_parse("2001:db8:8000::/33", &b, err, sizeof(err)), 0);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:ffff::1", addr), 1);
+	assert_true(enf_cidr_contains(&b, AF_INET6, addr));
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:7fff::1", addr), 1);
+	assert_false(enf_cidr_contains(&b, AF_INET6, addr));
+	assert_false(enf_cidr_contains(&a, AF_INET6, addr));
+	assert_false(enf_cidr_overlap(&a, &b));
+	assert_int_equal(enf_cidr_parse("192.0.0.0/16", &b, err, sizeof(err)),
+			 0);
+	assert_true(enf_cidr_overlap(&a, &b));
+	assert_true(enf_cidr_overlap(&b, &a));
+	assert_int_equal(enf_cidr_parse("192.0.2.128/25", &b, err, sizeof(err)),
+			 0);
+	assert_false(enf_cidr_overlap(&a, &b));
+	assert_int_equal(enf_cidr_parse("0.0.0.0/0", &b, err, sizeof(err)), 0);
+	assert_true(enf_cidr_overlap(&a, &b));
+	enf_cidr_format(&b, text, sizeof(text));
+	assert_string_equal(text, "0.0.0.0/0");
+	assert_int_equal(enf_cidr_parse("192.0.2.1/-1", &b, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(enf_cidr_parse("10.0.0.0/ 8", &b, err, sizeof(err)),
+			 -EINVAL);
+	/* loopback's networks: lo is in every network namespace */
+	{
+		struct enf_cidr lo[8];
+		int n = enf_cidr_of_iface("lo", lo, 8);
+
+		assert_true(n >= 1);
+		enf_cidr_format(&lo[0], text, sizeof(text));
+		if (strcmp(text, "127.0.0.0/8") && strcmp(text, "::1/128"))
+			fail_msg("lo's first network is %s", text);
+		assert_int_equal(enf_cidr_of_iface("enf-no-such0", lo, 8),
+				 -ENODEV);
+	}
+}
+
 static void test_load_file(void **state)
 {
 	char path[] = "/tmp/enf-config-XXXXXX";
@@ -442,6 +566,8 @@ int main(void)
 		cmocka_unit_test(test_capture_bounds_accepted),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_enforce_actions),
+		cmocka_unit_test(test_allowlist),
+		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_load_file),
 	};
 
