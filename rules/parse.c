@@ -1248,6 +1248,7 @@ struct act_state {
 	size_t enforce_pos; /* the first enforce: */
 	size_t cidr6_pos; /* the first enforce:cidr6/M */
 	size_t ttl_pos;
+	size_t after_pos;
 };
 
 static int action_id(struct pctx *p, const struct tok *t,
@@ -1412,6 +1413,48 @@ static int action_ttl(struct pctx *p, const struct tok *t,
 	return 0;
 }
 
+/* Decimal digits of @s (@len of them, at least one, at most 9) into @v. */
+static bool digits(const char *s, size_t len, unsigned long *v)
+{
+	*v = 0;
+	if (!len || len > 9)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*v = *v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return true;
+}
+
+/* after:N/T: deny at the N-th match from one source within T seconds. */
+static int action_after(struct pctx *p, const struct tok *t,
+			const struct action *a, struct enf_rule *r,
+			struct act_state *st)
+{
+	const char *slash = memchr(a->val, '/', a->val_len);
+	unsigned long n, secs;
+
+	if (st->after_pos != NO_POS)
+		return perr(p, -EINVAL, tok_pos(p, t, a->name_pos),
+			    "action 'after' given twice");
+	if (!slash || !digits(a->val, (size_t)(slash - a->val), &n) ||
+	    !digits(slash + 1, a->val_len - (size_t)(slash + 1 - a->val),
+		    &secs) ||
+	    n < 2 || n > ENF_RULE_AFTER_N_MAX || secs < 1 ||
+	    secs > ENF_RULE_AFTER_T_MAX)
+		return perr(p, -EINVAL, tok_pos(p, t, a->val_pos),
+			    "invalid after '%.*s' (after:N/T: the N-th match "
+			    "from one source within T seconds denies; N from "
+			    "2 to %u, T from 1 to %u)",
+			    qlen(a->val_len), a->val, ENF_RULE_AFTER_N_MAX,
+			    ENF_RULE_AFTER_T_MAX);
+	r->info.after_n = (uint32_t)n;
+	r->info.after_s = (uint32_t)secs;
+	st->after_pos = tok_pos(p, t, a->name_pos);
+	return 0;
+}
+
 /*
  * A rule's enforce: and ttl: as a whole, after its last action: cidr6/M
  * needs cidr/N; enforce: with pass is refused (pass never enforces) and
@@ -1440,6 +1483,10 @@ static int check_enforce(struct pctx *p, struct enf_rule *r,
 			    "'ttl' of a rule that denies nothing: ttl: is the "
 			    "life of the entries deny, drop, block or enforce: "
 			    "make");
+	if (st->after_pos != NO_POS && !(r->info.actions & disruptive))
+		return perr(p, -EINVAL, st->after_pos,
+			    "'after' of a rule that denies nothing: after:N/T "
+			    "delays what deny, drop, block or enforce: do");
 	return 0;
 }
 
@@ -1454,7 +1501,7 @@ static int action_apply(struct pctx *p, const struct tok *t,
 		str_caseeq(n, nl, "severity") || str_caseeq(n, nl, "phase") ||
 		str_caseeq(n, nl, "t") || str_caseeq(n, nl, "tag") ||
 		str_caseeq(n, nl, "enforce") || str_caseeq(n, nl, "ttl") ||
-		str_caseeq(n, nl, "logdata");
+		str_caseeq(n, nl, "after") || str_caseeq(n, nl, "logdata");
 
 	if (str_caseeq(n, nl, "mode") && !p->chain_tail) {
 		if (!a->has_val || (!str_caseeq(a->val, a->val_len, "shadow") &&
@@ -1526,6 +1573,8 @@ static int action_apply(struct pctx *p, const struct tok *t,
 		return action_enforce(p, t, a, r, st);
 	if (str_caseeq(n, nl, "ttl"))
 		return action_ttl(p, t, a, r, st);
+	if (str_caseeq(n, nl, "after"))
+		return action_after(p, t, a, r, st);
 	if (str_caseeq(n, nl, "severity"))
 		return action_severity(p, t, a, r);
 	if (str_caseeq(n, nl, "t"))
@@ -1591,7 +1640,8 @@ static int parse_actions(struct pctx *p, const struct tok *t,
 	size_t n = t->len, i = 0;
 	struct act_state st = { .enforce_pos = NO_POS,
 				.cidr6_pos = NO_POS,
-				.ttl_pos = NO_POS };
+				.ttl_pos = NO_POS,
+				.after_pos = NO_POS };
 	char *vbuf;
 	int err = 0;
 

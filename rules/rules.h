@@ -67,6 +67,10 @@ struct enf_rule_error {
 #define ENF_ENFORCE_CIDR6_DEFAULT 64
 /* ttl:SECONDS at most (a year); 0 or absent: no expiry. */
 #define ENF_RULE_TTL_MAX 31536000u
+/* after:N/T: N from 2 to ENF_RULE_AFTER_N_MAX matches, T from 1 to
+ * ENF_RULE_AFTER_T_MAX seconds. */
+#define ENF_RULE_AFTER_N_MAX 100u
+#define ENF_RULE_AFTER_T_MAX 86400u
 /* Bytes enf_enforce_format() needs at most, NUL included. */
 #define ENF_ENFORCE_TEXT_MAX 64
 
@@ -150,6 +154,10 @@ int enf_enforce_format(const struct enf_enforce *e, char *buf, size_t len);
  *	expiry
  * @logdata: logdata: action as written (macros not expanded), "" when
  *	absent
+ * @after_n: after:N/T, escalation: a match denies only when it is the
+ *	N-th from its source within T seconds (counted by the daemon); 0:
+ *	every match denies
+ * @after_s: T, seconds (0 with @after_n 0)
  */
 struct enf_rule_info {
 	uint32_t id;
@@ -164,6 +172,8 @@ struct enf_rule_info {
 	struct enf_enforce enforce;
 	uint32_t ttl;
 	const char *logdata;
+	uint32_t after_n;
+	uint32_t after_s;
 };
 
 struct enf_rules_builder;

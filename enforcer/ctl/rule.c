@@ -518,9 +518,14 @@ static int do_rule_show(int argc, char **argv)
 				       jstr(a, "enforce_from") :
 				       "");
 			if (ttl)
-				printf("ttl %lld s\n", ttl);
+				printf("ttl %lld s", ttl);
 			else
-				printf("no expiry\n");
+				printf("no expiry");
+			if (jint(a, "after_n"))
+				printf(", at the %lld-th match from one "
+				       "source in %lld s",
+				       jint(a, "after_n"), jint(a, "after_s"));
+			printf("\n");
 		}
 		printf("  engine:   %s: %s\n", jstr(a, "engine"),
 		       jstr(a, "why"));

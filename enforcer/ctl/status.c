@@ -157,12 +157,13 @@ static void print_status(const json_t *st)
 	printf("requests: parsed=%lld outbound=%lld anomalous=%lld "
 	       "matched=%lld verdicts=%lld denied=%lld killed=%lld "
 	       "kill_errors=%lld resets=%lld reset_errors=%lld "
-	       "suppressed=%lld not_enforced=%lld shadowed=%lld "
-	       "audited=%lld\n",
+	       "suppressed=%lld pending=%lld escalated=%lld "
+	       "not_enforced=%lld shadowed=%lld audited=%lld\n",
 	       jint(v, "parsed"), jint(v, "outbound"), jint(v, "anomalous"),
 	       jint(v, "matched"), jint(v, "verdicts"), jint(v, "denied"),
 	       jint(v, "killed"), jint(v, "kill_errors"), jint(v, "resets"),
 	       jint(v, "reset_errors"), jint(v, "suppressed"),
+	       jint(v, "pending"), jint(v, "escalated"),
 	       jint(v, "not_enforced"), jint(v, "shadowed"),
 	       jint(v, "audited"));
 	print_all("responses:", json_object_get(st, "responses"));

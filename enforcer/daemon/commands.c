@@ -258,7 +258,8 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
 		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:o}",
+		"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,"
+		"s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "xdp_counters", xdp,
 		"interfaces", ifaces, "deny_entries", entries, "rules", rules,
@@ -273,7 +274,8 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 		"killed", (json_int_t)vs.killed, "kill_errors",
 		(json_int_t)vs.kill_errors, "resets", (json_int_t)vs.resets,
 		"reset_errors", (json_int_t)vs.reset_errors, "suppressed",
-		(json_int_t)vs.suppressed, "not_enforced",
+		(json_int_t)vs.suppressed, "pending", (json_int_t)vs.pending,
+		"escalated", (json_int_t)vs.escalated, "not_enforced",
 		(json_int_t)vs.not_enforced, "shadowed",
 		(json_int_t)vs.shadowed, "audited", (json_int_t)vs.audited,
 		"responses", status_responses(d), "http2", status_http2(d),
@@ -318,13 +320,15 @@ static json_t *rule_json(const struct enf_daemon *d,
 	const char *from,
 		*enforce = rule_enforce(d, r, buf, sizeof(buf), &from);
 
-	return json_pack("{s:I,s:s,s:i,s:s,s:s,s:s?,s:s?,s:I,s:s,s:i,s:s}",
-			 "id", (json_int_t)r->id, "msg", r->msg, "severity",
-			 r->severity, "action", action_name(r->actions), "mode",
-			 r->actions & ENF_ACT_SHADOW ? "shadow" : "enforce",
-			 "enforce", enforce, "enforce_from", from, "ttl",
-			 (json_int_t)r->ttl, "origin", r->origin, "line",
-			 (int)r->line, "engine", r->engine);
+	return json_pack(
+		"{s:I,s:s,s:i,s:s,s:s,s:s?,s:s?,s:I,s:I,s:I,s:s,s:i,s:s}", "id",
+		(json_int_t)r->id, "msg", r->msg, "severity", r->severity,
+		"action", action_name(r->actions), "mode",
+		r->actions & ENF_ACT_SHADOW ? "shadow" : "enforce", "enforce",
+		enforce, "enforce_from", from, "ttl", (json_int_t)r->ttl,
+		"after_n", (json_int_t)r->after_n, "after_s",
+		(json_int_t)r->after_s, "origin", r->origin, "line",
+		(int)r->line, "engine", r->engine);
 }
 
 static json_t *rule_error_reply(const struct enf_rule_error *e, int ret)

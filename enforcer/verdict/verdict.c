@@ -13,6 +13,7 @@
 #include "enforcer/common/log.h"
 #include "enforcer/loader/dataplane.h"
 #include "enforcer/verdict/deny.h"
+#include "enforcer/verdict/escalate.h"
 #include "enforcer/verdict/kill.h"
 #include "enforcer/verdict/reset.h"
 #include "enforcer/verdict/verdict.h"
@@ -39,6 +40,7 @@ struct enf_verdict {
 	struct enf_enforce def[DEF_N]; /* see enf_verdict_effective() */
 	struct enf_cidr allow[ENF_ALLOW_MAX];
 	size_t n_allow;
+	struct enf_escalate *esc; /* after:N/T counts */
 	struct enf_verdict_stats stats;
 };
 
@@ -75,6 +77,10 @@ int enf_verdict_new(struct enf_dp *dp, struct pdb *db, struct enf_verdict **out)
 
 	if (!v)
 		return -ENOMEM;
+	if (enf_escalate_new(&v->esc)) {
+		free(v);
+		return -ENOMEM;
+	}
 	v->dp = dp;
 	v->db = db;
 	/* until the configuration says otherwise, as before it could */
@@ -86,6 +92,9 @@ int enf_verdict_new(struct enf_dp *dp, struct pdb *db, struct enf_verdict **out)
 
 void enf_verdict_free(struct enf_verdict *v)
 {
+	if (!v)
+		return;
+	enf_escalate_free(v->esc);
 	free(v);
 }
 
@@ -109,6 +118,8 @@ void enf_verdict_get_stats(const struct enf_verdict *v,
 		__atomic_load_n(&v->stats.reset_errors, __ATOMIC_RELAXED);
 	out->suppressed =
 		__atomic_load_n(&v->stats.suppressed, __ATOMIC_RELAXED);
+	out->pending = __atomic_load_n(&v->stats.pending, __ATOMIC_RELAXED);
+	out->escalated = __atomic_load_n(&v->stats.escalated, __ATOMIC_RELAXED);
 	out->not_enforced =
 		__atomic_load_n(&v->stats.not_enforced, __ATOMIC_RELAXED);
 }
@@ -419,6 +430,51 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 	return ret;
 }
 
+/*
+ * Counts a match of a rule with after:N/T from its source (the peer's
+ * address; without a flow, the process). Return: 0 when the match is to
+ * be enforced (the N-th within T seconds, or one that could not be
+ * counted), else the count so far, for "count(K/N)".
+ */
+static int escalation(struct enf_verdict *v, const struct enf_rule_info *r,
+		      const struct enf_req_origin *o, bool have_flow)
+{
+	struct enf_escalate_key k = { .rule_id = r->id };
+	struct timespec ts;
+	uint64_t now;
+	int n;
+
+	if (have_flow) {
+		k.family = o->tuple.family == ENF_FAMILY_V4 ? AF_INET :
+							      AF_INET6;
+		memcpy(k.addr, o->tuple.saddr,
+		       k.family == AF_INET ? 4 : sizeof(k.addr));
+	} else if (o) {
+		memcpy(k.addr, &o->tgid, sizeof(o->tgid));
+	}
+	if (o && o->ts_ns) {
+		now = o->ts_ns;
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000000ull +
+		      (uint64_t)ts.tv_nsec;
+	}
+	n = enf_escalate_hit(v->esc, &k, r->after_n,
+			     (uint64_t)r->after_s * 1000000000ull, now);
+	if (n < 0) {
+		pr_warn("verdict: rule %u: escalation count: %s: enforced "
+			"now",
+			r->id, strerror(-n));
+		return 0;
+	}
+	if ((uint32_t)n >= r->after_n) {
+		stat_inc(&v->stats.escalated);
+		return 0;
+	}
+	stat_inc(&v->stats.pending);
+	return n;
+}
+
 /* @action cut for the audit row, visibly (see VERDICT_AUDIT_ACTION_MAX). */
 static const char *action_cut(char *action)
 {
@@ -441,7 +497,7 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 	char *method = NULL, *uri = NULL, *hoststr = NULL;
 	bool have_flow, shadow;
 	struct timespec now;
-	int ret = 0;
+	int ret = 0, count;
 
 	stat_inc(&v->stats.verdicts);
 	have_flow = o && (o->tuple.family == ENF_FAMILY_V4 ||
@@ -454,7 +510,15 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 	}
 
 	shadow = v->shadow_all || (r->actions & ENF_ACT_SHADOW);
-	if (r->actions & deny_bits) {
+	if ((r->actions & deny_bits) && r->after_n &&
+	    (count = escalation(v, r, o, have_flow)) > 0) {
+		snprintf(action, sizeof(action), "%scount(%d/%u)",
+			 shadow ? "shadow:" : "", count, r->after_n);
+		pr_info("verdict: rule %u (%s): peer %s: match %d of %u in "
+			"%u s: %s",
+			r->id, r->msg, have_flow ? saddr : "(no flow)", count,
+			r->after_n, r->after_s, "not enforced yet");
+	} else if (r->actions & deny_bits) {
 		ret = enforce(v, r, enf_verdict_effective(v, r, NULL), o,
 			      have_flow ? &o->tuple : NULL, shadow, action,
 			      sizeof(action), cmdline);

@@ -37,6 +37,10 @@ struct pdb;
  *	(ENOENT), its 5-tuple taken by another socket (ESTALE), not TCP
  * @suppressed: denying verdicts against an allowlisted peer: audited with
  *	"(suppressed)", nothing done against the peer
+ * @pending: matches of rules with after:N/T counted and not (yet)
+ *	enforced: audited as "count(K/N)"
+ * @escalated: matches that reached their rule's N within T and were
+ *	enforced
  * @not_enforced: enforce:egress asked for by a denying rule (or a
  *	configured default) and not done: the verdict stage does not
  *	enforce it yet (issue 7); audited "egress(not enforced)"
@@ -54,6 +58,8 @@ struct enf_verdict_stats {
 	uint64_t resets;
 	uint64_t reset_errors;
 	uint64_t suppressed;
+	uint64_t pending;
+	uint64_t escalated;
 	uint64_t not_enforced;
 };
 
@@ -136,6 +142,10 @@ const struct enf_enforce *enf_verdict_effective(const struct enf_verdict *v,
  * row's action lists every kind: "deny:src+flow+cidr/24+reset+kill", a
  * kind not done with why: "(no flow)", "(no process)",
  * "(failed:ENOSPC)", "(suppressed)" (allowlisted peer), "(not enforced)"; "deny:none" for a default of none.
+ * A rule with after:N/T enforces only the N-th match from one source
+ * (the peer's address; without a flow, the process) within T seconds;
+ * the matches before it are audited "count(K/N)" and do nothing, and the
+ * count starts again after the N-th.
  * pass and log only audit; nolog writes no audit row. A shadow rule (or every rule, enf_verdict_set_shadow()) audits
  * "shadow:" and the same text, and writes no deny entry and no blocklist
  * row. Failures are logged, counted and audited; they never stop the

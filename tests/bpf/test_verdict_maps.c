@@ -100,12 +100,12 @@ static void tuple(struct enf_tuple *t, const char *peer, uint16_t pport,
 
 /*
  * One match of rule @id (@actions, @enforce as the parser would leave it,
- * @ttl) on a request of @o (its flow, process and socket). Return: what
+ * @ttl, after:@n/@secs) on a request of @o (its flow, process and socket). Return: what
  * enf_verdict_apply() returned.
  */
-static int apply_from(struct fx *f, uint32_t id, uint32_t actions,
-		      const char *enforce_words, uint32_t ttl,
-		      const struct enf_req_origin *o)
+static int apply_after(struct fx *f, uint32_t id, uint32_t actions,
+		       const char *enforce_words, uint32_t ttl, uint32_t n,
+		       uint32_t secs, const struct enf_req_origin *o)
 {
 	struct enf_rule_info info = { .id = id,
 				      .msg = "test rule",
@@ -114,7 +114,9 @@ static int apply_from(struct fx *f, uint32_t id, uint32_t actions,
 				      .text = "",
 				      .origin = "test",
 				      .engine = "literal",
-				      .ttl = ttl };
+				      .ttl = ttl,
+				      .after_n = n,
+				      .after_s = secs };
 	struct enf_request req = { 0 };
 	struct enf_rule_match m = { .rule = &info, .value_len = 4 };
 	char words[128], msg[256], *save = NULL;
@@ -135,6 +137,13 @@ static int apply_from(struct fx *f, uint32_t id, uint32_t actions,
 	strcpy(m.var, "ARGS:q");
 	memcpy(m.value, "evil", 4);
 	return enf_verdict_apply(f->v, &req, &m);
+}
+
+static int apply_from(struct fx *f, uint32_t id, uint32_t actions,
+		      const char *enforce_words, uint32_t ttl,
+		      const struct enf_req_origin *o)
+{
+	return apply_after(f, id, actions, enforce_words, ttl, 0, 0, o);
 }
 
 /* The same from flow @t (NULL: none) of no process and no known socket: a
@@ -686,6 +695,78 @@ static void test_allowlist_suppresses(void **state)
 	assert_int_equal(st.denied, 1);
 }
 
+/* The actions of rule @id's audit rows, oldest first, joined by " ". */
+static void audited_all(struct fx *f, uint32_t id, const char *want)
+{
+	char sql[192], err[PDB_ERR_LEN], got[256] = "";
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT group_concat(action, ' ') FROM (SELECT action FROM "
+		 "audit WHERE rule_id = %u ORDER BY id)",
+		 id);
+	assert_int_equal(pdb_query_readonly(f->db_path, sql, 0, first_value,
+					    got, NULL, err),
+			 1);
+	if (strcmp(got, want))
+		fail_msg("rule %u: audit actions '%s', want '%s'", id, got,
+			 want);
+}
+
+/* after:3/60: the first two matches from a source are counted, audited
+ * "count(K/3)" and do nothing; the third denies; another source counts
+ * apart; without a flow the process is counted. */
+static void test_after_escalates(void **state)
+{
+	static const char *const none[] = { NULL };
+	static const char *const maps[] = {
+		"src 192.0.2.30 rule 91",
+		NULL,
+	};
+	struct enf_req_origin o = { .comm = "server",
+				    .exe = "/usr/sbin/server",
+				    .tls_lib = "openssl" };
+	struct fx *f = *state;
+	struct enf_verdict_stats st;
+
+	tuple(&o.tuple, "192.0.2.30", 40000, "192.0.2.1", 443);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(apply_after(f, 91, ENF_ACT_DENY, "src", 0, 3,
+					     60, &o),
+				 0);
+	maps_hold(f, none);
+	tuple(&o.tuple, "192.0.2.31", 40000, "192.0.2.1", 443);
+	assert_int_equal(apply_after(f, 91, ENF_ACT_DENY, "src", 0, 3, 60, &o),
+			 0);
+	maps_hold(f, none);
+	tuple(&o.tuple, "192.0.2.30", 40001, "192.0.2.1", 443);
+	assert_int_equal(apply_after(f, 91, ENF_ACT_DENY, "src", 0, 3, 60, &o),
+			 0);
+	maps_hold(f, maps);
+	audited_all(f, 91, "count(1/3) count(2/3) count(1/3) deny:src");
+	/* no flow: counted by process; the second match acts */
+	memset(&o.tuple, 0, sizeof(o.tuple));
+	o.tgid = 4242;
+	assert_int_equal(apply_after(f, 92, ENF_ACT_DENY | ENF_ACT_SHADOW,
+				     "src", 0, 2, 60, &o),
+			 0);
+	o.tgid = 4243;
+	assert_int_equal(apply_after(f, 92, ENF_ACT_DENY | ENF_ACT_SHADOW,
+				     "src", 0, 2, 60, &o),
+			 0);
+	o.tgid = 4242;
+	assert_int_equal(apply_after(f, 92, ENF_ACT_DENY | ENF_ACT_SHADOW,
+				     "src", 0, 2, 60, &o),
+			 0);
+	audited_all(f, 92,
+		    "shadow:count(1/2) shadow:count(1/2) shadow:deny:src(no "
+		    "flow)");
+	maps_hold(f, maps);
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.pending, 5);
+	assert_int_equal(st.escalated, 2);
+	assert_int_equal(st.denied, 1);
+}
+
 /* Without a flow nothing can be denied: each kind says so, -ENOTCONN. */
 static void test_no_flow(void **state)
 {
@@ -720,6 +801,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allowlist_suppresses,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_after_escalates, setup,
+						teardown),
 	};
 	struct enf_dp *dp;
 

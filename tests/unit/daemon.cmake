@@ -12,3 +12,5 @@ enf_unit_test(test_pipeline SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_pipeline.c
               LIBS enf_daemon)
 enf_unit_test(test_verdict SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_verdict.c
               LIBS enf_verdict enf_policydb)
+enf_unit_test(test_escalate SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_escalate.c
+              LIBS enf_verdict)

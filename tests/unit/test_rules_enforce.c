@@ -202,10 +202,46 @@ static const struct err_case err_cases[] = {
 	{ "ttl on a chain link",
 	  R "\"id:1,chain,deny,enforce:src\"\n" R "\"t:none,ttl:60\"", 2, 30,
 	  "not 'ttl'" },
+	{ "after without a window", R "\"id:1,deny,after:5\"", 1, 39,
+	  "invalid after '5' (after:N/T" },
+	{ "after of one match", R "\"id:1,deny,after:1/60\"", 1, 39,
+	  "invalid after '1/60'" },
+	{ "after of too many matches", R "\"id:1,deny,after:101/60\"", 1, 39,
+	  "invalid after '101/60'" },
+	{ "after over a day", R "\"id:1,deny,after:5/86401\"", 1, 39,
+	  "invalid after '5/86401'" },
+	{ "after with a unit", R "\"id:1,deny,after:5/1m\"", 1, 39,
+	  "invalid after '5/1m'" },
+	{ "after given twice", R "\"id:1,deny,after:5/60,after:3/9\"", 1, 44,
+	  "action 'after' given twice" },
+	{ "after of a rule that denies nothing", R "\"id:1,log,after:5/60\"", 1,
+	  32, "'after' of a rule that denies nothing" },
+	{ "after on a chain link",
+	  R "\"id:1,chain,deny\"\n" R "\"t:none,after:5/60\"", 2, 30,
+	  "not 'after'" },
 	{ "a bad enforce on line 3 of a continued rule",
 	  "SecRule ARGS \\\n  \"@rx a\" \\\n  \"id:1,deny,enforce:kil\"", 3, 22,
 	  "unknown enforcement 'kil'" },
 };
+
+/* after:N/T is kept as N and T; without it both are 0. */
+static void test_after_kept(void **state)
+{
+	struct enf_rules_builder *b = new_builder();
+	const struct enf_rule_info *r;
+
+	(void)state;
+	r = parse_ok(b, R "\"id:1,deny,enforce:src,after:5/60\"");
+	assert_int_equal(r->after_n, 5);
+	assert_int_equal(r->after_s, 60);
+	r = parse_ok(b, R "\"id:2,drop,after:100/86400\"");
+	assert_int_equal(r->after_n, 100);
+	assert_int_equal(r->after_s, 86400);
+	r = parse_ok(b, R "\"id:3,deny\"");
+	assert_int_equal(r->after_n, 0);
+	assert_int_equal(r->after_s, 0);
+	enf_rules_builder_free(b);
+}
 
 static void test_bad_forms_refused_with_place(void **state)
 {
@@ -345,6 +381,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_forms),
 		cmocka_unit_test(test_bad_forms_refused_with_place),
+		cmocka_unit_test(test_after_kept),
 		cmocka_unit_test(test_never_half_loaded),
 		cmocka_unit_test(test_chain_and_built_set_keep_enforcement),
 		cmocka_unit_test(test_word_grammar),
