@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The enforce: actions other than src, with the real daemon: flow denies
+# one 5-tuple (its connection, and a new one from the same port, get
+# nothing; the host from another port is served), cidr/N denies the peer's
+# prefix with the host bits zeroed (its neighbour refused, an address
+# outside served), kill SIGKILLs the TLS client that sent a request
+# (audited with its process; nginx, which received it, untouched), and a
+# shadow kill only audits. nginx with TLS in a server namespace; Python,
+# curl and openssl s_client in a client namespace.
+# Usage: test_enforce_actions.sh BUILD_DIR
+set -uo pipefail
+
+ENF_ID=enfea$$
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+enf_need_root
+
+# what the rules look for: only this run's requests carry it
+TAG=enfact$$
+OUR_PIDS=()
+
+finish() {
+	echo "$pass passed, $fail failed"
+	if ((fail > 0)); then
+		echo "--- enforcerd log ---"
+		cat "$ENF_TMP/enforcerd.log" 2>/dev/null
+	fi
+	((fail == 0))
+}
+on_exit() {
+	local rc=$?
+	for p in "${OUR_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	(exit "$rc")
+	enf_cleanup
+}
+# q1 SQL: the first column of the first row (JSON: the table view cuts)
+q1() {
+	enf_ctl --json audit query "$1" | python3 -c '
+import json, sys
+r = json.load(sys.stdin).get("rows") or [[None]]
+print("" if r[0][0] is None else r[0][0])'
+}
+rows() { test "$(q1 "SELECT count(*) FROM audit WHERE rule_id = $1")" = "$2"; }
+# blocks RULE: the deny entries rule RULE made, "KIND KEY ENFORCED" a line
+blocks() {
+	enf_ctl --json block list | python3 -c '
+import json, sys
+for b in json.load(sys.stdin)["entries"]:
+    if b["rule_id"] == int(sys.argv[1]):
+        print(b["kind"], b["key"], "yes" if b["enforced"] else "no")' "$1"
+}
+has_blocks() { test -n "$(blocks "$1")"; }
+not_src_denied() { ! enf_ctl block list | grep -q "^src  *$1 "; }
+served() { test "$(enf_curl "$1" / "${@:2}" 2>&1)" = "welcome to the demo shop"; }
+refused_connection() { ! enf_curl "$1" / --max-time 2 "${@:2}" >/dev/null 2>&1; }
+counter_above() { test "$(enf_counter "$1")" -gt "$2"; }
+# gone PID: exited (reaped, or a zombie not yet waited for)
+gone() { [[ ! -e /proc/$1 ]] || grep -q '^[0-9]* (.*) [ZX] ' "/proc/$1/stat" 2>/dev/null; }
+alive() { ! gone "$1"; }
+worker_pids() { pgrep -d, -P "$ENF_NGINX_PID" nginx; }
+
+enf_setup "${1:-build}"
+trap on_exit EXIT
+enf_start_nginx
+enf_start_enforcerd
+
+# --- flow: the 5-tuple of the matching request, and only it ---
+# A Python client from a fixed port: its first request matches; once the
+# deny is in, a second request on the same connection, then (after an
+# abortive close, which leaves no TIME_WAIT to bind around) a new
+# connection from the same address and port, each with 2 s to answer.
+# (the script is an argument: the client's standard input is the fifo)
+read -r -d '' FLOW_PY <<'PY'
+import socket, ssl, struct, sys
+src, sport, dst, dport, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+
+def sock():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((src, sport))
+    s.settimeout(2)
+    return s
+
+def get(t, path):
+    t.sendall(b"GET %s HTTP/1.1\r\nHost: shop\r\n\r\n" % path.encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = t.recv(4096)
+        if not chunk:
+            raise EOFError
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    n = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            n = int(v)
+    while len(body) < n:
+        chunk = t.recv(4096)
+        if not chunk:
+            raise EOFError
+        body += chunk
+    return head.split(b"\r\n")[0].decode()
+
+def attempt(what, fn):
+    try:
+        print(what, fn(), flush=True)
+    except socket.timeout:
+        print(what, "timeout", flush=True)
+    except (OSError, EOFError) as e:
+        print(what, "error", type(e).__name__, getattr(e, "errno", ""), flush=True)
+
+s = sock()
+s.connect((dst, dport))
+t = ctx.wrap_socket(s)
+attempt("first", lambda: get(t, path))
+sys.stdin.readline()  # the deny is in
+attempt("again", lambda: get(t, "/"))
+t.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+t.close()
+def fresh():
+    s = sock()
+    s.connect((dst, dport))
+    s.close()
+    return "connected"
+attempt("fresh", fresh)
+PY
+flow_client() { ip netns exec "$ENF_NS_CLI" python3 -c "$FLOW_PY" "$@"; }
+
+FLOW_PORT=45011
+out=$(enf_ctl rule add "SecRule REQUEST_URI \"@contains $TAG-flow\" \"id:900501,msg:'flow case',deny,enforce:flow\"" 2>&1)
+check "flow rule added" grep -q 'added rule 900501' <<<"$out"
+check "the flow's client is served before" served "$ENF_CLI4_ADDR"
+mkfifo "$ENF_TMP/flow.in"
+exec {flow_in}<>"$ENF_TMP/flow.in"
+flow_client "$ENF_CLI4_ADDR" "$FLOW_PORT" "$ENF_SRV_ADDR" "$ENF_PORT" \
+	"/search?q=$TAG-flow" <&"$flow_in" >"$ENF_TMP/flow.out" 2>&1 &
+flow_pid=$!
+OUR_PIDS+=("$flow_pid")
+check "the flow rule denies" enf_wait_for 5 has_blocks 900501
+drops=$(enf_counter drop_flow)
+echo >&"$flow_in"
+wait "$flow_pid"
+exec {flow_in}>&-
+flow_out=$(cat "$ENF_TMP/flow.out")
+want="flow tcp $ENF_CLI4_ADDR:$FLOW_PORT $ENF_SRV_ADDR:$ENF_PORT yes"
+got=$(blocks 900501)
+check "the blocklist holds exactly that flow, peer first, enforced ($got)" \
+	test "$got" = "$want"
+check "the matching request was answered" \
+	grep -q '^first HTTP/1.1 200' <<<"$flow_out"
+check "its connection's next request gets no answer" \
+	grep -q '^again timeout' <<<"$flow_out"
+check "a new connection from the same address and port gets none" \
+	grep -q '^fresh timeout' <<<"$flow_out"
+check "drop_flow counted them" counter_above drop_flow "$drops"
+check "the same address from another port is served" \
+	served "$ENF_CLI4_ADDR" --local-port $((FLOW_PORT + 1))
+check "the address itself is not denied" not_src_denied "$ENF_CLI4_ADDR"
+check "audited as deny:flow with its port" test \
+	"$(q1 "SELECT action || ' ' || saddr || ':' || sport FROM audit WHERE rule_id = 900501")" \
+	= "deny:flow $ENF_CLI4_ADDR:$FLOW_PORT"
+[[ $flow_out == *"again timeout"*"fresh timeout"* ]] ||
+	echo "# flow client said: $(tr '\n' ';' <<<"$flow_out")"
+
+# --- kill: the outbound request of a TLS client kills it ---
+# openssl s_client held open on a fifo; the rule reads DIRECTION, so the
+# same request as nginx received it (inbound) does not match.
+s_client() { # s_client NAME: starts one, sets pid and the fd to write to
+	mkfifo "$ENF_TMP/$1.in"
+	exec {cli_in}<>"$ENF_TMP/$1.in"
+	ip netns exec "$ENF_NS_CLI" openssl s_client -quiet -nocommands \
+		-connect "$ENF_SRV_ADDR:$ENF_PORT" -bind "$ENF_CLI3_ADDR:0" \
+		<&"$cli_in" >"$ENF_TMP/$1.out" 2>&1 &
+	cli_pid=$!
+	OUR_PIDS+=("$cli_pid")
+}
+# send FD PATH: one HTTP/1.1 request down an s_client's fifo
+send() { printf 'GET %s HTTP/1.1\r\nHost: shop\r\n\r\n' "$2" >&"$1"; }
+# answered NAME N: the s_client NAME has had N answers 200
+answered() { test "$(grep -o 'HTTP/1.1 200' "$ENF_TMP/$1.out" | wc -l)" -eq "$2"; }
+
+out=$(enf_ctl rule add "SecRule DIRECTION \"@streq outbound\" \"id:900503,msg:'exfil by a client',chain,deny,enforce:kill\"
+  SecRule REQUEST_URI \"@contains $TAG-kill\" \"t:none\"
+SecRule DIRECTION \"@streq outbound\" \"id:900504,msg:'exfil, shadow',chain,deny,enforce:kill,mode:shadow\"
+  SecRule REQUEST_URI \"@contains $TAG-shadow\" \"t:none\"" 2>&1)
+check "kill and shadow kill rules added" grep -q 'added rule 900504' <<<"$out"
+workers=$(worker_pids)
+killed=$(enf_stat requests.killed)
+
+s_client kill
+kill_pid=$cli_pid kill_in=$cli_in
+send "$kill_in" /
+check "the client is up and served" enf_wait_for 5 answered kill 1
+check "and alive" alive "$kill_pid"
+send "$kill_in" "/search?exfil=$TAG-kill"
+check "its matching request kills it" enf_wait_for 5 gone "$kill_pid"
+rc=alive
+if gone "$kill_pid"; then
+	wait "$kill_pid"
+	rc=$?
+fi
+check "it died of SIGKILL (exit $rc)" test "$rc" = 137
+exec {kill_in}>&-
+check "killed once" rows 900503 1
+row="FROM audit WHERE rule_id = 900503"
+got=$(q1 "SELECT action $row")
+check "audit action is deny:kill ($got)" test "$got" = "deny:kill"
+got=$(q1 "SELECT direction $row")
+check "it was the outbound request ($got)" test "$got" = "outbound"
+got=$(q1 "SELECT tgid $row")
+check "audit tgid is the killed pid ($got, $kill_pid)" test "$got" = "$kill_pid"
+got=$(q1 "SELECT pid $row")
+check "audit pid is its thread ($got)" test "$got" = "$kill_pid"
+got=$(q1 "SELECT exe $row")
+check "audit exe is openssl's ($got)" \
+	test "$got" = "$(readlink -f "$(command -v openssl)")" -a "${got##*/}" = openssl
+got=$(q1 "SELECT comm $row")
+check "audit comm is openssl ($got)" test "$got" = openssl
+got=$(q1 "SELECT cmdline $row")
+check "audit cmdline is its command line ($got)" \
+	grep -q "^openssl s_client .*-connect $ENF_SRV_ADDR:$ENF_PORT" <<<"$got"
+got=$(q1 "SELECT saddr || ':' || sport $row")
+check "audit peer is the server it sent to ($got)" \
+	test "$got" = "$ENF_SRV_ADDR:$ENF_PORT"
+check "status counts the kill" \
+	test "$(enf_stat requests.killed)" -eq $((killed + 1))
+check "a kill denies nothing" test -z "$(blocks 900503)"
+check "nginx's master is alive" alive "$ENF_NGINX_PID"
+check "its workers are the same ($workers)" test "$(worker_pids)" = "$workers"
+check "and nginx still serves" served "$ENF_CLI3_ADDR"
+
+# the shadow rule audits what it would do, and the client lives on
+s_client shadow
+sh_pid=$cli_pid sh_in=$cli_in
+send "$sh_in" "/search?exfil=$TAG-shadow"
+check "shadow kill audited" enf_wait_for 5 rows 900504 1
+got=$(q1 "SELECT action FROM audit WHERE rule_id = 900504")
+check "as shadow:deny:kill ($got)" test "$got" = "shadow:deny:kill"
+check "its request was answered" enf_wait_for 5 answered shadow 1
+sleep 0.5
+check "the shadowed client is alive" alive "$sh_pid"
+send "$sh_in" /
+check "and still talks" enf_wait_for 5 answered shadow 2
+check "status counts no kill for it" \
+	test "$(enf_stat requests.killed)" -eq $((killed + 1))
+kill -TERM "$sh_pid"
+wait "$sh_pid" 2>/dev/null
+exec {sh_in}>&-
+
+# --- cidr: the peer's prefix, host bits zeroed ---
+# From 192.0.2.3 with cidr/31: 192.0.2.2/31, which holds .2 and .3 and
+# neither the server nor .5 and .9.
+out=$(enf_ctl rule add "SecRule REQUEST_URI \"@contains $TAG-cidr\" \"id:900502,msg:'cidr case',deny,enforce:cidr/31\"" 2>&1)
+check "cidr rule added" grep -q 'added rule 900502' <<<"$out"
+check "the prefix's other host is served before" served "$ENF_CLI_ADDR"
+enf_curl "$ENF_CLI2_ADDR" "/search?q=$TAG-cidr" >/dev/null 2>&1
+check "the cidr rule denies" enf_wait_for 5 has_blocks 900502
+got=$(blocks 900502)
+check "the blocklist holds the prefix with its host bit zeroed ($got)" \
+	test "$got" = "cidr 192.0.2.2/31 yes"
+check "audited as deny:cidr/31" \
+	test "$(q1 "SELECT action FROM audit WHERE rule_id = 900502")" = "deny:cidr/31"
+check "the address itself is not denied" not_src_denied "$ENF_CLI2_ADDR"
+drops=$(enf_counter drop_cidr4)
+check "the other host of the prefix is refused" refused_connection "$ENF_CLI_ADDR"
+check "and so is the one that matched" refused_connection "$ENF_CLI2_ADDR"
+check "drop_cidr4 counted it" counter_above drop_cidr4 "$drops"
+check "an address outside the prefix is served" served "$ENF_CLI3_ADDR"
+out=$(enf_ctl block del cidr 192.0.2.2/31 2>&1)
+check "block del removes the prefix" grep -q 'removed cidr 192.0.2.2/31' <<<"$out"
+check "and its hosts are served again" served "$ENF_CLI_ADDR"
+
+check "no verdict failed" test "$(enf_stat requests.kill_errors)" -eq 0
+finish
