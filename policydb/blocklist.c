@@ -156,3 +156,85 @@ out_finalize:
 	sqlite3_finalize(st);
 	return ret;
 }
+
+int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
+			      pdb_block_cb cb, void *ctx, char *err)
+{
+	static const char sql[] =
+		"SELECT kind, key, rule_id, reason, created, expires, point,"
+		" state FROM blocklist WHERE state = 'active' AND expires > 0"
+		" AND expires <= ?1 ORDER BY expires, id LIMIT ?2";
+	struct pdb_block b;
+	sqlite3_stmt *st;
+	int rc, ret = 0, n = 0;
+
+	pdb_clearerr(err);
+	if (!db || !cb) {
+		pdb_seterr(err, "block list: no database or callback");
+		return -EINVAL;
+	}
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto out_sqlite;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		b.kind = (const char *)sqlite3_column_text(st, 0);
+		b.key = (const char *)sqlite3_column_text(st, 1);
+		b.rule_id = (uint32_t)sqlite3_column_int64(st, 2);
+		b.reason = (const char *)sqlite3_column_text(st, 3);
+		b.created = sqlite3_column_int64(st, 4);
+		b.expires = sqlite3_column_int64(st, 5);
+		b.point = (const char *)sqlite3_column_text(st, 6);
+		b.state = (const char *)sqlite3_column_text(st, 7);
+		n++;
+		ret = cb(&b, ctx);
+		if (ret)
+			goto out_finalize;
+	}
+	if (rc == SQLITE_DONE) {
+		ret = n;
+		goto out_finalize;
+	}
+out_sqlite:
+	pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
+	ret = pdb_errno(db->h, rc);
+out_finalize:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int pdb_block_set_state(struct pdb *db, const char *kind, const char *key,
+			const char *state, char *err)
+{
+	static const char sql[] =
+		"UPDATE blocklist SET state = ?3 WHERE kind = ?1 AND key = ?2";
+	static const char *const states[] = { "active", "expired", "removed",
+					      NULL };
+	sqlite3_stmt *st;
+	int rc;
+
+	pdb_clearerr(err);
+	if (!db || !kind || !key || !state || !one_of(state, states)) {
+		pdb_seterr(err, "block list: bad state change");
+		return -EINVAL;
+	}
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto out_sqlite;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto out_sqlite;
+	if (!sqlite3_changes(db->h)) {
+		pdb_seterr(err, "block list: no entry %s %s", kind, key);
+		return -ENOENT;
+	}
+	return 0;
+out_sqlite:
+	pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
+	return pdb_errno(db->h, rc);
+}

@@ -159,6 +159,22 @@ typedef int (*pdb_block_cb)(const struct pdb_block *b, void *ctx);
 int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
 		      char *err);
 
+/**
+ * pdb_block_expired_foreach() - active entries whose time is up
+ * @now: entries with 0 < expires <= @now
+ * @max: at most this many, the earliest expiry first (call again for
+ *	more)
+ * Return: how many were passed to @cb, a non-zero return of @cb, or
+ * -errno. Do not change the blocklist from @cb.
+ */
+int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
+			      pdb_block_cb cb, void *ctx, char *err);
+
+/* Sets the state (active, expired, removed) of the entry @kind @key.
+ * Return: 0, -ENOENT when there is none, -EINVAL, -errno. */
+int pdb_block_set_state(struct pdb *db, const char *kind, const char *key,
+			const char *state, char *err);
+
 /* --- audit --- */
 
 /**

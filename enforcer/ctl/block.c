@@ -6,13 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "enforcer/ctl/ctl.h"
 
 #define BLOCK_USAGE                                                      \
-	"usage: enforcerctl block add|del [--reason TEXT] KIND KEY\n"    \
+	"usage: enforcerctl block add [--reason TEXT] [--ttl SECONDS] "  \
+	"KIND KEY\n"                                                     \
+	"       enforcerctl block del KIND KEY\n"                        \
 	"  KIND KEY: src ADDR | cidr ADDR/LEN | flow tcp|udp PEER:PORT " \
 	"LOCAL:PORT\n"                                                   \
 	"  (IPv6 endpoints as [ADDR]:PORT; the peer is the flow's source)"
@@ -25,21 +28,35 @@ static int block_change(const char *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "reason", required_argument, NULL, 'r' },
+		{ "ttl", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *reason = NULL;
+	long long ttl = -1;
+	char *end;
 	char key[256] = "";
 	json_t *args, *res;
 	size_t len = 0;
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+r:", longopts, NULL)) != -1) {
-		if (c != 'r') {
+	while ((c = getopt_long(argc, argv, "+r:t:", longopts, NULL)) != -1) {
+		if (c == 'r') {
+			reason = optarg;
+		} else if (c == 't' && !strcmp(cmd, "block.add")) {
+			errno = 0;
+			ttl = strtoll(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || errno ||
+			    ttl > 31536000) {
+				p_err("--ttl: seconds from 0 to 31536000 (a "
+				      "year; 0: no expiry), not '%s'",
+				      optarg);
+				return EXIT_USAGE;
+			}
+		} else {
 			p_err(BLOCK_USAGE);
 			return EXIT_USAGE;
 		}
-		reason = optarg;
 	}
 	if (argc - optind < 2) {
 		p_err(BLOCK_USAGE);
@@ -58,6 +75,8 @@ static int block_change(const char *cmd, int argc, char **argv)
 	args = json_pack("{s:s,s:s}", "kind", argv[optind], "key", key);
 	if (args && reason)
 		json_object_set_new(args, "reason", json_string(reason));
+	if (args && ttl >= 0)
+		json_object_set_new(args, "ttl", json_integer(ttl));
 	res = call(cmd, args);
 	if (!res)
 		return EXIT_FAILURE;
@@ -65,11 +84,13 @@ static int block_change(const char *cmd, int argc, char **argv)
 		print_json(res);
 	else if (strcmp(cmd, "block.add") == 0)
 		printf("denied %s %s: host maps%s; NIC maps of %lld "
-		       "interface(s); spilled to the host for %lld\n",
+		       "interface(s); spilled to the host for %lld; %s\n",
 		       jstr(res, "kind"), jstr(res, "key"),
 		       json_is_true(json_object_get(res, "host")) ? "" :
 								    " (no)",
-		       jint(res, "nic"), jint(res, "spilled"));
+		       jint(res, "nic"), jint(res, "spilled"),
+		       jint(res, "ttl") ? "expires in the ttl given" :
+					  "no expiry");
 	else
 		printf("removed %s %s\n", jstr(res, "kind"), jstr(res, "key"));
 	json_decref(res);
@@ -102,16 +123,26 @@ static int do_block_list(int argc, char **argv)
 	if (ctl_opts.json) {
 		print_json(res);
 	} else {
-		printf("%-5s %-40s %-8s %-5s %-8s %-20s %s\n", "KIND", "KEY",
-		       "RULE", "POINT", "ENFORCED", "CREATED", "REASON");
+		printf("%-5s %-40s %-8s %-5s %-8s %-20s %-10s %s\n", "KIND",
+		       "KEY", "RULE", "POINT", "ENFORCED", "CREATED", "EXPIRES",
+		       "REASON");
 		json_array_foreach(json_object_get(res, "entries"), i, b) {
-			printf("%-5s %-40s %-8lld %-5s %-8s %-20s %s\n",
+			long long exp = jint(b, "expires"),
+				  left = exp - (long long)time(NULL);
+			char in[24];
+
+			if (!exp)
+				snprintf(in, sizeof(in), "never");
+			else
+				snprintf(in, sizeof(in), "in %llds",
+					 left > 0 ? left : 0);
+			printf("%-5s %-40s %-8lld %-5s %-8s %-20s %-10s %s\n",
 			       jstr(b, "kind"), jstr(b, "key"),
 			       jint(b, "rule_id"), jstr(b, "point"),
 			       json_is_true(json_object_get(b, "enforced")) ?
 				       "yes" :
 				       "NO",
-			       jstr(b, "created"), jstr(b, "reason"));
+			       jstr(b, "created"), in, jstr(b, "reason"));
 		}
 		if (json_is_true(json_object_get(res, "truncated")))
 			printf("(list cut; enforcerctl audit query over the "
@@ -123,8 +154,9 @@ static int do_block_list(int argc, char **argv)
 
 const struct cmd ctl_block_cmds[] = {
 	{ "add", do_block_add,
-	  "block add KIND KEY        deny: src ADDR | cidr ADDR/LEN |\n"
-	  "                            flow tcp|udp PEER:PORT LOCAL:PORT",
+	  "block add [--ttl S] KIND KEY  deny: src ADDR | cidr ADDR/LEN |\n"
+	  "                            flow tcp|udp PEER:PORT LOCAL:PORT;\n"
+	  "                            --ttl: lifted after S seconds",
 	  NULL },
 	{ "del", do_block_del, "block del KIND KEY        remove a deny entry",
 	  NULL },

@@ -92,9 +92,10 @@ static void print_status(const json_t *st)
 	}
 	v = json_object_get(st, "deny_entries");
 	printf("\nhost deny entries: src4=%lld src6=%lld flow=%lld cidr4=%lld "
-	       "cidr6=%lld spill=%lld\n",
+	       "cidr6=%lld spill=%lld; expired (ttl) since start: %lld\n",
 	       jint(v, "src4"), jint(v, "src6"), jint(v, "flow"),
-	       jint(v, "cidr4"), jint(v, "cidr6"), jint(v, "spill"));
+	       jint(v, "cidr4"), jint(v, "cidr6"), jint(v, "spill"),
+	       jint(v, "expired"));
 	{
 		json_t *al = json_object_get(st, "allowlist"), *item;
 		const char *mgmt = json_string_value(

@@ -110,14 +110,18 @@ static json_t *status_entries(struct enf_daemon *d)
 	if (enf_dp_host_counts(d->dp, &n))
 		pr_warn("status: counting the host deny entries failed");
 	enf_dp_fast4_info(d->dp, &f);
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I,s:I,s:I}}",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I,s:I,"
+			 "s:I}}",
 			 "src4", (json_int_t)n.src4, "src6", (json_int_t)n.src6,
 			 "flow", (json_int_t)n.flow, "cidr4",
 			 (json_int_t)n.cidr4, "cidr6", (json_int_t)n.cidr6,
-			 "spill", (json_int_t)n.spill, "fast4", "slots",
-			 (json_int_t)f.slots, "used", (json_int_t)f.used,
-			 "tombs", (json_int_t)f.tombs, "overflow",
-			 (json_int_t)f.overflow, "moves", (json_int_t)f.moves);
+			 "spill", (json_int_t)n.spill, "expired",
+			 (json_int_t)__atomic_load_n(&d->stats.expired,
+						     __ATOMIC_RELAXED),
+			 "fast4", "slots", (json_int_t)f.slots, "used",
+			 (json_int_t)f.used, "tombs", (json_int_t)f.tombs,
+			 "overflow", (json_int_t)f.overflow, "moves",
+			 (json_int_t)f.moves);
 }
 
 static json_t *status_tls(struct enf_daemon *d, __u64 ts[ENF_TLS_STAT_MAX],
@@ -1071,6 +1075,8 @@ static json_t *cmd_block_add(void *ctx, const json_t *args,
 	char text[ENF_CIDR_TEXT_MAX];
 	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN], reason[256];
 	const char *why = json_string_value(json_object_get(args, "reason"));
+	const json_t *jttl = json_object_get(args, "ttl");
+	json_int_t ttl = json_integer_value(jttl);
 	struct enf_deny_result res;
 	struct enf_deny deny;
 	json_t *bad;
@@ -1079,6 +1085,10 @@ static json_t *cmd_block_add(void *ctx, const json_t *args,
 	bad = block_args(args, &deny, key, sizeof(key));
 	if (bad)
 		return bad;
+	if (jttl &&
+	    (!json_is_integer(jttl) || ttl < 0 || ttl > ENF_RULE_TTL_MAX))
+		return enf_ctl_err("ttl: seconds from 0 to %u (0: no expiry)",
+				   ENF_RULE_TTL_MAX);
 	allowed = allowlisted(d, &deny);
 	if (allowed) {
 		enf_cidr_format(allowed, text, sizeof(text));
@@ -1102,15 +1112,18 @@ static json_t *cmd_block_add(void *ctx, const json_t *args,
 		.point = res.n_nic ? "nic" : "host",
 		.state = "active",
 	};
+	b.expires = ttl ? b.created + (int64_t)ttl : 0;
 	if (pdb_block_upsert(d->ctl_db, &b, dberr))
 		return enf_ctl_err("denied in the kernel, but not recorded: %s",
 				   dberr);
 	audit_block(d, peer, "block:add", b.kind, key);
 	pr_info("control: uid %u denied %s %s (nic %u, spilled %u)",
 		(unsigned)peer->uid, b.kind, key, res.n_nic, res.n_spill);
-	return enf_ctl_ok(json_pack(
-		"{s:s,s:s,s:b,s:i,s:i}", "kind", b.kind, "key", key, "host",
-		res.host, "nic", (int)res.n_nic, "spilled", (int)res.n_spill));
+	return enf_ctl_ok(json_pack("{s:s,s:s,s:b,s:i,s:i,s:I,s:I}", "kind",
+				    b.kind, "key", key, "host", res.host, "nic",
+				    (int)res.n_nic, "spilled", (int)res.n_spill,
+				    "ttl", ttl, "expires",
+				    (json_int_t)b.expires));
 }
 
 static json_t *cmd_block_del(void *ctx, const json_t *args,

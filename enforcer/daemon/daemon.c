@@ -461,11 +461,16 @@ int enf_daemon_run(struct enf_daemon *d)
 {
 	struct epoll_event evs[8];
 	struct signalfd_siginfo si;
-	int n, ret;
+	struct timespec now;
+	time_t swept = 0;
+	int n, ret, timeout;
 
 	for (;;) {
-		n = epoll_wait(d->epoll_fd, evs, 8,
-			       enf_daemon_capture_timeout(d));
+		timeout = enf_daemon_capture_timeout(d);
+		/* the sweeper's second */
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+		n = epoll_wait(d->epoll_fd, evs, 8, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -504,6 +509,11 @@ int enf_daemon_run(struct enf_daemon *d)
 			}
 		}
 		enf_daemon_capture_tick(d);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec != swept) {
+			swept = now.tv_sec;
+			enf_daemon_sweep(d);
+		}
 	}
 }
 

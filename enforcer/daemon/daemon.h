@@ -113,6 +113,7 @@ struct enf_pipeline_stats {
 	uint64_t pcre2_limit_hits;
 	uint64_t memo_hits;
 	uint64_t loss_rows;
+	uint64_t expired; /* deny entries the sweeper lifted (ttl) */
 };
 
 struct enf_daemon {
@@ -257,6 +258,10 @@ int enf_daemon_build_rules_as_if(const struct enf_config *cfg, struct pdb *db,
 int enf_pipeline_on_event(void *ctx, const struct enf_tls_event *ev);
 /* Frees per-flow state (enf_flow_free_fn). */
 void enf_pipeline_free_flow(void *state);
+
+/* The TTL sweeper (sweep.c), on the event thread: entries whose expires
+ * passed leave the maps and are marked expired, with an audit row. */
+void enf_daemon_sweep(struct enf_daemon *d);
 
 /* TLS capture (capture.c): loader, discovery, process events, loss. A
  * configuration error fails the start; capture itself is best effort

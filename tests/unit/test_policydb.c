@@ -696,6 +696,60 @@ static void test_block_foreach_order_and_state(void **state)
 	pdb_close(db);
 }
 
+/* The sweeper's view: active entries whose expires passed, earliest
+ * first, at most @max; then marked expired, they are not listed again. */
+static void test_block_expired(void **state)
+{
+	struct pdb_block b[] = {
+		{ .kind = "src", .key = "192.0.2.1", .expires = 150 },
+		{ .kind = "src", .key = "192.0.2.2", .expires = 0 },
+		{ .kind = "cidr", .key = "198.51.100.0/24", .expires = 120 },
+		{ .kind = "src", .key = "192.0.2.3", .expires = 200 },
+		{ .kind = "src",
+		  .key = "192.0.2.4",
+		  .expires = 110,
+		  .state = "removed" },
+	};
+	struct block_seen seen = { 0 };
+	struct fx *fx = *state;
+	struct pdb *db;
+	int ret;
+
+	db = open_ok(fx);
+	for (size_t i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i].created = 100;
+		ret = pdb_block_upsert(db, &b[i], fx->err);
+		check(ret == 0, "upsert %s: %d %s", b[i].key, ret, fx->err);
+	}
+	ret = pdb_block_expired_foreach(db, 150, 10, block_cb, &seen, fx->err);
+	check(ret == 2 && seen.n == 2, "due at 150: %d (%d rows)", ret, seen.n);
+	check(!strcmp(seen.key[0], "198.51.100.0/24") &&
+		      !strcmp(seen.key[1], "192.0.2.1"),
+	      "not earliest first: %s, %s", seen.key[0], seen.key[1]);
+	memset(&seen, 0, sizeof(seen));
+	ret = pdb_block_expired_foreach(db, 1000, 1, block_cb, &seen, fx->err);
+	check(ret == 1 && !strcmp(seen.key[0], "198.51.100.0/24"),
+	      "max 1: %d, %s", ret, seen.key[0]);
+	ret = pdb_block_set_state(db, "cidr", "198.51.100.0/24", "expired",
+				  fx->err);
+	check(ret == 0, "set state: %d %s", ret, fx->err);
+	memset(&seen, 0, sizeof(seen));
+	ret = pdb_block_expired_foreach(db, 1000, 10, block_cb, &seen, fx->err);
+	check(ret == 2 && !strcmp(seen.key[0], "192.0.2.1") &&
+		      !strcmp(seen.key[1], "192.0.2.3"),
+	      "after expiring one: %d, %s, %s", ret, seen.key[0], seen.key[1]);
+	check(raw_int(fx->path, "SELECT count(*) FROM blocklist WHERE state ="
+				" 'expired'") == 1,
+	      "the row is not marked expired");
+	check(pdb_block_set_state(db, "src", "192.0.2.99", "expired",
+				  fx->err) == -ENOENT,
+	      "no such entry: not ENOENT");
+	check(pdb_block_set_state(db, "src", "192.0.2.1", "gone", fx->err) ==
+		      -EINVAL,
+	      "a bad state: not EINVAL");
+	pdb_close(db);
+}
+
 static void test_block_invalid(void **state)
 {
 	struct fx *fx = *state;
@@ -1565,6 +1619,7 @@ int main(void)
 		T(test_rules_invalid),
 		T(test_block_upsert_refreshes),
 		T(test_block_foreach_order_and_state),
+		T(test_block_expired),
 		T(test_block_invalid),
 		T(test_audit_insert_read_back),
 		T(test_audit_string_bounds),
