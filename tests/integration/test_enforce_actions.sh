@@ -6,7 +6,10 @@
 # prefix with the host bits zeroed (its neighbour refused, an address
 # outside served), kill SIGKILLs the TLS client that sent a request
 # (audited with its process; nginx, which received it, untouched), and a
-# shadow kill only audits. nginx with TLS in a server namespace; Python,
+# shadow kill only audits; reset ends the request's connection at both
+# ends; after:3/60 denies at the third match and ttl:3 lifts it again; a
+# manual entry's --ttl; an allowlisted client is never denied (audited as
+# suppressed). nginx with TLS in a server namespace; Python,
 # curl and openssl s_client in a client namespace.
 # Usage: test_enforce_actions.sh BUILD_DIR
 set -uo pipefail
@@ -64,6 +67,10 @@ worker_pids() { pgrep -d, -P "$ENF_NGINX_PID" nginx; }
 
 enf_setup "${1:-build}"
 trap on_exit EXIT
+# a fifth client, allowlisted: never denied
+ALLOWED_ADDR=192.0.2.17
+ip -n "$ENF_NS_CLI" addr add "$ALLOWED_ADDR/24" dev "$ENF_IF_CLI"
+echo "allowlist = loopback, 192.0.2.16/28" >>"$ENF_TMP/enforcer.conf"
 enf_start_nginx
 enf_start_enforcerd
 
@@ -74,7 +81,7 @@ enf_start_enforcerd
 # connection from the same address and port, each with 2 s to answer.
 # (the script is an argument: the client's standard input is the fifo)
 read -r -d '' FLOW_PY <<'PY'
-import socket, ssl, struct, sys
+import os, socket, ssl, struct, sys
 src, sport, dst, dport, path = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
 ctx = ssl.create_default_context()
 ctx.check_hostname = False
@@ -121,6 +128,11 @@ s.connect((dst, dport))
 t = ctx.wrap_socket(s)
 attempt("first", lambda: get(t, path))
 sys.stdin.readline()  # the deny is in
+if len(sys.argv) > 6:  # what the kernel says of the connection first
+    raw = socket.socket(fileno=os.dup(t.fileno()))
+    raw.setblocking(False)
+    attempt("probe", lambda: raw.recv(1) or "eof")
+    raw.close()
 attempt("again", lambda: get(t, "/"))
 t.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 t.close()
@@ -277,5 +289,94 @@ out=$(enf_ctl block del cidr 192.0.2.2/31 2>&1)
 check "block del removes the prefix" grep -q 'removed cidr 192.0.2.2/31' <<<"$out"
 check "and its hosts are served again" served "$ENF_CLI_ADDR"
 
+# --- reset: the request's connection ends at both ends at once ---
+# The flow client again, from its own port: its matching request, then
+# (once the reset is audited) another on the same connection, which
+# finds it reset; the server's socket is gone; a new connection from the
+# same port is served (a reset denies nothing).
+RESET_PORT=45021
+out=$(enf_ctl rule add "SecRule REQUEST_URI \"@contains $TAG-reset\" \"id:900505,msg:'reset case',deny,enforce:reset\"" 2>&1)
+check "reset rule added" grep -q 'added rule 900505' <<<"$out"
+mkfifo "$ENF_TMP/reset.in"
+exec {reset_in}<>"$ENF_TMP/reset.in"
+flow_client "$ENF_CLI4_ADDR" "$RESET_PORT" "$ENF_SRV_ADDR" "$ENF_PORT" \
+	"/search?q=$TAG-reset" probe <&"$reset_in" >"$ENF_TMP/reset.out" 2>&1 &
+reset_pid=$!
+OUR_PIDS+=("$reset_pid")
+check "the reset is audited" enf_wait_for 5 rows 900505 1
+got=$(q1 "SELECT action FROM audit WHERE rule_id = 900505")
+check "as deny:reset ($got)" test "$got" = "deny:reset"
+server_sock() {
+	ip netns exec "$ENF_NS_SRV" ss -Htn state all \
+		"( sport = :$ENF_PORT and dport = :$RESET_PORT )" | grep -q .
+}
+check "the server's socket is gone" enf_wait_for 3 eval '! server_sock'
+echo >&"$reset_in"
+wait "$reset_pid"
+exec {reset_in}>&-
+reset_out=$(cat "$ENF_TMP/reset.out")
+echo "# reset client said: $(tr '\n' ';' <<<"$reset_out")"
+check "the client's kernel saw a reset (ECONNRESET)" \
+	grep -q '^probe error ConnectionResetError 104' <<<"$reset_out"
+check "and TLS on it fails" grep -q '^again error' <<<"$reset_out"
+check "a new connection from the same port is served (nothing denied)" \
+	grep -q '^fresh connected' <<<"$reset_out"
+check "a reset writes no deny entry" test -z "$(blocks 900505)"
+check "status counts the reset" test "$(enf_stat requests.resets)" -ge 1
+
+# --- escalation and ttl: the third match in a minute denies, for 3 s ---
+out=$(enf_ctl rule add "SecRule REQUEST_URI \"@contains $TAG-esc\" \"id:900506,msg:'escalation case',deny,enforce:src,after:3/60,ttl:3\"" 2>&1)
+check "escalation rule added" grep -q 'added rule 900506' <<<"$out"
+for i in 1 2; do
+	check "match $i of 3 is served" served "$ENF_CLI4_ADDR" \
+		--url-query "q=$TAG-esc"
+done
+got=$(q1 "SELECT group_concat(action, ' ') FROM (SELECT action FROM audit WHERE rule_id = 900506 ORDER BY id)")
+check "the first two are counted, not enforced ($got)" \
+	test "$got" = "count(1/3) count(2/3)"
+check "and deny nothing" not_src_denied "$ENF_CLI4_ADDR"
+enf_curl "$ENF_CLI4_ADDR" "/search?q=$TAG-esc" >/dev/null 2>&1
+check "the third denies its source" enf_wait_for 5 has_blocks 900506
+check "which is refused" refused_connection "$ENF_CLI4_ADDR"
+check "the entry expires with its ttl (3 s) and traffic comes back" \
+	enf_wait_for 8 served "$ENF_CLI4_ADDR"
+check "the sweeper lifted it" test -z "$(blocks 900506)"
+check "and audited it" \
+	test "$(q1 "SELECT count(*) FROM audit WHERE action = 'block:expired' AND rule_id = 900506")" = 1
+check "its blocklist row is marked expired" \
+	test "$(q1 "SELECT state FROM blocklist WHERE rule_id = 900506")" = expired
+check "the flow denied earlier from that address stays" \
+	test "$(blocks 900501)" = "flow tcp $ENF_CLI4_ADDR:$FLOW_PORT $ENF_SRV_ADDR:$ENF_PORT yes"
+
+# --- a manual entry with a ttl ---
+out=$(enf_ctl block add --ttl 2 src "$ENF_CLI3_ADDR" 2>&1)
+check "block add --ttl 2" grep -q "denied src $ENF_CLI3_ADDR" <<<"$out"
+check "the address is refused" refused_connection "$ENF_CLI3_ADDR"
+check "and served again once its 2 s are up" \
+	enf_wait_for 8 served "$ENF_CLI3_ADDR"
+check "status counts the expired entries" \
+	test "$(enf_stat deny_entries.expired)" -ge 2
+
+# --- the allowlist: never denied, audited as suppressed ---
+out=$(enf_ctl rule add "SecRule REQUEST_URI \"@contains $TAG-allow\" \"id:900507,msg:'allowlist case',deny,enforce:'src,reset'\"" 2>&1)
+check "allowlist rule added" grep -q 'added rule 900507' <<<"$out"
+check "an allowlisted client's attack is answered" \
+	served "$ALLOWED_ADDR" --url-query "q=$TAG-allow"
+check "it is audited" enf_wait_for 5 rows 900507 1
+got=$(q1 "SELECT action FROM audit WHERE rule_id = 900507")
+check "as suppressed ($got)" test "$got" = "deny:src(suppressed)+reset(suppressed)"
+check "no entry for it" test -z "$(blocks 900507)"
+check "and it is still served" served "$ALLOWED_ADDR"
+out=$(enf_ctl block add src "$ALLOWED_ADDR" 2>&1)
+check "block add of an allowlisted address is refused" \
+	grep -q "in the allowlist (192.0.2.16/28)" <<<"$out"
+check "and denies nothing" not_src_denied "$ALLOWED_ADDR"
+check "status shows the allowlist" \
+	grep -q '^allowlist (never denied): 127.0.0.0/8 ::1/128 192.0.2.16/28' \
+	<<<"$(enf_ctl status)"
+check "status counts the suppressed verdict" \
+	test "$(enf_stat requests.suppressed)" -ge 1
+
 check "no verdict failed" test "$(enf_stat requests.kill_errors)" -eq 0
+check "no reset failed" test "$(enf_stat requests.reset_errors)" -eq 0
 finish
