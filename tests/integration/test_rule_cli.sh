@@ -32,13 +32,17 @@ CONF
 enf_start_nginx
 enf_start_enforcerd
 
+# action_is RULE WANT: rule RULE's audit row has action WANT (a function,
+# so that enf_wait_for queries again each try)
+action_is() { test "$(q1 "SELECT action FROM audit WHERE rule_id = $1")" = "$2"; }
+
 # --- a shadow rule: audited as what it would do, nothing denied ---
 out=$(enf_ctl rule add --shadow 'SecRule REQUEST_URI "@rx ^/secret" "id:910100,msg:'\''shadowed secret'\'',deny"' 2>&1)
 check "shadow rule added" grep -q 'added rule 910100 (shadow)' <<<"$out"
 check "rule list shows its mode" grep -Eq '^910100 .* shadow ' <<<"$(enf_ctl rule list)"
 check "a request matches it and is served" served "$ENF_CLI_ADDR" /secret "the secret page"
 check "its audit row says what it would have done" \
-	enf_wait_for 5 test "$(q1 "SELECT action FROM audit WHERE rule_id = 910100")" = "shadow:deny:src"
+	enf_wait_for 5 action_is 910100 "shadow:deny:src"
 check "the client was not denied" served "$ENF_CLI_ADDR" /secret "the secret page"
 check "nothing in the blocklist" test -z "$(enf_ctl block list | grep " $ENF_CLI_ADDR ")"
 check "status counts it as shadowed" test "$(enf_stat requests.shadowed)" -ge 1
@@ -53,13 +57,13 @@ check "rule show: block enforces the configured block_action" \
 	grep -q "enforce:  none (the configuration's block_action)" <<<"$(enf_ctl rule show 910151)"
 enf_curl "$ENF_CLI_ADDR" /secret/drop >/dev/null 2>&1
 check "drop's audit row: the flow, as drop_action says" \
-	enf_wait_for 5 test "$(q1 "SELECT action FROM audit WHERE rule_id = 910150")" = "deny:flow"
+	enf_wait_for 5 action_is 910150 "deny:flow"
 flowkey=$(enf_ctl block list | awk -v c="$ENF_CLI_ADDR:" '$1 == "flow" && index($3, c) == 1 { print $2, $3, $4; exit }')
 check "the blocklist holds that flow" test -n "$flowkey"
 check "and not the client's address" test -z "$(enf_ctl block list | grep "^src  *$ENF_CLI_ADDR ")"
 enf_curl "$ENF_CLI_ADDR" /secret/block >/dev/null 2>&1
 check "block's audit row: nothing enforced, as block_action = none says" \
-	enf_wait_for 5 test "$(q1 "SELECT action FROM audit WHERE rule_id = 910151")" = "deny:none"
+	enf_wait_for 5 action_is 910151 "deny:none"
 check "a new connection of the client is served" served "$ENF_CLI_ADDR" /secret "the secret page"
 [[ -n $flowkey ]] && enf_ctl block del flow $flowkey >/dev/null
 enf_ctl rule delete 910150 >/dev/null
