@@ -152,6 +152,49 @@ static int do_block_list(int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
+static int do_block_verify(int argc, char **argv)
+{
+	static const char *const kinds[] = { "missing", "unknown", "expired" };
+	json_t *res, *e;
+	size_t i, drift;
+
+	(void)argv;
+	if (argc > 1) {
+		p_err("'block verify' takes no arguments");
+		return EXIT_USAGE;
+	}
+	res = call("block.verify", NULL);
+	if (!res)
+		return EXIT_FAILURE;
+	drift = json_array_size(json_object_get(res, "missing")) +
+		json_array_size(json_object_get(res, "unknown"));
+	if (ctl_opts.json) {
+		print_json(res);
+	} else {
+		if (drift)
+			printf("drift: %zu blocklist entries missing from the "
+			       "maps, %zu entries in the maps the blocklist "
+			       "does not hold (not repaired: enforcerd repairs "
+			       "at start)\n",
+			       json_array_size(json_object_get(res, "missing")),
+			       json_array_size(
+				       json_object_get(res, "unknown")));
+		else
+			printf("in sync: the maps hold the %lld active "
+			       "blocklist entries and nothing else\n",
+			       jint(res, "checked"));
+		for (size_t k = 0; k < 3; k++)
+			json_array_foreach(json_object_get(res, kinds[k]), i, e)
+				printf("%-8s %s\n", kinds[k],
+				       json_string_value(e));
+		if (json_array_size(json_object_get(res, "expired")))
+			printf("(expired: ttl up, lifted by the sweeper within "
+			       "a second)\n");
+	}
+	json_decref(res);
+	return drift ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 const struct cmd ctl_block_cmds[] = {
 	{ "add", do_block_add,
 	  "block add [--ttl S] KIND KEY  deny: src ADDR | cidr ADDR/LEN |\n"
@@ -159,6 +202,10 @@ const struct cmd ctl_block_cmds[] = {
 	  "                            --ttl: lifted after S seconds",
 	  NULL },
 	{ "del", do_block_del, "block del KIND KEY        remove a deny entry",
+	  NULL },
+	{ "verify", do_block_verify,
+	  "block verify              drift between the kernel's maps and the\n"
+	  "                            blocklist, not repaired (exit 1 on drift)",
 	  NULL },
 	{ "list", do_block_list,
 	  "block list                active deny entries, and whether the "

@@ -1126,6 +1126,21 @@ static json_t *cmd_block_add(void *ctx, const json_t *args,
 				    (json_int_t)b.expires));
 }
 
+static json_t *cmd_block_verify(void *ctx, const json_t *args,
+				const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	char err[256];
+	json_t *r;
+
+	(void)args;
+	(void)peer;
+	r = enf_daemon_reconcile(d, d->ctl_db, false, err, sizeof(err));
+	if (!r)
+		return enf_ctl_err("verify: %s", err);
+	return enf_ctl_ok(r);
+}
+
 static json_t *cmd_block_del(void *ctx, const json_t *args,
 			     const struct enf_ctl_peer *peer)
 {
@@ -1249,6 +1264,7 @@ static const struct enf_ctl_command commands[] = {
 	{ "rule.disable", cmd_rule_disable },
 	{ "rule.delete", cmd_rule_delete },
 	{ "block.add", cmd_block_add },
+	{ "block.verify", cmd_block_verify },
 	{ "block.del", cmd_block_del },
 	{ "block.list", cmd_block_list },
 	{ "audit.query", cmd_audit_query },

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "enforcer/capture/capture.h"
 #include "enforcer/capture/proc_cache.h"
 #include "enforcer/common/log.h"
@@ -187,6 +189,36 @@ int enf_daemon_check(const struct enf_config *cfg)
 		fromdb);
 	enf_ruleset_free(rs);
 	return 0;
+}
+
+/* The maps against the blocklist, repaired: after a crash, or changes
+ * made behind enforcerd's back. */
+static void reconcile_at_start(struct enf_daemon *d)
+{
+	char err[256];
+	json_t *r = enf_daemon_reconcile(d, d->db, true, err, sizeof(err));
+
+	if (!r) {
+		pr_warn("reconcile: %s: the maps are used as they are", err);
+		return;
+	}
+	if (json_integer_value(json_object_get(r, "restored")) ||
+	    json_integer_value(json_object_get(r, "removed")))
+		pr_warn("reconcile: %lld blocklist entries checked: drift "
+			"repaired, %lld restored to the maps, %lld removed "
+			"from them",
+			(long long)json_integer_value(
+				json_object_get(r, "checked")),
+			(long long)json_integer_value(
+				json_object_get(r, "restored")),
+			(long long)json_integer_value(
+				json_object_get(r, "removed")));
+	else
+		pr_info("reconcile: %lld blocklist entries checked: the maps "
+			"hold them all and nothing else",
+			(long long)json_integer_value(
+				json_object_get(r, "checked")));
+	json_decref(r);
 }
 
 /* Whether enforcer enforces on @ifname (an interface of the config). */
@@ -378,6 +410,7 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	ret = enf_verdict_new(d->dp, d->db, &d->verdict);
 	if (ret)
 		return ret;
+	reconcile_at_start(d);
 	build_allowlist(d);
 	enf_verdict_set_allowlist(d->verdict, d->allow, d->n_allow);
 	enf_verdict_set_shadow(d->verdict, cfg->rules_shadow);

@@ -279,6 +279,23 @@ int enf_daemon_capture_reload(struct enf_daemon *d, char *err, size_t errlen);
 typedef struct json_t json_t;
 json_t *enf_daemon_capture_files_json(struct enf_daemon *d);
 
+struct pdb;
+/**
+ * enf_daemon_reconcile() - the kernel's host deny maps against the
+ *	blocklist's active entries (reconcile.c)
+ * @db: the database to read (and audit to): d->db on the event thread,
+ *	d->ctl_db on the control thread
+ * @repair: add to the maps what they lost, remove what the blocklist does
+ *	not hold, each logged and audited (event drift, action
+ *	drift:restored or drift:removed); false: only report
+ * Return: {"missing": [...], "unknown": [...], "expired": [...],
+ * "repaired", "restored", "removed", "checked"}, entries as "kind key";
+ * expired: active rows whose ttl is up (the sweeper's); NULL on failure,
+ * with @err.
+ */
+json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
+			     char *err, size_t errlen);
+
 /* Registers the control commands and starts the control thread. */
 int enf_commands_start(struct enf_daemon *d);
 

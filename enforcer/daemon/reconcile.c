@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Drift between the kernel's deny maps and the blocklist, the source of
+ * truth: at start enforcerd repairs it (adds what the blocklist holds and
+ * the maps lost, removes what the maps hold and the blocklist does not),
+ * logging and auditing each entry; enforcerctl block verify shows it
+ * without repairing. Entries whose ttl is up are the sweeper's.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "enforcer/common/log.h"
+#include "enforcer/daemon/daemon.h"
+#include "enforcer/verdict/deny.h"
+#include "policydb/policydb.h"
+
+/* "kind key" of an entry, as the blocklist writes it. */
+#define ENTRY_TEXT_MAX (8 + ENF_DENY_TEXT_MAX)
+
+struct row {
+	char text[ENTRY_TEXT_MAX];
+	uint32_t rule_id;
+	int64_t expires;
+};
+
+struct rows {
+	struct row *r;
+	size_t n, cap;
+	int err;
+};
+
+static int add_row(const struct pdb_block *b, void *ctx)
+{
+	struct rows *rs = ctx;
+	struct row *grown;
+
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 256;
+
+		grown = realloc(rs->r, cap * sizeof(*grown));
+		if (!grown) {
+			rs->err = -ENOMEM;
+			return 1;
+		}
+		rs->r = grown;
+		rs->cap = cap;
+	}
+	snprintf(rs->r[rs->n].text, ENTRY_TEXT_MAX, "%s %s", b->kind, b->key);
+	rs->r[rs->n].rule_id = b->rule_id;
+	rs->r[rs->n].expires = b->expires;
+	rs->n++;
+	return 0;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->text,
+		      ((const struct row *)b)->text);
+}
+
+struct walk {
+	const struct rows *db;
+	json_t *unknown;
+	struct enf_deny *gone; /* kernel entries to remove */
+	size_t n_gone, cap_gone;
+	int err;
+};
+
+static int kernel_entry(const struct enf_deny *d,
+			const struct enf_deny_value *v, void *ctx)
+{
+	struct walk *w = ctx;
+	struct row key;
+	char text[ENF_DENY_TEXT_MAX];
+
+	(void)v;
+	if (enf_deny_format(d, text, sizeof(text)))
+		return 0;
+	snprintf(key.text, sizeof(key.text), "%s %s",
+		 enf_deny_kind_name(d->kind), text);
+	if (bsearch(&key, w->db->r, w->db->n, sizeof(key), cmp_row))
+		return 0;
+	json_array_append_new(w->unknown, json_string(key.text));
+	if (w->n_gone == w->cap_gone) {
+		size_t cap = w->cap_gone ? w->cap_gone * 2 : 64;
+		struct enf_deny *g = realloc(w->gone, cap * sizeof(*g));
+
+		if (!g) {
+			w->err = -ENOMEM;
+			return 1;
+		}
+		w->gone = g;
+		w->cap_gone = cap;
+	}
+	w->gone[w->n_gone++] = *d;
+	return 0;
+}
+
+static void audit_drift(struct pdb *db, const char *action, uint32_t rule_id,
+			const char *entry)
+{
+	char dberr[PDB_ERR_LEN], msg[192];
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(msg, sizeof(msg), "%s: %s", action, entry);
+	struct pdb_audit a = {
+		.time_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec,
+		.event = "drift",
+		.rule_id = rule_id,
+		.msg = msg,
+		.severity = -1,
+		.action = action,
+		.excerpt = entry,
+	};
+	if (pdb_audit_insert(db, &a, dberr) < 0)
+		pr_warn("reconcile: audit: %s", dberr);
+}
+
+/* The entry of "kind key" @text into @d. */
+static int parse_entry(const char *text, struct enf_deny *d)
+{
+	char kind[8], err[128];
+	const char *sp = strchr(text, ' ');
+
+	if (!sp || (size_t)(sp - text) >= sizeof(kind))
+		return -EINVAL;
+	memcpy(kind, text, (size_t)(sp - text));
+	kind[sp - text] = '\0';
+	return enf_deny_parse(enf_deny_kind_parse(kind), sp + 1, d, err,
+			      sizeof(err));
+}
+
+json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
+			     char *err, size_t errlen)
+{
+	struct rows rs = { 0 };
+	struct walk w = { .db = &rs };
+	json_t *missing = json_array(), *expired = json_array(), *out = NULL;
+	char dberr[PDB_ERR_LEN];
+	time_t now = time(NULL);
+	size_t restored = 0, removed = 0;
+	int ret;
+
+	w.unknown = json_array();
+	if (!missing || !expired || !w.unknown) {
+		snprintf(err, errlen, "out of memory");
+		goto out_free;
+	}
+	ret = pdb_block_foreach(db, false, add_row, &rs, dberr);
+	if (ret < 0 || rs.err) {
+		snprintf(err, errlen, "blocklist: %s",
+			 rs.err ? strerror(-rs.err) : dberr);
+		goto out_free;
+	}
+	qsort(rs.r, rs.n, sizeof(*rs.r), cmp_row);
+
+	/* the blocklist's entries the maps lost */
+	for (size_t i = 0; i < rs.n; i++) {
+		struct enf_deny e;
+
+		if (parse_entry(rs.r[i].text, &e)) {
+			pr_warn("reconcile: blocklist row '%s' is not an entry",
+				rs.r[i].text);
+			continue;
+		}
+		if (rs.r[i].expires && rs.r[i].expires <= now) {
+			json_array_append_new(expired,
+					      json_string(rs.r[i].text));
+			continue; /* the sweeper's */
+		}
+		if (enf_dp_deny_lookup(d->dp, &e, NULL) != -ENOENT)
+			continue;
+		json_array_append_new(missing, json_string(rs.r[i].text));
+		if (!repair)
+			continue;
+		ret = enf_dp_deny_add(d->dp, &e, rs.r[i].rule_id, NULL);
+		if (ret) {
+			pr_warn("reconcile: %s: not restored: %s", rs.r[i].text,
+				strerror(-ret));
+			continue;
+		}
+		restored++;
+		pr_warn("reconcile: %s was in the blocklist, not in the maps: "
+			"restored",
+			rs.r[i].text);
+		audit_drift(db, "drift:restored", rs.r[i].rule_id,
+			    rs.r[i].text);
+	}
+
+	/* the maps' entries the blocklist does not know */
+	ret = enf_dp_deny_foreach(d->dp, kernel_entry, &w);
+	if (ret < 0 || w.err) {
+		snprintf(err, errlen, "deny maps: %s",
+			 strerror(-(w.err ? w.err : ret)));
+		goto out_free;
+	}
+	for (size_t i = 0; repair && i < w.n_gone; i++) {
+		const char *text =
+			json_string_value(json_array_get(w.unknown, i));
+
+		ret = enf_dp_deny_del(d->dp, &w.gone[i]);
+		if (ret && ret != -ENOENT) {
+			pr_warn("reconcile: %s: not removed: %s", text,
+				strerror(-ret));
+			continue;
+		}
+		removed++;
+		pr_warn("reconcile: %s was in the maps, not in the blocklist: "
+			"removed",
+			text);
+		audit_drift(db, "drift:removed", 0, text);
+	}
+	out = json_pack("{s:o,s:o,s:o,s:b,s:I,s:I,s:I}", "missing", missing,
+			"unknown", w.unknown, "expired", expired, "repaired",
+			repair, "restored", (json_int_t)restored, "removed",
+			(json_int_t)removed, "checked", (json_int_t)rs.n);
+	missing = expired = w.unknown = NULL;
+	if (!out)
+		snprintf(err, errlen, "out of memory");
+out_free:
+	json_decref(missing);
+	json_decref(expired);
+	json_decref(w.unknown);
+	free(w.gone);
+	free(rs.r);
+	return out;
+}
