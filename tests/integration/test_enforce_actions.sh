@@ -9,7 +9,9 @@
 # shadow kill only audits; reset ends the request's connection at both
 # ends; after:3/60 denies at the third match and ttl:3 lifts it again; a
 # manual entry's --ttl; an allowlisted client is never denied (audited as
-# suppressed). nginx with TLS in a server namespace; Python,
+# suppressed); kill -9 leaves entries enforced, and the restart repairs
+# (and audits) the drift made behind enforcerd's back, as block verify
+# shows it. nginx with TLS in a server namespace; Python,
 # curl and openssl s_client in a client namespace.
 # Usage: test_enforce_actions.sh BUILD_DIR
 set -uo pipefail
@@ -379,4 +381,51 @@ check "status counts the suppressed verdict" \
 
 check "no verdict failed" test "$(enf_stat requests.kill_errors)" -eq 0
 check "no reset failed" test "$(enf_stat requests.reset_errors)" -eq 0
+
+# --- kill -9: entries stay enforced; the restart repairs the drift made
+# behind enforcerd's back, and says so ---
+# src4 KEY ADDR: deny_src4's key and value bytes for bpftool
+src4_key() { tr . ' ' <<<"$1"; }
+src4_put() {
+	# shellcheck disable=SC2046
+	bpftool map update pinned "$ENF_PIN/deny_src4" key $(src4_key "$1") \
+		value 0 0 0 0 0 0 0 0
+}
+src4_del() {
+	# shellcheck disable=SC2046
+	bpftool map delete pinned "$ENF_PIN/deny_src4" key $(src4_key "$1")
+}
+out=$(enf_ctl block add src "$ENF_CLI3_ADDR" 2>&1)
+check "a manual entry for the crash" grep -q "denied src $ENF_CLI3_ADDR" <<<"$out"
+check "verify: in sync" grep -q '^in sync' <<<"$(enf_ctl block verify)"
+kill -KILL "$ENF_DAEMON_PID"
+wait "$ENF_DAEMON_PID" 2>/dev/null
+check "after kill -9 the entry is still enforced" \
+	refused_connection "$ENF_CLI3_ADDR"
+check "and the rest is served" served "$ENF_CLI_ADDR"
+# behind its back: the manual entry lost, an unknown one added
+check "bpftool removes the entry from deny_src4" src4_del "$ENF_CLI3_ADDR"
+check "bpftool adds one the blocklist does not hold" src4_put "$ENF_CLI_ADDR"
+enf_start_enforcerd
+check "the restart restored the lost entry" \
+	grep -q "reconcile: src $ENF_CLI3_ADDR was in the blocklist, not in the maps: restored" \
+	"$ENF_TMP/enforcerd.log"
+check "and removed the unknown one" \
+	grep -q "reconcile: src $ENF_CLI_ADDR was in the maps, not in the blocklist: removed" \
+	"$ENF_TMP/enforcerd.log"
+got=$(q1 "SELECT group_concat(action || ' ' || excerpt, ', ') FROM (SELECT action, excerpt FROM audit WHERE event = 'drift' ORDER BY id)")
+check "the drift report is audited: exactly what was changed ($got)" \
+	test "$got" = "drift:restored src $ENF_CLI3_ADDR, drift:removed src $ENF_CLI_ADDR"
+check "the restored entry is enforced" refused_connection "$ENF_CLI3_ADDR"
+check "the removed one's address is served" served "$ENF_CLI_ADDR"
+check "verify: in sync again" grep -q '^in sync' <<<"$(enf_ctl block verify)"
+# while enforcerd runs, verify shows drift and does not repair it
+src4_put 192.0.2.18
+out=$(enf_ctl block verify)
+rc=$?
+check "verify shows the unknown entry (exit $rc)" \
+	test "$rc" = 1 -a -n "$(grep '^unknown  *src 192.0.2.18$' <<<"$out")"
+check "and leaves it" grep -q '^unknown  *src 192.0.2.18$' <<<"$(enf_ctl block verify)"
+src4_del 192.0.2.18
+check "verify: in sync once it is gone" grep -q '^in sync' <<<"$(enf_ctl block verify)"
 finish
