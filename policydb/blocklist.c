@@ -114,6 +114,20 @@ int pdb_block_upsert(struct pdb *db, const struct pdb_block *b, char *err)
 	return ret;
 }
 
+/* An entry from a row of "SELECT kind, key, rule_id, reason, created,
+ * expires, point, state". */
+static void row_of(sqlite3_stmt *st, struct pdb_block *b)
+{
+	b->kind = (const char *)sqlite3_column_text(st, 0);
+	b->key = (const char *)sqlite3_column_text(st, 1);
+	b->rule_id = (uint32_t)sqlite3_column_int64(st, 2);
+	b->reason = (const char *)sqlite3_column_text(st, 3);
+	b->created = sqlite3_column_int64(st, 4);
+	b->expires = sqlite3_column_int64(st, 5);
+	b->point = (const char *)sqlite3_column_text(st, 6);
+	b->state = (const char *)sqlite3_column_text(st, 7);
+}
+
 int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
 		      char *err)
 {
@@ -135,14 +149,7 @@ int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
 		goto out_sqlite;
 	sqlite3_bind_int(st, 1, all ? 1 : 0);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		b.kind = (const char *)sqlite3_column_text(st, 0);
-		b.key = (const char *)sqlite3_column_text(st, 1);
-		b.rule_id = (uint32_t)sqlite3_column_int64(st, 2);
-		b.reason = (const char *)sqlite3_column_text(st, 3);
-		b.created = sqlite3_column_int64(st, 4);
-		b.expires = sqlite3_column_int64(st, 5);
-		b.point = (const char *)sqlite3_column_text(st, 6);
-		b.state = (const char *)sqlite3_column_text(st, 7);
+		row_of(st, &b);
 		ret = cb(&b, ctx);
 		if (ret)
 			goto out_finalize;
@@ -179,14 +186,7 @@ int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		b.kind = (const char *)sqlite3_column_text(st, 0);
-		b.key = (const char *)sqlite3_column_text(st, 1);
-		b.rule_id = (uint32_t)sqlite3_column_int64(st, 2);
-		b.reason = (const char *)sqlite3_column_text(st, 3);
-		b.created = sqlite3_column_int64(st, 4);
-		b.expires = sqlite3_column_int64(st, 5);
-		b.point = (const char *)sqlite3_column_text(st, 6);
-		b.state = (const char *)sqlite3_column_text(st, 7);
+		row_of(st, &b);
 		n++;
 		ret = cb(&b, ctx);
 		if (ret)
