@@ -63,10 +63,17 @@ static uint32_t key_hash(const struct enf_escalate_key *k)
 	return h;
 }
 
+/* Whether a match at @t is out of a window of @w ns by @now (a time
+ * before @t, from a caller's clock read earlier, counts as in). */
+static bool out_of(uint64_t now, uint64_t t, uint64_t w)
+{
+	return now > t && now - t >= w;
+}
+
 /* Whether every match @s holds fell out of its window by @now_ns. */
 static bool stale(const struct slot *s, uint64_t now_ns)
 {
-	return !s->count || now_ns - s->last_ns >= s->window_ns;
+	return !s->count || out_of(now_ns, s->last_ns, s->window_ns);
 }
 
 /* The slot of @k, or a free, stale or least recently matched one of its
@@ -120,13 +127,14 @@ int enf_escalate_hit(struct enf_escalate *e, const struct enf_escalate_key *key,
 	if (!s)
 		return -ENOMEM;
 	/* the oldest times that left the window go */
-	while (s->count && now_ns - s->times[s->head] >= window_ns) {
+	while (s->count && out_of(now_ns, s->times[s->head], window_ns)) {
 		s->head = (s->head + 1) % s->cap;
 		s->count--;
 	}
 	s->times[(s->head + s->count) % s->cap] = now_ns;
 	s->count++;
-	s->last_ns = now_ns;
+	if (now_ns > s->last_ns)
+		s->last_ns = now_ns;
 	if (s->count < n)
 		return (int)s->count;
 	s->count = 0;

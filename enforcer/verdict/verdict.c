@@ -452,13 +452,10 @@ static int escalation(struct enf_verdict *v, const struct enf_rule_info *r,
 	} else if (o) {
 		memcpy(k.addr, &o->tgid, sizeof(o->tgid));
 	}
-	if (o && o->ts_ns) {
-		now = o->ts_ns;
-	} else {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		now = (uint64_t)ts.tv_sec * 1000000000ull +
-		      (uint64_t)ts.tv_nsec;
-	}
+	/* when the daemon sees it: captures from several CPUs may come a
+	 * little out of order, this clock never goes back */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	n = enf_escalate_hit(v->esc, &k, r->after_n,
 			     (uint64_t)r->after_s * 1000000000ull, now);
 	if (n < 0) {

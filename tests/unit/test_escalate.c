@@ -63,6 +63,9 @@ static void test_window_slides(void **state)
 	assert_int_equal(enf_escalate_hit(e, &a, 3, 10 * S, 10 * S), 2);
 	/* at 14 s the one of 5 s is still in: 3 fires */
 	assert_int_equal(enf_escalate_hit(e, &a, 3, 10 * S, 14 * S), 3);
+	/* a time before the last (another clock's read): still in */
+	assert_int_equal(enf_escalate_hit(e, &a, 3, 10 * S, 20 * S), 1);
+	assert_int_equal(enf_escalate_hit(e, &a, 3, 10 * S, 19 * S), 2);
 	/* far later: all gone */
 	assert_int_equal(enf_escalate_hit(e, &a, 3, 10 * S, 100 * S), 1);
 	/* the rule now says 2 in 10 s: counting starts again */
