@@ -7,6 +7,7 @@
  * nothing. enforce:kill kills a child process of the test.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -293,6 +294,20 @@ static void excerpt_escapes_the_value(void **state)
 }
 
 /* A child running "sleep 30", its exec done: its pid. */
+/* Bytes of the file @path (a /proc cmdline), 0 when it cannot be read. */
+static ssize_t cmdline_len(const char *path)
+{
+	char buf[64];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n > 0 ? n : 0;
+}
+
 static pid_t sleeper(void)
 {
 	char path[64], exe[256];
@@ -304,12 +319,15 @@ static pid_t sleeper(void)
 		execl("/bin/sleep", "sleep", "30", (char *)NULL);
 		_exit(127);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	/* exec sets the executable first and the command line a little
+	 * later: wait for both */
 	for (int i = 0; i < 2000; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 		n = readlink(path, exe, sizeof(exe) - 1);
 		if (n > 0) {
 			exe[n] = '\0';
-			if (strstr(exe, "/sleep"))
+			snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+			if (strstr(exe, "/sleep") && cmdline_len(path) > 0)
 				return pid;
 		}
 		usleep(1000);
