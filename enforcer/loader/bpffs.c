@@ -10,6 +10,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <linux/magic.h>
 
 #include "enforcer/common/log.h"
@@ -136,4 +137,42 @@ int enf_bpffs_remove_dir(const char *pin_dir)
 out_close:
 	closedir(d);
 	return err;
+}
+
+int enf_bpffs_map_get(const char *path, const struct enf_map_layout *want)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		if (err != -ENOENT)
+			pr_warn("opening pinned map %s: %s", path,
+				strerror(-err));
+		return err;
+	}
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	if (err) {
+		pr_warn("reading pinned map %s: %s", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	if (info.type == want->type && info.key_size == want->key_size &&
+	    info.value_size == want->value_size &&
+	    info.max_entries == want->max_entries &&
+	    info.map_flags == want->flags)
+		return fd;
+	close(fd);
+	pr_warn("pinned map %s has another layout (type %u key %u value %u entries %u flags %#x, want %u %u %u %u %#x); replacing it",
+		path, info.type, info.key_size, info.value_size,
+		info.max_entries, info.map_flags, want->type, want->key_size,
+		want->value_size, want->max_entries, want->flags);
+	if (unlink(path)) {
+		err = -errno;
+		pr_warn("unpinning %s: %s", path, strerror(-err));
+		return err;
+	}
+	return -ENOENT;
 }

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include <linux/types.h>
+
 /* The conventional bpffs mount point; mounted by enf_bpffs_ensure() if bare. */
 #define ENF_BPFFS_ROOT "/sys/fs/bpf"
 
@@ -49,5 +51,22 @@ int enf_bpffs_ensure(const char *pin_dir);
  * bpf filesystem; -errno from unlink() or rmdir() (the first one met).
  */
 int enf_bpffs_remove_dir(const char *pin_dir);
+
+/* What a pinned map must be to be used again. */
+struct enf_map_layout {
+	__u32 type;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 flags;
+	__u32 max_entries;
+};
+
+/**
+ * enf_bpffs_map_get() - the map pinned at @path, if it is laid out as @want
+ * A map of another layout (an upgrade, another size configured) is
+ * unpinned with a warning.
+ * Return: an fd, -ENOENT when there is no usable pin, -errno.
+ */
+int enf_bpffs_map_get(const char *path, const struct enf_map_layout *want);
 
 #endif /* ENFORCER_LOADER_BPFFS_H */

@@ -271,53 +271,19 @@ static int path_join(char *buf, size_t size, const char *dir, const char *a,
 	return 0;
 }
 
-static bool map_matches(const struct bpf_map_info *info,
-			const struct map_spec *s, __u32 max_entries)
-{
-	return info->type == s->type && info->key_size == s->key_size &&
-	       info->value_size == s->value_size &&
-	       info->max_entries == max_entries && info->map_flags == s->flags;
-}
-
-/*
- * Opens the map pinned at @path if it has the layout of @s; a map with
- * another layout (an upgrade, another size configured) is unpinned with a
- * warning. Return: an fd, -ENOENT when there is no usable pin, -errno.
- */
+/* The pinned map of @s's layout with @max_entries (enf_bpffs_map_get()). */
 static int pinned_map_get(const char *path, const struct map_spec *s,
 			  __u32 max_entries)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd, err;
+	const struct enf_map_layout want = {
+		.type = s->type,
+		.key_size = s->key_size,
+		.value_size = s->value_size,
+		.flags = s->flags,
+		.max_entries = max_entries,
+	};
 
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		err = -errno;
-		if (err != -ENOENT)
-			pr_warn("opening pinned map %s: %s", path,
-				strerror(-err));
-		return err == -ENOENT ? -ENOENT : err;
-	}
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	if (err) {
-		pr_warn("reading pinned map %s: %s", path, strerror(-err));
-		close(fd);
-		return err;
-	}
-	if (map_matches(&info, s, max_entries))
-		return fd;
-	close(fd);
-	pr_warn("pinned map %s has another layout (type %u key %u value %u entries %u flags %#x, want %u %u %u %u %#x); replacing it",
-		path, info.type, info.key_size, info.value_size,
-		info.max_entries, info.map_flags, s->type, s->key_size,
-		s->value_size, max_entries, s->flags);
-	if (unlink(path)) {
-		err = -errno;
-		pr_warn("unpinning %s: %s", path, strerror(-err));
-		return err;
-	}
-	return -ENOENT;
+	return enf_bpffs_map_get(path, &want);
 }
 
 static int map_id(int fd, __u32 *id, __u32 *max_entries)

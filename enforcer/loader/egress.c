@@ -157,50 +157,19 @@ static int cgroup_resolve(struct enf_egress *e, const char *want)
 
 /* ---- maps ---------------------------------------------------------------- */
 
-/*
- * Opens the map pinned at @path if it has @map's layout (type, sizes,
- * flags, @max_entries); one of another layout is unpinned with a warning.
- * Return: an fd, -ENOENT when there is no usable pin, -errno.
- */
+/* The pinned map of @map's layout with @max_entries (enf_bpffs_map_get()). */
 static int pinned_map_get(const char *path, const struct bpf_map *map,
 			  __u32 max_entries)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd, err;
+	const struct enf_map_layout want = {
+		.type = bpf_map__type(map),
+		.key_size = bpf_map__key_size(map),
+		.value_size = bpf_map__value_size(map),
+		.flags = bpf_map__map_flags(map),
+		.max_entries = max_entries,
+	};
 
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		err = -errno;
-		if (err != -ENOENT)
-			pr_warn("opening pinned map %s: %s", path,
-				strerror(-err));
-		return err;
-	}
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	if (err) {
-		pr_warn("reading pinned map %s: %s", path, strerror(-err));
-		close(fd);
-		return err;
-	}
-	if (info.type == bpf_map__type(map) &&
-	    info.key_size == bpf_map__key_size(map) &&
-	    info.value_size == bpf_map__value_size(map) &&
-	    info.map_flags == bpf_map__map_flags(map) &&
-	    info.max_entries == max_entries)
-		return fd;
-	close(fd);
-	pr_warn("pinned map %s has another layout (type %u key %u value %u entries %u flags %#x, want %u %u %u %u %#x); replacing it",
-		path, info.type, info.key_size, info.value_size,
-		info.max_entries, info.map_flags, bpf_map__type(map),
-		bpf_map__key_size(map), bpf_map__value_size(map), max_entries,
-		bpf_map__map_flags(map));
-	if (unlink(path)) {
-		err = -errno;
-		pr_warn("unpinning %s: %s", path, strerror(-err));
-		return err;
-	}
-	return -ENOENT;
+	return enf_bpffs_map_get(path, &want);
 }
 
 /*
