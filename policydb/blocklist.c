@@ -128,6 +128,33 @@ static void row_of(sqlite3_stmt *st, struct pdb_block *b)
 	b->state = (const char *)sqlite3_column_text(st, 7);
 }
 
+/*
+ * Passes each row of @st (prepared and bound, the columns of row_of()) to
+ * @cb, then finalizes @st; @n (if not NULL) counts the rows passed.
+ * Return: 0, a non-zero return of @cb, or -errno.
+ */
+static int each_row(struct pdb *db, sqlite3_stmt *st, pdb_block_cb cb,
+		    void *ctx, size_t *n, char *err)
+{
+	struct pdb_block b;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_of(st, &b);
+		if (n)
+			(*n)++;
+		ret = cb(&b, ctx);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE) {
+		pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
+		ret = pdb_errno(db->h, rc);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
 		      char *err)
 {
@@ -135,9 +162,8 @@ int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
 		"SELECT kind, key, rule_id, reason, created, expires, point,"
 		" state FROM blocklist WHERE ?1 OR state = 'active'"
 		" ORDER BY created DESC, id DESC";
-	struct pdb_block b;
 	sqlite3_stmt *st;
-	int rc, ret = 0;
+	int rc;
 
 	pdb_clearerr(err);
 	if (!db || !cb) {
@@ -145,23 +171,12 @@ int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
 		return -EINVAL;
 	}
 	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		goto out_sqlite;
-	sqlite3_bind_int(st, 1, all ? 1 : 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_of(st, &b);
-		ret = cb(&b, ctx);
-		if (ret)
-			goto out_finalize;
+	if (rc != SQLITE_OK) {
+		pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
+		return pdb_errno(db->h, rc);
 	}
-	if (rc == SQLITE_DONE)
-		goto out_finalize;
-out_sqlite:
-	pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
-	ret = pdb_errno(db->h, rc);
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	sqlite3_bind_int(st, 1, all ? 1 : 0);
+	return each_row(db, st, cb, ctx, NULL, err);
 }
 
 int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
@@ -171,9 +186,9 @@ int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
 		"SELECT kind, key, rule_id, reason, created, expires, point,"
 		" state FROM blocklist WHERE state = 'active' AND expires > 0"
 		" AND expires <= ?1 ORDER BY expires, id LIMIT ?2";
-	struct pdb_block b;
 	sqlite3_stmt *st;
-	int rc, ret = 0, n = 0;
+	size_t n = 0;
+	int rc, ret;
 
 	pdb_clearerr(err);
 	if (!db || !cb) {
@@ -181,27 +196,14 @@ int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
 		return -EINVAL;
 	}
 	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		goto out_sqlite;
+	if (rc != SQLITE_OK) {
+		pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
+		return pdb_errno(db->h, rc);
+	}
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row_of(st, &b);
-		n++;
-		ret = cb(&b, ctx);
-		if (ret)
-			goto out_finalize;
-	}
-	if (rc == SQLITE_DONE) {
-		ret = n;
-		goto out_finalize;
-	}
-out_sqlite:
-	pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
-	ret = pdb_errno(db->h, rc);
-out_finalize:
-	sqlite3_finalize(st);
-	return ret;
+	ret = each_row(db, st, cb, ctx, &n, err);
+	return ret ? ret : (int)n;
 }
 
 int pdb_block_set_state(struct pdb *db, const char *kind, const char *key,
