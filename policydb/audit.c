@@ -53,10 +53,10 @@ int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err)
 		" severity, action, pid, tgid, uid, exe, comm, cgroup_id,"
 		" proto, saddr, sport, daddr, dport, tls_lib, direction,"
 		" method, host, uri, excerpt, cgroup, container, sock_cookie,"
-		" logdata, cmdline)"
+		" logdata, cmdline, latency_ns)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
 		" ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
-		" ?25, ?26, ?27, ?28, ?29)";
+		" ?25, ?26, ?27, ?28, ?29, ?30)";
 	char when[32];
 	sqlite3_stmt *st;
 	int64_t t, ret;
@@ -119,6 +119,8 @@ int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err)
 	pdb_bind_text_max(st, 29,
 			  a->cmdline && a->cmdline[0] ? a->cmdline : NULL,
 			  PDB_AUDIT_CMDLINE_MAX);
+	/* a latency is never near INT64_MAX ns (292 years) */
+	bind_id(st, 30, (int64_t)a->latency_ns, a->latency_ns != 0);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		ret = sqlite3_last_insert_rowid(db->h);

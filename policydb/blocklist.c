@@ -21,14 +21,16 @@ static bool one_of(const char *s, const char *const *set)
 
 static int block_check(const struct pdb_block *b, char *err)
 {
-	static const char *const kinds[] = { "src", "flow", "cidr", NULL };
+	static const char *const kinds[] = { "src", "flow", "cidr", "egress",
+					     NULL };
 	static const char *const points[] = { "nic", "host", NULL };
 	static const char *const states[] = { "active", "expired", "removed",
 					      NULL };
 
 	if (!b->kind || !one_of(b->kind, kinds)) {
 		pdb_seterr(err,
-			   "block: kind '%.32s' is not 'src', 'flow' or 'cidr'",
+			   "block: kind '%.32s' is not 'src', 'flow', 'cidr'"
+			   " or 'egress'",
 			   b->kind ? b->kind : "(none)");
 		return -EINVAL;
 	}
@@ -67,12 +69,12 @@ int pdb_block_upsert(struct pdb *db, const struct pdb_block *b, char *err)
 	 * the entry was first blocked. */
 	static const char sql[] =
 		"INSERT INTO blocklist (kind, key, rule_id, reason, created,"
-		" expires, point, state)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		" expires, point, state, cgroup)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 		" ON CONFLICT (kind, key) DO UPDATE SET"
 		" rule_id = excluded.rule_id, reason = excluded.reason,"
 		" expires = excluded.expires, point = excluded.point,"
-		" state = excluded.state";
+		" state = excluded.state, cgroup = excluded.cgroup";
 	sqlite3_stmt *st;
 	int rc, ret;
 
@@ -102,6 +104,7 @@ int pdb_block_upsert(struct pdb *db, const struct pdb_block *b, char *err)
 	pdb_bind_text_max(st, 7, b->point, PDB_AUDIT_SHORT_MAX);
 	sqlite3_bind_text(st, 8, b->state ? b->state : "active", -1,
 			  SQLITE_STATIC);
+	pdb_bind_text_max(st, 9, b->cgroup, PDB_AUDIT_CGROUP_MAX);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
 		pdb_seterr(err, "block %s %s: %s", b->kind, b->key,
@@ -115,7 +118,7 @@ int pdb_block_upsert(struct pdb *db, const struct pdb_block *b, char *err)
 }
 
 /* An entry from a row of "SELECT kind, key, rule_id, reason, created,
- * expires, point, state". */
+ * expires, point, state, cgroup". */
 static void row_of(sqlite3_stmt *st, struct pdb_block *b)
 {
 	b->kind = (const char *)sqlite3_column_text(st, 0);
@@ -126,6 +129,7 @@ static void row_of(sqlite3_stmt *st, struct pdb_block *b)
 	b->expires = sqlite3_column_int64(st, 5);
 	b->point = (const char *)sqlite3_column_text(st, 6);
 	b->state = (const char *)sqlite3_column_text(st, 7);
+	b->cgroup = (const char *)sqlite3_column_text(st, 8);
 }
 
 /*
@@ -160,7 +164,7 @@ int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
 {
 	static const char sql[] =
 		"SELECT kind, key, rule_id, reason, created, expires, point,"
-		" state FROM blocklist WHERE ?1 OR state = 'active'"
+		" state, cgroup FROM blocklist WHERE ?1 OR state = 'active'"
 		" ORDER BY created DESC, id DESC";
 	sqlite3_stmt *st;
 	int rc;
@@ -184,7 +188,8 @@ int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
 {
 	static const char sql[] =
 		"SELECT kind, key, rule_id, reason, created, expires, point,"
-		" state FROM blocklist WHERE state = 'active' AND expires > 0"
+		" state, cgroup FROM blocklist WHERE state = 'active'"
+		" AND expires > 0"
 		" AND expires <= ?1 ORDER BY expires, id LIMIT ?2";
 	sqlite3_stmt *st;
 	size_t n = 0;

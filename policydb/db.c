@@ -108,16 +108,48 @@ static const char schema_v3[] = "ALTER TABLE audit ADD COLUMN logdata TEXT;\n";
  */
 static const char schema_v4[] = "ALTER TABLE audit ADD COLUMN cmdline TEXT;\n";
 
+/*
+ * v5: egress entries in the blocklist (enforce:egress: a cgroup's
+ * connect()s to a destination, key "ADDR:PORT CGROUP_ID"), with the
+ * cgroup's path in a new column cgroup (NULL for the other kinds); and each
+ * audit row's latency_ns, from the capture of the request to the verdict
+ * done (NULL when not known, and in rows before v5). SQLite cannot change a
+ * CHECK constraint in place: the blocklist is copied into a table of the
+ * new shape, ids kept, and the old one dropped with its index.
+ */
+static const char schema_v5[] =
+	"CREATE TABLE blocklist_v5 (\n"
+	"\tid INTEGER PRIMARY KEY,\n"
+	"\tkind TEXT NOT NULL\n"
+	"\t\tCHECK (kind IN ('src', 'flow', 'cidr', 'egress')),\n"
+	"\tkey TEXT NOT NULL,\n"
+	"\trule_id INTEGER,\n"
+	"\treason TEXT,\n"
+	"\tcreated INTEGER NOT NULL,\n"
+	"\texpires INTEGER NOT NULL DEFAULT 0,\n"
+	"\tpoint TEXT CHECK (point IN ('nic', 'host')),\n"
+	"\tstate TEXT NOT NULL DEFAULT 'active'\n"
+	"\t\tCHECK (state IN ('active', 'expired', 'removed')),\n"
+	"\tcgroup TEXT,\n"
+	"\tUNIQUE (kind, key)\n"
+	");\n"
+	"INSERT INTO blocklist_v5 (id, kind, key, rule_id, reason, created,\n"
+	"\texpires, point, state)\n"
+	"\tSELECT id, kind, key, rule_id, reason, created, expires, point,\n"
+	"\tstate FROM blocklist;\n"
+	"DROP TABLE blocklist;\n"
+	"ALTER TABLE blocklist_v5 RENAME TO blocklist;\n"
+	"CREATE INDEX blocklist_state_expires ON blocklist (state, expires);\n"
+	"ALTER TABLE audit ADD COLUMN latency_ns INTEGER;\n";
+
 struct pdb_migration {
 	int version;
 	const char *sql;
 };
 
 static const struct pdb_migration migrations[] = {
-	{ 1, schema_v1 },
-	{ 2, schema_v2 },
-	{ 3, schema_v3 },
-	{ 4, schema_v4 },
+	{ 1, schema_v1 }, { 2, schema_v2 }, { 3, schema_v3 },
+	{ 4, schema_v4 }, { 5, schema_v5 },
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == PDB_SCHEMA_VERSION,

@@ -14,7 +14,7 @@
 /* Size callers give for error messages. */
 #define PDB_ERR_LEN 512
 /* Schema version this build writes (PRAGMA user_version). */
-#define PDB_SCHEMA_VERSION 4
+#define PDB_SCHEMA_VERSION 5
 
 /* Bounds of stored text. Rule text past its bound is refused (-E2BIG);
  * audit strings past theirs are cut, before a UTF-8 sequence, never in one. */
@@ -126,15 +126,19 @@ int pdb_rule_delete(struct pdb *db, uint32_t id, char *err);
 
 /**
  * struct pdb_block - a deny entry
- * @kind: "src", "flow" or "cidr"
+ * @kind: "src", "flow", "cidr" or "egress" (schema v5)
  * @key: the entry in text: "192.0.2.1", "2001:db8::1",
- *	"tcp 192.0.2.1:1234 192.0.2.2:443", "192.0.2.0/24"
+ *	"tcp 192.0.2.1:1234 192.0.2.2:443", "192.0.2.0/24"; egress:
+ *	"DEST CGROUP_ID", DEST "192.0.2.2:443", "[2001:db8::2]:443", or with
+ *	"*" for every port
  * @rule_id: rule that caused it, 0 for a manual block (stored as NULL)
  * @reason: free text (the rule's msg, or the operator's), cut at 512 bytes
  * @created: unix time, seconds (0 on upsert: now)
  * @expires: unix time, seconds; 0 never
  * @point: where it is enforced: "nic" or "host" (or NULL)
  * @state: "active", "expired" or "removed" (NULL on upsert: "active")
+ * @cgroup: an egress entry's cgroup v2 path, cut at 4096 bytes; NULL
+ *	otherwise or unknown (schema v5)
  */
 struct pdb_block {
 	const char *kind;
@@ -145,6 +149,7 @@ struct pdb_block {
 	int64_t expires;
 	const char *point;
 	const char *state;
+	const char *cgroup;
 };
 
 /* Inserts, or refreshes an entry with the same kind and key (rule, reason,
@@ -207,6 +212,9 @@ int pdb_block_set_state(struct pdb *db, const char *kind, const char *key,
  * @cmdline: the command line (arguments joined by spaces) of a process the
  *	verdict killed; NULL or "" otherwise (stored as NULL), cut at
  *	PDB_AUDIT_CMDLINE_MAX bytes (schema v4)
+ * @latency_ns: nanoseconds from the capture of the request (the uprobe's
+ *	time) to the verdict done (its deny entries written, its reset or
+ *	kill made); 0 unknown (stored as NULL; schema v5)
  *
  * Rows with event "capture-loss" (pdb_audit_capture_loss()) say that the
  * capture lost records: msg "lost N records on CPUs C (n), ... in S s",
@@ -242,6 +250,7 @@ struct pdb_audit {
 	uint64_t sock_cookie;
 	const char *logdata;
 	const char *cmdline;
+	uint64_t latency_ns;
 };
 
 /* Return: the new row's id (> 0), or a negative errno. */

@@ -152,12 +152,13 @@ static void test_open_creates_and_migrates(void **state)
 	} contract[] = {
 		{ "rules", "rule_id,text,enabled,mode,source,created,updated" },
 		{ "blocklist",
-		  "id,kind,key,rule_id,reason,created,expires,point,state" },
+		  "id,kind,key,rule_id,reason,created,expires,point,state,"
+		  "cgroup" },
 		{ "audit",
 		  "id,time_ns,time,event,rule_id,msg,severity,action,pid,tgid,"
 		  "uid,exe,comm,cgroup_id,proto,saddr,sport,daddr,dport,"
 		  "tls_lib,direction,method,host,uri,excerpt,cgroup,container,"
-		  "sock_cookie,logdata,cmdline" },
+		  "sock_cookie,logdata,cmdline,latency_ns" },
 	};
 	static const struct {
 		const char *table, *columns;
@@ -870,6 +871,7 @@ static void test_audit_insert_read_back(void **state)
 			     "0123456789abcdef",
 		.sock_cookie = 8589934597ULL,
 		.logdata = "union select in ARGS:id",
+		.latency_ns = 41234,
 	};
 	static const struct {
 		const char *col, *want;
@@ -906,6 +908,7 @@ static void test_audit_insert_read_back(void **state)
 		  "0123456789abcdef" },
 		{ "sock_cookie", "8589934597" },
 		{ "logdata", "union select in ARGS:id" },
+		{ "latency_ns", "41234" },
 	};
 	struct pdb_audit sparse = { .time_ns = 1000,
 				    .event = "match",
@@ -933,7 +936,7 @@ static void test_audit_insert_read_back(void **state)
 	ret = pdb_query_readonly(fx->path, sql, 10, rows_cb, &r, &cut, fx->err);
 	check(ret == 1 && r.nrows == 1 && !cut, "query: %d rows (%s)", ret,
 	      fx->err);
-	check(r.ncols == 30, "audit has %d columns", r.ncols);
+	check(r.ncols == 31, "audit has %d columns", r.ncols);
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
 		v = value_of(&r, 0, want[i].col);
 		check(v && !strcmp(v, want[i].want),
@@ -950,8 +953,10 @@ static void test_audit_insert_read_back(void **state)
 		      !value_of(&r, 0, "msg") && !value_of(&r, 0, "uri") &&
 		      !value_of(&r, 0, "cgroup") &&
 		      !value_of(&r, 0, "container") &&
-		      !value_of(&r, 0, "logdata"),
-	      "rule 0, severity -1 and NULL strings not stored as NULL");
+		      !value_of(&r, 0, "logdata") &&
+		      !value_of(&r, 0, "latency_ns"),
+	      "rule 0, severity -1, latency 0 and NULL strings not stored as "
+	      "NULL");
 	check(!value_of(&r, 0, "sock_cookie"),
 	      "socket cookie 0 not stored as NULL");
 	v = value_of(&r, 0, "time");
@@ -1281,8 +1286,8 @@ static void test_migrate_from_v1(void **state)
 	      (long long)raw_int(fx->path, "PRAGMA user_version"));
 	columns_of(fx->path, "audit", buf, sizeof(buf));
 	check(strstr(buf, ",excerpt,cgroup,container,sock_cookie,logdata,"
-			  "cmdline") &&
-		      !strcmp(buf + strlen(buf) - 7, "cmdline"),
+			  "cmdline,latency_ns") &&
+		      !strcmp(buf + strlen(buf) - 10, "latency_ns"),
 	      "migrated audit columns: %s", buf);
 	/* the rows of v1, untouched, with NULL in the new columns */
 	check(raw_int(fx->path, "SELECT count(*) FROM audit") == 3,
@@ -1376,8 +1381,9 @@ static void test_migrate_from_v2(void **state)
 	      "user_version after migrating v2: %lld",
 	      (long long)raw_int(fx->path, "PRAGMA user_version"));
 	columns_of(fx->path, "audit", buf, sizeof(buf));
-	check(strstr(buf, ",container,sock_cookie,logdata,cmdline") &&
-		      !strcmp(buf + strlen(buf) - 7, "cmdline"),
+	check(strstr(buf, ",container,sock_cookie,logdata,cmdline,"
+			  "latency_ns") &&
+		      !strcmp(buf + strlen(buf) - 10, "latency_ns"),
 	      "migrated audit columns: %s", buf);
 	raw_text(
 		fx->path,
@@ -1458,7 +1464,7 @@ static void test_migrate_from_v3(void **state)
 	check(rc == SQLITE_OK, "a row into the v3 database: %d", rc);
 
 	db = open_ok(fx);
-	check(raw_int(fx->path, "PRAGMA user_version") == 4,
+	check(raw_int(fx->path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
 	      "user_version after migrating v3: %lld",
 	      (long long)raw_int(fx->path, "PRAGMA user_version"));
 	raw_text(fx->path,
@@ -1490,6 +1496,137 @@ static void test_migrate_from_v3(void **state)
 	      "long cmdline stored with %lld bytes",
 	      (long long)raw_int(fx->path, "SELECT length(cmdline) FROM audit"
 					   " WHERE id = 4"));
+	raw_text(fx->path, "PRAGMA integrity_check", buf, sizeof(buf));
+	check(!strcmp(buf, "ok"), "integrity check: %s", buf);
+}
+
+/* Counts the rows of pdb_block_foreach() and keeps the last one's key and
+ * cgroup. */
+struct seen_last {
+	int n;
+	char key[160];
+	char cgroup[160];
+};
+
+static int seen_last_cb(const struct pdb_block *b, void *ctx)
+{
+	struct seen_last *s = ctx;
+
+	s->n++;
+	snprintf(s->key, sizeof(s->key), "%s %s", b->kind, b->key);
+	snprintf(s->cgroup, sizeof(s->cgroup), "%s",
+		 b->cgroup ? b->cgroup : "NULL");
+	return 0;
+}
+
+/*
+ * A v4 database (blocklist rows of each kind and state, an audit row) is
+ * rebuilt into v5: the blocklist keeps its rows and ids and its index,
+ * refuses what it refused, and takes egress entries with their cgroup;
+ * audit rows gain latency_ns, NULL in the old ones.
+ */
+static void test_migrate_from_v4(void **state)
+{
+	struct pdb_block eg = {
+		.kind = "egress",
+		.key = "192.0.2.2:443 4242",
+		.rule_id = 7,
+		.reason = "no callbacks",
+		.point = "host",
+		.cgroup = "/enforcer-test/app",
+	},
+			 bad = { .kind = "proc", .key = "1" };
+	struct pdb_audit a = { .event = "match",
+			       .rule_id = 7,
+			       .severity = -1,
+			       .latency_ns = 123456 };
+	struct seen_last seen = { 0 };
+	struct fx *fx = *state;
+	char buf[512];
+	struct pdb *db;
+	char *sql;
+	int rc;
+
+	check(pdb_schema_step(5) != NULL, "no migration step to v5");
+	sql = sqlite3_mprintf("PRAGMA journal_mode = WAL; BEGIN; %s %s %s %s"
+			      " PRAGMA user_version = 4;"
+			      " PRAGMA application_id = %d; COMMIT;",
+			      pdb_schema_step(1), pdb_schema_step(2),
+			      pdb_schema_step(3), pdb_schema_step(4),
+			      PDB_APPLICATION_ID);
+	check(sql, "out of memory");
+	rc = raw_exec(fx->path, sql);
+	sqlite3_free(sql);
+	check(rc == SQLITE_OK, "create a v4 database: %d", rc);
+	rc = raw_exec(
+		fx->path,
+		"INSERT INTO blocklist (id, kind, key, rule_id, reason,"
+		" created, expires, point, state) VALUES"
+		" (3, 'src', '192.0.2.9', 1, 'r1', 10, 20, 'host', 'active'),"
+		" (5, 'cidr', '198.51.100.0/24', NULL, 'op', 11, 0, 'nic',"
+		" 'expired'),"
+		" (9, 'flow', 'tcp 192.0.2.1:1 192.0.2.2:443', 2, NULL, 12, 0,"
+		" NULL, 'removed');"
+		"INSERT INTO audit (time_ns, event, rule_id, cmdline) VALUES"
+		" (1000, 'match', 7, 'c');");
+	check(rc == SQLITE_OK, "rows into the v4 database: %d", rc);
+	check(raw_exec(fx->path, "INSERT INTO blocklist (kind, key, created)"
+				 " VALUES ('egress', 'x', 1)") != SQLITE_OK,
+	      "a v4 blocklist took an egress row");
+
+	db = open_ok(fx);
+	check(raw_int(fx->path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
+	      "user_version after migrating v4: %lld",
+	      (long long)raw_int(fx->path, "PRAGMA user_version"));
+	raw_text(fx->path,
+		 "SELECT group_concat(id || ':' || kind || ':' || key || ':' ||"
+		 " coalesce(rule_id, '-') || ':' || coalesce(reason, '-') ||"
+		 " ':' || created || ':' || expires || ':' ||"
+		 " coalesce(point, '-') || ':' || state || ':' ||"
+		 " coalesce(cgroup, 'NULL'), ' ') FROM"
+		 " (SELECT * FROM blocklist ORDER BY id)",
+		 buf, sizeof(buf));
+	check(!strcmp(buf, "3:src:192.0.2.9:1:r1:10:20:host:active:NULL "
+			   "5:cidr:198.51.100.0/24:-:op:11:0:nic:expired:NULL "
+			   "9:flow:tcp 192.0.2.1:1 192.0.2.2:443:2:-:12:0:-:"
+			   "removed:NULL"),
+	      "v4 blocklist rows after migration: %s", buf);
+	check(plan_uses(fx->path,
+			"SELECT * FROM blocklist WHERE state = 'active'"
+			" AND expires > 0 AND expires <= 100",
+			"blocklist_state_expires"),
+	      "the blocklist's index was not made again");
+	check(pdb_block_upsert(db, &bad, fx->err) == -EINVAL,
+	      "kind proc taken");
+	check(pdb_block_upsert(db, &eg, fx->err) == 0, "egress row: %s",
+	      fx->err);
+	/* a row of the old kinds next to it: the key may be the same text */
+	check(pdb_block_foreach(db, false, seen_last_cb, &seen, fx->err) == 0,
+	      "block list: %s", fx->err);
+	check(seen.n == 2 && !strcmp(seen.key, "src 192.0.2.9"),
+	      "active rows: %d, last %s", seen.n, seen.key);
+	seen.n = 0;
+	check(pdb_block_expired_foreach(db, 30, 10, seen_last_cb, &seen,
+					fx->err) == 1 &&
+		      !strcmp(seen.cgroup, "NULL"),
+	      "expired src row: %d %s", seen.n, fx->err);
+	check(pdb_audit_insert(db, &a, fx->err) == 2, "v5 audit row: %s",
+	      fx->err);
+	a.latency_ns = 0;
+	check(pdb_audit_insert(db, &a, fx->err) == 3, "audit row: %s", fx->err);
+	pdb_close(db);
+	raw_text(fx->path,
+		 "SELECT kind || ' ' || key || ' ' || cgroup || ' ' || rule_id"
+		 " FROM blocklist WHERE kind = 'egress'",
+		 buf, sizeof(buf));
+	check(!strcmp(buf, "egress 192.0.2.2:443 4242 /enforcer-test/app 7"),
+	      "egress row: %s", buf);
+	raw_text(
+		fx->path,
+		"SELECT group_concat(id || ':' || coalesce(latency_ns, 'NULL'),"
+		" ' ') FROM (SELECT * FROM audit ORDER BY id)",
+		buf, sizeof(buf));
+	check(!strcmp(buf, "1:NULL 2:123456 3:NULL"), "latency_ns: %s", buf);
 	raw_text(fx->path, "PRAGMA integrity_check", buf, sizeof(buf));
 	check(!strcmp(buf, "ok"), "integrity check: %s", buf);
 }
@@ -1630,6 +1767,7 @@ int main(void)
 		T(test_migrate_from_v1),
 		T(test_migrate_from_v2),
 		T(test_migrate_from_v3),
+		T(test_migrate_from_v4),
 		T(test_migrate_from_empty_file),
 		T(test_migrate_failure_rolls_back),
 		T(test_audit_capture_loss),
