@@ -63,6 +63,7 @@ long long jint(const json_t *o, const char *key);
 
 /* The objects. */
 int do_status(int argc, char **argv);
+int do_stats(int argc, char **argv);
 int do_reload(int argc, char **argv);
 int do_rule(int argc, char **argv);
 /* rule test and rule lint, offline (rule_offline.c): argv[0] is the verb */

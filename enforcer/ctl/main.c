@@ -33,6 +33,7 @@ static int do_help(int argc, char **argv);
 
 static const struct cmd objects[] = {
 	{ "status", do_status, NULL, NULL },
+	{ "stats", do_stats, NULL, NULL },
 	{ "rule", do_rule, NULL, NULL },
 	{ "block", do_block, NULL, NULL },
 	{ "audit", do_audit, NULL, NULL },
@@ -49,7 +50,9 @@ static void usage(FILE *out)
 		"\n"
 		"Commands (objects and verbs may be abbreviated):\n"
 		"  status                    daemon, interfaces, XDP counters, "
-		"rules, capture\n");
+		"rules, capture\n"
+		"  stats [--prometheus]      counters and the verdict latency "
+		"histogram\n");
 	for (size_t i = 0; i < ctl_rule_ncmds; i++)
 		fprintf(out, "  %s\n", ctl_rule_cmds[i].usage);
 	for (size_t i = 0; i < ctl_block_ncmds; i++)

@@ -236,6 +236,29 @@ static json_t *status_allowlist(const struct enf_daemon *d)
 			 d->mgmt_iface[0] ? d->mgmt_iface : NULL);
 }
 
+/* The request pipeline's and the verdict stage's counters. */
+static json_t *status_requests(struct enf_daemon *d,
+			       const struct enf_verdict_stats *vs)
+{
+	return json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+		"s:I,s:I,s:I}",
+		"events", (json_int_t)rd(&d->stats.events), "parsed",
+		(json_int_t)rd(&d->stats.requests), "outbound",
+		(json_int_t)rd(&d->stats.outbound_requests), "anomalous",
+		(json_int_t)rd(&d->stats.anomalous), "response_streams",
+		(json_int_t)rd(&d->stats.response_streams), "matched",
+		(json_int_t)rd(&d->stats.matches), "verdicts",
+		(json_int_t)vs->verdicts, "denied", (json_int_t)vs->denied,
+		"killed", (json_int_t)vs->killed, "kill_errors",
+		(json_int_t)vs->kill_errors, "resets", (json_int_t)vs->resets,
+		"reset_errors", (json_int_t)vs->reset_errors, "suppressed",
+		(json_int_t)vs->suppressed, "pending", (json_int_t)vs->pending,
+		"escalated", (json_int_t)vs->escalated, "not_enforced",
+		(json_int_t)vs->not_enforced, "shadowed",
+		(json_int_t)vs->shadowed, "audited", (json_int_t)vs->audited);
+}
+
 static json_t *cmd_status(void *ctx, const json_t *args,
 			  const struct enf_ctl_peer *peer)
 {
@@ -261,30 +284,68 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 			  (json_int_t)rd(&d->stats.memo_hits));
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
-		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,"
-		"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,"
-		"s:o}",
+		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "xdp_counters", xdp,
 		"interfaces", ifaces, "deny_entries", entries, "rules", rules,
-		"tls", tls, "requests", "events",
-		(json_int_t)rd(&d->stats.events), "parsed",
-		(json_int_t)rd(&d->stats.requests), "outbound",
-		(json_int_t)rd(&d->stats.outbound_requests), "anomalous",
-		(json_int_t)rd(&d->stats.anomalous), "response_streams",
-		(json_int_t)rd(&d->stats.response_streams), "matched",
-		(json_int_t)rd(&d->stats.matches), "verdicts",
-		(json_int_t)vs.verdicts, "denied", (json_int_t)vs.denied,
-		"killed", (json_int_t)vs.killed, "kill_errors",
-		(json_int_t)vs.kill_errors, "resets", (json_int_t)vs.resets,
-		"reset_errors", (json_int_t)vs.reset_errors, "suppressed",
-		(json_int_t)vs.suppressed, "pending", (json_int_t)vs.pending,
-		"escalated", (json_int_t)vs.escalated, "not_enforced",
-		(json_int_t)vs.not_enforced, "shadowed",
-		(json_int_t)vs.shadowed, "audited", (json_int_t)vs.audited,
-		"responses", status_responses(d), "http2", status_http2(d),
-		"loss", status_loss(d, ts, &cs, &vs), "allowlist",
+		"tls", tls, "requests", status_requests(d, &vs), "responses",
+		status_responses(d), "http2", status_http2(d), "loss",
+		status_loss(d, ts, &cs, &vs), "allowlist",
 		status_allowlist(d)));
+}
+
+/* The verdict latency histogram: the buckets' upper bounds in seconds
+ * ("le", the last +Inf given as null), the verdicts in each (not
+ * cumulative), their count, sum and max. */
+static json_t *stats_latency(const struct enf_verdict_latency *l)
+{
+	static const uint32_t bounds[] = ENF_VERDICT_LAT_BOUNDS_US;
+	json_t *le = json_array(), *b = json_array();
+
+	for (size_t i = 0; i < ENF_VERDICT_LAT_BUCKETS; i++) {
+		json_array_append_new(
+			le, i < ENF_VERDICT_LAT_BUCKETS - 1 ?
+				    json_real((double)bounds[i] / 1e6) :
+				    json_null());
+		json_array_append_new(b,
+				      json_integer((json_int_t)l->bucket[i]));
+	}
+	return json_pack("{s:o,s:o,s:I,s:f,s:f}", "le", le, "buckets", b,
+			 "count", (json_int_t)l->count, "sum_s",
+			 (double)l->sum_ns / 1e9, "max_s",
+			 (double)l->max_ns / 1e9);
+}
+
+/*
+ * stats: the counters (those of status, by group) and the histograms, for
+ * people and for Prometheus (enforcerctl stats --prometheus writes the
+ * text format from this).
+ */
+static json_t *cmd_stats(void *ctx, const json_t *args,
+			 const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	struct enf_capture_stats cs = { 0 };
+	__u64 ts[ENF_TLS_STAT_MAX] = { 0 };
+	__u64 total[ENF_XDP_STAT_MAX] = { 0 };
+	struct enf_verdict_stats vs;
+	struct enf_verdict_latency lat;
+	json_t *ifaces;
+
+	(void)args;
+	(void)peer;
+	enf_verdict_get_stats(d->verdict, &vs);
+	enf_verdict_get_latency(d->verdict, &lat);
+	ifaces = status_interfaces(d, total);
+	json_decref(ifaces);
+	json_decref(status_tls(d, ts, &cs));
+	return enf_ctl_ok(json_pack(
+		"{s:I,s:{s:o,s:o,s:o,s:o},s:{s:o}}", "uptime_s",
+		(json_int_t)(time(NULL) - d->started), "counters", "requests",
+		status_requests(d, &vs), "xdp",
+		counters_json(total, ENF_XDP_STAT_MAX), "responses",
+		status_responses(d), "loss", status_loss(d, ts, &cs, &vs),
+		"histograms", "verdict_latency", stats_latency(&lat)));
 }
 
 static const char *action_name(uint32_t a)
@@ -1256,6 +1317,7 @@ static json_t *cmd_audit_query(void *ctx, const json_t *args,
 static const struct enf_ctl_command commands[] = {
 	/* clang-format off */
 	{ "status", cmd_status },
+	{ "stats", cmd_stats },
 	{ "reload", cmd_reload },
 	{ "rule.add", cmd_rule_add },
 	{ "rule.list", cmd_rule_list },

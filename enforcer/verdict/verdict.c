@@ -42,7 +42,13 @@ struct enf_verdict {
 	size_t n_allow;
 	struct enf_escalate *esc; /* after:N/T counts */
 	struct enf_verdict_stats stats;
+	struct enf_verdict_latency lat;
 };
+
+static const uint32_t lat_bounds_us[] = ENF_VERDICT_LAT_BOUNDS_US;
+_Static_assert(sizeof(lat_bounds_us) / sizeof(lat_bounds_us[0]) + 1 ==
+		       ENF_VERDICT_LAT_BUCKETS,
+	       "one bucket per bound and +Inf");
 
 void enf_verdict_set_shadow(struct enf_verdict *v, bool all)
 {
@@ -122,6 +128,51 @@ void enf_verdict_get_stats(const struct enf_verdict *v,
 	out->escalated = __atomic_load_n(&v->stats.escalated, __ATOMIC_RELAXED);
 	out->not_enforced =
 		__atomic_load_n(&v->stats.not_enforced, __ATOMIC_RELAXED);
+}
+
+void enf_verdict_get_latency(const struct enf_verdict *v,
+			     struct enf_verdict_latency *out)
+{
+	for (size_t i = 0; i < ENF_VERDICT_LAT_BUCKETS; i++)
+		out->bucket[i] =
+			__atomic_load_n(&v->lat.bucket[i], __ATOMIC_RELAXED);
+	out->count = __atomic_load_n(&v->lat.count, __ATOMIC_RELAXED);
+	out->sum_ns = __atomic_load_n(&v->lat.sum_ns, __ATOMIC_RELAXED);
+	out->max_ns = __atomic_load_n(&v->lat.max_ns, __ATOMIC_RELAXED);
+}
+
+/* Counts one enforced verdict of @ns into the histogram. One thread
+ * writes it (the verdict stage's); readers see each counter whole. */
+static void lat_record(struct enf_verdict *v, uint64_t ns)
+{
+	size_t i = 0;
+
+	while (i < ENF_VERDICT_LAT_BUCKETS - 1 &&
+	       ns > (uint64_t)lat_bounds_us[i] * 1000)
+		i++;
+	stat_inc(&v->lat.bucket[i]);
+	__atomic_add_fetch(&v->lat.sum_ns, ns, __ATOMIC_RELAXED);
+	if (ns > __atomic_load_n(&v->lat.max_ns, __ATOMIC_RELAXED))
+		__atomic_store_n(&v->lat.max_ns, ns, __ATOMIC_RELAXED);
+	/* last: a reader that sees the count sees its bucket */
+	__atomic_add_fetch(&v->lat.count, 1, __ATOMIC_RELEASE);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Nanoseconds from @o's capture to @when (CLOCK_MONOTONIC); 0 when not
+ * known. */
+static uint64_t since_capture(const struct enf_req_origin *o, uint64_t when)
+{
+	if (!o || !o->ts_ns)
+		return 0;
+	return when > o->ts_ns ? when - o->ts_ns : 0;
 }
 
 void enf_tuple_addr_str(const struct enf_tuple *t, const uint8_t *addr,
@@ -268,7 +319,7 @@ static int entry_for(uint32_t kind, const struct enf_enforce *e,
  */
 static int deny_entry(struct enf_verdict *v, const struct enf_rule_info *r,
 		      uint32_t kind, const struct enf_enforce *e,
-		      const struct enf_tuple *t, time_t now)
+		      const struct enf_tuple *t, time_t now, uint64_t *done_ns)
 {
 	struct enf_deny_result res;
 	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN];
@@ -283,6 +334,8 @@ static int deny_entry(struct enf_verdict *v, const struct enf_rule_info *r,
 	err = enf_dp_deny_add(v->dp, &d, r->id, &res);
 	if (err)
 		return err;
+	if (!*done_ns)
+		*done_ns = mono_ns();
 	if (enf_deny_format(&d, key, sizeof(key)) == 0) {
 		struct pdb_block b = {
 			.kind = enf_deny_kind_name(d.kind),
@@ -328,13 +381,15 @@ static void count(struct enf_verdict *v, uint32_t kind, int err)
  * the request's origin, or NULL; @t its flow, or NULL. A kill sets
  * @cmdline (room for ENF_KILL_CMDLINE_MAX) to the process's command line.
  * The socket is reset before the process is killed: a kill would close it
- * on its own, without telling the peer at once. Return: 0, or the first
- * error.
+ * on its own, without telling the peer at once. @done_ns is set to the
+ * CLOCK_MONOTONIC time the first kind was done (its entry in the map, its
+ * socket reset, its process killed; before the blocklist row), and stays
+ * 0 when none was. Return: 0, or the first error.
  */
 static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 		   const struct enf_enforce *e, const struct enf_req_origin *o,
 		   const struct enf_tuple *t, bool shadow, char *action,
-		   size_t len, char *cmdline)
+		   size_t len, char *cmdline, uint64_t *done_ns)
 {
 	static const struct {
 		uint32_t bit;
@@ -401,7 +456,7 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 		else if (k == ENF_ENF_RESET)
 			err = enf_reset_flow(o);
 		else
-			err = deny_entry(v, r, k, e, t, now);
+			err = deny_entry(v, r, k, e, t, now, done_ns);
 		count(v, k, err);
 		if (err) {
 			part(action, len, &first, "%s(failed:%s)", name,
@@ -411,6 +466,8 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 				ret = err;
 		} else {
 			part(action, len, &first, "%s", name);
+			if (!*done_ns)
+				*done_ns = mono_ns();
 		}
 	}
 	if (suppressed) {
@@ -440,8 +497,6 @@ static int escalation(struct enf_verdict *v, const struct enf_rule_info *r,
 		      const struct enf_req_origin *o, bool have_flow)
 {
 	struct enf_escalate_key k = { .rule_id = r->id };
-	struct timespec ts;
-	uint64_t now;
 	int n;
 
 	if (have_flow) {
@@ -454,10 +509,8 @@ static int escalation(struct enf_verdict *v, const struct enf_rule_info *r,
 	}
 	/* when the daemon sees it: captures from several CPUs may come a
 	 * little out of order, this clock never goes back */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	n = enf_escalate_hit(v->esc, &k, r->after_n,
-			     (uint64_t)r->after_s * 1000000000ull, now);
+			     (uint64_t)r->after_s * 1000000000ull, mono_ns());
 	if (n < 0) {
 		pr_warn("verdict: rule %u: escalation count: %s: enforced "
 			"now",
@@ -494,6 +547,7 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 	char *method = NULL, *uri = NULL, *hoststr = NULL;
 	bool have_flow, shadow;
 	struct timespec now;
+	uint64_t latency, done_ns = 0;
 	int ret = 0, count;
 
 	stat_inc(&v->stats.verdicts);
@@ -518,7 +572,7 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 	} else if (r->actions & deny_bits) {
 		ret = enforce(v, r, enf_verdict_effective(v, r, NULL), o,
 			      have_flow ? &o->tuple : NULL, shadow, action,
-			      sizeof(action), cmdline);
+			      sizeof(action), cmdline, &done_ns);
 		if (shadow)
 			stat_inc(&v->stats.shadowed);
 		if (ret && ret != -ENOTCONN)
@@ -534,6 +588,9 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 			 r->actions & ENF_ACT_PASS ? "pass" : "log");
 	}
 
+	latency = since_capture(o, done_ns ? done_ns : mono_ns());
+	if (done_ns && latency)
+		lat_record(v, latency);
 	if ((r->actions & ENF_ACT_NOLOG) && !(r->actions & deny_bits))
 		return ret;
 
@@ -587,6 +644,7 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 			.sock_cookie = o ? o->sock_cookie : 0,
 			.logdata = m->logdata,
 			.cmdline = cmdline,
+			.latency_ns = latency,
 		};
 
 		if (method && uri && pdb_audit_insert(v->db, &a, dberr) > 0) {

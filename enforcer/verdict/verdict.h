@@ -63,6 +63,37 @@ struct enf_verdict_stats {
 	uint64_t not_enforced;
 };
 
+/*
+ * The latency of enforced verdicts: from the capture of the request (the
+ * uprobe's CLOCK_MONOTONIC time, enf_req_origin @ts_ns) to the verdict's
+ * first kind done (its deny entry written into the maps, the socket
+ * reset, the process killed), before the blocklist and audit rows are
+ * written. Counted in buckets by upper
+ * bound, as a Prometheus histogram (le="..."): bucket i holds the
+ * verdicts of at most ENF_VERDICT_LAT_BOUNDS_US[i] us and more than the
+ * bound before it; the last bucket everything above (+Inf).
+ */
+#define ENF_VERDICT_LAT_BOUNDS_US                                          \
+	{                                                                  \
+		10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, \
+			100000, 1000000                                    \
+	}
+#define ENF_VERDICT_LAT_BUCKETS 14 /* the bounds and +Inf */
+
+/**
+ * struct enf_verdict_latency - latency histogram (see above)
+ * @bucket: verdicts per bucket (not cumulative)
+ * @count: verdicts counted (the sum of @bucket)
+ * @sum_ns: their latencies summed
+ * @max_ns: the largest one
+ */
+struct enf_verdict_latency {
+	uint64_t bucket[ENF_VERDICT_LAT_BUCKETS];
+	uint64_t count;
+	uint64_t sum_ns;
+	uint64_t max_ns;
+};
+
 struct enf_verdict;
 
 /**
@@ -158,6 +189,11 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 
 void enf_verdict_get_stats(const struct enf_verdict *v,
 			   struct enf_verdict_stats *out);
+
+/* The latency histogram of verdicts that enforced something (not shadow,
+ * not a count(K/N), not all suppressed or failed), read from any thread. */
+void enf_verdict_get_latency(const struct enf_verdict *v,
+			     struct enf_verdict_latency *out);
 
 /* Text of an address in an enf_tuple: "192.0.2.1" or "2001:db8::1". */
 void enf_tuple_addr_str(const struct enf_tuple *t, const uint8_t *addr,

@@ -291,6 +291,33 @@ out=$(enf_ctl block del cidr 192.0.2.2/31 2>&1)
 check "block del removes the prefix" grep -q 'removed cidr 192.0.2.2/31' <<<"$out"
 check "and its hosts are served again" served "$ENF_CLI_ADDR"
 
+# --- stats: the verdict latency, capture to enforced ---
+# flow, kill and cidr enforced so far: each counted once in the histogram,
+# the same in JSON and in the Prometheus text; the cidr verdict's audit row
+# has its latency, above zero and below the histogram's max.
+lat_json=$(enf_ctl --json stats)
+lat_count=$(python3 -c '
+import json, sys
+print(json.load(sys.stdin)["histograms"]["verdict_latency"]["count"])' <<<"$lat_json")
+check "stats counts the enforced verdicts' latency ($lat_count)" \
+	test "${lat_count:-0}" -ge 3
+prom=$(enf_ctl stats --prometheus)
+check "stats --prometheus: the histogram's count is the same" \
+	grep -qx "enforcer_verdict_latency_seconds_count $lat_count" <<<"$prom"
+check "stats --prometheus: and so is its +Inf bucket" \
+	grep -qx "enforcer_verdict_latency_seconds_bucket{le=\"+Inf\"} $lat_count" <<<"$prom"
+check "stats --prometheus: the verdict counters" \
+	grep -qE '^enforcer_requests_verdicts_total [1-9]' <<<"$prom"
+check "stats prints the histogram with its p99" \
+	grep -qE "^verdict latency \(capture to enforced\): $lat_count verdicts, .*p99 <=" \
+	<<<"$(enf_ctl stats)"
+lat_row=$(q1 "SELECT latency_ns FROM audit WHERE rule_id = 900502")
+lat_max=$(python3 -c '
+import json, sys
+print(int(json.load(sys.stdin)["histograms"]["verdict_latency"]["max_s"] * 1e9) + 1)' <<<"$lat_json")
+check "the cidr verdict's audit row has its latency ($lat_row ns)" \
+	test "${lat_row:-0}" -gt 0 -a "${lat_row:-0}" -le "$lat_max"
+
 # --- reset: the request's connection ends at both ends at once ---
 # The flow client again, from its own port: its matching request, then
 # (once the reset is audited) another on the same connection, which
