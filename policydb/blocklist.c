@@ -66,7 +66,8 @@ static int block_check(const struct pdb_block *b, char *err)
 int pdb_block_upsert(struct pdb *db, const struct pdb_block *b, char *err)
 {
 	/* created is deliberately absent from the UPDATE: it records when
-	 * the entry was first blocked. */
+	 * the entry was first blocked; an egress key names its cgroup by id,
+	 * whose path never changes: kept when not given. */
 	static const char sql[] =
 		"INSERT INTO blocklist (kind, key, rule_id, reason, created,"
 		" expires, point, state, cgroup)"
@@ -74,7 +75,8 @@ int pdb_block_upsert(struct pdb *db, const struct pdb_block *b, char *err)
 		" ON CONFLICT (kind, key) DO UPDATE SET"
 		" rule_id = excluded.rule_id, reason = excluded.reason,"
 		" expires = excluded.expires, point = excluded.point,"
-		" state = excluded.state, cgroup = excluded.cgroup";
+		" state = excluded.state,"
+		" cgroup = coalesce(excluded.cgroup, cgroup)";
 	sqlite3_stmt *st;
 	int rc, ret;
 
@@ -207,6 +209,34 @@ int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
 	}
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	ret = each_row(db, st, cb, ctx, &n, err);
+	return ret ? ret : (int)n;
+}
+
+int pdb_block_kind_foreach(struct pdb *db, const char *kind, size_t offset,
+			   size_t max, pdb_block_cb cb, void *ctx, char *err)
+{
+	static const char sql[] =
+		"SELECT kind, key, rule_id, reason, created, expires, point,"
+		" state, cgroup FROM blocklist WHERE kind = ?1 AND"
+		" state = 'active' ORDER BY id LIMIT ?2 OFFSET ?3";
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int rc, ret;
+
+	pdb_clearerr(err);
+	if (!db || !kind || !cb) {
+		pdb_seterr(err, "block list: no database, kind or callback");
+		return -EINVAL;
+	}
+	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
+		return pdb_errno(db->h, rc);
+	}
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)offset);
 	ret = each_row(db, st, cb, ctx, &n, err);
 	return ret ? ret : (int)n;
 }

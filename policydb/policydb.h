@@ -153,7 +153,7 @@ struct pdb_block {
 };
 
 /* Inserts, or refreshes an entry with the same kind and key (rule, reason,
- * expires, point, state updated; created kept). The key is at most 128
+ * expires, point, state updated; created kept, and cgroup when NULL). The key is at most 128
  * bytes (-E2BIG). */
 int pdb_block_upsert(struct pdb *db, const struct pdb_block *b, char *err);
 
@@ -174,6 +174,17 @@ int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
  */
 int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
 			      pdb_block_cb cb, void *ctx, char *err);
+
+/**
+ * pdb_block_kind_foreach() - active entries of one kind, a page at a time
+ * @kind: "src", "flow", "cidr" or "egress"
+ * @offset: rows to skip (of the active entries of @kind, by id)
+ * @max: at most this many
+ * Return: how many were passed to @cb (fewer than @max: the last page), a
+ * non-zero return of @cb, or -errno. Do not change the blocklist from @cb.
+ */
+int pdb_block_kind_foreach(struct pdb *db, const char *kind, size_t offset,
+			   size_t max, pdb_block_cb cb, void *ctx, char *err);
 
 /* Sets the state (active, expired, removed) of the entry @kind @key.
  * Return: 0, -ENOENT when there is none, -EINVAL, -errno. */

@@ -65,6 +65,7 @@ struct enf_egress {
 	int stats_fd; /* likewise */
 	struct enf_egress_info info;
 	char pin_dir[PATH_MAX]; /* "" when nothing is pinned */
+	char mount[PATH_MAX]; /* the cgroup2 mount; "" when none was found */
 };
 
 static int path_join(char *buf, size_t size, const char *dir, const char *name)
@@ -137,15 +138,17 @@ static int cgroup_resolve(struct enf_egress *e, const char *want)
 {
 	int err;
 
+	if (cgroup2_root(e->mount, sizeof(e->mount)))
+		e->mount[0] = '\0';
 	if (want) {
 		if (snprintf(e->info.cgroup_path, sizeof(e->info.cgroup_path),
 			     "%s", want) >= (int)sizeof(e->info.cgroup_path))
 			return -ENAMETOOLONG;
 	} else {
-		err = cgroup2_root(e->info.cgroup_path,
-				   sizeof(e->info.cgroup_path));
-		if (err)
-			return err;
+		if (!e->mount[0])
+			return -ENOENT;
+		snprintf(e->info.cgroup_path, sizeof(e->info.cgroup_path), "%s",
+			 e->mount);
 	}
 	err = enf_egress_cgroup_id(e->info.cgroup_path, &e->info.cgroup_id);
 	if (err)
@@ -153,6 +156,30 @@ static int cgroup_resolve(struct enf_egress *e, const char *want)
 			err == -EMEDIUMTYPE ? "not a cgroup2 directory" :
 					      strerror(-err));
 	return err;
+}
+
+int enf_egress_cgroup_gone(const struct enf_egress *e, __u64 id,
+			   const char *path)
+{
+	char full[PATH_MAX];
+	__u64 now;
+	int err;
+
+	if (!path || path[0] != '/' || !id)
+		return -EINVAL;
+	if (!e->mount[0])
+		return -ENOENT;
+	if (snprintf(full, sizeof(full), "%s%s", e->mount, path) >=
+	    (int)sizeof(full))
+		return -ENAMETOOLONG;
+	err = enf_egress_cgroup_id(full, &now);
+	if (err == -ENOENT || err == -ENOTDIR)
+		return 1;
+	if (err)
+		return err;
+	/* ids are never given twice: another id is a cgroup made again
+	 * under the same name */
+	return now != id;
 }
 
 /* ---- maps ---------------------------------------------------------------- */

@@ -224,4 +224,20 @@ int enf_egress_info(const struct enf_egress *e, struct enf_egress_info *out);
  */
 int enf_egress_cgroup_id(const char *path, __u64 *id);
 
+/**
+ * enf_egress_cgroup_gone() - whether the cgroup an entry names is gone
+ * @e: the handle (it knows the cgroup2 mount: the first in
+ *	/proc/self/mounts)
+ * @id: the entry's cgroup v2 id
+ * @path: that cgroup's path from the hierarchy's root
+ *	("/system.slice/x.service"), as /proc/PID/cgroup shows it
+ *
+ * Return: 1 when no cgroup @path exists or it is another cgroup than @id
+ * (one made again under the same name; ids are never reused), 0 when it
+ * is there; -EINVAL for a @path not starting with '/' or a 0 @id;
+ * -ENOENT when no cgroup2 is mounted; -errno when it cannot be told.
+ */
+int enf_egress_cgroup_gone(const struct enf_egress *e, __u64 id,
+			   const char *path);
+
 #endif /* ENFORCER_LOADER_EGRESS_H */

@@ -234,6 +234,105 @@ int enf_deny_format(const struct enf_deny *d, char *buf, size_t len)
 	return -EINVAL;
 }
 
+/* An IPv6 address ::ffff:a.b.c.d becomes a.b.c.d, as the egress map keeps
+ * it. */
+static void unmap_v4(int *family, __u8 addr[16])
+{
+	static const __u8 prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (*family != AF_INET6 || memcmp(addr, prefix, sizeof(prefix)))
+		return;
+	memmove(addr, addr + 12, 4);
+	memset(addr + 4, 0, 12);
+	*family = AF_INET;
+}
+
+int enf_egress_text_parse(const char *text, struct enf_egress_entry *out,
+			  char *err, size_t errlen)
+{
+	char buf[ENF_DENY_TEXT_MAX * 2], *save = NULL, *dest, *id, *extra;
+	char *colon, *end;
+	unsigned long long cg;
+	__u16 port = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(text) >= sizeof(buf))
+		return fail(err, errlen, "entry too long");
+	strcpy(buf, text);
+	dest = strtok_r(buf, " \t", &save);
+	id = strtok_r(NULL, " \t", &save);
+	extra = strtok_r(NULL, " \t", &save);
+	if (!dest || !id || extra)
+		return fail(err, errlen,
+			    "an egress entry is 'ADDR:PORT CGROUP_ID' "
+			    "([ADDR]:PORT for IPv6, PORT * for every port)");
+	errno = 0;
+	cg = strtoull(id, &end, 10);
+	if (!isdigit((unsigned char)*id) || errno || *end || !cg)
+		return fail(err, errlen,
+			    "'%s' is not a cgroup id (a number above 0)", id);
+	colon = strrchr(dest, ':');
+	if (colon && !strcmp(colon, ":*")) {
+		/* every port: parse the rest as an address with port 1 */
+		if (dest[0] == '[') {
+			if (colon[-1] != ']')
+				return fail(err, errlen,
+					    "'%s' is not [ADDR]:PORT", dest);
+			colon[-1] = '\0';
+			out->family = parse_addr(dest + 1, out->addr);
+		} else {
+			*colon = '\0';
+			out->family = parse_addr(dest, out->addr);
+			if (out->family == AF_INET6)
+				return fail(err, errlen,
+					    "write an IPv6 destination as "
+					    "[ADDR]:PORT");
+		}
+		if (!out->family)
+			return fail(err, errlen, "'%s' is not an IP address",
+				    dest);
+	} else {
+		char copy[sizeof(buf)];
+
+		snprintf(copy, sizeof(copy), "%s", dest);
+		out->family = parse_endpoint(copy, out->addr, &port);
+		if (!out->family)
+			return fail(err, errlen,
+				    "'%s' is not ADDR:PORT, [ADDR]:PORT or "
+				    "ADDR:*",
+				    dest);
+		if (!port)
+			return fail(err, errlen,
+				    "port 0 in '%s': write * for every port",
+				    dest);
+	}
+	unmap_v4(&out->family, out->addr);
+	out->port = port;
+	out->cgroup_id = cg;
+	return 0;
+}
+
+int enf_egress_text_format(const struct enf_egress_entry *e, char *buf,
+			   size_t len)
+{
+	char a[INET6_ADDRSTRLEN + 2], p[8];
+	__u8 addr[16];
+	int family = e->family;
+
+	if ((family != AF_INET && family != AF_INET6) || !e->cgroup_id)
+		return -EINVAL;
+	memcpy(addr, e->addr, sizeof(addr));
+	unmap_v4(&family, addr);
+	addr_str(family, addr, a, sizeof(a), true);
+	if (e->port)
+		snprintf(p, sizeof(p), "%u", ntohs(e->port));
+	else
+		snprintf(p, sizeof(p), "*");
+	snprintf(buf, len, "%s:%s %llu", a, p,
+		 (unsigned long long)e->cgroup_id);
+	return 0;
+}
+
 void enf_deny_from_peer(const struct enf_tuple *t, struct enf_deny *out)
 {
 	memset(out, 0, sizeof(*out));

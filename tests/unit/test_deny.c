@@ -142,6 +142,80 @@ static void test_from_peer(void **state)
 	assert_string_equal(out, "2001:db8::7");
 }
 
+/* Egress entries: canonical text, fields, v4-mapped destinations kept as
+ * IPv4, and the refusals. */
+static void egress_trip(const char *in, const char *want)
+{
+	char err[256] = "", out[ENF_DENY_TEXT_MAX];
+	struct enf_egress_entry e, again;
+
+	if (enf_egress_text_parse(in, &e, err, sizeof(err)))
+		fail_msg("'%s' refused: %s", in, err);
+	assert_int_equal(enf_egress_text_format(&e, out, sizeof(out)), 0);
+	if (strcmp(out, want) != 0)
+		fail_msg("'%s' formats as '%s', want '%s'", in, out, want);
+	assert_int_equal(enf_egress_text_parse(out, &again, err, sizeof(err)),
+			 0);
+	assert_memory_equal(&e, &again, sizeof(e));
+}
+
+static void test_egress_text(void **state)
+{
+	static const struct {
+		const char *in, *why;
+	} bad[] = {
+		{ "192.0.2.2:443", "an egress entry is" },
+		{ "192.0.2.2:443 42 x", "an egress entry is" },
+		{ "192.0.2.2:443 0", "not a cgroup id" },
+		{ "192.0.2.2:443 -1", "not a cgroup id" },
+		{ "192.0.2.2:443 4x", "not a cgroup id" },
+		{ "192.0.2.2:0 42", "write * for every port" },
+		{ "192.0.2.2 42", "is not ADDR:PORT" },
+		{ "192.0.2.2:65536 42", "is not ADDR:PORT" },
+		{ "host:443 42", "is not ADDR:PORT" },
+		{ "2001:db8::2:* 42", "write an IPv6 destination as" },
+		{ "[2001:db8::2:* 42", "is not [ADDR]:PORT" },
+		{ "[nope]:* 42", "is not an IP address" },
+	};
+	struct enf_egress_entry e;
+	char err[256], out[ENF_DENY_TEXT_MAX];
+	__u8 want[16] = { 0 };
+
+	(void)state;
+	egress_trip("192.0.2.2:443 4242", "192.0.2.2:443 4242");
+	egress_trip(" 192.0.2.2:*\t 4242 ", "192.0.2.2:* 4242");
+	egress_trip("[2001:DB8::2]:443 18446744073709551615",
+		    "[2001:db8::2]:443 18446744073709551615");
+	egress_trip("[2001:db8::2]:* 7", "[2001:db8::2]:* 7");
+	egress_trip("[::ffff:192.0.2.9]:53 7", "192.0.2.9:53 7");
+	egress_trip("[::ffff:192.0.2.9]:* 7", "192.0.2.9:* 7");
+
+	assert_int_equal(enf_egress_text_parse("[::ffff:192.0.2.9]:8443 99", &e,
+					       err, sizeof(err)),
+			 0);
+	inet_pton(AF_INET, "192.0.2.9", want);
+	assert_int_equal(e.family, AF_INET);
+	assert_memory_equal(e.addr, want, 16);
+	assert_int_equal(e.port, htons(8443));
+	assert_int_equal(e.cgroup_id, 99);
+	assert_int_equal(e.rule_id, 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (enf_egress_text_parse(bad[i].in, &e, err, sizeof(err)) !=
+		    -EINVAL)
+			fail_msg("'%s' accepted", bad[i].in);
+		if (!strstr(err, bad[i].why))
+			fail_msg("'%s': got '%s', want '%s'", bad[i].in, err,
+				 bad[i].why);
+	}
+	e.family = AF_INET;
+	e.cgroup_id = 0;
+	assert_int_equal(enf_egress_text_format(&e, out, sizeof(out)), -EINVAL);
+	e.cgroup_id = 1;
+	e.family = AF_UNIX;
+	assert_int_equal(enf_egress_text_format(&e, out, sizeof(out)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_from_peer),
+		cmocka_unit_test(test_egress_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
