@@ -531,6 +531,16 @@ static const char *set_mgmt_interface(struct enf_config *c, char *value)
 	return NULL;
 }
 
+static const char *set_egress_cgroup(struct enf_config *c, char *value)
+{
+	c->egress_off = !strcmp(value, "none");
+	if (c->egress_off) {
+		c->egress_cgroup[0] = '\0';
+		return NULL;
+	}
+	return set_path(c->egress_cgroup, sizeof(c->egress_cgroup), value);
+}
+
 static void reset_allowlist(struct enf_config *c)
 {
 	c->n_allow = 0;
@@ -598,6 +608,7 @@ static const struct {
 	{ "block_action", NULL, false, NULL, set_block_action },
 	{ "allowlist", NULL, true, reset_allowlist, set_allowlist },
 	{ "mgmt_interface", set_mgmt_interface, false, NULL, NULL },
+	{ "egress_cgroup", set_egress_cgroup, false, NULL, NULL },
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

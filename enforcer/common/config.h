@@ -104,6 +104,9 @@ struct enf_conf_iface {
  *	in the default): the networks of @mgmt_interface, resolved at start
  * @mgmt_interface: the management interface; "" for the interface of the
  *	default route, unless enforcer enforces on it
+ * @egress_cgroup: the cgroup v2 directory the egress programs
+ *	(enforce:egress) attach to; "" for the root of the cgroup2 mount
+ * @egress_off: egress_cgroup = none: enforce:egress is not enforced
  */
 struct enf_config {
 	struct enf_conf_iface interfaces[ENF_CONF_MAX_IFACES];
@@ -138,6 +141,8 @@ struct enf_config {
 	size_t n_allow;
 	bool allow_mgmt;
 	char mgmt_interface[IF_NAMESIZE];
+	char egress_cgroup[ENF_CONF_PATH_MAX];
+	bool egress_off;
 };
 
 /* Fills @c with the built-in defaults. */

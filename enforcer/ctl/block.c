@@ -123,7 +123,7 @@ static int do_block_list(int argc, char **argv)
 	if (ctl_opts.json) {
 		print_json(res);
 	} else {
-		printf("%-5s %-40s %-8s %-5s %-8s %-20s %-10s %s\n", "KIND",
+		printf("%-6s %-40s %-8s %-5s %-8s %-20s %-10s %s\n", "KIND",
 		       "KEY", "RULE", "POINT", "ENFORCED", "CREATED", "EXPIRES",
 		       "REASON");
 		json_array_foreach(json_object_get(res, "entries"), i, b) {
@@ -136,13 +136,17 @@ static int do_block_list(int argc, char **argv)
 			else
 				snprintf(in, sizeof(in), "in %llds",
 					 left > 0 ? left : 0);
-			printf("%-5s %-40s %-8lld %-5s %-8s %-20s %-10s %s\n",
+			printf("%-6s %-40s %-8lld %-5s %-8s %-20s %-10s %s",
 			       jstr(b, "kind"), jstr(b, "key"),
 			       jint(b, "rule_id"), jstr(b, "point"),
 			       json_is_true(json_object_get(b, "enforced")) ?
 				       "yes" :
 				       "NO",
 			       jstr(b, "created"), in, jstr(b, "reason"));
+			/* an egress entry's cgroup, by its path */
+			if (*jstr(b, "cgroup"))
+				printf(" (cgroup %s)", jstr(b, "cgroup"));
+			printf("\n");
 		}
 		if (json_is_true(json_object_get(res, "truncated")))
 			printf("(list cut; enforcerctl audit query over the "
@@ -201,7 +205,9 @@ const struct cmd ctl_block_cmds[] = {
 	  "                            flow tcp|udp PEER:PORT LOCAL:PORT;\n"
 	  "                            --ttl: lifted after S seconds",
 	  NULL },
-	{ "del", do_block_del, "block del KIND KEY        remove a deny entry",
+	{ "del", do_block_del,
+	  "block del KIND KEY        remove a deny entry (egress too:\n"
+	  "                            egress DEST:PORT|DEST:* CGROUP_ID)",
 	  NULL },
 	{ "verify", do_block_verify,
 	  "block verify              drift between the kernel's maps and the\n"

@@ -111,6 +111,26 @@ static void print_status(const json_t *st)
 			printf(" (management network: %s)", mgmt);
 		printf("\n");
 	}
+	{
+		const json_t *eg = json_object_get(st, "egress");
+
+		if (json_is_true(json_object_get(eg, "enforced")))
+			printf("egress (enforce:egress): connect programs on "
+			       "cgroup %s; %lld/%lld entries; denied "
+			       "connect()s %lld (deny4=%lld deny6=%lld "
+			       "deny_mapped=%lld); lifted, cgroup gone: "
+			       "%lld\n",
+			       jstr(eg, "cgroup"), jint(eg, "entries"),
+			       jint(eg, "capacity"), jint(eg, "denied_total"),
+			       jint(json_object_get(eg, "denied"), "deny4"),
+			       jint(json_object_get(eg, "denied"), "deny6"),
+			       jint(json_object_get(eg, "denied"),
+				    "deny_mapped"),
+			       jint(eg, "cgroup_gone"));
+		else if (eg)
+			printf("egress (enforce:egress): not enforced (%s)\n",
+			       jstr(eg, "error"));
+	}
 	v = json_object_get(v, "fast4");
 	printf("host src4 fast table: %lld/%lld slots used, %lld deleted, "
 	       "%lld overflowed to deny_src4, %lld moved\n",

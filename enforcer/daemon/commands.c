@@ -236,6 +236,37 @@ static json_t *status_allowlist(const struct enf_daemon *d)
 			 d->mgmt_iface[0] ? d->mgmt_iface : NULL);
 }
 
+/* enforce:egress: where it is attached, its entries and the connect()s it
+ * denied; or why it is not enforced. */
+static json_t *status_egress(struct enf_daemon *d)
+{
+	static const char *const names[ENF_EGRESS_STAT_MAX] =
+		ENF_EGRESS_STAT_NAMES;
+	struct enf_egress_counters c = { 0 };
+	struct enf_egress_info info;
+	json_t *denied;
+	__u32 n = 0;
+
+	if (!d->egress)
+		return json_pack("{s:b,s:s}", "enforced", false, "error",
+				 d->egress_error);
+	enf_egress_info(d->egress, &info);
+	if (enf_egress_count(d->egress, &n))
+		pr_warn("status: counting the egress entries failed");
+	if (enf_egress_stats(d->egress, &c))
+		pr_warn("status: reading egress_stats failed");
+	denied = json_object();
+	for (int k = 0; denied && k < ENF_EGRESS_STAT_MAX; k++)
+		json_object_set_new(denied, names[k],
+				    json_integer((json_int_t)c.count[k]));
+	return json_pack("{s:b,s:s,s:I,s:I,s:I,s:o,s:I}", "enforced", true,
+			 "cgroup", info.cgroup_path, "entries", (json_int_t)n,
+			 "capacity", (json_int_t)info.entries, "denied_total",
+			 (json_int_t)c.denied, "denied", denied, "cgroup_gone",
+			 (json_int_t)__atomic_load_n(&d->stats.cgroup_gone,
+						     __ATOMIC_RELAXED));
+}
+
 /* The request pipeline's and the verdict stage's counters. */
 static json_t *status_requests(struct enf_daemon *d,
 			       const struct enf_verdict_stats *vs)
@@ -284,14 +315,14 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 			  (json_int_t)rd(&d->stats.memo_hits));
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
-		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "xdp_counters", xdp,
-		"interfaces", ifaces, "deny_entries", entries, "rules", rules,
-		"tls", tls, "requests", status_requests(d, &vs), "responses",
-		status_responses(d), "http2", status_http2(d), "loss",
-		status_loss(d, ts, &cs, &vs), "allowlist",
-		status_allowlist(d)));
+		"interfaces", ifaces, "deny_entries", entries, "egress",
+		status_egress(d), "rules", rules, "tls", tls, "requests",
+		status_requests(d, &vs), "responses", status_responses(d),
+		"http2", status_http2(d), "loss", status_loss(d, ts, &cs, &vs),
+		"allowlist", status_allowlist(d)));
 }
 
 /* The verdict latency histogram: the buckets' upper bounds in seconds
@@ -992,14 +1023,6 @@ static json_t *cmd_rule_delete(void *ctx, const json_t *args,
 }
 
 /* The deny entry a blocklist row names, parsed back from its key. */
-static int block_row_deny(const struct pdb_block *b, struct enf_deny *d)
-{
-	char err[128];
-
-	return enf_deny_parse(enf_deny_kind_parse(b->kind), b->key, d, err,
-			      sizeof(err));
-}
-
 struct block_list_ctx {
 	struct enf_daemon *d;
 	json_t *entries;
@@ -1010,8 +1033,8 @@ struct block_list_ctx {
 static int block_entry(const struct pdb_block *b, void *arg)
 {
 	struct block_list_ctx *c = arg;
-	struct enf_deny d;
-	char created[32];
+	struct enf_entry e;
+	char created[32], err[128];
 	struct tm tm;
 	time_t t = (time_t)b->created;
 	bool enforced;
@@ -1021,17 +1044,19 @@ static int block_entry(const struct pdb_block *b, void *arg)
 		return 1;
 	}
 	c->left--;
-	enforced = block_row_deny(b, &d) == 0 &&
-		   enf_dp_deny_lookup(c->d->dp, &d, NULL) == 0;
+	enforced = enf_entry_parse(b->kind, b->key, &e, err, sizeof(err)) ==
+			   0 &&
+		   enf_entry_lookup(c->d, &e) == 0;
 	gmtime_r(&t, &tm);
 	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	json_array_append_new(
-		c->entries, json_pack("{s:s,s:s,s:I,s:s?,s:s,s:I,s:s?,s:s,s:b}",
-				      "kind", b->kind, "key", b->key, "rule_id",
-				      (json_int_t)b->rule_id, "reason",
-				      b->reason, "created", created, "expires",
-				      (json_int_t)b->expires, "point", b->point,
-				      "state", b->state, "enforced", enforced));
+		c->entries,
+		json_pack("{s:s,s:s,s:I,s:s?,s:s,s:I,s:s?,s:s,s:b,s:s?}",
+			  "kind", b->kind, "key", b->key, "rule_id",
+			  (json_int_t)b->rule_id, "reason", b->reason,
+			  "created", created, "expires", (json_int_t)b->expires,
+			  "point", b->point, "state", b->state, "enforced",
+			  enforced, "cgroup", b->cgroup));
 	return 0;
 }
 
@@ -1055,26 +1080,20 @@ static json_t *cmd_block_list(void *ctx, const json_t *args,
 				    "truncated", c.truncated));
 }
 
-/* Parses args {"kind", "key"} into @d; NULL, or the error reply. */
-static json_t *block_args(const json_t *args, struct enf_deny *d, char *key,
+/* Parses args {"kind", "key"} into @e; NULL, or the error reply. */
+static json_t *block_args(const json_t *args, struct enf_entry *e, char *key,
 			  size_t keylen)
 {
 	const char *kind = json_string_value(json_object_get(args, "kind"));
 	const char *text = json_string_value(json_object_get(args, "key"));
 	char err[256];
-	int k;
 
 	if (!kind || !text)
-		return enf_ctl_err("needs \"kind\" (src, cidr, flow) and "
-				   "\"key\"");
-	k = enf_deny_kind_parse(kind);
-	if (!k)
-		return enf_ctl_err("kind must be src, cidr or flow, not "
-				   "'%.32s'",
-				   kind);
-	if (enf_deny_parse(k, text, d, err, sizeof(err)))
+		return enf_ctl_err("needs \"kind\" (src, cidr, flow, egress) "
+				   "and \"key\"");
+	if (enf_entry_parse(kind, text, e, err, sizeof(err)))
 		return enf_ctl_err("%s", err);
-	if (enf_deny_format(d, key, keylen))
+	if (enf_entry_format(e, key, keylen))
 		return enf_ctl_err("cannot write the entry back as text");
 	return NULL;
 }
@@ -1139,13 +1158,20 @@ static json_t *cmd_block_add(void *ctx, const json_t *args,
 	const json_t *jttl = json_object_get(args, "ttl");
 	json_int_t ttl = json_integer_value(jttl);
 	struct enf_deny_result res;
+	struct enf_entry e;
 	struct enf_deny deny;
 	json_t *bad;
 	int ret;
 
-	bad = block_args(args, &deny, key, sizeof(key));
+	bad = block_args(args, &e, key, sizeof(key));
 	if (bad)
 		return bad;
+	if (e.egress)
+		return enf_ctl_err("block add takes src, cidr or flow: egress "
+				   "entries come from enforce:egress verdicts "
+				   "(block list shows them, block del lifts "
+				   "them)");
+	deny = e.deny;
 	if (jttl &&
 	    (!json_is_integer(jttl) || ttl < 0 || ttl > ENF_RULE_TTL_MAX))
 		return enf_ctl_err("ttl: seconds from 0 to %u (0: no expiry)",
@@ -1207,20 +1233,21 @@ static json_t *cmd_block_del(void *ctx, const json_t *args,
 {
 	struct enf_daemon *d = ctx;
 	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN];
-	struct enf_deny deny;
+	struct enf_entry e;
 	json_t *bad;
 	int ret;
 
-	bad = block_args(args, &deny, key, sizeof(key));
+	bad = block_args(args, &e, key, sizeof(key));
 	if (bad)
 		return bad;
-	ret = enf_dp_deny_del(d->dp, &deny);
-	if (ret && ret != -ENOENT)
-		return enf_ctl_err("remove %s %s: %s",
-				   enf_deny_kind_name(deny.kind), key,
+	/* -ENODEV: an egress entry where egress is not enforced: nothing
+	 * in the kernel to remove */
+	ret = enf_entry_del(d, &e);
+	if (ret && ret != -ENOENT && ret != -ENODEV)
+		return enf_ctl_err("remove %s %s: %s", enf_entry_kind(&e), key,
 				   strerror(-ret));
 	struct pdb_block b = {
-		.kind = enf_deny_kind_name(deny.kind),
+		.kind = enf_entry_kind(&e),
 		.key = key,
 		.reason = "removed",
 		.created = time(NULL),
@@ -1230,9 +1257,8 @@ static json_t *cmd_block_del(void *ctx, const json_t *args,
 		return enf_ctl_err("removed from the kernel, but not recorded: "
 				   "%s",
 				   dberr);
-	if (ret == -ENOENT)
-		return enf_ctl_err("%s %s is not denied",
-				   enf_deny_kind_name(deny.kind), key);
+	if (ret)
+		return enf_ctl_err("%s %s is not denied", b.kind, key);
 	audit_block(d, peer, "block:del", b.kind, key);
 	pr_info("control: uid %u removed %s %s", (unsigned)peer->uid, b.kind,
 		key);

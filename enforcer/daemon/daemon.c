@@ -325,6 +325,63 @@ static int start_dataplane(struct enf_daemon *d)
 	return 0;
 }
 
+/*
+ * enforce:egress: the cgroup connect programs and their map, pinned under
+ * pin_path/egress. A failure is not fatal (the XDP side does not need
+ * it): egress verdicts are then audited "(not enforced)" and status says
+ * why. With egress_cgroup = none, what an earlier run pinned is removed,
+ * so no program of ours is left denying connect()s nobody manages.
+ */
+static void start_egress(struct enf_daemon *d)
+{
+	struct enf_egress_opts opts = {
+		.cgroup_path = d->cfg.egress_cgroup[0] ? d->cfg.egress_cgroup :
+							 NULL,
+	};
+	struct enf_egress_info info;
+	char dir[PATH_MAX], map[PATH_MAX + 16];
+	int ret;
+
+	if (snprintf(dir, sizeof(dir), "%s/egress", d->cfg.pin_path) >=
+	    (int)sizeof(dir)) {
+		snprintf(d->egress_error, sizeof(d->egress_error),
+			 "pin path too long");
+		return;
+	}
+	opts.pin_dir = dir;
+	snprintf(map, sizeof(map), "%s/" ENF_MAP_EGRESS_DENY, dir);
+	if (d->cfg.egress_off) {
+		snprintf(d->egress_error, sizeof(d->egress_error),
+			 "egress_cgroup = none");
+		if (access(map, F_OK))
+			return;
+		/* an earlier run's: open to detach */
+		opts.cgroup_path = NULL;
+		if (enf_egress_open(&opts, &d->egress) == 0) {
+			enf_egress_detach(d->egress);
+			enf_egress_close(d->egress);
+			pr_info("egress: egress_cgroup = none: the programs an "
+				"earlier run left attached are detached");
+		}
+		d->egress = NULL;
+		return;
+	}
+	ret = enf_egress_open(&opts, &d->egress);
+	if (ret) {
+		snprintf(d->egress_error, sizeof(d->egress_error), "%s",
+			 strerror(-ret));
+		pr_warn("egress: cannot attach the connect programs (%s): "
+			"enforce:egress is not enforced",
+			strerror(-ret));
+		d->egress = NULL;
+		return;
+	}
+	enf_egress_info(d->egress, &info);
+	pr_info("egress: connect4/connect6 attached to cgroup %s%s",
+		info.cgroup_path,
+		info.map_reused ? " (an earlier run's entries kept)" : "");
+}
+
 static int start_loop_fds(struct enf_daemon *d)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -407,9 +464,11 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	ret = start_dataplane(d);
 	if (ret)
 		return ret;
+	start_egress(d);
 	ret = enf_verdict_new(d->dp, d->db, &d->verdict);
 	if (ret)
 		return ret;
+	enf_verdict_set_egress(d->verdict, d->egress);
 	reconcile_at_start(d);
 	build_allowlist(d);
 	enf_verdict_set_allowlist(d->verdict, d->allow, d->n_allow);
@@ -554,6 +613,10 @@ void enf_daemon_stop(struct enf_daemon *d)
 {
 	enf_ctl_server_stop(d->ctl);
 	d->ctl = NULL;
+	if (d->egress && d->detach_on_exit)
+		enf_egress_detach(d->egress);
+	enf_egress_close(d->egress);
+	d->egress = NULL;
 	if (d->dp && d->detach_on_exit) {
 		enf_dp_detach_all(d->dp);
 		enf_dp_unpin_all(d->dp);

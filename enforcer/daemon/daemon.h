@@ -14,6 +14,8 @@
 
 #include "enforcer/common/config.h"
 #include "enforcer/loader/dataplane.h"
+#include "enforcer/loader/egress.h"
+#include "enforcer/verdict/deny.h"
 #include "enforcer/tls_event.h"
 
 struct enf_capture;
@@ -114,6 +116,7 @@ struct enf_pipeline_stats {
 	uint64_t memo_hits;
 	uint64_t loss_rows;
 	uint64_t expired; /* deny entries the sweeper lifted (ttl) */
+	uint64_t cgroup_gone; /* egress entries lifted: their cgroup gone */
 };
 
 struct enf_daemon {
@@ -142,6 +145,8 @@ struct enf_daemon {
 	struct enf_verdict *verdict;
 	struct enf_ruleset *rules;
 	struct enf_rules_scratch *scratch;
+	time_t cgroups_due; /* the sweeper's next look at egress cgroups */
+	size_t cgroups_offset; /* the page of egress entries it looks at */
 	int epoll_fd;
 	int signal_fd;
 	int reload_fd; /* eventfd: a new rule set is waiting in @pending */
@@ -171,6 +176,10 @@ struct enf_daemon {
 
 	/* Written once at start, read anywhere. */
 	enum enf_xdp_mode if_mode[ENF_CONF_MAX_IFACES];
+	/* enforce:egress's programs and map; NULL when not enforced here
+	 * (egress_cgroup = none, or it could not be set up: @egress_error) */
+	struct enf_egress *egress;
+	char egress_error[128];
 	bool detach_on_exit; /* --detach: remove programs and pins at stop */
 	char tls_error[256];
 
@@ -262,6 +271,33 @@ void enf_pipeline_free_flow(void *state);
 /* The TTL sweeper (sweep.c), on the event thread: entries whose expires
  * passed leave the maps and are marked expired, with an audit row. */
 void enf_daemon_sweep(struct enf_daemon *d);
+
+/*
+ * A blocklist entry of any kind, as the blocklist's kind and key name it:
+ * an XDP deny entry (src, flow, cidr) or an egress entry. enforcer/daemon/
+ * entries.c: the same operations on either.
+ */
+struct enf_entry {
+	bool egress;
+	struct enf_deny deny; /* !egress */
+	struct enf_egress_entry eg; /* egress */
+};
+
+/* The entry @kind @key names. Return: 0, or -EINVAL with @err set. */
+int enf_entry_parse(const char *kind, const char *key, struct enf_entry *e,
+		    char *err, size_t errlen);
+/* "src", "flow", "cidr" or "egress". */
+const char *enf_entry_kind(const struct enf_entry *e);
+/* The canonical key into @buf (ENF_DENY_TEXT_MAX). Return: 0, -EINVAL. */
+int enf_entry_format(const struct enf_entry *e, char *buf, size_t len);
+/* Into the kernel maps (XDP: NIC first where one enforces). Return: 0;
+ * -ENODEV for an egress entry when egress is not enforced here; -errno. */
+int enf_entry_add(struct enf_daemon *d, const struct enf_entry *e,
+		  uint32_t rule_id);
+/* Out of them. Return: 0; -ENOENT when no map held it; -ENODEV; -errno. */
+int enf_entry_del(struct enf_daemon *d, const struct enf_entry *e);
+/* Whether the host maps hold it. Return: 0; -ENOENT; -ENODEV; -errno. */
+int enf_entry_lookup(struct enf_daemon *d, const struct enf_entry *e);
 
 /* TLS capture (capture.c): loader, discovery, process events, loss. A
  * configuration error fails the start; capture itself is best effort

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Drift between the kernel's deny maps and the blocklist, the source of
- * truth: at start enforcerd repairs it (adds what the blocklist holds and
+ * Drift between the kernel's deny maps (the host's XDP maps and the egress
+ * map) and the blocklist, the source of truth: at start enforcerd repairs it (adds what the blocklist holds and
  * the maps lost, removes what the maps hold and the blocklist does not),
  * logging and auditing each entry; enforcerctl block verify shows it
  * without repairing. Entries whose ttl is up are the sweeper's.
@@ -66,29 +66,26 @@ static int cmp_row(const void *a, const void *b)
 struct walk {
 	const struct rows *db;
 	json_t *unknown;
-	struct enf_deny *gone; /* kernel entries to remove */
+	struct enf_entry *gone; /* kernel entries to remove */
 	size_t n_gone, cap_gone;
 	int err;
 };
 
-static int kernel_entry(const struct enf_deny *d,
-			const struct enf_deny_value *v, void *ctx)
+/* A kernel entry: unknown to the blocklist, it is noted to be removed. */
+static int kernel_entry(struct walk *w, const struct enf_entry *e)
 {
-	struct walk *w = ctx;
 	struct row key;
 	char text[ENF_DENY_TEXT_MAX];
 
-	(void)v;
-	if (enf_deny_format(d, text, sizeof(text)))
+	if (enf_entry_format(e, text, sizeof(text)))
 		return 0;
-	snprintf(key.text, sizeof(key.text), "%s %s",
-		 enf_deny_kind_name(d->kind), text);
+	snprintf(key.text, sizeof(key.text), "%s %s", enf_entry_kind(e), text);
 	if (bsearch(&key, w->db->r, w->db->n, sizeof(key), cmp_row))
 		return 0;
 	json_array_append_new(w->unknown, json_string(key.text));
 	if (w->n_gone == w->cap_gone) {
 		size_t cap = w->cap_gone ? w->cap_gone * 2 : 64;
-		struct enf_deny *g = realloc(w->gone, cap * sizeof(*g));
+		struct enf_entry *g = realloc(w->gone, cap * sizeof(*g));
 
 		if (!g) {
 			w->err = -ENOMEM;
@@ -97,8 +94,25 @@ static int kernel_entry(const struct enf_deny *d,
 		w->gone = g;
 		w->cap_gone = cap;
 	}
-	w->gone[w->n_gone++] = *d;
+	w->gone[w->n_gone++] = *e;
 	return 0;
+}
+
+static int deny_entry(const struct enf_deny *d, const struct enf_deny_value *v,
+		      void *ctx)
+{
+	struct enf_entry e = { .egress = false, .deny = *d };
+
+	(void)v;
+	return kernel_entry(ctx, &e);
+}
+
+static int egress_entry(const struct enf_egress_entry *eg, void *ctx)
+{
+	struct enf_entry e = { .egress = true, .eg = *eg };
+
+	e.eg.rule_id = 0;
+	return kernel_entry(ctx, &e);
 }
 
 static void audit_drift(struct pdb *db, const char *action, uint32_t rule_id,
@@ -122,8 +136,8 @@ static void audit_drift(struct pdb *db, const char *action, uint32_t rule_id,
 		pr_warn("reconcile: audit: %s", dberr);
 }
 
-/* The entry of "kind key" @text into @d. */
-static int parse_entry(const char *text, struct enf_deny *d)
+/* The entry of "kind key" @text into @e. */
+static int parse_entry(const char *text, struct enf_entry *e)
 {
 	char kind[8], err[128];
 	const char *sp = strchr(text, ' ');
@@ -132,8 +146,7 @@ static int parse_entry(const char *text, struct enf_deny *d)
 		return -EINVAL;
 	memcpy(kind, text, (size_t)(sp - text));
 	kind[sp - text] = '\0';
-	return enf_deny_parse(enf_deny_kind_parse(kind), sp + 1, d, err,
-			      sizeof(err));
+	return enf_entry_parse(kind, sp + 1, e, err, sizeof(err));
 }
 
 json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
@@ -162,7 +175,7 @@ json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
 
 	/* the blocklist's entries the maps lost */
 	for (size_t i = 0; i < rs.n; i++) {
-		struct enf_deny e;
+		struct enf_entry e;
 
 		if (parse_entry(rs.r[i].text, &e)) {
 			pr_warn("reconcile: blocklist row '%s' is not an entry",
@@ -174,12 +187,13 @@ json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
 					      json_string(rs.r[i].text));
 			continue; /* the sweeper's */
 		}
-		if (enf_dp_deny_lookup(d->dp, &e, NULL) != -ENOENT)
+		/* -ENODEV: egress is not enforced in this run: not drift */
+		if (enf_entry_lookup(d, &e) != -ENOENT)
 			continue;
 		json_array_append_new(missing, json_string(rs.r[i].text));
 		if (!repair)
 			continue;
-		ret = enf_dp_deny_add(d->dp, &e, rs.r[i].rule_id, NULL);
+		ret = enf_entry_add(d, &e, rs.r[i].rule_id);
 		if (ret) {
 			pr_warn("reconcile: %s: not restored: %s", rs.r[i].text,
 				strerror(-ret));
@@ -194,7 +208,9 @@ json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
 	}
 
 	/* the maps' entries the blocklist does not know */
-	ret = enf_dp_deny_foreach(d->dp, kernel_entry, &w);
+	ret = enf_dp_deny_foreach(d->dp, deny_entry, &w);
+	if (ret >= 0 && !w.err && d->egress)
+		ret = enf_egress_foreach(d->egress, egress_entry, &w);
 	if (ret < 0 || w.err) {
 		snprintf(err, errlen, "deny maps: %s",
 			 strerror(-(w.err ? w.err : ret)));
@@ -204,7 +220,7 @@ json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
 		const char *text =
 			json_string_value(json_array_get(w.unknown, i));
 
-		ret = enf_dp_deny_del(d->dp, &w.gone[i]);
+		ret = enf_entry_del(d, &w.gone[i]);
 		if (ret && ret != -ENOENT) {
 			pr_warn("reconcile: %s: not removed: %s", text,
 				strerror(-ret));

@@ -12,6 +12,7 @@
 
 #include "enforcer/common/log.h"
 #include "enforcer/loader/dataplane.h"
+#include "enforcer/loader/egress.h"
 #include "enforcer/verdict/deny.h"
 #include "enforcer/verdict/escalate.h"
 #include "enforcer/verdict/kill.h"
@@ -35,6 +36,7 @@ enum { DEF_DENY, DEF_DROP, DEF_BLOCK, DEF_N };
 
 struct enf_verdict {
 	struct enf_dp *dp;
+	struct enf_egress *egress; /* NULL: enforce:egress not enforced */
 	struct pdb *db;
 	bool shadow_all;
 	struct enf_enforce def[DEF_N]; /* see enf_verdict_effective() */
@@ -63,6 +65,11 @@ void enf_verdict_set_enforce(struct enf_verdict *v,
 	v->def[DEF_DENY] = *deny;
 	v->def[DEF_DROP] = *drop;
 	v->def[DEF_BLOCK] = *block;
+}
+
+void enf_verdict_set_egress(struct enf_verdict *v, struct enf_egress *egress)
+{
+	v->egress = egress;
 }
 
 void enf_verdict_set_allowlist(struct enf_verdict *v,
@@ -356,6 +363,55 @@ static int deny_entry(struct enf_verdict *v, const struct enf_rule_info *r,
 	return 0;
 }
 
+/*
+ * Denies the connect()s of @o's cgroup to the peer of @t: its address and
+ * port when the process sent the request (the peer is the server it
+ * connected to), its address and every port when it received it (the
+ * peer's port is its own ephemeral one), and writes the blocklist row
+ * (kind egress, with the cgroup's path). Return: 0 or -errno.
+ */
+static int egress_entry(struct enf_verdict *v, const struct enf_rule_info *r,
+			const struct enf_req_origin *o,
+			const struct enf_tuple *t, time_t now,
+			uint64_t *done_ns)
+{
+	struct enf_egress_entry e = {
+		.cgroup_id = o->cgroup_id,
+		.family = t->family == ENF_FAMILY_V4 ? AF_INET : AF_INET6,
+		.port = o->direction == ENF_REQ_OUTBOUND ? t->sport : 0,
+		.rule_id = r->id,
+	};
+	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN];
+	int err;
+
+	memcpy(e.addr, t->saddr, e.family == AF_INET ? 4 : 16);
+	err = enf_egress_add(v->egress, e.cgroup_id, e.family, e.addr, e.port,
+			     r->id);
+	if (err)
+		return err;
+	if (!*done_ns)
+		*done_ns = mono_ns();
+	if (enf_egress_text_format(&e, key, sizeof(key)) == 0) {
+		struct pdb_block b = {
+			.kind = "egress",
+			.key = key,
+			.rule_id = r->id,
+			.reason = r->msg,
+			.created = now,
+			.expires = r->ttl ? now + (time_t)r->ttl : 0,
+			.point = "host",
+			.state = "active",
+			.cgroup = o->cgroup,
+		};
+
+		if (pdb_block_upsert(v->db, &b, dberr)) {
+			stat_inc(&v->stats.db_errors);
+			pr_warn("verdict: blocklist: %s", dberr);
+		}
+	}
+	return 0;
+}
+
 /* The counters of a kind's outcome: done, failed. */
 static void count(struct enf_verdict *v, uint32_t kind, int err)
 {
@@ -376,9 +432,9 @@ static void count(struct enf_verdict *v, uint32_t kind, int err)
  * kind, into @action: "deny:src+flow+cidr/24+reset+kill", each kind with a
  * note when it was not done: "(no flow)", "(no process)",
  * "(failed:ENOSPC)", "(suppressed)" against a peer in the allowlist (kill,
- * against the local process, still acts), "(not enforced)" for egress
- * (issue 7 builds it). @o:
- * the request's origin, or NULL; @t its flow, or NULL. A kill sets
+ * against the local process, still acts), "(no cgroup)" and "(not
+ * enforced)" for egress (no egress data plane). @o: the request's origin,
+ * or NULL; @t its flow, or NULL. A kill sets
  * @cmdline (room for ENF_KILL_CMDLINE_MAX) to the process's command line.
  * The socket is reset before the process is killed: a kill would close it
  * on its own, without telling the peer at once. @done_ns is set to the
@@ -400,7 +456,8 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 		{ ENF_ENF_KILL, "kill" }, { ENF_ENF_EGRESS, "egress" },
 	};
 	const uint32_t done = ENF_ENF_SRC | ENF_ENF_FLOW | ENF_ENF_CIDR |
-			      ENF_ENF_RESET | ENF_ENF_KILL;
+			      ENF_ENF_RESET | ENF_ENF_KILL |
+			      (v->egress ? ENF_ENF_EGRESS : 0);
 	time_t now = time(NULL);
 	bool first = true, no_flow = false, suppressed = false;
 	const struct enf_cidr *allowed = NULL;
@@ -442,6 +499,10 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 			no_flow = true;
 			continue;
 		}
+		if (k == ENF_ENF_EGRESS && (!o || !o->cgroup_id)) {
+			part(action, len, &first, "%s(no cgroup)", name);
+			continue;
+		}
 		if (allowed && k != ENF_ENF_KILL) {
 			part(action, len, &first, "%s(suppressed)", name);
 			suppressed = true;
@@ -455,6 +516,8 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 			err = enf_kill_origin(o, cmdline, ENF_KILL_CMDLINE_MAX);
 		else if (k == ENF_ENF_RESET)
 			err = enf_reset_flow(o);
+		else if (k == ENF_ENF_EGRESS)
+			err = egress_entry(v, r, o, t, now, done_ns);
 		else
 			err = deny_entry(v, r, k, e, t, now, done_ns);
 		count(v, k, err);

@@ -42,8 +42,9 @@ struct pdb;
  * @escalated: matches that reached their rule's N within T and were
  *	enforced
  * @not_enforced: enforce:egress asked for by a denying rule (or a
- *	configured default) and not done: the verdict stage does not
- *	enforce it yet (issue 7); audited "egress(not enforced)"
+ *	configured default) and not done: egress is not enforced here
+ *	(egress_cgroup = none, or its programs could not be set up:
+ *	enf_verdict_set_egress() not called); audited "egress(not enforced)"
  */
 struct enf_verdict_stats {
 	uint64_t verdicts;
@@ -107,6 +108,15 @@ int enf_verdict_new(struct enf_dp *dp, struct pdb *db,
 		    struct enf_verdict **out);
 void enf_verdict_free(struct enf_verdict *v); /* accepts NULL */
 
+/**
+ * enf_verdict_set_egress() - where enforce:egress entries go
+ * @egress: the egress data plane (not owned); NULL: egress is not
+ *	enforced, audited "egress(not enforced)" (the default)
+ * Call before enf_verdict_apply() runs on any thread.
+ */
+struct enf_egress;
+void enf_verdict_set_egress(struct enf_verdict *v, struct enf_egress *egress);
+
 /* @all: every rule is a shadow rule (rules_mode = shadow): what a match
  * would do is audited, with the action "shadow:...", and not done. A rule
  * with ENF_ACT_SHADOW is one in any case. */
@@ -168,11 +178,16 @@ const struct enf_enforce *enf_verdict_effective(const struct enf_verdict *v,
  * socket in its process's network namespace (enf_reset_flow(): only the
  * socket the capture saw, by its cookie); kill SIGKILLs the process that
  * sent or received the request (enf_kill_origin(): never one whose pid
- * was reused), its command line kept in the audit row. egress is not
- * enforced here: audited as "egress(not enforced)" and counted. The audit
+ * was reused), its command line kept in the audit row; egress denies the
+ * connect()s of the process's cgroup to the peer (enf_egress_add()): to
+ * its address and port for a request the process sent, to its address
+ * on every port for one it received, with a blocklist row of kind egress
+ * ("(no cgroup)" when the capture knew none; "(not enforced)" without
+ * enf_verdict_set_egress()). The audit
  * row's action lists every kind: "deny:src+flow+cidr/24+reset+kill", a
  * kind not done with why: "(no flow)", "(no process)",
- * "(failed:ENOSPC)", "(suppressed)" (allowlisted peer), "(not enforced)"; "deny:none" for a default of none.
+ * "(failed:ENOSPC)", "(suppressed)" (allowlisted peer), "(no cgroup)",
+ * "(not enforced)"; "deny:none" for a default of none.
  * A rule with after:N/T enforces only the N-th match from one source
  * (the peer's address; without a flow, the process) within T seconds;
  * the matches before it are audited "count(K/N)" and do nothing, and the

@@ -33,12 +33,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <mntent.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "enforcer/loader/dataplane.h"
+#include "enforcer/loader/egress.h"
 #include "enforcer/verdict/deny.h"
 #include "enforcer/verdict/verdict.h"
 #include "policydb/policydb.h"
@@ -843,6 +846,136 @@ static void test_latency(void **state)
 		fail_msg("audit latencies: %s", got);
 }
 
+/* The first cgroup2 mount into @buf; false when there is none. */
+static bool cgroup2_mount(char *buf, size_t len)
+{
+	struct mntent *m;
+	bool found = false;
+	FILE *f = setmntent("/proc/self/mounts", "r");
+
+	while (f && !found && (m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(buf, len, "%s", m->mnt_dir);
+			found = true;
+		}
+	}
+	if (f)
+		endmntent(f);
+	return found;
+}
+
+/*
+ * enforce:egress with the egress data plane on a cgroup of the test's own:
+ * a request the process sent denies its cgroup's connect()s to the peer's
+ * address and port, one it received the peer's address on every port;
+ * each with a blocklist row of kind egress that keeps the cgroup's path.
+ * A request of no known cgroup enforces nothing. The cgroup's removal,
+ * and a cgroup made again under its name, are told apart from a live one.
+ */
+static void test_egress_entries(void **state)
+{
+	struct enf_req_origin o = { .comm = "client",
+				    .exe = "/usr/bin/client",
+				    .tls_lib = "openssl",
+				    .direction = ENF_REQ_OUTBOUND };
+	struct enf_egress_opts opts = { 0 };
+	struct fx *f = *state;
+	struct enf_egress *e = NULL;
+	struct enf_egress_counters c;
+	struct enf_egress_value val;
+	struct enf_verdict_stats st;
+	char mnt[256], dir[512], rel[64], want[3][192];
+	const char *rows[4];
+	__u8 a4[16] = { 0 }, a6[16];
+	__u64 id, id2;
+	__u32 n = 0;
+
+	if (!cgroup2_mount(mnt, sizeof(mnt)))
+		skip();
+	snprintf(rel, sizeof(rel), "/enf-verdict-maps-%d", (int)getpid());
+	snprintf(dir, sizeof(dir), "%s%s", mnt, rel);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(enf_egress_cgroup_id(dir, &id), 0);
+	opts.cgroup_path = dir;
+	assert_int_equal(enf_egress_open(&opts, &e), 0);
+	enf_verdict_set_egress(f->v, e);
+
+	o.cgroup_id = id;
+	o.cgroup = rel;
+	tuple(&o.tuple, "192.0.2.40", 443, "192.0.2.1", 40000);
+	assert_int_equal(apply_from(f, 81, ENF_ACT_DENY, "egress", 600, &o), 0);
+	audited(f, 81, "deny:egress");
+	inet_pton(AF_INET, "192.0.2.40", a4);
+	assert_int_equal(
+		enf_egress_lookup(e, id, AF_INET, a4, htons(443), &val), 0);
+	assert_int_equal(val.rule_id, 81);
+	/* only that port */
+	assert_int_equal(enf_egress_lookup(e, id, AF_INET, a4, 0, NULL),
+			 -ENOENT);
+
+	o.direction = ENF_REQ_INBOUND;
+	tuple(&o.tuple, "2001:db8::41", 40001, "2001:db8::1", 443);
+	assert_int_equal(apply_from(f, 82, ENF_ACT_DENY, "egress,src", 0, &o),
+			 0);
+	audited(f, 82, "deny:src+egress");
+	inet_pton(AF_INET6, "2001:db8::41", a6);
+	assert_int_equal(enf_egress_lookup(e, id, AF_INET6, a6, 0, NULL), 0);
+
+	o.cgroup_id = 0;
+	assert_int_equal(apply_from(f, 83, ENF_ACT_DENY, "egress", 0, &o), 0);
+	audited(f, 83, "deny:egress(no cgroup)");
+
+	assert_int_equal(enf_egress_count(e, &n), 0);
+	assert_int_equal(n, 2);
+	snprintf(want[0], sizeof(want[0]),
+		 "egress 192.0.2.40:443 %llu rule 81 expires +600 host",
+		 (unsigned long long)id);
+	snprintf(want[1], sizeof(want[1]),
+		 "egress [2001:db8::41]:* %llu rule 82 expires never host",
+		 (unsigned long long)id);
+	snprintf(want[2], sizeof(want[2]),
+		 "src 2001:db8::41 rule 82 expires never host");
+	rows[0] = want[0];
+	rows[1] = want[1];
+	rows[2] = want[2];
+	rows[3] = NULL;
+	blocklist_holds(f, rows);
+	{
+		char sql[160], err[PDB_ERR_LEN], got[128] = "";
+
+		snprintf(sql, sizeof(sql),
+			 "SELECT group_concat(cgroup, ',') FROM blocklist"
+			 " WHERE kind = 'egress'");
+		assert_int_equal(pdb_query_readonly(f->db_path, sql, 0,
+						    first_value, got, NULL,
+						    err),
+				 1);
+		snprintf(sql, sizeof(sql), "%s,%s", rel, rel);
+		assert_string_equal(got, sql);
+	}
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.not_enforced, 0);
+	assert_int_equal(st.denied, 3);
+	assert_int_equal(enf_egress_stats(e, &c), 0);
+
+	/* alive; gone once removed; another cgroup under the same name is
+	 * not the one the entries name */
+	assert_int_equal(enf_egress_cgroup_gone(e, id, rel), 0);
+	assert_int_equal(enf_egress_cgroup_gone(e, id, "relative"), -EINVAL);
+	enf_verdict_set_egress(f->v, NULL);
+	enf_egress_close(e);
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(enf_egress_open(NULL, &e), 0);
+	assert_int_equal(enf_egress_cgroup_gone(e, id, rel), 1);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(enf_egress_cgroup_id(dir, &id2), 0);
+	assert_true(id2 != id);
+	assert_int_equal(enf_egress_cgroup_gone(e, id, rel), 1);
+	assert_int_equal(enf_egress_cgroup_gone(e, id2, rel), 0);
+	enf_egress_close(e);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -863,6 +996,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_after_escalates, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_latency, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_egress_entries, setup,
+						teardown),
 	};
 	struct enf_dp *dp;
 

@@ -9,7 +9,10 @@
 # shadow kill only audits; reset ends the request's connection at both
 # ends; after:3/60 denies at the third match and ttl:3 lifts it again; a
 # manual entry's --ttl; an allowlisted client is never denied (audited as
-# suppressed); kill -9 leaves entries enforced, and the restart repairs
+# suppressed); egress denies a client cgroup's connect()s to the server it
+# sent its request to (EPERM; another port, and other cgroups, connect)
+# until the cgroup is removed; stats counts each enforced verdict's
+# latency; kill -9 leaves entries enforced, and the restart repairs
 # (and audits) the drift made behind enforcerd's back, as block verify
 # shows it. nginx with TLS in a server namespace; Python,
 # curl and openssl s_client in a client namespace.
@@ -405,6 +408,83 @@ check "status shows the allowlist" \
 	<<<"$(enf_ctl status)"
 check "status counts the suppressed verdict" \
 	test "$(enf_stat requests.suppressed)" -ge 1
+
+# --- egress: a client's outbound request denies its cgroup's connect()s
+# to that server and port (EPERM); other destinations, and processes in
+# other cgroups, connect; the entry leaves once the cgroup is gone ---
+CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/self/mounts)
+EG_REL=/$ENF_ID-egress
+EG_CG=$CG2$EG_REL
+mkdir "$EG_CG"
+# in_cg CMD...: CMD in the test's cgroup, in the client namespace
+in_cg() {
+	bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$EG_CG" \
+		ip netns exec "$ENF_NS_CLI" "$@"
+}
+# connect_err PORT: what a connect() from the cgroup to the server answers
+CONNECT_PY='
+import socket, sys
+s = socket.socket()
+s.settimeout(3)
+try:
+    s.connect((sys.argv[1], int(sys.argv[2])))
+    print("connected")
+except OSError as e:
+    print(e.errno)'
+connect_err() { in_cg python3 -c "$CONNECT_PY" "$ENF_SRV_ADDR" "$1"; }
+# a second listener on the server, for "another destination"; it ends by
+# itself after two minutes (ip netns exec execs it: $! is its pid)
+ip netns exec "$ENF_NS_SRV" python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 8081))
+s.listen(16)
+s.settimeout(1)
+end = time.monotonic() + 120
+while time.monotonic() < end:
+    try:
+        s.accept()[0].close()
+    except socket.timeout:
+        pass' "$ENF_SRV_ADDR" &
+OUR_PIDS+=("$!")
+out=$(enf_ctl rule add "SecRule DIRECTION \"@streq outbound\" \"id:900509,msg:'exfil, egress',chain,deny,enforce:egress\"
+  SecRule REQUEST_URI \"@contains $TAG-egress\" \"t:none\"" 2>&1)
+check "egress rule added" grep -q 'added rule 900509' <<<"$out"
+check "status: egress enforced on the cgroup2 root" \
+	grep -q "^egress (enforce:egress): connect programs on cgroup $CG2;" \
+	<<<"$(enf_ctl status)"
+check "from the cgroup the server connects before" \
+	test "$(connect_err "$ENF_PORT")" = connected
+in_cg curl -sS -k --max-time 3 --interface "$ENF_CLI3_ADDR" \
+	"https://$ENF_SRV_ADDR:$ENF_PORT/search?q=$TAG-egress" >/dev/null 2>&1
+check "the outbound request is denied" enf_wait_for 5 has_blocks 900509
+got=$(blocks 900509)
+eg_id=$(stat -c %i "$EG_CG")
+check "the blocklist holds the cgroup's egress entry ($got)" \
+	test "$got" = "egress $ENF_SRV_ADDR:$ENF_PORT $eg_id yes"
+check "with the cgroup's path" \
+	test "$(q1 "SELECT cgroup FROM blocklist WHERE rule_id = 900509")" = "$EG_REL"
+check "audited as deny:egress" \
+	test "$(q1 "SELECT action FROM audit WHERE rule_id = 900509")" = "deny:egress"
+got=$(connect_err "$ENF_PORT")
+check "a connect() from the cgroup to it answers EPERM ($got)" test "$got" = 1
+curl_refused() { ! in_cg curl -sS -k --max-time 3 "https://$ENF_SRV_ADDR:$ENF_PORT/"; }
+check "curl from the cgroup fails" curl_refused
+got=$(connect_err 8081)
+check "another port of the same server connects ($got)" test "$got" = connected
+check "a process in another cgroup is served" served "$ENF_CLI3_ADDR"
+check "status counts the denied connect()s" \
+	test "$(enf_stat egress.denied_total)" -ge 2
+rmdir "$EG_CG"
+no_blocks() { test -z "$(blocks "$1")"; }
+check "once the cgroup is gone the sweeper lifts the entry" \
+	enf_wait_for 15 no_blocks 900509
+check "marked removed" \
+	test "$(q1 "SELECT state FROM blocklist WHERE rule_id = 900509")" = removed
+check "audited block:removed" \
+	test "$(q1 "SELECT count(*) FROM audit WHERE action = 'block:removed' AND excerpt = '$ENF_SRV_ADDR:$ENF_PORT $eg_id'")" = 1
+check "and the egress map is empty" test "$(enf_stat egress.entries)" -eq 0
 
 check "no verdict failed" test "$(enf_stat requests.kill_errors)" -eq 0
 check "no reset failed" test "$(enf_stat requests.reset_errors)" -eq 0

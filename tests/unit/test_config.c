@@ -557,6 +557,37 @@ static void test_load_file(void **state)
 	assert_non_null(strstr(err, path));
 }
 
+/* egress_cgroup: the cgroup2 root by default, a directory, or none. */
+static void test_egress_cgroup(void **state)
+{
+	char err[ENF_CONF_ERR_LEN] = "";
+	struct enf_config c;
+
+	(void)state;
+	enf_config_defaults(&c);
+	assert_string_equal(c.egress_cgroup, "");
+	assert_false(c.egress_off);
+	assert_int_equal(
+		enf_config_parse("egress_cgroup = /sys/fs/cgroup/app\n",
+				 "t.conf", &c, err),
+		0);
+	assert_string_equal(c.egress_cgroup, "/sys/fs/cgroup/app");
+	assert_false(c.egress_off);
+	enf_config_defaults(&c);
+	assert_int_equal(enf_config_parse("egress_cgroup = none\n", "t.conf",
+					  &c, err),
+			 0);
+	assert_true(c.egress_off);
+	assert_string_equal(c.egress_cgroup, "");
+	enf_config_defaults(&c);
+	assert_int_equal(enf_config_parse("egress_cgroup = app\n", "t.conf", &c,
+					  err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "t.conf:1"));
+	assert_non_null(strstr(err, "must be an absolute path"));
+	assert_string_equal(c.egress_cgroup, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_enforce_actions),
 		cmocka_unit_test(test_allowlist),
+		cmocka_unit_test(test_egress_cgroup),
 		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_load_file),
 	};
