@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,7 +27,7 @@ struct due {
 	char kind[8];
 	char key[ENF_DENY_TEXT_MAX];
 	uint32_t rule_id;
-	char cgroup[ENF_CONF_PATH_MAX]; /* egress: its cgroup's path, or "" */
+	char *cgroup; /* egress: its cgroup's path (malloc'd), or NULL */
 };
 
 struct due_list {
@@ -45,9 +46,16 @@ static int collect(const struct pdb_block *b, void *ctx)
 	snprintf(e->kind, sizeof(e->kind), "%s", b->kind);
 	snprintf(e->key, sizeof(e->key), "%s", b->key);
 	e->rule_id = b->rule_id;
-	snprintf(e->cgroup, sizeof(e->cgroup), "%s",
-		 b->cgroup ? b->cgroup : "");
+	/* out of memory: treated as a row without a path */
+	e->cgroup = b->cgroup ? strdup(b->cgroup) : NULL;
 	return 0;
+}
+
+static void due_list_free(struct due_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->e[i].cgroup);
+	l->n = 0;
 }
 
 /* @why: "ttl", or "cgroup gone" */
@@ -68,7 +76,7 @@ static void audit_lifted(struct enf_daemon *d, const struct due *e,
 		.severity = -1,
 		.action = action,
 		.excerpt = e->key,
-		.cgroup = e->cgroup[0] ? e->cgroup : NULL,
+		.cgroup = e->cgroup,
 	};
 	if (pdb_audit_insert(d->db, &a, dberr) < 0)
 		pr_warn("sweep: audit: %s", dberr);
@@ -128,14 +136,14 @@ static void sweep_cgroups(struct enf_daemon *d)
 				     SWEEP_BATCH, collect, &l, dberr);
 	if (ret < 0) {
 		pr_warn("sweep: %s", dberr);
+		due_list_free(&l);
 		return;
 	}
 	for (size_t i = 0; i < l.n; i++) {
 		struct enf_entry ent;
 
-		if (!l.e[i].cgroup[0] ||
-		    enf_entry_parse(l.e[i].kind, l.e[i].key, &ent, err,
-				    sizeof(err)))
+		if (!l.e[i].cgroup || enf_entry_parse(l.e[i].kind, l.e[i].key,
+						      &ent, err, sizeof(err)))
 			continue; /* no path kept: its ttl lifts it */
 		ret = enf_egress_cgroup_gone(d->egress, ent.eg.cgroup_id,
 					     l.e[i].cgroup);
@@ -148,6 +156,7 @@ static void sweep_cgroups(struct enf_daemon *d)
 	 * earlier */
 	d->cgroups_offset = l.n < SWEEP_BATCH ? 0 :
 						d->cgroups_offset + l.n - gone;
+	due_list_free(&l);
 }
 
 void enf_daemon_sweep(struct enf_daemon *d)
@@ -168,8 +177,10 @@ void enf_daemon_sweep(struct enf_daemon *d)
 					collect, &l, dberr);
 	if (ret < 0) {
 		pr_warn("sweep: %s", dberr);
+		due_list_free(&l);
 		return;
 	}
 	for (size_t i = 0; i < l.n; i++)
 		lift(d, &l.e[i], "expired", "ttl");
+	due_list_free(&l);
 }
