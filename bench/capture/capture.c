@@ -55,7 +55,6 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -68,11 +67,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <linux/magic.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -81,6 +77,7 @@
 #include "bench.h"
 #include "bench_tls_floor.skel.h"
 #include "census.h"
+#include "env.h"
 #include "proc.h"
 
 #ifndef ENF_BENCH_BUILD_DIR
@@ -94,7 +91,6 @@
 #define SCOPE_LINE "capture_comms = nginx"
 #define PIN_ROOT "/sys/fs/bpf"
 #define TRACEFS "/sys/kernel/tracing"
-#define RESPONSE "hello\\n" /* 6 bytes, in nginx's quoting */
 
 #define SETTLE_MS 300 /* after attaching, before wrk */
 #define DRAIN_MS 300 /* after wrk, before reading the daemon's counters */
@@ -161,12 +157,10 @@ struct wrk_result {
 
 struct ctx {
 	struct opts o;
-	char dir[64]; /* temp dir: certificate, configs, logs */
+	struct bench_tmp tmp; /* certificate, configs, logs */
 	char pin[64];
 	char lib[PATH_MAX]; /* the libssl nginx maps, as the kernel names it */
 	char sock[128];
-	char path_buf[4][PATH_MAX]; /* in_dir()'s, used in turn */
-	unsigned int path_next;
 	int port;
 	long hz;
 	pid_t nginx, worker, aux;
@@ -193,16 +187,10 @@ struct ctx {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-/*
- * @name in the temp dir. The result stays valid for the next three calls,
- * so one expression may hold a few (a child's stdout and stderr paths).
- */
+/* @name in the temp dir (bench_tmp_path()). */
 static const char *in_dir(struct ctx *c, const char *name)
 {
-	char *buf = c->path_buf[c->path_next++ % 4];
-
-	snprintf(buf, PATH_MAX, "%s/%s", c->dir, name);
-	return buf;
+	return bench_tmp_path(&c->tmp, name);
 }
 
 static void note(struct ctx *c, const char *fmt, ...)
@@ -223,43 +211,6 @@ static void note(struct ctx *c, const char *fmt, ...)
 	len = strlen(c->notes);
 	if (len + 1 < sizeof(c->notes))
 		strcat(c->notes, "\n");
-}
-
-static int write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "we");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (fputs(text, f) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
-
-/* Up to @size - 1 bytes of @path, NUL-terminated; -errno when unreadable. */
-static ssize_t read_text(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, size - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
-
-static void print_tail(const char *what, const char *path)
-{
-	char buf[2048];
-	ssize_t n = read_text(path, buf, sizeof(buf));
-
-	if (n > 0)
-		fprintf(stderr, "--- %s (%s):\n%s---\n", what, path, buf);
 }
 
 /* A TCP port on 127.0.0.1 that was free a moment ago. */
@@ -298,33 +249,6 @@ static bool port_open(int port)
 	return ok;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void rm_tree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* The pin dir, only ever on a bpf filesystem (enforcerd --detach removes
- * it at its stop; this is for a daemon that did not get to). */
-static void rm_pins(const char *path)
-{
-	struct statfs sfs;
-
-	if (statfs(path, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC)
-		rm_tree(path);
-}
-
 static void print_affinity(void)
 {
 	cpu_set_t set;
@@ -344,39 +268,6 @@ static void print_affinity(void)
 
 /* ---- nginx --------------------------------------------------------------- */
 
-static int make_cert(struct ctx *c)
-{
-	char key[128], cert[128];
-	char *argv[] = { "openssl",
-			 "req",
-			 "-x509",
-			 "-newkey",
-			 "ec",
-			 "-pkeyopt",
-			 "ec_paramgen_curve:P-256",
-			 "-nodes",
-			 "-subj",
-			 "/CN=bench.enforcer.test",
-			 "-days",
-			 "2",
-			 "-keyout",
-			 key,
-			 "-out",
-			 cert,
-			 NULL };
-	int rc;
-
-	snprintf(key, sizeof(key), "%s/key.pem", c->dir);
-	snprintf(cert, sizeof(cert), "%s/cert.pem", c->dir);
-	rc = proc_run(argv, NULL, in_dir(c, "openssl.err"), 30000);
-	if (rc) {
-		fprintf(stderr, "Error: openssl req failed (%d)\n", rc);
-		print_tail("openssl", in_dir(c, "openssl.err"));
-		return rc < 0 ? rc : -EIO;
-	}
-	return 0;
-}
-
 /* nginx's worker: the child of the master. */
 static pid_t find_child(pid_t parent)
 {
@@ -385,7 +276,7 @@ static pid_t find_child(pid_t parent)
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)parent,
 		 (int)parent);
-	if (read_text(path, buf, sizeof(buf)) > 0)
+	if (bench_read_text(path, buf, sizeof(buf)) > 0)
 		child = (pid_t)strtol(buf, NULL, 10);
 	return child;
 }
@@ -429,9 +320,9 @@ static int mapped_libssl(pid_t pid, char *out, size_t size)
 
 static int start_nginx(struct ctx *c)
 {
-	char conf[2048], conf_path[128], err_log[128];
-	char *argv[] = { "nginx",   "-p", c->dir,  "-c",
-			 conf_path, "-e", err_log, NULL };
+	char conf_path[128], err_log[128];
+	char *argv[] = { "nginx",   "-p", c->tmp.dir, "-c",
+			 conf_path, "-e", err_log,    NULL };
 	int err;
 
 	err = free_port(&c->port);
@@ -440,30 +331,10 @@ static int start_nginx(struct ctx *c)
 			strerror(-err));
 		return err;
 	}
-	snprintf(conf_path, sizeof(conf_path), "%s/nginx.conf", c->dir);
-	snprintf(err_log, sizeof(err_log), "%s/nginx-error.log", c->dir);
-	snprintf(conf, sizeof(conf),
-		 "# written by bench/capture\n"
-		 "worker_processes 1;\n"
-		 "daemon off;\n"
-		 "master_process on;\n"
-		 "pid %s/nginx.pid;\n"
-		 "error_log %s;\n"
-		 "events { worker_connections 256; }\n"
-		 "http {\n"
-		 "\taccess_log off;\n"
-		 "\tkeepalive_requests 100000000;\n"
-		 "\tkeepalive_timeout 300s;\n"
-		 "\tserver {\n"
-		 "\t\tlisten 127.0.0.1:%d ssl;\n"
-		 "\t\tssl_certificate %s/cert.pem;\n"
-		 "\t\tssl_certificate_key %s/key.pem;\n"
-		 "\t\tlocation / { default_type text/plain; "
-		 "return 200 \"" RESPONSE "\"; }\n"
-		 "\t}\n"
-		 "}\n",
-		 c->dir, err_log, c->port, c->dir, c->dir);
-	err = write_text(conf_path, conf);
+	snprintf(conf_path, sizeof(conf_path), "%s/nginx.conf", c->tmp.dir);
+	snprintf(err_log, sizeof(err_log), "%s/nginx-error.log", c->tmp.dir);
+	err = bench_nginx_conf(c->tmp.dir, "bench/capture", "127.0.0.1",
+			       c->port, 256, 300);
 	if (err)
 		return err;
 	err = proc_spawn(argv, in_dir(c, "nginx.out"), in_dir(c, "nginx.out"),
@@ -483,7 +354,7 @@ static int start_nginx(struct ctx *c)
 	if (!c->nginx || !c->worker || !port_open(c->port)) {
 		fprintf(stderr, "Error: nginx did not start on port %d\n",
 			c->port);
-		print_tail("nginx error log", err_log);
+		bench_print_tail("nginx error log", err_log);
 		return -EIO;
 	}
 	err = mapped_libssl(c->worker, c->lib, sizeof(c->lib));
@@ -561,10 +432,10 @@ static int run_wrk(struct ctx *c, unsigned long seconds, struct wrk_result *w,
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		fprintf(stderr, "Error: wrk failed (status %d)\n", st);
-		print_tail("wrk", in_dir(c, "wrk.err"));
+		bench_print_tail("wrk", in_dir(c, "wrk.err"));
 		return -EIO;
 	}
-	if (read_text(in_dir(c, "wrk.out"), out, sizeof(out)) < 0)
+	if (bench_read_text(in_dir(c, "wrk.out"), out, sizeof(out)) < 0)
 		return -EIO;
 	parse_wrk(out, w);
 	w->cpu_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
@@ -823,8 +694,8 @@ static int snoop_start(struct ctx *c)
 		return err;
 	/* Its BEGIN block prints "Tracing ..." once every probe is on. */
 	for (unsigned int ms = 0; ms < SNOOP_START_MS; ms += 50) {
-		if (read_text(in_dir(c, "sslsnoop.out"), out, sizeof(out)) >
-			    0 &&
+		if (bench_read_text(in_dir(c, "sslsnoop.out"), out,
+				    sizeof(out)) > 0 &&
 		    strstr(out, "Tracing"))
 			return 0;
 		if (proc_wait(c->aux, 0, NULL, NULL) == 0) {
@@ -836,7 +707,7 @@ static int snoop_start(struct ctx *c)
 		proc_msleep(50);
 	}
 	fprintf(stderr, "Error: bpftrace %s did not start\n", c->o.sslsnoop);
-	print_tail("bpftrace", in_dir(c, "sslsnoop.err"));
+	bench_print_tail("bpftrace", in_dir(c, "sslsnoop.err"));
 	proc_stop_child(&c->aux, SIGKILL, 1000);
 	return -EIO;
 }
@@ -883,9 +754,9 @@ static int write_enf_conf(struct ctx *c, bool scoped, const char *path)
 		 "pin_path = %s\n"
 		 "log_level = info\n"
 		 "%s%s",
-		 c->o.rules_dir, c->dir, c->sock, c->pin,
+		 c->o.rules_dir, c->tmp.dir, c->sock, c->pin,
 		 scoped ? c->o.scope : "", scoped ? "\n" : "");
-	return write_text(path, conf);
+	return bench_write_text(path, conf);
 }
 
 static int enf_ctl(struct ctx *c, bool json, const char *out)
@@ -900,40 +771,38 @@ static int enf_ctl(struct ctx *c, bool json, const char *out)
 	return proc_run(argv, out, in_dir(c, "enforcerctl.err"), 5000);
 }
 
+/* Whether the daemon answers enforcerctl status. */
+static bool enf_up(void *c)
+{
+	return enf_ctl(c, false, NULL) == 0;
+}
+
 static int enf_start(struct ctx *c, bool scoped)
 {
 	char conf[PATH_MAX];
 	char *argv[] = { (char *)c->o.enforcerd, "-c", conf, "--detach", NULL };
 	int err;
 
-	snprintf(conf, sizeof(conf), "%s/%s", c->dir,
+	snprintf(conf, sizeof(conf), "%s/%s", c->tmp.dir,
 		 scoped ? "enforcer-nginx.conf" : "enforcer.conf");
 	err = proc_spawn(argv, in_dir(c, "enforcerd.log"),
 			 in_dir(c, "enforcerd.log"), &c->aux);
 	if (err)
 		return err;
-	for (unsigned int ms = 0; ms < ENF_START_MS; ms += 50) {
-		if (proc_wait(c->aux, 0, NULL, NULL) == 0) {
-			c->aux = 0;
-			break;
-		}
-		if (enf_ctl(c, false, NULL) == 0)
-			return 0;
-		if (proc_stop)
-			return -EINTR;
-		proc_msleep(50);
-	}
+	err = bench_wait_up(&c->aux, ENF_START_MS, enf_up, c);
+	if (err != -EIO)
+		return err;
 	fprintf(stderr, "Error: %s did not start (%s)\n", c->o.enforcerd, conf);
-	print_tail("enforcerd", in_dir(c, "enforcerd.log"));
+	bench_print_tail("enforcerd", in_dir(c, "enforcerd.log"));
 	proc_stop_child(&c->aux, SIGKILL, 1000);
-	rm_pins(c->pin);
+	bench_rm_pins(c->pin);
 	return -EIO;
 }
 
 static void enf_stop(struct ctx *c)
 {
 	proc_stop_child(&c->aux, SIGTERM, STOP_GRACE_MS);
-	rm_pins(c->pin);
+	bench_rm_pins(c->pin);
 }
 
 /* enforcerctl --json status, parsed; NULL on failure. */
@@ -943,9 +812,9 @@ static json_t *enf_status(struct ctx *c)
 	json_error_t jerr;
 	json_t *j;
 
-	snprintf(path, sizeof(path), "%s/status.json", c->dir);
+	snprintf(path, sizeof(path), "%s/status.json", c->tmp.dir);
 	if (enf_ctl(c, true, path)) {
-		print_tail("enforcerctl", in_dir(c, "enforcerctl.err"));
+		bench_print_tail("enforcerctl", in_dir(c, "enforcerctl.err"));
 		return NULL;
 	}
 	j = json_load_file(path, 0, &jerr);
@@ -1415,20 +1284,6 @@ static void report(struct ctx *c)
 
 /* ---- setup --------------------------------------------------------------- */
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	proc_stop = 1;
-}
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 /* Which contenders run; 77 when a tool is missing. */
 static int check_tools(struct ctx *c)
 {
@@ -1467,18 +1322,14 @@ static int setup(struct ctx *c)
 	struct wrk_result w;
 	int err;
 
-	snprintf(c->dir, sizeof(c->dir), "/tmp/enf-bench-capture.XXXXXX");
-	if (!mkdtemp(c->dir)) {
-		err = -errno;
-		c->dir[0] = '\0';
+	err = bench_tmp_make(&c->tmp, "capture");
+	if (err)
 		return err;
-	}
-	chmod(c->dir, 0755);
 	snprintf(c->pin, sizeof(c->pin), PIN_ROOT "/enfbench-%d",
 		 (int)getpid());
-	snprintf(c->sock, sizeof(c->sock), "%s/enforcerd.sock", c->dir);
+	snprintf(c->sock, sizeof(c->sock), "%s/enforcerd.sock", c->tmp.dir);
 
-	err = make_cert(c);
+	err = bench_make_cert(c->tmp.dir, in_dir(c, "openssl.err"));
 	err = err ?: start_nginx(c);
 	if (err)
 		return err;
@@ -1496,13 +1347,14 @@ static int setup(struct ctx *c)
 
 	/* The daemon: its config must be accepted, its probes are read
 	 * back, and the narrowed one runs only where it is accepted. */
-	snprintf(conf, sizeof(conf), "%s/enforcer.conf", c->dir);
+	snprintf(conf, sizeof(conf), "%s/enforcer.conf", c->tmp.dir);
 	err = write_enf_conf(c, false, conf);
 	if (err)
 		return err;
 	if (enf_check_config(c, conf)) {
 		fprintf(stderr, "Error: enforcerd refuses %s\n", conf);
-		print_tail("enforcerd --check-config", in_dir(c, "check.out"));
+		bench_print_tail("enforcerd --check-config",
+				 in_dir(c, "check.out"));
 		return -EINVAL;
 	}
 	err = enf_probe(c, false, &c->enf_probes);
@@ -1525,7 +1377,7 @@ static int setup(struct ctx *c)
 	       "reads; floor_rw: return on all four)\n",
 	       ct_name[c->trap_floor]);
 
-	snprintf(conf, sizeof(conf), "%s/enforcer-nginx.conf", c->dir);
+	snprintf(conf, sizeof(conf), "%s/enforcer-nginx.conf", c->tmp.dir);
 	err = write_enf_conf(c, true, conf);
 	if (err)
 		return err;
@@ -1535,7 +1387,7 @@ static int setup(struct ctx *c)
 		char why[256] = "";
 		char *nl;
 
-		read_text(in_dir(c, "check.out"), why, sizeof(why));
+		bench_read_text(in_dir(c, "check.out"), why, sizeof(why));
 		nl = strchr(why, '\n');
 		if (nl)
 			*nl = '\0';
@@ -1567,15 +1419,10 @@ static void teardown(struct ctx *c)
 	floor_detach(c);
 	if (c->aux)
 		proc_stop_child(&c->aux, SIGTERM, STOP_GRACE_MS);
-	rm_pins(c->pin);
+	bench_rm_pins(c->pin);
 	proc_stop_child(&c->nginx, SIGTERM, STOP_GRACE_MS);
 	bench_tls_floor__destroy(c->skel);
-	if (c->dir[0]) {
-		if (c->o.keep)
-			printf("kept %s\n", c->dir);
-		else
-			rm_tree(c->dir);
-	}
+	bench_tmp_remove(&c->tmp, c->o.keep);
 }
 
 static void usage(FILE *f)
@@ -1712,7 +1559,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	bool fake = false;
 	struct ctx *c;
 	int err;
@@ -1735,10 +1581,7 @@ int main(int argc, char **argv)
 		return err == BENCH_SKIP ? BENCH_SKIP : 1;
 	}
 	c->hz = sysconf(_SC_CLK_TCK);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	libbpf_set_print(libbpf_quiet);
+	bench_env_init();
 	print_affinity();
 
 	err = setup(c);

@@ -91,7 +91,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -107,13 +106,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <linux/magic.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -124,6 +119,7 @@
 #include "bench.h"
 #include "enforcer/flow.h"
 #include "enforcer/xdp.h"
+#include "env.h"
 #include "proc.h"
 
 #ifndef ENF_BENCH_BUILD_DIR
@@ -229,14 +225,12 @@ struct phase {
 
 struct ctx {
 	struct opts o;
-	char dir[64]; /* temp dir: certificate, configs, logs, database */
+	struct bench_tmp tmp; /* certificate, configs, logs, database */
 	char pin[64];
 	char sock[128];
 	char ns_srv[32], ns_cli[32];
 	char if_srv[IFNAMSIZ], if_cli[IFNAMSIZ];
 	char tag[32];
-	char path_buf[4][PATH_MAX];
-	unsigned int path_next;
 	char sut_cpus[256];
 	char enf_cpus[256];
 	int cpu;
@@ -285,74 +279,10 @@ static int64_t rt_offset(void)
 	return off;
 }
 
+/* @name in the temp dir (bench_tmp_path()). */
 static const char *in_dir(struct ctx *c, const char *name)
 {
-	char *buf = c->path_buf[c->path_next++ % 4];
-
-	snprintf(buf, PATH_MAX, "%s/%s", c->dir, name);
-	return buf;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "we");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (fputs(text, f) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
-
-static ssize_t read_text(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, size - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
-
-static void print_tail(const char *what, const char *path)
-{
-	char buf[4096];
-	ssize_t n = read_text(path, buf, sizeof(buf));
-
-	if (n > 0)
-		fprintf(stderr, "--- %s (%s):\n%s---\n", what, path, buf);
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void rm_tree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* The pin dir, only ever on a bpf filesystem. */
-static void rm_pins(const char *path)
-{
-	struct statfs sfs;
-
-	if (path[0] && statfs(path, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC)
-		rm_tree(path);
+	return bench_tmp_path(&c->tmp, name);
 }
 
 /*
@@ -399,7 +329,7 @@ static int ip(struct ctx *c, ...)
 		for (size_t i = 1; i < n; i++)
 			fprintf(stderr, " %s", argv[i]);
 		fprintf(stderr, " failed (%d)\n", rc);
-		print_tail("ip", in_dir(c, "cmd.out"));
+		bench_print_tail("ip", in_dir(c, "cmd.out"));
 		return -EIO;
 	}
 	return 0;
@@ -555,70 +485,19 @@ static int tcp_connect(struct ctx *c, const char *from)
 
 /* ---- nginx --------------------------------------------------------------- */
 
-static int make_cert(struct ctx *c)
-{
-	char key[128], cert[128];
-	char *argv[] = { "openssl",
-			 "req",
-			 "-x509",
-			 "-newkey",
-			 "ec",
-			 "-pkeyopt",
-			 "ec_paramgen_curve:P-256",
-			 "-nodes",
-			 "-subj",
-			 "/CN=bench.enforcer.test",
-			 "-days",
-			 "2",
-			 "-keyout",
-			 key,
-			 "-out",
-			 cert,
-			 NULL };
-
-	snprintf(key, sizeof(key), "%s/key.pem", c->dir);
-	snprintf(cert, sizeof(cert), "%s/cert.pem", c->dir);
-	if (run_cmd(c, argv, 30000)) {
-		fprintf(stderr, "Error: openssl req failed\n");
-		print_tail("openssl", in_dir(c, "cmd.out"));
-		return -EIO;
-	}
-	return 0;
-}
-
 static int start_nginx(struct ctx *c)
 {
-	char conf[2048], conf_path[128], err_log[128], net[64];
+	char conf_path[128], err_log[128], net[64];
 	char *argv[] = { "taskset", "-c",    c->sut_cpus, "nsenter", net,
-			 "nginx",   "-p",    c->dir,	  "-c",	     conf_path,
+			 "nginx",   "-p",    c->tmp.dir,  "-c",	     conf_path,
 			 "-e",	    err_log, NULL };
 	int err, fd = -1;
 
 	snprintf(net, sizeof(net), "--net=/run/netns/%s", c->ns_srv);
-	snprintf(conf_path, sizeof(conf_path), "%s/nginx.conf", c->dir);
-	snprintf(err_log, sizeof(err_log), "%s/nginx-error.log", c->dir);
-	snprintf(conf, sizeof(conf),
-		 "# written by bench/verdict\n"
-		 "worker_processes 1;\n"
-		 "daemon off;\n"
-		 "master_process on;\n"
-		 "pid %s/nginx.pid;\n"
-		 "error_log %s;\n"
-		 "events { worker_connections 1024; }\n"
-		 "http {\n"
-		 "\taccess_log off;\n"
-		 "\tkeepalive_requests 100000000;\n"
-		 "\tkeepalive_timeout 10s;\n"
-		 "\tserver {\n"
-		 "\t\tlisten " SRV_ADDR ":%d ssl;\n"
-		 "\t\tssl_certificate %s/cert.pem;\n"
-		 "\t\tssl_certificate_key %s/key.pem;\n"
-		 "\t\tlocation / { default_type text/plain; "
-		 "return 200 \"hello\\n\"; }\n"
-		 "\t}\n"
-		 "}\n",
-		 c->dir, err_log, SRV_PORT, c->dir, c->dir);
-	err = write_text(conf_path, conf);
+	snprintf(conf_path, sizeof(conf_path), "%s/nginx.conf", c->tmp.dir);
+	snprintf(err_log, sizeof(err_log), "%s/nginx-error.log", c->tmp.dir);
+	err = bench_nginx_conf(c->tmp.dir, "bench/verdict", SRV_ADDR, SRV_PORT,
+			       1024, 10);
 	if (err)
 		return err;
 	err = proc_spawn(argv, in_dir(c, "nginx.out"), in_dir(c, "nginx.out"),
@@ -639,7 +518,7 @@ static int start_nginx(struct ctx *c)
 		fprintf(stderr,
 			"Error: nginx did not start on " SRV_ADDR ":%d\n",
 			SRV_PORT);
-		print_tail("nginx error log", err_log);
+		bench_print_tail("nginx error log", err_log);
 		return -EIO;
 	}
 	close(fd);
@@ -689,7 +568,7 @@ static json_t *ctl_json(struct ctx *c, const char *a1, const char *a2,
 	if (rc) {
 		fprintf(stderr, "Error: enforcerctl %s %s failed (%d)\n", a1,
 			a2 ? a2 : "", rc);
-		print_tail("enforcerctl", in_dir(c, "ctl.err"));
+		bench_print_tail("enforcerctl", in_dir(c, "ctl.err"));
 		return NULL;
 	}
 	j = json_load_file(path, 0, &jerr);
@@ -713,7 +592,7 @@ static int write_enf_conf(struct ctx *c, const char *path)
 		       "pin_path = %s\n"
 		       "log_level = info\n"
 		       "%s%s",
-		       c->if_srv, c->o.rules_dir, c->dir, c->sock, c->pin,
+		       c->if_srv, c->o.rules_dir, c->tmp.dir, c->sock, c->pin,
 		       c->o.unscoped ? "" : SCOPE_LINE,
 		       c->o.unscoped ? "" : "\n");
 	for (size_t i = 0; i < c->o.n_conf && len < sizeof(conf); i++)
@@ -721,7 +600,13 @@ static int write_enf_conf(struct ctx *c, const char *path)
 				c->o.conf[i]);
 	if (len >= sizeof(conf))
 		return -E2BIG;
-	return write_text(path, conf);
+	return bench_write_text(path, conf);
+}
+
+/* Whether the daemon answers enforcerctl status. */
+static bool enf_up(void *c)
+{
+	return ctl(c, NULL, "status", NULL) == 0;
 }
 
 static int start_enf(struct ctx *c)
@@ -737,14 +622,15 @@ static int start_enf(struct ctx *c)
 	FILE *f;
 	int err;
 
-	snprintf(conf, sizeof(conf), "%s/enforcer.conf", c->dir);
+	snprintf(conf, sizeof(conf), "%s/enforcer.conf", c->tmp.dir);
 	snprintf(net, sizeof(net), "--net=/run/netns/%s", c->ns_srv);
 	err = write_enf_conf(c, conf);
 	if (err)
 		return err;
 	if (run_cmd(c, check, 60000)) {
 		fprintf(stderr, "Error: enforcerd refuses %s\n", conf);
-		print_tail("enforcerd --check-config", in_dir(c, "cmd.out"));
+		bench_print_tail("enforcerd --check-config",
+				 in_dir(c, "cmd.out"));
 		return -EINVAL;
 	}
 	printf("enforcerd config:");
@@ -759,19 +645,11 @@ static int start_enf(struct ctx *c)
 			 in_dir(c, "enforcerd.log"), &c->enf);
 	if (err)
 		return err;
-	for (unsigned int ms = 0; ms < ENF_START_MS; ms += 50) {
-		if (proc_wait(c->enf, 0, NULL, NULL) == 0) {
-			c->enf = 0;
-			break;
-		}
-		if (ctl(c, NULL, "status", NULL) == 0)
-			return 0;
-		if (proc_stop)
-			return -EINTR;
-		proc_msleep(50);
-	}
+	err = bench_wait_up(&c->enf, ENF_START_MS, enf_up, c);
+	if (err != -EIO)
+		return err;
 	fprintf(stderr, "Error: %s did not start (%s)\n", c->o.enforcerd, conf);
-	print_tail("enforcerd", in_dir(c, "enforcerd.log"));
+	bench_print_tail("enforcerd", in_dir(c, "enforcerd.log"));
 	return -EIO;
 }
 
@@ -894,8 +772,8 @@ static int add_rule(struct ctx *c)
 		 RULE_ID, c->tag);
 	if (ctl(c, NULL, "rule", "add", rule, NULL)) {
 		fprintf(stderr, "Error: rule add refused:\n%s\n", rule);
-		print_tail("enforcerctl", in_dir(c, "ctl.err"));
-		print_tail("enforcerctl", in_dir(c, "ctl.out"));
+		bench_print_tail("enforcerctl", in_dir(c, "ctl.err"));
+		bench_print_tail("enforcerctl", in_dir(c, "ctl.out"));
 		return -EINVAL;
 	}
 	printf("rule: %s\n", rule);
@@ -963,8 +841,8 @@ static int wrk_start(struct ctx *c)
 	if (proc_wait(c->wrk, 0, NULL, NULL) == 0) {
 		c->wrk = 0;
 		fprintf(stderr, "Error: wrk exited at once\n");
-		print_tail("wrk", in_dir(c, "wrk.err"));
-		print_tail("wrk", in_dir(c, "wrk.out"));
+		bench_print_tail("wrk", in_dir(c, "wrk.err"));
+		bench_print_tail("wrk", in_dir(c, "wrk.out"));
 		return -EIO;
 	}
 	return proc_stop ? -EINTR : 0;
@@ -989,10 +867,10 @@ static int wrk_finish(struct ctx *c, struct wrk_total *w, bool now)
 	c->wrk = 0;
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		fprintf(stderr, "Error: wrk failed (status %d)\n", st);
-		print_tail("wrk", in_dir(c, "wrk.err"));
+		bench_print_tail("wrk", in_dir(c, "wrk.err"));
 		return -EIO;
 	}
-	if (read_text(in_dir(c, "wrk.out"), out, sizeof(out)) < 0)
+	if (bench_read_text(in_dir(c, "wrk.out"), out, sizeof(out)) < 0)
 		return -EIO;
 	parse_wrk(out, w);
 	return 0;
@@ -1219,7 +1097,7 @@ out:
 	    s->t_seen) {
 		fprintf(stderr, "Error: block del flow tcp %s %s failed\n",
 			peer, local);
-		print_tail("enforcerctl", in_dir(c, "ctl.err"));
+		bench_print_tail("enforcerctl", in_dir(c, "ctl.err"));
 		err = err ?: -EIO;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
@@ -1748,20 +1626,6 @@ static void write_csv(struct ctx *c)
 
 /* ---- setup and teardown -------------------------------------------------- */
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	proc_stop = 1;
-}
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 /* What a probe costs to send, measured on a connection nobody denies. */
 static int measure_probe(struct ctx *c)
 {
@@ -1796,15 +1660,11 @@ static int setup(struct ctx *c)
 {
 	int err;
 
-	snprintf(c->dir, sizeof(c->dir), "/tmp/enf-bench-verdict.XXXXXX");
-	if (!mkdtemp(c->dir)) {
-		err = -errno;
-		c->dir[0] = '\0';
+	err = bench_tmp_make(&c->tmp, "verdict");
+	if (err)
 		return err;
-	}
-	chmod(c->dir, 0755);
 	snprintf(c->pin, sizeof(c->pin), PIN_ROOT "/enfvd-%d", (int)getpid());
-	snprintf(c->sock, sizeof(c->sock), "%s/enforcerd.sock", c->dir);
+	snprintf(c->sock, sizeof(c->sock), "%s/enforcerd.sock", c->tmp.dir);
 	snprintf(c->ns_srv, sizeof(c->ns_srv), "enfvd%d-srv", (int)getpid());
 	snprintf(c->ns_cli, sizeof(c->ns_cli), "enfvd%d-cli", (int)getpid());
 	snprintf(c->if_srv, sizeof(c->if_srv), "enfvd%ds", (int)getpid());
@@ -1812,7 +1672,7 @@ static int setup(struct ctx *c)
 	snprintf(c->tag, sizeof(c->tag), "enfvd%d", (int)getpid());
 
 	err = setup_cpus(c);
-	err = err ?: make_cert(c);
+	err = err ?: bench_make_cert(c->tmp.dir, in_dir(c, "openssl.err"));
 	err = err ?: setup_net(c);
 	err = err ?: start_nginx(c);
 	err = err ?: start_enf(c);
@@ -1875,14 +1735,9 @@ static void teardown(struct ctx *c)
 
 		run_cmd(c, argv, 10000);
 	}
-	rm_pins(c->pin);
+	bench_rm_pins(c->pin);
 	SSL_CTX_free(c->tls);
-	if (c->dir[0]) {
-		if (c->o.keep)
-			printf("kept %s\n", c->dir);
-		else
-			rm_tree(c->dir);
-	}
+	bench_tmp_remove(&c->tmp, c->o.keep);
 }
 
 static void usage(FILE *f)
@@ -2110,7 +1965,6 @@ static void summary(struct ctx *c, const struct phase_result *idle,
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
 	struct phase_result res[2] = { 0 };
 	struct ctx *c;
 	bool ok = true;
@@ -2158,10 +2012,7 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	c->rng = (uint64_t)mono_ns();
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	libbpf_set_print(libbpf_quiet);
+	bench_env_init();
 
 	err = setup(c);
 	if (!err)
@@ -2185,8 +2036,9 @@ int main(int argc, char **argv)
 		write_csv(c);
 	if (!err)
 		summary(c, &res[0], &res[1]);
-	if (err && !proc_stop && c->dir[0])
-		print_tail("enforcerd log (end)", in_dir(c, "enforcerd.log"));
+	if (err && !proc_stop && c->tmp.dir[0])
+		bench_print_tail("enforcerd log (end)",
+				 in_dir(c, "enforcerd.log"));
 	teardown(c);
 	for (int i = 0; i < 2; i++) {
 		free(c->ph[i].s);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Child processes for bench/capture: start one with its output in files,
- * wait for it with a deadline, stop it (a signal, then SIGKILL), and read
- * the CPU time a process has used. Every child gets PR_SET_PDEATHSIG, so
- * nothing started here outlives the benchmark, even killed.
+ * Child processes for bench/capture and bench/verdict: start one with its
+ * output in files, wait for it with a deadline, stop it (a signal, then
+ * SIGKILL), and read the CPU time a process has used. Every child gets
+ * PR_SET_PDEATHSIG, so nothing started here outlives the benchmark, even
+ * killed.
  */
 #ifndef ENFORCER_BENCH_PROC_H
 #define ENFORCER_BENCH_PROC_H
