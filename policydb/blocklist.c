@@ -119,8 +119,13 @@ int pdb_block_upsert(struct pdb *db, const struct pdb_block *b, char *err)
 	return ret;
 }
 
-/* An entry from a row of "SELECT kind, key, rule_id, reason, created,
- * expires, point, state, cgroup". */
+/* The columns row_of() reads, in its order; a listing's SQL goes on from
+ * here. */
+#define BLOCK_SELECT                                                         \
+	"SELECT kind, key, rule_id, reason, created, expires, point, state," \
+	" cgroup FROM blocklist "
+
+/* An entry from a row of BLOCK_SELECT. */
 static void row_of(sqlite3_stmt *st, struct pdb_block *b)
 {
 	b->kind = (const char *)sqlite3_column_text(st, 0);
@@ -139,6 +144,29 @@ static void row_of(sqlite3_stmt *st, struct pdb_block *b)
  * @cb, then finalizes @st; @n (if not NULL) counts the rows passed.
  * Return: 0, a non-zero return of @cb, or -errno.
  */
+/*
+ * Prepares the listing @sql (BLOCK_SELECT and its tail) into @st; @args_ok
+ * says the caller's arguments (database, callback, ...) are all there.
+ * Return: 0 or -errno, with @err set.
+ */
+static int list_prepare(struct pdb *db, const char *sql, bool args_ok,
+			sqlite3_stmt **st, char *err)
+{
+	int rc;
+
+	pdb_clearerr(err);
+	if (!db || !args_ok) {
+		pdb_seterr(err, "block list: no database, callback or kind");
+		return -EINVAL;
+	}
+	rc = sqlite3_prepare_v2(db->h, sql, -1, st, NULL);
+	if (rc != SQLITE_OK) {
+		pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
+		return pdb_errno(db->h, rc);
+	}
+	return 0;
+}
+
 static int each_row(struct pdb *db, sqlite3_stmt *st, pdb_block_cb cb,
 		    void *ctx, size_t *n, char *err)
 {
@@ -164,23 +192,15 @@ static int each_row(struct pdb *db, sqlite3_stmt *st, pdb_block_cb cb,
 int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
 		      char *err)
 {
-	static const char sql[] =
-		"SELECT kind, key, rule_id, reason, created, expires, point,"
-		" state, cgroup FROM blocklist WHERE ?1 OR state = 'active'"
-		" ORDER BY created DESC, id DESC";
 	sqlite3_stmt *st;
-	int rc;
+	int ret;
 
-	pdb_clearerr(err);
-	if (!db || !cb) {
-		pdb_seterr(err, "block list: no database or callback");
-		return -EINVAL;
-	}
-	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
-		return pdb_errno(db->h, rc);
-	}
+	ret = list_prepare(db,
+			   BLOCK_SELECT "WHERE ?1 OR state = 'active'"
+					" ORDER BY created DESC, id DESC",
+			   cb, &st, err);
+	if (ret)
+		return ret;
 	sqlite3_bind_int(st, 1, all ? 1 : 0);
 	return each_row(db, st, cb, ctx, NULL, err);
 }
@@ -188,25 +208,17 @@ int pdb_block_foreach(struct pdb *db, bool all, pdb_block_cb cb, void *ctx,
 int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
 			      pdb_block_cb cb, void *ctx, char *err)
 {
-	static const char sql[] =
-		"SELECT kind, key, rule_id, reason, created, expires, point,"
-		" state, cgroup FROM blocklist WHERE state = 'active'"
-		" AND expires > 0"
-		" AND expires <= ?1 ORDER BY expires, id LIMIT ?2";
 	sqlite3_stmt *st;
 	size_t n = 0;
-	int rc, ret;
+	int ret;
 
-	pdb_clearerr(err);
-	if (!db || !cb) {
-		pdb_seterr(err, "block list: no database or callback");
-		return -EINVAL;
-	}
-	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
-		return pdb_errno(db->h, rc);
-	}
+	ret = list_prepare(db,
+			   BLOCK_SELECT "WHERE state = 'active' AND expires > 0"
+					" AND expires <= ?1"
+					" ORDER BY expires, id LIMIT ?2",
+			   cb, &st, err);
+	if (ret)
+		return ret;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	ret = each_row(db, st, cb, ctx, &n, err);
@@ -216,24 +228,16 @@ int pdb_block_expired_foreach(struct pdb *db, int64_t now, size_t max,
 int pdb_block_kind_foreach(struct pdb *db, const char *kind, size_t offset,
 			   size_t max, pdb_block_cb cb, void *ctx, char *err)
 {
-	static const char sql[] =
-		"SELECT kind, key, rule_id, reason, created, expires, point,"
-		" state, cgroup FROM blocklist WHERE kind = ?1 AND"
-		" state = 'active' ORDER BY id LIMIT ?2 OFFSET ?3";
 	sqlite3_stmt *st;
 	size_t n = 0;
-	int rc, ret;
+	int ret;
 
-	pdb_clearerr(err);
-	if (!db || !kind || !cb) {
-		pdb_seterr(err, "block list: no database, kind or callback");
-		return -EINVAL;
-	}
-	rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		pdb_seterr(err, "block list: %s", sqlite3_errmsg(db->h));
-		return pdb_errno(db->h, rc);
-	}
+	ret = list_prepare(db,
+			   BLOCK_SELECT "WHERE kind = ?1 AND state = 'active'"
+					" ORDER BY id LIMIT ?2 OFFSET ?3",
+			   kind && cb, &st, err);
+	if (ret)
+		return ret;
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)offset);
