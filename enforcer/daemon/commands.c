@@ -51,6 +51,15 @@ static json_t *counters_json(const __u64 *c, size_t n)
  * Per interface, as the data plane reads it from the kernel; @total gets
  * every interface's counters summed (NIC and host).
  */
+/* Adds an interface's counters (host, and NIC where offloaded) to @total. */
+static void add_if_stats(const struct enf_dp_if_info *info,
+			 __u64 total[ENF_XDP_STAT_MAX])
+{
+	for (int k = 0; k < ENF_XDP_STAT_MAX; k++)
+		total[k] += info->host_stats[k] +
+			    (k < ENF_XDP_STAT_NIC_MAX ? info->nic_stats[k] : 0);
+}
+
 static json_t *status_interfaces(struct enf_daemon *d,
 				 __u64 total[ENF_XDP_STAT_MAX])
 {
@@ -62,11 +71,7 @@ static json_t *status_interfaces(struct enf_daemon *d,
 			pr_warn("status: reading interface %zu failed", i);
 			continue;
 		}
-		for (int k = 0; k < ENF_XDP_STAT_MAX; k++)
-			total[k] += info.host_stats[k] +
-				    (k < ENF_XDP_STAT_NIC_MAX ?
-					     info.nic_stats[k] :
-					     0);
+		add_if_stats(&info, total);
 		o = json_pack("{s:s,s:i,s:s,s:s,s:b,s:I,s:o}", "name",
 			      info.name, "ifindex", info.ifindex, "driver",
 			      info.driver, "mode", enf_xdp_mode_name(info.mode),
@@ -124,6 +129,17 @@ static json_t *status_entries(struct enf_daemon *d)
 			 (json_int_t)f.moves);
 }
 
+/* The capture's counters: the programs' (summed over CPUs) and the
+ * consumer's. */
+static void tls_counters(struct enf_daemon *d, __u64 ts[ENF_TLS_STAT_MAX],
+			 struct enf_capture_stats *cs)
+{
+	if (d->tls && enf_tls_stats_read(d->tls, ts))
+		pr_warn("status: reading tls_stats failed");
+	if (d->capture)
+		enf_capture_get_stats(d->capture, cs);
+}
+
 static json_t *status_tls(struct enf_daemon *d, __u64 ts[ENF_TLS_STAT_MAX],
 			  struct enf_capture_stats *cs)
 {
@@ -132,22 +148,16 @@ static json_t *status_tls(struct enf_daemon *d, __u64 ts[ENF_TLS_STAT_MAX],
 	json_t *counters = json_object(), *lost = json_array();
 	__u64 *percpu = calloc(d->ncpus ? d->ncpus : 1, sizeof(*percpu));
 
-	if (d->tls) {
-		if (enf_tls_stats_read(d->tls, ts))
-			pr_warn("status: reading tls_stats failed");
-		if (percpu && !enf_tls_stats_percpu(d->tls, ENF_TLS_STAT_LOST,
-						    percpu, d->ncpus))
-			for (size_t i = 0; i < d->ncpus; i++)
-				json_array_append_new(
-					lost,
-					json_integer((json_int_t)percpu[i]));
-	}
+	tls_counters(d, ts, cs);
+	if (d->tls && percpu &&
+	    !enf_tls_stats_percpu(d->tls, ENF_TLS_STAT_LOST, percpu, d->ncpus))
+		for (size_t i = 0; i < d->ncpus; i++)
+			json_array_append_new(
+				lost, json_integer((json_int_t)percpu[i]));
 	free(percpu);
 	for (int k = 0; counters && k < ENF_TLS_STAT_MAX; k++)
 		json_object_set_new(counters, names[k],
 				    json_integer((json_int_t)ts[k]));
-	if (d->capture)
-		enf_capture_get_stats(d->capture, cs);
 	o = json_pack("{s:o,s:I,s:o,s:o,s:I}", "libraries", libs, "events",
 		      (json_int_t)cs->events, "counters", counters,
 		      "lost_per_cpu", lost, "loss_rows",
@@ -361,15 +371,17 @@ static json_t *cmd_stats(void *ctx, const json_t *args,
 	__u64 total[ENF_XDP_STAT_MAX] = { 0 };
 	struct enf_verdict_stats vs;
 	struct enf_verdict_latency lat;
-	json_t *ifaces;
+	struct enf_dp_if_info info;
 
 	(void)args;
 	(void)peer;
 	enf_verdict_get_stats(d->verdict, &vs);
 	enf_verdict_get_latency(d->verdict, &lat);
-	ifaces = status_interfaces(d, total);
-	json_decref(ifaces);
-	json_decref(status_tls(d, ts, &cs));
+	for (size_t i = 0; i < enf_dp_if_count(d->dp); i++) {
+		if (enf_dp_if_info(d->dp, i, &info) == 0)
+			add_if_stats(&info, total);
+	}
+	tls_counters(d, ts, &cs);
 	return enf_ctl_ok(json_pack(
 		"{s:I,s:{s:o,s:o,s:o,s:o},s:{s:o}}", "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "counters", "requests",
