@@ -1503,40 +1503,6 @@ static void src_mark_drop(struct enf_dp *dp, const struct flow_src *k)
 			strerror(-err));
 }
 
-/*
- * Adds or refreshes flow @t in the host deny_flow, its source marked
- * first, so no packet finds the flow there without looking it up. A new
- * flow from a source the full source map does not hold is refused
- * (-E2BIG); on any error nothing changed.
- */
-static int host_flow_add(struct enf_dp *dp, const struct enf_tuple *t,
-			 const struct enf_deny_value *val)
-{
-	int fd = dp->host_fd[HM_FLOW];
-	struct enf_deny_value old;
-	struct flow_src k;
-	int err;
-
-	flow_src_of_tuple(t, &k);
-	err = bpf_map_lookup_elem(fd, t, &old);
-	if (!err) {
-		/* Counted already; marked unless open found the map full. */
-		err = src_mark_set(dp, &k);
-		return err ?: bpf_map_update_elem(fd, t, val, BPF_EXIST);
-	}
-	if (err != -ENOENT)
-		return err;
-	err = flow_src_inc(dp, &k);
-	if (err)
-		return err;
-	err = src_mark_set(dp, &k);
-	if (!err)
-		err = bpf_map_update_elem(fd, t, val, BPF_NOEXIST);
-	if (err && !flow_src_dec(dp, &k))
-		src_mark_drop(dp, &k);
-	return err;
-}
-
 /* Removes flow @t from the host deny_flow; its source's last flow gone,
  * the mark goes too. Return: 0, -ENOENT, -errno. */
 static int host_flow_del(struct enf_dp *dp, const struct enf_tuple *t)
@@ -1551,28 +1517,6 @@ static int host_flow_del(struct enf_dp *dp, const struct enf_tuple *t)
 	if (!flow_src_dec(dp, &k))
 		src_mark_drop(dp, &k);
 	return 0;
-}
-
-/* Denies a source in host map @m, keeping F_FLOWS while it has flows (a
- * marker there becomes the deny entry). */
-static int host_src_add(struct enf_dp *dp, enum hmap m, const void *key,
-			const struct enf_deny_value *val)
-{
-	struct enf_deny_value v = { .rule_id = val->rule_id };
-	struct flow_src k;
-	int err;
-
-	flow_src_of_key(m, key, &k);
-	if (flow_src_count(dp, &k))
-		v.flags = ENF_DENY_F_FLOWS;
-	if (m != HM_SRC4)
-		return bpf_map_update_elem(dp->host_fd[m], key, &v, BPF_ANY);
-	/* New or not, the table's bookkeeping needs to know: one call
-	 * for a new entry, two for a refresh. */
-	err = src_write(dp, m, key, &v, BPF_NOEXIST, false);
-	if (err != -EEXIST)
-		return err;
-	return src_write(dp, m, key, &v, BPF_EXIST, true);
 }
 
 /*
@@ -1605,52 +1549,219 @@ static bool is_marker(enum hmap m, const struct enf_deny_value *v)
 	return (m == HM_SRC4 || m == HM_SRC6) && (v->flags & ENF_DENY_F_MARK);
 }
 
-static int dp_deny_add_locked(struct enf_dp *dp, const struct enf_deny *d,
-			      __u32 rule_id, struct enf_deny_result *res)
+/* ---- adding entries, many at a time ------------------------------------- */
+
+/*
+ * Writes @n entries (BPF_ANY) of host map @fd: keys packed at @keys,
+ * @key_size bytes each, values @vals. One BPF_MAP_UPDATE_BATCH where the
+ * kernel takes it (it stops at the first entry it refuses: that one
+ * fails, and the batch goes on after it); one by one where it does not.
+ * Batches take BPF_ANY only, so a caller that needs to know which keys
+ * were there looks first. @err[i]: each entry's outcome (0, -E2BIG for a
+ * full map, -errno).
+ */
+static void host_write_many(int fd, const void *keys, __u32 key_size,
+			    const struct enf_deny_value *vals, size_t n,
+			    int *err)
 {
-	struct enf_deny_value val = { .rule_id = rule_id };
-	struct enf_deny_result r = {};
-	struct enf_spill_key sk;
-	union deny_key k;
+	const __u8 *k = keys;
+	size_t i = 0;
+
+	while (i < n) {
+		__u32 want = (__u32)(n - i), count = want;
+		int e = bpf_map_update_batch(fd, k + i * key_size, vals + i,
+					     &count, NULL);
+
+		if (e && count >= want) {
+			/* refused as a whole (no batches here): one by one */
+			for (; i < n; i++)
+				err[i] = bpf_map_update_elem(fd,
+							     k + i * key_size,
+							     vals + i, BPF_ANY);
+			return;
+		}
+		for (size_t j = i; j < i + count; j++)
+			err[j] = 0;
+		i += count;
+		if (!e)
+			break;
+		err[i++] = e; /* the entry it stopped at */
+	}
+}
+
+/*
+ * One host map's share of a batch: the indexes (into the caller's
+ * arrays) of its entries, their keys packed, their values.
+ */
+struct host_batch {
+	size_t n;
+	size_t *idx;
+	__u8 *keys;
+	struct enf_deny_value *vals;
+	int *err;
+};
+
+static void host_batch_free(struct host_batch *b)
+{
+	free(b->idx);
+	free(b->keys);
+	free(b->vals);
+	free(b->err);
+}
+
+static int host_batch_alloc(struct host_batch *b, size_t n, __u32 key_size)
+{
+	memset(b, 0, sizeof(*b));
+	b->idx = calloc(n, sizeof(*b->idx));
+	b->keys = calloc(n, key_size);
+	b->vals = calloc(n, sizeof(*b->vals));
+	b->err = calloc(n, sizeof(*b->err));
+	if (b->idx && b->keys && b->vals && b->err)
+		return 0;
+	host_batch_free(b);
+	return -ENOMEM;
+}
+
+/* Whether deny_src4 holds @key now, as deny_fast4's bookkeeping needs to
+ * know: every entry is in the table unless some overflowed. */
+static bool src4_there(struct enf_dp *dp, const void *key)
+{
+	struct enf_deny_value v;
+	__u32 addr;
+
+	memcpy(&addr, key, sizeof(addr));
+	if (enf_fast4_find(&dp->fast4, addr, NULL) >= 0)
+		return true;
+	if (!dp->fast4.overflow)
+		return false;
+	return !bpf_map_lookup_elem(dp->host_fd[HM_SRC4], key, &v);
+}
+
+/* Sources denied in host map @m (HM_SRC4 or HM_SRC6), keeping F_FLOWS on
+ * those with flows (a marker there becomes the deny entry); deny_src4's
+ * table follows each write. */
+static void host_src_add_many(struct enf_dp *dp, enum hmap m,
+			      struct host_batch *b)
+{
+	__u32 ks = host_spec[m].key_size;
+	bool track = m == HM_SRC4 && dp->fast4.slots;
+	bool *there = NULL;
+
+	if (!b->n)
+		return;
+	if (track && !(there = calloc(b->n, sizeof(*there)))) {
+		for (size_t j = 0; j < b->n; j++)
+			b->err[j] = -ENOMEM;
+		return;
+	}
+	for (size_t j = 0; j < b->n; j++) {
+		struct flow_src k;
+
+		flow_src_of_key(m, b->keys + j * ks, &k);
+		if (flow_src_count(dp, &k))
+			b->vals[j].flags = ENF_DENY_F_FLOWS;
+		if (track)
+			there[j] = src4_there(dp, b->keys + j * ks);
+	}
+	host_write_many(dp->host_fd[m], b->keys, ks, b->vals, b->n, b->err);
+	for (size_t j = 0; track && j < b->n; j++)
+		if (!b->err[j])
+			b->err[j] = fast4_put(dp, b->keys + j * ks,
+					      b->vals[j].flags, there[j]);
+	free(there);
+}
+
+/*
+ * Flows added or refreshed in the host deny_flow, each new one's source
+ * counted and marked before any flow is written (a packet must never find
+ * a flow whose source is not marked): a flow whose source cannot be
+ * marked is refused, and a flow not written gives its count back. Which
+ * flows are there already is looked up first (batches cannot say).
+ */
+static void host_flow_add_many(struct enf_dp *dp, struct host_batch *b)
+{
+	const __u32 ks = sizeof(struct enf_tuple);
+	struct host_batch w;
+	bool *fresh;
+	size_t n = 0;
+
+	if (!b->n)
+		return;
+	fresh = calloc(b->n, sizeof(*fresh));
+	if (!fresh || host_batch_alloc(&w, b->n, ks)) {
+		free(fresh);
+		for (size_t j = 0; j < b->n; j++)
+			b->err[j] = -ENOMEM;
+		return;
+	}
+	for (size_t j = 0; j < b->n; j++) {
+		const struct enf_tuple *t = (void *)(b->keys + j * ks);
+		struct enf_deny_value old;
+		struct flow_src k;
+		int err;
+
+		fresh[n] = false;
+		flow_src_of_tuple(t, &k);
+		err = bpf_map_lookup_elem(dp->host_fd[HM_FLOW], t, &old);
+		if (err == -ENOENT) {
+			err = flow_src_inc(dp, &k);
+			fresh[n] = !err;
+		}
+		/* counted; marked unless open found the map full */
+		if (!err) {
+			err = src_mark_set(dp, &k);
+			if (err && fresh[n] && !flow_src_dec(dp, &k))
+				src_mark_drop(dp, &k);
+		}
+		b->err[j] = err;
+		if (err)
+			continue;
+		w.idx[n] = j;
+		memcpy(w.keys + n * ks, t, ks);
+		w.vals[n++] = b->vals[j];
+	}
+	host_write_many(dp->host_fd[HM_FLOW], w.keys, ks, w.vals, n, w.err);
+	for (size_t i = 0; i < n; i++) {
+		struct flow_src k;
+
+		b->err[w.idx[i]] = w.err[i];
+		if (!w.err[i] || !fresh[i])
+			continue;
+		flow_src_of_tuple((void *)(w.keys + i * ks), &k);
+		if (!flow_src_dec(dp, &k))
+			src_mark_drop(dp, &k);
+	}
+	host_batch_free(&w);
+	free(fresh);
+}
+
+/* The NIC maps of every offloaded interface, then deny_spill for those a
+ * device refused: entry @k of host map @m (SRC4, SRC6 or FLOW). */
+static int nic_add(struct enf_dp *dp, enum hmap m, const union deny_key *k,
+		   const struct enf_spill_key *sk,
+		   const struct enf_deny_value *val, struct enf_deny_result *r)
+{
 	bool spill = false;
-	enum hmap m;
-	int err;
+	int err = 0;
 
-	if (res)
-		*res = r;
-	err = deny_key(d, &m, &k, &sk);
-	if (err)
-		return err;
-	/* @val, flags 0, is what NIC maps and deny_spill get. */
-	if (m == HM_SRC4 || m == HM_SRC6)
-		err = host_src_add(dp, m, &k, &val);
-	else if (m == HM_FLOW)
-		err = host_flow_add(dp, &k.flow, &val);
-	else
-		err = bpf_map_update_elem(dp->host_fd[m], &k, &val, BPF_ANY);
-	if (err)
-		return err;
-	r.host = true;
-	if (m == HM_SRC4 || m == HM_SRC6 || m == HM_FLOW) {
-		for (size_t i = 0; i < dp->n_ifaces; i++) {
-			struct dp_iface *ifc = &dp->ifaces[i];
-			int e;
+	for (size_t i = 0; i < dp->n_ifaces; i++) {
+		struct dp_iface *ifc = &dp->ifaces[i];
+		int e;
 
-			if (!ifc->off)
-				continue;
-			e = nic_write(ifc, m, &k, &val);
-			if (e == 1) {
-				spill = true;
-				r.n_spill++;
-			} else if (!e) {
-				r.n_nic++;
-			} else if (!err) {
-				err = e;
-			}
+		if (!ifc->off)
+			continue;
+		e = nic_write(ifc, m, k, val);
+		if (e == 1) {
+			spill = true;
+			r->n_spill++;
+		} else if (!e) {
+			r->n_nic++;
+		} else if (!err) {
+			err = e;
 		}
 	}
 	if (spill) {
-		int e = bpf_map_update_elem(dp->host_fd[HM_SPILL], &sk, &val,
+		int e = bpf_map_update_elem(dp->host_fd[HM_SPILL], sk, val,
 					    BPF_ANY);
 
 		if (e) {
@@ -1659,9 +1770,95 @@ static int dp_deny_add_locked(struct enf_dp *dp, const struct enf_deny *d,
 				err = e;
 		}
 	}
-	if (res)
-		*res = r;
 	return err;
+}
+
+static int dp_deny_add_many_locked(struct enf_dp *dp, const struct enf_deny *d,
+				   const __u32 *rule_id, size_t n, int *err,
+				   struct enf_deny_result *res)
+{
+	struct host_batch b[HM_SPILL] = {};
+	struct enf_spill_key *sk;
+	union deny_key *k;
+	size_t *first;
+	enum hmap *m;
+	int ret = 0;
+
+	k = calloc(n, sizeof(*k));
+	sk = calloc(n, sizeof(*sk));
+	m = calloc(n, sizeof(*m));
+	first = calloc(n, sizeof(*first));
+	for (int h = 0; h < HM_SPILL && !ret; h++)
+		ret = host_batch_alloc(&b[h], n, host_spec[h].key_size);
+	if (!k || !sk || !m || !first || ret) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* Each host map's entries, each key once: an entry given again
+	 * shares the outcome of its first (and its rule id). */
+	for (size_t i = 0; i < n; i++) {
+		struct host_batch *hb;
+		__u32 ks;
+
+		res[i] = (struct enf_deny_result){};
+		first[i] = i;
+		err[i] = deny_key(&d[i], &m[i], &k[i], &sk[i]);
+		if (err[i])
+			continue;
+		hb = &b[m[i]];
+		ks = host_spec[m[i]].key_size;
+		for (size_t j = 0; j < hb->n && first[i] == i; j++)
+			if (!memcmp(hb->keys + j * ks, &k[i], ks))
+				first[i] = hb->idx[j];
+		if (first[i] != i)
+			continue;
+		hb->idx[hb->n] = i;
+		memcpy(hb->keys + hb->n * ks, &k[i], ks);
+		hb->vals[hb->n++] =
+			(struct enf_deny_value){ .rule_id = rule_id[i] };
+	}
+	host_src_add_many(dp, HM_SRC4, &b[HM_SRC4]);
+	host_src_add_many(dp, HM_SRC6, &b[HM_SRC6]);
+	host_flow_add_many(dp, &b[HM_FLOW]);
+	for (int h = HM_CIDR4; h <= HM_CIDR6; h++)
+		host_write_many(dp->host_fd[h], b[h].keys,
+				host_spec[h].key_size, b[h].vals, b[h].n,
+				b[h].err);
+	for (int h = 0; h < HM_SPILL; h++) {
+		for (size_t j = 0; j < b[h].n; j++) {
+			size_t i = b[h].idx[j];
+
+			err[i] = b[h].err[j];
+			if (err[i])
+				continue;
+			res[i].host = true;
+			/* the value, flags 0, is what NIC maps and
+			 * deny_spill get */
+			if (h == HM_SRC4 || h == HM_SRC6 || h == HM_FLOW)
+				err[i] =
+					nic_add(dp, h, &k[i], &sk[i],
+						&(struct enf_deny_value){
+							.rule_id = rule_id[i] },
+						&res[i]);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (first[i] == i)
+			continue;
+		err[i] = err[first[i]];
+		res[i] = res[first[i]];
+	}
+out:
+	for (int h = 0; h < HM_SPILL; h++)
+		host_batch_free(&b[h]);
+	free(k);
+	free(sk);
+	free(m);
+	free(first);
+	if (ret)
+		for (size_t i = 0; i < n; i++)
+			err[i] = ret;
+	return ret;
 }
 
 static int dp_deny_del_locked(struct enf_dp *dp, const struct enf_deny *d)
@@ -2353,8 +2550,27 @@ int enf_dp_deny_add(struct enf_dp *dp, const struct enf_deny *d, __u32 rule_id,
 {
 	int ret;
 
+	struct enf_deny_result r;
+	int err;
+
 	pthread_mutex_lock(&dp->lock);
-	ret = dp_deny_add_locked(dp, d, rule_id, res);
+	ret = dp_deny_add_many_locked(dp, d, &rule_id, 1, &err, &r);
+	pthread_mutex_unlock(&dp->lock);
+	if (res)
+		*res = r;
+	return ret ?: err;
+}
+
+int enf_dp_deny_add_many(struct enf_dp *dp, const struct enf_deny *d,
+			 const __u32 *rule_id, size_t n, int *err,
+			 struct enf_deny_result *res)
+{
+	int ret;
+
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&dp->lock);
+	ret = dp_deny_add_many_locked(dp, d, rule_id, n, err, res);
 	pthread_mutex_unlock(&dp->lock);
 	return ret;
 }

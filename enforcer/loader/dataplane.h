@@ -171,6 +171,23 @@ struct enf_deny_result {
 int enf_dp_deny_add(struct enf_dp *dp, const struct enf_deny *d, __u32 rule_id,
 		    struct enf_deny_result *res);
 
+/**
+ * enf_dp_deny_add_many() - enf_dp_deny_add() for @n entries at once
+ * @d: the entries; @rule_id: each one's rule id
+ * @err: each one's outcome, as enf_dp_deny_add() returns it
+ * @res: where each one went
+ *
+ * Each host map takes its entries in one BPF_MAP_UPDATE_BATCH (where the
+ * kernel offers batches), after the lookups deny_flow's bookkeeping needs
+ * (one per flow) and deny_src4's when its fast table overflowed; NIC maps,
+ * which take no batches, and deny_spill one by one. An entry given twice
+ * is written once: the later ones share the first's outcome and rule id.
+ * Return: 0 (each entry's outcome in @err), -ENOMEM (none written).
+ */
+int enf_dp_deny_add_many(struct enf_dp *dp, const struct enf_deny *d,
+			 const __u32 *rule_id, size_t n, int *err,
+			 struct enf_deny_result *res);
+
 /* Removes @d from the host map, every NIC map and deny_spill (a source
  * with denied flows keeps its marker in the host map).
  * Return: 0, -ENOENT when it was nowhere, -EINVAL, -errno. */

@@ -628,6 +628,54 @@ int enf_egress_add(struct enf_egress *e, __u64 cgroup_id, int family,
 	return bpf_map_update_elem(e->deny_fd, &k, &v, BPF_ANY);
 }
 
+int enf_egress_add_many(struct enf_egress *e,
+			const struct enf_egress_entry *ents, size_t n, int *err)
+{
+	struct enf_egress_value *v = calloc(n ? n : 1, sizeof(*v));
+	struct enf_egress_key *k = calloc(n ? n : 1, sizeof(*k));
+	size_t *at = calloc(n ? n : 1, sizeof(*at));
+	size_t m = 0, i = 0;
+
+	if (!v || !k || !at) {
+		for (size_t j = 0; j < n; j++)
+			err[j] = -ENOMEM;
+		free(v);
+		free(k);
+		free(at);
+		return -ENOMEM;
+	}
+	for (size_t j = 0; j < n; j++) {
+		err[j] = key_of(ents[j].cgroup_id, ents[j].family, ents[j].addr,
+				ents[j].port, &k[m]);
+		if (err[j])
+			continue;
+		v[m] = (struct enf_egress_value){ .rule_id = ents[j].rule_id };
+		at[m++] = j;
+	}
+	/* one BPF_MAP_UPDATE_BATCH; it stops at an entry it refuses (that
+	 * one fails, the rest goes on); one by one where it is refused whole */
+	while (i < m) {
+		__u32 want = (__u32)(m - i), count = want;
+		int ret = bpf_map_update_batch(e->deny_fd, &k[i], &v[i], &count,
+					       NULL);
+
+		if (ret && count >= want) {
+			for (; i < m; i++)
+				err[at[i]] = bpf_map_update_elem(
+					e->deny_fd, &k[i], &v[i], BPF_ANY);
+			break;
+		}
+		i += count;
+		if (!ret)
+			break;
+		err[at[i++]] = ret;
+	}
+	free(v);
+	free(k);
+	free(at);
+	return 0;
+}
+
 int enf_egress_del(struct enf_egress *e, __u64 cgroup_id, int family,
 		   const void *addr, __u16 port_be)
 {

@@ -127,6 +127,16 @@ int enf_egress_detach(struct enf_egress *e);
 int enf_egress_add(struct enf_egress *e, __u64 cgroup_id, int family,
 		   const void *addr, __u16 port_be, __u32 rule_id);
 
+/*
+ * enf_egress_add_many() - enf_egress_add() for @n entries (@ents, their
+ * rule ids with them) in one BPF_MAP_UPDATE_BATCH where the kernel takes
+ * it; each one's outcome in @err. Return: 0, or -ENOMEM (none written).
+ */
+struct enf_egress_entry;
+int enf_egress_add_many(struct enf_egress *e,
+			const struct enf_egress_entry *ents, size_t n,
+			int *err);
+
 /**
  * enf_egress_del() - lift an entry enf_egress_add() made
  * @e, @cgroup_id, @family, @addr, @port_be: as enf_egress_add() took them
