@@ -357,6 +357,21 @@ static json_t *stats_latency(const struct enf_verdict_latency *l)
 			 (double)l->max_ns / 1e9);
 }
 
+/* The map writer's counters (enforcer/verdict/writer.h). */
+static json_t *stats_writer(const struct enf_daemon *d)
+{
+	struct enf_writer_stats w = { 0 };
+
+	if (d->writer)
+		enf_writer_get_stats(d->writer, &w);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "ops",
+			 (json_int_t)w.ops, "writes", (json_int_t)w.writes,
+			 "coalesced", (json_int_t)w.coalesced, "wakes",
+			 (json_int_t)w.wakes, "batches", (json_int_t)w.batches,
+			 "full_waits", (json_int_t)w.full_waits, "errors",
+			 (json_int_t)w.errors);
+}
+
 /*
  * stats: the counters (those of status, by group) and the histograms, for
  * people and for Prometheus (enforcerctl stats --prometheus writes the
@@ -383,12 +398,13 @@ static json_t *cmd_stats(void *ctx, const json_t *args,
 	}
 	tls_counters(d, ts, &cs);
 	return enf_ctl_ok(json_pack(
-		"{s:I,s:{s:o,s:o,s:o,s:o},s:{s:o}}", "uptime_s",
+		"{s:I,s:{s:o,s:o,s:o,s:o,s:o},s:{s:o}}", "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "counters", "requests",
 		status_requests(d, &vs), "xdp",
 		counters_json(total, ENF_XDP_STAT_MAX), "responses",
 		status_responses(d), "loss", status_loss(d, ts, &cs, &vs),
-		"histograms", "verdict_latency", stats_latency(&lat)));
+		"map_writer", stats_writer(d), "histograms", "verdict_latency",
+		stats_latency(&lat)));
 }
 
 static const char *action_name(uint32_t a)
@@ -1196,7 +1212,7 @@ static json_t *cmd_block_add(void *ctx, const json_t *args,
 				   "configuration first",
 				   enf_deny_kind_name(deny.kind), key, text);
 	}
-	ret = enf_dp_deny_add(d->dp, &deny, 0, &res);
+	ret = enf_writer_add(d->writer, &e, 0, &res);
 	if (ret)
 		return enf_ctl_err("deny %s %s: %s",
 				   enf_deny_kind_name(deny.kind), key,

@@ -465,10 +465,19 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	if (ret)
 		return ret;
 	start_egress(d);
-	ret = enf_verdict_new(d->dp, d->db, &d->verdict);
+	ret = enf_writer_new(d->dp, &d->writer);
+	if (ret) {
+		pr_err("map writer: %s", strerror(-ret));
+		return ret;
+	}
+	enf_writer_set_egress(d->writer, d->egress);
+	ret = enf_verdict_new(d->writer, d->db, &d->verdict);
 	if (ret)
 		return ret;
 	enf_verdict_set_egress(d->verdict, d->egress);
+	/* staged while the ring buffer is read, finished after: verdicts
+	 * on one entry in one read make one map write */
+	enf_verdict_set_deferred(d->verdict, true);
 	reconcile_at_start(d);
 	build_allowlist(d);
 	enf_verdict_set_allowlist(d->verdict, d->allow, d->n_allow);
@@ -601,6 +610,7 @@ int enf_daemon_run(struct enf_daemon *d)
 			}
 		}
 		enf_daemon_capture_tick(d);
+		enf_verdict_flush(d->verdict);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec != swept) {
 			swept = now.tv_sec;
@@ -613,6 +623,11 @@ void enf_daemon_stop(struct enf_daemon *d)
 {
 	enf_ctl_server_stop(d->ctl);
 	d->ctl = NULL;
+	/* what is staged finished, then no more map writes */
+	enf_verdict_free(d->verdict);
+	d->verdict = NULL;
+	enf_writer_free(d->writer);
+	d->writer = NULL;
 	if (d->egress && d->detach_on_exit)
 		enf_egress_detach(d->egress);
 	enf_egress_close(d->egress);

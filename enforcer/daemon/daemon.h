@@ -16,6 +16,7 @@
 #include "enforcer/loader/dataplane.h"
 #include "enforcer/loader/egress.h"
 #include "enforcer/verdict/deny.h"
+#include "enforcer/verdict/writer.h"
 #include "enforcer/tls_event.h"
 
 struct enf_capture;
@@ -176,6 +177,9 @@ struct enf_daemon {
 
 	/* Written once at start, read anywhere. */
 	enum enf_xdp_mode if_mode[ENF_CONF_MAX_IFACES];
+	/* The map writer: every blocklist entry into or out of the kernel
+	 * maps goes through it, from any thread (enforcer/verdict/writer.h) */
+	struct enf_writer *writer;
 	/* enforce:egress's programs and map; NULL when not enforced here
 	 * (egress_cgroup = none, or it could not be set up: @egress_error) */
 	struct enf_egress *egress;
@@ -273,16 +277,9 @@ void enf_pipeline_free_flow(void *state);
 void enf_daemon_sweep(struct enf_daemon *d);
 
 /*
- * A blocklist entry of any kind, as the blocklist's kind and key name it:
- * an XDP deny entry (src, flow, cidr) or an egress entry. enforcer/daemon/
- * entries.c: the same operations on either.
+ * Blocklist entries of any kind (struct enf_entry, enforcer/verdict/
+ * writer.h): enforcer/daemon/entries.c, the same operations on either.
  */
-struct enf_entry {
-	bool egress;
-	struct enf_deny deny; /* !egress */
-	struct enf_egress_entry eg; /* egress */
-};
-
 /* The entry @kind @key names. Return: 0, or -EINVAL with @err set. */
 int enf_entry_parse(const char *kind, const char *key, struct enf_entry *e,
 		    char *err, size_t errlen);
@@ -290,11 +287,13 @@ int enf_entry_parse(const char *kind, const char *key, struct enf_entry *e,
 const char *enf_entry_kind(const struct enf_entry *e);
 /* The canonical key into @buf (ENF_DENY_TEXT_MAX). Return: 0, -EINVAL. */
 int enf_entry_format(const struct enf_entry *e, char *buf, size_t len);
-/* Into the kernel maps (XDP: NIC first where one enforces). Return: 0;
- * -ENODEV for an egress entry when egress is not enforced here; -errno. */
+/* Into the kernel maps (XDP: NIC first where one enforces), through the
+ * map writer. Return: 0; -ENODEV for an egress entry when egress is not
+ * enforced here; -errno. */
 int enf_entry_add(struct enf_daemon *d, const struct enf_entry *e,
 		  uint32_t rule_id);
-/* Out of them. Return: 0; -ENOENT when no map held it; -ENODEV; -errno. */
+/* Out of them, through the map writer. Return: 0; -ENOENT when no map
+ * held it; -ENODEV; -errno. */
 int enf_entry_del(struct enf_daemon *d, const struct enf_entry *e);
 /* Whether the host maps hold it. Return: 0; -ENOENT; -ENODEV; -errno. */
 int enf_entry_lookup(struct enf_daemon *d, const struct enf_entry *e);

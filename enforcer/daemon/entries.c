@@ -3,7 +3,8 @@
  * Blocklist entries of every kind through one set of calls: the XDP deny
  * entries (src, flow, cidr) in the data plane's maps, egress entries in
  * the egress map. The sweeper, reconcile and the block commands use these,
- * so a kind is never handled in one place and forgotten in another.
+ * so a kind is never handled in one place and forgotten in another; adds
+ * and deletes go through the map writer, lookups read the maps.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,23 +46,12 @@ int enf_entry_format(const struct enf_entry *e, char *buf, size_t len)
 int enf_entry_add(struct enf_daemon *d, const struct enf_entry *e,
 		  uint32_t rule_id)
 {
-	if (!e->egress)
-		return d->dp ? enf_dp_deny_add(d->dp, &e->deny, rule_id, NULL) :
-			       -ENODEV;
-	if (!d->egress)
-		return -ENODEV;
-	return enf_egress_add(d->egress, e->eg.cgroup_id, e->eg.family,
-			      e->eg.addr, e->eg.port, rule_id);
+	return enf_writer_add(d->writer, e, rule_id, NULL);
 }
 
 int enf_entry_del(struct enf_daemon *d, const struct enf_entry *e)
 {
-	if (!e->egress)
-		return d->dp ? enf_dp_deny_del(d->dp, &e->deny) : -ENODEV;
-	if (!d->egress)
-		return -ENODEV;
-	return enf_egress_del(d->egress, e->eg.cgroup_id, e->eg.family,
-			      e->eg.addr, e->eg.port);
+	return enf_writer_del(d->writer, e);
 }
 
 int enf_entry_lookup(struct enf_daemon *d, const struct enf_entry *e)

@@ -18,6 +18,7 @@
 #include "enforcer/verdict/kill.h"
 #include "enforcer/verdict/reset.h"
 #include "enforcer/verdict/verdict.h"
+#include "enforcer/verdict/writer.h"
 #include "policydb/policydb.h"
 
 /* Bytes of an audit row's excerpt "VAR=value", each escaped: the
@@ -29,13 +30,17 @@
 /* Bytes of it the audit row keeps (policydb's bound); a longer text is cut
  * to end in "...", and the log line has it whole. */
 #define VERDICT_AUDIT_ACTION_MAX 64
+/* Verdicts staged at most before a deferred stage finishes them anyway. */
+#define VERDICT_PENDING_MAX 256
 
 /* What SecLang's deny, drop and block enforce by default, in that order
  * (struct enf_verdict @def). */
 enum { DEF_DENY, DEF_DROP, DEF_BLOCK, DEF_N };
 
+struct pending;
+
 struct enf_verdict {
-	struct enf_dp *dp;
+	struct enf_writer *w; /* NULL: deny entries fail, ENODEV */
 	struct enf_egress *egress; /* NULL: enforce:egress not enforced */
 	struct pdb *db;
 	bool shadow_all;
@@ -45,6 +50,9 @@ struct enf_verdict {
 	struct enf_escalate *esc; /* after:N/T counts */
 	struct enf_verdict_stats stats;
 	struct enf_verdict_latency lat;
+	bool deferred; /* enf_verdict_set_deferred() */
+	struct pending *first, *last; /* staged, not finished */
+	size_t n_pending;
 };
 
 static const uint32_t lat_bounds_us[] = ENF_VERDICT_LAT_BOUNDS_US;
@@ -84,7 +92,8 @@ static void stat_inc(uint64_t *c)
 	__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
 }
 
-int enf_verdict_new(struct enf_dp *dp, struct pdb *db, struct enf_verdict **out)
+int enf_verdict_new(struct enf_writer *w, struct pdb *db,
+		    struct enf_verdict **out)
 {
 	struct enf_verdict *v = calloc(1, sizeof(*v));
 
@@ -94,7 +103,7 @@ int enf_verdict_new(struct enf_dp *dp, struct pdb *db, struct enf_verdict **out)
 		free(v);
 		return -ENOMEM;
 	}
-	v->dp = dp;
+	v->w = w;
 	v->db = db;
 	/* until the configuration says otherwise, as before it could */
 	for (size_t i = 0; i < DEF_N; i++)
@@ -103,10 +112,18 @@ int enf_verdict_new(struct enf_dp *dp, struct pdb *db, struct enf_verdict **out)
 	return 0;
 }
 
+void enf_verdict_set_deferred(struct enf_verdict *v, bool deferred)
+{
+	v->deferred = deferred;
+	if (!deferred)
+		enf_verdict_flush(v);
+}
+
 void enf_verdict_free(struct enf_verdict *v)
 {
 	if (!v)
 		return;
+	enf_verdict_flush(v);
 	enf_escalate_free(v->esc);
 	free(v);
 }
@@ -171,15 +188,6 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Nanoseconds from @o's capture to @when (CLOCK_MONOTONIC); 0 when not
- * known. */
-static uint64_t since_capture(const struct enf_req_origin *o, uint64_t when)
-{
-	if (!o || !o->ts_ns)
-		return 0;
-	return when > o->ts_ns ? when - o->ts_ns : 0;
 }
 
 void enf_tuple_addr_str(const struct enf_tuple *t, const uint8_t *addr,
@@ -261,26 +269,6 @@ const struct enf_enforce *enf_verdict_effective(const struct enf_verdict *v,
 	return &v->def[i];
 }
 
-/* Appends "+" (but for the first) and a formatted part to @buf. */
-static void part(char *buf, size_t len, bool *first, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void part(char *buf, size_t len, bool *first, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	if (!*first)
-		buf[used++] = '+';
-	buf[used] = '\0';
-	*first = false;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * The deny entry of @kind (ENF_ENF_SRC, _FLOW or _CIDR) for the peer of
  * @t: its address, the 5-tuple as packets arrive (peer first), or its
@@ -320,98 +308,6 @@ static int entry_for(uint32_t kind, const struct enf_enforce *e,
 	return 0;
 }
 
-/*
- * Writes the entry of @kind for @t into the deny maps (NIC first where one
- * enforces, else the host) and its blocklist row. Return: 0 or -errno.
- */
-static int deny_entry(struct enf_verdict *v, const struct enf_rule_info *r,
-		      uint32_t kind, const struct enf_enforce *e,
-		      const struct enf_tuple *t, time_t now, uint64_t *done_ns)
-{
-	struct enf_deny_result res;
-	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN];
-	struct enf_deny d;
-	int err;
-
-	err = entry_for(kind, e, t, &d);
-	if (err)
-		return err;
-	if (!v->dp)
-		return -ENODEV;
-	err = enf_dp_deny_add(v->dp, &d, r->id, &res);
-	if (err)
-		return err;
-	if (!*done_ns)
-		*done_ns = mono_ns();
-	if (enf_deny_format(&d, key, sizeof(key)) == 0) {
-		struct pdb_block b = {
-			.kind = enf_deny_kind_name(d.kind),
-			.key = key,
-			.rule_id = r->id,
-			.reason = r->msg,
-			.created = now,
-			.expires = r->ttl ? now + (time_t)r->ttl : 0,
-			.point = res.n_nic > 0 ? "nic" : "host",
-			.state = "active",
-		};
-
-		if (pdb_block_upsert(v->db, &b, dberr)) {
-			stat_inc(&v->stats.db_errors);
-			pr_warn("verdict: blocklist: %s", dberr);
-		}
-	}
-	return 0;
-}
-
-/*
- * Denies the connect()s of @o's cgroup to the peer of @t: its address and
- * port when the process sent the request (the peer is the server it
- * connected to), its address and every port when it received it (the
- * peer's port is its own ephemeral one), and writes the blocklist row
- * (kind egress, with the cgroup's path). Return: 0 or -errno.
- */
-static int egress_entry(struct enf_verdict *v, const struct enf_rule_info *r,
-			const struct enf_req_origin *o,
-			const struct enf_tuple *t, time_t now,
-			uint64_t *done_ns)
-{
-	struct enf_egress_entry e = {
-		.cgroup_id = o->cgroup_id,
-		.family = t->family == ENF_FAMILY_V4 ? AF_INET : AF_INET6,
-		.port = o->direction == ENF_REQ_OUTBOUND ? t->sport : 0,
-		.rule_id = r->id,
-	};
-	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN];
-	int err;
-
-	memcpy(e.addr, t->saddr, e.family == AF_INET ? 4 : 16);
-	err = enf_egress_add(v->egress, e.cgroup_id, e.family, e.addr, e.port,
-			     r->id);
-	if (err)
-		return err;
-	if (!*done_ns)
-		*done_ns = mono_ns();
-	if (enf_egress_text_format(&e, key, sizeof(key)) == 0) {
-		struct pdb_block b = {
-			.kind = "egress",
-			.key = key,
-			.rule_id = r->id,
-			.reason = r->msg,
-			.created = now,
-			.expires = r->ttl ? now + (time_t)r->ttl : 0,
-			.point = "host",
-			.state = "active",
-			.cgroup = o->cgroup,
-		};
-
-		if (pdb_block_upsert(v->db, &b, dberr)) {
-			stat_inc(&v->stats.db_errors);
-			pr_warn("verdict: blocklist: %s", dberr);
-		}
-	}
-	return 0;
-}
-
 /* The counters of a kind's outcome: done, failed. */
 static void count(struct enf_verdict *v, uint32_t kind, int err)
 {
@@ -427,25 +323,112 @@ static void count(struct enf_verdict *v, uint32_t kind, int err)
 	}
 }
 
+/* @action cut for the audit row, visibly (see VERDICT_AUDIT_ACTION_MAX). */
+static const char *action_cut(char *action)
+{
+	if (strlen(action) > VERDICT_AUDIT_ACTION_MAX)
+		memcpy(action + VERDICT_AUDIT_ACTION_MAX - 3, "...", 4);
+	return action;
+}
+
 /*
- * Does (or, for a shadow rule, only describes) what @e asks for, kind by
- * kind, into @action: "deny:src+flow+cidr/24+reset+kill", each kind with a
- * note when it was not done: "(no flow)", "(no process)",
- * "(failed:ENOSPC)", "(suppressed)" against a peer in the allowlist (kill,
- * against the local process, still acts), "(no cgroup)" and "(not
- * enforced)" for egress (no egress data plane). @o: the request's origin,
- * or NULL; @t its flow, or NULL. A kill sets
- * @cmdline (room for ENF_KILL_CMDLINE_MAX) to the process's command line.
- * The socket is reset before the process is killed: a kill would close it
- * on its own, without telling the peer at once. @done_ns is set to the
- * CLOCK_MONOTONIC time the first kind was done (its entry in the map, its
- * socket reset, its process killed; before the blocklist row), and stays
- * 0 when none was. Return: 0, or the first error.
+ * A verdict between its match and its audit row: what it asked the map
+ * writer for, and everything its blocklist and audit rows need, copied
+ * (the request and its match are gone by the time it is finished).
  */
-static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
-		   const struct enf_enforce *e, const struct enf_req_origin *o,
-		   const struct enf_tuple *t, bool shadow, char *action,
-		   size_t len, char *cmdline, uint64_t *done_ns)
+#define PART_MAX 8
+#define OPS_MAX 4 /* src, flow, cidr, egress */
+
+struct vpart {
+	char name[16]; /* "src", "cidr/24", ... */
+	char note[24]; /* "(no flow)", ...; "" when done or pending */
+	int op; /* its write in @ops, or -1 */
+	uint32_t kind; /* ENF_ENF_* */
+	bool acted; /* reset or kill, done in enf_verdict_apply() */
+	int err; /* its outcome, once done */
+	uint64_t when; /* CLOCK_MONOTONIC time it was done */
+};
+
+struct pending {
+	struct pending *next;
+	uint32_t rule_id;
+	uint32_t ttl;
+	int severity;
+	bool shadow;
+	bool log; /* an audit row is written */
+	bool enforced; /* enforce() ran: the action text is built of parts */
+	bool have_flow;
+	bool suppressed;
+	int ret; /* what staging found (-ENOTCONN: no flow) */
+	uint64_t ts_ns; /* capture time, 0 unknown */
+	uint64_t done_ns; /* the first kind done, 0 none */
+	time_t now;
+	char action[VERDICT_ACTION_MAX]; /* when !@enforced */
+	struct vpart part[PART_MAX];
+	size_t n_part;
+	struct enf_write_op ops[OPS_MAX];
+	size_t n_ops;
+	struct enf_write_ticket ticket;
+	struct pdb_audit a; /* its strings below, owned */
+	char *msg, *logdata, *method, *uri, *host, *exe, *comm, *cgroup,
+		*container, *tls_lib;
+	char saddr[INET6_ADDRSTRLEN], daddr[INET6_ADDRSTRLEN];
+	char excerpt[VERDICT_EXCERPT_VAR + 1 + VERDICT_EXCERPT_MAX + 1];
+	char cmdline[ENF_KILL_CMDLINE_MAX];
+};
+
+static void pending_free(struct pending *p)
+{
+	free(p->msg);
+	free(p->logdata);
+	free(p->method);
+	free(p->uri);
+	free(p->host);
+	free(p->exe);
+	free(p->comm);
+	free(p->cgroup);
+	free(p->container);
+	free(p->tls_lib);
+	free(p);
+}
+
+/* strdup() of NULL is NULL; @ok goes false when out of memory. */
+static char *dup_or_null(const char *s, bool *ok)
+{
+	char *c;
+
+	if (!s)
+		return NULL;
+	c = strdup(s);
+	if (!c)
+		*ok = false;
+	return c;
+}
+
+static struct vpart *part_add(struct pending *p, uint32_t kind,
+			      const char *name)
+{
+	struct vpart *pt = &p->part[p->n_part++];
+
+	memset(pt, 0, sizeof(*pt));
+	pt->op = -1;
+	pt->kind = kind;
+	snprintf(pt->name, sizeof(pt->name), "%s", name);
+	return pt;
+}
+
+/*
+ * Stages what @e asks for, kind by kind, into @p's parts: a kind that
+ * cannot or must not be done gets its note ("(no flow)", "(no process)",
+ * "(suppressed)" against a peer in the allowlist (kill, against the local
+ * process, still acts), "(no cgroup)" and "(not enforced)" for egress
+ * with no egress data plane); the deny entries (src, flow, cidr) and the
+ * egress entry become operations for the map writer. A shadow verdict
+ * only describes. @o: the request's origin, or NULL; @t its flow, or NULL.
+ */
+static void stage(struct enf_verdict *v, const struct enf_rule_info *r,
+		  const struct enf_enforce *e, const struct enf_req_origin *o,
+		  const struct enf_tuple *t, struct pending *p)
 {
 	static const struct {
 		uint32_t bit;
@@ -458,23 +441,22 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 	const uint32_t done = ENF_ENF_SRC | ENF_ENF_FLOW | ENF_ENF_CIDR |
 			      ENF_ENF_RESET | ENF_ENF_KILL |
 			      (v->egress ? ENF_ENF_EGRESS : 0);
-	time_t now = time(NULL);
-	bool first = true, no_flow = false, suppressed = false;
+	bool no_flow = false;
 	const struct enf_cidr *allowed = NULL;
 	char name[16], text[ENF_CIDR_TEXT_MAX], peer[INET6_ADDRSTRLEN];
-	int ret = 0, err;
 
+	p->enforced = true;
 	if (t && v->n_allow)
 		allowed = enf_cidr_find(v->allow, v->n_allow,
 					t->family == ENF_FAMILY_V4 ? AF_INET :
 								     AF_INET6,
 					t->saddr);
-
-	snprintf(action, len, "%sdeny:", shadow ? "shadow:" : "");
 	if (!(e->kinds & ENF_ENF_ALL))
-		part(action, len, &first, "none");
+		part_add(p, 0, "none");
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		uint32_t k = kinds[i].bit;
+		struct vpart *pt;
+		int err;
 
 		if (!(e->kinds & k))
 			continue;
@@ -484,70 +466,231 @@ static int enforce(struct enf_verdict *v, const struct enf_rule_info *r,
 							      e->cidr6);
 		else
 			snprintf(name, sizeof(name), "%s", kinds[i].name);
+		pt = part_add(p, k, name);
 		if (!(k & done)) {
-			part(action, len, &first, "%s(not enforced)", name);
-			if (!shadow)
+			snprintf(pt->note, sizeof(pt->note), "(not enforced)");
+			if (!p->shadow)
 				stat_inc(&v->stats.not_enforced);
-			continue;
-		}
-		if (k == ENF_ENF_KILL && (!o || !o->tgid)) {
-			part(action, len, &first, "%s(no process)", name);
-			continue;
-		}
-		if (k != ENF_ENF_KILL && !t) {
-			part(action, len, &first, "%s(no flow)", name);
+		} else if (k == ENF_ENF_KILL && (!o || !o->tgid)) {
+			snprintf(pt->note, sizeof(pt->note), "(no process)");
+		} else if (k != ENF_ENF_KILL && !t) {
+			snprintf(pt->note, sizeof(pt->note), "(no flow)");
 			no_flow = true;
-			continue;
-		}
-		if (k == ENF_ENF_EGRESS && (!o || !o->cgroup_id)) {
-			part(action, len, &first, "%s(no cgroup)", name);
-			continue;
-		}
-		if (allowed && k != ENF_ENF_KILL) {
-			part(action, len, &first, "%s(suppressed)", name);
-			suppressed = true;
-			continue;
-		}
-		if (shadow) {
-			part(action, len, &first, "%s", name);
-			continue;
-		}
-		if (k == ENF_ENF_KILL)
-			err = enf_kill_origin(o, cmdline, ENF_KILL_CMDLINE_MAX);
-		else if (k == ENF_ENF_RESET)
-			err = enf_reset_flow(o);
-		else if (k == ENF_ENF_EGRESS)
-			err = egress_entry(v, r, o, t, now, done_ns);
-		else
-			err = deny_entry(v, r, k, e, t, now, done_ns);
-		count(v, k, err);
-		if (err) {
-			part(action, len, &first, "%s(failed:%s)", name,
-			     strerrorname_np(-err) ? strerrorname_np(-err) :
-						     "error");
-			if (!ret)
-				ret = err;
+		} else if (k == ENF_ENF_EGRESS && (!o || !o->cgroup_id)) {
+			snprintf(pt->note, sizeof(pt->note), "(no cgroup)");
+		} else if (allowed && k != ENF_ENF_KILL) {
+			snprintf(pt->note, sizeof(pt->note), "(suppressed)");
+			p->suppressed = true;
+		} else if (p->shadow) {
+			/* described only */
+		} else if (k == ENF_ENF_KILL || k == ENF_ENF_RESET) {
+			pt->acted = true; /* once the writes are queued */
+		} else if (k == ENF_ENF_EGRESS) {
+			struct enf_write_op *op = &p->ops[p->n_ops];
+			struct enf_egress_entry *g = &op->e.eg;
+
+			memset(op, 0, sizeof(*op));
+			op->kind = ENF_WRITE_ADD;
+			op->rule_id = r->id;
+			op->e.egress = true;
+			g->cgroup_id = o->cgroup_id;
+			g->family = t->family == ENF_FAMILY_V4 ? AF_INET :
+								 AF_INET6;
+			g->port = o->direction == ENF_REQ_OUTBOUND ? t->sport :
+								     0;
+			g->rule_id = r->id;
+			memcpy(g->addr, t->saddr,
+			       g->family == AF_INET ? 4 : 16);
+			pt->op = (int)p->n_ops++;
 		} else {
-			part(action, len, &first, "%s", name);
-			if (!*done_ns)
-				*done_ns = mono_ns();
+			struct enf_write_op *op = &p->ops[p->n_ops];
+
+			memset(op, 0, sizeof(*op));
+			err = entry_for(k, e, t, &op->e.deny);
+			if (err) {
+				count(v, k, err);
+				snprintf(pt->note, sizeof(pt->note),
+					 "(failed:%s)",
+					 strerrorname_np(-err) ?: "error");
+				if (!p->ret)
+					p->ret = err;
+				continue;
+			}
+			op->kind = ENF_WRITE_ADD;
+			op->rule_id = r->id;
+			pt->op = (int)p->n_ops++;
 		}
 	}
-	if (suppressed) {
+	if (p->suppressed) {
 		enf_cidr_format(allowed, text, sizeof(text));
 		enf_tuple_addr_str(t, t->saddr, peer, sizeof(peer));
 		pr_info("verdict: rule %u: peer %s is in the allowlist (%s): "
 			"not denied",
 			r->id, peer, text);
-		if (!shadow)
+		if (!p->shadow)
 			stat_inc(&v->stats.suppressed);
 	}
-	if (no_flow && !shadow) {
+	if (no_flow && !p->shadow) {
 		stat_inc(&v->stats.unenforceable);
+		if (!p->ret)
+			p->ret = -ENOTCONN;
+	}
+}
+
+/* The blocklist row of @op, written into the maps for @p. */
+static void block_row(struct enf_verdict *v, const struct pending *p,
+		      const struct enf_write_op *op)
+{
+	char key[ENF_DENY_TEXT_MAX], dberr[PDB_ERR_LEN];
+	struct pdb_block b = {
+		.rule_id = p->rule_id,
+		.reason = p->msg,
+		.created = p->now,
+		.expires = p->ttl ? p->now + (time_t)p->ttl : 0,
+		.point = op->res.n_nic > 0 ? "nic" : "host",
+		.state = "active",
+	};
+
+	if (op->e.egress) {
+		if (enf_egress_text_format(&op->e.eg, key, sizeof(key)))
+			return;
+		b.kind = "egress";
+		b.point = "host";
+		b.cgroup = p->cgroup;
+	} else {
+		if (enf_deny_format(&op->e.deny, key, sizeof(key)))
+			return;
+		b.kind = enf_deny_kind_name(op->e.deny.kind);
+	}
+	b.key = key;
+	if (pdb_block_upsert(v->db, &b, dberr)) {
+		stat_inc(&v->stats.db_errors);
+		pr_warn("verdict: blocklist: %s", dberr);
+	}
+}
+
+/* Appends "+" (but for the first) and @pt's text to @buf. */
+static void part_text(char *buf, size_t len, bool first, const struct vpart *pt,
+		      int err)
+{
+	size_t used = strlen(buf);
+
+	if (used + 1 >= len)
+		return;
+	if (!first)
+		buf[used++] = '+';
+	buf[used] = '\0';
+	if (err)
+		snprintf(buf + used, len - used, "%s(failed:%s)", pt->name,
+			 strerrorname_np(-err) ?: "error");
+	else
+		snprintf(buf + used, len - used, "%s%s", pt->name, pt->note);
+}
+
+/*
+ * The rest of @p's verdict, once its writes are done: the blocklist rows
+ * of the entries written, the action text, the latency (to the first kind
+ * done: an entry written, the socket reset, the process killed), the log
+ * line and the audit row. Return: 0, or the first error.
+ */
+static int finish(struct enf_verdict *v, struct pending *p)
+{
+	char action[VERDICT_ACTION_MAX], dberr[PDB_ERR_LEN];
+	int ret = p->ret;
+	uint64_t latency;
+
+	if (p->n_ops && v->w)
+		enf_writer_wait(&p->ticket);
+	for (size_t i = 0; i < p->n_part; i++) {
+		struct vpart *pt = &p->part[i];
+
+		if (pt->op >= 0) {
+			const struct enf_write_op *op = &p->ops[pt->op];
+
+			pt->err = v->w ? op->err : -ENODEV;
+			pt->when = op->done_ns;
+			count(v, pt->kind, pt->err);
+			if (!pt->err)
+				block_row(v, p, op);
+		} else if (pt->acted) {
+			count(v, pt->kind, pt->err);
+		} else {
+			continue;
+		}
+		if (pt->err && !ret)
+			ret = pt->err;
+		if (!pt->err && (!p->done_ns || pt->when < p->done_ns))
+			p->done_ns = pt->when;
+	}
+	if (p->enforced) {
+		snprintf(action, sizeof(action),
+			 "%sdeny:", p->shadow ? "shadow:" : "");
+		for (size_t i = 0; i < p->n_part; i++)
+			part_text(action, sizeof(action), i == 0, &p->part[i],
+				  p->part[i].err);
+		if (p->shadow)
+			stat_inc(&v->stats.shadowed);
+		if (ret && ret != -ENOTCONN)
+			pr_warn("verdict: rule %u (%s): peer %s: %s",
+				p->rule_id, p->msg,
+				p->have_flow ? p->saddr : "(no flow)", action);
+		else
+			pr_info("verdict: rule %u (%s): peer %s: %s%s",
+				p->rule_id, p->msg,
+				p->have_flow ? p->saddr : "(no flow)", action,
+				p->shadow ? " (would be done)" : "");
+	} else {
+		snprintf(action, sizeof(action), "%s", p->action);
+	}
+
+	latency = 0;
+	if (p->ts_ns) {
+		uint64_t when = p->done_ns ? p->done_ns : mono_ns();
+
+		latency = when > p->ts_ns ? when - p->ts_ns : 0;
+	}
+	if (p->done_ns && latency)
+		lat_record(v, latency);
+	if (!p->log)
+		return ret;
+
+	p->a.action = action_cut(action);
+	p->a.cmdline = p->cmdline;
+	p->a.latency_ns = latency;
+	{
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		p->a.time_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+	}
+	if (pdb_audit_insert(v->db, &p->a, dberr) > 0) {
+		stat_inc(&v->stats.audited);
+	} else {
+		stat_inc(&v->stats.db_errors);
+		pr_warn("verdict: audit row for rule %u not written: %s",
+			p->rule_id, dberr);
 		if (!ret)
-			ret = -ENOTCONN;
+			ret = -EIO;
 	}
 	return ret;
+}
+
+/* The socket reset, then the process killed (a kill would close it on its
+ * own, without telling the peer at once): @p's parts that act at once. */
+static void act(struct pending *p, const struct enf_req_origin *o)
+{
+	for (size_t i = 0; i < p->n_part; i++) {
+		struct vpart *pt = &p->part[i];
+
+		if (!pt->acted)
+			continue;
+		if (pt->kind == ENF_ENF_RESET)
+			pt->err = enf_reset_flow(o);
+		else
+			pt->err = enf_kill_origin(o, p->cmdline,
+						  sizeof(p->cmdline));
+		pt->when = mono_ns();
+	}
 }
 
 /*
@@ -588,12 +731,66 @@ static int escalation(struct enf_verdict *v, const struct enf_rule_info *r,
 	return n;
 }
 
-/* @action cut for the audit row, visibly (see VERDICT_AUDIT_ACTION_MAX). */
-static const char *action_cut(char *action)
+/* The audit row's fields of @p: the request's and the origin's, copied.
+ * Return: false when out of memory. */
+static bool audit_fields(struct pending *p, const struct enf_request *req,
+			 const struct enf_rule_match *m)
 {
-	if (strlen(action) > VERDICT_AUDIT_ACTION_MAX)
-		memcpy(action + VERDICT_AUDIT_ACTION_MAX - 3, "...", 4);
-	return action;
+	const struct enf_req_origin *o = req->origin;
+	const struct enf_str *host = find_header(req, "Host");
+	bool ok = true;
+
+	/* "VAR=value", each escaped (\xHH, \\: a NUL or a control byte a
+	 * peer sent is shown, not cut at or passed on), cut at a whole
+	 * character */
+	{
+		size_t n = enf_rules_escape(p->excerpt, VERDICT_EXCERPT_VAR + 1,
+					    m->var, strlen(m->var), NULL);
+
+		p->excerpt[n++] = '=';
+		enf_rules_escape(p->excerpt + n, VERDICT_EXCERPT_MAX + 1,
+				 m->value, m->value_len, NULL);
+	}
+	p->method = strndup_or_empty(&req->method, 32);
+	p->uri = strndup_or_empty(&req->uri, 4096);
+	p->host = host ? strndup_or_empty(host, 256) : NULL;
+	p->logdata = dup_or_null(m->logdata, &ok);
+	if (o) {
+		p->exe = dup_or_null(o->exe, &ok);
+		p->comm = dup_or_null(o->comm, &ok);
+		p->tls_lib = dup_or_null(o->tls_lib, &ok);
+		p->container = dup_or_null(o->container, &ok);
+	}
+	p->a = (struct pdb_audit){
+		.event = "match",
+		.rule_id = p->rule_id,
+		.msg = p->msg,
+		.severity = p->severity,
+		.pid = o ? o->pid : 0,
+		.tgid = o ? o->tgid : 0,
+		.uid = o ? o->uid : 0,
+		.exe = p->exe,
+		.comm = p->comm,
+		.cgroup_id = o ? o->cgroup_id : 0,
+		.proto = p->have_flow ? proto_name(o->tuple.proto) : NULL,
+		.saddr = p->have_flow ? p->saddr : NULL,
+		.sport = p->have_flow ? ntohs(o->tuple.sport) : 0,
+		.daddr = p->have_flow ? p->daddr : NULL,
+		.dport = p->have_flow ? ntohs(o->tuple.dport) : 0,
+		.tls_lib = p->tls_lib,
+		.direction = !o				     ? NULL :
+			     o->direction == ENF_REQ_INBOUND ? "inbound" :
+							       "outbound",
+		.method = p->method,
+		.host = p->host,
+		.uri = p->uri,
+		.excerpt = p->excerpt,
+		.cgroup = p->cgroup,
+		.container = p->container,
+		.sock_cookie = o ? o->sock_cookie : 0,
+		.logdata = p->logdata,
+	};
+	return ok && p->method && p->uri && (!host || p->host);
 }
 
 int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
@@ -602,126 +799,99 @@ int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 	const struct enf_rule_info *r = m->rule;
 	const struct enf_req_origin *o = req->origin;
 	const uint32_t deny_bits = ENF_ACT_DENY | ENF_ACT_DROP | ENF_ACT_BLOCK;
-	char saddr[INET6_ADDRSTRLEN] = "", daddr[INET6_ADDRSTRLEN] = "";
-	char action[VERDICT_ACTION_MAX],
-		excerpt[VERDICT_EXCERPT_VAR + 1 + VERDICT_EXCERPT_MAX + 1];
-	char dberr[PDB_ERR_LEN], cmdline[ENF_KILL_CMDLINE_MAX] = "";
-	const struct enf_str *host;
-	char *method = NULL, *uri = NULL, *hoststr = NULL;
-	bool have_flow, shadow;
-	struct timespec now;
-	uint64_t latency, done_ns = 0;
-	int ret = 0, count;
+	struct pending *p;
+	bool ok = true;
+	int count, ret;
 
 	stat_inc(&v->stats.verdicts);
-	have_flow = o && (o->tuple.family == ENF_FAMILY_V4 ||
-			  o->tuple.family == ENF_FAMILY_V6);
-	if (have_flow) {
-		enf_tuple_addr_str(&o->tuple, o->tuple.saddr, saddr,
-				   sizeof(saddr));
-		enf_tuple_addr_str(&o->tuple, o->tuple.daddr, daddr,
-				   sizeof(daddr));
+	p = calloc(1, sizeof(*p));
+	if (p) {
+		p->msg = dup_or_null(r->msg, &ok);
+		p->cgroup = o ? dup_or_null(o->cgroup, &ok) : NULL;
 	}
+	if (!p || !ok) {
+		stat_inc(&v->stats.db_errors);
+		pr_warn("verdict: rule %u: out of memory: not enforced, not "
+			"audited",
+			r->id);
+		if (p)
+			pending_free(p);
+		return -ENOMEM;
+	}
+	p->rule_id = r->id;
+	p->ttl = r->ttl;
+	p->severity = r->severity;
+	p->ts_ns = o ? o->ts_ns : 0;
+	p->now = time(NULL);
+	p->have_flow = o && (o->tuple.family == ENF_FAMILY_V4 ||
+			     o->tuple.family == ENF_FAMILY_V6);
+	if (p->have_flow) {
+		enf_tuple_addr_str(&o->tuple, o->tuple.saddr, p->saddr,
+				   sizeof(p->saddr));
+		enf_tuple_addr_str(&o->tuple, o->tuple.daddr, p->daddr,
+				   sizeof(p->daddr));
+	}
+	p->shadow = v->shadow_all || (r->actions & ENF_ACT_SHADOW);
+	p->log = !(r->actions & ENF_ACT_NOLOG) || (r->actions & deny_bits);
 
-	shadow = v->shadow_all || (r->actions & ENF_ACT_SHADOW);
 	if ((r->actions & deny_bits) && r->after_n &&
-	    (count = escalation(v, r, o, have_flow)) > 0) {
-		snprintf(action, sizeof(action), "%scount(%d/%u)",
-			 shadow ? "shadow:" : "", count, r->after_n);
+	    (count = escalation(v, r, o, p->have_flow)) > 0) {
+		snprintf(p->action, sizeof(p->action), "%scount(%d/%u)",
+			 p->shadow ? "shadow:" : "", count, r->after_n);
 		pr_info("verdict: rule %u (%s): peer %s: match %d of %u in "
 			"%u s: %s",
-			r->id, r->msg, have_flow ? saddr : "(no flow)", count,
-			r->after_n, r->after_s, "not enforced yet");
+			r->id, r->msg, p->have_flow ? p->saddr : "(no flow)",
+			count, r->after_n, r->after_s, "not enforced yet");
 	} else if (r->actions & deny_bits) {
-		ret = enforce(v, r, enf_verdict_effective(v, r, NULL), o,
-			      have_flow ? &o->tuple : NULL, shadow, action,
-			      sizeof(action), cmdline, &done_ns);
-		if (shadow)
-			stat_inc(&v->stats.shadowed);
-		if (ret && ret != -ENOTCONN)
-			pr_warn("verdict: rule %u (%s): peer %s: %s", r->id,
-				r->msg, have_flow ? saddr : "(no flow)",
-				action);
-		else
-			pr_info("verdict: rule %u (%s): peer %s: %s%s", r->id,
-				r->msg, have_flow ? saddr : "(no flow)", action,
-				shadow ? " (would be done)" : "");
+		stage(v, r, enf_verdict_effective(v, r, NULL), o,
+		      p->have_flow ? &o->tuple : NULL, p);
+		/* the entries first: the writer writes while the socket is
+		 * reset and the process killed */
+		if (p->n_ops && v->w)
+			enf_writer_submit(v->w, p->ops, p->n_ops, &p->ticket);
+		act(p, o);
 	} else {
-		snprintf(action, sizeof(action), "%s",
+		snprintf(p->action, sizeof(p->action), "%s",
 			 r->actions & ENF_ACT_PASS ? "pass" : "log");
 	}
-
-	latency = since_capture(o, done_ns ? done_ns : mono_ns());
-	if (done_ns && latency)
-		lat_record(v, latency);
-	if ((r->actions & ENF_ACT_NOLOG) && !(r->actions & deny_bits))
-		return ret;
-
-	/* "VAR=value", each escaped (\xHH, \\: a NUL or a control byte a
-	 * peer sent is shown, not cut at or passed on), cut at a whole
-	 * character */
-	{
-		size_t o = enf_rules_escape(excerpt, VERDICT_EXCERPT_VAR + 1,
-					    m->var, strlen(m->var), NULL);
-
-		excerpt[o++] = '=';
-		enf_rules_escape(excerpt + o, VERDICT_EXCERPT_MAX + 1, m->value,
-				 m->value_len, NULL);
+	if (p->log && !audit_fields(p, req, m)) {
+		stat_inc(&v->stats.db_errors);
+		pr_warn("verdict: audit row for rule %u not written: out of "
+			"memory",
+			r->id);
+		p->log = false;
+		p->ret = p->ret ?: -EIO;
 	}
-	method = strndup_or_empty(&req->method, 32);
-	uri = strndup_or_empty(&req->uri, 4096);
-	host = find_header(req, "Host");
-	hoststr = host ? strndup_or_empty(host, 256) : NULL;
-	clock_gettime(CLOCK_REALTIME, &now);
-	{
-		struct pdb_audit a = {
-			.time_ns = (int64_t)now.tv_sec * 1000000000LL +
-				   now.tv_nsec,
-			.event = "match",
-			.rule_id = r->id,
-			.msg = r->msg,
-			.severity = r->severity,
-			.action = action_cut(action),
-			.pid = o ? o->pid : 0,
-			.tgid = o ? o->tgid : 0,
-			.uid = o ? o->uid : 0,
-			.exe = o ? o->exe : NULL,
-			.comm = o ? o->comm : NULL,
-			.cgroup_id = o ? o->cgroup_id : 0,
-			.proto = have_flow ? proto_name(o->tuple.proto) : NULL,
-			.saddr = have_flow ? saddr : NULL,
-			.sport = have_flow ? ntohs(o->tuple.sport) : 0,
-			.daddr = have_flow ? daddr : NULL,
-			.dport = have_flow ? ntohs(o->tuple.dport) : 0,
-			.tls_lib = o ? o->tls_lib : NULL,
-			.direction = !o ? NULL :
-				     o->direction == ENF_REQ_INBOUND ?
-					  "inbound" :
-					  "outbound",
-			.method = method,
-			.host = hoststr,
-			.uri = uri,
-			.excerpt = excerpt,
-			.cgroup = o ? o->cgroup : NULL,
-			.container = o ? o->container : NULL,
-			.sock_cookie = o ? o->sock_cookie : 0,
-			.logdata = m->logdata,
-			.cmdline = cmdline,
-			.latency_ns = latency,
-		};
 
-		if (method && uri && pdb_audit_insert(v->db, &a, dberr) > 0) {
-			stat_inc(&v->stats.audited);
-		} else {
-			stat_inc(&v->stats.db_errors);
-			pr_warn("verdict: audit row for rule %u not written: %s",
-				r->id, method && uri ? dberr : "out of memory");
-			if (!ret)
-				ret = -EIO;
-		}
+	if (v->last)
+		v->last->next = p;
+	else
+		v->first = p;
+	v->last = p;
+	if (!v->deferred || ++v->n_pending >= VERDICT_PENDING_MAX)
+		return enf_verdict_flush(v);
+	ret = p->ret;
+	for (size_t i = 0; i < p->n_part && !ret; i++)
+		if (p->part[i].acted)
+			ret = p->part[i].err;
+	return ret;
+}
+
+int enf_verdict_flush(struct enf_verdict *v)
+{
+	struct pending *p = v->first;
+	int ret = 0;
+
+	v->first = v->last = NULL;
+	v->n_pending = 0;
+	while (p) {
+		struct pending *next = p->next;
+		int err = finish(v, p);
+
+		if (err && !ret)
+			ret = err;
+		pending_free(p);
+		p = next;
 	}
-	free(method);
-	free(uri);
-	free(hoststr);
 	return ret;
 }

@@ -99,14 +99,36 @@ struct enf_verdict;
 
 /**
  * enf_verdict_new() - the verdict stage
- * @dp: where deny entries go; not owned
+ * @w: the map writer, which writes the deny and egress entries; not
+ *	owned; NULL: they fail (ENODEV)
  * @db: where blocklist and audit rows go; not owned, used only from the
  *	thread that calls enf_verdict_apply()
  * Return: 0 or -ENOMEM.
  */
-int enf_verdict_new(struct enf_dp *dp, struct pdb *db,
+struct enf_writer;
+int enf_verdict_new(struct enf_writer *w, struct pdb *db,
 		    struct enf_verdict **out);
-void enf_verdict_free(struct enf_verdict *v); /* accepts NULL */
+/* Finishes what is staged (enf_verdict_flush()) and frees; NULL is ok. */
+void enf_verdict_free(struct enf_verdict *v);
+
+/**
+ * enf_verdict_set_deferred() - finish verdicts in batches
+ * @deferred: false (the default): enf_verdict_apply() finishes each
+ *	verdict before it returns. true: it stages the verdict (its deny
+ *	entries queued for the map writer, its socket reset and its process
+ *	killed at once) and returns; enf_verdict_flush() finishes the staged
+ *	ones (blocklist and audit rows, once their writes are done), and so
+ *	does enf_verdict_apply() itself once VERDICT_PENDING_MAX wait. The
+ *	writer coalesces entries queued together: many verdicts on one
+ *	entry in one batch make one write.
+ * enforcerd's event thread defers, and flushes after each read of the
+ * capture's ring buffer. Turning it off flushes.
+ */
+void enf_verdict_set_deferred(struct enf_verdict *v, bool deferred);
+
+/* Finishes every staged verdict, in order. Return: 0, or the first
+ * error of one (as enf_verdict_apply() returns it). */
+int enf_verdict_flush(struct enf_verdict *v);
 
 /**
  * enf_verdict_set_egress() - where enforce:egress entries go
@@ -197,7 +219,9 @@ const struct enf_enforce *enf_verdict_effective(const struct enf_verdict *v,
  * row. Failures are logged, counted and audited; they never stop the
  * pipeline.
  * Return: 0, or a negative errno when an entry could not be written
- * (-ENOTCONN: no flow to deny).
+ * (-ENOTCONN: no flow to deny); when deferred, what staging found (no
+ * flow, a reset or kill that failed), the entries' outcomes coming with
+ * enf_verdict_flush().
  */
 int enf_verdict_apply(struct enf_verdict *v, const struct enf_request *req,
 		      const struct enf_rule_match *m);

@@ -44,6 +44,7 @@
 #include "enforcer/loader/egress.h"
 #include "enforcer/verdict/deny.h"
 #include "enforcer/verdict/verdict.h"
+#include "enforcer/verdict/writer.h"
 #include "policydb/policydb.h"
 
 #define SKIP_CODE 77
@@ -54,6 +55,7 @@ struct fx {
 	char db_path[96];
 	struct pdb *db;
 	struct enf_dp *dp;
+	struct enf_writer *w;
 	struct enf_verdict *v;
 };
 
@@ -68,7 +70,8 @@ static int setup(void **state)
 	snprintf(f->db_path, sizeof(f->db_path), "%s/policy.db", f->dir);
 	assert_int_equal(pdb_open(f->db_path, &f->db, err), 0);
 	assert_int_equal(enf_dp_open(NULL, &f->dp), 0);
-	assert_int_equal(enf_verdict_new(f->dp, f->db, &f->v), 0);
+	assert_int_equal(enf_writer_new(f->dp, &f->w), 0);
+	assert_int_equal(enf_verdict_new(f->w, f->db, &f->v), 0);
 	*state = f;
 	return 0;
 }
@@ -79,6 +82,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	enf_verdict_free(f->v);
+	enf_writer_free(f->w);
 	enf_dp_close(f->dp);
 	pdb_close(f->db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
@@ -899,6 +903,7 @@ static void test_egress_entries(void **state)
 	opts.cgroup_path = dir;
 	assert_int_equal(enf_egress_open(&opts, &e), 0);
 	enf_verdict_set_egress(f->v, e);
+	enf_writer_set_egress(f->w, e);
 
 	o.cgroup_id = id;
 	o.cgroup = rel;
@@ -963,6 +968,7 @@ static void test_egress_entries(void **state)
 	assert_int_equal(enf_egress_cgroup_gone(e, id, rel), 0);
 	assert_int_equal(enf_egress_cgroup_gone(e, id, "relative"), -EINVAL);
 	enf_verdict_set_egress(f->v, NULL);
+	enf_writer_set_egress(f->w, NULL);
 	enf_egress_close(e);
 	assert_int_equal(rmdir(dir), 0);
 	assert_int_equal(enf_egress_open(NULL, &e), 0);
@@ -974,6 +980,93 @@ static void test_egress_entries(void **state)
 	assert_int_equal(enf_egress_cgroup_gone(e, id2, rel), 0);
 	enf_egress_close(e);
 	assert_int_equal(rmdir(dir), 0);
+}
+
+/*
+ * Deferred verdicts (as enforcerd's event thread runs them): staged, their
+ * entries queued for the map writer, finished by enf_verdict_flush(). 20
+ * verdicts on one source queued together make one write; every verdict
+ * still gets its audit row, and the blocklist one row per entry.
+ */
+static void test_deferred_coalesce(void **state)
+{
+	static const char *const maps[] = {
+		"src 192.0.2.77 rule 91",
+		"flow tcp 192.0.2.80:40000 192.0.2.1:443 rule 92",
+		"flow tcp 192.0.2.80:40001 192.0.2.1:443 rule 92",
+		"src 192.0.2.78 rule 93",
+		"flow tcp 192.0.2.78:41000 192.0.2.1:443 rule 93",
+		NULL,
+	};
+	static const char *const rows[] = {
+		"src 192.0.2.77 rule 91 expires never host",
+		"flow tcp 192.0.2.80:40000 192.0.2.1:443 rule 92 expires never "
+		"host",
+		"flow tcp 192.0.2.80:40001 192.0.2.1:443 rule 92 expires never "
+		"host",
+		"src 192.0.2.78 rule 93 expires +60 host",
+		"flow tcp 192.0.2.78:41000 192.0.2.1:443 rule 93 expires +60 "
+		"host",
+		NULL,
+	};
+	struct fx *f = *state;
+	struct enf_writer_stats ws;
+	struct enf_verdict_stats st;
+	char err[PDB_ERR_LEN], got[32] = "";
+	struct enf_tuple t;
+
+	enf_verdict_set_deferred(f->v, true);
+	enf_writer_hold(f->w, true);
+	for (int i = 0; i < 20; i++) {
+		tuple(&t, "192.0.2.77", (uint16_t)(30000 + i), "192.0.2.1",
+		      443);
+		assert_int_equal(apply(f, 91, ENF_ACT_DENY, "src", 0, &t), 0);
+	}
+	for (int i = 0; i < 3; i++) { /* the third is the first again */
+		tuple(&t, "192.0.2.80", (uint16_t)(40000 + i % 2), "192.0.2.1",
+		      443);
+		assert_int_equal(apply(f, 92, ENF_ACT_DENY, "flow", 0, &t), 0);
+	}
+	tuple(&t, "192.0.2.78", 41000, "192.0.2.1", 443);
+	assert_int_equal(apply(f, 93, ENF_ACT_DENY, "src,flow", 60, &t), 0);
+
+	/* staged: nothing written, nothing audited yet */
+	maps_hold(f, (const char *const[]){ NULL });
+	assert_int_equal(pdb_query_readonly(f->db_path,
+					    "SELECT count(*) FROM audit", 0,
+					    first_value, got, NULL, err),
+			 1);
+	assert_string_equal(got, "0");
+
+	enf_writer_hold(f->w, false);
+	assert_int_equal(enf_verdict_flush(f->v), 0);
+	maps_hold(f, maps);
+	blocklist_holds(f, rows);
+	assert_int_equal(
+		pdb_query_readonly(f->db_path,
+				   "SELECT count(*) FROM audit WHERE rule_id = "
+				   "91 AND action = 'deny:src'",
+				   0, first_value, got, NULL, err),
+		1);
+	assert_string_equal(got, "20");
+	audited_all(f, 92, "deny:flow deny:flow deny:flow");
+	audited(f, 93, "deny:src+flow");
+
+	enf_writer_get_stats(f->w, &ws);
+	assert_int_equal(ws.ops, 25);
+	assert_int_equal(ws.writes, 5);
+	assert_int_equal(ws.coalesced, 20);
+	assert_int_equal(ws.wakes, 1);
+	enf_verdict_get_stats(f->v, &st);
+	assert_int_equal(st.denied, 25);
+	assert_int_equal(st.audited, 24);
+	assert_int_equal(st.map_errors, 0);
+
+	/* off again: each verdict finished before apply returns */
+	enf_verdict_set_deferred(f->v, false);
+	tuple(&t, "192.0.2.79", 42000, "192.0.2.1", 443);
+	assert_int_equal(apply(f, 94, ENF_ACT_DENY, "src", 0, &t), 0);
+	audited(f, 94, "deny:src");
 }
 
 int main(void)
@@ -997,6 +1090,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_latency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_egress_entries, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_coalesce, setup,
 						teardown),
 	};
 	struct enf_dp *dp;

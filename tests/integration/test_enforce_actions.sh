@@ -311,6 +311,19 @@ check "stats --prometheus: and so is its +Inf bucket" \
 	grep -qx "enforcer_verdict_latency_seconds_bucket{le=\"+Inf\"} $lat_count" <<<"$prom"
 check "stats --prometheus: the verdict counters" \
 	grep -qE '^enforcer_requests_verdicts_total [1-9]' <<<"$prom"
+# every entry went through the map writer: the flow and cidr verdicts'
+# and the manual blocks so far, each a write or one shared
+wr=$(python3 -c '
+import json, sys
+w = json.load(sys.stdin)["counters"]["map_writer"]
+print(w["ops"], w["writes"] + w["coalesced"], w["errors"])' <<<"$lat_json")
+map_writer_sane() {
+	set -- $wr
+	[[ $1 -ge 2 && $1 -eq $2 ]]
+}
+check "stats: the map writer did every entry's write ($wr)" map_writer_sane
+check "stats --prometheus: the map writer's counters" \
+	grep -qE '^enforcer_map_writer_ops_total [1-9]' <<<"$prom"
 check "stats prints the histogram with its p99" \
 	grep -qE "^verdict latency \(capture to enforced\): $lat_count verdicts, .*p99 <=" \
 	<<<"$(enf_ctl stats)"
