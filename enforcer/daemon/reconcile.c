@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Drift between the kernel's deny maps (the host's XDP maps and the egress
- * map) and the blocklist, the source of truth: at start enforcerd repairs it (adds what the blocklist holds and
- * the maps lost, removes what the maps hold and the blocklist does not),
+ * Drift between the kernel's deny maps (the host's XDP maps, the NIC maps
+ * of offloaded interfaces, deny_spill and the egress map) and the
+ * blocklist, the source of truth: at start enforcerd repairs it (adds what
+ * the blocklist holds and the maps lost, the host's or a NIC's; removes
+ * what the maps hold and the blocklist does not),
  * logging and auditing each entry; enforcerctl block verify shows it
  * without repairing. Entries whose ttl is up are the sweeper's.
  */
@@ -64,6 +66,7 @@ static int cmp_row(const void *a, const void *b)
 }
 
 struct walk {
+	struct enf_daemon *d;
 	const struct rows *db;
 	json_t *unknown;
 	struct enf_entry *gone; /* kernel entries to remove */
@@ -71,18 +74,26 @@ struct walk {
 	int err;
 };
 
-/* A kernel entry: unknown to the blocklist, it is noted to be removed. */
-static int kernel_entry(struct walk *w, const struct enf_entry *e)
+/* A kernel entry: unknown to the blocklist, it is noted to be removed
+ * (once: a NIC map and deny_spill may both hold it). @where: NULL for the
+ * host's maps, else the NIC's interface or "deny_spill", said after it. */
+static int kernel_entry(struct walk *w, const struct enf_entry *e,
+			const char *where)
 {
 	struct row key;
-	char text[ENF_DENY_TEXT_MAX];
+	char text[ENF_DENY_TEXT_MAX], shown[ENTRY_TEXT_MAX + 40];
 
 	if (enf_entry_format(e, text, sizeof(text)))
 		return 0;
 	snprintf(key.text, sizeof(key.text), "%s %s", enf_entry_kind(e), text);
 	if (bsearch(&key, w->db->r, w->db->n, sizeof(key), cmp_row))
 		return 0;
-	json_array_append_new(w->unknown, json_string(key.text));
+	for (size_t i = 0; i < w->n_gone; i++)
+		if (!memcmp(&w->gone[i], e, sizeof(*e)))
+			return 0;
+	snprintf(shown, sizeof(shown), "%s%s%s%s", key.text, where ? " (" : "",
+		 where ? where : "", where ? ")" : "");
+	json_array_append_new(w->unknown, json_string(shown));
 	if (w->n_gone == w->cap_gone) {
 		size_t cap = w->cap_gone ? w->cap_gone * 2 : 64;
 		struct enf_entry *g = realloc(w->gone, cap * sizeof(*g));
@@ -104,7 +115,24 @@ static int deny_entry(const struct enf_deny *d, const struct enf_deny_value *v,
 	struct enf_entry e = { .egress = false, .deny = *d };
 
 	(void)v;
-	return kernel_entry(ctx, &e);
+	return kernel_entry(ctx, &e, NULL);
+}
+
+/* An entry of a NIC map or of deny_spill that the host maps do not hold
+ * (those the host holds were judged there). */
+static int offload_entry(const struct enf_deny *d,
+			 const struct enf_deny_value *v, const char *where,
+			 void *ctx)
+{
+	struct walk *w = ctx;
+	struct enf_entry e = { .egress = false, .deny = *d };
+	char text[32];
+
+	(void)v;
+	snprintf(text, sizeof(text), "%s", where);
+	if (!enf_dp_deny_lookup(w->d->dp, d, NULL))
+		return 0;
+	return kernel_entry(w, &e, text);
 }
 
 static int egress_entry(const struct enf_egress_entry *eg, void *ctx)
@@ -112,7 +140,7 @@ static int egress_entry(const struct enf_egress_entry *eg, void *ctx)
 	struct enf_entry e = { .egress = true, .eg = *eg };
 
 	e.eg.rule_id = 0;
-	return kernel_entry(ctx, &e);
+	return kernel_entry(ctx, &e, NULL);
 }
 
 static void audit_drift(struct pdb *db, const char *action, uint32_t rule_id,
@@ -153,11 +181,12 @@ json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
 			     char *err, size_t errlen)
 {
 	struct rows rs = { 0 };
-	struct walk w = { .db = &rs };
+	struct walk w = { .d = d, .db = &rs };
 	json_t *missing = json_array(), *expired = json_array(), *out = NULL;
 	char dberr[PDB_ERR_LEN];
 	time_t now = time(NULL);
 	size_t restored = 0, removed = 0;
+	char nics[128], shown[ENTRY_TEXT_MAX + 140];
 	int ret;
 
 	w.unknown = json_array();
@@ -188,9 +217,18 @@ json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
 			continue; /* the sweeper's */
 		}
 		/* -ENODEV: egress is not enforced in this run: not drift */
-		if (enf_entry_lookup(d, &e) != -ENOENT)
+		ret = enf_entry_lookup(d, &e);
+		nics[0] = '\0';
+		/* on the host: an offloading NIC lost it? */
+		if (!ret && !e.egress &&
+		    enf_dp_deny_nic_missing(d->dp, &e.deny, nics,
+					    sizeof(nics)) <= 0)
 			continue;
-		json_array_append_new(missing, json_string(rs.r[i].text));
+		if (ret && ret != -ENOENT)
+			continue;
+		snprintf(shown, sizeof(shown), "%s%s%s%s", rs.r[i].text,
+			 nics[0] ? " (" : "", nics, nics[0] ? ")" : "");
+		json_array_append_new(missing, json_string(shown));
 		if (!repair)
 			continue;
 		ret = enf_entry_add(d, &e, rs.r[i].rule_id);
@@ -200,15 +238,16 @@ json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
 			continue;
 		}
 		restored++;
-		pr_warn("reconcile: %s was in the blocklist, not in the maps: "
+		pr_warn("reconcile: %s was in the blocklist, not in the maps%s%s: "
 			"restored",
-			rs.r[i].text);
-		audit_drift(db, "drift:restored", rs.r[i].rule_id,
-			    rs.r[i].text);
+			rs.r[i].text, nics[0] ? " of " : "", nics);
+		audit_drift(db, "drift:restored", rs.r[i].rule_id, shown);
 	}
 
 	/* the maps' entries the blocklist does not know */
 	ret = enf_dp_deny_foreach(d->dp, deny_entry, &w);
+	if (ret >= 0 && !w.err)
+		ret = enf_dp_deny_offload_foreach(d->dp, offload_entry, &w);
 	if (ret >= 0 && !w.err && d->egress)
 		ret = enf_egress_foreach(d->egress, egress_entry, &w);
 	if (ret < 0 || w.err) {

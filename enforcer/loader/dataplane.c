@@ -2088,6 +2088,102 @@ static int copy_walk_fn(const void *key, const struct enf_deny_value *v,
 				   BPF_ANY);
 }
 
+/* ---- what the NICs and deny_spill hold ----------------------------------- */
+
+struct offload_walk {
+	enf_dp_offload_cb cb;
+	void *ctx;
+	const char *where;
+};
+
+static int offload_walk_fn(const struct enf_deny *d,
+			   const struct enf_deny_value *v, void *arg)
+{
+	struct offload_walk *o = arg;
+
+	return o->cb(d, v, o->where, o->ctx);
+}
+
+static int spill_walk_fn(const void *key, const struct enf_deny_value *v,
+			 void *arg)
+{
+	const struct enf_spill_key *sk = key;
+	struct enf_deny_value out = { .rule_id = v->rule_id };
+	struct offload_walk *o = arg;
+	struct enf_deny d = {};
+
+	d.family = sk->t.family == ENF_FAMILY_V4 ? AF_INET : AF_INET6;
+	if (sk->kind == ENF_SPILL_FLOW) {
+		d.kind = ENF_DENY_FLOW;
+		d.flow = sk->t;
+	} else {
+		d.kind = ENF_DENY_SRC;
+		memcpy(d.addr, sk->t.saddr, d.family == AF_INET ? 4 : 16);
+	}
+	return o->cb(&d, &out, o->where, o->ctx);
+}
+
+int enf_dp_deny_offload_foreach(struct enf_dp *dp, enf_dp_offload_cb cb,
+				void *ctx)
+{
+	struct offload_walk o = { .cb = cb, .ctx = ctx };
+	struct deny_walk w = { .cb = offload_walk_fn, .ctx = &o };
+	int err = 0;
+
+	pthread_mutex_lock(&dp->lock);
+	for (size_t i = 0; i < dp->n_ifaces && !err; i++) {
+		struct dp_iface *ifc = &dp->ifaces[i];
+
+		if (!ifc->off)
+			continue;
+		o.where = ifc->name;
+		for (enum hmap m = HM_SRC4; m <= HM_FLOW && !err; m++) {
+			w.m = m;
+			err = map_walk(ifc->nic_fd[m], ifc->nic_cap[m],
+				       deny_walk_fn, &w);
+		}
+	}
+	if (!err) {
+		o.where = ENF_MAP_DENY_SPILL;
+		err = map_walk(dp->host_fd[HM_SPILL], dp->host_max[HM_SPILL],
+			       spill_walk_fn, &o);
+	}
+	pthread_mutex_unlock(&dp->lock);
+	return err;
+}
+
+int enf_dp_deny_nic_missing(struct enf_dp *dp, const struct enf_deny *d,
+			    char *buf, size_t len)
+{
+	struct enf_deny_value v;
+	struct enf_spill_key sk;
+	union deny_key k;
+	bool spilled;
+	enum hmap m;
+	int err, n = 0;
+
+	buf[0] = '\0';
+	err = deny_key(d, &m, &k, &sk);
+	if (err)
+		return err;
+	if (m != HM_SRC4 && m != HM_SRC6 && m != HM_FLOW)
+		return 0; /* prefixes are the host's alone */
+	pthread_mutex_lock(&dp->lock);
+	spilled = !bpf_map_lookup_elem(dp->host_fd[HM_SPILL], &sk, &v);
+	for (size_t i = 0; i < dp->n_ifaces && !spilled; i++) {
+		struct dp_iface *ifc = &dp->ifaces[i];
+		size_t used = strlen(buf);
+
+		if (!ifc->off || !bpf_map_lookup_elem(ifc->nic_fd[m], &k, &v))
+			continue;
+		snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+			 ifc->name);
+		n++;
+	}
+	pthread_mutex_unlock(&dp->lock);
+	return n;
+}
+
 /* A new offloaded interface gets what the host already denies. */
 static int nic_copy_map(struct enf_dp *dp, struct dp_iface *ifc, enum hmap m)
 {

@@ -204,6 +204,26 @@ typedef int (*enf_dp_deny_cb)(const struct enf_deny *d,
 			      const struct enf_deny_value *v, void *ctx);
 int enf_dp_deny_foreach(struct enf_dp *dp, enf_dp_deny_cb cb, void *ctx);
 
+/*
+ * Walks what the offloaded interfaces' NIC maps (@where: the interface's
+ * name) and deny_spill (@where: "deny_spill") hold, as entries (src,
+ * flow). Non-zero from @cb stops.
+ */
+typedef int (*enf_dp_offload_cb)(const struct enf_deny *d,
+				 const struct enf_deny_value *v,
+				 const char *where, void *ctx);
+int enf_dp_deny_offload_foreach(struct enf_dp *dp, enf_dp_offload_cb cb,
+				void *ctx);
+
+/*
+ * The offloaded interfaces whose NIC map lacks @d (a src or flow entry)
+ * while deny_spill does not hold it either: the NIC lost it. Their names,
+ * comma-separated, into @buf. Return: how many (0 for a prefix, which the
+ * host alone holds), -EINVAL.
+ */
+int enf_dp_deny_nic_missing(struct enf_dp *dp, const struct enf_deny *d,
+			    char *buf, size_t len);
+
 /**
  * struct enf_dp_if_info - one interface as status shows it
  * @name: interface name

@@ -515,6 +515,20 @@ src4_del() {
 	# shellcheck disable=SC2046
 	bpftool map delete pinned "$ENF_PIN/deny_src4" key $(src4_key "$1")
 }
+# spill_key ADDR: deny_spill's key of a source (struct enf_spill_key: the
+# tuple's saddr, daddr, ports, proto, family 2 (v4), pad; kind 1 (src), pad)
+spill_key() {
+	echo "$(src4_key "$1") $(printf '0 %.0s' {1..32}) 0 2 0 0 1 0 0 0"
+}
+spill_put() {
+	# shellcheck disable=SC2046
+	bpftool map update pinned "$ENF_PIN/deny_spill" key $(spill_key "$1") \
+		value 0 0 0 0 0 0 0 0
+}
+spill_del() {
+	# shellcheck disable=SC2046
+	bpftool map delete pinned "$ENF_PIN/deny_spill" key $(spill_key "$1")
+}
 out=$(enf_ctl block add src "$ENF_CLI3_ADDR" 2>&1)
 check "a manual entry for the crash" grep -q "denied src $ENF_CLI3_ADDR" <<<"$out"
 check "verify: in sync" grep -q '^in sync' <<<"$(enf_ctl block verify)"
@@ -526,6 +540,7 @@ check "and the rest is served" served "$ENF_CLI_ADDR"
 # behind its back: the manual entry lost, an unknown one added
 check "bpftool removes the entry from deny_src4" src4_del "$ENF_CLI3_ADDR"
 check "bpftool adds one the blocklist does not hold" src4_put "$ENF_CLI_ADDR"
+check "and one in deny_spill, as if a NIC had refused it" spill_put 192.0.2.19
 enf_start_enforcerd
 check "the restart restored the lost entry" \
 	grep -q "reconcile: src $ENF_CLI3_ADDR was in the blocklist, not in the maps: restored" \
@@ -534,8 +549,13 @@ check "and removed the unknown one" \
 	grep -q "reconcile: src $ENF_CLI_ADDR was in the maps, not in the blocklist: removed" \
 	"$ENF_TMP/enforcerd.log"
 got=$(q1 "SELECT group_concat(action || ' ' || excerpt, ', ') FROM (SELECT action, excerpt FROM audit WHERE event = 'drift' ORDER BY id)")
+check "and the one in deny_spill" \
+	grep -q "reconcile: src 192.0.2.19 (deny_spill) was in the maps, not in the blocklist: removed" \
+	"$ENF_TMP/enforcerd.log"
 check "the drift report is audited: exactly what was changed ($got)" \
-	test "$got" = "drift:restored src $ENF_CLI3_ADDR, drift:removed src $ENF_CLI_ADDR"
+	test "$got" = "drift:restored src $ENF_CLI3_ADDR, drift:removed src $ENF_CLI_ADDR, drift:removed src 192.0.2.19 (deny_spill)"
+spill_absent() { ! spill_del 192.0.2.19 2>/dev/null; }
+check "deny_spill no longer holds it" spill_absent
 check "the restored entry is enforced" refused_connection "$ENF_CLI3_ADDR"
 check "the removed one's address is served" served "$ENF_CLI_ADDR"
 check "verify: in sync again" grep -q '^in sync' <<<"$(enf_ctl block verify)"
@@ -548,4 +568,8 @@ check "verify shows the unknown entry (exit $rc)" \
 check "and leaves it" grep -q '^unknown  *src 192.0.2.18$' <<<"$(enf_ctl block verify)"
 src4_del 192.0.2.18
 check "verify: in sync once it is gone" grep -q '^in sync' <<<"$(enf_ctl block verify)"
+spill_put 192.0.2.19
+check "verify shows an unknown deny_spill entry, and where" \
+	grep -q '^unknown  *src 192.0.2.19 (deny_spill)$' <<<"$(enf_ctl block verify)"
+spill_del 192.0.2.19
 finish

@@ -331,7 +331,7 @@ A1=192.0.2.10
 A2=192.0.2.11
 A3=192.0.2.12
 BLOCK_CHECKS="block_add_nic block_spill status_json_spill status_text"
-BLOCK_CHECKS="$BLOCK_CHECKS block_del_nic block_del_spill"
+BLOCK_CHECKS="$BLOCK_CHECKS verify_nic_drift block_del_nic block_del_spill"
 if [ $has_block_add -eq 0 ]; then
 	for c in $BLOCK_CHECKS; do
 		pending "$c" "'enforcerctl block add' (not in enforcerctl help)"
@@ -396,6 +396,25 @@ else
 		fail status_text "enforcerctl status has no line naming $IF," \
 			"netdevsim and hw, or no spill count of 1"
 	fi
+
+	# The NIC loses A2 and gains A4 behind enforcerd's back: block
+	# verify names both, with the device; then the NIC is put back.
+	A4=192.0.2.13
+	t enf-offload-probe del "$IF" deny_src4 $A2
+	t enf-offload-probe put "$IF" deny_src4 $A4
+	t enforcerctl block verify >/tmp/verify.txt 2>&1
+	rc=$?
+	cat /tmp/verify.txt
+	if [ $rc -eq 1 ] &&
+		grep -q "^missing  *src $A2 ($IF)\$" /tmp/verify.txt &&
+		grep -q "^unknown  *src $A4 ($IF)\$" /tmp/verify.txt; then
+		ok verify_nic_drift
+	else
+		fail verify_nic_drift "block verify (exit $rc, want 1) did not" \
+			"name src $A2 missing and src $A4 unknown on $IF"
+	fi
+	t enf-offload-probe del "$IF" deny_src4 $A4
+	t enf-offload-probe put "$IF" deny_src4 $A2
 
 	t enforcerctl block del src $A1 >/tmp/block.out 2>&1
 	rc=$?

@@ -13,6 +13,10 @@
  *   enf-offload-probe dump IFNAME|host MAP
  *                                      the entries of the map named MAP
  *                                      bound to IFNAME (or to no device)
+ *   enf-offload-probe put|del IFNAME|host MAP IPV4
+ *                                      write (rule id 0) or delete an
+ *                                      entry of a deny_src4, behind
+ *                                      enforcerd's back
  *   enf-offload-probe objects          every BPF program and map loaded
  *   enf-offload-probe json PATH        one value of the JSON document on
  *                                      stdin (`enforcerctl --json status`)
@@ -317,27 +321,27 @@ static int dump_map(int fd, const struct bpf_map_info *info)
 	return 0;
 }
 
-static int cmd_dump(int argc, char **argv)
+/*
+ * The one map named @name bound to interface @where ("host": to none).
+ * Return: its fd (and *@info), -1 with the reason on stderr.
+ */
+static int find_map(const char *where, const char *name,
+		    struct bpf_map_info *out, __u32 *out_id)
 {
-	struct bpf_map_info info, found_info;
-	__u32 id = 0, walked = 0, found_id = 0;
-	int ifindex = 0, fd, found = -1, matches = 0, ret;
+	struct bpf_map_info info;
+	__u32 id = 0, walked = 0;
+	int ifindex = 0, fd, found = -1, matches = 0;
 
-	if (argc != 3) {
-		p_err("usage: dump IFNAME|host MAP");
-		return 2;
-	}
-	if (strcmp(argv[1], "host")) {
-		ifindex = ifindex_of(argv[1]);
+	if (strcmp(where, "host")) {
+		ifindex = ifindex_of(where);
 		if (ifindex < 0)
-			return 1;
+			return -1;
 	}
 	while (walked++ < PROBE_MAX_OBJECTS && !bpf_map_get_next_id(id, &id)) {
 		fd = map_open(id, &info);
 		if (fd < 0)
 			continue;
-		if (info.ifindex != (__u32)ifindex ||
-		    strcmp(info.name, argv[2])) {
+		if (info.ifindex != (__u32)ifindex || strcmp(info.name, name)) {
 			close(fd);
 			continue;
 		}
@@ -345,21 +349,78 @@ static int cmd_dump(int argc, char **argv)
 		if (found >= 0)
 			close(found);
 		found = fd;
-		found_id = id;
-		found_info = info;
+		*out_id = id;
+		*out = info;
 	}
 	if (matches != 1) {
 		p_err("%d maps named '%s' bound to %s (want exactly one)",
-		      matches, argv[2], ifindex ? argv[1] : "no device");
+		      matches, name, ifindex ? where : "no device");
 		if (found >= 0)
 			close(found);
+		return -1;
+	}
+	return found;
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+	struct bpf_map_info info;
+	__u32 id;
+	int fd, ret;
+
+	if (argc != 3) {
+		p_err("usage: dump IFNAME|host MAP");
+		return 2;
+	}
+	fd = find_map(argv[1], argv[2], &info, &id);
+	if (fd < 0)
+		return 1;
+	printf("map id=%u name=%s ifindex=%u max=%u\n", id, info.name,
+	       info.ifindex, info.max_entries);
+	ret = dump_map(fd, &info);
+	close(fd);
+	return ret;
+}
+
+/* put|del IFNAME|host MAP IPV4: an entry of a deny_src4 (4-byte key,
+ * rule id 0) written or deleted behind enforcerd's back. */
+static int cmd_entry(int argc, char **argv, bool put)
+{
+	struct enf_deny_value v = { 0 };
+	struct bpf_map_info info;
+	struct in_addr a;
+	__u32 id;
+	int fd, err;
+
+	if (argc != 4 || inet_pton(AF_INET, argv[3], &a) != 1) {
+		p_err("usage: %s IFNAME|host MAP IPV4", put ? "put" : "del");
+		return 2;
+	}
+	fd = find_map(argv[1], argv[2], &info, &id);
+	if (fd < 0)
+		return 1;
+	if (info.key_size != sizeof(a) || info.value_size != sizeof(v)) {
+		p_err("map %s: not a deny_src4", info.name);
+		close(fd);
 		return 1;
 	}
-	printf("map id=%u name=%s ifindex=%u max=%u\n", found_id,
-	       found_info.name, found_info.ifindex, found_info.max_entries);
-	ret = dump_map(found, &found_info);
-	close(found);
-	return ret;
+	err = put ? bpf_map_update_elem(fd, &a, &v, BPF_ANY) :
+		    bpf_map_delete_elem(fd, &a);
+	if (err)
+		p_err("%s %s in %s: %s", put ? "put" : "del", argv[3],
+		      info.name, strerror(errno));
+	close(fd);
+	return err ? 1 : 0;
+}
+
+static int cmd_put(int argc, char **argv)
+{
+	return cmd_entry(argc, argv, true);
+}
+
+static int cmd_del(int argc, char **argv)
+{
+	return cmd_entry(argc, argv, false);
 }
 
 static int cmd_objects(int argc, char **argv)
@@ -504,13 +565,15 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "xdp", cmd_xdp },   { "maps", cmd_maps },
 		{ "dump", cmd_dump }, { "objects", cmd_objects },
-		{ "json", cmd_json },
+		{ "json", cmd_json }, { "put", cmd_put },
+		{ "del", cmd_del },
 	};
 
 	if (argc < 2) {
 		fprintf(stderr,
 			"usage: enf-offload-probe xdp IFNAME | maps [IFNAME] | "
-			"dump IFNAME|host MAP | objects | json PATH\n");
+			"dump IFNAME|host MAP | put|del IFNAME|host MAP IPV4 | "
+			"objects | json PATH\n");
 		return 2;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -38,6 +38,7 @@ EXPECTED=(
 	block_spill
 	status_json_spill
 	status_text
+	verify_nic_drift
 	block_del_nic
 	block_del_spill
 	sigterm_exit
