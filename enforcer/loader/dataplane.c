@@ -1773,6 +1773,17 @@ static int nic_add(struct enf_dp *dp, enum hmap m, const union deny_key *k,
 	return err;
 }
 
+/* FNV-1a of @n bytes at @p, seeded with @seed. */
+static __u32 fnv1a(__u32 seed, const void *p, size_t n)
+{
+	const __u8 *b = p;
+	__u32 h = 2166136261u ^ seed;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
 static int dp_deny_add_many_locked(struct enf_dp *dp, const struct enf_deny *d,
 				   const __u32 *rule_id, size_t n, int *err,
 				   struct enf_deny_result *res)
@@ -1780,25 +1791,30 @@ static int dp_deny_add_many_locked(struct enf_dp *dp, const struct enf_deny *d,
 	struct host_batch b[HM_SPILL] = {};
 	struct enf_spill_key *sk;
 	union deny_key *k;
-	size_t *first;
+	size_t *first, *seen, mask = 1;
 	enum hmap *m;
 	int ret = 0;
 
+	while (mask < 2 * n)
+		mask <<= 1;
 	k = calloc(n, sizeof(*k));
 	sk = calloc(n, sizeof(*sk));
 	m = calloc(n, sizeof(*m));
 	first = calloc(n, sizeof(*first));
+	seen = calloc(mask--, sizeof(*seen)); /* entry index + 1, 0: free */
 	for (int h = 0; h < HM_SPILL && !ret; h++)
 		ret = host_batch_alloc(&b[h], n, host_spec[h].key_size);
-	if (!k || !sk || !m || !first || ret) {
+	if (!k || !sk || !m || !first || !seen || ret) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	/* Each host map's entries, each key once: an entry given again
-	 * shares the outcome of its first (and its rule id). */
+	/* Each host map's entries, each key once (found again through a
+	 * hash of the keys seen): an entry given again shares the outcome
+	 * of its first (and its rule id). */
 	for (size_t i = 0; i < n; i++) {
 		struct host_batch *hb;
 		__u32 ks;
+		size_t s;
 
 		res[i] = (struct enf_deny_result){};
 		first[i] = i;
@@ -1807,11 +1823,18 @@ static int dp_deny_add_many_locked(struct enf_dp *dp, const struct enf_deny *d,
 			continue;
 		hb = &b[m[i]];
 		ks = host_spec[m[i]].key_size;
-		for (size_t j = 0; j < hb->n && first[i] == i; j++)
-			if (!memcmp(hb->keys + j * ks, &k[i], ks))
-				first[i] = hb->idx[j];
+		for (s = fnv1a(m[i], &k[i], ks) & mask; seen[s];
+		     s = (s + 1) & mask) {
+			size_t j = seen[s] - 1;
+
+			if (m[j] == m[i] && !memcmp(&k[j], &k[i], ks)) {
+				first[i] = j;
+				break;
+			}
+		}
 		if (first[i] != i)
 			continue;
+		seen[s] = i + 1;
 		hb->idx[hb->n] = i;
 		memcpy(hb->keys + hb->n * ks, &k[i], ks);
 		hb->vals[hb->n++] =
@@ -1855,6 +1878,7 @@ out:
 	free(sk);
 	free(m);
 	free(first);
+	free(seen);
 	if (ret)
 		for (size_t i = 0; i < n; i++)
 			err[i] = ret;

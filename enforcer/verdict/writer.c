@@ -35,6 +35,8 @@ struct enf_writer {
 		struct enf_tuple flow;
 	} keys[ENF_WRITER_BATCH];
 	size_t leader[ENF_WRITER_BATCH]; /* the op whose write it shares */
+	/* a round's leaders by the hash of their key: op index + 1, 0 free */
+	uint16_t seen[2 * ENF_WRITER_BATCH];
 	struct enf_deny deny[ENF_WRITER_BATCH];
 	struct enf_egress_entry eg[ENF_WRITER_BATCH];
 	uint32_t rule[ENF_WRITER_BATCH];
@@ -201,6 +203,7 @@ static void round_do(struct enf_writer *w, size_t from, size_t to)
  */
 static void take_do(struct enf_writer *w, size_t n)
 {
+	const size_t mask = sizeof(w->seen) / sizeof(w->seen[0]) - 1;
 	size_t from = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -208,17 +211,27 @@ static void take_do(struct enf_writer *w, size_t n)
 	while (from < n) {
 		size_t to;
 
+		memset(w->seen, 0, sizeof(w->seen));
 		for (to = from; to < n; to++) {
-			size_t j;
+			const uint8_t *b = (const uint8_t *)&w->keys[to];
+			uint32_t h = 2166136261u; /* FNV-1a */
+			size_t s, j = to;
 
-			w->leader[to] = to;
-			for (j = from; j < to; j++)
-				if (w->leader[j] == j &&
-				    !memcmp(&w->keys[j], &w->keys[to],
-					    sizeof(w->keys[j])))
+			for (size_t i = 0; i < sizeof(w->keys[to]); i++)
+				h = (h ^ b[i]) * 16777619u;
+			for (s = h & mask; w->seen[s]; s = (s + 1) & mask) {
+				if (!memcmp(&w->keys[w->seen[s] - 1],
+					    &w->keys[to],
+					    sizeof(w->keys[to]))) {
+					j = w->seen[s] - 1u;
 					break;
-			if (j == to)
+				}
+			}
+			w->leader[to] = to;
+			if (j == to) {
+				w->seen[s] = (uint16_t)(to + 1);
 				continue;
+			}
 			if (w->take[j]->kind != w->take[to]->kind)
 				break;
 			w->leader[to] = j;

@@ -409,6 +409,33 @@ static void test_nothing_enforces(void **state)
 	enf_writer_free(none);
 }
 
+/* enf_dp_deny_add_many() given an entry twice (the writer never does):
+ * written once, the later one sharing the first's outcome and rule. */
+static void test_dp_duplicates(void **state)
+{
+	struct fx *f = *state;
+	struct enf_entry a = src4(0x0f000001), b = flow4(0x0f000002, 1000);
+	const struct enf_deny d[] = { a.deny, b.deny, a.deny, b.deny };
+	const __u32 rule[] = { 1, 2, 3, 4 };
+	struct enf_deny_result res[4];
+	struct enf_dp_host_counts c;
+	int err[4];
+
+	assert_int_equal(enf_dp_deny_add_many(f->dp, d, rule, 4, err, res), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(err[i], 0);
+		assert_true(res[i].host);
+	}
+	assert_int_equal(held_rule(f, &a), 1);
+	assert_int_equal(held_rule(f, &b), 2);
+	assert_int_equal(enf_dp_host_counts(f->dp, &c), 0);
+	assert_int_equal(c.src4, 1);
+	assert_int_equal(c.flow, 1);
+	/* the flow counted once: one delete lifts it, a second finds none */
+	assert_int_equal(enf_dp_deny_del(f->dp, &b.deny), 0);
+	assert_int_equal(enf_dp_deny_del(f->dp, &b.deny), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +449,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_enforces, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dp_duplicates, setup,
 						teardown),
 	};
 	struct enf_dp *dp;
