@@ -9,6 +9,7 @@
  * without repairing. Entries whose ttl is up are the sweeper's.
  */
 #include <errno.h>
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +72,15 @@ struct walk {
 	json_t *unknown;
 	struct enf_entry *gone; /* kernel entries to remove */
 	size_t n_gone, cap_gone;
+	void *offloaded; /* tsearch() tree of the texts noted from NIC maps
+			  * and deny_spill, which may hold one entry twice */
 	int err;
 };
+
+static int cmp_text(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
 
 /* A kernel entry: unknown to the blocklist, it is noted to be removed
  * (once: a NIC map and deny_spill may both hold it). @where: NULL for the
@@ -88,9 +96,20 @@ static int kernel_entry(struct walk *w, const struct enf_entry *e,
 	snprintf(key.text, sizeof(key.text), "%s %s", enf_entry_kind(e), text);
 	if (bsearch(&key, w->db->r, w->db->n, sizeof(key), cmp_row))
 		return 0;
-	for (size_t i = 0; i < w->n_gone; i++)
-		if (!memcmp(&w->gone[i], e, sizeof(*e)))
+	if (where) {
+		char *c = strdup(key.text), **in;
+
+		in = c ? tsearch(c, &w->offloaded, cmp_text) : NULL;
+		if (!in) {
+			free(c);
+			w->err = -ENOMEM;
+			return 1;
+		}
+		if (*in != c) { /* noted already */
+			free(c);
 			return 0;
+		}
+	}
 	snprintf(shown, sizeof(shown), "%s%s%s%s", key.text, where ? " (" : "",
 		 where ? where : "", where ? ")" : "");
 	json_array_append_new(w->unknown, json_string(shown));
@@ -126,13 +145,11 @@ static int offload_entry(const struct enf_deny *d,
 {
 	struct walk *w = ctx;
 	struct enf_entry e = { .egress = false, .deny = *d };
-	char text[32];
 
 	(void)v;
-	snprintf(text, sizeof(text), "%s", where);
 	if (!enf_dp_deny_lookup(w->d->dp, d, NULL))
 		return 0;
-	return kernel_entry(w, &e, text);
+	return kernel_entry(w, &e, where);
 }
 
 static int egress_entry(const struct enf_egress_entry *eg, void *ctx)
@@ -282,6 +299,7 @@ out_free:
 	json_decref(missing);
 	json_decref(expired);
 	json_decref(w.unknown);
+	tdestroy(w.offloaded, free);
 	free(w.gone);
 	free(rs.r);
 	return out;

@@ -54,10 +54,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "enforcer/common/hash.h"
 #include "enforcer/common/log.h"
 #include "enforcer/loader/bpffs.h"
 #include "enforcer/loader/dataplane.h"
 #include "enforcer/loader/fast4.h"
+#include "enforcer/loader/mapbatch.h"
 #include "xdp_host.skel.h"
 #include "xdp_offload.skel.h"
 
@@ -1552,44 +1554,6 @@ static bool is_marker(enum hmap m, const struct enf_deny_value *v)
 /* ---- adding entries, many at a time ------------------------------------- */
 
 /*
- * Writes @n entries (BPF_ANY) of host map @fd: keys packed at @keys,
- * @key_size bytes each, values @vals. One BPF_MAP_UPDATE_BATCH where the
- * kernel takes it (it stops at the first entry it refuses: that one
- * fails, and the batch goes on after it); one by one where it does not.
- * Batches take BPF_ANY only, so a caller that needs to know which keys
- * were there looks first. @err[i]: each entry's outcome (0, -E2BIG for a
- * full map, -errno).
- */
-static void host_write_many(int fd, const void *keys, __u32 key_size,
-			    const struct enf_deny_value *vals, size_t n,
-			    int *err)
-{
-	const __u8 *k = keys;
-	size_t i = 0;
-
-	while (i < n) {
-		__u32 want = (__u32)(n - i), count = want;
-		int e = bpf_map_update_batch(fd, k + i * key_size, vals + i,
-					     &count, NULL);
-
-		if (e && count >= want) {
-			/* refused as a whole (no batches here): one by one */
-			for (; i < n; i++)
-				err[i] = bpf_map_update_elem(fd,
-							     k + i * key_size,
-							     vals + i, BPF_ANY);
-			return;
-		}
-		for (size_t j = i; j < i + count; j++)
-			err[j] = 0;
-		i += count;
-		if (!e)
-			break;
-		err[i++] = e; /* the entry it stopped at */
-	}
-}
-
-/*
  * One host map's share of a batch: the indexes (into the caller's
  * arrays) of its entries, their keys packed, their values.
  */
@@ -1663,7 +1627,8 @@ static void host_src_add_many(struct enf_dp *dp, enum hmap m,
 		if (track)
 			there[j] = src4_there(dp, b->keys + j * ks);
 	}
-	host_write_many(dp->host_fd[m], b->keys, ks, b->vals, b->n, b->err);
+	enf_map_update_many(dp->host_fd[m], b->keys, ks, b->vals,
+			    sizeof(*b->vals), b->n, b->err);
 	for (size_t j = 0; track && j < b->n; j++)
 		if (!b->err[j])
 			b->err[j] = fast4_put(dp, b->keys + j * ks,
@@ -1720,7 +1685,8 @@ static void host_flow_add_many(struct enf_dp *dp, struct host_batch *b)
 		memcpy(w.keys + n * ks, t, ks);
 		w.vals[n++] = b->vals[j];
 	}
-	host_write_many(dp->host_fd[HM_FLOW], w.keys, ks, w.vals, n, w.err);
+	enf_map_update_many(dp->host_fd[HM_FLOW], w.keys, ks, w.vals,
+			    sizeof(*w.vals), n, w.err);
 	for (size_t i = 0; i < n; i++) {
 		struct flow_src k;
 
@@ -1773,17 +1739,6 @@ static int nic_add(struct enf_dp *dp, enum hmap m, const union deny_key *k,
 	return err;
 }
 
-/* FNV-1a of @n bytes at @p, seeded with @seed. */
-static __u32 fnv1a(__u32 seed, const void *p, size_t n)
-{
-	const __u8 *b = p;
-	__u32 h = 2166136261u ^ seed;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
-}
-
 static int dp_deny_add_many_locked(struct enf_dp *dp, const struct enf_deny *d,
 				   const __u32 *rule_id, size_t n, int *err,
 				   struct enf_deny_result *res)
@@ -1823,7 +1778,7 @@ static int dp_deny_add_many_locked(struct enf_dp *dp, const struct enf_deny *d,
 			continue;
 		hb = &b[m[i]];
 		ks = host_spec[m[i]].key_size;
-		for (s = fnv1a(m[i], &k[i], ks) & mask; seen[s];
+		for (s = enf_fnv1a(m[i], &k[i], ks) & mask; seen[s];
 		     s = (s + 1) & mask) {
 			size_t j = seen[s] - 1;
 
@@ -1844,9 +1799,9 @@ static int dp_deny_add_many_locked(struct enf_dp *dp, const struct enf_deny *d,
 	host_src_add_many(dp, HM_SRC6, &b[HM_SRC6]);
 	host_flow_add_many(dp, &b[HM_FLOW]);
 	for (int h = HM_CIDR4; h <= HM_CIDR6; h++)
-		host_write_many(dp->host_fd[h], b[h].keys,
-				host_spec[h].key_size, b[h].vals, b[h].n,
-				b[h].err);
+		enf_map_update_many(dp->host_fd[h], b[h].keys,
+				    host_spec[h].key_size, b[h].vals,
+				    sizeof(*b[h].vals), b[h].n, b[h].err);
 	for (int h = 0; h < HM_SPILL; h++) {
 		for (size_t j = 0; j < b[h].n; j++) {
 			size_t i = b[h].idx[j];

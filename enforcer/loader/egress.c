@@ -33,6 +33,7 @@
 #include "enforcer/common/log.h"
 #include "enforcer/loader/bpffs.h"
 #include "enforcer/loader/egress.h"
+#include "enforcer/loader/mapbatch.h"
 
 /* The hooks, in the order of enf_egress_info.link_* */
 enum hook {
@@ -634,14 +635,16 @@ int enf_egress_add_many(struct enf_egress *e,
 	struct enf_egress_value *v = calloc(n ? n : 1, sizeof(*v));
 	struct enf_egress_key *k = calloc(n ? n : 1, sizeof(*k));
 	size_t *at = calloc(n ? n : 1, sizeof(*at));
-	size_t m = 0, i = 0;
+	int *res = calloc(n ? n : 1, sizeof(*res));
+	size_t m = 0;
 
-	if (!v || !k || !at) {
+	if (!v || !k || !at || !res) {
 		for (size_t j = 0; j < n; j++)
 			err[j] = -ENOMEM;
 		free(v);
 		free(k);
 		free(at);
+		free(res);
 		return -ENOMEM;
 	}
 	for (size_t j = 0; j < n; j++) {
@@ -652,24 +655,10 @@ int enf_egress_add_many(struct enf_egress *e,
 		v[m] = (struct enf_egress_value){ .rule_id = ents[j].rule_id };
 		at[m++] = j;
 	}
-	/* one BPF_MAP_UPDATE_BATCH; it stops at an entry it refuses (that
-	 * one fails, the rest goes on); one by one where it is refused whole */
-	while (i < m) {
-		__u32 want = (__u32)(m - i), count = want;
-		int ret = bpf_map_update_batch(e->deny_fd, &k[i], &v[i], &count,
-					       NULL);
-
-		if (ret && count >= want) {
-			for (; i < m; i++)
-				err[at[i]] = bpf_map_update_elem(
-					e->deny_fd, &k[i], &v[i], BPF_ANY);
-			break;
-		}
-		i += count;
-		if (!ret)
-			break;
-		err[at[i++]] = ret;
-	}
+	enf_map_update_many(e->deny_fd, k, sizeof(*k), v, sizeof(*v), m, res);
+	for (size_t j = 0; j < m; j++)
+		err[at[j]] = res[j];
+	free(res);
 	free(v);
 	free(k);
 	free(at);

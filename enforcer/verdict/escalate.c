@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enforcer/common/hash.h"
 #include "enforcer/verdict/escalate.h"
 #include "rules/rules.h"
 
@@ -52,15 +53,9 @@ uint64_t enf_escalate_evicted(const struct enf_escalate *e)
 	return e->evicted;
 }
 
-/* FNV-1a over the key's bytes. */
 static uint32_t key_hash(const struct enf_escalate_key *k)
 {
-	const uint8_t *p = (const uint8_t *)k;
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return enf_fnv1a(0, k, sizeof(*k));
 }
 
 /* Whether a match at @t is out of a window of @w ns by @now (a time

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "enforcer/common/hash.h"
 #include "enforcer/common/log.h"
 #include "enforcer/verdict/writer.h"
 
@@ -213,12 +214,10 @@ static void take_do(struct enf_writer *w, size_t n)
 
 		memset(w->seen, 0, sizeof(w->seen));
 		for (to = from; to < n; to++) {
-			const uint8_t *b = (const uint8_t *)&w->keys[to];
-			uint32_t h = 2166136261u; /* FNV-1a */
+			uint32_t h =
+				enf_fnv1a(0, &w->keys[to], sizeof(w->keys[to]));
 			size_t s, j = to;
 
-			for (size_t i = 0; i < sizeof(w->keys[to]); i++)
-				h = (h ^ b[i]) * 16777619u;
 			for (s = h & mask; w->seen[s]; s = (s + 1) & mask) {
 				if (!memcmp(&w->keys[w->seen[s] - 1],
 					    &w->keys[to],
