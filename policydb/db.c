@@ -142,14 +142,81 @@ static const char schema_v5[] =
 	"CREATE INDEX blocklist_state_expires ON blocklist (state, expires);\n"
 	"ALTER TABLE audit ADD COLUMN latency_ns INTEGER;\n";
 
+/*
+ * v6: tamper evidence, rule history, and two audit columns.
+ * - audit.hash chains every row to the one before it (SHA-256, see
+ *   policydb.h); audit_chain holds the anchor (the last row retention
+ *   deleted) and the head (the last row written). Rows already there are
+ *   chained in id order by pdb_audit_chain_migrate(), in this transaction.
+ * - audit.point says where a verdict was enforced ('nic' or 'host'), and
+ *   audit.shadow whether it was a shadow rule's (older rows: from their
+ *   action, "shadow:...").
+ * - rule_history keeps every change to a rule (add, update, enable,
+ *   disable, delete) with the rule as it was after it, written by
+ *   triggers so that no writer can forget it; rules already there get
+ *   their 'add' at their created time.
+ * - an index for questions by event ("every capture-loss this week").
+ */
+static const char schema_v6[] =
+	"ALTER TABLE audit ADD COLUMN point TEXT;\n"
+	"ALTER TABLE audit ADD COLUMN shadow INTEGER;\n"
+	"ALTER TABLE audit ADD COLUMN hash BLOB;\n"
+	"UPDATE audit SET shadow = (action IS NOT NULL AND\n"
+	"\tsubstr(action, 1, 7) = 'shadow:');\n"
+	"CREATE TABLE audit_chain (\n"
+	"\tid INTEGER PRIMARY KEY CHECK (id = 1),\n"
+	"\tanchor_id INTEGER NOT NULL,\n"
+	"\tanchor_hash BLOB NOT NULL,\n"
+	"\thead_id INTEGER NOT NULL,\n"
+	"\thead_hash BLOB NOT NULL\n"
+	");\n"
+	"INSERT INTO audit_chain VALUES (1, 0, zeroblob(32), 0, zeroblob(32));\n"
+	"CREATE INDEX audit_event_time ON audit (event, time_ns);\n"
+	"CREATE TABLE rule_history (\n"
+	"\tid INTEGER PRIMARY KEY,\n"
+	"\trule_id INTEGER NOT NULL,\n"
+	"\ttime INTEGER NOT NULL,\n"
+	"\tchange TEXT NOT NULL CHECK (change IN\n"
+	"\t\t('add', 'update', 'enable', 'disable', 'delete')),\n"
+	"\ttext TEXT,\n"
+	"\tenabled INTEGER,\n"
+	"\tmode TEXT,\n"
+	"\tsource TEXT\n"
+	");\n"
+	"CREATE INDEX rule_history_rule ON rule_history (rule_id, id);\n"
+	"INSERT INTO rule_history (rule_id, time, change, text, enabled, mode,\n"
+	"\tsource) SELECT rule_id, created, 'add', text, enabled, mode,\n"
+	"\tsource FROM rules ORDER BY created, rule_id;\n"
+	"CREATE TRIGGER rules_history_insert AFTER INSERT ON rules BEGIN\n"
+	"\tINSERT INTO rule_history (rule_id, time, change, text, enabled,\n"
+	"\t\tmode, source) VALUES (NEW.rule_id, NEW.created, 'add',\n"
+	"\t\tNEW.text, NEW.enabled, NEW.mode, NEW.source);\n"
+	"END;\n"
+	"CREATE TRIGGER rules_history_update AFTER UPDATE ON rules BEGIN\n"
+	"\tINSERT INTO rule_history (rule_id, time, change, text, enabled,\n"
+	"\t\tmode, source) VALUES (NEW.rule_id, NEW.updated,\n"
+	"\t\tCASE WHEN OLD.enabled = NEW.enabled THEN 'update'\n"
+	"\t\t     WHEN NEW.enabled THEN 'enable' ELSE 'disable' END,\n"
+	"\t\tNEW.text, NEW.enabled, NEW.mode, NEW.source);\n"
+	"END;\n"
+	"CREATE TRIGGER rules_history_delete AFTER DELETE ON rules BEGIN\n"
+	"\tINSERT INTO rule_history (rule_id, time, change, text, enabled,\n"
+	"\t\tmode, source) VALUES (OLD.rule_id,\n"
+	"\t\tCAST(strftime('%s', 'now') AS INTEGER), 'delete', OLD.text,\n"
+	"\t\tOLD.enabled, OLD.mode, OLD.source);\n"
+	"END;\n";
+
 struct pdb_migration {
 	int version;
 	const char *sql;
+	/* Work SQL alone cannot do, after @sql, in the same transaction. */
+	int (*post)(struct pdb *db, char *err);
 };
 
 static const struct pdb_migration migrations[] = {
-	{ 1, schema_v1 }, { 2, schema_v2 }, { 3, schema_v3 },
-	{ 4, schema_v4 }, { 5, schema_v5 },
+	{ 1, schema_v1, NULL }, { 2, schema_v2, NULL },
+	{ 3, schema_v3, NULL }, { 4, schema_v4, NULL },
+	{ 5, schema_v5, NULL }, { 6, schema_v6, pdb_audit_chain_migrate },
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == PDB_SCHEMA_VERSION,
@@ -433,6 +500,8 @@ static int migrate(struct pdb *db, char *err)
 		snprintf(what, sizeof(what), "migrate to v%d",
 			 migrations[i].version);
 		ret = exec(db, migrations[i].sql, what, err);
+		if (!ret && migrations[i].post)
+			ret = migrations[i].post(db, err);
 		if (ret)
 			goto out_rollback;
 		snprintf(sql, sizeof(sql),
@@ -578,7 +647,10 @@ void pdb_close(struct pdb *db)
 	if (!db)
 		return;
 	sqlite3_finalize(db->audit_insert);
+	sqlite3_finalize(db->audit_head);
+	sqlite3_finalize(db->chain_head);
 	sqlite3_finalize(db->block_upsert);
+	pdb_canon_free(db->canon);
 	sqlite3_close(db->h);
 	free(db->path);
 	free(db);

@@ -42,12 +42,18 @@
 #define PDB_AUDIT_CGROUP_MAX 4096
 #define PDB_AUDIT_CONTAINER_MAX 128
 
+struct pdb_canon;
+
 struct pdb {
 	sqlite3 *h;
 	char *path;
 	/* Prepared once, reused: the hot paths of the daemon. */
 	sqlite3_stmt *audit_insert;
+	sqlite3_stmt *audit_head;
+	sqlite3_stmt *chain_head;
 	sqlite3_stmt *block_upsert;
+	/* The audit chain's hashing state and encoding buffer. */
+	struct pdb_canon *canon;
 };
 
 void pdb_seterr(char *err, const char *fmt, ...)
@@ -77,6 +83,18 @@ int64_t pdb_now(void);
 /* The SQL of the migration step to schema @version, NULL when there is no
  * such step: tests build databases of earlier versions with it. */
 const char *pdb_schema_step(int version);
+
+/* Opens @path read-only (query_only, defensive, no triggers, no
+ * extensions), waiting up to @budget_ms for locks. */
+int pdb_open_readonly(const char *path, unsigned int budget_ms, sqlite3 **out,
+		      char *err);
+
+/* Hashes every audit row of a database migrating to v6, in id order, and
+ * sets audit_chain; runs inside the migration's transaction. */
+int pdb_audit_chain_migrate(struct pdb *db, char *err);
+
+/* Frees the chain's hashing state (pdb_close). */
+void pdb_canon_free(struct pdb_canon *c);
 
 /* pdb_query_readonly() with its time budget as a parameter. */
 int pdb_query_readonly_budget(const char *path, const char *sql,

@@ -14,7 +14,7 @@
 /* Size callers give for error messages. */
 #define PDB_ERR_LEN 512
 /* Schema version this build writes (PRAGMA user_version). */
-#define PDB_SCHEMA_VERSION 5
+#define PDB_SCHEMA_VERSION 6
 
 /* Bounds of stored text. Rule text past its bound is refused (-E2BIG);
  * audit strings past theirs are cut, before a UTF-8 sequence, never in one. */
@@ -226,6 +226,12 @@ int pdb_block_set_state(struct pdb *db, const char *kind, const char *key,
  * @latency_ns: nanoseconds from the capture of the request (the uprobe's
  *	time) to the verdict done (its deny entries written, its reset or
  *	kill made); 0 unknown (stored as NULL; schema v5)
+ * @point: where the verdict was enforced: "nic" (a deny entry in an
+ *	offloading NIC's map) or "host" (host maps, a reset, a kill); NULL
+ *	when nothing was enforced (schema v6)
+ * @shadow: the rule is a shadow rule: what it would have done is in
+ *	@action ("shadow:..."), nothing was done (schema v6; rows before v6
+ *	get it from their action)
  *
  * Rows with event "capture-loss" (pdb_audit_capture_loss()) say that the
  * capture lost records: msg "lost N records on CPUs C (n), ... in S s",
@@ -262,10 +268,99 @@ struct pdb_audit {
 	const char *logdata;
 	const char *cmdline;
 	uint64_t latency_ns;
+	const char *point;
+	bool shadow;
 };
+
+/* Length of the audit chain's hashes (SHA-256). */
+#define PDB_AUDIT_HASH_LEN 32
+
+/*
+ * Tamper evidence (schema v6). Every audit row carries in its column hash
+ * the SHA-256 of the previous row's hash followed by a canonical encoding
+ * of all its other columns, id included. The table audit_chain keeps the
+ * anchor (the id and hash of the last row retention deleted, 0 and zeros
+ * before any) and the head (the last row written). Editing, inserting or
+ * deleting rows with SQL breaks the chain where it was done, and
+ * pdb_audit_verify() says where. Someone who can write the file and
+ * recomputes every hash after their change is not caught by the file
+ * alone: the hashes exported with each event (JSON lines, syslog) are
+ * the copy to compare with.
+ */
 
 /* Return: the new row's id (> 0), or a negative errno. */
 int64_t pdb_audit_insert(struct pdb *db, const struct pdb_audit *a, char *err);
+
+/**
+ * pdb_audit_insert_many() - insert @n rows in one transaction, chained
+ * @db: the handle
+ * @rows: the rows, checked as pdb_audit_insert() checks one
+ * @n: how many
+ * @ids: receives each row's id (may be NULL)
+ * @hashes: receives each row's hash (may be NULL)
+ * @err: message buffer of PDB_ERR_LEN bytes
+ *
+ * All or none: a row that fails leaves nothing of the call stored. In a
+ * transaction of the caller's (pdb_tx_begin()) it runs in a savepoint.
+ * Return: 0 or a negative errno.
+ */
+int pdb_audit_insert_many(struct pdb *db, const struct pdb_audit *rows,
+			  size_t n, int64_t *ids,
+			  uint8_t (*hashes)[PDB_AUDIT_HASH_LEN], char *err);
+
+/**
+ * pdb_audit_dup() - a copy of @a that owns its strings, in one allocation
+ * Strings are cut to the bounds the database keeps. Return: the copy, to
+ * be freed with free(), or NULL when out of memory.
+ */
+struct pdb_audit *pdb_audit_dup(const struct pdb_audit *a);
+
+/**
+ * struct pdb_audit_verify - what pdb_audit_verify() found
+ * @rows: rows checked
+ * @first_id: first row's id (0: none)
+ * @last_id: last row's id
+ * @anchor_id: rows up to this id were deleted by retention
+ * @head_id: the last row written, as audit_chain says
+ * @problems: breaks of the chain found (0: intact)
+ * @first_bad_id: id of the row at the first break (0: none)
+ * @last_good_id: id of the last row before the first break whose chain
+ *	holds from the anchor (0: none)
+ * @first_problem: the first break in words
+ */
+struct pdb_audit_verify {
+	int64_t rows;
+	int64_t first_id;
+	int64_t last_id;
+	int64_t anchor_id;
+	int64_t head_id;
+	int64_t problems;
+	int64_t first_bad_id;
+	int64_t last_good_id;
+	char first_problem[256];
+};
+
+/* Called for each break found: the row id where the chain breaks and what
+ * was found there ("row 17 was edited: ..."). Non-zero stops. */
+typedef int (*pdb_verify_cb)(void *ctx, int64_t id, const char *what);
+
+/**
+ * pdb_audit_verify() - check the audit chain of the database at @path
+ * @path: database file, opened read-only; a daemon may go on writing
+ * @cb: each break (may be NULL)
+ * @ctx: passed to @cb
+ * @out: the summary
+ * @err: message buffer of PDB_ERR_LEN bytes
+ *
+ * Reads every row in id order in one read transaction. Finds rows edited
+ * (hash does not match the content), rows without a hash (inserted by
+ * SQL), rows deleted (a gap in ids, the first row not after the anchor,
+ * the last row not the head) and rows inserted (ids past the head).
+ * Return: 0 (see @out->problems), or a negative errno when the check
+ * could not run (-EPROTO for a database before schema v6).
+ */
+int pdb_audit_verify(const char *path, pdb_verify_cb cb, void *ctx,
+		     struct pdb_audit_verify *out, char *err);
 
 /**
  * pdb_audit_capture_loss() - write a "capture-loss" row
@@ -287,14 +382,25 @@ int64_t pdb_audit_capture_loss(struct pdb *db, int64_t time_ns,
 			       unsigned int interval_s, char *err);
 
 /**
- * pdb_audit_prune() - retention: delete audit rows older than @before_ns
+ * pdb_audit_prune() - retention: delete the oldest audit rows
  * @db: the handle
- * @before_ns: rows with time_ns below it go
+ * @before_ns: rows with time_ns below it go (0: none by age)
+ * @max_bytes: while the database's pages in use take more than this, the
+ *	oldest rows go too (0: no bound by size)
+ * @max_rows: at most this many rows in this call (0: 10000), so that one
+ *	step holds the write lock briefly; call again while it returns
+ *	@max_rows
  * @err: message buffer of PDB_ERR_LEN bytes
  *
+ * Deletes a prefix of the chain (in id order, stopping at the first row
+ * young enough when only age applies) and moves the chain's anchor to the
+ * last row deleted, in one transaction (a savepoint inside the caller's).
+ * Space freed is reused by SQLite, so the file stops growing at about
+ * @max_bytes; it does not shrink.
  * Return: rows deleted (>= 0), or a negative errno.
  */
-int64_t pdb_audit_prune(struct pdb *db, int64_t before_ns, char *err);
+int64_t pdb_audit_prune(struct pdb *db, int64_t before_ns, uint64_t max_bytes,
+			size_t max_rows, char *err);
 
 /* --- read-only queries --- */
 

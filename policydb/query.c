@@ -506,8 +506,8 @@ static int try_open(const char *path, const char *query, unsigned int budget_ms,
 			    NULL, NULL, NULL);
 }
 
-static int open_readonly(const char *path, unsigned int budget_ms,
-			 sqlite3 **out, char *err)
+int pdb_open_readonly(const char *path, unsigned int budget_ms, sqlite3 **out,
+		      char *err)
 {
 	char wal[PATH_MAX];
 	struct stat sb;
@@ -575,7 +575,7 @@ int pdb_query_readonly_budget(const char *path, const char *sql,
 	if (max_rows == 0 || max_rows > PDB_QUERY_MAX_ROWS)
 		max_rows = PDB_QUERY_MAX_ROWS;
 
-	ret = open_readonly(path, budget_ms, &h, err);
+	ret = pdb_open_readonly(path, budget_ms, &h, err);
 	if (ret)
 		goto out_close;
 	/* Stays set while the statement runs: a table-valued pragma

@@ -7,4 +7,8 @@ if(TARGET enf_policydb)
   enf_unit_test(test_policydb_query
                 SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policydb_query.c
                 LIBS enf_policydb)
+  # the audit chain, retention, SIGKILL mid-batch, readers beside a writer
+  enf_unit_test(test_policydb_chain
+                SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policydb_chain.c
+                LIBS enf_policydb Threads::Threads)
 endif()

@@ -158,7 +158,10 @@ static void test_open_creates_and_migrates(void **state)
 		  "id,time_ns,time,event,rule_id,msg,severity,action,pid,tgid,"
 		  "uid,exe,comm,cgroup_id,proto,saddr,sport,daddr,dport,"
 		  "tls_lib,direction,method,host,uri,excerpt,cgroup,container,"
-		  "sock_cookie,logdata,cmdline,latency_ns" },
+		  "sock_cookie,logdata,cmdline,latency_ns,point,shadow,hash" },
+		{ "audit_chain", "id,anchor_id,anchor_hash,head_id,head_hash" },
+		{ "rule_history",
+		  "id,rule_id,time,change,text,enabled,mode,source" },
 	};
 	static const struct {
 		const char *table, *columns;
@@ -167,7 +170,9 @@ static void test_open_creates_and_migrates(void **state)
 		{ "audit", "rule_id,time_ns" },
 		{ "audit", "saddr,time_ns" },
 		{ "audit", "container,time_ns" },
+		{ "audit", "event,time_ns" },
 		{ "blocklist", "state,expires" },
+		{ "rule_history", "rule_id,id" },
 	};
 	struct fx *fx = *state;
 	char buf[512], sql[512];
@@ -787,8 +792,8 @@ static void test_block_invalid(void **state)
 
 struct rows {
 	int calls, ncols, nrows;
-	char names[32][16];
-	char *values[4][32]; /* strdup'd, NULL for SQL NULL */
+	char names[40][16];
+	char *values[4][40]; /* strdup'd, NULL for SQL NULL */
 };
 
 static int rows_cb(void *ctx, int ncols, const char *const *names,
@@ -800,13 +805,13 @@ static int rows_cb(void *ctx, int ncols, const char *const *names,
 	r->calls++;
 	r->ncols = ncols;
 	if (!values) {
-		for (i = 0; i < ncols && i < 32; i++)
+		for (i = 0; i < ncols && i < 40; i++)
 			snprintf(r->names[i], sizeof(r->names[0]), "%s",
 				 names[i]);
 		return 0;
 	}
 	if (r->nrows < 4) {
-		for (i = 0; i < ncols && i < 32; i++)
+		for (i = 0; i < ncols && i < 40; i++)
 			r->values[r->nrows][i] = values[i] ? strdup(values[i]) :
 							     NULL;
 	}
@@ -819,7 +824,7 @@ static void rows_free(struct rows *r)
 	int i, j;
 
 	for (i = 0; i < 4; i++) {
-		for (j = 0; j < 32; j++)
+		for (j = 0; j < 40; j++)
 			free(r->values[i][j]);
 	}
 	memset(r, 0, sizeof(*r));
@@ -829,7 +834,7 @@ static const char *value_of(struct rows *r, int row, const char *name)
 {
 	int i;
 
-	for (i = 0; i < r->ncols && i < 32; i++) {
+	for (i = 0; i < r->ncols && i < 40; i++) {
 		if (!strcmp(r->names[i], name))
 			return r->values[row][i];
 	}
@@ -872,6 +877,8 @@ static void test_audit_insert_read_back(void **state)
 		.sock_cookie = 8589934597ULL,
 		.logdata = "union select in ARGS:id",
 		.latency_ns = 41234,
+		.point = "nic",
+		.shadow = true,
 	};
 	static const struct {
 		const char *col, *want;
@@ -909,6 +916,8 @@ static void test_audit_insert_read_back(void **state)
 		{ "sock_cookie", "8589934597" },
 		{ "logdata", "union select in ARGS:id" },
 		{ "latency_ns", "41234" },
+		{ "point", "nic" },
+		{ "shadow", "1" },
 	};
 	struct pdb_audit sparse = { .time_ns = 1000,
 				    .event = "match",
@@ -936,7 +945,7 @@ static void test_audit_insert_read_back(void **state)
 	ret = pdb_query_readonly(fx->path, sql, 10, rows_cb, &r, &cut, fx->err);
 	check(ret == 1 && r.nrows == 1 && !cut, "query: %d rows (%s)", ret,
 	      fx->err);
-	check(r.ncols == 31, "audit has %d columns", r.ncols);
+	check(r.ncols == 34, "audit has %d columns", r.ncols);
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
 		v = value_of(&r, 0, want[i].col);
 		check(v && !strcmp(v, want[i].want),
@@ -954,9 +963,13 @@ static void test_audit_insert_read_back(void **state)
 		      !value_of(&r, 0, "cgroup") &&
 		      !value_of(&r, 0, "container") &&
 		      !value_of(&r, 0, "logdata") &&
-		      !value_of(&r, 0, "latency_ns"),
+		      !value_of(&r, 0, "latency_ns") &&
+		      !value_of(&r, 0, "point"),
 	      "rule 0, severity -1, latency 0 and NULL strings not stored as "
 	      "NULL");
+	v = value_of(&r, 0, "shadow");
+	check(v && !strcmp(v, "0"), "shadow of a plain row: %s",
+	      v ? v : "NULL");
 	check(!value_of(&r, 0, "sock_cookie"),
 	      "socket cookie 0 not stored as NULL");
 	v = value_of(&r, 0, "time");
@@ -1138,7 +1151,7 @@ static void test_audit_prune(void **state)
 		a.time_ns = i * 1000000000000000000LL;
 		check(pdb_audit_insert(db, &a, fx->err) > 0, "insert %d", i);
 	}
-	n = pdb_audit_prune(db, 2500000000000000000LL, fx->err);
+	n = pdb_audit_prune(db, 2500000000000000000LL, 0, 0, fx->err);
 	check(n == 2, "prune deleted %lld rows (%s)", (long long)n, fx->err);
 	check(raw_int(fx->path, "SELECT min(time_ns) FROM audit") ==
 		      3000000000000000000LL,
@@ -1286,8 +1299,8 @@ static void test_migrate_from_v1(void **state)
 	      (long long)raw_int(fx->path, "PRAGMA user_version"));
 	columns_of(fx->path, "audit", buf, sizeof(buf));
 	check(strstr(buf, ",excerpt,cgroup,container,sock_cookie,logdata,"
-			  "cmdline,latency_ns") &&
-		      !strcmp(buf + strlen(buf) - 10, "latency_ns"),
+			  "cmdline,latency_ns,point,shadow,hash") &&
+		      !strcmp(buf + strlen(buf) - 4, "hash"),
 	      "migrated audit columns: %s", buf);
 	/* the rows of v1, untouched, with NULL in the new columns */
 	check(raw_int(fx->path, "SELECT count(*) FROM audit") == 3,
@@ -1382,8 +1395,8 @@ static void test_migrate_from_v2(void **state)
 	      (long long)raw_int(fx->path, "PRAGMA user_version"));
 	columns_of(fx->path, "audit", buf, sizeof(buf));
 	check(strstr(buf, ",container,sock_cookie,logdata,cmdline,"
-			  "latency_ns") &&
-		      !strcmp(buf + strlen(buf) - 10, "latency_ns"),
+			  "latency_ns,point,shadow,hash") &&
+		      !strcmp(buf + strlen(buf) - 4, "hash"),
 	      "migrated audit columns: %s", buf);
 	raw_text(
 		fx->path,
