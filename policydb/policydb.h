@@ -451,4 +451,21 @@ typedef int (*pdb_query_cb)(void *ctx, int ncols, const char *const *names,
 int pdb_query_readonly(const char *path, const char *sql, size_t max_rows,
 		       pdb_query_cb cb, void *ctx, bool *truncated, char *err);
 
+/**
+ * pdb_audit_top_sql() - the SQL of `enforcerctl audit top`
+ * @by: "rule", "src", "exe", "cgroup", "container" or "event"
+ * @since_ns: rows at or after this time (ns since the epoch; 0: all)
+ * @limit: most groups
+ * @buf: receives the statement, for pdb_query_readonly()
+ * @len: its size (512 is enough)
+ *
+ * Columns: the key (named @by), events, enforced (rows whose action
+ * begins "deny:", what verdicts did), shadow (shadow rows), msg (the rule's, for "rule"),
+ * first and last (times), the most events first.
+ * Return: 0, -EINVAL for an unknown @by, a negative time or no @limit,
+ * -ENOSPC when @buf is too small.
+ */
+int pdb_audit_top_sql(const char *by, int64_t since_ns, unsigned int limit,
+		      char *buf, size_t len);
+
 #endif /* ENFORCER_POLICYDB_H */
