@@ -810,52 +810,67 @@ out:
 	return ret;
 }
 
-int64_t pdb_audit_capture_loss(struct pdb *db, int64_t time_ns,
+int pdb_audit_capture_loss_row(struct pdb_audit *a, char *msg, int64_t time_ns,
 			       const uint64_t *lost, size_t ncpus,
-			       unsigned int interval_s, char *err)
+			       unsigned int interval_s)
 {
 	/* room kept at the end for ", ..." and " in N s" */
-	static const size_t tail = 32;
-	struct pdb_audit a = {
-		.time_ns = time_ns,
-		.event = "capture-loss",
-		.severity = 4,
-	};
-	char msg[PDB_AUDIT_MSG_MAX + 1];
+	static const size_t tail = 32, len = PDB_AUDIT_MSG_MAX + 1;
 	uint64_t total = 0;
 	size_t i, n, cpus = 0;
 	int w;
 
-	pdb_clearerr(err);
-	if (!lost && ncpus) {
-		pdb_seterr(err, "capture-loss: no counts");
+	if (!a || !msg || (!lost && ncpus))
 		return -EINVAL;
-	}
 	for (i = 0; i < ncpus; i++) {
 		total += lost[i];
 		cpus += lost[i] != 0;
 	}
 	if (!total)
 		return 0;
-	n = (size_t)snprintf(msg, sizeof(msg), "lost %llu records on CPU%s",
+	n = (size_t)snprintf(msg, len, "lost %llu records on CPU%s",
 			     (unsigned long long)total, cpus > 1 ? "s" : "");
 	for (i = 0; i < ncpus; i++) {
 		if (!lost[i])
 			continue;
-		w = snprintf(msg + n, sizeof(msg) - n, "%s %zu (%llu)",
+		w = snprintf(msg + n, len - n, "%s %zu (%llu)",
 			     n && msg[n - 1] == ')' ? "," : "", i,
 			     (unsigned long long)lost[i]);
-		if (w < 0 || n + (size_t)w + tail >= sizeof(msg)) {
+		if (w < 0 || n + (size_t)w + tail >= len) {
 			msg[n] = '\0';
-			n += (size_t)snprintf(msg + n, sizeof(msg) - n,
-					      ", ...");
+			n += (size_t)snprintf(msg + n, len - n, ", ...");
 			break;
 		}
 		n += (size_t)w;
 	}
 	if (interval_s)
-		snprintf(msg + n, sizeof(msg) - n, " in %u s", interval_s);
-	a.msg = msg;
+		snprintf(msg + n, len - n, " in %u s", interval_s);
+	*a = (struct pdb_audit){
+		.time_ns = time_ns,
+		.event = "capture-loss",
+		.msg = msg,
+		.severity = 4,
+	};
+	return 1;
+}
+
+int64_t pdb_audit_capture_loss(struct pdb *db, int64_t time_ns,
+			       const uint64_t *lost, size_t ncpus,
+			       unsigned int interval_s, char *err)
+{
+	char msg[PDB_AUDIT_MSG_MAX + 1];
+	struct pdb_audit a;
+	int ret;
+
+	pdb_clearerr(err);
+	ret = pdb_audit_capture_loss_row(&a, msg, time_ns, lost, ncpus,
+					 interval_s);
+	if (ret < 0) {
+		pdb_seterr(err, "capture-loss: no counts");
+		return ret;
+	}
+	if (!ret)
+		return 0;
 	return pdb_audit_insert(db, &a, err);
 }
 

@@ -381,6 +381,13 @@ int64_t pdb_audit_capture_loss(struct pdb *db, int64_t time_ns,
 			       const uint64_t *lost, size_t ncpus,
 			       unsigned int interval_s, char *err);
 
+/* The row pdb_audit_capture_loss() writes, into @a, its msg into @msg
+ * (PDB_AUDIT_MSG_MAX + 1 bytes), for a writer of one's own.
+ * Return: 1, 0 when nothing was lost (@a untouched), or -EINVAL. */
+int pdb_audit_capture_loss_row(struct pdb_audit *a, char *msg, int64_t time_ns,
+			       const uint64_t *lost, size_t ncpus,
+			       unsigned int interval_s);
+
 /**
  * pdb_audit_prune() - retention: delete the oldest audit rows
  * @db: the handle
