@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "enforcer/build_config.h"
 #include "enforcer/common/config.h"
@@ -56,6 +58,11 @@ void enf_config_defaults(struct enf_config *c)
 	c->block_action.kinds = ENF_ENF_SRC;
 	add_loopback(c);
 	c->allow_mgmt = true;
+	c->audit_batch = ENF_CONF_AUDIT_BATCH_DEFAULT;
+	c->audit_flush_ms = ENF_CONF_AUDIT_FLUSH_MS_DEFAULT;
+	c->audit_retention_s = ENF_CONF_AUDIT_RETENTION_DEFAULT;
+	c->audit_max_size = ENF_CONF_AUDIT_MAX_SIZE_DEFAULT;
+	c->audit_export_queue = ENF_CONF_EXPORT_QUEUE_DEFAULT;
 }
 
 const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m)
@@ -574,6 +581,169 @@ static void reset_capture_cgroups(struct enf_config *c)
 	c->n_capture_cgroups = 0;
 }
 
+/* Whether @addr is an IPv4 address in 127.0.0.0/8 or ::1. */
+static bool loopback_text(const char *addr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+static const char *set_audit_batch(struct enf_config *c, char *value)
+{
+	unsigned long n;
+
+	if (!parse_uint(value, 1, ENF_CONF_AUDIT_BATCH_MAX, &n))
+		return "must be a number of rows from 1 to 4096";
+	c->audit_batch = (unsigned int)n;
+	return NULL;
+}
+
+static const char *set_audit_flush_ms(struct enf_config *c, char *value)
+{
+	unsigned long n;
+
+	if (!parse_uint(value, 1, ENF_CONF_AUDIT_FLUSH_MS_MAX, &n))
+		return "must be a number of milliseconds from 1 to 10000";
+	c->audit_flush_ms = (unsigned int)n;
+	return NULL;
+}
+
+/* "N" with a unit among @units (suffix, multiplier), or "0": *@out. */
+static bool parse_scaled(const char *value, const char *const *sfx,
+			 const uint64_t *mul, size_t n_units, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)value[0]))
+		return false;
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (errno)
+		return false;
+	if (!*end && v == 0) {
+		*out = 0;
+		return true;
+	}
+	for (size_t i = 0; i < n_units; i++) {
+		if (strcmp(end, sfx[i]) == 0) {
+			if (v > UINT64_MAX / mul[i])
+				return false;
+			*out = v * mul[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *set_audit_retention(struct enf_config *c, char *value)
+{
+	static const char *const sfx[] = { "s", "m", "h", "d" };
+	static const uint64_t mul[] = { 1, 60, 3600, 86400 };
+
+	if (!strcmp(value, "forever")) {
+		c->audit_retention_s = 0;
+		return NULL;
+	}
+	if (!parse_scaled(value, sfx, mul, 4, &c->audit_retention_s))
+		return "must be a time such as 90d, 12h, 30m or 3600s, or"
+		       " forever";
+	return NULL;
+}
+
+static const char *set_audit_max_size(struct enf_config *c, char *value)
+{
+	static const char *const sfx[] = { "K", "M", "G", "T" };
+	static const uint64_t mul[] = { 1ULL << 10, 1ULL << 20, 1ULL << 30,
+					1ULL << 40 };
+
+	if (!strcmp(value, "unlimited")) {
+		c->audit_max_size = 0;
+		return NULL;
+	}
+	if (!parse_scaled(value, sfx, mul, 4, &c->audit_max_size))
+		return "must be a size such as 512M or 4G, or unlimited";
+	if (c->audit_max_size && c->audit_max_size < (1ULL << 20))
+		return "must be at least 1M";
+	return NULL;
+}
+
+static const char *set_audit_export_file(struct enf_config *c, char *value)
+{
+	if (!strcmp(value, "none")) {
+		c->audit_export_file[0] = '\0';
+		return NULL;
+	}
+	return set_path(c->audit_export_file, sizeof(c->audit_export_file),
+			value);
+}
+
+static const char *set_audit_export_syslog(struct enf_config *c, char *value)
+{
+	if (!strcmp(value, "yes"))
+		c->audit_export_syslog = true;
+	else if (!strcmp(value, "no"))
+		c->audit_export_syslog = false;
+	else
+		return "must be yes or no";
+	return NULL;
+}
+
+static const char *set_audit_export_queue(struct enf_config *c, char *value)
+{
+	unsigned long n;
+
+	if (!parse_uint(value, 16, ENF_CONF_EXPORT_QUEUE_MAX, &n))
+		return "must be a number of events from 16 to 1048576";
+	c->audit_export_queue = (unsigned int)n;
+	return NULL;
+}
+
+/* "off", or ADDR:PORT with ADDR on loopback ("127.0.0.1:9464",
+ * "[::1]:9464"); the endpoint checks ADDR again when it starts. */
+static const char *set_metrics_listen(struct enf_config *c, char *value)
+{
+	unsigned long port;
+	char addr[64];
+	const char *p;
+	size_t n;
+
+	if (!strcmp(value, "off")) {
+		c->metrics_listen[0] = '\0';
+		c->metrics_port = 0;
+		return NULL;
+	}
+	if (value[0] == '[') {
+		p = strchr(value, ']');
+		if (!p || p[1] != ':')
+			return "must be off, or ADDRESS:PORT on loopback";
+		n = (size_t)(p - value - 1);
+		value++;
+		p++;
+	} else {
+		p = strrchr(value, ':');
+		if (!p)
+			return "must be off, or ADDRESS:PORT on loopback";
+		n = (size_t)(p - value);
+	}
+	if (n == 0 || n >= sizeof(addr))
+		return "must be off, or ADDRESS:PORT on loopback";
+	memcpy(addr, value, n);
+	addr[n] = '\0';
+	if (!parse_uint(p + 1, 1, 65535, &port))
+		return "port must be from 1 to 65535";
+	if (!loopback_text(addr))
+		return "address must be on loopback (127.0.0.0/8 or ::1):"
+		       " the endpoint has no authentication";
+	snprintf(c->metrics_listen, sizeof(c->metrics_listen), "%s", addr);
+	c->metrics_port = (uint16_t)port;
+	return NULL;
+}
+
 static const struct {
 	const char *key;
 	conf_setter set;
@@ -609,6 +779,14 @@ static const struct {
 	{ "allowlist", NULL, true, reset_allowlist, set_allowlist },
 	{ "mgmt_interface", set_mgmt_interface, false, NULL, NULL },
 	{ "egress_cgroup", set_egress_cgroup, false, NULL, NULL },
+	{ "audit_batch", set_audit_batch, false, NULL, NULL },
+	{ "audit_flush_ms", set_audit_flush_ms, false, NULL, NULL },
+	{ "audit_retention", set_audit_retention, false, NULL, NULL },
+	{ "audit_max_size", set_audit_max_size, false, NULL, NULL },
+	{ "audit_export_file", set_audit_export_file, false, NULL, NULL },
+	{ "audit_export_syslog", set_audit_export_syslog, false, NULL, NULL },
+	{ "audit_export_queue", set_audit_export_queue, false, NULL, NULL },
+	{ "metrics_listen", set_metrics_listen, false, NULL, NULL },
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -41,6 +41,15 @@ enum enf_xdp_mode_conf {
 /* capture_poll_ms: default and bounds (milliseconds) */
 #define ENF_CONF_POLL_MS_DEFAULT 10
 #define ENF_CONF_POLL_MS_MAX 100
+/* The audit log (audit_* keys): see enforcerd.8. */
+#define ENF_CONF_AUDIT_BATCH_DEFAULT 512
+#define ENF_CONF_AUDIT_BATCH_MAX 4096
+#define ENF_CONF_AUDIT_FLUSH_MS_DEFAULT 100
+#define ENF_CONF_AUDIT_FLUSH_MS_MAX 10000
+#define ENF_CONF_AUDIT_RETENTION_DEFAULT (90ULL * 86400) /* seconds */
+#define ENF_CONF_AUDIT_MAX_SIZE_DEFAULT (4ULL << 30) /* bytes */
+#define ENF_CONF_EXPORT_QUEUE_DEFAULT 8192
+#define ENF_CONF_EXPORT_QUEUE_MAX (1U << 20)
 
 /* Host deny map entries: default and the most a config may ask for. */
 #define ENF_CONF_DENY_ENTRIES_DEFAULT 65536
@@ -107,6 +116,18 @@ struct enf_conf_iface {
  * @egress_cgroup: the cgroup v2 directory the egress programs
  *	(enforce:egress) attach to; "" for the root of the cgroup2 mount
  * @egress_off: egress_cgroup = none: enforce:egress is not enforced
+ * @audit_batch: audit rows a transaction at most
+ * @audit_flush_ms: longest an audit row waits for its transaction
+ * @audit_retention_s: audit rows older than this go (0: kept)
+ * @audit_max_size: the oldest audit rows go while the database's pages in
+ *	use exceed this many bytes (0: no bound)
+ * @audit_export_file: JSON lines file every audit event is appended to
+ *	("" none)
+ * @audit_export_syslog: every audit event to syslog too
+ * @audit_export_queue: events the exporter holds before it drops
+ * @metrics_listen: loopback address of the Prometheus scrape endpoint
+ *	("" off, the default)
+ * @metrics_port: its port
  */
 struct enf_config {
 	struct enf_conf_iface interfaces[ENF_CONF_MAX_IFACES];
@@ -143,6 +164,15 @@ struct enf_config {
 	char mgmt_interface[IF_NAMESIZE];
 	char egress_cgroup[ENF_CONF_PATH_MAX];
 	bool egress_off;
+	unsigned int audit_batch;
+	unsigned int audit_flush_ms;
+	uint64_t audit_retention_s;
+	uint64_t audit_max_size;
+	char audit_export_file[ENF_CONF_PATH_MAX];
+	bool audit_export_syslog;
+	unsigned int audit_export_queue;
+	char metrics_listen[64];
+	uint16_t metrics_port;
 };
 
 /* Fills @c with the built-in defaults. */

@@ -588,9 +588,105 @@ static void test_egress_cgroup(void **state)
 	assert_string_equal(c.egress_cgroup, "");
 }
 
+/* The audit log's keys: defaults, values with units, the words, errors. */
+static void test_audit_keys(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} bad[] = {
+		{ "audit_batch = 0\n",
+		  "t.conf:1: audit_batch: must be a number" },
+		{ "audit_batch = 5000\n", "t.conf:1: audit_batch: must be" },
+		{ "audit_flush_ms = 10001\n",
+		  "t.conf:1: audit_flush_ms: must" },
+		{ "audit_retention = 5y\n", "t.conf:1: audit_retention: must" },
+		{ "audit_retention = d\n", "t.conf:1: audit_retention: must" },
+		{ "audit_max_size = 10\n", "t.conf:1: audit_max_size: must" },
+		{ "audit_max_size = 512K\n",
+		  "t.conf:1: audit_max_size: must be at least 1M" },
+		{ "audit_max_size = 99999999999T\n",
+		  "t.conf:1: audit_max_size: must" },
+		{ "audit_export_file = events.json\n",
+		  "t.conf:1: audit_export_file: must be an absolute path" },
+		{ "audit_export_syslog = true\n",
+		  "t.conf:1: audit_export_syslog: must be yes or no" },
+		{ "audit_export_queue = 8\n", "t.conf:1: audit_export_queue:" },
+		{ "metrics_listen = 0.0.0.0:9464\n",
+		  "t.conf:1: metrics_listen: address must be on loopback" },
+		{ "metrics_listen = 192.0.2.1:9464\n",
+		  "t.conf:1: metrics_listen: address must be on loopback" },
+		{ "metrics_listen = 127.0.0.1\n",
+		  "t.conf:1: metrics_listen: " },
+		{ "metrics_listen = 127.0.0.1:0\n",
+		  "t.conf:1: metrics_listen: port must be" },
+		{ "metrics_listen = [::1]9464\n",
+		  "t.conf:1: metrics_listen: " },
+	};
+	char err[ENF_CONF_ERR_LEN] = "";
+	static struct enf_config c, before;
+
+	(void)state;
+	enf_config_defaults(&c);
+	assert_int_equal(c.audit_batch, 512);
+	assert_int_equal(c.audit_flush_ms, 100);
+	assert_true(c.audit_retention_s == 90ULL * 86400);
+	assert_true(c.audit_max_size == 4ULL << 30);
+	assert_string_equal(c.audit_export_file, "");
+	assert_false(c.audit_export_syslog);
+	assert_string_equal(c.metrics_listen, "");
+	assert_int_equal(
+		enf_config_parse(
+			"audit_batch = 64\naudit_flush_ms = 250\n"
+			"audit_retention = 12h\naudit_max_size = 512M\n"
+			"audit_export_file = /var/log/enforcer/eve.json\n"
+			"audit_export_syslog = yes\n"
+			"audit_export_queue = 100000\n"
+			"metrics_listen = 127.0.0.1:9464\n",
+			"t.conf", &c, err),
+		0);
+	assert_int_equal(c.audit_batch, 64);
+	assert_int_equal(c.audit_flush_ms, 250);
+	assert_true(c.audit_retention_s == 12 * 3600);
+	assert_true(c.audit_max_size == 512ULL << 20);
+	assert_string_equal(c.audit_export_file, "/var/log/enforcer/eve.json");
+	assert_true(c.audit_export_syslog);
+	assert_int_equal(c.audit_export_queue, 100000);
+	assert_string_equal(c.metrics_listen, "127.0.0.1");
+	assert_int_equal(c.metrics_port, 9464);
+	assert_int_equal(enf_config_parse("audit_retention = forever\n"
+					  "audit_max_size = unlimited\n"
+					  "audit_export_file = none\n"
+					  "metrics_listen = [::1]:9100\n",
+					  "t.conf", &c, err),
+			 0);
+	assert_true(c.audit_retention_s == 0 && c.audit_max_size == 0);
+	assert_string_equal(c.audit_export_file, "");
+	assert_string_equal(c.metrics_listen, "::1");
+	assert_int_equal(c.metrics_port, 9100);
+	assert_int_equal(enf_config_parse("metrics_listen = off\n"
+					  "audit_retention = 0\n",
+					  "t.conf", &c, err),
+			 0);
+	assert_string_equal(c.metrics_listen, "");
+	assert_true(c.audit_retention_s == 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		enf_config_defaults(&c);
+		before = c;
+		assert_int_equal(enf_config_parse(bad[i].text, "t.conf", &c,
+						  err),
+				 -EINVAL);
+		if (strncmp(err, bad[i].want, strlen(bad[i].want)) != 0)
+			fail_msg("case %zu: got '%s', want prefix '%s'", i, err,
+				 bad[i].want);
+		assert_memory_equal(&c, &before, sizeof(c));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_audit_keys),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_capture_keys),
