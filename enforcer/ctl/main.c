@@ -31,16 +31,28 @@ static int do_version(int argc, char **argv)
 
 static int do_help(int argc, char **argv);
 
+/* Objects with verbs answer OBJECT --help themselves (run_verbs), and so
+ * does stats; the others' help is here. */
 static const struct cmd objects[] = {
-	{ "status", do_status, NULL, NULL },
+	{ "status", do_status, "status",
+	  "The daemon: version, pid and uptime; each interface with its XDP\n"
+	  "mode and offload state and its counters; deny entries per map;\n"
+	  "egress; rules loaded and their engines; the TLS libraries attached\n"
+	  "and the capture's counters; requests, responses, HTTP/2; loss\n"
+	  "counters; the allowlist." },
 	{ "stats", do_stats, NULL, NULL },
 	{ "rule", do_rule, NULL, NULL },
 	{ "block", do_block, NULL, NULL },
 	{ "audit", do_audit, NULL, NULL },
-	{ "reload", do_reload, NULL, NULL },
+	{ "reload", do_reload, "reload",
+	  "Rebuilds the rule set from the rules directory and the database,\n"
+	  "all or nothing: a rule that does not compile leaves the running\n"
+	  "set in place. SIGHUP to enforcerd does the same (and reopens the\n"
+	  "audit export file)." },
 	{ "offload", do_offload, NULL, NULL },
-	{ "version", do_version, NULL, NULL },
-	{ "help", do_help, NULL, NULL },
+	{ "version", do_version, "version",
+	  "enforcerctl's version (with --json, as {\"version\": ...})." },
+	{ "help", do_help, "help", "This list of commands." },
 };
 
 static void usage(FILE *out)
@@ -121,5 +133,12 @@ int main(int argc, char **argv)
 		       argv[optind], "object");
 	if (!c)
 		return EXIT_USAGE;
+	if (c->help && argc - optind >= 2 &&
+	    (!strcmp(argv[optind + 1], "--help") ||
+	     !strcmp(argv[optind + 1], "-h"))) {
+		printf("Usage: enforcerctl [OPTIONS] %s\n\n%s\n", c->usage,
+		       c->help);
+		return EXIT_SUCCESS;
+	}
 	return c->fn(argc - optind, argv + optind);
 }

@@ -6,28 +6,13 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "enforcer/control/prom.h"
 #include "enforcer/ctl/ctl.h"
-
-/* A counter or metric name part as Prometheus takes it: [a-zA-Z0-9_],
- * anything else as '_' ("1xx" is kept: it never starts a name here). */
-static void prom_name(const char *in, char *out, size_t len)
-{
-	size_t i;
-
-	for (i = 0; in[i] && i + 1 < len; i++) {
-		char c = in[i];
-
-		out[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-					 (c >= '0' && c <= '9') ?
-				 c :
-				 '_';
-	}
-	out[i] = '\0';
-}
 
 /* Upper bound of bucket @i in microseconds, from its "le" in seconds. */
 static double bound_us(const json_t *le, size_t i)
@@ -112,63 +97,25 @@ static void print_text(const json_t *st)
 	}
 }
 
-static void print_prometheus(const json_t *st)
+static int print_prometheus(const json_t *st)
 {
-	const json_t *groups = json_object_get(st, "counters"), *g, *v, *h;
-	const char *gname, *key;
-	char a[64], b[64];
+	size_t len = 0;
+	char *text = enf_prometheus_text(st, &len);
 
-	printf("# HELP enforcer_uptime_seconds Seconds since enforcerd "
-	       "started.\n# TYPE enforcer_uptime_seconds gauge\n"
-	       "enforcer_uptime_seconds %lld\n",
-	       jint(st, "uptime_s"));
-	json_object_foreach((json_t *)groups, gname, g) {
-		prom_name(gname, a, sizeof(a));
-		json_object_foreach((json_t *)g, key, v) {
-			prom_name(key, b, sizeof(b));
-			printf("# TYPE enforcer_%s_%s_total counter\n"
-			       "enforcer_%s_%s_total %lld\n",
-			       a, b, a, b, (long long)json_integer_value(v));
-		}
+	if (!text) {
+		p_err("stats: out of memory");
+		return 1;
 	}
-	json_object_foreach(json_object_get(st, "histograms"), key, h) {
-		const json_t *le = json_object_get(h, "le"),
-			     *bk = json_object_get(h, "buckets");
-		long long cum = 0;
-		size_t n = json_array_size(bk);
-
-		prom_name(key, a, sizeof(a));
-		if (!strcmp(key, "verdict_latency"))
-			printf("# HELP enforcer_%s_seconds Time from the "
-			       "capture of a request to its verdict "
-			       "enforced.\n",
-			       a);
-		printf("# TYPE enforcer_%s_seconds histogram\n", a);
-		for (size_t i = 0; i < n; i++) {
-			cum += (long long)json_integer_value(
-				json_array_get(bk, i));
-			if (i < n - 1)
-				printf("enforcer_%s_seconds_bucket{le=\"%g\"} "
-				       "%lld\n",
-				       a,
-				       json_real_value(json_array_get(le, i)),
-				       cum);
-			else
-				printf("enforcer_%s_seconds_bucket{le=\"+Inf\"}"
-				       " %lld\n",
-				       a, cum);
-		}
-		printf("enforcer_%s_seconds_sum %.9f\n"
-		       "enforcer_%s_seconds_count %lld\n",
-		       a, json_real_value(json_object_get(h, "sum_s")), a,
-		       jint(h, "count"));
-	}
+	fwrite(text, 1, len, stdout);
+	free(text);
+	return 0;
 }
 
 int do_stats(int argc, char **argv)
 {
 	bool prometheus = false;
 	json_t *res;
+	int ret = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--prometheus")) {
@@ -199,9 +146,9 @@ int do_stats(int argc, char **argv)
 	if (ctl_opts.json)
 		print_json(res);
 	else if (prometheus)
-		print_prometheus(res);
+		ret = print_prometheus(res);
 	else
 		print_text(res);
 	json_decref(res);
-	return 0;
+	return ret;
 }
