@@ -241,9 +241,9 @@ int enf_daemon_capture_start(struct enf_daemon *d)
  */
 static void check_loss(struct enf_daemon *d)
 {
+	char msg[PDB_AUDIT_MSG_MAX + 1];
+	struct pdb_audit a;
 	__u64 total = 0;
-	char err[PDB_ERR_LEN];
-	int64_t ret;
 
 	if (enf_tls_stats_percpu(d->tls, ENF_TLS_STAT_LOST, d->loss_now,
 				 d->ncpus))
@@ -261,12 +261,10 @@ static void check_loss(struct enf_daemon *d)
 	pr_warn("tls: the ring buffer was full: %llu records lost in the "
 		"last %u s (capture-loss audit row written)",
 		(unsigned long long)total, d->cfg.capture_loss_interval);
-	ret = pdb_audit_capture_loss(d->db, 0, (const uint64_t *)d->loss_now,
-				     d->ncpus, d->cfg.capture_loss_interval,
-				     err);
-	if (ret < 0)
-		pr_warn("tls: capture-loss row not written: %s", err);
-	else
+	if (pdb_audit_capture_loss_row(&a, msg, 0,
+				       (const uint64_t *)d->loss_now, d->ncpus,
+				       d->cfg.capture_loss_interval) > 0 &&
+	    !enf_daemon_audit(d, d->db, &a))
 		__atomic_add_fetch(&d->stats.loss_rows, 1, __ATOMIC_RELAXED);
 }
 

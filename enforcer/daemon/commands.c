@@ -13,9 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "enforcer/audit/auditw.h"
+#include "enforcer/audit/export.h"
 #include "enforcer/build_config.h"
 #include "enforcer/capture/capture.h"
 #include "enforcer/common/log.h"
+#include "enforcer/control/prom.h"
 #include "enforcer/control/proto.h"
 #include "enforcer/control/server.h"
 #include "enforcer/daemon/daemon.h"
@@ -377,10 +380,38 @@ static json_t *stats_writer(const struct enf_daemon *d)
  * people and for Prometheus (enforcerctl stats --prometheus writes the
  * text format from this).
  */
-static json_t *cmd_stats(void *ctx, const json_t *args,
-			 const struct enf_ctl_peer *peer)
+/* The audit writer's counters, and the exporter's when there is one. */
+static json_t *stats_audit(const struct enf_daemon *d)
 {
-	struct enf_daemon *d = ctx;
+	struct enf_auditw_stats a;
+
+	enf_auditw_get_stats(d->auditw, &a);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "submitted",
+			 (json_int_t)a.submitted, "written",
+			 (json_int_t)a.written, "batches",
+			 (json_int_t)a.batches, "largest",
+			 (json_int_t)a.largest, "queued", (json_int_t)a.queued,
+			 "full_waits", (json_int_t)a.full_waits, "retries",
+			 (json_int_t)a.retries, "errors", (json_int_t)a.errors,
+			 "pruned", (json_int_t)a.pruned);
+}
+
+static json_t *stats_export(const struct enf_daemon *d)
+{
+	struct enf_export_stats x;
+
+	memset(&x, 0, sizeof(x));
+	if (d->export)
+		enf_export_get_stats(d->export, &x);
+	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "queued",
+			 (json_int_t)x.queued, "written", (json_int_t)x.written,
+			 "dropped", (json_int_t)x.dropped, "errors",
+			 (json_int_t)x.errors, "reopens",
+			 (json_int_t)x.reopens);
+}
+
+json_t *enf_daemon_stats_json(struct enf_daemon *d)
+{
 	struct enf_capture_stats cs = { 0 };
 	__u64 ts[ENF_TLS_STAT_MAX] = { 0 };
 	__u64 total[ENF_XDP_STAT_MAX] = { 0 };
@@ -388,8 +419,6 @@ static json_t *cmd_stats(void *ctx, const json_t *args,
 	struct enf_verdict_latency lat;
 	struct enf_dp_if_info info;
 
-	(void)args;
-	(void)peer;
 	enf_verdict_get_stats(d->verdict, &vs);
 	enf_verdict_get_latency(d->verdict, &lat);
 	for (size_t i = 0; i < enf_dp_if_count(d->dp); i++) {
@@ -397,14 +426,32 @@ static json_t *cmd_stats(void *ctx, const json_t *args,
 			add_if_stats(&info, total);
 	}
 	tls_counters(d, ts, &cs);
-	return enf_ctl_ok(json_pack(
-		"{s:I,s:{s:o,s:o,s:o,s:o,s:o},s:{s:o}}", "uptime_s",
-		(json_int_t)(time(NULL) - d->started), "counters", "requests",
-		status_requests(d, &vs), "xdp",
-		counters_json(total, ENF_XDP_STAT_MAX), "responses",
-		status_responses(d), "loss", status_loss(d, ts, &cs, &vs),
-		"map_writer", stats_writer(d), "histograms", "verdict_latency",
-		stats_latency(&lat)));
+	return json_pack("{s:I,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:{s:o}}",
+			 "uptime_s", (json_int_t)(time(NULL) - d->started),
+			 "counters", "requests", status_requests(d, &vs), "xdp",
+			 counters_json(total, ENF_XDP_STAT_MAX), "responses",
+			 status_responses(d), "loss",
+			 status_loss(d, ts, &cs, &vs), "map_writer",
+			 stats_writer(d), "audit", stats_audit(d), "export",
+			 stats_export(d), "histograms", "verdict_latency",
+			 stats_latency(&lat));
+}
+
+static json_t *cmd_stats(void *ctx, const json_t *args,
+			 const struct enf_ctl_peer *peer)
+{
+	(void)args;
+	(void)peer;
+	return enf_ctl_ok(enf_daemon_stats_json(ctx));
+}
+
+int enf_daemon_prometheus(struct enf_daemon *d, char **out, size_t *len)
+{
+	json_t *st = enf_daemon_stats_json(d);
+
+	*out = st ? enf_prometheus_text(st, len) : NULL;
+	json_decref(st);
+	return *out ? 0 : -ENOMEM;
 }
 
 static const char *action_name(uint32_t a)
@@ -1130,7 +1177,7 @@ static json_t *block_args(const json_t *args, struct enf_entry *e, char *key,
 static void audit_block(struct enf_daemon *d, const struct enf_ctl_peer *peer,
 			const char *action, const char *kind, const char *key)
 {
-	char dberr[PDB_ERR_LEN], msg[256];
+	char msg[256];
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -1147,8 +1194,7 @@ static void audit_block(struct enf_daemon *d, const struct enf_ctl_peer *peer,
 		.uid = (uint32_t)peer->uid,
 		.excerpt = key,
 	};
-	if (pdb_audit_insert(d->ctl_db, &a, dberr) < 0)
-		pr_warn("audit: %s", dberr);
+	enf_daemon_audit(d, d->ctl_db, &a);
 }
 
 /* The allowlist prefix @d would deny an address of (a source, a flow's
@@ -1355,6 +1401,9 @@ static json_t *cmd_audit_query(void *ctx, const json_t *args,
 	}
 	if (json_is_integer(jmax) && json_integer_value(jmax) > 0)
 		max_rows = (size_t)json_integer_value(jmax);
+	/* a query sees every row submitted before it, not only those whose
+	 * batch came due */
+	enf_auditw_sync(d->auditw);
 	ret = pdb_query_readonly(d->cfg.database, sql, max_rows, query_row, &q,
 				 &truncated, err);
 	if (ret < 0) {
@@ -1366,6 +1415,53 @@ static json_t *cmd_audit_query(void *ctx, const json_t *args,
 	}
 	return enf_ctl_ok(json_pack("{s:o,s:o,s:b}", "columns", q.columns,
 				    "rows", q.rows, "truncated", truncated));
+}
+
+/* Breaks listed in a reply, at most; the count is always whole. */
+#define VERIFY_BREAKS_MAX 100
+
+static int verify_break(void *ctx, int64_t id, const char *what)
+{
+	json_t *breaks = ctx;
+
+	if (json_array_size(breaks) < VERIFY_BREAKS_MAX)
+		json_array_append_new(breaks,
+				      json_pack("{s:I,s:s}", "id",
+						(json_int_t)id, "what", what));
+	return 0;
+}
+
+/* audit.verify: the audit chain, checked from a read-only handle while the
+ * writer goes on; the rows it adds meanwhile are not seen. */
+static json_t *cmd_audit_verify(void *ctx, const json_t *args,
+				const struct enf_ctl_peer *peer)
+{
+	struct enf_daemon *d = ctx;
+	struct pdb_audit_verify v;
+	json_t *breaks = json_array();
+	char err[PDB_ERR_LEN];
+	int ret;
+
+	(void)args;
+	(void)peer;
+	if (!breaks)
+		return NULL;
+	/* what was submitted before the request is part of the check */
+	enf_auditw_sync(d->auditw);
+	ret = pdb_audit_verify(d->cfg.database, verify_break, breaks, &v, err);
+	if (ret) {
+		json_decref(breaks);
+		return enf_ctl_err("%s", err);
+	}
+	return enf_ctl_ok(json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:o}", "rows",
+		(json_int_t)v.rows, "first_id", (json_int_t)v.first_id,
+		"last_id", (json_int_t)v.last_id, "anchor_id",
+		(json_int_t)v.anchor_id, "head_id", (json_int_t)v.head_id,
+		"problems", (json_int_t)v.problems, "first_bad_id",
+		(json_int_t)v.first_bad_id, "last_good_id",
+		(json_int_t)v.last_good_id, "first_problem", v.first_problem,
+		"breaks", breaks));
 }
 
 static const struct enf_ctl_command commands[] = {
@@ -1384,6 +1480,7 @@ static const struct enf_ctl_command commands[] = {
 	{ "block.del", cmd_block_del },
 	{ "block.list", cmd_block_list },
 	{ "audit.query", cmd_audit_query },
+	{ "audit.verify", cmd_audit_verify },
 	/* clang-format on */
 };
 

@@ -13,9 +13,12 @@
 
 #include <jansson.h>
 
+#include "enforcer/audit/auditw.h"
+#include "enforcer/audit/export.h"
 #include "enforcer/capture/capture.h"
 #include "enforcer/capture/proc_cache.h"
 #include "enforcer/common/log.h"
+#include "enforcer/control/metrics_http.h"
 #include "enforcer/control/server.h"
 #include "enforcer/daemon/daemon.h"
 #include "enforcer/flow/flow.h"
@@ -411,6 +414,97 @@ static int start_loop_fds(struct enf_daemon *d)
 	return 0;
 }
 
+int enf_daemon_audit(struct enf_daemon *d, struct pdb *db,
+		     const struct pdb_audit *a)
+{
+	char dberr[PDB_ERR_LEN];
+	int64_t ret;
+
+	if (d->auditw) {
+		ret = enf_auditw_submit(d->auditw, a);
+		if (ret)
+			pr_warn("audit: %s row not queued: %s", a->event,
+				strerror((int)-ret));
+		return (int)ret;
+	}
+	ret = pdb_audit_insert(db, a, dberr);
+	if (ret < 0) {
+		pr_warn("audit: %s", dberr);
+		return (int)ret;
+	}
+	return 0;
+}
+
+/* The exporter (when configured) and the audit writer, first of all: every
+ * row after them goes through them. */
+static int start_audit(struct enf_daemon *d)
+{
+	const struct enf_config *cfg = &d->cfg;
+	struct enf_auditw_opts ao = {
+		.db_path = cfg->database,
+		.batch_max = cfg->audit_batch,
+		.flush_ms = cfg->audit_flush_ms,
+		.retain_s = cfg->audit_retention_s,
+		.retain_bytes = cfg->audit_max_size,
+	};
+	char err[256];
+	int ret;
+
+	if (cfg->audit_export_file[0] || cfg->audit_export_syslog) {
+		struct enf_export_opts eo = {
+			.file = cfg->audit_export_file,
+			.syslog = cfg->audit_export_syslog,
+			.queue_max = cfg->audit_export_queue,
+		};
+
+		ret = enf_export_new(&eo, &d->export, err, sizeof(err));
+		if (ret) {
+			pr_err("audit export: %s", err);
+			return ret;
+		}
+		pr_info("audit export: %s%s%s", cfg->audit_export_file,
+			cfg->audit_export_file[0] && cfg->audit_export_syslog ?
+				" and " :
+				"",
+			cfg->audit_export_syslog ? "syslog" : "");
+	}
+	ao.export = d->export;
+	ret = enf_auditw_new(&ao, &d->auditw, err, sizeof(err));
+	if (ret)
+		pr_err("%s", err);
+	return ret;
+}
+
+static int metrics_text(void *ctx, char **out, size_t *len)
+{
+	return enf_daemon_prometheus(ctx, out, len);
+}
+
+static int start_metrics(struct enf_daemon *d)
+{
+	struct enf_metrics_http_opts o = {
+		.addr = d->cfg.metrics_listen,
+		.port = d->cfg.metrics_port,
+	};
+	char err[256];
+	int ret;
+
+	if (!d->cfg.metrics_listen[0])
+		return 0;
+	ret = enf_metrics_http_start(&o, metrics_text, d, &d->metrics, err,
+				     sizeof(err));
+	if (ret) {
+		pr_err("%s", err);
+		return ret;
+	}
+	pr_info("metrics: http://%s%s%s:%u/metrics",
+		strchr(d->cfg.metrics_listen, ':') ? "[" : "",
+		d->cfg.metrics_listen,
+		strchr(d->cfg.metrics_listen, ':') ? "]" : "",
+		enf_metrics_http_port(d->metrics));
+	return 0;
+}
+
 int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 {
 	struct enf_rule_error rerr;
@@ -437,6 +531,9 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 		pr_err("policy database: %s", dberr);
 		return ret;
 	}
+	ret = start_audit(d);
+	if (ret)
+		return ret;
 	ret = enf_daemon_build_rules(cfg, d->db, NULL, 0, false, NULL,
 				     &d->rules, &d->rules_from_files,
 				     &d->rules_from_db, &rerr);
@@ -475,6 +572,7 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	if (ret)
 		return ret;
 	enf_verdict_set_egress(d->verdict, d->egress);
+	enf_verdict_set_audit(d->verdict, d->auditw);
 	/* staged while the ring buffer is read, finished after: verdicts
 	 * on one entry in one read make one map write */
 	enf_verdict_set_deferred(d->verdict, true);
@@ -496,6 +594,9 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 		       strerror(-ret));
 		return ret;
 	}
+	ret = start_metrics(d);
+	if (ret)
+		return ret;
 	pr_info("enforcerd ready: control socket %s", cfg->control_socket);
 	return 0;
 }
@@ -593,7 +694,12 @@ int enf_daemon_run(struct enf_daemon *d)
 					 * thread does it, capture goes on. */
 					uint64_t one = 1;
 
-					pr_info("SIGHUP: reloading rules");
+					pr_info("SIGHUP: reloading rules%s",
+						d->export ? ", reopening the "
+							    "audit export" :
+							    "");
+					if (d->export)
+						enf_export_reopen(d->export);
 					if (write(d->hup_fd, &one,
 						  sizeof(one)) != sizeof(one))
 						pr_warn("SIGHUP: %s",
@@ -628,6 +734,13 @@ void enf_daemon_stop(struct enf_daemon *d)
 	d->verdict = NULL;
 	enf_writer_free(d->writer);
 	d->writer = NULL;
+	enf_metrics_http_stop(d->metrics);
+	d->metrics = NULL;
+	/* the rows queued written, then the exporter drained */
+	enf_auditw_free(d->auditw);
+	d->auditw = NULL;
+	enf_export_free(d->export);
+	d->export = NULL;
 	if (d->egress && d->detach_on_exit)
 		enf_egress_detach(d->egress);
 	enf_egress_close(d->egress);

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "enforcer/common/config.h"
 #include "enforcer/loader/dataplane.h"
 #include "enforcer/loader/egress.h"
@@ -180,6 +182,13 @@ struct enf_daemon {
 	/* The map writer: every blocklist entry into or out of the kernel
 	 * maps goes through it, from any thread (enforcer/verdict/writer.h) */
 	struct enf_writer *writer;
+	/* The audit writer: every audit row, from any thread, in batches
+	 * (enforcer/audit/auditw.h); the exporter it hands committed rows
+	 * to (NULL: none configured) */
+	struct enf_auditw *auditw;
+	struct enf_export *export;
+	/* The Prometheus scrape endpoint (NULL: off, the default) */
+	struct enf_metrics_http *metrics;
 	/* enforce:egress's programs and map; NULL when not enforced here
 	 * (egress_cgroup = none, or it could not be set up: @egress_error) */
 	struct enf_egress *egress;
@@ -189,6 +198,24 @@ struct enf_daemon {
 
 	struct enf_pipeline_stats stats;
 };
+
+/**
+ * enf_daemon_audit() - write an audit row
+ * @d: the daemon
+ * @db: the calling thread's database handle, used when there is no audit
+ *	writer (yet)
+ * @a: the row (copied)
+ * Hands @a to the audit writer; logs a failure. Return: 0 or -errno.
+ */
+struct pdb_audit;
+int enf_daemon_audit(struct enf_daemon *d, struct pdb *db,
+		     const struct pdb_audit *a);
+
+/* The stats reply (enforcerctl stats): counters by group, histograms. */
+json_t *enf_daemon_stats_json(struct enf_daemon *d);
+/* The same in the Prometheus text format, malloc'd into *@out. Return: 0
+ * or -ENOMEM. */
+int enf_daemon_prometheus(struct enf_daemon *d, char **out, size_t *len);
 
 /**
  * enf_daemon_start() - bring every stage up, in order

@@ -160,10 +160,10 @@ static int egress_entry(const struct enf_egress_entry *eg, void *ctx)
 	return kernel_entry(ctx, &e, NULL);
 }
 
-static void audit_drift(struct pdb *db, const char *action, uint32_t rule_id,
-			const char *entry)
+static void audit_drift(struct enf_daemon *d, struct pdb *db,
+			const char *action, uint32_t rule_id, const char *entry)
 {
-	char dberr[PDB_ERR_LEN], msg[192];
+	char msg[192];
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -177,8 +177,7 @@ static void audit_drift(struct pdb *db, const char *action, uint32_t rule_id,
 		.action = action,
 		.excerpt = entry,
 	};
-	if (pdb_audit_insert(db, &a, dberr) < 0)
-		pr_warn("reconcile: audit: %s", dberr);
+	enf_daemon_audit(d, db, &a);
 }
 
 /* The entry of "kind key" @text into @e. */
@@ -258,7 +257,7 @@ json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
 		pr_warn("reconcile: %s was in the blocklist, not in the maps%s%s: "
 			"restored",
 			rs.r[i].text, nics[0] ? " of " : "", nics);
-		audit_drift(db, "drift:restored", rs.r[i].rule_id, shown);
+		audit_drift(d, db, "drift:restored", rs.r[i].rule_id, shown);
 	}
 
 	/* the maps' entries the blocklist does not know */
@@ -286,7 +285,7 @@ json_t *enf_daemon_reconcile(struct enf_daemon *d, struct pdb *db, bool repair,
 		pr_warn("reconcile: %s was in the maps, not in the blocklist: "
 			"removed",
 			text);
-		audit_drift(db, "drift:removed", 0, text);
+		audit_drift(d, db, "drift:removed", 0, text);
 	}
 	out = json_pack("{s:o,s:o,s:o,s:b,s:I,s:I,s:I}", "missing", missing,
 			"unknown", w.unknown, "expired", expired, "repaired",

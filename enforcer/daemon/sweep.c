@@ -62,7 +62,7 @@ static void due_list_free(struct due_list *l)
 static void audit_lifted(struct enf_daemon *d, const struct due *e,
 			 const char *action, const char *why)
 {
-	char dberr[PDB_ERR_LEN], msg[192];
+	char msg[192];
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -78,8 +78,7 @@ static void audit_lifted(struct enf_daemon *d, const struct due *e,
 		.excerpt = e->key,
 		.cgroup = e->cgroup,
 	};
-	if (pdb_audit_insert(d->db, &a, dberr) < 0)
-		pr_warn("sweep: audit: %s", dberr);
+	enf_daemon_audit(d, d->db, &a);
 }
 
 /*

@@ -19,6 +19,7 @@
 #include "enforcer/verdict/reset.h"
 #include "enforcer/verdict/verdict.h"
 #include "enforcer/verdict/writer.h"
+#include "enforcer/audit/auditw.h"
 #include "policydb/policydb.h"
 
 /* Bytes of an audit row's excerpt "VAR=value", each escaped: the
@@ -41,6 +42,7 @@ struct pending;
 
 struct enf_verdict {
 	struct enf_writer *w; /* NULL: deny entries fail, ENODEV */
+	struct enf_auditw *aw; /* NULL: audit rows into @db at once */
 	struct enf_egress *egress; /* NULL: enforce:egress not enforced */
 	struct pdb *db;
 	bool shadow_all;
@@ -78,6 +80,11 @@ void enf_verdict_set_enforce(struct enf_verdict *v,
 void enf_verdict_set_egress(struct enf_verdict *v, struct enf_egress *egress)
 {
 	v->egress = egress;
+}
+
+void enf_verdict_set_audit(struct enf_verdict *v, struct enf_auditw *aw)
+{
+	v->aw = aw;
 }
 
 void enf_verdict_set_allowlist(struct enf_verdict *v,
@@ -587,6 +594,27 @@ static void part_text(char *buf, size_t len, bool first, const struct vpart *pt,
 		snprintf(buf + used, len - used, "%s%s", pt->name, pt->note);
 }
 
+/* Where @p was enforced: "nic" when an entry went into an offloading
+ * NIC's map, "host" when anything else was done, NULL for nothing (a
+ * shadow rule, an audit-only one, every part failed). */
+static const char *point_of(const struct pending *p)
+{
+	const char *point = NULL;
+
+	if (!p->enforced || p->shadow)
+		return NULL;
+	for (size_t i = 0; i < p->n_part; i++) {
+		const struct vpart *pt = &p->part[i];
+
+		if (pt->err || (pt->op < 0 && !pt->acted))
+			continue;
+		if (pt->op >= 0 && p->ops[pt->op].res.n_nic > 0)
+			return "nic";
+		point = "host";
+	}
+	return point;
+}
+
 /*
  * The rest of @p's verdict, once its writes are done: the blocklist rows
  * of the entries written, the action text, the latency (to the first kind
@@ -663,12 +691,15 @@ static int finish(struct enf_verdict *v, struct pending *p)
 		clock_gettime(CLOCK_REALTIME, &now);
 		p->a.time_ns = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
 	}
-	if (pdb_audit_insert(v->db, &p->a, dberr) > 0) {
+	p->a.shadow = p->shadow;
+	p->a.point = point_of(p);
+	if (v->aw ? enf_auditw_submit(v->aw, &p->a) == 0 :
+		    pdb_audit_insert(v->db, &p->a, dberr) > 0) {
 		stat_inc(&v->stats.audited);
 	} else {
 		stat_inc(&v->stats.db_errors);
 		pr_warn("verdict: audit row for rule %u not written: %s",
-			p->rule_id, dberr);
+			p->rule_id, v->aw ? "audit writer refused it" : dberr);
 		if (!ret)
 			ret = -EIO;
 	}

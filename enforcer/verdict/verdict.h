@@ -139,6 +139,16 @@ int enf_verdict_flush(struct enf_verdict *v);
 struct enf_egress;
 void enf_verdict_set_egress(struct enf_verdict *v, struct enf_egress *egress);
 
+/**
+ * enf_verdict_set_audit() - where audit rows go
+ * @aw: the audit writer (not owned): rows are handed to it and written in
+ *	its batches; NULL: each row is inserted into the verdict's database
+ *	at once (the default)
+ * Call before enf_verdict_apply() runs on any thread.
+ */
+struct enf_auditw;
+void enf_verdict_set_audit(struct enf_verdict *v, struct enf_auditw *aw);
+
 /* @all: every rule is a shadow rule (rules_mode = shadow): what a match
  * would do is audited, with the action "shadow:...", and not done. A rule
  * with ENF_ACT_SHADOW is one in any case. */
