@@ -11,7 +11,7 @@
 # Benchmarks never assert a time: a missed target is reported, not failed.
 set -uo pipefail
 
-all=(xdp_cost xdp_veth capture http rules verdict map_update)
+all=(xdp_cost xdp_veth capture http rules verdict map_update audit)
 
 build=${1:-build}
 [[ $# -gt 0 ]] && shift
