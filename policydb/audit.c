@@ -63,6 +63,7 @@ static int64_t now_ns(void)
  * changed by hand, and its hash cannot match).
  */
 struct pdb_canon {
+	EVP_MD *sha256; /* fetched once: not looked up again each row */
 	EVP_MD_CTX *md;
 	unsigned char *buf;
 	size_t len;
@@ -75,6 +76,7 @@ void pdb_canon_free(struct pdb_canon *c)
 	if (!c)
 		return;
 	EVP_MD_CTX_free(c->md);
+	EVP_MD_free(c->sha256);
 	free(c->buf);
 	free(c);
 }
@@ -86,9 +88,10 @@ static struct pdb_canon *canon_new(void)
 	if (!c)
 		return NULL;
 	c->md = EVP_MD_CTX_new();
+	c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	c->cap = 1024;
 	c->buf = malloc(c->cap);
-	if (!c->md || !c->buf) {
+	if (!c->md || !c->sha256 || !c->buf) {
 		pdb_canon_free(c);
 		return NULL;
 	}
@@ -147,7 +150,7 @@ static int canon_hash(struct pdb_canon *c, const uint8_t *prev, uint8_t *out)
 {
 	unsigned int n = 0;
 
-	if (c->oom || !EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) ||
+	if (c->oom || !EVP_DigestInit_ex(c->md, c->sha256, NULL) ||
 	    !EVP_DigestUpdate(c->md, prev, PDB_AUDIT_HASH_LEN) ||
 	    !EVP_DigestUpdate(c->md, c->buf, c->len) ||
 	    !EVP_DigestFinal_ex(c->md, out, &n) || n != PDB_AUDIT_HASH_LEN)
@@ -642,7 +645,7 @@ static int verify_rows(sqlite3 *h, struct pdb_canon *c, struct verify *v,
 	struct pdb_audit_verify *out = v->out;
 	uint8_t prev[PDB_AUDIT_HASH_LEN], calc_prev[PDB_AUDIT_HASH_LEN];
 	uint8_t stored[PDB_AUDIT_HASH_LEN], h1[PDB_AUDIT_HASH_LEN];
-	uint8_t h2[PDB_AUDIT_HASH_LEN];
+	uint8_t h2[PDB_AUDIT_HASH_LEN] = { 0 };
 	int64_t prev_id = out->anchor_id;
 	bool good = true, has_hash = false;
 	sqlite3_stmt *st;
@@ -673,14 +676,17 @@ static int verify_rows(sqlite3 *h, struct pdb_canon *c, struct verify *v,
 				   PDB_AUDIT_HASH_LEN;
 		column_hash(st, AUDIT_NCOLS, stored);
 		canon_row(c, st);
-		if (canon_hash(c, prev, h1) || canon_hash(c, calc_prev, h2)) {
+		/* A row chains to the hash stored in the row before it; when
+		 * that hash itself was overwritten, to the one its content
+		 * gives, so that one changed hash is one break, not two (the
+		 * second hash only when the first does not match). */
+		if (canon_hash(c, prev, h1) ||
+		    (memcmp(h1, stored, PDB_AUDIT_HASH_LEN) &&
+		     canon_hash(c, calc_prev, h2))) {
 			pdb_seterr(err, "audit verify: out of memory");
 			sqlite3_finalize(st);
 			return -ENOMEM;
 		}
-		/* A row chains to the hash stored in the row before it; when
-		 * that hash itself was overwritten, to the one its content
-		 * gives, so that one changed hash is one break, not two. */
 		ok = has_hash && (!memcmp(h1, stored, PDB_AUDIT_HASH_LEN) ||
 				  !memcmp(h2, stored, PDB_AUDIT_HASH_LEN));
 		if (!has_hash)

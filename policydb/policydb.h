@@ -14,7 +14,7 @@
 /* Size callers give for error messages. */
 #define PDB_ERR_LEN 512
 /* Schema version this build writes (PRAGMA user_version). */
-#define PDB_SCHEMA_VERSION 6
+#define PDB_SCHEMA_VERSION 7
 
 /* Bounds of stored text. Rule text past its bound is refused (-E2BIG);
  * audit strings past theirs are cut, before a UTF-8 sequence, never in one. */

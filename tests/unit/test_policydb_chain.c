@@ -734,7 +734,7 @@ static void test_rule_history(void **state)
 	      "history keeps the text");
 }
 
-/* --- migration from v5 --- */
+/* --- migration from v5 (through v6 and v7) --- */
 
 static void test_migrate_from_v5(void **state)
 {
@@ -767,7 +767,8 @@ static void test_migrate_from_v5(void **state)
 	check(rc == SQLITE_OK, "rows into the v5 database: %d", rc);
 
 	db = open_ok(fx);
-	check(raw_int(fx->path, "PRAGMA user_version") == 6, "not at v6");
+	check(raw_int(fx->path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
+	      "not at v%d", PDB_SCHEMA_VERSION);
 	raw_text(fx->path,
 		 "SELECT group_concat(id || ':' || shadow || ':' ||"
 		 " length(hash), ' ') FROM (SELECT * FROM audit ORDER BY id)",
@@ -810,6 +811,45 @@ static void test_migrate_from_v5(void **state)
 	      "verify of v1: %s", fx->err);
 	check(raw_int(fx->path, "PRAGMA user_version") == 1,
 	      "verify migrated the file");
+}
+
+/* v6 to v7: the per-key audit indexes go, rows and chain stay. */
+static void test_migrate_from_v6(void **state)
+{
+	struct pdb_audit_verify v;
+	struct fx *fx = *state;
+	struct found f;
+	struct pdb *db;
+	char *sql;
+	int rc;
+
+	sql = sqlite3_mprintf("PRAGMA journal_mode = WAL; BEGIN; %s %s %s %s"
+			      " %s %s PRAGMA user_version = 6;"
+			      " PRAGMA application_id = %d; COMMIT;",
+			      pdb_schema_step(1), pdb_schema_step(2),
+			      pdb_schema_step(3), pdb_schema_step(4),
+			      pdb_schema_step(5), pdb_schema_step(6),
+			      PDB_APPLICATION_ID);
+	check(sql, "out of memory");
+	rc = raw_exec(fx->path, sql);
+	sqlite3_free(sql);
+	check(rc == SQLITE_OK, "create a v6 database: %d", rc);
+	check(raw_int(fx->path, "SELECT count(*) FROM pragma_index_list("
+				"'audit') WHERE origin = 'c'") == 5,
+	      "a v6 database without its 5 audit indexes");
+	db = open_ok(fx);
+	insert_rows(fx, db, 1, 50);
+	pdb_close(db);
+	check(raw_int(fx->path, "PRAGMA user_version") == 7, "not at v7");
+	check(raw_int(fx->path, "SELECT count(*) FROM pragma_index_list("
+				"'audit') WHERE origin = 'c'") == 1 &&
+		      raw_int(fx->path,
+			      "SELECT count(*) FROM pragma_index_list("
+			      "'audit') WHERE name = 'audit_time'") == 1,
+	      "v7 keeps the time index alone");
+	verify(fx, &v, &f);
+	check(v.problems == 0 && v.rows == 50, "chain at v7: %s",
+	      v.first_problem);
 }
 
 static void test_dup(void **state)
@@ -858,6 +898,7 @@ int main(void)
 		T(test_readers_beside_writer),
 		T(test_rule_history),
 		T(test_migrate_from_v5),
+		T(test_migrate_from_v6),
 		T(test_dup),
 	};
 
