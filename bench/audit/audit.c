@@ -788,11 +788,11 @@ static int plain_insert(sqlite3 *h, sqlite3_stmt *st,
 static int plain_round(struct ctx *c, const struct series *s, size_t n,
 		       double *secs, struct io_use *io)
 {
-	static const char drop[] = "DROP INDEX audit_time;"
-				   " DROP INDEX audit_rule_time;"
-				   " DROP INDEX audit_saddr_time;"
-				   " DROP INDEX audit_container_time;"
-				   " DROP INDEX audit_event_time";
+	static const char drop[] = "DROP INDEX IF EXISTS audit_time;"
+				   " DROP INDEX IF EXISTS audit_rule_time;"
+				   " DROP INDEX IF EXISTS audit_saddr_time;"
+				   " DROP INDEX IF EXISTS audit_container_time;"
+				   " DROP INDEX IF EXISTS audit_event_time";
 	char err[PDB_ERR_LEN] = "";
 	sqlite3_stmt *st = NULL;
 	struct pdb *db;
