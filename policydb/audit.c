@@ -647,7 +647,7 @@ static int verify_rows(sqlite3 *h, struct pdb_canon *c, struct verify *v,
 	uint8_t stored[PDB_AUDIT_HASH_LEN], h1[PDB_AUDIT_HASH_LEN];
 	uint8_t h2[PDB_AUDIT_HASH_LEN] = { 0 };
 	int64_t prev_id = out->anchor_id;
-	bool good = true, has_hash = false;
+	bool has_hash = false;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -710,10 +710,8 @@ static int verify_rows(sqlite3 *h, struct pdb_canon *c, struct verify *v,
 				"row %lld does not match its hash: edited"
 				" (or the row before it was rewritten)",
 				(long long)id);
-		if (ok && id <= out->head_id && good && !out->problems)
+		if (ok && id <= out->head_id && !out->problems)
 			out->last_good_id = id;
-		if (out->problems)
-			good = false;
 		memcpy(prev, stored, PDB_AUDIT_HASH_LEN);
 		memcpy(calc_prev, h1, PDB_AUDIT_HASH_LEN);
 		prev_id = id;

@@ -25,69 +25,11 @@
 #include "enforcer/audit/auditw.h"
 #include "enforcer/audit/export.h"
 #include "policydb/policydb.h"
-
-#define check(cond, ...)                                          \
-	do {                                                      \
-		if (!(cond)) {                                    \
-			print_error("check failed: %s\n", #cond); \
-			fail_msg(__VA_ARGS__);                    \
-		}                                                 \
-	} while (0)
-
-struct fx {
-	char dir[64];
-	char path[128];
-	char err[PDB_ERR_LEN];
-};
-
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
+#include "tmpdir_fixture.h"
 
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_auditw.XXXXXX");
-	if (!mkdtemp(fx->dir)) {
-		free(fx);
-		return -1;
-	}
-	snprintf(fx->path, sizeof(fx->path), "%s/policy.db", fx->dir);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(fx);
-	return 0;
-}
-
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -12345;
-	sqlite3 *h = NULL;
-
-	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) ==
-		    SQLITE_OK &&
-	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
+	return fx_setup(state, "/tmp/test_auditw.XXXXXX", "policy.db");
 }
 
 static struct enf_auditw *start(struct fx *fx, struct enf_auditw_opts *o)

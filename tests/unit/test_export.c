@@ -26,15 +26,12 @@
 #include <jansson.h>
 
 #include "enforcer/audit/export.h"
+#include "tmpdir_fixture.h"
 
-/* A check that says what broke when it fails. */
-#define check(cond, ...)                                          \
-	do {                                                      \
-		if (!(cond)) {                                    \
-			print_error("check failed: %s\n", #cond); \
-			fail_msg(__VA_ARGS__);                    \
-		}                                                 \
-	} while (0)
+static int setup(void **state)
+{
+	return fx_setup(state, "/tmp/enf_export.XXXXXX", "eve.json");
+}
 
 /* 2024-05-01T12:34:56.123456789Z */
 #define T0 1714566896123456789LL
@@ -356,46 +353,6 @@ static void test_json_line_bound(void **state)
 /*
  * The exporter against real files, in a temporary directory per test.
  */
-
-struct fx {
-	char dir[64];
-	char path[128];
-	char err[256];
-};
-
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/enf_export.XXXXXX");
-	if (!mkdtemp(fx->dir)) {
-		free(fx);
-		return -1;
-	}
-	snprintf(fx->path, sizeof(fx->path), "%s/eve.json", fx->dir);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(fx);
-	return 0;
-}
 
 static struct enf_export *start(struct fx *fx, const char *file, bool syslog,
 				size_t queue_max)

@@ -22,104 +22,14 @@
 
 #include "policydb/pdb_internal.h"
 #include "policydb/policydb.h"
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* A check that says what broke when it fails. */
-#define check(cond, ...)                                     \
-	do {                                                 \
-		if (!(cond)) {                               \
-			print_error("check failed: " #cond); \
-			print_error("\n");                   \
-			fail_msg(__VA_ARGS__);               \
-		}                                            \
-	} while (0)
-
-struct fx {
-	char dir[64];
-	char path[128];
-	char err[PDB_ERR_LEN];
-};
-
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
+#include "tmpdir_fixture.h"
 
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_policydb.XXXXXX");
-	if (!mkdtemp(fx->dir)) {
-		free(fx);
-		return -1;
-	}
-	snprintf(fx->path, sizeof(fx->path), "%s/policy.db", fx->dir);
-	*state = fx;
-	return 0;
+	return fx_setup(state, "/tmp/test_policydb.XXXXXX", "policy.db");
 }
 
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(fx);
-	return 0;
-}
-
-/* The first column of the first row of @sql through a connection of the
- * test's own, as a user with the sqlite3 shell would see it. */
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -12345;
-	sqlite3 *h = NULL;
-
-	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL) ==
-		    SQLITE_OK &&
-	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
-static void raw_text(const char *path, const char *sql, char *buf, size_t len)
-{
-	sqlite3_stmt *st = NULL;
-	sqlite3 *h = NULL;
-
-	snprintf(buf, len, "(none)");
-	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL) ==
-		    SQLITE_OK &&
-	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(buf, len, "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-}
-
-static int raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *h = NULL;
-	int rc;
-
-	rc = sqlite3_open_v2(path, &h,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
-	sqlite3_close(h);
-	return rc;
-}
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static struct pdb *open_ok(struct fx *fx)
 {

@@ -28,105 +28,11 @@
 
 #include "policydb/pdb_internal.h"
 #include "policydb/policydb.h"
-
-/* A check that says what broke when it fails. */
-#define check(cond, ...)                                          \
-	do {                                                      \
-		if (!(cond)) {                                    \
-			print_error("check failed: %s\n", #cond); \
-			fail_msg(__VA_ARGS__);                    \
-		}                                                 \
-	} while (0)
-
-struct fx {
-	char dir[64];
-	char path[128];
-	char err[PDB_ERR_LEN];
-};
-
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
+#include "tmpdir_fixture.h"
 
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test_pdb_chain.XXXXXX");
-	if (!mkdtemp(fx->dir)) {
-		free(fx);
-		return -1;
-	}
-	snprintf(fx->path, sizeof(fx->path), "%s/policy.db", fx->dir);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	free(fx);
-	return 0;
-}
-
-/* SQL through a connection of the test's own, as someone with the sqlite3
- * shell and write access to the file would run it. */
-static int raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *h = NULL;
-	int rc;
-
-	rc = sqlite3_open_v2(path, &h,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(h, 5000);
-		rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
-	}
-	sqlite3_close(h);
-	return rc;
-}
-
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -12345;
-	sqlite3 *h = NULL;
-
-	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL) ==
-		    SQLITE_OK &&
-	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return v;
-}
-
-static void raw_text(const char *path, const char *sql, char *buf, size_t len)
-{
-	sqlite3_stmt *st = NULL;
-	sqlite3 *h = NULL;
-
-	snprintf(buf, len, "(none)");
-	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL) ==
-		    SQLITE_OK &&
-	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		snprintf(buf, len, "%s",
-			 sqlite3_column_text(st, 0) ?
-				 (const char *)sqlite3_column_text(st, 0) :
-				 "NULL");
-	sqlite3_finalize(st);
-	sqlite3_close(h);
+	return fx_setup(state, "/tmp/test_pdb_chain.XXXXXX", "policy.db");
 }
 
 static struct pdb *open_ok(struct fx *fx)
