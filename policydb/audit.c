@@ -312,9 +312,9 @@ static int insert_row(struct pdb *db, sqlite3_stmt *st,
 		ret = pdb_errno(db->h, rc);
 	}
 out_reset:
-	/* Drop the caller's strings from the cached statement. */
+	/* every parameter is bound again for the next row; the caller's
+	 * strings are dropped once the batch is done */
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	return ret;
 }
 
@@ -481,6 +481,8 @@ int pdb_audit_insert_many(struct pdb *db, const struct pdb_audit *rows,
 			memcpy(hashes[i], h, PDB_AUDIT_HASH_LEN);
 		memcpy(prev, h, PDB_AUDIT_HASH_LEN);
 	}
+	/* Drop the caller's strings from the cached statement. */
+	sqlite3_clear_bindings(st);
 	if (!ret)
 		ret = set_head(db, id, prev, err);
 	return write_end(db, own, ret, err);
