@@ -18,19 +18,54 @@
 
 #define NS_PER_SEC 1000000000LL
 
-/* "YYYY-MM-DDTHH:MM:SS.mmmZ" from ns since the epoch; @buf of 32 bytes. */
-static int format_time(int64_t time_ns, char *buf, size_t len)
-{
-	time_t sec = (time_t)(time_ns / NS_PER_SEC);
-	int ms = (int)((time_ns % NS_PER_SEC) / 1000000);
-	struct tm tm;
-	char day[24];
+#define SECS_PER_DAY 86400
 
-	if (!gmtime_r(&sec, &tm))
+/* The date part "YYYY-MM-DD" of the last day formatted: rows come in time
+ * order, and gmtime_r() and strftime() cost more than the rest of a row's
+ * encoding. */
+struct day_cache {
+	int64_t day; /* days since the epoch; -1: none yet */
+	char date[16];
+};
+
+static void put2(char *p, unsigned int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" from ns since the epoch (not negative: the
+ * rows are checked); @buf of 32 bytes. */
+static int format_time(struct day_cache *dc, int64_t time_ns, char *buf,
+		       size_t len)
+{
+	int64_t sec = time_ns / NS_PER_SEC, day = sec / SECS_PER_DAY;
+	unsigned int ms = (unsigned int)((time_ns % NS_PER_SEC) / 1000000);
+	unsigned int tod = (unsigned int)(sec % SECS_PER_DAY);
+
+	if (time_ns < 0 || len < 25)
 		return -EOVERFLOW;
-	if (!strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm))
-		return -EOVERFLOW;
-	snprintf(buf, len, "%s.%03dZ", day, ms);
+	if (day != dc->day) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		if (!gmtime_r(&t, &tm) ||
+		    strftime(dc->date, sizeof(dc->date), "%Y-%m-%d", &tm) != 10)
+			return -EOVERFLOW;
+		dc->day = day;
+	}
+	memcpy(buf, dc->date, 10);
+	buf[10] = 'T';
+	put2(buf + 11, tod / 3600);
+	buf[13] = ':';
+	put2(buf + 14, tod / 60 % 60);
+	buf[16] = ':';
+	put2(buf + 17, tod % 60);
+	buf[19] = '.';
+	buf[20] = (char)('0' + ms / 100);
+	put2(buf + 21, ms % 100);
+	buf[23] = 'Z';
+	buf[24] = '\0';
 	return 0;
 }
 
@@ -65,6 +100,7 @@ static int64_t now_ns(void)
 struct pdb_canon {
 	EVP_MD *sha256; /* fetched once: not looked up again each row */
 	EVP_MD_CTX *md;
+	struct day_cache days;
 	unsigned char *buf;
 	size_t len;
 	size_t cap;
@@ -88,6 +124,7 @@ static struct pdb_canon *canon_new(void)
 	if (!c)
 		return NULL;
 	c->md = EVP_MD_CTX_new();
+	c->days.day = -1;
 	c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	c->cap = 1024;
 	c->buf = malloc(c->cap);
@@ -253,7 +290,7 @@ static int insert_row(struct pdb *db, sqlite3_stmt *st,
 	int rc, ret;
 
 	t = a->time_ns ? a->time_ns : now_ns();
-	if (format_time(t, when, sizeof(when))) {
+	if (format_time(&db->canon->days, t, when, sizeof(when))) {
 		pdb_seterr(err, "audit insert: time %lld out of range",
 			   (long long)t);
 		return -EOVERFLOW;

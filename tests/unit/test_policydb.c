@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -914,6 +915,80 @@ static int64_t stored_bytes(struct fx *fx, const char *col, int64_t id)
 	return raw_int(fx->path, sql);
 }
 
+/* The time column, written from time_ns, as gmtime_r() and strftime()
+ * spell it: rows in order within a day, across midnight, month ends, leap
+ * days, the epoch and the last time an int64 of ns can hold. */
+static void test_audit_time_text(void **state)
+{
+	static const int64_t secs[] = {
+		0,	    59,		3599,	    86399,	86400,
+		951782399,  951782400,	951868800,  978307199,	1700000000,
+		1709164800, 1709251199, 1709251200, 4107542399, 4107542400,
+		4107628800, 9223372036,
+	};
+	enum { N = ARRAY_SIZE(secs) * 3 };
+	struct pdb_audit rows[N];
+	struct fx *fx = *state;
+	sqlite3_stmt *st;
+	struct pdb *db;
+	sqlite3 *h;
+	size_t i = 0;
+
+	for (size_t k = 0; k < ARRAY_SIZE(secs); k++) {
+		/* .000, .999 and .5xx of the second, and again after a
+		 * different day, so that nothing is remembered by mistake */
+		static const int64_t ns[] = { 0, 999999999, 500123456 };
+
+		for (size_t j = 0; j < 3; j++) {
+			int64_t t = secs[k] * 1000000000LL + ns[j];
+
+			if (secs[k] == 9223372036)
+				t = INT64_MAX - (int64_t)j;
+			if (t == 0) /* 0 stands for now */
+				t = 1;
+			rows[i++] = (struct pdb_audit){ .event = "match",
+							.severity = -1,
+							.time_ns = t };
+		}
+	}
+	db = open_ok(fx);
+	check(pdb_audit_insert_many(db, rows, N, NULL, NULL, fx->err) == 0,
+	      "insert: %s", fx->err);
+	/* the same times again, one a transaction, in reverse order */
+	for (i = N; i-- > 0;)
+		check(pdb_audit_insert(db, &rows[i], fx->err) > 0, "insert: %s",
+		      fx->err);
+	pdb_close(db);
+
+	check(sqlite3_open_v2(fx->path, &h, SQLITE_OPEN_READONLY, NULL) ==
+			      SQLITE_OK &&
+		      sqlite3_prepare_v2(h,
+					 "SELECT time_ns, time FROM audit"
+					 " ORDER BY id",
+					 -1, &st, NULL) == SQLITE_OK,
+	      "select: %s", sqlite3_errmsg(h));
+	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++) {
+		int64_t t = sqlite3_column_int64(st, 0);
+		const char *got = (const char *)sqlite3_column_text(st, 1);
+		time_t sec = (time_t)(t / 1000000000LL);
+		char day[32], want[48];
+		struct tm tm;
+
+		check(t == rows[i < N ? i : 2 * N - 1 - i].time_ns,
+		      "row %zu: time_ns %lld", i, (long long)t);
+		check(gmtime_r(&sec, &tm) && strftime(day, sizeof(day),
+						      "%Y-%m-%dT%H:%M:%S", &tm),
+		      "gmtime %lld", (long long)t);
+		snprintf(want, sizeof(want), "%s.%03dZ", day,
+			 (int)(t % 1000000000LL / 1000000));
+		check(got && !strcmp(got, want), "row %zu: time %s, want %s", i,
+		      got ? got : "NULL", want);
+	}
+	check(i == 2 * N, "%zu rows read", i);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+}
+
 static void test_audit_string_bounds(void **state)
 {
 	struct fx *fx = *state;
@@ -1686,6 +1761,7 @@ int main(void)
 		T(test_block_expired),
 		T(test_block_invalid),
 		T(test_audit_insert_read_back),
+		T(test_audit_time_text),
 		T(test_audit_string_bounds),
 		T(test_utf8_cut),
 		T(test_transactions_batch),
