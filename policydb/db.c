@@ -576,6 +576,12 @@ out_finalize:
 
 int pdb_open(const char *path, struct pdb **out, char *err)
 {
+	return pdb_open_flags(path, 0, out, err);
+}
+
+int pdb_open_flags(const char *path, unsigned int flags, struct pdb **out,
+		   char *err)
+{
 	int64_t version;
 	struct pdb *db;
 	char *uri;
@@ -587,6 +593,10 @@ int pdb_open(const char *path, struct pdb **out, char *err)
 		return -EINVAL;
 	}
 	*out = NULL;
+	if (flags & ~PDB_OPEN_ONE_THREAD) {
+		pdb_seterr(err, "open %s: unknown flags 0x%x", path, flags);
+		return -EINVAL;
+	}
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		goto out_nomem;
@@ -599,10 +609,12 @@ int pdb_open(const char *path, struct pdb **out, char *err)
 	uri = pdb_path_uri(path, NULL);
 	if (!uri)
 		goto out_nomem;
-	rc = sqlite3_open_v2(uri, &db->h,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_URI,
-			     NULL);
+	rc = sqlite3_open_v2(
+		uri, &db->h,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
+			(flags & PDB_OPEN_ONE_THREAD ? SQLITE_OPEN_NOMUTEX :
+						       SQLITE_OPEN_FULLMUTEX),
+		NULL);
 	free(uri);
 	if (rc != SQLITE_OK) {
 		pdb_seterr(err, "open %s: %s", path,
@@ -631,6 +643,14 @@ int pdb_open(const char *path, struct pdb **out, char *err)
 	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	if (ret)
 		goto out_close;
+	/* A new file: its first page is not written yet. (On a file that has
+	 * pages the pragma changes nothing.) */
+	if (version == 0) {
+		ret = exec(db, "PRAGMA page_size = " PDB_STR(PDB_PAGE_SIZE),
+			   "open: page_size", err);
+		if (ret)
+			goto out_close;
+	}
 	ret = set_wal(db, err);
 	if (ret)
 		goto out_close;

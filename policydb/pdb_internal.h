@@ -20,6 +20,10 @@
 /* Mode of a database file pdb_open() creates: audit rows carry request
  * data, so not world-readable; SQLite gives -wal and -shm the same mode. */
 #define PDB_FILE_MODE 0640
+/* Page size of a database file pdb_open() creates (see pdb_open()). */
+#define PDB_PAGE_SIZE 16384
+#define PDB_STR_(x) #x
+#define PDB_STR(x) PDB_STR_(x)
 
 /* Time a read-only query may run, callbacks included. */
 #define PDB_QUERY_BUDGET_MS 5000

@@ -243,7 +243,8 @@ int enf_auditw_new(const struct enf_auditw_opts *o, struct enf_auditw **out,
 	w->hashes = calloc(w->o.batch_max, sizeof(*w->hashes));
 	if (!w->ring || !w->rows || !w->ids || !w->hashes)
 		goto out_nomem;
-	ret = pdb_open(o->db_path, &w->db, dberr);
+	/* the writer thread alone uses it */
+	ret = pdb_open_flags(o->db_path, PDB_OPEN_ONE_THREAD, &w->db, dberr);
 	if (ret) {
 		snprintf(err, errlen, "audit writer: %s", dberr);
 		goto out_free;

@@ -269,7 +269,43 @@ static void test_wal_and_connection_settings(void **state)
 	check(sqlite3_column_int(st, 0) == 1, "synchronous is %d, not NORMAL",
 	      sqlite3_column_int(st, 0));
 	sqlite3_finalize(st);
+	/* a new file gets the larger pages; pdb_open() keeps SQLite's lock
+	 * on each call (a handle shared by mistake stays safe) */
+	check(raw_int(fx->path, "PRAGMA page_size") == PDB_PAGE_SIZE,
+	      "page_size of a new file: %lld",
+	      (long long)raw_int(fx->path, "PRAGMA page_size"));
+	check(sqlite3_db_mutex(db->h) != NULL,
+	      "pdb_open() handle has no mutex");
 	pdb_close(db);
+}
+
+/* PDB_OPEN_ONE_THREAD: no per-call lock, the handle works the same; an
+ * unknown flag is refused before anything is created. */
+static void test_open_flags(void **state)
+{
+	struct pdb_audit a = { .event = "match", .time_ns = 1000 };
+	struct fx *fx = *state;
+	struct pdb *db = NULL;
+	struct stat sb;
+	int ret;
+
+	ret = pdb_open_flags(fx->path, 0x80, &db, fx->err);
+	check(ret == -EINVAL && !db, "unknown flag: %d", ret);
+	check(strstr(fx->err, "unknown flags 0x80"), "message: %s", fx->err);
+	check(stat(fx->path, &sb) == -1 && errno == ENOENT,
+	      "an unknown flag created the file");
+
+	ret = pdb_open_flags(fx->path, PDB_OPEN_ONE_THREAD, &db, fx->err);
+	check(ret == 0 && db, "PDB_OPEN_ONE_THREAD: %d %s", ret, fx->err);
+	check(sqlite3_db_mutex(db->h) == NULL,
+	      "PDB_OPEN_ONE_THREAD handle still takes a mutex");
+	check(pdb_audit_insert(db, &a, fx->err) == 1, "insert: %s", fx->err);
+	check(raw_int(fx->path, "PRAGMA page_size") == PDB_PAGE_SIZE,
+	      "page_size: %lld",
+	      (long long)raw_int(fx->path, "PRAGMA page_size"));
+	pdb_close(db);
+	check(raw_int(fx->path, "SELECT count(*) FROM audit") == 1,
+	      "the row is not in the file");
 }
 
 /* --- rules --- */
@@ -1285,6 +1321,10 @@ static void test_migrate_from_v1(void **state)
 	check(raw_int(fx->path, "PRAGMA user_version") == PDB_SCHEMA_VERSION,
 	      "user_version after migrating v1: %lld",
 	      (long long)raw_int(fx->path, "PRAGMA user_version"));
+	/* a file made before keeps its pages (SQLite's default) */
+	check(raw_int(fx->path, "PRAGMA page_size") == 4096,
+	      "page_size of a migrated file: %lld",
+	      (long long)raw_int(fx->path, "PRAGMA page_size"));
 	columns_of(fx->path, "audit", buf, sizeof(buf));
 	check(strstr(buf, ",excerpt,cgroup,container,sock_cookie,logdata,"
 			  "cmdline,latency_ns,point,shadow,hash") &&
@@ -1751,6 +1791,7 @@ int main(void)
 		T(test_not_a_database),
 		T(test_open_missing_directory),
 		T(test_wal_and_connection_settings),
+		T(test_open_flags),
 		T(test_concurrent_first_open),
 		T(test_rules_insert_duplicate_foreach),
 		T(test_rules_insert_many_all_or_none),
