@@ -11,6 +11,8 @@ pkgs=(
 	libbpf-dev libelf-dev zlib1g-dev
 	libhyperscan-dev libpcre2-dev libsqlite3-dev libseccomp-dev
 	libnghttp2-dev libjansson-dev libcmocka-dev
+	# sd_notify (readiness, watchdog); systemd-analyze for the unit's test
+	libsystemd-dev systemd
 	# tests and demo
 	iproute2 procps psmisc util-linux sqlite3 openssl libssl-dev curl
 	nginx-light gnutls-bin xdp-tools

@@ -876,6 +876,8 @@ static void on_hup(void *ctx)
 		pr_err("SIGHUP: tls offset table refused, the running table "
 		       "stays: %s",
 		       err);
+	/* done, taken or refused: the running set serves either way */
+	enf_notify_ready(d);
 }
 
 static json_t *cmd_reload(void *ctx, const json_t *args,

@@ -598,6 +598,8 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	if (ret)
 		return ret;
 	pr_info("enforcerd ready: control socket %s", cfg->control_socket);
+	enf_notify_watchdog_init(d);
+	enf_notify_ready(d);
 	return 0;
 }
 
@@ -672,6 +674,7 @@ int enf_daemon_run(struct enf_daemon *d)
 		/* the sweeper's second */
 		if (timeout < 0 || timeout > 1000)
 			timeout = 1000;
+		timeout = enf_notify_watchdog_timeout(d, timeout);
 		n = epoll_wait(d->epoll_fd, evs, 8, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -694,6 +697,7 @@ int enf_daemon_run(struct enf_daemon *d)
 					 * thread does it, capture goes on. */
 					uint64_t one = 1;
 
+					enf_notify_reloading();
 					pr_info("SIGHUP: reloading rules%s",
 						d->export ? ", reopening the "
 							    "audit export" :
@@ -708,6 +712,7 @@ int enf_daemon_run(struct enf_daemon *d)
 				}
 				pr_info("signal %u: shutting down",
 					si.ssi_signo);
+				enf_notify_stopping();
 				return 0;
 			} else if (d->capture) {
 				ret = enf_capture_consume(d->capture);
@@ -715,6 +720,7 @@ int enf_daemon_run(struct enf_daemon *d)
 					pr_warn("capture: %s", strerror(-ret));
 			}
 		}
+		enf_notify_watchdog_tick(d);
 		enf_daemon_capture_tick(d);
 		enf_verdict_flush(d->verdict);
 		clock_gettime(CLOCK_MONOTONIC, &now);
