@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "enforcer/common/clock.h"
 #include "enforcer/audit/auditw.h"
 #include "enforcer/audit/export.h"
 #include "enforcer/common/log.h"
@@ -43,14 +44,6 @@ struct enf_auditw {
 	int64_t *ids;
 	uint8_t (*hashes)[PDB_AUDIT_HASH_LEN];
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 static struct timespec ts_of(uint64_t ns)
 {
@@ -128,7 +121,7 @@ static void prune_step(struct enf_auditw *w, uint64_t now)
 static bool wait_batch(struct enf_auditw *w)
 {
 	for (;;) {
-		uint64_t now = mono_ns(), due;
+		uint64_t now = enf_mono_ns(), due;
 		struct timespec ts;
 
 		if (!w->n) {
@@ -190,7 +183,7 @@ static void *run(void *arg)
 		/* retention between batches, never ahead of a backlog of
 		 * rows */
 		if (idle || w->prune_backlog)
-			prune_step(w, mono_ns());
+			prune_step(w, enf_mono_ns());
 
 		pthread_mutex_lock(&w->lock);
 		if (k) {
@@ -257,7 +250,7 @@ int enf_auditw_new(const struct enf_auditw_opts *o, struct enf_auditw **out,
 	pthread_cond_init(&w->room, NULL);
 	pthread_cond_init(&w->done, NULL);
 	/* the first retention step at once: a backlog from a long stop */
-	w->last_prune = mono_ns() - PRUNE_EVERY_NS;
+	w->last_prune = enf_mono_ns() - PRUNE_EVERY_NS;
 	ret = -pthread_create(&w->thread, NULL, run, w);
 	if (ret) {
 		snprintf(err, errlen, "audit writer: thread: %s",
@@ -319,7 +312,7 @@ int enf_auditw_submit(struct enf_auditw *w, const struct pdb_audit *a)
 		return -ESHUTDOWN;
 	}
 	w->ring[(w->head + w->n) % w->o.queue_max] =
-		(struct queued){ .row = copy, .t = mono_ns() };
+		(struct queued){ .row = copy, .t = enf_mono_ns() };
 	w->n++;
 	w->seq_in++;
 	w->st.submitted++;

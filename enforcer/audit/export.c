@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "enforcer/common/clock.h"
 #include "enforcer/audit/export.h"
 #include "enforcer/common/log.h"
 
@@ -64,14 +65,6 @@ struct enf_export {
 	char *buf;
 	size_t len;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void stat_add(uint64_t *c, uint64_t n)
 {
@@ -376,7 +369,7 @@ static int wait_writable(struct enf_export *x)
 		int timeout = -1;
 
 		if (stop) {
-			uint64_t now = mono_ns();
+			uint64_t now = enf_mono_ns();
 
 			if (now >= stop)
 				return -ETIMEDOUT;
@@ -481,7 +474,7 @@ static void syslog_one(struct enf_export *x, struct item *it, const char *line)
 	uint64_t stop = __atomic_load_n(&x->stop_ns, __ATOMIC_ACQUIRE);
 	int sev = it->a->severity;
 
-	if (stop && mono_ns() >= stop)
+	if (stop && enf_mono_ns() >= stop)
 		x->syslog_gone = true;
 	if (x->syslog_gone) {
 		it->failed = true;
@@ -721,7 +714,7 @@ void enf_export_free(struct enf_export *x)
 	pthread_mutex_lock(&x->lock);
 	x->stop = true;
 	__atomic_store_n(&x->stop_ns,
-			 mono_ns() + ENF_EXPORT_STOP_MS * 1000000ull,
+			 enf_mono_ns() + ENF_EXPORT_STOP_MS * 1000000ull,
 			 __ATOMIC_RELEASE);
 	pthread_cond_signal(&x->work);
 	pthread_mutex_unlock(&x->lock);

@@ -8,6 +8,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "enforcer/common/clock.h"
 #include "enforcer/capture/capture.h"
 
 #define EV_HDR_SIZE offsetof(struct enf_tls_event, data)
@@ -55,14 +56,6 @@ struct enf_capture {
 #define CAPTURE_POLL_MS 10
 #define CAPTURE_POLL_MS_MAX 100
 #define CAPTURE_IDLE_MS 1000
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-}
 
 /*
  * The ring-buffer thread counts, the control thread reads: relaxed atomics
@@ -200,7 +193,7 @@ void enf_capture_set_wake(struct enf_capture *cap, struct enf_tls_wake *wake)
  */
 static int consume_polling(struct enf_capture *cap)
 {
-	__u64 now = mono_ns();
+	__u64 now = enf_mono_ns();
 	int n = ring_buffer__consume(cap->rb);
 
 	cap->last_poll_ns = now;
@@ -231,7 +224,7 @@ int enf_capture_tick(struct enf_capture *cap)
 	/* the event loop ticks after every wakeup, including the one whose
 	 * consume just ran: a poll that recent is the promise kept */
 	if (!cap->wake ||
-	    mono_ns() - cap->last_poll_ns < cap->poll_ms * 1000000ull / 2)
+	    enf_mono_ns() - cap->last_poll_ns < cap->poll_ms * 1000000ull / 2)
 		return 0;
 	return consume_polling(cap);
 }
@@ -247,7 +240,7 @@ int enf_capture_consume(struct enf_capture *cap)
 	n = ring_buffer__consume(cap->rb);
 	if (n <= 0)
 		return n;
-	now = mono_ns();
+	now = enf_mono_ns();
 	cap->last_wake_ns = now;
 	if (!last || now - last >= CAPTURE_BATCH_NS)
 		return n;
@@ -256,7 +249,7 @@ int enf_capture_consume(struct enf_capture *cap)
 	more = ring_buffer__consume(cap->rb);
 	if (more < 0)
 		return more;
-	cap->last_wake_ns = mono_ns();
+	cap->last_wake_ns = enf_mono_ns();
 	return more > INT_MAX - n ? INT_MAX : n + more;
 }
 

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "enforcer/common/clock.h"
 #include "enforcer/audit/auditw.h"
 #include "enforcer/audit/export.h"
 #include "enforcer/capture/capture.h"
@@ -665,8 +666,7 @@ int enf_daemon_run(struct enf_daemon *d)
 {
 	struct epoll_event evs[8];
 	struct signalfd_siginfo si;
-	struct timespec now;
-	time_t swept = 0;
+	uint64_t now, swept = 0;
 	int n, ret, timeout;
 
 	for (;;) {
@@ -720,12 +720,12 @@ int enf_daemon_run(struct enf_daemon *d)
 					pr_warn("capture: %s", strerror(-ret));
 			}
 		}
-		enf_notify_watchdog_tick(d);
+		now = enf_mono_ns();
+		enf_notify_watchdog_tick(d, now);
 		enf_daemon_capture_tick(d);
 		enf_verdict_flush(d->verdict);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec != swept) {
-			swept = now.tv_sec;
+		if (now / 1000000000u != swept) {
+			swept = now / 1000000000u;
 			enf_daemon_sweep(d);
 		}
 	}

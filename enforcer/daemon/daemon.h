@@ -154,10 +154,10 @@ struct enf_daemon {
 	int signal_fd;
 	int reload_fd; /* eventfd: a new rule set is waiting in @pending */
 	int hup_fd; /* eventfd: SIGHUP came, the control thread rebuilds */
-	/* The systemd watchdog (notify.c): ping every @wd_every_us (0: off),
-	 * last at @wd_last_us (CLOCK_MONOTONIC). */
-	uint64_t wd_every_us;
-	uint64_t wd_last_us;
+	/* The systemd watchdog (notify.c): ping every @wd_every_ns (0: off),
+	 * last at @wd_last_ns (enf_mono_ns()). */
+	uint64_t wd_every_ns;
+	uint64_t wd_last_ns;
 
 	/* Discovery: the event thread drives it, status reads it. */
 	pthread_mutex_t disc_lock;
@@ -308,14 +308,15 @@ void enf_pipeline_free_flow(void *state);
  * NOTIFY_SOCKET): ready once started, reloading at SIGHUP and ready again
  * when the reload is done, stopping at shutdown. The watchdog pings from
  * the event loop: _init reads WATCHDOG_USEC, _timeout caps the loop's wait
- * to the ping period, _tick pings when one is due.
+ * to the ping period, _tick pings when one is due at @now_ns (the loop's
+ * enf_mono_ns()).
  */
 void enf_notify_ready(struct enf_daemon *d);
 void enf_notify_reloading(void);
 void enf_notify_stopping(void);
 void enf_notify_watchdog_init(struct enf_daemon *d);
 int enf_notify_watchdog_timeout(const struct enf_daemon *d, int timeout_ms);
-void enf_notify_watchdog_tick(struct enf_daemon *d);
+void enf_notify_watchdog_tick(struct enf_daemon *d, uint64_t now_ns);
 
 /* The TTL sweeper (sweep.c), on the event thread: entries whose expires
  * passed leave the maps and are marked expired, with an audit row. */

@@ -15,16 +15,9 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "enforcer/common/clock.h"
 #include "enforcer/common/log.h"
 #include "enforcer/daemon/daemon.h"
-
-static uint64_t mono_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static void rules_status(struct enf_daemon *d, size_t *n, size_t *files,
 			 size_t *fromdb)
@@ -55,7 +48,7 @@ void enf_notify_reloading(void)
 	int ret = sd_notifyf(0,
 			     "RELOADING=1\nMONOTONIC_USEC=%" PRIu64
 			     "\nSTATUS=reloading the rules",
-			     mono_usec());
+			     enf_mono_ns() / 1000u);
 
 	if (ret < 0)
 		pr_warn("sd_notify RELOADING: %s", strerror(-ret));
@@ -74,7 +67,7 @@ void enf_notify_watchdog_init(struct enf_daemon *d)
 	uint64_t usec = 0;
 	int ret;
 
-	d->wd_every_us = 0;
+	d->wd_every_ns = 0;
 	ret = sd_watchdog_enabled(0, &usec);
 	if (ret < 0) {
 		pr_warn("watchdog: %s; not pinging", strerror(-ret));
@@ -83,35 +76,32 @@ void enf_notify_watchdog_init(struct enf_daemon *d)
 	if (ret == 0 || usec == 0)
 		return;
 	/* twice a period, so one late loop turn is not a miss */
-	d->wd_every_us = usec / 2;
-	d->wd_last_us = 0;
+	d->wd_every_ns = usec / 2 * 1000u;
+	d->wd_last_ns = 0;
 	pr_info("watchdog: %" PRIu64 " ms, pinged every %" PRIu64 " ms",
-		usec / 1000, d->wd_every_us / 1000);
+		usec / 1000, d->wd_every_ns / 1000000u);
 }
 
 int enf_notify_watchdog_timeout(const struct enf_daemon *d, int timeout_ms)
 {
 	int every_ms;
 
-	if (!d->wd_every_us)
+	if (!d->wd_every_ns)
 		return timeout_ms;
-	every_ms = (int)(d->wd_every_us / 1000);
+	every_ms = (int)(d->wd_every_ns / 1000000u);
 	if (every_ms < 1)
 		every_ms = 1;
 	return timeout_ms < 0 || timeout_ms > every_ms ? every_ms : timeout_ms;
 }
 
-void enf_notify_watchdog_tick(struct enf_daemon *d)
+void enf_notify_watchdog_tick(struct enf_daemon *d, uint64_t now_ns)
 {
-	uint64_t now;
 	int ret;
 
-	if (!d->wd_every_us)
+	if (!d->wd_every_ns ||
+	    (d->wd_last_ns && now_ns - d->wd_last_ns < d->wd_every_ns))
 		return;
-	now = mono_usec();
-	if (d->wd_last_us && now - d->wd_last_us < d->wd_every_us)
-		return;
-	d->wd_last_us = now;
+	d->wd_last_ns = now_ns;
 	ret = sd_notify(0, "WATCHDOG=1");
 	if (ret < 0)
 		pr_warn("sd_notify WATCHDOG: %s", strerror(-ret));

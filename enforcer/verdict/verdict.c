@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "enforcer/common/clock.h"
 #include "enforcer/common/log.h"
 #include "enforcer/loader/dataplane.h"
 #include "enforcer/loader/egress.h"
@@ -187,14 +188,6 @@ static void lat_record(struct enf_verdict *v, uint64_t ns)
 		__atomic_store_n(&v->lat.max_ns, ns, __ATOMIC_RELAXED);
 	/* last: a reader that sees the count sees its bucket */
 	__atomic_add_fetch(&v->lat.count, 1, __ATOMIC_RELEASE);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 void enf_tuple_addr_str(const struct enf_tuple *t, const uint8_t *addr,
@@ -673,7 +666,7 @@ static int finish(struct enf_verdict *v, struct pending *p)
 
 	latency = 0;
 	if (p->ts_ns) {
-		uint64_t when = p->done_ns ? p->done_ns : mono_ns();
+		uint64_t when = p->done_ns ? p->done_ns : enf_mono_ns();
 
 		latency = when > p->ts_ns ? when - p->ts_ns : 0;
 	}
@@ -720,7 +713,7 @@ static void act(struct pending *p, const struct enf_req_origin *o)
 		else
 			pt->err = enf_kill_origin(o, p->cmdline,
 						  sizeof(p->cmdline));
-		pt->when = mono_ns();
+		pt->when = enf_mono_ns();
 	}
 }
 
@@ -747,7 +740,8 @@ static int escalation(struct enf_verdict *v, const struct enf_rule_info *r,
 	/* when the daemon sees it: captures from several CPUs may come a
 	 * little out of order, this clock never goes back */
 	n = enf_escalate_hit(v->esc, &k, r->after_n,
-			     (uint64_t)r->after_s * 1000000000ull, mono_ns());
+			     (uint64_t)r->after_s * 1000000000ull,
+			     enf_mono_ns());
 	if (n < 0) {
 		pr_warn("verdict: rule %u: escalation count: %s: enforced "
 			"now",

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "enforcer/common/clock.h"
 #include "enforcer/common/hash.h"
 #include "enforcer/common/log.h"
 #include "enforcer/verdict/writer.h"
@@ -45,14 +46,6 @@ struct enf_writer {
 	struct enf_deny_result res[ENF_WRITER_BATCH];
 	size_t at[ENF_WRITER_BATCH];
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void stat_add(uint64_t *c, uint64_t n)
 {
@@ -113,7 +106,7 @@ static void write_adds(struct enf_writer *w, size_t from, size_t to)
 						       n, w->err, w->res) :
 				  -ENODEV;
 
-		now = mono_ns();
+		now = enf_mono_ns();
 		stat_add(&w->stats.batches, 1);
 		for (size_t j = 0; j < n; j++) {
 			struct enf_write_op *op = w->take[w->at[j]];
@@ -138,7 +131,7 @@ static void write_adds(struct enf_writer *w, size_t from, size_t to)
 							  w->err) :
 				      -ENODEV;
 
-		now = mono_ns();
+		now = enf_mono_ns();
 		for (size_t j = 0; j < m; j++) {
 			struct enf_write_op *op = w->take[w->at[j]];
 
@@ -165,7 +158,7 @@ static void write_dels(struct enf_writer *w, size_t from, size_t to)
 							     g->family, g->addr,
 							     g->port) :
 					      -ENODEV;
-		op->done_ns = mono_ns();
+		op->done_ns = enf_mono_ns();
 	}
 }
 
