@@ -22,6 +22,14 @@ CMAKE_FLAGS += -DSANITIZE=ON
 else
 CMAKE_FLAGS += -DSANITIZE=OFF
 endif
+# make test builds enforcerd's test-only control commands (debug.exec, the
+# sandbox's test); every other build leaves them out (TEST_HOOKS=0).
+TEST_HOOKS ?= 0
+ifeq ($(TEST_HOOKS),1)
+CMAKE_FLAGS += -DENF_TEST_HOOKS=ON
+else
+CMAKE_FLAGS += -DENF_TEST_HOOKS=OFF
+endif
 
 .PHONY: all build deps test demo bench fuzz fuzz-build install format clean
 
@@ -35,7 +43,7 @@ build:
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: deps
-	$(MAKE) build
+	$(MAKE) build TEST_HOOKS=1
 	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)
 
 demo: deps

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "enforcer/common/caps.h"
 #include "enforcer/common/clock.h"
 #include "enforcer/audit/auditw.h"
 #include "enforcer/audit/export.h"
@@ -154,6 +155,7 @@ static void *run(void *arg)
 	struct enf_auditw *w = arg;
 	struct pdb_audit *taken[ENF_AUDITW_BATCH * 8];
 
+	enf_caps_thread_enter("audit writer");
 	pthread_mutex_lock(&w->lock);
 	while (wait_batch(w)) {
 		size_t k = w->n < w->o.batch_max ? w->n : w->o.batch_max;

@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 
+#include "enforcer/common/caps.h"
 #include "enforcer/common/clock.h"
 #include "enforcer/audit/export.h"
 #include "enforcer/common/log.h"
@@ -524,6 +525,7 @@ static void *export_main(void *arg)
 {
 	struct enf_export *x = arg;
 
+	enf_caps_thread_enter("audit export");
 	pthread_mutex_lock(&x->lock);
 	for (;;) {
 		struct item *t;
@@ -626,8 +628,11 @@ int enf_export_new(const struct enf_export_opts *o, struct enf_export **out,
 	if (x->syslog)
 		openlog("enforcerd", LOG_PID | LOG_NDELAY, x->facility);
 	/* The thread takes no signals: they stay the main loop's, and a
-	 * FIFO whose reader left gives EPIPE rather than SIGPIPE. */
+	 * FIFO whose reader left gives EPIPE rather than SIGPIPE. SIGSYS
+	 * stays open: the sandbox answers a refused system call with it, and
+	 * a thread that blocked it would be killed instead. */
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = -pthread_create(&x->thread, NULL, export_main, x);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -548,6 +548,32 @@ static const char *set_egress_cgroup(struct enf_config *c, char *value)
 	return set_path(c->egress_cgroup, sizeof(c->egress_cgroup), value);
 }
 
+static const char *const sandbox_names[] = {
+	[ENF_SANDBOX_EPERM] = "eperm",
+	[ENF_SANDBOX_KILL] = "kill",
+	[ENF_SANDBOX_OFF] = "off",
+};
+
+const char *enf_config_sandbox_name(enum enf_sandbox_mode m)
+{
+	return (unsigned int)m <
+			       sizeof(sandbox_names) / sizeof(*sandbox_names) ?
+		       sandbox_names[m] :
+		       "?";
+}
+
+static const char *set_sandbox(struct enf_config *c, char *value)
+{
+	for (unsigned int i = 0;
+	     i < sizeof(sandbox_names) / sizeof(*sandbox_names); i++) {
+		if (strcmp(value, sandbox_names[i]) == 0) {
+			c->sandbox = (enum enf_sandbox_mode)i;
+			return NULL;
+		}
+	}
+	return "must be eperm, kill or off";
+}
+
 static void reset_allowlist(struct enf_config *c)
 {
 	c->n_allow = 0;
@@ -787,6 +813,7 @@ static const struct {
 	{ "audit_export_syslog", set_audit_export_syslog, false, NULL, NULL },
 	{ "audit_export_queue", set_audit_export_queue, false, NULL, NULL },
 	{ "metrics_listen", set_metrics_listen, false, NULL, NULL },
+	{ "sandbox", set_sandbox, false, NULL, NULL },
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -55,6 +55,14 @@ enum enf_xdp_mode_conf {
 #define ENF_CONF_DENY_ENTRIES_DEFAULT 65536
 #define ENF_CONF_DENY_ENTRIES_MAX (1u << 24)
 
+/* sandbox = ...: what the in-process sandbox does (enforcerd(8), SANDBOX) */
+enum enf_sandbox_mode {
+	ENF_SANDBOX_EPERM = 0, /* a refused system call fails with EPERM,
+				* logged once a call (the default) */
+	ENF_SANDBOX_KILL, /* a refused system call kills the process */
+	ENF_SANDBOX_OFF, /* no capability drop, no system call filter */
+};
+
 /**
  * struct enf_conf_iface - an interface to enforce on
  * @name: its name
@@ -128,6 +136,7 @@ struct enf_conf_iface {
  * @metrics_listen: loopback address of the Prometheus scrape endpoint
  *	("" off, the default)
  * @metrics_port: its port
+ * @sandbox: the in-process sandbox after start: eperm, kill or off
  */
 struct enf_config {
 	struct enf_conf_iface interfaces[ENF_CONF_MAX_IFACES];
@@ -173,6 +182,7 @@ struct enf_config {
 	unsigned int audit_export_queue;
 	char metrics_listen[64];
 	uint16_t metrics_port;
+	enum enf_sandbox_mode sandbox;
 };
 
 /* Fills @c with the built-in defaults. */
@@ -193,6 +203,7 @@ int enf_config_parse(const char *text, const char *name, struct enf_config *c,
 int enf_config_load(const char *path, struct enf_config *c, char *err);
 
 const char *enf_config_xdp_mode_name(enum enf_xdp_mode_conf m);
+const char *enf_config_sandbox_name(enum enf_sandbox_mode m);
 /* The mode named @s ("auto", "hw", "native", "generic"); -EINVAL else. */
 int enf_config_xdp_mode_parse(const char *s, enum enf_xdp_mode_conf *out);
 /* @i's mode in effect: its own, or the global one. */

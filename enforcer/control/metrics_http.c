@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "enforcer/common/caps.h"
 #include "enforcer/control/metrics_http.h"
 
 /* Connections the kernel queues while one is served; more are refused. */
@@ -446,6 +447,7 @@ static void *metrics_thread(void *arg)
 	};
 	int fd;
 
+	enf_caps_thread_enter("metrics");
 	for (;;) {
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno != EINTR)
@@ -609,8 +611,11 @@ int enf_metrics_http_start(const struct enf_metrics_http_opts *o,
 			strerror(-ret));
 		goto out_close_listen;
 	}
-	/* Signals stay with the daemon's threads, not this one. */
+	/* Signals stay with the daemon's threads, not this one; but for
+	 * SIGSYS, the sandbox's answer to a refused system call (a thread
+	 * that blocked it would be killed instead). */
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = -pthread_create(&m->thread, NULL, metrics_thread, m);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "enforcer/common/caps.h"
 #include "enforcer/common/log.h"
 #include "enforcer/control/proto.h"
 #include "enforcer/control/server.h"
@@ -167,6 +168,7 @@ static void *ctl_thread(void *arg)
 	nfds_t n = s->wake_fd >= 0 ? 3 : 2;
 	int fd;
 
+	enf_caps_thread_enter("control");
 	for (;;) {
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)

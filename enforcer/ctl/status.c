@@ -112,6 +112,28 @@ static void print_status(const json_t *st)
 		printf("\n");
 	}
 	{
+		json_t *sb = json_object_get(st, "sandbox"), *item;
+		size_t i;
+
+		if (sb) {
+			printf("sandbox: %s, ", jstr(sb, "mode"));
+			if (json_is_true(json_object_get(sb, "filter")))
+				printf("%lld system calls admitted, %lld "
+				       "refused since start; ",
+				       jint(sb, "syscalls_allowed"),
+				       jint(sb, "refused"));
+			else
+				printf("no system call filter; ");
+			printf("capabilities of the event thread:");
+			json_array_foreach(json_object_get(sb, "capabilities"),
+					   i, item)
+				printf(" %s", json_string_value(item) ?
+						      json_string_value(item) :
+						      "?");
+			printf("\n");
+		}
+	}
+	{
 		const json_t *eg = json_object_get(st, "egress");
 
 		if (json_is_true(json_object_get(eg, "enforced")))

@@ -303,6 +303,27 @@ static json_t *status_requests(struct enf_daemon *d,
 		(json_int_t)vs->shadowed, "audited", (json_int_t)vs->audited);
 }
 
+/* The sandbox entered at start: its mode, whether a system call filter
+ * is on, the event thread's capabilities (the helpers have none), and the
+ * calls refused since. */
+static json_t *status_sandbox(const struct enf_daemon *d)
+{
+	json_t *caps = json_array();
+
+	for (unsigned int n = 0; n < 64; n++) {
+		const char *name = enf_caps_name(n);
+
+		if (d->sandbox.caps & ENF_CAP(n))
+			json_array_append_new(caps, name ? json_string(name) :
+							   json_integer(n));
+	}
+	return json_pack("{s:s,s:b,s:o,s:I,s:I}", "mode",
+			 enf_config_sandbox_name(d->sandbox.mode), "filter",
+			 d->sandbox.filter, "capabilities", caps,
+			 "syscalls_allowed", (json_int_t)d->sandbox.allowed,
+			 "refused", (json_int_t)enf_sandbox_refused());
+}
+
 static json_t *cmd_status(void *ctx, const json_t *args,
 			  const struct enf_ctl_peer *peer)
 {
@@ -328,14 +349,15 @@ static json_t *cmd_status(void *ctx, const json_t *args,
 			  (json_int_t)rd(&d->stats.memo_hits));
 	pthread_mutex_unlock(&d->lock);
 	return enf_ctl_ok(json_pack(
-		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"{s:s,s:i,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"version", ENF_VERSION, "pid", (int)getpid(), "uptime_s",
 		(json_int_t)(time(NULL) - d->started), "xdp_counters", xdp,
 		"interfaces", ifaces, "deny_entries", entries, "egress",
 		status_egress(d), "rules", rules, "tls", tls, "requests",
 		status_requests(d, &vs), "responses", status_responses(d),
 		"http2", status_http2(d), "loss", status_loss(d, ts, &cs, &vs),
-		"allowlist", status_allowlist(d)));
+		"allowlist", status_allowlist(d), "sandbox",
+		status_sandbox(d)));
 }
 
 /* The verdict latency histogram: the buckets' upper bounds in seconds
@@ -1466,6 +1488,31 @@ static json_t *cmd_audit_verify(void *ctx, const json_t *args,
 		"breaks", breaks));
 }
 
+#ifdef ENF_TEST_HOOKS
+/*
+ * debug.exec (test builds only, ENF_TEST_HOOKS): the control thread runs
+ * execve("/bin/true"), which the sandbox must refuse. Refused, it answers
+ * with the errno; with the sandbox off, the daemon becomes /bin/true and
+ * exits 0, which is what the test would see if the filter let it through.
+ */
+static json_t *cmd_debug_exec(void *ctx, const json_t *args,
+			      const struct enf_ctl_peer *peer)
+{
+	char *const argv[] = { "true", NULL };
+	char *const envp[] = { NULL };
+	int err;
+
+	(void)ctx;
+	(void)args;
+	pr_warn("control: uid %u asked for debug.exec (a test build)",
+		(unsigned)peer->uid);
+	execve("/bin/true", argv, envp);
+	err = errno;
+	return enf_ctl_ok(
+		json_pack("{s:i,s:s}", "errno", err, "error", strerror(err)));
+}
+#endif
+
 static const struct enf_ctl_command commands[] = {
 	/* clang-format off */
 	{ "status", cmd_status },
@@ -1483,6 +1530,9 @@ static const struct enf_ctl_command commands[] = {
 	{ "block.list", cmd_block_list },
 	{ "audit.query", cmd_audit_query },
 	{ "audit.verify", cmd_audit_verify },
+#ifdef ENF_TEST_HOOKS
+	{ "debug.exec", cmd_debug_exec },
+#endif
 	/* clang-format on */
 };
 

@@ -520,6 +520,9 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	pthread_mutex_init(&d->disc_lock, NULL);
 	pthread_cond_init(&d->taken, NULL);
 
+	/* The helper threads started below drop every capability at once:
+	 * none of them needs one (enforcer/common/caps.h). */
+	enf_caps_helpers_unprivileged(cfg->sandbox != ENF_SANDBOX_OFF);
 	ret = start_loop_fds(d);
 	if (ret) {
 		pr_err("event loop: %s", strerror(-ret));
@@ -598,6 +601,15 @@ int enf_daemon_start(struct enf_daemon *d, const struct enf_config *cfg)
 	ret = start_metrics(d);
 	if (ret)
 		return ret;
+	ret = enf_sandbox_enter(cfg->sandbox, &d->sandbox);
+	if (ret)
+		return ret;
+	if (d->sandbox.filter)
+		pr_info("sandbox = %s: %d capabilities kept, %u system calls "
+			"admitted",
+			enf_config_sandbox_name(cfg->sandbox),
+			__builtin_popcountll(d->sandbox.caps),
+			d->sandbox.allowed);
 	pr_info("enforcerd ready: control socket %s", cfg->control_socket);
 	enf_notify_watchdog_init(d);
 	enf_notify_ready(d);

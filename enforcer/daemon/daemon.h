@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "enforcer/common/config.h"
+#include "enforcer/daemon/sandbox.h"
 #include "enforcer/loader/dataplane.h"
 #include "enforcer/loader/egress.h"
 #include "enforcer/verdict/deny.h"
@@ -198,6 +199,8 @@ struct enf_daemon {
 	struct enf_egress *egress;
 	char egress_error[128];
 	bool detach_on_exit; /* --detach: remove programs and pins at stop */
+	/* What the sandbox did at the end of the start (sandbox.h) */
+	struct enf_sandbox_state sandbox;
 	char tls_error[256];
 
 	struct enf_pipeline_stats stats;

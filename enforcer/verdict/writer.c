@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "enforcer/common/caps.h"
 #include "enforcer/common/clock.h"
 #include "enforcer/common/hash.h"
 #include "enforcer/common/log.h"
@@ -248,6 +249,7 @@ static void *writer_main(void *arg)
 {
 	struct enf_writer *w = arg;
 
+	enf_caps_thread_enter("map writer");
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		size_t n;

@@ -41,7 +41,7 @@ enf_need_root() {
 }
 
 enf_cleanup() {
-	local rc=$?
+	local rc=$? sandbox_refused=0
 	if [[ -n $ENF_DAEMON_PID ]] && kill -0 "$ENF_DAEMON_PID" 2>/dev/null; then
 		kill -TERM "$ENF_DAEMON_PID" 2>/dev/null
 		for _ in $(seq 50); do
@@ -49,6 +49,16 @@ enf_cleanup() {
 			sleep 0.1
 		done
 		kill -KILL "$ENF_DAEMON_PID" 2>/dev/null
+	fi
+	# The sandbox's allowlist must cover every path a test drives: a
+	# refused system call fails the test, unless it said it expects one.
+	if [[ ${ENF_SANDBOX_REFUSALS_OK:-0} != 1 && -n $ENF_TMP &&
+		-f $ENF_TMP/enforcerd.log ]] &&
+		grep -q "sandbox: refused system call" "$ENF_TMP/enforcerd.log"; then
+		echo "FAIL - the sandbox refused system calls:" >&2
+		grep "sandbox: refused system call" "$ENF_TMP/enforcerd.log" >&2
+		[[ $rc -eq 0 ]] && rc=1
+		sandbox_refused=1
 	fi
 	if [[ -n $ENF_NGINX_PID ]]; then
 		kill -TERM "$ENF_NGINX_PID" 2>/dev/null
@@ -67,6 +77,8 @@ enf_cleanup() {
 	# namespaces' deletion above drops the programs); remove the pins.
 	[[ -d $ENF_PIN ]] && rm -rf "$ENF_PIN"
 	[[ -n $ENF_TMP && -d $ENF_TMP ]] && rm -rf "$ENF_TMP"
+	# an EXIT trap's return does not change the exit status; exit does
+	[[ $sandbox_refused -eq 1 ]] && exit 1
 	return $rc
 }
 

@@ -39,6 +39,9 @@ static void test_defaults(void **state)
 	assert_int_equal(c.capture_loss_interval, 10);
 	assert_int_equal(c.capture_poll_ms, 10);
 	assert_true(c.capture_write_entry_only);
+	/* the sandbox is on unless the file says otherwise */
+	assert_int_equal(c.sandbox, ENF_SANDBOX_EPERM);
+	assert_string_equal(enf_config_sandbox_name(c.sandbox), "eperm");
 }
 
 static void test_full_file(void **state)
@@ -55,7 +58,8 @@ static void test_full_file(void **state)
 			   "control_group = wheel\n"
 			   "pin_path = /sys/fs/bpf/enf2\n"
 			   "tls_library = /lib/libssl.so.3\n"
-			   "log_level = debug\n";
+			   "log_level = debug\n"
+			   "sandbox = kill\n";
 	char err[ENF_CONF_ERR_LEN] = "";
 	struct enf_config c;
 
@@ -82,6 +86,12 @@ static void test_full_file(void **state)
 	assert_int_equal(c.n_tls_libs, 1);
 	assert_string_equal(c.tls_libs[0], "/lib/libssl.so.3");
 	assert_string_equal(c.log_level, "debug");
+	assert_int_equal(c.sandbox, ENF_SANDBOX_KILL);
+	/* off is a mode too; the last line wins */
+	assert_int_equal(enf_config_parse("sandbox = off\n", "t.conf", &c, err),
+			 0);
+	assert_int_equal(c.sandbox, ENF_SANDBOX_OFF);
+	assert_string_equal(enf_config_sandbox_name(c.sandbox), "off");
 }
 
 static void test_capture_keys(void **state)
@@ -259,6 +269,10 @@ static void test_errors(void **state)
 		{ "database = relative.db\n",
 		  "t.conf:1: database: must be an absolute path" },
 		{ "log_level = loud\n", "t.conf:1: log_level: must be" },
+		{ "sandbox = on\n",
+		  "t.conf:1: sandbox: must be eperm, kill or off" },
+		{ "sandbox = EPERM\n",
+		  "t.conf:1: sandbox: must be eperm, kill or off" },
 		{ "pin_path = /tmp/x\n",
 		  "t.conf:1: pin_path: must be a directory under /sys/fs/bpf/" },
 		{ "interface = averyveryverylongname0\n",
