@@ -8,6 +8,8 @@
 #   make fuzz       deps, the clang build of tests/fuzz, then each libFuzzer
 #                   target FUZZ_SECS seconds (default 600; tests/fuzz/README.md)
 #   make install    install (PREFIX=/usr/local by default; DESTDIR honoured)
+#   make deb        the Debian package into PKG_OUT (default build/pkg)
+#   make rpm        the RPM package (rpmbuild) into PKG_OUT; packaging/README.md
 #   make format     clang-format the tree
 
 BUILD ?= build
@@ -16,6 +18,7 @@ JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECS ?= 600
+PKG_OUT ?= $(BUILD)/pkg
 
 ifeq ($(SANITIZE),1)
 CMAKE_FLAGS += -DSANITIZE=ON
@@ -31,7 +34,8 @@ else
 CMAKE_FLAGS += -DENF_TEST_HOOKS=OFF
 endif
 
-.PHONY: all build deps test demo bench fuzz fuzz-build install format clean
+.PHONY: all build deps test demo bench fuzz fuzz-build install deb rpm format \
+	clean
 
 all: build
 
@@ -66,6 +70,14 @@ fuzz: deps
 
 install: build
 	cmake --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
+
+# Each builds from a copy of the tree in $(PKG_OUT)/deb or $(PKG_OUT)/rpm,
+# not from $(BUILD): the package configures and builds on its own.
+deb:
+	./scripts/package.sh deb $(PKG_OUT)
+
+rpm:
+	./scripts/package.sh rpm $(PKG_OUT)
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -27,6 +27,10 @@ pkgs=(
 	# the netdevsim guest test (tests/offload): kernel build, initramfs, qemu
 	linux-source-6.1 flex bison bc xz-utils cpio busybox-static
 	qemu-system-x86
+	# make deb, make rpm and their test (tests/integration/test_packages.sh):
+	# debhelper with dpkg-buildpackage; Debian's rpmbuild, rpm2cpio for the
+	# payload (and cpio, above)
+	debhelper dpkg-dev rpm rpm2cpio
 )
 
 missing=()
