@@ -182,8 +182,23 @@ enf_start_nginx() {
 # enforcerd runs in the server's network namespace (nsenter --net keeps the
 # host's /sys, so bpffs pins stay visible to the host) and logs to a file.
 # Extra arguments go to enforcerd (--detach).
+# The unit's CapabilityBoundingSet as setpriv's list: every integration
+# test's enforcerd runs inside it, with no_new_privs, as systemd would
+# start it (packaging/systemd/enforcerd.service).
+enf_unit_caps() {
+	sed -n 's/^CapabilityBoundingSet=//p' \
+		"$ENF_SRC/packaging/systemd/enforcerd.service" |
+		tr ' ' '\n' | sed 's/^CAP_//' | tr 'A-Z' 'a-z' |
+		sed 's/^/+/' | paste -sd,
+}
+
 enf_start_enforcerd() {
-	nsenter --net=/run/netns/"$ENF_NS_SRV" "$ENFORCERD" \
+	local caps
+	caps=$(enf_unit_caps)
+	[[ -n $caps ]] || enf_die "no CapabilityBoundingSet in the unit"
+	nsenter --net=/run/netns/"$ENF_NS_SRV" \
+		setpriv --bounding-set "-all,$caps" --inh-caps=-all \
+		--no-new-privs -- "$ENFORCERD" \
 		-c "$ENF_TMP/enforcer.conf" "$@" >>"$ENF_TMP/enforcerd.log" 2>&1 &
 	ENF_DAEMON_PID=$!
 	for _ in $(seq 100); do

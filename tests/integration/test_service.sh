@@ -7,7 +7,8 @@
 # rules; WATCHDOG=1 pings while WATCHDOG_USEC is set; RELOADING=1 (with
 # MONOTONIC_USEC) at SIGHUP and READY=1 again once the reload is done;
 # STOPPING=1 at SIGTERM. Then the unit file: systemd-analyze verify is
-# clean, and the exposure score of systemd-analyze security is printed.
+# clean, the hardening directives are there, and the exposure score of
+# systemd-analyze security is printed and must be at most 4.0.
 # Usage: test_service.sh BUILD_DIR
 set -uo pipefail
 
@@ -109,6 +110,25 @@ out=$(systemd-analyze security --offline=true "$unit_dir/enforcerd.service" 2>&1
 score=$(grep -Eo "Overall exposure level for enforcerd.service: [0-9.]+ [A-Z]+" <<<"$out")
 check "systemd-analyze security gives a score" test -n "$score"
 echo "$score"
+level=$(grep -Eo "[0-9]+\.[0-9]+ [A-Z]+$" <<<"$score" | cut -d' ' -f1)
+check "the exposure is at most 4.0 (${level:-none})" \
+	python3 -c 'import sys; sys.exit(not float(sys.argv[1]) <= 4.0)' "${level:-99}"
+for d in ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes ProtectHome=yes \
+	ProtectKernelTunables=yes ProtectKernelModules=yes ProtectControlGroups=yes \
+	SystemCallArchitectures=native RestrictNamespaces=net; do
+	check "the unit has $d" grep -qx "$d" "$unit_dir/enforcerd.service"
+done
+check "... writable: state, runtime and bpffs" \
+	grep -qx "ReadWritePaths=/var/lib/enforcer /run/enforcer /sys/fs/bpf" "$unit_dir/enforcerd.service"
+check "... a system call filter and address families" \
+	grep -q "^SystemCallFilter=@system-service bpf perf_event_open" "$unit_dir/enforcerd.service"
+check "... no MemoryDenyWriteExecute (PCRE2's JIT)" \
+	bash -c "! grep -q '^MemoryDenyWriteExecute' '$unit_dir/enforcerd.service'"
+# what systemd-analyze itself finds: the bounding set, the filter
+check "systemd-analyze: capabilities bounded (no CAP_SYS_MODULE, CAP_SETUID...)" \
+	grep -Eq "✓ CapabilityBoundingSet=~CAP_SYS_MODULE" <<<"$out"
+check "systemd-analyze: a system call filter without @mount" \
+	grep -Eq "✓ SystemCallFilter=~@mount" <<<"$out"
 
 echo "$pass passed, $fail failed"
 ((fail == 0))
