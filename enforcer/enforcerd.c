@@ -44,8 +44,8 @@ static void usage(FILE *out)
 		"needs root (BPF, XDP,\n"
 		"uprobes). SIGTERM or SIGINT stop it: XDP stays attached and "
 		"the deny maps\n"
-		"pinned unless --detach was given. SIGHUP reloads the rule "
-		"set. See enforcerd(8).\n",
+		"pinned unless --detach was given. SIGHUP reads the "
+		"configuration\nfile and the rules again. See enforcerd(8).\n",
 		ENF_DEFAULT_CONFIG);
 }
 
@@ -122,6 +122,8 @@ int main(int argc, char **argv)
 
 	ret = enf_daemon_start(&d, &cfg);
 	d.detach_on_exit = detach;
+	d.debug_flag = debug;
+	snprintf(d.config_path, sizeof(d.config_path), "%s", config_path);
 	if (!ret)
 		ret = enf_daemon_run(&d);
 	enf_daemon_stop(&d);

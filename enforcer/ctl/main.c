@@ -45,10 +45,14 @@ static const struct cmd objects[] = {
 	{ "block", do_block, NULL, NULL },
 	{ "audit", do_audit, NULL, NULL },
 	{ "reload", do_reload, "reload",
-	  "Rebuilds the rule set from the rules directory and the database,\n"
-	  "all or nothing: a rule that does not compile leaves the running\n"
-	  "set in place. SIGHUP to enforcerd does the same (and reopens the\n"
-	  "audit export file)." },
+	  "Reads enforcerd's configuration file again, then rebuilds the rule\n"
+	  "set from the rules directory and the database and reads the TLS\n"
+	  "offset table again, each all or nothing: a configuration that does\n"
+	  "not parse refuses the reload, a rule that does not compile leaves\n"
+	  "the running set in place. log_level and rules_dir take effect at\n"
+	  "once; any other key that changed is named and waits for a restart.\n"
+	  "SIGHUP to enforcerd does the same (and reopens the audit export\n"
+	  "file)." },
 	{ "offload", do_offload, NULL, NULL },
 	{ "version", do_version, "version",
 	  "enforcerctl's version (with --json, as {\"version\": ...})." },
@@ -75,9 +79,9 @@ static void usage(FILE *out)
 		"  offload check [--object FILE]  does the XDP object fit the NFP "
 		"offload\n"
 		"                            subset? (local: needs no daemon)\n"
-		"  reload                    rebuild the rule set from the "
-		"rules directory\n"
-		"                            and the database (as SIGHUP)\n"
+		"  reload                    read the configuration again, "
+		"rebuild the rule\n"
+		"                            set (as SIGHUP)\n"
 		"  version                   print the version\n"
 		"\n"
 		"Options:\n"

@@ -248,8 +248,19 @@ int do_reload(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (ctl_opts.json)
 		print_json(res);
-	else
+	else {
+		json_t *keys = json_object_get(res, "restart_needed"), *k;
+		size_t i;
+
 		printf("rules reloaded: %lld active\n", jint(res, "loaded"));
+		if (json_array_size(keys)) {
+			printf("configuration: changed, taking effect at the "
+			       "next start:");
+			json_array_foreach(keys, i, k)
+				printf(" %s", json_string_value(k));
+			printf("\n");
+		}
+	}
 	json_decref(res);
 	return EXIT_SUCCESS;
 }

@@ -883,12 +883,22 @@ static void on_hup(void *ctx)
 {
 	struct enf_daemon *d = ctx;
 	char err[1024]; /* enf_ctl_err() keeps 1024 bytes */
-	json_t *reply = NULL;
+	json_t *reply = NULL, *restart = NULL;
 	size_t loaded;
 	uint64_t n;
 
 	if (read(d->hup_fd, &n, sizeof(n)) < 0)
 		return;
+	/* the configuration first (rules_dir may have moved): one that does
+	 * not parse refuses the whole reload, as enforcerctl reload does */
+	if (enf_daemon_reload_config(d, &restart, err, sizeof(err))) {
+		json_decref(restart);
+		pr_err("SIGHUP: configuration refused, nothing reloaded: %s",
+		       err);
+		enf_notify_ready(d);
+		return;
+	}
+	json_decref(restart);
 	if (reload_rules(d, &loaded, &reply))
 		pr_err("SIGHUP: reload refused, the running rules stay: %s",
 		       json_string_value(json_object_get(reply, "error")));
@@ -907,21 +917,34 @@ static json_t *cmd_reload(void *ctx, const json_t *args,
 {
 	struct enf_daemon *d = ctx;
 	char err[1024]; /* enf_ctl_err() keeps 1024 bytes */
-	json_t *reply = NULL;
+	json_t *reply = NULL, *restart = NULL;
 	size_t loaded;
 	int ret, oret;
 
 	(void)args;
 	/*
-	 * Rules, then the offset table, each all or nothing on its own: a
-	 * bad table does not hold back good rules, nor the reverse.
+	 * The configuration, the rules, then the offset table, each all or
+	 * nothing on its own: a bad table does not hold back good rules, nor
+	 * the reverse. A configuration that does not parse refuses the whole
+	 * reload: its rules_dir could not be trusted.
 	 */
+	if (enf_daemon_reload_config(d, &restart, err, sizeof(err))) {
+		json_decref(restart);
+		pr_err("control: uid %u reload: configuration refused, the "
+		       "running one stays: %s",
+		       (unsigned)peer->uid, err);
+		return enf_ctl_err("configuration refused, nothing reloaded: "
+				   "%s",
+				   err);
+	}
 	ret = reload_rules(d, &loaded, &reply);
 	oret = enf_daemon_capture_reload(d, err, sizeof(err));
 	if (oret)
 		pr_err("control: uid %u reload: tls offset table refused, the "
 		       "running table stays: %s",
 		       (unsigned)peer->uid, err);
+	if (ret || oret)
+		json_decref(restart);
 	if (ret && oret) {
 		json_t *both = enf_ctl_err(
 			"%s; tls offset table refused, the running table "
@@ -941,7 +964,8 @@ static json_t *cmd_reload(void *ctx, const json_t *args,
 				   "table refused, the running table stays: "
 				   "%s",
 				   loaded, err);
-	return enf_ctl_ok(json_pack("{s:I}", "loaded", (json_int_t)loaded));
+	return enf_ctl_ok(json_pack("{s:I,s:o}", "loaded", (json_int_t)loaded,
+				    "restart_needed", restart));
 }
 
 static json_t *cmd_rule_list(void *ctx, const json_t *args,

@@ -710,7 +710,7 @@ int enf_daemon_run(struct enf_daemon *d)
 					uint64_t one = 1;
 
 					enf_notify_reloading();
-					pr_info("SIGHUP: reloading rules%s",
+					pr_info("SIGHUP: reloading the configuration and rules%s",
 						d->export ? ", reopening the "
 							    "audit export" :
 							    "");

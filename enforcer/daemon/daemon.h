@@ -199,6 +199,10 @@ struct enf_daemon {
 	struct enf_egress *egress;
 	char egress_error[128];
 	bool detach_on_exit; /* --detach: remove programs and pins at stop */
+	/* The configuration file read at start, read again by SIGHUP and
+	 * reload ("": none); --debug given (it outranks log_level) */
+	char config_path[ENF_CONF_PATH_MAX];
+	bool debug_flag;
 	/* What the sandbox did at the end of the start (sandbox.h) */
 	struct enf_sandbox_state sandbox;
 	char tls_error[256];
@@ -217,6 +221,16 @@ struct enf_daemon {
 struct pdb_audit;
 int enf_daemon_audit(struct enf_daemon *d, struct pdb *db,
 		     const struct pdb_audit *a);
+
+/**
+ * enf_daemon_reload_config() - read the configuration file again
+ * On the control thread. log_level and rules_dir take effect; every other
+ * key that changed is logged and named in @restart (a new JSON array) and
+ * waits for a restart. Return: 0, or -errno with @err saying why the file
+ * was refused (the running configuration unchanged).
+ */
+int enf_daemon_reload_config(struct enf_daemon *d, json_t **restart, char *err,
+			     size_t errlen);
 
 /* The stats reply (enforcerctl stats): counters by group, histograms. */
 json_t *enf_daemon_stats_json(struct enf_daemon *d);

@@ -74,6 +74,37 @@ ready2_line=$(grep -n "READY=1" "$notify_log" | sed -n 2p | cut -d: -f1)
 check "... after RELOADING=1 (lines $reload_line, $ready2_line)" test "${ready2_line:-0}" -gt "${reload_line:-0}"
 check "enforcerd still answers" enf_quiet enf_ctl status
 
+# --- the configuration file read again (reload and SIGHUP) ---
+cp "$ENF_TMP/enforcer.conf" "$ENF_TMP/enforcer.conf.good"
+mkdir -p "$ENF_TMP/rules2"
+cat >"$ENF_TMP/rules2/one.conf" <<'RULE'
+SecRule REQUEST_URI "@contains /only-rule" "id:990001,phase:1,deny,msg:'the one rule'"
+RULE
+rules_loaded() { enf_ctl --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["rules"]["loaded"])'; }
+before=$(rules_loaded)
+sed -i -e "s|^rules_dir = .*|rules_dir = $ENF_TMP/rules2|" \
+	-e "s|^log_level = .*|log_level = debug|" "$ENF_TMP/enforcer.conf"
+printf 'capture_poll_ms = 20\n' >>"$ENF_TMP/enforcer.conf"
+out=$(enf_ctl reload 2>&1)
+check "reload reads the configuration: rules_dir moved, 1 rule now ($before before)" test "$(rules_loaded)" = 1
+check "... a key it cannot apply live is named ($out)" grep -q "taking effect at the next start: capture_poll_ms$" <<<"$out"
+check "... and logged" grep -q "config: capture_poll_ms changed in .*; it takes effect at the next start" "$ENF_TMP/enforcerd.log"
+check "... log_level applies at once" grep -q "config: log_level is now debug" "$ENF_TMP/enforcerd.log"
+printf 'bogus_key = 1\n' >>"$ENF_TMP/enforcer.conf"
+out=$(enf_ctl reload 2>&1)
+rc=$?
+check "a configuration that does not parse: reload refused (exit $rc)" test "$rc" != 0
+check "... with the file's line ($out)" grep -Eq "configuration refused, nothing reloaded: .*enforcer.conf:[0-9]+: " <<<"$out"
+check "... the running rules stay" test "$(rules_loaded)" = 1
+readies=$(got "READY=1")
+kill -HUP "$ENF_DAEMON_PID"
+enf_wait_for 10 seen "READY=1" $((readies + 1))
+check "SIGHUP with it: refused and logged" grep -Eq "SIGHUP: configuration refused, nothing reloaded: .*enforcer.conf:[0-9]+: " "$ENF_TMP/enforcerd.log"
+check "... READY=1 all the same, the running set serving" seen "READY=1" $((readies + 1))
+cp "$ENF_TMP/enforcer.conf.good" "$ENF_TMP/enforcer.conf"
+kill -HUP "$ENF_DAEMON_PID"
+check "SIGHUP after the file is mended: rules_dir back ($before rules)" enf_wait_for 10 bash -c "test \"\$('$ENFORCERCTL' -s '$ENF_TMP/enforcerd.sock' --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"rules\"][\"loaded\"])')\" = '$before'"
+
 kill -TERM "$ENF_DAEMON_PID"
 wait "$ENF_DAEMON_PID"
 rc=$?
