@@ -123,6 +123,7 @@ int main(int argc, char **argv)
 	ret = enf_daemon_start(&d, &cfg);
 	d.detach_on_exit = detach;
 	d.debug_flag = debug;
+	d.xdp_mode_flag = xdp_mode != NULL;
 	snprintf(d.config_path, sizeof(d.config_path), "%s", config_path);
 	if (!ret)
 		ret = enf_daemon_run(&d);

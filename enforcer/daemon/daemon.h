@@ -203,6 +203,7 @@ struct enf_daemon {
 	 * reload ("": none); --debug given (it outranks log_level) */
 	char config_path[ENF_CONF_PATH_MAX];
 	bool debug_flag;
+	bool xdp_mode_flag; /* --xdp-mode given: it outranks xdp_mode */
 	/* What the sandbox did at the end of the start (sandbox.h) */
 	struct enf_sandbox_state sandbox;
 	char tls_error[256];

@@ -94,6 +94,9 @@ int enf_daemon_reload_config(struct enf_daemon *d, json_t **restart, char *err,
 		snprintf(err, errlen, "%s", perr);
 		return ret;
 	}
+	/* what the command line set is not the file's to change */
+	if (d->xdp_mode_flag)
+		next.xdp_mode = d->cfg.xdp_mode;
 	for (size_t i = 0; i < sizeof(restart_keys) / sizeof(*restart_keys);
 	     i++) {
 		if (!differs(&d->cfg, &next, &restart_keys[i]))
