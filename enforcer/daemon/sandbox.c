@@ -248,6 +248,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 }
 #endif
 
+/* Admits @name (with @args' conditions). Return: 1 when admitted, 0 when
+ * it is not a call of this architecture, or a negative errno. */
 static int add(scmp_filter_ctx f, const char *name, unsigned int nargs,
 	       const struct scmp_arg_cmp *args)
 {
@@ -255,13 +257,15 @@ static int add(scmp_filter_ctx f, const char *name, unsigned int nargs,
 	int ret;
 
 	if (nr == __NR_SCMP_ERROR)
-		return 0; /* not a call of this architecture */
+		return 0;
 	ret = seccomp_rule_add_array(f, SCMP_ACT_ALLOW, nr, nargs, args);
 	if (ret)
 		pr_err("sandbox: admitting %s: %s", name, strerror(-ret));
-	return ret;
+	return ret ? ret : 1;
 }
 
+/* Builds the allowlist; *@allowed counts the calls admitted (a call
+ * admitted under several conditions once). */
 static int build_filter(scmp_filter_ctx f, unsigned int *allowed)
 {
 	static const int families[] = { AF_UNIX, AF_INET, AF_INET6,
@@ -269,15 +273,16 @@ static int build_filter(scmp_filter_ctx f, unsigned int *allowed)
 	struct scmp_arg_cmp thread =
 		SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
 	struct scmp_arg_cmp netns = SCMP_A1(SCMP_CMP_EQ, CLONE_NEWNET);
-	int ret;
+	struct scmp_arg_cmp get = SCMP_A2(SCMP_CMP_EQ, 0);
+	int ret = 0;
 
 	*allowed = 0;
 	for (size_t i = 0; i < sizeof(allowed_calls) / sizeof(*allowed_calls);
 	     i++) {
 		ret = add(f, allowed_calls[i], 0, NULL);
-		if (ret)
+		if (ret < 0)
 			return ret;
-		++*allowed;
+		*allowed += ret;
 	}
 	/* socket(): the families the daemon speaks (control, syslog and
 	 * sd_notify; the metrics endpoint; sock_diag), nothing else */
@@ -285,27 +290,32 @@ static int build_filter(scmp_filter_ctx f, unsigned int *allowed)
 		struct scmp_arg_cmp fam = SCMP_A0(SCMP_CMP_EQ, families[i]);
 
 		ret = add(f, "socket", 1, &fam);
-		if (ret)
+		if (ret < 0)
 			return ret;
 	}
+	*allowed += ret;
 	/* threads (the reset's short-lived one), never a new process: clone
 	 * only with CLONE_THREAD; clone3's flags sit in memory a filter
-	 * cannot read, so it answers ENOSYS and glibc falls back to clone */
+	 * cannot read, so it answers ENOSYS (refused, not admitted) and glibc
+	 * falls back to clone */
 	ret = add(f, "clone", 1, &thread);
-	if (!ret)
-		ret = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS),
-				       SCMP_SYS(clone3), 0);
+	if (ret < 0)
+		return ret;
+	*allowed += ret;
+	ret = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	if (ret < 0)
+		return ret;
 	/* setns: into a network namespace only (enforce:reset) */
-	if (!ret)
-		ret = add(f, "setns", 1, &netns);
+	ret = add(f, "setns", 1, &netns);
+	if (ret < 0)
+		return ret;
+	*allowed += ret;
 	/* prlimit64: reading a limit, never setting one */
-	if (!ret) {
-		struct scmp_arg_cmp get = SCMP_A2(SCMP_CMP_EQ, 0);
-
-		ret = add(f, "prlimit64", 1, &get);
-	}
-	*allowed += 5;
-	return ret;
+	ret = add(f, "prlimit64", 1, &get);
+	if (ret < 0)
+		return ret;
+	*allowed += ret;
+	return 0;
 }
 
 int enf_sandbox_enter(enum enf_sandbox_mode mode, struct enf_sandbox_state *st)

@@ -103,7 +103,8 @@ check "SIGHUP with it: refused and logged" grep -Eq "SIGHUP: configuration refus
 check "... READY=1 all the same, the running set serving" seen "READY=1" $((readies + 1))
 cp "$ENF_TMP/enforcer.conf.good" "$ENF_TMP/enforcer.conf"
 kill -HUP "$ENF_DAEMON_PID"
-check "SIGHUP after the file is mended: rules_dir back ($before rules)" enf_wait_for 10 bash -c "test \"\$('$ENFORCERCTL' -s '$ENF_TMP/enforcerd.sock' --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"rules\"][\"loaded\"])')\" = '$before'"
+rules_are() { test "$(rules_loaded)" = "$1"; }
+check "SIGHUP after the file is mended: rules_dir back ($before rules)" enf_wait_for 10 rules_are "$before"
 
 kill -TERM "$ENF_DAEMON_PID"
 wait "$ENF_DAEMON_PID"
